@@ -1,0 +1,92 @@
+# chatdb — every workflow. `make help` lists them.
+# The database is DATABASE_URL when set, else the embedded PostgreSQL in .data/pg.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+CHATDB := $(BIN)/chatdb
+# sqlc runs the plugin with a stripped environment: it finds `sqlc-gen-psycopg` on this PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install demo test migrate rollback status new-migration generate verify lint \
+        typecheck bench stress docs psql seed doctor clean db-start db-stop schema
+
+help: ## list every target
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv with pinned dependencies (re-runs only when pyproject.toml changes)
+
+demo: $(STAMP) ## migrate the resolved database and run a real chat scenario, printing what it does
+	$(CHATDB) migrate
+	$(CHATDB) demo
+
+test: $(STAMP) ## run the test suite against DATABASE_URL, else the embedded PostgreSQL
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+migrate: $(STAMP) ## apply pending migrations (roles, shadow check, advisory lock)
+	$(CHATDB) migrate
+
+rollback: $(STAMP) ## roll back the latest migration
+	$(CHATDB) rollback
+
+status: $(STAMP) ## show applied and pending migrations
+	$(CHATDB) status
+
+new-migration: $(STAMP) ## create a migration: make new-migration NAME=add_things
+	@test -n "$(NAME)" || (echo "usage: make new-migration NAME=snake_case_name" >&2; exit 2)
+	$(CHATDB) new-migration $(NAME)
+
+schema: $(STAMP) ## rewrite db/schema/schema.sql from a throwaway database
+	$(CHATDB) schema dump
+
+generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin) and the schema dump
+	$(BIN)/sqlc generate
+	$(CHATDB) schema dump
+
+lint: $(STAMP) ## ruff (lint + format check) and squawk on the migrations
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
+	$(BIN)/squawk db/migrations/*.sql
+
+typecheck: $(STAMP) ## mypy --strict on the runtime, the plugin and the generated code
+	$(BIN)/mypy
+
+verify: lint typecheck ## lint, types, generated code and schema dump freshness, migration checks
+	$(BIN)/sqlc vet
+	$(PY) tools/verify_generated.py
+	$(CHATDB) schema check
+	$(CHATDB) schema roundtrip
+
+bench: $(STAMP) ## benchmarks against raw psycopg and the alternatives (FULL=1 for 10M rows)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(PY) -m bench $(if $(FULL),--full,)
+
+psql: $(STAMP) ## open psql on the resolved database
+	$(BIN)/chatdb psql
+
+seed: $(STAMP) ## fill the database with realistic data (USERS=, CHATS=, MESSAGES=)
+	$(CHATDB) seed --users $(or $(USERS),100) --chats $(or $(CHATS),10) --messages $(or $(MESSAGES),20)
+
+doctor: $(STAMP) ## health report: connectivity, migrations, roles, indexes, RLS, settings
+	$(CHATDB) doctor
+
+db-start: $(STAMP) ## start the embedded PostgreSQL
+	$(CHATDB) db start
+
+db-stop: $(STAMP) ## stop the embedded PostgreSQL
+	$(CHATDB) db stop
+
+clean: ## stop the embedded server and remove the venv, caches and its data
+	-test -x $(CHATDB) && $(CHATDB) db stop
+	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache src/*.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

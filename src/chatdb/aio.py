@@ -1,0 +1,218 @@
+"""`AsyncDatabase`: the asyncio twin of `chatdb.Database`, same behaviour and settings.
+
+db = AsyncDatabase()
+await db.open()
+async with db.as_user(user_id) as conn:
+    await aio_chats.list_chats_by_user(conn, user_id=user_id, ...)
+await db.as_user(user_id).run(fn)    # fn: async (conn) -> T, retried as a whole
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from chatdb import dburl, errors
+from chatdb.config import Settings, load_settings
+from chatdb.connection_setup import configure_async
+from chatdb.cursors import AsyncConnection
+from chatdb.database import _transaction_error
+from chatdb.transactions import (
+    IsolationArg,
+    RetryPolicy,
+    Role,
+    Router,
+    TxOptions,
+    begin_statement,
+    connect_kwargs,
+    options,
+)
+
+T = TypeVar("T")
+
+
+class AsyncScope:
+    """One kind of transaction: `async with scope as conn`, or `await scope.run(fn)`."""
+
+    def __init__(self, db: AsyncDatabase, opts: TxOptions) -> None:
+        self._db = db
+        self._opts = opts
+        self._cm: Any = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        self._cm = self._db._transaction(self._opts)
+        conn: AsyncConnection = await self._cm.__aenter__()
+        return conn
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        cm, self._cm = self._cm, None
+        return bool(await cm.__aexit__(*exc_info))
+
+    async def run(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run `fn` in a transaction, retried as a whole like `Scope.run`."""
+        policy = self._db.retry_policy
+        attempt = 0
+        while True:
+            try:
+                async with self._db._transaction(self._opts) as conn:
+                    return await fn(conn)
+            except errors.ChatdbError as exc:
+                if not policy.should_retry(exc, attempt):
+                    raise
+                self._db.retries += 1
+                await asyncio.sleep(policy.delay_s(attempt))
+                attempt += 1
+
+
+class AsyncDatabase:
+    """Async connection pools to the primary (and replicas), handing out scoped transactions."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        replica_urls: list[str] | None = None,
+        settings: Settings | None = None,
+        **overrides: Any,
+    ) -> None:
+        self.settings = settings or load_settings(**overrides)
+        self.url = url or self.settings.database_url or dburl.resolve().url
+        replicas = self.settings.replicas if replica_urls is None else replica_urls
+        self.retry_policy = RetryPolicy(self.settings.max_retries, self.settings.retry_delay_ms)
+        self.router = Router(len(replicas), self.settings.read_your_writes_s)
+        self.retries = 0
+        self._begin = begin_statement(self.settings)
+        self.pool = self._make_pool(self.url, "primary")
+        self.replica_pools = [self._make_pool(u, f"replica{i}") for i, u in enumerate(replicas)]
+
+    def _make_pool(self, url: str, name: str) -> AsyncConnectionPool[AsyncConnection]:
+        s = self.settings
+        # Opened explicitly by `open()` (an async pool cannot open in a constructor).
+        return AsyncConnectionPool(
+            url,
+            connection_class=AsyncConnection,
+            kwargs=connect_kwargs(s),
+            min_size=s.pool_min_size,
+            max_size=s.pool_max_size,
+            max_idle=s.pool_max_idle_s,
+            max_lifetime=s.pool_max_lifetime_s,
+            timeout=s.pool_timeout_s,
+            check=AsyncConnectionPool.check_connection,
+            configure=configure_async(s),
+            name=f"chatdb-async-{name}",
+            open=False,
+        )
+
+    def as_user(
+        self, user_id: uuid.UUID | str, *, isolation: IsolationArg = None, read_only: bool = False
+    ) -> AsyncScope:
+        """As `chatdb_app` on behalf of a signed-in user: row-level security applies."""
+        return AsyncScope(self, options(Role.APP, user_id, isolation, read_only))
+
+    def anonymous(self, *, isolation: IsolationArg = None, read_only: bool = False) -> AsyncScope:
+        """As `chatdb_app` with no user: only public data is visible, nothing is writable."""
+        return AsyncScope(self, options(Role.APP, None, isolation, read_only))
+
+    def system(self, *, isolation: IsolationArg = None, read_only: bool = False) -> AsyncScope:
+        """As `chatdb_system`: pre-login, cross-user and background work (bypasses RLS)."""
+        return AsyncScope(self, options(Role.SYSTEM, None, isolation, read_only))
+
+    async def run_in_transaction(
+        self,
+        fn: Callable[[AsyncConnection], Awaitable[T]],
+        *,
+        user_id: uuid.UUID | str | None = None,
+        system: bool = False,
+        isolation: IsolationArg = None,
+        read_only: bool = False,
+    ) -> T:
+        """`await fn(conn)` in a retried transaction: as the system role, a user, or anonymous."""
+        if system and user_id is not None:
+            raise errors.ConfigError("run_in_transaction: pass user_id or system=True, not both")
+        if system:
+            scope = self.system(isolation=isolation, read_only=read_only)
+        elif user_id is not None:
+            scope = self.as_user(user_id, isolation=isolation, read_only=read_only)
+        else:
+            scope = self.anonymous(isolation=isolation, read_only=read_only)
+        return await scope.run(fn)
+
+    @asynccontextmanager
+    async def _connection(self, opts: TxOptions) -> AsyncIterator[AsyncConnection]:
+        pool, conn = self.pool, None
+        index = self.router.replica_for(opts)
+        if index is not None:
+            try:
+                conn = await self.replica_pools[index].getconn(timeout=1.0)
+                pool = self.replica_pools[index]
+            except (PoolTimeout, psycopg.OperationalError):
+                self.router.replica_failed(index)
+        if conn is None:
+            try:
+                conn = await self.pool.getconn()
+            except PoolTimeout as exc:
+                raise errors.DatabaseUnavailable(
+                    f"no database connection free within {self.settings.pool_timeout_s:g} s "
+                    f"(DB_POOL_TIMEOUT_S; DB_POOL_MAX_SIZE={self.settings.pool_max_size})"
+                ) from exc
+        try:
+            yield conn
+        finally:
+            await pool.putconn(conn)
+
+    @asynccontextmanager
+    async def _transaction(self, opts: TxOptions) -> AsyncIterator[AsyncConnection]:
+        committing = False
+        try:
+            async with self._connection(opts) as conn:
+                await conn.set_isolation_level(opts.isolation)
+                await conn.set_read_only(opts.read_only)
+                ctx = conn.chatdb_context
+                ctx.role, ctx.user_id = opts.role.value, opts.user_id
+                try:
+                    async with conn.transaction():
+                        await conn.execute(
+                            self._begin, {"role": opts.role.value, "user_id": opts.user_id or ""}
+                        )
+                        yield conn
+                        committing = True
+                finally:
+                    ctx.role = ctx.user_id = None
+        except psycopg.Error as exc:
+            raise _transaction_error(exc, committing) from exc
+        except errors.DatabaseUnavailable as exc:
+            if committing and not isinstance(exc, errors.AmbiguousCommit):
+                raise errors.AmbiguousCommit(
+                    "the connection was lost while committing: the outcome is unknown"
+                ) from exc
+            raise
+        self.router.wrote(opts)
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """psycopg-pool statistics per pool, plus retries."""
+        result = {"primary": dict(self.pool.get_stats())}
+        for i, pool in enumerate(self.replica_pools):
+            result[f"replica{i}"] = dict(pool.get_stats())
+        result["runtime"] = {"transaction_retries": self.retries}
+        return result
+
+    async def open(self, wait: bool = False) -> None:
+        for pool in (self.pool, *self.replica_pools):
+            await pool.open(wait=wait)
+
+    async def close(self, timeout: float = 5.0) -> None:
+        for pool in (self.pool, *self.replica_pools):
+            await pool.close(timeout=timeout)
+
+    async def __aenter__(self) -> AsyncDatabase:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()

@@ -1,0 +1,45 @@
+"""The `chatdb` command: database lifecycle, migrations, health and demo.
+
+Each subcommand lives in a small module and registers itself on the parser; errors that
+a person can fix print as one line (`chatdb: error: ...; fix`) instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from chatdb.cli import db_commands
+from chatdb.cli.output import info
+from chatdb.errors import ChatdbError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chatdb", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    db_commands.register(sub)
+    db_commands.register_psql(sub)
+    for module_name in ("chatdb.cli.app_commands",):
+        try:
+            module = __import__(module_name, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.handler(args)
+    except ChatdbError as exc:
+        info(f"error: {exc}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(code or 0)

@@ -1,0 +1,227 @@
+"""Cursor and connection classes that log every statement by name and translate its errors.
+
+They are installed on pooled connections by `Database`/`AsyncDatabase`, so generated query
+functions (which only see a psycopg connection) get logging and typed errors for free.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, cast
+
+import psycopg
+from psycopg.abc import Params, Query
+
+from chatdb import errors, logs
+
+_ROW = Any
+
+
+class StatementContext:
+    """Who runs the current transaction, for the logs; kept on the connection."""
+
+    __slots__ = ("role", "slow_ms", "user_id")
+
+    def __init__(self, slow_ms: float = 500.0) -> None:
+        self.role: str | None = None
+        self.user_id: str | None = None
+        self.slow_ms = slow_ms
+
+
+def _context(conn: Any) -> StatementContext:
+    ctx = getattr(conn, "chatdb_context", None)
+    return ctx if isinstance(ctx, StatementContext) else StatementContext()
+
+
+class _Timer:
+    """Times one statement, logs it, and turns a psycopg error into chatdb's."""
+
+    __slots__ = ("conn", "name", "start")
+
+    def __init__(self, conn: Any, query: object) -> None:
+        self.conn = conn
+        self.name = logs.statement_name(query)
+        self.start = time.perf_counter()
+
+    def done(self, rows: int | None) -> None:
+        ctx = _context(self.conn)
+        logs.log_statement(
+            name=self.name,
+            duration_ms=(time.perf_counter() - self.start) * 1000,
+            rows=rows,
+            error=None,
+            role=ctx.role,
+            user_id=ctx.user_id,
+            slow_ms=ctx.slow_ms,
+        )
+
+    def failed(self, exc: BaseException) -> BaseException:
+        translated = errors.translate(exc, statement=self.name)
+        ctx = _context(self.conn)
+        logs.log_statement(
+            name=self.name,
+            duration_ms=(time.perf_counter() - self.start) * 1000,
+            rows=None,
+            error=translated,
+            role=ctx.role,
+            user_id=ctx.user_id,
+            slow_ms=ctx.slow_ms,
+        )
+        return translated
+
+
+def _raise(timer: _Timer, exc: BaseException) -> None:
+    translated = timer.failed(exc)
+    if translated is exc:
+        raise exc
+    raise translated from exc
+
+
+class Cursor(psycopg.Cursor[_ROW]):
+    __slots__ = ()
+
+    def execute(
+        self,
+        query: Query,
+        params: Params | None = None,
+        *,
+        prepare: bool | None = None,
+        binary: bool | None = None,
+    ) -> Cursor:
+        timer = _Timer(self._conn, query)
+        try:
+            super().execute(cast(Any, query), params, prepare=prepare, binary=binary)
+        except psycopg.Error as exc:
+            _raise(timer, exc)
+        timer.done(self.rowcount)
+        return self
+
+    def executemany(
+        self, query: Query, params_seq: Iterable[Params], *, returning: bool = False
+    ) -> None:
+        timer = _Timer(self._conn, query)
+        try:
+            super().executemany(query, params_seq, returning=returning)
+        except psycopg.Error as exc:
+            _raise(timer, exc)
+        timer.done(self.rowcount)
+
+    @contextmanager
+    def copy(
+        self, statement: Query, params: Params | None = None, *, writer: Any = None
+    ) -> Iterator[psycopg.Copy]:
+        timer = _Timer(self._conn, statement)
+        try:
+            with super().copy(statement, params, writer=writer) as copy:
+                yield copy
+        except psycopg.Error as exc:
+            _raise(timer, exc)
+        timer.done(self.rowcount)
+
+
+class ServerCursor(psycopg.ServerCursor[_ROW]):
+    __slots__ = ()
+
+    def execute(
+        self,
+        query: Query,
+        params: Params | None = None,
+        *,
+        binary: bool | None = None,
+        **kwargs: Any,
+    ) -> ServerCursor:
+        timer = _Timer(self._conn, query)
+        try:
+            super().execute(cast(Any, query), params, binary=binary, **kwargs)
+        except psycopg.Error as exc:
+            _raise(timer, exc)
+        timer.done(None)
+        return self
+
+
+class AsyncCursor(psycopg.AsyncCursor[_ROW]):
+    __slots__ = ()
+
+    async def execute(
+        self,
+        query: Query,
+        params: Params | None = None,
+        *,
+        prepare: bool | None = None,
+        binary: bool | None = None,
+    ) -> AsyncCursor:
+        timer = _Timer(self._conn, query)
+        try:
+            await super().execute(cast(Any, query), params, prepare=prepare, binary=binary)
+        except psycopg.Error as exc:
+            _raise(timer, exc)
+        timer.done(self.rowcount)
+        return self
+
+    async def executemany(
+        self, query: Query, params_seq: Iterable[Params], *, returning: bool = False
+    ) -> None:
+        timer = _Timer(self._conn, query)
+        try:
+            await super().executemany(query, params_seq, returning=returning)
+        except psycopg.Error as exc:
+            _raise(timer, exc)
+        timer.done(self.rowcount)
+
+    @asynccontextmanager
+    async def copy(
+        self, statement: Query, params: Params | None = None, *, writer: Any = None
+    ) -> AsyncIterator[psycopg.AsyncCopy]:
+        timer = _Timer(self._conn, statement)
+        try:
+            async with super().copy(statement, params, writer=writer) as copy:
+                yield copy
+        except psycopg.Error as exc:
+            _raise(timer, exc)
+        timer.done(self.rowcount)
+
+
+class AsyncServerCursor(psycopg.AsyncServerCursor[_ROW]):
+    __slots__ = ()
+
+    async def execute(
+        self,
+        query: Query,
+        params: Params | None = None,
+        *,
+        binary: bool | None = None,
+        **kwargs: Any,
+    ) -> AsyncServerCursor:
+        timer = _Timer(self._conn, query)
+        try:
+            await super().execute(cast(Any, query), params, binary=binary, **kwargs)
+        except psycopg.Error as exc:
+            _raise(timer, exc)
+        timer.done(None)
+        return self
+
+
+class Connection(psycopg.Connection[_ROW]):
+    """A psycopg connection that knows who runs its current transaction."""
+
+    chatdb_context: StatementContext
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chatdb_context = StatementContext()
+        self.cursor_factory = Cursor
+        self.server_cursor_factory = ServerCursor
+
+
+class AsyncConnection(psycopg.AsyncConnection[_ROW]):
+    """The asyncio twin of `Connection`."""
+
+    chatdb_context: StatementContext
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chatdb_context = StatementContext()
+        self.cursor_factory = AsyncCursor
+        self.server_cursor_factory = AsyncServerCursor

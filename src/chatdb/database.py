@@ -1,0 +1,236 @@
+"""`Database`: the pooled, synchronous handle applications hold.
+
+db = Database()                      # DATABASE_URL, else the embedded PostgreSQL
+with db.as_user(user_id) as conn:    # chatdb_app + app.user_id: row-level security applies
+    chats.list_chats_by_user(conn, user_id=user_id, ...)
+with db.system() as conn: ...        # chatdb_system: pre-login, cross-user, background work
+db.as_user(user_id).run(fn)          # the whole fn retried on conflicts / lost connections
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from chatdb import dburl, errors
+from chatdb.config import Settings, load_settings
+from chatdb.connection_setup import configure_sync
+from chatdb.cursors import Connection
+from chatdb.transactions import (
+    IsolationArg,
+    RetryPolicy,
+    Role,
+    Router,
+    TxOptions,
+    begin_statement,
+    connect_kwargs,
+    options,
+)
+
+T = TypeVar("T")
+
+
+class Scope:
+    """One kind of transaction (who, isolation, read-only): a context manager, or `run(fn)`."""
+
+    def __init__(self, db: Database, opts: TxOptions) -> None:
+        self._db = db
+        self._opts = opts
+        self._cm: Any = None
+
+    def __enter__(self) -> Connection:
+        self._cm = self._db._transaction(self._opts)
+        conn: Connection = self._cm.__enter__()
+        return conn
+
+    def __exit__(self, *exc_info: Any) -> bool | None:
+        cm, self._cm = self._cm, None
+        return bool(cm.__exit__(*exc_info))
+
+    def run(self, fn: Callable[[Connection], T]) -> T:
+        """Run `fn` in a transaction, retrying the whole of it on serialization failures,
+        deadlocks and connection loss before commit (never after an ambiguous commit)."""
+        policy = self._db.retry_policy
+        attempt = 0
+        while True:
+            try:
+                with self._db._transaction(self._opts) as conn:
+                    return fn(conn)
+            except errors.ChatdbError as exc:
+                if not policy.should_retry(exc, attempt):
+                    raise
+                self._db.retries += 1
+                time.sleep(policy.delay_s(attempt))
+                attempt += 1
+
+
+class Database:
+    """A connection pool to the primary (and replicas), handing out role-scoped transactions."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        replica_urls: list[str] | None = None,
+        settings: Settings | None = None,
+        open: bool = True,
+        **overrides: Any,
+    ) -> None:
+        self.settings = settings or load_settings(**overrides)
+        self.url = url or self.settings.database_url or dburl.resolve().url
+        replicas = self.settings.replicas if replica_urls is None else replica_urls
+        self.retry_policy = RetryPolicy(self.settings.max_retries, self.settings.retry_delay_ms)
+        self.router = Router(len(replicas), self.settings.read_your_writes_s)
+        self.retries = 0
+        self._begin = begin_statement(self.settings)
+        self.pool = self._make_pool(self.url, "primary", open)
+        self.replica_pools = [
+            self._make_pool(u, f"replica{i}", open) for i, u in enumerate(replicas)
+        ]
+
+    def _make_pool(self, url: str, name: str, open: bool) -> ConnectionPool[Connection]:
+        s = self.settings
+        return ConnectionPool(
+            url,
+            connection_class=Connection,
+            kwargs=connect_kwargs(s),
+            min_size=s.pool_min_size,
+            max_size=s.pool_max_size,
+            max_idle=s.pool_max_idle_s,
+            max_lifetime=s.pool_max_lifetime_s,
+            timeout=s.pool_timeout_s,
+            check=ConnectionPool.check_connection,
+            configure=configure_sync(s),
+            name=f"chatdb-{name}",
+            open=open,
+        )
+
+    # -- who runs the transaction -------------------------------------------------------
+
+    def as_user(
+        self, user_id: uuid.UUID | str, *, isolation: IsolationArg = None, read_only: bool = False
+    ) -> Scope:
+        """As `chatdb_app` on behalf of a signed-in user: row-level security applies."""
+        return Scope(self, options(Role.APP, user_id, isolation, read_only))
+
+    def anonymous(self, *, isolation: IsolationArg = None, read_only: bool = False) -> Scope:
+        """As `chatdb_app` with no user: only public data is visible, nothing is writable."""
+        return Scope(self, options(Role.APP, None, isolation, read_only))
+
+    def system(self, *, isolation: IsolationArg = None, read_only: bool = False) -> Scope:
+        """As `chatdb_system`: pre-login, cross-user and background work (bypasses RLS)."""
+        return Scope(self, options(Role.SYSTEM, None, isolation, read_only))
+
+    def run_in_transaction(
+        self,
+        fn: Callable[[Connection], T],
+        *,
+        user_id: uuid.UUID | str | None = None,
+        system: bool = False,
+        isolation: IsolationArg = None,
+        read_only: bool = False,
+    ) -> T:
+        """`fn(conn)` in a retried transaction: as the system role, a user, or anonymous."""
+        if system and user_id is not None:
+            raise errors.ConfigError("run_in_transaction: pass user_id or system=True, not both")
+        if system:
+            scope = self.system(isolation=isolation, read_only=read_only)
+        elif user_id is not None:
+            scope = self.as_user(user_id, isolation=isolation, read_only=read_only)
+        else:
+            scope = self.anonymous(isolation=isolation, read_only=read_only)
+        return scope.run(fn)
+
+    # -- the transaction itself -----------------------------------------------------------
+
+    @contextmanager
+    def _connection(self, opts: TxOptions) -> Iterator[Connection]:
+        pool, conn = self.pool, None
+        index = self.router.replica_for(opts)
+        if index is not None:
+            try:
+                # A short wait: a replica that cannot serve now is skipped for the primary.
+                conn = self.replica_pools[index].getconn(timeout=1.0)
+                pool = self.replica_pools[index]
+            except (PoolTimeout, psycopg.OperationalError):
+                self.router.replica_failed(index)
+        if conn is None:
+            try:
+                conn = self.pool.getconn()
+            except PoolTimeout as exc:
+                raise errors.DatabaseUnavailable(
+                    f"no database connection free within {self.settings.pool_timeout_s:g} s "
+                    f"(DB_POOL_TIMEOUT_S; DB_POOL_MAX_SIZE={self.settings.pool_max_size})"
+                ) from exc
+        try:
+            yield conn
+        finally:
+            pool.putconn(conn)
+
+    @contextmanager
+    def _transaction(self, opts: TxOptions) -> Iterator[Connection]:
+        committing = False
+        try:
+            with self._connection(opts) as conn:
+                conn.isolation_level = opts.isolation
+                conn.read_only = opts.read_only
+                ctx = conn.chatdb_context
+                ctx.role, ctx.user_id = opts.role.value, opts.user_id
+                try:
+                    with conn.transaction():
+                        conn.execute(
+                            self._begin, {"role": opts.role.value, "user_id": opts.user_id or ""}
+                        )
+                        yield conn
+                        committing = True
+                finally:
+                    ctx.role = ctx.user_id = None
+        except psycopg.Error as exc:
+            raise _transaction_error(exc, committing) from exc
+        except errors.DatabaseUnavailable as exc:
+            if committing and not isinstance(exc, errors.AmbiguousCommit):
+                raise errors.AmbiguousCommit(
+                    "the connection was lost while committing: the outcome is unknown"
+                ) from exc
+            raise
+        self.router.wrote(opts)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """psycopg-pool statistics per pool (sizes, waits, errors), plus retries."""
+        result = {"primary": dict(self.pool.get_stats())}
+        for i, pool in enumerate(self.replica_pools):
+            result[f"replica{i}"] = dict(pool.get_stats())
+        result["runtime"] = {"transaction_retries": self.retries}
+        return result
+
+    def open(self, wait: bool = False) -> None:
+        for pool in (self.pool, *self.replica_pools):
+            pool.open(wait=wait)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Close every pool, waiting up to `timeout` s for borrowed connections to return."""
+        for pool in (self.pool, *self.replica_pools):
+            pool.close(timeout=timeout)
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _transaction_error(exc: psycopg.Error, committing: bool) -> BaseException:
+    translated = errors.translate(exc)
+    if committing and isinstance(translated, errors.DatabaseUnavailable):
+        return errors.AmbiguousCommit(
+            "the connection was lost while committing: the outcome is unknown"
+        )
+    return translated

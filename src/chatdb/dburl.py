@@ -1,0 +1,118 @@
+"""Which database chatdb talks to: the one place that decides.
+
+`DATABASE_URL` when it is set; otherwise the embedded PostgreSQL (started on demand).
+dbmate, sqlc, psql, the CLI and the tests all take their URL from `resolve()`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from chatdb import embedded
+from chatdb.errors import ConfigError
+
+_SCHEMES = ("postgresql", "postgres")
+
+
+@dataclass(frozen=True)
+class ResolvedDatabase:
+    """A database URL and where it came from."""
+
+    url: str
+    source: Literal["DATABASE_URL", "embedded"]
+
+    def describe(self) -> str:
+        """One line for humans: which database this command uses (password hidden)."""
+        if self.source == "embedded":
+            return (
+                f"embedded PostgreSQL in {embedded.data_dir()} (database {database_name(self.url)})"
+            )
+        return f"DATABASE_URL {redact(self.url)}"
+
+
+def validate_url(url: str, variable: str = "DATABASE_URL") -> str:
+    """Check that `url` is a postgresql:// URL libpq accepts; raise ConfigError naming `variable`."""
+    import psycopg.conninfo
+
+    parts = urlsplit(url)
+    if parts.scheme not in _SCHEMES:
+        raise ConfigError(
+            f"{variable} must be a postgresql:// URL, got scheme {parts.scheme or 'none'!r}",
+            fix=f"set {variable}=postgresql://user:password@host:5432/dbname",
+            variable=variable,
+        )
+    try:
+        _ = parts.port  # urllib validates the port here
+        psycopg.conninfo.conninfo_to_dict(url)
+    except (psycopg.ProgrammingError, ValueError) as exc:
+        raise ConfigError(
+            f"{variable} is malformed: {str(exc).splitlines()[0]}",
+            fix=f"set {variable}=postgresql://user:password@host:5432/dbname",
+            variable=variable,
+        ) from exc
+    return url
+
+
+def resolve(*, start: bool = True) -> ResolvedDatabase:
+    """The database for this process: `DATABASE_URL`, else the embedded server."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return ResolvedDatabase(validate_url(url), "DATABASE_URL")
+    if start:
+        return ResolvedDatabase(embedded.start(), "embedded")
+    return ResolvedDatabase(embedded.server_url(), "embedded")
+
+
+def redact(url: str) -> str:
+    """`url` with any password replaced by `***`, safe to print and log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def database_name(url: str) -> str:
+    """The database a URL names (libpq's default is the user name; we require it explicit)."""
+    import psycopg.conninfo
+
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    return str(params.get("dbname") or params.get("user") or "postgres")
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server and credentials, another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + quote(name)))
+
+
+def with_query(url: str, **params: str) -> str:
+    """`url` with query parameters set (replacing any of the same name)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.update(params)
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def for_dbmate(url: str, *, role: str | None = None) -> str:
+    """The URL in the form dbmate (Go, lib/pq) expects.
+
+    lib/pq defaults to sslmode=require, which a loopback or socket server refuses; we default
+    to `disable` there only. `role` sets the session role through the startup `options`, so
+    the objects a migration creates are owned by that role (dbmate talks to PostgreSQL
+    directly, never through PgBouncer, so the startup parameter is safe here).
+    """
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    host = query.get("host", parts.hostname or "")
+    if "sslmode" not in query and (
+        host.startswith("/") or host in ("", "localhost", "127.0.0.1", "::1")
+    ):
+        query["sslmode"] = "disable"
+    if role:
+        query["options"] = f"-crole={role}"
+    return urlunsplit(parts._replace(scheme="postgres", query=urlencode(query, quote_via=quote)))

@@ -1,0 +1,217 @@
+"""chatdb's errors: one small hierarchy, and the one place psycopg errors are translated.
+
+Every error says what went wrong in words a person can act on, names the constraint or column
+when PostgreSQL reported one, and chains the original psycopg error as `__cause__`.
+Parameter values never appear in messages: they may be secrets.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+import psycopg
+from psycopg import errors as pg
+
+
+class ChatdbError(Exception):
+    """Base of every error chatdb raises."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        constraint: str | None = None,
+        column: str | None = None,
+        table: str | None = None,
+        sqlstate: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.constraint = constraint
+        self.column = column
+        self.table = table
+        self.sqlstate = sqlstate
+
+
+class ConfigError(ChatdbError):
+    """Bad configuration or environment; `fix` says what to do about it."""
+
+    def __init__(self, message: str, *, fix: str = "", variable: str | None = None) -> None:
+        super().__init__(f"{message}; {fix}" if fix else message)
+        self.fix = fix
+        self.variable = variable
+
+
+class ConflictError(ChatdbError):
+    """A unique constraint refused the row (23505): it already exists."""
+
+
+class NotFoundError(ChatdbError):
+    """A referenced row does not exist (23503 on insert/update), or a required row is missing."""
+
+
+class StillReferenced(ChatdbError):
+    """The row is still referenced by others and cannot be deleted (23503 on delete)."""
+
+
+class CheckViolation(ChatdbError):
+    """A CHECK or NOT NULL constraint refused the value (23514, 23502)."""
+
+
+class InvalidInput(ChatdbError):
+    """A value PostgreSQL cannot take: malformed, too long, out of range, NUL byte (22xxx)."""
+
+
+class PermissionDenied(ChatdbError):
+    """The role in use may not do this, or row-level security refused the row (42501)."""
+
+
+class InsufficientCredits(CheckViolation):
+    """Consuming more credits than the balance holds; nothing was charged."""
+
+
+class InvalidTransition(CheckViolation):
+    """A state machine refused the move (e.g. a tool execution from completed to executing)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        **kwargs: str | None,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.from_state = from_state
+        self.to_state = to_state
+
+
+class ReferralRejected(CheckViolation):
+    """A referral code cannot be redeemed (own code, already referred, referrer at maximum)."""
+
+
+class QueryTimeout(ChatdbError):
+    """The statement ran longer than `statement_timeout` and was cancelled (57014)."""
+
+
+class IdleTransactionTimeout(ChatdbError):
+    """The transaction sat idle past `idle_in_transaction_session_timeout` (25P03)."""
+
+
+class SerializationFailure(ChatdbError):
+    """A concurrent transaction conflicted (40001, 40P01); retrying the whole unit may succeed."""
+
+
+class DatabaseUnavailable(ChatdbError):
+    """The server cannot be reached, the connection was lost, or no pooled connection came."""
+
+
+class AmbiguousCommit(DatabaseUnavailable):
+    """The connection was lost during COMMIT: the transaction may or may not have committed.
+
+    Never retried automatically; check the outcome (e.g. by the operation's idempotency key).
+    """
+
+
+# Constraints whose violation means something more specific than "check failed".
+# The schema names them; the runtime maps them here, in one place.
+SPECIFIC_CONSTRAINTS: Final[dict[str, type[ChatdbError]]] = {
+    "users_credit_balance_nonnegative_check": InsufficientCredits,
+    "tool_executions_status_transition_check": InvalidTransition,
+    "referrals_no_self_referral_check": ReferralRejected,
+    "referrals_referred_id_key": ReferralRejected,
+    "referrals_referrer_maximum_check": ReferralRejected,
+}
+
+_QUOTED_VALUE = re.compile(r': ".*"$|: \'.*\'$', re.DOTALL)
+
+
+def _describe(exc: psycopg.Error) -> str:
+    """PostgreSQL's primary message without any echoed input value (it may be a secret)."""
+    primary = exc.diag.message_primary or _first_line(exc)
+    return _QUOTED_VALUE.sub("", primary)
+
+
+def translate(exc: BaseException, *, statement: str | None = None) -> BaseException:
+    """Return chatdb's error for `exc` (or `exc` itself when it is not a database error).
+
+    `statement` is the query name, used only to make the message say where it happened.
+    """
+    if isinstance(exc, ChatdbError) or not isinstance(exc, psycopg.Error):
+        return exc
+    where = f" in {statement}" if statement else ""
+    state = exc.sqlstate or ""
+    if not state:
+        if isinstance(exc, psycopg.DataError):
+            # Raised client-side by psycopg, e.g. a NUL byte in a text parameter.
+            return InvalidInput(f"a value cannot be sent to PostgreSQL{where}: {_first_line(exc)}")
+        if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+            return DatabaseUnavailable(f"the database connection failed or was lost{where}")
+        return exc
+    diag = exc.diag
+    constraint = diag.constraint_name
+    fields: dict[str, str | None] = {
+        "constraint": constraint,
+        "column": diag.column_name,
+        "table": diag.table_name,
+        "sqlstate": state,
+    }
+    detail = _describe(exc)
+    if constraint and constraint in SPECIFIC_CONSTRAINTS:
+        return SPECIFIC_CONSTRAINTS[constraint](f"{detail}{where}", **fields)
+    if state == "23505":
+        return ConflictError(f"already exists{where}: {detail}", **fields)
+    if state == "23503":
+        if detail.startswith("update or delete"):
+            return StillReferenced(f"still referenced{where}: {detail}", **fields)
+        return NotFoundError(f"the referenced row does not exist{where}: {detail}", **fields)
+    if state in ("23514", "23502", "23P01"):
+        return CheckViolation(f"rejected{where}: {detail}", **fields)
+    if state.startswith("22"):
+        return InvalidInput(f"invalid input{where}: {detail}", **fields)
+    if state == "42501":
+        return PermissionDenied(f"permission denied{where}: {detail}", **fields)
+    if state == "57014":
+        return QueryTimeout(f"statement cancelled{where}: {detail}", **fields)
+    if state == "25P03":
+        return IdleTransactionTimeout(
+            f"transaction idle too long{where} (idle_in_transaction_session_timeout)", **fields
+        )
+    if state in ("40001", "40P01"):
+        return SerializationFailure(f"concurrent update conflict{where}: {detail}", **fields)
+    if state.startswith(("08", "57P", "53300")):
+        return DatabaseUnavailable(f"database unavailable{where}: {detail}", **fields)
+    return exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether rerunning the whole transaction may succeed (conflict or deadlock)."""
+    return isinstance(exc, SerializationFailure | pg.SerializationFailure | pg.DeadlockDetected)
+
+
+__all__ = [
+    "AmbiguousCommit",
+    "ChatdbError",
+    "CheckViolation",
+    "ConfigError",
+    "ConflictError",
+    "DatabaseUnavailable",
+    "IdleTransactionTimeout",
+    "InsufficientCredits",
+    "InvalidInput",
+    "InvalidTransition",
+    "NotFoundError",
+    "PermissionDenied",
+    "QueryTimeout",
+    "ReferralRejected",
+    "SerializationFailure",
+    "StillReferenced",
+    "is_retryable",
+    "translate",
+]

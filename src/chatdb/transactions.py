@@ -1,0 +1,188 @@
+"""What both Database classes share: who runs a transaction, where it goes, when to retry.
+
+Pure decisions only (no I/O), so the sync and async shells stay thin and identical in
+behaviour.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final
+
+from psycopg import IsolationLevel
+
+from chatdb import errors
+from chatdb.config import Settings
+
+IsolationArg = IsolationLevel | str | None
+
+
+class Role(StrEnum):
+    """The database roles a transaction runs as (see docs/decisions/001-role-model.md)."""
+
+    APP = "chatdb_app"
+    SYSTEM = "chatdb_system"
+
+
+@dataclass(frozen=True, slots=True)
+class TxOptions:
+    """Everything that shapes one transaction."""
+
+    role: Role
+    user_id: str | None
+    isolation: IsolationLevel | None
+    read_only: bool
+
+    @property
+    def who(self) -> str:
+        return f"{self.role.value}:{self.user_id or '-'}"
+
+
+def _isolation(value: IsolationArg) -> IsolationLevel | None:
+    if value is None or isinstance(value, IsolationLevel):
+        return value
+    try:
+        return IsolationLevel[value.strip().upper().replace(" ", "_")]
+    except KeyError:
+        raise errors.ConfigError(
+            f"unknown isolation level {value!r}",
+            fix="use read committed, repeatable read or serializable",
+        ) from None
+
+
+def _user_id(value: uuid.UUID | str) -> str:
+    # Validated here so a bad id fails before a connection is taken, with a clear error.
+    try:
+        return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+    except ValueError:
+        raise errors.InvalidInput("user_id is not a valid UUID", column="user_id") from None
+
+
+def options(
+    role: Role, user_id: uuid.UUID | str | None, isolation: IsolationArg, read_only: bool
+) -> TxOptions:
+    return TxOptions(
+        role=role,
+        user_id=None if user_id is None else _user_id(user_id),
+        isolation=_isolation(isolation),
+        read_only=read_only,
+    )
+
+
+def begin_statement(settings: Settings) -> str:
+    """The one statement that starts every transaction: role, user, and (PgBouncer) timeouts.
+
+    `set_config(..., true)` is `SET LOCAL` with bind parameters: transaction-scoped, so nothing
+    leaks to the next borrower of the connection, and no SQL is built from strings.
+    """
+    parts = ["set_config('role', %(role)s, true)", "set_config('app.user_id', %(user_id)s, true)"]
+    if settings.pgbouncer:
+        # Through PgBouncer in transaction mode a session-level SET may land on another
+        # server connection; settings travel with each transaction instead.
+        parts += [
+            f"set_config('statement_timeout', '{settings.statement_timeout_ms}', true)",
+            "set_config('idle_in_transaction_session_timeout', "
+            f"'{settings.idle_in_transaction_timeout_ms}', true)",
+        ]
+    return "SELECT " + ", ".join(parts)
+
+
+def session_settings(settings: Settings) -> dict[str, str]:
+    """Server settings applied once per new connection (not in PgBouncer mode)."""
+    if settings.pgbouncer:
+        return {}
+    return {
+        "statement_timeout": str(settings.statement_timeout_ms),
+        "idle_in_transaction_session_timeout": str(settings.idle_in_transaction_timeout_ms),
+    }
+
+
+def connect_kwargs(settings: Settings) -> dict[str, Any]:
+    """libpq/psycopg connection arguments (never server settings via `options`)."""
+    kwargs: dict[str, Any] = {
+        "autocommit": False,
+        "connect_timeout": settings.connect_timeout_s,
+        "application_name": settings.application_name,
+        # PgBouncer in transaction mode cannot keep prepared statements per client.
+        "prepare_threshold": None if settings.pgbouncer else 5,
+    }
+    if settings.tcp_keepalives:
+        kwargs.update(keepalives=1, keepalives_idle=settings.keepalives_idle_s)
+    if settings.sslmode:
+        kwargs["sslmode"] = settings.sslmode
+    if settings.sslrootcert:
+        kwargs["sslrootcert"] = settings.sslrootcert
+    return kwargs
+
+
+class RetryPolicy:
+    """Bounded exponential backoff with jitter for `run_in_transaction`."""
+
+    CAP_MS: Final = 2_000
+
+    def __init__(self, max_retries: int, base_delay_ms: int) -> None:
+        self.max_retries = max_retries
+        self.base_delay_ms = base_delay_ms
+
+    def should_retry(self, exc: BaseException, attempt: int) -> bool:
+        if attempt >= self.max_retries:
+            return False
+        if isinstance(exc, errors.AmbiguousCommit):
+            return False  # the commit may have happened: rerunning could apply it twice
+        return isinstance(exc, errors.SerializationFailure | errors.DatabaseUnavailable)
+
+    def delay_s(self, attempt: int) -> float:
+        ceiling = min(self.base_delay_ms * (2**attempt), self.CAP_MS)
+        return random.uniform(ceiling / 2, ceiling) / 1000  # noqa: S311 - jitter, not crypto
+
+
+class Router:
+    """Sends read-only transactions to replicas, and a user's reads to the primary right
+    after that user wrote (read-your-writes), and skips a replica that just failed."""
+
+    def __init__(self, replica_count: int, read_your_writes_s: float, cooldown_s: float = 5.0):
+        self.replica_count = replica_count
+        self.read_your_writes_s = read_your_writes_s
+        self.cooldown_s = cooldown_s
+        self._next = 0
+        self._recent_writers: dict[str, float] = {}
+        self._down_until: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def replica_for(self, opts: TxOptions) -> int | None:
+        """Index of the replica to use, or None for the primary."""
+        if not opts.read_only or self.replica_count == 0:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            if opts.user_id is not None:
+                wrote_at = self._recent_writers.get(opts.user_id)
+                if wrote_at is not None and now - wrote_at < self.read_your_writes_s:
+                    return None
+            for _ in range(self.replica_count):
+                index = self._next % self.replica_count
+                self._next += 1
+                if self._down_until.get(index, 0.0) <= now:
+                    return index
+        return None
+
+    def wrote(self, opts: TxOptions) -> None:
+        if opts.read_only or opts.user_id is None or self.read_your_writes_s <= 0:
+            return
+        now = time.monotonic()
+        with self._lock:
+            self._recent_writers[opts.user_id] = now
+            if len(self._recent_writers) > 100_000:  # bound memory: forget expired entries
+                horizon = now - self.read_your_writes_s
+                self._recent_writers = {
+                    k: v for k, v in self._recent_writers.items() if v >= horizon
+                }
+
+    def replica_failed(self, index: int) -> None:
+        with self._lock:
+            self._down_until[index] = time.monotonic() + self.cooldown_s

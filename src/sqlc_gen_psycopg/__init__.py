@@ -1,0 +1,1 @@
+"""sqlc process plugin: typed psycopg 3 + pydantic v2 code from SQL."""

@@ -1,0 +1,111 @@
+"""The fixture layer: a template database migrated once per run, cloned per test.
+
+- `server_url`: a superuser URL on the server under test (DATABASE_URL, else embedded).
+- `migrated_template`: a database with roles and every migration applied, keyed by a hash of
+  db/roles.sql + db/migrations, so it is built once and reused until the migrations change.
+- `conn`: a connection to a clone of the template, inside a transaction rolled back after
+  the test (fast; for tests that need no commit).
+- `db_url`: a fresh clone of its own (for tests that commit, or run concurrent sessions).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from chatdb import dburl, migrations
+
+_counter = itertools.count()
+
+
+def _prefix(server_url: str) -> str:
+    # Clones are siblings of the database DATABASE_URL names, so a CI run that creates and
+    # drops `chatdb_ci_<n>` can find and drop them by prefix.
+    return dburl.database_name(server_url)[:30]
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    return dburl.resolve().url
+
+
+def _exists(conn: psycopg.Connection, name: str) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+    )
+
+
+def create_database(server: str, name: str, template: str | None = None) -> str:
+    with migrations.connect(server) as conn:
+        query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        conn.execute(query)
+    return dburl.with_database(server, name)
+
+
+def drop_database(server: str, name: str) -> None:
+    with migrations.connect(server) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture(scope="session")
+def migrated_template(server_url: str) -> str:
+    name = f"{_prefix(server_url)}_tpl_{migrations.migrations_hash()[:10]}"
+    with migrations.connect(server_url) as conn:
+        # One builder at a time per server; others wait and then reuse its template.
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+        try:
+            if not _exists(conn, name):
+                building = f"{name}_build_{os.getpid()}"
+                drop_database(server_url, building)
+                url = create_database(server_url, building)
+                migrations.apply_roles(url)
+                migrations.run_dbmate(url, ["migrate"], capture=True)
+                # Renamed only once complete: a half-built template is never reused.
+                conn.execute(
+                    sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                        sql.Identifier(building), sql.Identifier(name)
+                    )
+                )
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+    return name
+
+
+def clone_template(server_url: str, template: str, label: str = "t") -> tuple[str, str]:
+    name = f"{_prefix(server_url)}_{label}{os.getpid()}_{next(_counter)}"
+    return name, create_database(server_url, name, template=template)
+
+
+@pytest.fixture
+def db_url(server_url: str, migrated_template: str) -> Iterator[str]:
+    """A database of this test's own, cloned from the migrated template."""
+    name, url = clone_template(server_url, migrated_template)
+    yield url
+    drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def shared_db_url(server_url: str, migrated_template: str) -> Iterator[str]:
+    """One clone for the whole run, used by rolled-back `conn` tests."""
+    name, url = clone_template(server_url, migrated_template, label="shared")
+    yield url
+    drop_database(server_url, name)
+
+
+@pytest.fixture
+def conn(shared_db_url: str) -> Iterator[psycopg.Connection]:
+    """A superuser connection inside a transaction that is rolled back after the test."""
+    with psycopg.connect(shared_db_url) as connection:
+        yield connection
+        connection.rollback()
