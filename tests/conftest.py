@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from chatdb import dburl, migrations
+from chatdb import AsyncDatabase, Database, dburl, migrations
 
 _counter = itertools.count()
 
@@ -109,3 +109,53 @@ def conn(shared_db_url: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(shared_db_url) as connection:
         yield connection
         connection.rollback()
+
+
+@pytest.fixture(scope="session")
+def app_database_url(shared_db_url: str) -> str:
+    """Where application-level tests send `database`: the shared clone, or PgBouncer in front
+    of it when CHATDB_TEST_PGBOUNCER_URL is set (the PgBouncer run of the query suite)."""
+    return os.environ.get("CHATDB_TEST_PGBOUNCER_URL") or shared_db_url
+
+
+@pytest.fixture(scope="session")
+def database(app_database_url: str) -> Iterator[Database]:
+    """A `chatdb.Database` on the shared clone. Tests using it commit: they must create
+    their own users/chats (random ids) and never assume the tables are empty."""
+    db = Database(
+        app_database_url,
+        pool_min_size=1,
+        pool_max_size=8,
+        pgbouncer=bool(os.environ.get("CHATDB_TEST_PGBOUNCER_URL")),
+    )
+    yield db
+    db.close()
+
+
+@pytest.fixture
+async def async_database(app_database_url: str) -> AsyncIterator[AsyncDatabase]:
+    """The asyncio twin of `database` (per test: an async pool belongs to one event loop)."""
+    db = AsyncDatabase(
+        app_database_url,
+        pool_min_size=1,
+        pool_max_size=4,
+        pgbouncer=bool(os.environ.get("CHATDB_TEST_PGBOUNCER_URL")),
+    )
+    await db.open()
+    yield db
+    await db.close()
+
+
+@pytest.fixture(scope="session")
+def make_clone(server_url: str, migrated_template: str) -> Iterator[Callable[[str], str]]:
+    """A factory of migrated databases for module-scoped fixtures; all dropped at the end."""
+    made: list[str] = []
+
+    def make(label: str = "m") -> str:
+        name, url = clone_template(server_url, migrated_template, label=label)
+        made.append(name)
+        return url
+
+    yield make
+    for name in made:
+        drop_database(server_url, name)

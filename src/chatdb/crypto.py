@@ -47,7 +47,7 @@ class KeyRing:
         for key_id, key in keys.items():
             if len(key) != 32:
                 raise ConfigError(
-                    f"encryption key {key_id} is {len(key)} bytes, not 32",
+                    f"CHATDB_ENCRYPTION_KEYS: key {key_id} is {len(key)} bytes, not 32",
                     fix="generate one with `python -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())'`",
                     variable="CHATDB_ENCRYPTION_KEYS",
                 )

@@ -34,6 +34,10 @@ class ChatdbError(Exception):
         self.sqlstate = sqlstate
 
 
+class DatabaseError(ChatdbError):
+    """Any other error PostgreSQL reported; `sqlstate` says which."""
+
+
 class ConfigError(ChatdbError):
     """Bad configuration or environment; `fix` says what to do about it."""
 
@@ -170,8 +174,8 @@ def translate(exc: BaseException, *, statement: str | None = None) -> BaseExcept
         return CheckViolation(f"rejected{where}: {detail}", **fields)
     if state.startswith("22"):
         return InvalidInput(f"invalid input{where}: {detail}", **fields)
-    if state == "42501":
-        return PermissionDenied(f"permission denied{where}: {detail}", **fields)
+    if state in ("42501", "25006"):
+        return PermissionDenied(f"not allowed{where}: {detail}", **fields)
     if state == "57014":
         return QueryTimeout(f"statement cancelled{where}: {detail}", **fields)
     if state == "25P03":
@@ -182,7 +186,7 @@ def translate(exc: BaseException, *, statement: str | None = None) -> BaseExcept
         return SerializationFailure(f"concurrent update conflict{where}: {detail}", **fields)
     if state.startswith(("08", "57P", "53300")):
         return DatabaseUnavailable(f"database unavailable{where}: {detail}", **fields)
-    return exc
+    return DatabaseError(f"database error{where}: {detail} (SQLSTATE {state})", **fields)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -201,6 +205,7 @@ __all__ = [
     "CheckViolation",
     "ConfigError",
     "ConflictError",
+    "DatabaseError",
     "DatabaseUnavailable",
     "IdleTransactionTimeout",
     "InsufficientCredits",
