@@ -157,7 +157,7 @@ class AsyncDatabase:
             try:
                 conn = await self.pool.getconn()
             except PoolTimeout as exc:
-                raise errors.DatabaseUnavailable(
+                raise errors.PoolExhausted(
                     f"no database connection free within {self.settings.pool_timeout_s:g} s "
                     f"(DB_POOL_TIMEOUT_S; DB_POOL_MAX_SIZE={self.settings.pool_max_size})"
                 ) from exc

@@ -111,6 +111,11 @@ class DatabaseUnavailable(ChatdbError):
     """The server cannot be reached, the connection was lost, or no pooled connection came."""
 
 
+class PoolExhausted(DatabaseUnavailable):
+    """No pooled connection became free within DB_POOL_TIMEOUT_S (not retried: the caller
+    gets this error in the configured time)."""
+
+
 class AmbiguousCommit(DatabaseUnavailable):
     """The connection was lost during COMMIT: the transaction may or may not have committed.
 
@@ -150,7 +155,12 @@ def translate(exc: BaseException, *, statement: str | None = None) -> BaseExcept
         if isinstance(exc, psycopg.DataError):
             # Raised client-side by psycopg, e.g. a NUL byte in a text parameter.
             return InvalidInput(f"a value cannot be sent to PostgreSQL{where}: {_first_line(exc)}")
-        if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        # InternalError without a SQLSTATE is psycopg failing to follow the protocol exchange,
+        # e.g. "received 2 results from command 'COMMIT'" when PgBouncer relays a server's
+        # FATAL (idle-in-transaction timeout) and then drops the client: the session is gone.
+        if isinstance(
+            exc, psycopg.OperationalError | psycopg.InterfaceError | psycopg.InternalError
+        ):
             return DatabaseUnavailable(f"the database connection failed or was lost{where}")
         return exc
     diag = exc.diag
@@ -213,6 +223,7 @@ __all__ = [
     "InvalidTransition",
     "NotFoundError",
     "PermissionDenied",
+    "PoolExhausted",
     "QueryTimeout",
     "ReferralRejected",
     "SerializationFailure",

@@ -134,6 +134,8 @@ class RetryPolicy:
             return False
         if isinstance(exc, errors.AmbiguousCommit):
             return False  # the commit may have happened: rerunning could apply it twice
+        if isinstance(exc, errors.PoolExhausted):
+            return False  # waiting again would break the configured DB_POOL_TIMEOUT_S
         return isinstance(exc, errors.SerializationFailure | errors.DatabaseUnavailable)
 
     def delay_s(self, attempt: int) -> float:

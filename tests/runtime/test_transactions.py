@@ -207,3 +207,17 @@ async def test_async_scope_roles_and_retry(app_database_url: str, db_url: str) -
         async with db.system() as conn:
             cur = await conn.execute("SELECT array_agg(x) FROM t")
             assert await cur.fetchone() == ([2],)  # the failed attempt left nothing
+
+
+def test_pool_exhaustion_under_run_fails_in_the_configured_time(db_url: str) -> None:
+    import time
+
+    db = Database(db_url, pool_min_size=0, pool_max_size=1, pool_timeout_s=0.3, max_retries=5)
+    try:
+        with db.system():
+            started = time.monotonic()
+            with pytest.raises(errors.PoolExhausted, match="DB_POOL_TIMEOUT_S"):
+                db.system().run(lambda conn: conn.execute("SELECT 1"))
+            assert time.monotonic() - started < 1.5  # not (retries + 1) x the timeout
+    finally:
+        db.close()

@@ -10,9 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import psycopg
+
 from chatdb.cli import db_commands
 from chatdb.cli.output import info
-from chatdb.errors import ChatdbError
+from chatdb.errors import ChatdbError, translate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db_commands.register(sub)
     db_commands.register_psql(sub)
-    for module_name in ("chatdb.cli.app_commands",):
+    for module_name in ("chatdb.cli.watch", "chatdb.cli.app_commands"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError as exc:
@@ -39,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = args.handler(args)
     except ChatdbError as exc:
         info(f"error: {exc}")
+        sys.exit(2)
+    except psycopg.Error as exc:
+        info(f"error: {translate(exc)}")
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -1,0 +1,1 @@
+"""Helpers the tests share: servers the tests start for themselves (`support.servers`)."""
