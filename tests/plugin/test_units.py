@@ -1,0 +1,94 @@
+"""Pure helpers of the plugin: SQL rewriting, naming, formatting."""
+
+from __future__ import annotations
+
+import pytest
+
+from sqlc_gen_psycopg import naming, sqltext, writer
+
+
+def test_placeholders_skip_literals_comments_and_dollar_quotes_and_double_percent() -> None:
+    sql = (
+        "SELECT '$1 %', E'\\'$1', \"$1\", $$ $1 $$, $tag$ $2 $tag$ -- $1 %\n"
+        "FROM t WHERE a = $1 AND b LIKE $2 || '%' /* $2 */ AND c = $10"
+    )
+    out = sqltext.to_psycopg(sql, {1: "a", 2: "b", 10: "c"})
+    assert out == (
+        "SELECT '$1 %%', E'\\'$1', \"$1\", $$ $1 $$, $tag$ $2 $tag$ -- $1 %%\n"
+        "FROM t WHERE a = %(a)s AND b LIKE %(b)s || '%%' /* $2 */ AND c = %(c)s"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("WHERE id IN ($1)", "WHERE id = ANY($1)"),
+        ("WHERE id in ( $1 )", "WHERE id = ANY($1)"),
+        ("WHERE id NOT IN ($1)", "WHERE id <> ALL($1)"),
+        ("WHERE x = 'IN ($1)' AND id IN ($1)", "WHERE x = 'IN ($1)' AND id = ANY($1)"),
+    ],
+)
+def test_slice_rewrite(sql: str, expected: str) -> None:
+    assert sqltext.rewrite_slice(sql, 1) == (expected, True)
+
+
+def test_outer_join_sides() -> None:
+    assert sqltext.outer_joined("SELECT 1 FROM a LEFT JOIN b ON true JOIN c ON true") == {"b"}
+    assert sqltext.outer_joined("SELECT 1 FROM a x RIGHT JOIN b y ON true") == {"a", "x"}
+    assert sqltext.outer_joined("SELECT 1 FROM a FULL OUTER JOIN b USING (id)") == {"a", "b"}
+    assert sqltext.outer_joined("SELECT 1 FROM a JOIN b ON true") == set()
+
+
+@pytest.mark.parametrize(
+    ("name", "snake"),
+    [
+        ("GetUserByEmail", "get_user_by_email"),
+        ("GetChatsByIDs", "get_chats_by_ids"),
+        ("ListHTTPServers", "list_http_servers"),
+        ("ListV2Things", "list_v2_things"),
+    ],
+)
+def test_query_names(name: str, snake: str) -> None:
+    assert naming.snake(name) == snake
+    assert naming.upper_snake(name) == snake.upper()
+
+
+@pytest.mark.parametrize(
+    ("table", "model"),
+    [
+        ("users", "User"),
+        ("daily_usage_mv", "DailyUsageMv"),
+        ("categories", "Category"),
+        ("addresses", "Address"),
+        ("statuses", "Status"),
+        ("credit_ledger", "CreditLedger"),
+    ],
+)
+def test_model_names(table: str, model: str) -> None:
+    assert naming.model_name(table) == model
+
+
+def test_keywords_get_an_underscore_builtins_stay() -> None:
+    assert naming.avoid("from", set()) == "from_"
+    assert naming.avoid("class", set()) == "class_"
+    assert naming.avoid("id", set()) == "id"
+    assert naming.avoid("type", set()) == "type"
+    assert naming.enum_member("so-so", 0) == "SO_SO"
+    assert naming.enum_member("2x", 0) == "V_2X"
+
+
+def test_render_keeps_short_calls_on_one_line_and_explodes_long_ones() -> None:
+    short = writer.Group("f(", ["a", "b"], ")")
+    assert writer.render(short, 1) == ["    f(a, b)"]
+    long = writer.Group("f(", ["x" * 60, "y" * 60], ")")
+    assert writer.render(long, 0, "return ") == [
+        "return f(",
+        f"    {'x' * 60},",
+        f"    {'y' * 60},",
+        ")",
+    ]
+
+
+def test_python_string_literal_round_trips_sql() -> None:
+    for text in ['a "quoted"', 'ends with "', 'E\'\\n\' and """', "plain"]:
+        assert eval(writer.py_string(text)) == text  # noqa: S307 - literal built by the test
