@@ -1,7 +1,6 @@
 """Fixtures for the plugin tests: run real `sqlc generate`, import the result, scratch databases.
 
-The database setup is one small fixture (`scratch_db_url`) that reads the server from
-CHATDB_TEST_SERVER_URL, so a shared fixture layer can replace it later.
+`scratch_db_url` is an empty database on the server under test (the shared `server_url`).
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import psycopg
 import pytest
 from psycopg import sql
 
-SERVER_URL = os.environ.get("CHATDB_TEST_SERVER_URL", "postgresql://root@127.0.0.1:5432/postgres")
 VENV_BIN = Path(sys.executable).parent
 PLUGIN = VENV_BIN / "sqlc-gen-psycopg"
 SQLC = VENV_BIN / "sqlc"
@@ -112,16 +110,16 @@ def unique(prefix: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def scratch_db_url() -> Iterator[str]:
-    """A fresh database on the test server (dropped afterwards); the caller loads a schema."""
+def scratch_db_url(server_url: str) -> Iterator[str]:
+    """A fresh database on the server under test (dropped afterwards); the caller loads a schema."""
     name = unique("plugin_test")
-    with psycopg.connect(SERVER_URL, autocommit=True) as admin:
+    with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = psycopg.conninfo.make_conninfo(SERVER_URL, dbname=name)
+    url = psycopg.conninfo.make_conninfo(server_url, dbname=name)
     try:
         yield url
     finally:
-        with psycopg.connect(SERVER_URL, autocommit=True) as admin:
+        with psycopg.connect(server_url, autocommit=True) as admin:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )

@@ -60,7 +60,7 @@ async def test_async_twins_cover_every_command_kind(a: Any, aconn: Any) -> None:
     u2 = await make_user(a, aconn, "as2")
     assert u1.moods == [mood_cls.SO_SO]
     # :one / :many / iter_ / slice / scalar
-    assert await a.users.get_user_by_email(aconn, email="AS1@example.com") == u1
+    assert await a.users.get_user_by_email(aconn, email="as1@example.com") == u1
     assert [u.id for u in await a.users.list_users_by_moods(aconn, moods=[mood_cls.SAD])] == [u1.id]
     streamed = [u async for u in a.users.iter_list_users_by_moods(aconn, moods=[mood_cls.SAD])]
     assert [u.id for u in streamed] == [u1.id]

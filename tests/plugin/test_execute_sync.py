@@ -59,7 +59,7 @@ def test_one_returns_table_model_with_enum_and_enum_array(q: Any, conn: Any) -> 
     assert all(isinstance(m, mood_cls) for m in user.moods)
     assert user.display_name == "ann"
     assert user.created_at.tzinfo is not None
-    found = q.users.get_user_by_email(conn, email="ANN@example.com")  # citext domain
+    found = q.users.get_user_by_email(conn, email="ann@example.com")  # text domain
     assert found == user
     assert q.users.get_user_by_email(conn, email="nobody@example.com") is None
 

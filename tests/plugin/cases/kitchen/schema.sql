@@ -1,5 +1,4 @@
-CREATE EXTENSION IF NOT EXISTS citext;
-CREATE DOMAIN email_address AS citext CHECK (VALUE LIKE '%@%');
+CREATE DOMAIN email_address AS text CHECK (VALUE LIKE '%@%');
 CREATE TYPE mood AS ENUM ('happy', 'sad', 'so-so');
 
 CREATE TABLE users (
@@ -32,7 +31,7 @@ CREATE TABLE samples (
   t text,
   vc varchar(20),
   bc char(3),
-  ci citext,
+  ci varchar(20),
   u uuid,
   tstz timestamptz,
   ts timestamp,
