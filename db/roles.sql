@@ -18,6 +18,15 @@
 -- inherited through membership: only SET ROLE grants them.
 --
 -- Only version-neutral syntax (PostgreSQL 15 and 16): no `GRANT ... WITH SET TRUE`.
+--
+-- Concurrency: the whole file is one transaction. Runs against the same database queue on
+-- a transaction advisory lock (catalog rows such as the schema's ACL would otherwise be
+-- updated twice at once: "tuple concurrently updated"). Runs against different databases of
+-- one cluster meet only at the cluster-wide roles and memberships, where the loser of a race
+-- gets duplicate_object / unique_violation, which means "already there".
+
+BEGIN;
+DO $lock$ BEGIN PERFORM pg_advisory_xact_lock(hashtext('chatdb: db/roles.sql')); END $lock$;
 
 -- 1. The three roles, with exactly these attributes. A concurrent run may create a role
 --    between our check and our CREATE: that surfaces as duplicate_object or unique_violation
@@ -95,3 +104,5 @@ END
 $schema$;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO chatdb_app, chatdb_system;
+
+COMMIT;

@@ -3,6 +3,9 @@
 -- end before any table exists.
 
 -- migrate:up
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 CREATE FUNCTION public.set_updated_at()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -20,4 +23,7 @@ COMMENT ON FUNCTION public.set_updated_at() IS
     'BEFORE UPDATE trigger function shared by every table with an updated_at column: stamps it with now() (transaction time).';
 
 -- migrate:down
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+-- squawk-ignore ban-drop-function
 DROP FUNCTION public.set_updated_at();

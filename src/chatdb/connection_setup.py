@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from psycopg.types import TypeInfo
 from psycopg.types.json import set_json_dumps, set_json_loads
 
 from chatdb.config import Settings
@@ -12,6 +13,33 @@ from chatdb.cursors import AsyncConnection, Connection
 from chatdb.transactions import session_settings
 
 _SET_SQL = "SELECT set_config(%(name)s, %(value)s, false)"
+# The enums of the application schema. Registering them (with their array types) makes
+# enum[] columns load as lists of labels instead of the text '{a,b}'; pydantic then turns
+# the labels into the generated StrEnums. Read once per Database: oids do not change.
+_ENUMS_SQL = """
+SELECT t.typname, t.oid, t.typarray
+FROM pg_catalog.pg_type AS t
+JOIN pg_catalog.pg_namespace AS n ON n.oid = t.typnamespace
+WHERE t.typtype = 'e' AND n.nspname = ANY (current_schemas(false))
+ORDER BY t.oid
+"""
+
+
+class EnumTypes:
+    """The enum type infos of one database, fetched by the first connection, then reused."""
+
+    def __init__(self) -> None:
+        self.infos: list[TypeInfo] | None = None
+
+    def rows_needed(self) -> bool:
+        return self.infos is None
+
+    def remember(self, rows: list[tuple[str, int, int]]) -> None:
+        self.infos = [TypeInfo(name, oid, array_oid) for name, oid, array_oid in rows]
+
+    def register(self, conn: Connection | AsyncConnection) -> None:
+        for info in self.infos or ():
+            info.register(conn)
 
 
 def _dumps(value: Any) -> str:
@@ -25,26 +53,33 @@ def install_json_adapters(conn: Connection | AsyncConnection) -> None:
 
 
 def configure_sync(settings: Settings) -> Any:
+    enums = EnumTypes()
+
     def configure(conn: Connection) -> None:
         install_json_adapters(conn)
         conn.chatdb_context.slow_ms = settings.slow_query_ms
-        values = session_settings(settings)
-        if values:
-            with conn.transaction():
-                for name, value in values.items():
-                    conn.execute(_SET_SQL, {"name": name, "value": value})
+        with conn.transaction():
+            for name, value in session_settings(settings).items():
+                conn.execute(_SET_SQL, {"name": name, "value": value})
+            if enums.rows_needed():
+                enums.remember(conn.execute(_ENUMS_SQL).fetchall())
+        enums.register(conn)
 
     return configure
 
 
 def configure_async(settings: Settings) -> Any:
+    enums = EnumTypes()
+
     async def configure(conn: AsyncConnection) -> None:
         install_json_adapters(conn)
         conn.chatdb_context.slow_ms = settings.slow_query_ms
-        values = session_settings(settings)
-        if values:
-            async with conn.transaction():
-                for name, value in values.items():
-                    await conn.execute(_SET_SQL, {"name": name, "value": value})
+        async with conn.transaction():
+            for name, value in session_settings(settings).items():
+                await conn.execute(_SET_SQL, {"name": name, "value": value})
+            if enums.rows_needed():
+                cur = await conn.execute(_ENUMS_SQL)
+                enums.remember(await cur.fetchall())
+        enums.register(conn)
 
     return configure

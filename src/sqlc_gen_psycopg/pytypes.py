@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, replace
 
 from sqlc_gen_psycopg import naming
@@ -141,10 +140,10 @@ def override_spec(override: Override, base: TypeSpec, *, whole: bool) -> TypeSpe
     imports: tuple[Import, ...]
     if not module:
         annotation, imports = name, ()
-    elif module.split(".")[0] in sys.stdlib_module_names:
-        annotation, imports = override.py_type, (Import(module),)
     else:
-        annotation, imports = name, (Import(module, name),)
+        # Module-qualified, so an override type never collides with a generated model of the
+        # same name (chatdb.types.ChatState beside the chat_states table's ChatState model).
+        annotation, imports = override.py_type, (Import(module),)
     is_json = base.kind in (JSON, JSON_OVERRIDE)
     return replace(
         base,

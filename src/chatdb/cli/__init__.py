@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db_commands.register(sub)
     db_commands.register_psql(sub)
-    for module_name in ("chatdb.cli.watch", "chatdb.cli.app_commands"):
+    for module_name in ("chatdb.cli.watch", "chatdb.cli.app_commands", "chatdb.cli.docs_command"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -1,0 +1,102 @@
+"""`chatdb docs [--check] [--out docs/schema]`: the schema reference for DBAs.
+
+Builds a throwaway database on the resolved server (embedded PostgreSQL, or DATABASE_URL),
+applies the roles and every migration, and writes the reference generated from its catalog
+(see `chatdb.schema_docs`). `--check` writes nothing: it fails when the committed files differ
+from what the current migrations and queries produce, or when a relation has no comment.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from chatdb import embedded, migrations, schema_docs
+from chatdb.cli.db_commands import resolved
+from chatdb.cli.output import info
+
+_NO_DOT = (
+    "Graphviz `dot` not found: SVG diagrams skipped (install the Debian package graphviz); {what}"
+)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(embedded.project_root()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _generate(args: argparse.Namespace) -> schema_docs.Output:
+    target = resolved()
+    with migrations.scratch_database(target.url, prefix="chatdb_docs") as url:
+        migrations.apply_roles(url)
+        migrations.run_dbmate(url, ["migrate"], capture=True)
+        return schema_docs.generate(url, queries_dir=args.queries)
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    out_dir: Path = args.out or schema_docs.default_out_dir()
+    shown = _shown(out_dir)
+    output = _generate(args)
+    if not output.svg_rendered:
+        what = "--check compares the Markdown only" if args.check else "existing SVGs kept"
+        info(_NO_DOT.format(what=what))
+    missing = output.missing_comments
+    if args.check:
+        differences = schema_docs.compare(output, out_dir)
+        failed = False
+        if missing:
+            info(
+                f"error: {len(missing)} relation(s) without COMMENT ON: {', '.join(missing)}; "
+                "add a comment in a migration"
+            )
+            failed = True
+        if differences:
+            info(
+                f"error: {shown} is stale ({len(differences)} file(s) differ from what the "
+                "migrations and queries produce); run `chatdb docs` (make docs) and commit"
+            )
+            for line in differences:
+                kind, name = line.split(": ", 1)
+                print(f"  {kind}: {shown}/{name}")
+            failed = True
+        if failed:
+            return 2
+        info(f"{shown} is up to date ({len(output.files)} files)")
+        return 0
+    if missing:
+        info(f"warning: relation(s) without COMMENT ON: {', '.join(missing)}")
+    changed = schema_docs.write(output, out_dir)
+    info(f"wrote {shown}: {len(output.files)} files, {len(changed)} changed")
+    return 0
+
+
+def register(sub: Any) -> None:
+    d = sub.add_parser(
+        "docs",
+        help="generate the schema reference (docs/schema) from a freshly migrated database",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    d.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 2 when the committed docs are stale or a relation lacks a comment",
+    )
+    d.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output directory (default: docs/schema)",
+    )
+    d.add_argument(
+        "--queries",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the named queries to map onto tables (default: db/queries)",
+    )
+    d.set_defaults(handler=cmd_docs)

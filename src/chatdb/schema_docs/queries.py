@@ -1,0 +1,200 @@
+"""Which named queries read or write each table, from the SQL of db/queries/*.sql.
+
+sqlc's request carries no list of the tables a query touches, so it is derived here: each
+`-- name: X :cmd` block has its sqlc macros replaced by plain parameters (`sqlc.arg(x)`,
+`sqlc.narg(x)`, `sqlc.slice(x)` and `@x` become `$n`; `sqlc.embed(t)` becomes `t.*`) and is
+then parsed with pglast, PostgreSQL's own parser. Every RangeVar is a relation the query uses:
+the target of INSERT, UPDATE, DELETE, MERGE (also inside a CTE) is written, any other is read.
+Names that a WITH clause of the query defines are CTEs, not tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pglast import ast, parse_sql
+from pglast.parser import ParseError
+
+from chatdb.errors import ConfigError
+
+_NAME = re.compile(r"^--\s*name:\s*(\S+)\s+:(\w+)", re.MULTILINE)
+# sqlc.arg(x), sqlc.narg('x'), sqlc.slice(x), sqlc.embed(t); and `@name`, a named parameter
+# (`@>`, `<@`, `@@` and `@ -1` are operators, not parameters).
+_MACRO = re.compile(
+    r"\bsqlc\s*\.\s*(?P<kind>arg|narg|slice|embed)\s*\(\s*"
+    r"(?:'(?P<quoted>[^']*)'|\"(?P<ident>[^\"]*)\"|(?P<bare>\w+))\s*\)"
+    r"|(?<![\w<@])@(?P<at>[A-Za-z_]\w*)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    command: str  # one, many, exec, execrows, ...
+    file: str  # relative to the project root, e.g. db/queries/chats.sql
+    line: int
+    reads: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    writes: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+    def access(self, key: tuple[str, str]) -> str:
+        if key in self.writes and key in self.reads:
+            return "read, write"
+        return "write" if key in self.writes else "read"
+
+
+def _code_spans(sql: str) -> list[tuple[int, int]]:
+    """Spans of `sql` outside string literals, quoted identifiers and comments."""
+    spans: list[tuple[int, int]] = []
+    i, start, n = 0, 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        end = -1
+        if ch == "-" and sql.startswith("--", i):
+            newline = sql.find("\n", i)
+            end = n if newline < 0 else newline
+        elif ch == "/" and sql.startswith("/*", i):
+            close = sql.find("*/", i + 2)
+            end = n if close < 0 else close + 2
+        elif ch in ("'", '"'):
+            j = i + 1
+            while j < n:
+                if sql[j] == ch:
+                    if j + 1 < n and sql[j + 1] == ch:
+                        j += 2
+                        continue
+                    break
+                if sql[j] == "\\" and ch == "'" and i > 0 and sql[i - 1] in "eE":
+                    j += 2
+                    continue
+                j += 1
+            end = min(j + 1, n)
+        elif ch == "$":
+            tag = re.match(r"\$([A-Za-z_]\w*)?\$", sql[i:])
+            if tag and not (i > 0 and (sql[i - 1].isalnum() or sql[i - 1] == "_")):
+                close = sql.find(tag.group(0), i + len(tag.group(0)))
+                end = n if close < 0 else close + len(tag.group(0))
+        if end >= 0:
+            spans.append((start, i))
+            start = i = end
+            continue
+        i += 1
+    spans.append((start, n))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def replace_macros(sql: str) -> str:
+    """`sql` with sqlc's macros replaced so that PostgreSQL's parser accepts it."""
+    numbers: dict[str, int] = {}
+
+    def param(name: str) -> str:
+        number = numbers.setdefault(name.lower(), len(numbers) + 1)
+        return f"${number}"
+
+    spans = _code_spans(sql)
+
+    def replace(match: re.Match[str]) -> str:
+        if not any(start <= match.start() < end for start, end in spans):
+            return match.group(0)
+        if match.group("at"):
+            return param(match.group("at"))
+        name = match.group("quoted") or match.group("ident") or match.group("bare") or ""
+        if match.group("kind").lower() == "embed":
+            return f"{name}.*"
+        return param(name)
+
+    return _MACRO.sub(replace, sql)
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    """Every pglast node under `node` (itself included)."""
+    if isinstance(node, tuple | list):
+        for item in node:
+            yield from _walk(item)
+        return
+    if not isinstance(node, ast.Node):
+        return
+    yield node
+    for attribute in node:
+        yield from _walk(getattr(node, attribute))
+
+
+def _rangevar_key(rangevar: Any) -> tuple[str, str]:
+    return (rangevar.schemaname or "public", rangevar.relname)
+
+
+def tables_used(sql: str) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+    """(reads, writes) of one statement, as (schema, relation) pairs. Raises ParseError."""
+    statements = parse_sql(replace_macros(sql))
+    cte_names: set[str] = set()
+    targets: set[int] = set()
+    writes: set[tuple[str, str]] = set()
+    for node in _walk(statements):
+        if isinstance(node, ast.CommonTableExpr) and node.ctename:
+            cte_names.add(node.ctename)
+        elif isinstance(
+            node, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.MergeStmt
+        ) and isinstance(node.relation, ast.RangeVar):
+            targets.add(id(node.relation))
+            writes.add(_rangevar_key(node.relation))
+        elif isinstance(node, ast.TruncateStmt):
+            for rangevar in node.relations or ():
+                targets.add(id(rangevar))
+                writes.add(_rangevar_key(rangevar))
+    reads: set[tuple[str, str]] = set()
+    for node in _walk(statements):
+        if not isinstance(node, ast.RangeVar) or id(node) in targets:
+            continue
+        if node.schemaname is None and node.relname in cte_names:
+            continue
+        reads.add(_rangevar_key(node))
+    return frozenset(reads), frozenset(writes)
+
+
+def parse_query_file(path: Path, label: str) -> list[NamedQuery]:
+    """The named queries of one sqlc query file; `label` is how the docs name the file."""
+    text = path.read_text(encoding="utf-8")
+    matches = list(_NAME.finditer(text))
+    queries = []
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        body = text[match.end() : end]
+        line = text.count("\n", 0, match.start()) + 1
+        try:
+            reads, writes = tables_used(body)
+        except ParseError as exc:
+            raise ConfigError(
+                f"{label}:{line}: query {match.group(1)} does not parse: {exc}",
+                fix="fix the SQL (sqlc generate would reject it too)",
+            ) from exc
+        queries.append(NamedQuery(match.group(1), match.group(2), label, line, reads, writes))
+    return queries
+
+
+def read_queries(queries_dir: Path, root: Path | None = None) -> list[NamedQuery]:
+    """Every named query under `queries_dir`, sorted by file and name."""
+    found: list[NamedQuery] = []
+    if not queries_dir.is_dir():
+        return found
+    for path in sorted(queries_dir.rglob("*.sql")):
+        try:
+            label = path.relative_to(root).as_posix() if root else path.name
+        except ValueError:
+            label = path.name
+        found.extend(parse_query_file(path, label))
+    return sorted(found, key=lambda q: (q.file, q.name))
+
+
+def usage_by_table(
+    queries: list[NamedQuery],
+) -> dict[tuple[str, str], list[NamedQuery]]:
+    """For each relation, the named queries that read or write it (sorted by file, name)."""
+    usage: dict[tuple[str, str], list[NamedQuery]] = {}
+    for query in queries:
+        for key in query.reads | query.writes:
+            usage.setdefault(key, []).append(query)
+    return usage

@@ -1,0 +1,1 @@
+"""Schema tests: every constraint, trigger and policy of db/migrations on real PostgreSQL."""

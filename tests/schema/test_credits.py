@@ -1,0 +1,302 @@
+"""credit_ledger: insert-only, idempotent by operation_id, the only writer of
+users.credit_balance, signup credits through it; exact under concurrency."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from .helpers import APP, SIGNUP_CREDITS, SYSTEM, acting, count, expect_error, new_user, one
+
+SPEND = """
+    INSERT INTO credit_ledger (user_id, operation_id, amount, reason)
+    VALUES (%s, %s, %s, 'usage')
+    RETURNING balance_after
+"""
+GRANT = """
+    INSERT INTO credit_ledger (user_id, operation_id, amount, reason)
+    VALUES (%s, %s, %s, 'purchase')
+    RETURNING balance_after
+"""
+
+
+def balance(conn: psycopg.Connection, user_id: uuid.UUID) -> Decimal:
+    return Decimal(one(conn, "SELECT credit_balance FROM users WHERE id = %s", (user_id,)))
+
+
+def ledger_sum(conn: psycopg.Connection, user_id: uuid.UUID) -> Decimal:
+    return Decimal(
+        one(
+            conn,
+            "SELECT coalesce(sum(amount), 0) FROM credit_ledger WHERE user_id = %s",
+            (user_id,),
+        )
+    )
+
+
+def test_new_user_gets_signup_credits_through_the_ledger(conn: psycopg.Connection) -> None:
+    user = new_user(conn)
+    row = conn.execute(
+        "SELECT operation_id, amount, balance_after, reason FROM credit_ledger WHERE user_id = %s",
+        (user,),
+    ).fetchall()
+    assert row == [(f"signup:{user}", SIGNUP_CREDITS, SIGNUP_CREDITS, "signup")]
+    assert balance(conn, user) == SIGNUP_CREDITS
+
+
+def test_signup_credits_follow_the_setting_and_zero_disables_them(conn: psycopg.Connection) -> None:
+    conn.execute("SET LOCAL chatdb.signup_credits = '7.5'")
+    assert balance(conn, new_user(conn)) == Decimal("7.5")
+    conn.execute("SET LOCAL chatdb.signup_credits = '0'")
+    user = new_user(conn)
+    assert balance(conn, user) == 0
+    assert count(conn, "credit_ledger", "user_id = %s", (user,)) == 0
+    conn.execute("SET LOCAL chatdb.signup_credits = 'lots'")
+    expect_error(conn, "INSERT INTO users (email) VALUES ('x@example.com')", sqlstate="22023")
+
+
+def test_ledger_insert_applies_the_amount_and_returns_balance_after(
+    conn: psycopg.Connection,
+) -> None:
+    user = new_user(conn)
+    with acting(conn, SYSTEM):
+        assert one(conn, GRANT, (user, "stripe:evt_1", Decimal("50"))) == 150
+    with acting(conn, APP, user):
+        assert one(conn, SPEND, (user, "msg:1", Decimal("-0.25"))) == Decimal("149.75")
+    assert balance(conn, user) == Decimal("149.75") == ledger_sum(conn, user)
+
+
+def test_writer_supplied_balance_after_is_replaced(conn: psycopg.Connection) -> None:
+    user = new_user(conn)
+    after = one(
+        conn,
+        "INSERT INTO credit_ledger (user_id, operation_id, amount, reason, balance_after) "
+        "VALUES (%s, 'promo:1', 5, 'promotion', 999999) RETURNING balance_after",
+        (user,),
+    )
+    assert after == SIGNUP_CREDITS + 5
+
+
+def test_spending_more_than_the_balance_fails_with_the_named_check_and_writes_nothing(
+    conn: psycopg.Connection,
+) -> None:
+    user = new_user(conn)
+    with acting(conn, APP, user):
+        error = expect_error(
+            conn,
+            SPEND,
+            (user, "msg:too-much", Decimal("-100.000001")),
+            constraint="users_credit_balance_nonnegative_check",
+        )
+    assert error.sqlstate == "23514"
+    assert error.diag.table_name == "users"
+    assert balance(conn, user) == SIGNUP_CREDITS
+    assert count(conn, "credit_ledger", "operation_id = 'msg:too-much'") == 0
+    with acting(conn, APP, user):
+        assert one(conn, SPEND, (user, "msg:all", -SIGNUP_CREDITS)) == 0
+
+
+def test_an_applied_operation_is_a_no_op_that_returns_no_row(conn: psycopg.Connection) -> None:
+    user = new_user(conn)
+    with acting(conn, APP, user):
+        assert conn.execute(SPEND, (user, "msg:42", -10)).fetchall() == [(90,)]
+        assert conn.execute(SPEND, (user, "msg:42", -10)).fetchall() == []
+    assert balance(conn, user) == 90
+    assert count(conn, "credit_ledger", "operation_id = 'msg:42'") == 1
+
+
+def test_reusing_an_operation_id_for_another_entry_is_a_unique_violation(
+    conn: psycopg.Connection,
+) -> None:
+    user, other = new_user(conn), new_user(conn)
+    conn.execute(SPEND, (user, "msg:7", -1))
+    expect_error(
+        conn,
+        SPEND,
+        (user, "msg:7", -2),
+        constraint="credit_ledger_operation_id_key",
+        sqlstate="23505",
+    )
+    expect_error(
+        conn,
+        SPEND,
+        (other, "msg:7", -1),
+        constraint="credit_ledger_operation_id_key",
+        sqlstate="23505",
+    )
+    # The signup operation of a user can never be granted twice.
+    expect_error(
+        conn,
+        "INSERT INTO credit_ledger (user_id, operation_id, amount, reason) VALUES (%s, %s, 5, 'signup')",
+        (user, f"signup:{user}"),
+        constraint="credit_ledger_operation_id_key",
+    )
+
+
+def test_on_conflict_cannot_bypass_the_trigger(conn: psycopg.Connection) -> None:
+    # The unique constraint is deferrable, so it cannot be an ON CONFLICT arbiter: an
+    # ON CONFLICT that skipped the row after the trigger moved the balance is impossible.
+    user = new_user(conn)
+    expect_error(
+        conn,
+        "INSERT INTO credit_ledger (user_id, operation_id, amount, reason) VALUES (%s, 'msg:1', -1, 'usage') "
+        "ON CONFLICT (operation_id) DO NOTHING",
+        (user,),
+        sqlstate="55000",  # not supported with deferrable constraints
+    )
+
+
+def test_ledger_rows_cannot_be_updated_deleted_or_truncated(conn: psycopg.Connection) -> None:
+    user = new_user(conn)
+    for statement in (
+        "UPDATE credit_ledger SET amount = 1000 WHERE user_id = %s",
+        "DELETE FROM credit_ledger WHERE user_id = %s",
+    ):
+        error = expect_error(conn, statement, (user,), constraint="credit_ledger_insert_only_check")
+        assert error.sqlstate == "23514"
+    expect_error(conn, "TRUNCATE credit_ledger", constraint="credit_ledger_insert_only_check")
+    with acting(conn, SYSTEM):
+        expect_error(
+            conn, "DELETE FROM credit_ledger WHERE user_id = %s", (user,), sqlstate="42501"
+        )
+
+
+def test_deleting_the_user_deletes_their_ledger(conn: psycopg.Connection) -> None:
+    user = new_user(conn)
+    conn.execute(SPEND, (user, "msg:1", -1))
+    conn.execute("DELETE FROM users WHERE id = %s", (user,))
+    assert count(conn, "credit_ledger", "user_id = %s", (user,)) == 0
+
+
+def test_credit_balance_cannot_be_written_except_through_the_ledger(
+    conn: psycopg.Connection,
+) -> None:
+    user = new_user(conn)
+    with acting(conn, SYSTEM):
+        expect_error(
+            conn,
+            "UPDATE users SET credit_balance = 1000 WHERE id = %s",
+            (user,),
+            constraint="users_credit_balance_ledger_check",
+        )
+        expect_error(
+            conn,
+            "INSERT INTO users (email, credit_balance) VALUES ('rich@example.com', 5)",
+            constraint="users_credit_balance_ledger_check",
+        )
+        # Other columns stay writable.
+        conn.execute("UPDATE users SET name = 'Ada' WHERE id = %s", (user,))
+    with acting(conn, APP, user):
+        expect_error(
+            conn, "UPDATE users SET credit_balance = 1000 WHERE id = %s", (user,), sqlstate="42501"
+        )
+
+
+def test_the_app_may_only_spend_its_own_credits(conn: psycopg.Connection) -> None:
+    user, other = new_user(conn), new_user(conn)
+    with acting(conn, APP, user):
+        expect_error(conn, GRANT, (user, "stripe:evt_free", 1000), sqlstate="42501")
+        expect_error(conn, SPEND, (other, "msg:theirs", -1), sqlstate="42501")
+        assert conn.execute("SELECT user_id FROM credit_ledger").fetchall() == [(user,)]
+    assert balance(conn, other) == SIGNUP_CREDITS
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "amount", "reason", "constraint"),
+    [
+        ("msg:1", 0, "adjustment", "credit_ledger_amount_check"),
+        ("msg:1", 5, "usage", "credit_ledger_reason_amount_check"),
+        ("msg:1", -5, "purchase", "credit_ledger_reason_amount_check"),
+        ("no-kind", -1, "usage", "credit_ledger_operation_id_check"),
+        ("Msg:1", -1, "usage", "credit_ledger_operation_id_check"),
+    ],
+)
+def test_ledger_entries_are_checked(
+    conn: psycopg.Connection, operation_id: str, amount: int, reason: str, constraint: str
+) -> None:
+    user = new_user(conn)
+    expect_error(
+        conn,
+        "INSERT INTO credit_ledger (user_id, operation_id, amount, reason) VALUES (%s, %s, %s, %s)",
+        (user, operation_id, amount, reason),
+        constraint=constraint,
+    )
+    conn.execute(
+        "INSERT INTO credit_ledger (user_id, operation_id, amount, reason) VALUES (%s, 'adj:1', -1, 'adjustment')",
+        (user,),
+    )
+
+
+def test_ledger_for_a_missing_user_is_a_foreign_key_violation(conn: psycopg.Connection) -> None:
+    expect_error(
+        conn,
+        SPEND,
+        (uuid.uuid4(), "msg:1", -1),
+        constraint="credit_ledger_user_id_fkey",
+        sqlstate="23503",
+    )
+
+
+def _spend_in_thread(
+    url: str,
+    user: uuid.UUID,
+    operation_id: str,
+    amount: int,
+    start: threading.Barrier,
+    results: list[str],
+) -> None:
+    with psycopg.connect(url) as conn:
+        start.wait()
+        try:
+            with conn.transaction():
+                conn.execute(f"SET LOCAL ROLE {APP}")
+                conn.execute("SELECT set_config('app.user_id', %s, true)", (str(user),))
+                rows = conn.execute(SPEND, (user, operation_id, amount)).fetchall()
+            results.append("charged" if rows else "already")
+        except psycopg.errors.CheckViolation as exc:
+            results.append(exc.diag.constraint_name or "?")
+
+
+def test_concurrent_spending_is_exact_and_never_overdraws(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        user = new_user(conn)
+    workers, results = 16, list[str]()
+    start = threading.Barrier(workers)
+    threads = [
+        threading.Thread(
+            target=_spend_in_thread, args=(db_url, user, f"msg:{i}", -10, start, results)
+        )
+        for i in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count("charged") == SIGNUP_CREDITS // 10
+    assert results.count("users_credit_balance_nonnegative_check") == workers - SIGNUP_CREDITS // 10
+    with psycopg.connect(db_url) as conn:
+        assert balance(conn, user) == 0 == ledger_sum(conn, user)
+
+
+def test_concurrent_retries_of_one_operation_charge_once(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        user = new_user(conn)
+    workers, results = 8, list[str]()
+    start = threading.Barrier(workers)
+    threads = [
+        threading.Thread(
+            target=_spend_in_thread, args=(db_url, user, "msg:same", -3, start, results)
+        )
+        for _ in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["already"] * (workers - 1) + ["charged"]
+    with psycopg.connect(db_url) as conn:
+        assert balance(conn, user) == SIGNUP_CREDITS - 3 == ledger_sum(conn, user)
