@@ -8,6 +8,7 @@ migrations build exactly the committed schema dump.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -166,7 +167,7 @@ def _drop_dated_partitions(text: str) -> str:
         return text
     bounds = [*starts, len(text)]
     kept = [text[: starts[0]]]
-    for begin, end in zip(bounds, bounds[1:], strict=False):
+    for begin, end in itertools.pairwise(bounds):
         section = text[begin:end]
         header = section.split("\n", 2)[1]
         if not _DATED_PARTITION.search(header.split("; Type:", 1)[0]):
