@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: help install demo test migrate rollback status new-migration generate verify lint \
-        typecheck bench stress docs psql seed doctor clean db-start db-stop schema
+        typecheck bench stress docs psql seed doctor clean db-start db-stop schema maintain
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -49,9 +49,11 @@ new-migration: $(STAMP) ## create a migration: make new-migration NAME=add_thing
 schema: $(STAMP) ## rewrite db/schema/schema.sql from a throwaway database
 	$(CHATDB) schema dump
 
-generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin) and the schema dump
+generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), the schema dump and docs
 	$(BIN)/sqlc generate
+	$(BIN)/ruff format --quiet src/chatdb/queries
 	$(CHATDB) schema dump
+	$(CHATDB) docs
 
 lint: $(STAMP) ## ruff (lint + format check) and squawk on the migrations
 	$(BIN)/ruff check src tests tools
@@ -61,11 +63,19 @@ lint: $(STAMP) ## ruff (lint + format check) and squawk on the migrations
 typecheck: $(STAMP) ## mypy --strict on the runtime, the plugin and the generated code
 	$(BIN)/mypy
 
-verify: lint typecheck ## lint, types, generated code and schema dump freshness, migration checks
+verify: lint typecheck ## lint, types, freshness (generated code, dump, docs), migrations, index check
 	$(BIN)/sqlc vet
 	$(PY) tools/verify_generated.py
 	$(CHATDB) schema check
 	$(CHATDB) schema roundtrip
+	$(CHATDB) docs --check
+	$(BIN)/pytest -q -p no:cacheprovider tests/queries/test_index_usage.py
+
+docs: $(STAMP) ## regenerate docs/schema (ER diagrams, table reference) from a migrated database
+	$(CHATDB) docs
+
+stress: $(STAMP) ## the reliability scenarios, larger, with a summary table
+	$(PY) tests/reliability/stress.py
 
 bench: $(STAMP) ## benchmarks against raw psycopg and the alternatives (FULL=1 for 10M rows)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
@@ -76,6 +86,9 @@ psql: $(STAMP) ## open psql on the resolved database
 
 seed: $(STAMP) ## fill the database with realistic data (USERS=, CHATS=, MESSAGES=)
 	$(CHATDB) seed --users $(or $(USERS),100) --chats $(or $(CHATS),10) --messages $(or $(MESSAGES),20)
+
+maintain: $(STAMP) ## usage_logs partitions: create the coming months, drop past retention
+	$(CHATDB) maintain
 
 doctor: $(STAMP) ## health report: connectivity, migrations, roles, indexes, RLS, settings
 	$(CHATDB) doctor

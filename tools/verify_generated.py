@@ -41,6 +41,9 @@ def main() -> int:
         if result.returncode != 0:
             print(result.stderr, file=sys.stderr)
             return 1
+        # `make generate` formats the output with the project's ruff settings; so do we.
+        shutil.copy(ROOT / "pyproject.toml", scratch / "pyproject.toml")
+        subprocess.run(["ruff", "format", "--quiet", out], cwd=scratch, check=True)
         fresh = python_files(scratch / out)
     committed = python_files(ROOT / out)
     problems = [

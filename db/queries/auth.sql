@@ -1,0 +1,141 @@
+-- name: LinkAccount :one
+-- Link a provider account to a user (Auth.js linkAccount). The token columns take
+-- ciphertext (with the key version that sealed them), never plain tokens. Linking an
+-- account that is already linked raises ConflictError on accounts_pkey.
+INSERT INTO accounts (
+    user_id, type, provider, provider_account_id, access_token_ciphertext,
+    refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type,
+    scope, session_state
+)
+VALUES (
+    @user_id::uuid,
+    @type::text,
+    @provider::text,
+    @provider_account_id::text,
+    sqlc.narg(access_token_ciphertext)::bytea,
+    sqlc.narg(refresh_token_ciphertext)::bytea,
+    sqlc.narg(id_token_ciphertext)::bytea,
+    sqlc.narg(token_key_version)::integer,
+    sqlc.narg(expires_at)::timestamptz,
+    sqlc.narg(token_type)::text,
+    sqlc.narg(scope)::text,
+    sqlc.narg(session_state)::text
+)
+RETURNING provider, provider_account_id, user_id, type, access_token_ciphertext,
+    refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type,
+    scope, session_state, created_at, updated_at;
+
+-- name: UpdateAccountTokens :one
+-- Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
+-- rotation or a key rotation. NULL ciphertexts clear that token. No row when not linked.
+UPDATE accounts
+SET access_token_ciphertext = sqlc.narg(access_token_ciphertext)::bytea,
+    refresh_token_ciphertext = sqlc.narg(refresh_token_ciphertext)::bytea,
+    id_token_ciphertext = sqlc.narg(id_token_ciphertext)::bytea,
+    token_key_version = sqlc.narg(token_key_version)::integer,
+    expires_at = sqlc.narg(expires_at)::timestamptz
+WHERE provider = @provider::text
+  AND provider_account_id = @provider_account_id::text
+RETURNING provider, provider_account_id, user_id, type, access_token_ciphertext,
+    refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type,
+    scope, session_state, created_at, updated_at;
+
+-- name: UnlinkAccount :execrows
+-- Remove a linked provider account (Auth.js unlinkAccount). Also usable as chatdb_app from
+-- the user's settings: RLS then limits it to the signed-in user's accounts. 0 when not linked.
+DELETE FROM accounts
+WHERE provider = @provider::text
+  AND provider_account_id = @provider_account_id::text;
+
+-- name: GetUserByAccount :one
+-- The user a provider account is linked to (Auth.js getUserByAccount), without secrets.
+SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance,
+    u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date,
+    u.stripe_customer_id, u.created_at, u.updated_at
+FROM accounts AS a
+JOIN user_profiles AS u ON u.id = a.user_id
+WHERE a.provider = @provider::text
+  AND a.provider_account_id = @provider_account_id::text;
+
+-- name: ListAccountsByUser :many
+-- The sign-in methods linked to a user, for a "connected accounts" settings page (chatdb_app
+-- as that user). Token ciphertexts are not returned.
+SELECT provider, provider_account_id, type, expires_at, scope, created_at
+FROM accounts
+WHERE user_id = @user_id::uuid
+ORDER BY provider, provider_account_id;
+
+-- name: CreateSession :one
+-- Start a database session (Auth.js createSession). session_token_hash is the SHA-256
+-- digest of the cookie token (hash_token), never the token itself.
+INSERT INTO sessions (session_token_hash, user_id, expires, fingerprint_id)
+VALUES (
+    @session_token_hash::bytea,
+    @user_id::uuid,
+    @expires::timestamptz,
+    sqlc.narg(fingerprint_id)::uuid
+)
+RETURNING id, session_token_hash, user_id, expires, fingerprint_id, created_at, updated_at;
+
+-- name: GetSessionAndUser :one
+-- The unexpired session with this token digest, with its user (Auth.js getSessionAndUser).
+-- No row for an unknown or expired token.
+SELECT sqlc.embed(s), sqlc.embed(u)
+FROM sessions AS s
+JOIN user_profiles AS u ON u.id = s.user_id
+WHERE s.session_token_hash = @session_token_hash::bytea
+  AND s.expires > now();
+
+-- name: UpdateSession :one
+-- Extend (or shorten) a session (Auth.js updateSession). No row when the token is unknown.
+UPDATE sessions
+SET expires = @expires::timestamptz
+WHERE session_token_hash = @session_token_hash::bytea
+RETURNING id, session_token_hash, user_id, expires, fingerprint_id, created_at, updated_at;
+
+-- name: DeleteSession :execrows
+-- Sign out: delete the session with this token digest (Auth.js deleteSession). 0 when unknown.
+DELETE FROM sessions
+WHERE session_token_hash = @session_token_hash::bytea;
+
+-- name: DeleteSessionsByUser :execrows
+-- Sign a user out everywhere (as that user, or chatdb_system after a password change).
+DELETE FROM sessions
+WHERE user_id = @user_id::uuid;
+
+-- name: DeleteExpiredSessions :execrows
+-- Housekeeping: delete every session that has expired (uses sessions_expires_idx).
+DELETE FROM sessions
+WHERE expires <= now();
+
+-- name: CreateVerificationToken :one
+-- Store an emailed sign-in/verification token as its SHA-256 digest (Auth.js
+-- createVerificationToken). Issuing the same token twice raises ConflictError.
+INSERT INTO verification_tokens (identifier, token_hash, expires)
+VALUES (@identifier::text, @token_hash::bytea, @expires::timestamptz)
+RETURNING identifier, token_hash, expires, created_at;
+
+-- name: UseVerificationToken :one
+-- Consume a verification token (Auth.js useVerificationToken): deletes it and returns it,
+-- so it works once; a concurrent second use gets no row. An expired token is deleted too
+-- but not returned.
+WITH used AS (
+    DELETE FROM verification_tokens
+    WHERE identifier = @identifier::text
+      AND token_hash = @token_hash::bytea
+    RETURNING identifier, token_hash, expires, created_at
+)
+SELECT identifier, token_hash, expires, created_at
+FROM used
+WHERE expires > now();
+
+-- name: DeleteExpiredVerificationTokens :execrows
+-- Housekeeping: delete verification tokens that expired unused.
+DELETE FROM verification_tokens
+WHERE expires <= now();
+
+-- name: DeleteVerificationTokensByIdentifier :execrows
+-- Delete every pending verification token sent to an identifier (an email address): when
+-- the user is erased, or to invalidate earlier sign-in links.
+DELETE FROM verification_tokens
+WHERE identifier = @identifier::text;

@@ -1,0 +1,244 @@
+-- name: UpsertSubscription :one
+-- Creates or updates a subscription from a provider event, unless the stored row was changed
+-- by a newer event (last_event_at): then nothing changes and no row comes back, so replayed
+-- and reordered webhooks never overwrite newer state. The subscriber is user_id, else the
+-- user whose stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
+INSERT INTO subscriptions (
+    user_id, provider, provider_subscription_id, provider_customer_id, status, price_id, plan,
+    quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
+    ended_at, trial_end, metadata, last_event_id, last_event_at
+) VALUES (
+    coalesce(
+        sqlc.narg(user_id)::uuid,
+        (SELECT u.id FROM users AS u WHERE u.stripe_customer_id = sqlc.narg(provider_customer_id)::text)
+    ),
+    sqlc.arg(provider)::text,
+    sqlc.arg(provider_subscription_id)::text,
+    sqlc.narg(provider_customer_id)::text,
+    sqlc.arg(status)::subscription_status,
+    sqlc.narg(price_id)::text,
+    sqlc.narg(plan)::text,
+    coalesce(sqlc.narg(quantity)::integer, 1),
+    sqlc.narg(current_period_start)::timestamptz,
+    sqlc.narg(current_period_end)::timestamptz,
+    coalesce(sqlc.narg(cancel_at_period_end)::boolean, false),
+    sqlc.narg(canceled_at)::timestamptz,
+    sqlc.narg(ended_at)::timestamptz,
+    sqlc.narg(trial_end)::timestamptz,
+    coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb),
+    sqlc.narg(last_event_id)::text,
+    sqlc.arg(last_event_at)::timestamptz
+)
+ON CONFLICT (provider, provider_subscription_id) DO UPDATE SET
+    user_id = coalesce(EXCLUDED.user_id, subscriptions.user_id),
+    provider_customer_id = coalesce(EXCLUDED.provider_customer_id, subscriptions.provider_customer_id),
+    status = EXCLUDED.status,
+    price_id = EXCLUDED.price_id,
+    plan = EXCLUDED.plan,
+    quantity = EXCLUDED.quantity,
+    current_period_start = EXCLUDED.current_period_start,
+    current_period_end = EXCLUDED.current_period_end,
+    cancel_at_period_end = EXCLUDED.cancel_at_period_end,
+    canceled_at = EXCLUDED.canceled_at,
+    ended_at = EXCLUDED.ended_at,
+    trial_end = EXCLUDED.trial_end,
+    metadata = EXCLUDED.metadata,
+    last_event_id = EXCLUDED.last_event_id,
+    last_event_at = EXCLUDED.last_event_at
+WHERE subscriptions.last_event_at < EXCLUDED.last_event_at
+RETURNING id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
+    plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
+    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at;
+
+-- name: GetSubscriptionByProviderID :one
+-- A subscription by the provider's id (sub_...).
+SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
+    plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
+    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at
+FROM subscriptions
+WHERE provider = @provider AND provider_subscription_id = @provider_subscription_id;
+
+-- name: GetActiveSubscriptionByUser :one
+-- The user's subscription that grants a plan now (active or trialing), the one running
+-- longest if there are several.
+SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
+    plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
+    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at
+FROM subscriptions
+WHERE user_id = @user_id AND status IN ('active', 'trialing')
+ORDER BY current_period_end DESC NULLS FIRST, id
+LIMIT 1;
+
+-- name: ListSubscriptionsNeedingReconciliation :many
+-- Background check (chatdb_system): subscriptions that should grant a plan (active,
+-- trialing, past_due) but whose paid period ended before as_of without a renewal event, in
+-- period-end order, one keyset page after the cursor (current_period_end, id).
+SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
+    plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
+    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at
+FROM subscriptions
+WHERE status IN ('active', 'trialing', 'past_due')
+  AND current_period_end < sqlc.arg(as_of)::timestamptz
+  AND (current_period_end, id) > (
+      coalesce(sqlc.narg(after_period_end)::timestamptz, '-infinity'::timestamptz),
+      coalesce(sqlc.narg(after_id)::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
+  )
+ORDER BY current_period_end, id
+LIMIT sqlc.arg(page_size)::integer;
+
+-- name: UpsertPayment :one
+-- Creates or updates a payment from a provider event, unless the stored row was changed by a
+-- newer event (then no row). subscription_id is resolved from the provider's subscription id.
+INSERT INTO payments (
+    id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency, status,
+    description, credits_granted, billing_details, customer_details, metadata, paid_at,
+    last_event_at
+) VALUES (
+    sqlc.arg(id)::text,
+    sqlc.arg(provider)::text,
+    sqlc.narg(user_id)::uuid,
+    (SELECT s.id FROM subscriptions AS s
+     WHERE s.provider = sqlc.arg(provider)::text
+       AND s.provider_subscription_id = sqlc.narg(provider_subscription_id)::text),
+    sqlc.arg(amount_cents)::bigint,
+    coalesce(sqlc.narg(amount_refunded_cents)::bigint, 0),
+    sqlc.arg(currency)::text,
+    sqlc.arg(status)::payment_status,
+    sqlc.narg(description)::text,
+    coalesce(sqlc.narg(credits_granted)::numeric, 0),
+    coalesce(sqlc.narg(billing_details)::jsonb, '{}'::jsonb),
+    coalesce(sqlc.narg(customer_details)::jsonb, '{}'::jsonb),
+    coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb),
+    sqlc.narg(paid_at)::timestamptz,
+    sqlc.arg(last_event_at)::timestamptz
+)
+ON CONFLICT (id) DO UPDATE SET
+    user_id = coalesce(EXCLUDED.user_id, payments.user_id),
+    subscription_id = coalesce(EXCLUDED.subscription_id, payments.subscription_id),
+    amount_cents = EXCLUDED.amount_cents,
+    amount_refunded_cents = EXCLUDED.amount_refunded_cents,
+    currency = EXCLUDED.currency,
+    status = EXCLUDED.status,
+    description = EXCLUDED.description,
+    credits_granted = EXCLUDED.credits_granted,
+    billing_details = EXCLUDED.billing_details,
+    customer_details = EXCLUDED.customer_details,
+    metadata = EXCLUDED.metadata,
+    paid_at = coalesce(EXCLUDED.paid_at, payments.paid_at),
+    last_event_at = EXCLUDED.last_event_at
+WHERE payments.last_event_at < EXCLUDED.last_event_at
+RETURNING id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency,
+    status, description, credits_granted, billing_details, customer_details, metadata, paid_at,
+    last_event_at, created_at, updated_at;
+
+-- name: ListPaymentsByUser :many
+-- The user's payments, newest first, one keyset page after the cursor (created_at, id).
+SELECT id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency,
+    status, description, credits_granted, billing_details, customer_details, metadata, paid_at,
+    last_event_at, created_at, updated_at
+FROM payments
+WHERE user_id = @user_id
+  AND (
+      sqlc.narg(before_created_at)::timestamptz IS NULL
+      OR (created_at, id) < (sqlc.narg(before_created_at)::timestamptz, sqlc.narg(before_id)::text)
+  )
+ORDER BY created_at DESC, id DESC
+LIMIT sqlc.arg(page_size)::integer;
+
+-- name: RecordWebhookEvent :one
+-- Records a received webhook event once per (provider, event_id); no row when it was already
+-- recorded (a concurrent delivery waits for the first and then gets no row).
+INSERT INTO webhook_events (provider, event_id, event_type, payload, event_created_at)
+VALUES (
+    @provider,
+    @event_id,
+    @event_type,
+    @payload::jsonb,
+    sqlc.narg(event_created_at)::timestamptz
+)
+ON CONFLICT (provider, event_id) DO NOTHING
+RETURNING id, provider, event_id, event_type, payload, event_created_at, received_at,
+    processed_at, attempts, last_error;
+
+-- name: LockUnprocessedWebhookEvent :one
+-- Locks a recorded event for processing, if it is not processed yet; no row when it is
+-- (also when a concurrent processor committed it while this one waited for the lock).
+SELECT id, provider, event_id, event_type, payload, event_created_at, received_at,
+    processed_at, attempts, last_error
+FROM webhook_events
+WHERE provider = @provider AND event_id = @event_id AND processed_at IS NULL
+FOR UPDATE;
+
+-- name: MarkWebhookEventProcessed :execrows
+-- Marks an event processed (counting the attempt); 0 when it already was.
+UPDATE webhook_events
+SET processed_at = now(), attempts = attempts + 1, last_error = NULL
+WHERE id = @id AND processed_at IS NULL;
+
+-- name: RecordWebhookEventFailure :execrows
+-- Counts a failed processing attempt and keeps its error (in a new transaction, after the
+-- failed one rolled back); the event stays in the retry queue.
+UPDATE webhook_events
+SET attempts = attempts + 1, last_error = @last_error
+WHERE id = @id AND processed_at IS NULL;
+
+-- name: ListUnprocessedWebhookEvents :many
+-- The retry queue: events received before received_before and not processed, oldest first.
+SELECT id, provider, event_id, event_type, payload, event_created_at, received_at,
+    processed_at, attempts, last_error
+FROM webhook_events
+WHERE processed_at IS NULL AND received_at < @received_before::timestamptz
+ORDER BY received_at
+LIMIT sqlc.arg(batch_size)::integer;
+
+-- name: UpsertExternalToken :one
+-- Stores (or replaces) the user's encrypted token for a service and environment.
+INSERT INTO external_tokens (
+    user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at
+) VALUES (
+    @user_id,
+    @service,
+    @environment::token_environment,
+    sqlc.narg(label)::text,
+    @token_ciphertext::bytea,
+    @token_key_version::integer,
+    coalesce(sqlc.narg(scopes)::text[], '{}'::text[]),
+    sqlc.narg(expires_at)::timestamptz
+)
+ON CONFLICT (user_id, service, environment) DO UPDATE SET
+    label = EXCLUDED.label,
+    token_ciphertext = EXCLUDED.token_ciphertext,
+    token_key_version = EXCLUDED.token_key_version,
+    scopes = EXCLUDED.scopes,
+    expires_at = EXCLUDED.expires_at
+RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
+    expires_at, last_used_at, created_at, updated_at;
+
+-- name: GetExternalToken :one
+-- The user's token for a service and environment, if not expired.
+SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
+    expires_at, last_used_at, created_at, updated_at
+FROM external_tokens
+WHERE user_id = @user_id
+  AND service = @service
+  AND environment = @environment::token_environment
+  AND (expires_at IS NULL OR expires_at > now());
+
+-- name: ListExternalTokensByUser :many
+-- The user's connected services (a handful), by service and environment.
+SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
+    expires_at, last_used_at, created_at, updated_at
+FROM external_tokens
+WHERE user_id = @user_id
+ORDER BY service, environment;
+
+-- name: TouchExternalToken :execrows
+-- Notes that a tool just used the token.
+UPDATE external_tokens
+SET last_used_at = now()
+WHERE id = @id;
+
+-- name: DeleteExternalToken :execrows
+-- Disconnects a service: removes the user's token for it in one environment.
+DELETE FROM external_tokens
+WHERE user_id = @user_id AND service = @service AND environment = @environment::token_environment;

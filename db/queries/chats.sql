@@ -1,0 +1,139 @@
+-- name: CreateChat :one
+-- Start a chat for a user. NULL arguments take the defaults ('New Chat', private, the
+-- user's default provider/model, an empty metadata object).
+INSERT INTO chats (user_id, title, visibility, provider, model, system_prompt, context_window, metadata)
+VALUES (
+    @user_id::uuid,
+    coalesce(sqlc.narg(title)::text, 'New Chat'),
+    coalesce(sqlc.narg(visibility)::chat_visibility, 'private'),
+    sqlc.narg(provider)::text,
+    sqlc.narg(model)::text,
+    sqlc.narg(system_prompt)::text,
+    sqlc.narg(context_window)::integer,
+    coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb)
+)
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
+    metadata, created_at, updated_at;
+
+-- name: GetChatByID :one
+-- One chat: the owner's, or anyone's public chat (RLS decides). No row otherwise.
+SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window,
+    metadata, created_at, updated_at
+FROM chats
+WHERE id = @id::uuid;
+
+-- name: ListChatsByUser :many
+-- A user's chats, most recently updated first: one keyset page of page_size rows plus one.
+-- Pass the (updated_at, id) of the last chat seen, or NULLs for the first page;
+-- chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
+SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window,
+    metadata, created_at, updated_at
+FROM chats
+WHERE user_id = @user_id::uuid
+  AND (updated_at, id) < (
+      coalesce(sqlc.narg(before_at)::timestamptz, 'infinity'::timestamptz),
+      coalesce(sqlc.narg(before_id)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  )
+ORDER BY updated_at DESC, id DESC
+LIMIT sqlc.arg(page_size)::integer + 1;
+
+-- name: UpdateChatTitle :one
+-- Rename a chat of this user. No row when the chat is not theirs or does not exist.
+UPDATE chats
+SET title = @title::text
+WHERE id = @id::uuid
+  AND user_id = @user_id::uuid
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
+    metadata, created_at, updated_at;
+
+-- name: UpdateChatVisibility :one
+-- Make a chat of this user public or private. No row when it is not theirs.
+UPDATE chats
+SET visibility = @visibility::chat_visibility
+WHERE id = @id::uuid
+  AND user_id = @user_id::uuid
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
+    metadata, created_at, updated_at;
+
+-- name: UpdateChatSettings :one
+-- Change a chat's model settings and UI metadata; a NULL argument keeps the current value.
+-- No row when the chat is not this user's.
+UPDATE chats
+SET provider = coalesce(sqlc.narg(provider)::text, provider),
+    model = coalesce(sqlc.narg(model)::text, model),
+    system_prompt = coalesce(sqlc.narg(system_prompt)::text, system_prompt),
+    context_window = coalesce(sqlc.narg(context_window)::integer, context_window),
+    metadata = coalesce(sqlc.narg(metadata)::jsonb, metadata)
+WHERE id = @id::uuid
+  AND user_id = @user_id::uuid
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
+    metadata, created_at, updated_at;
+
+-- name: UpdateChatTimestamp :execrows
+-- Move a chat to the top of its owner's list (after a new message). 0 when not theirs.
+UPDATE chats
+SET updated_at = now()
+WHERE id = @id::uuid
+  AND user_id = @user_id::uuid;
+
+-- name: DeleteChat :execrows
+-- Delete a chat of this user with everything in it (messages, votes, streams, state, tool
+-- executions, optimizations, tags). 1 when deleted, 0 when it was not theirs.
+DELETE FROM chats
+WHERE id = @id::uuid
+  AND user_id = @user_id::uuid;
+
+-- name: GetChatWithRecentMessages :many
+-- A chat with its latest message_limit messages, oldest of them first: one row per message,
+-- the chat repeated; a chat without messages gives one row with message None. No rows when
+-- the chat is not readable.
+SELECT sqlc.embed(c), sqlc.embed(m)
+FROM chats AS c
+LEFT JOIN LATERAL (
+    SELECT r.id, r.created_at
+    FROM messages AS r
+    WHERE r.chat_id = c.id
+    ORDER BY r.created_at DESC, r.id DESC
+    LIMIT sqlc.arg(message_limit)::integer
+) AS recent ON true
+LEFT JOIN messages AS m ON m.id = recent.id
+WHERE c.id = @id::uuid
+ORDER BY m.created_at, m.id;
+
+-- name: AddChatTag :execrows
+-- Tag a chat (the tag is stored lower-case). 1 when added, 0 when it already had the tag.
+INSERT INTO chat_tags (chat_id, tag)
+VALUES (@chat_id::uuid, lower(@tag::text))
+ON CONFLICT (chat_id, tag) DO NOTHING;
+
+-- name: RemoveChatTag :execrows
+-- Remove a tag from a chat. 1 when removed, 0 when it did not have it.
+DELETE FROM chat_tags
+WHERE chat_id = @chat_id::uuid
+  AND tag = lower(@tag::text);
+
+-- name: ListChatTags :many
+-- A chat's tags in alphabetical order (owner only).
+SELECT tag
+FROM chat_tags
+WHERE chat_id = @chat_id::uuid
+ORDER BY tag;
+
+-- name: GetChatState :one
+-- The typed state document of a chat with its version (for UpsertChatState).
+SELECT chat_id, state, version, created_at, updated_at
+FROM chat_states
+WHERE chat_id = @chat_id::uuid;
+
+-- name: UpsertChatState :one
+-- Save a chat's state with optimistic concurrency. With expected_version NULL it creates the
+-- state (version 1) and returns no row if one exists; with the version last read it replaces
+-- the state and bumps the version, and returns no row when someone saved in between (re-read
+-- and retry).
+INSERT INTO chat_states (chat_id, state)
+VALUES (@chat_id::uuid, @state)
+ON CONFLICT (chat_id) DO UPDATE
+SET state = excluded.state,
+    version = chat_states.version + 1
+WHERE chat_states.version = sqlc.narg(expected_version)::integer
+RETURNING chat_id, state, version, created_at, updated_at;

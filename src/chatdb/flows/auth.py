@@ -1,0 +1,99 @@
+"""Password hashing and token digests for sign-in (Auth.js adapter and email+password).
+
+- Passwords are stored as argon2id PHC strings (`users.password_hash`, which only accepts
+  `$argon2id$...`). `verify_password` also says when a hash should be upgraded because the
+  parameters changed (`needs_rehash`).
+- Session and verification tokens are random strings handed to the browser/email; the
+  database keeps only their SHA-256 digest (`sessions.session_token_hash`,
+  `verification_tokens.token_hash`), so a leaked table cannot be replayed. Tokens are
+  high-entropy, so a fast unsalted digest is the right tool (argon2 would only slow down
+  every request).
+
+No database access here: these are pure helpers used with the auth/users queries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Final
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from chatdb.errors import ChatdbError
+
+# argon2-cffi's defaults are RFC 9106's "low memory" profile (argon2id, t=3, m=64 MiB, p=4).
+_HASHER: Final = PasswordHasher()
+
+# Refuse absurd inputs before spending 64 MiB of memory on them.
+MAX_PASSWORD_BYTES: Final = 4096
+TOKEN_BYTES: Final = 32
+
+
+class InvalidPassword(ChatdbError):
+    """The password cannot be hashed (empty, too long, or contains a NUL byte)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordCheck:
+    """The outcome of `verify_password`: whether it matched, and whether to store a new hash."""
+
+    ok: bool
+    needs_rehash: bool = False
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def _encode(password: str) -> bytes:
+    data = password.encode("utf-8")
+    if not data:
+        raise InvalidPassword("the password is empty")
+    if len(data) > MAX_PASSWORD_BYTES:
+        raise InvalidPassword(f"the password is longer than {MAX_PASSWORD_BYTES} bytes")
+    if b"\x00" in data:
+        raise InvalidPassword("the password contains a NUL byte")
+    return data
+
+
+def hash_password(password: str) -> str:
+    """The argon2id PHC string (`$argon2id$v=19$m=...`) to store in `users.password_hash`."""
+    return _HASHER.hash(_encode(password))
+
+
+def verify_password(password_hash: str | None, password: str) -> PasswordCheck:
+    """Check `password` against a stored hash, in constant time with respect to the password.
+
+    A missing hash (OAuth/email-link users), a malformed one, or an unusable password gives
+    `ok=False` rather than an exception, so a sign-in form answers "wrong credentials" in
+    every case. When it matches but the hash used older parameters, `needs_rehash` is true:
+    store `hash_password(password)` (UpdateUserPasswordHash).
+    """
+    if not password_hash:
+        return PasswordCheck(ok=False)
+    try:
+        data = _encode(password)
+        _HASHER.verify(password_hash, data)
+    except (InvalidPassword, VerifyMismatchError, VerificationError, InvalidHashError):
+        return PasswordCheck(ok=False)
+    return PasswordCheck(ok=True, needs_rehash=_HASHER.check_needs_rehash(password_hash))
+
+
+def new_token() -> str:
+    """A new random session or verification token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> bytes:
+    """The SHA-256 digest (32 bytes) stored and looked up instead of the token itself."""
+    if not token:
+        raise ValueError("empty token")
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+def token_matches(token: str, token_hash: bytes) -> bool:
+    """Whether `token` hashes to `token_hash` (constant-time comparison)."""
+    return hmac.compare_digest(hash_token(token), token_hash)
