@@ -122,7 +122,7 @@ def _tune(pgdata: Path) -> None:
 
         user = "pgserver" if os.geteuid() == 0 else None
         log = str(pgdata / "log")
-        _commands.pg_ctl(
+        _commands.pg_ctl(  # type: ignore[attr-defined]
             ["-w", "-l", log, "restart", "-m", "fast"], pgdata=pgdata, user=user, timeout=60
         )
 
