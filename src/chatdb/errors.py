@@ -133,6 +133,7 @@ SPECIFIC_CONSTRAINTS: Final[dict[str, type[ChatdbError]]] = {
     "referrals_referrer_maximum_check": ReferralRejected,
 }
 
+_TRANSITION = re.compile(r"from (\w+) to (\w+)")
 _QUOTED_VALUE = re.compile(r': ".*"$|: \'.*\'$', re.DOTALL)
 
 
@@ -173,7 +174,16 @@ def translate(exc: BaseException, *, statement: str | None = None) -> BaseExcept
     }
     detail = _describe(exc)
     if constraint and constraint in SPECIFIC_CONSTRAINTS:
-        return SPECIFIC_CONSTRAINTS[constraint](f"{detail}{where}", **fields)
+        cls = SPECIFIC_CONSTRAINTS[constraint]
+        if cls is InvalidTransition:
+            states = _TRANSITION.search(detail)
+            return InvalidTransition(
+                f"{detail}{where}",
+                from_state=states.group(1) if states else None,
+                to_state=states.group(2) if states else None,
+                **fields,
+            )
+        return cls(f"{detail}{where}", **fields)
     if state == "23505":
         return ConflictError(f"already exists{where}: {detail}", **fields)
     if state == "23503":

@@ -2,7 +2,9 @@
 
 Each record carries the query name (read from the `-- name: X :cmd` first line the generated
 SQL keeps), duration, rows, outcome, error class, and the role and user of the transaction.
-Slow statements log at WARNING, failures at ERROR, the rest at DEBUG.
+Slow statements log at WARNING; failures at INFO (the error also reaches the caller as a typed
+exception, which decides whether it is a problem: a duplicate email at sign-up is not); the
+rest at DEBUG.
 """
 
 from __future__ import annotations
@@ -76,10 +78,10 @@ def log_statement(
     slow_ms: float,
 ) -> None:
     """Emit the record for one statement (cheap when the level is disabled)."""
-    if error is not None:
-        level = logging.ERROR
-    elif duration_ms >= slow_ms:
+    if duration_ms >= slow_ms:
         level = logging.WARNING
+    elif error is not None:
+        level = logging.INFO
     else:
         level = logging.DEBUG
     if not STATEMENT_LOGGER.isEnabledFor(level):

@@ -52,7 +52,7 @@ def test_statement_logs_are_json_with_name_role_user_and_no_values(
     assert isinstance(echo["duration_ms"], float)
     bad = next(r for r in logged if r.get("query") == "BadUuid")
     assert bad["success"] is False and bad["error_class"] == "InvalidInput"
-    assert bad["level"] == "ERROR" and bad["role"] == "chatdb_system"
+    assert bad["level"] == "INFO" and bad["role"] == "chatdb_system"
     assert secret not in json_log.getvalue()
 
 

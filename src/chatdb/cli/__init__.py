@@ -7,6 +7,8 @@ a person can fix print as one line (`chatdb: error: ...; fix`) instead of a trac
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +17,7 @@ import psycopg
 from chatdb.cli import db_commands
 from chatdb.cli.output import info
 from chatdb.errors import ChatdbError, translate
+from chatdb.logs import configure_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
+    configure_logging(os.environ.get("LOG_FORMAT", "json"), logging.WARNING)
     try:
         code = args.handler(args)
     except ChatdbError as exc:

@@ -1,0 +1,44 @@
+"""Every version of a document id belongs to one owner, whatever the writer's role."""
+
+from __future__ import annotations
+
+import psycopg
+
+from .helpers import APP, SYSTEM, acting, count, expect_error, insert, new_user
+
+
+def test_a_user_cannot_add_a_version_to_another_users_document(conn: psycopg.Connection) -> None:
+    alice, mallory = new_user(conn), new_user(conn)
+    doc = insert(conn, "documents", user_id=alice, title="Plan")
+    with acting(conn, APP, mallory):
+        expect_error(
+            conn,
+            "INSERT INTO documents (id, user_id, title) VALUES (%s, %s, 'Hijack')",
+            (doc, mallory),
+            constraint="documents_single_owner_check",
+        )
+    assert count(conn, "documents", "id = %s", (doc,)) == 1
+
+
+def test_the_system_role_cannot_mix_owners_either(conn: psycopg.Connection) -> None:
+    alice, bob = new_user(conn), new_user(conn)
+    doc = insert(conn, "documents", user_id=alice, title="Plan")
+    with acting(conn, SYSTEM):
+        expect_error(
+            conn,
+            "INSERT INTO documents (id, user_id, title) VALUES (%s, %s, 'v2')",
+            (doc, bob),
+            constraint="documents_single_owner_check",
+        )
+
+
+def test_the_owner_saves_new_versions(conn: psycopg.Connection) -> None:
+    alice = new_user(conn)
+    doc = insert(conn, "documents", user_id=alice, title="Plan")
+    with acting(conn, APP, alice):
+        conn.execute(
+            "INSERT INTO documents (id, user_id, title, created_at) "
+            "VALUES (%s, %s, 'Plan v2', now() + interval '1 second')",
+            (doc, alice),
+        )
+    assert count(conn, "documents", "id = %s", (doc,)) == 2
