@@ -84,7 +84,7 @@ WHERE status IN ('active', 'trialing', 'past_due')
       coalesce(sqlc.narg(after_id)::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
   )
 ORDER BY current_period_end, id
-LIMIT sqlc.arg(page_size)::integer;
+LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: UpsertPayment :one
 -- Creates or updates a payment from a provider event, unless the stored row was changed by a
@@ -143,7 +143,7 @@ WHERE user_id = @user_id
       OR (created_at, id) < (sqlc.narg(before_created_at)::timestamptz, sqlc.narg(before_id)::text)
   )
 ORDER BY created_at DESC, id DESC
-LIMIT sqlc.arg(page_size)::integer;
+LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: RecordWebhookEvent :one
 -- Records a received webhook event once per (provider, event_id); no row when it was already

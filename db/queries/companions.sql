@@ -42,7 +42,7 @@ RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, outp
 
 -- name: ListCompanionMessages :many
 -- The user's conversation with a companion, newest first, one keyset page (before_created_at
--- and before_id NULL for the first page; fetch limit + 1)
+-- and before_id NULL for the first page; page_size rows plus one are fetched)
 -- (companion_messages_companion_id_user_id_created_at_id_idx).
 SELECT id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at
 FROM companion_messages
@@ -53,7 +53,7 @@ WHERE companion_id = @companion_id
       coalesce(sqlc.narg(before_id)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
   )
 ORDER BY created_at DESC, id DESC
-LIMIT sqlc.arg(page_size)::integer;
+LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: RecordTokenBurn :one
 -- Charge the credits a companion conversation burned: one companion_burn ledger entry

@@ -33,7 +33,7 @@ WHERE operation_id = @operation_id;
 
 -- name: ListLedgerEntries :many
 -- The user's credit statement, newest first, one keyset page: pass the last row's
--- (created_at, id) as the cursor (none for the first page) and limit + 1 as page_size.
+-- (created_at, id) as the cursor (none for the first page) and the page size (one more row is fetched).
 SELECT id, user_id, operation_id, amount, balance_after, reason, description, metadata,
     created_at
 FROM credit_ledger
@@ -43,7 +43,7 @@ WHERE user_id = @user_id
       coalesce(sqlc.narg(before_id)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
   )
 ORDER BY created_at DESC, id DESC
-LIMIT sqlc.arg(page_size)::integer;
+LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: SumLedgerAmounts :one
 -- The sum of the user's ledger amounts: equals GetCreditBalance (an audit check).

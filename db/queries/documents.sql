@@ -40,9 +40,10 @@ WHERE id = @id
   AND created_at > sqlc.arg(after_created_at)::timestamptz;
 
 -- name: SaveSuggestions :batchone
--- Record edit suggestions on one document version, all sent in one round trip.
-INSERT INTO suggestions (document_id, document_created_at, user_id, original_text, suggested_text, description)
-VALUES (@document_id, @document_created_at, @user_id, @original_text, @suggested_text, sqlc.narg(description)::text)
+-- Record edit suggestions on document versions, all sent in one round trip. Stamped with the
+-- clock, so they list in the order they were given.
+INSERT INTO suggestions (document_id, document_created_at, user_id, original_text, suggested_text, description, created_at)
+VALUES (@document_id, @document_created_at, @user_id, @original_text, @suggested_text, sqlc.narg(description)::text, clock_timestamp())
 RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at;
 
 -- name: ListSuggestionsByDocument :many

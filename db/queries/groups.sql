@@ -29,7 +29,7 @@ RETURNING id, group_chat_id, sender_id, companion_id, is_bot, content, metadata,
 
 -- name: ListGroupMessages :many
 -- A group's messages, newest first, one keyset page (before_created_at and before_id NULL for
--- the first page; fetch limit + 1) (group_messages_group_chat_id_created_at_id_idx). Only
+-- the first page; page_size rows plus one are fetched) (group_messages_group_chat_id_created_at_id_idx). Only
 -- members see them.
 SELECT id, group_chat_id, sender_id, companion_id, is_bot, content, metadata, created_at
 FROM group_messages
@@ -39,7 +39,7 @@ WHERE group_chat_id = @group_chat_id
       coalesce(sqlc.narg(before_id)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
   )
 ORDER BY created_at DESC, id DESC
-LIMIT sqlc.arg(page_size)::integer;
+LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: ListGroupChatsByMember :many
 -- The groups a user belongs to, with their role, most recently active first.

@@ -30,8 +30,8 @@ WHERE referred_id = @referred_id;
 
 -- name: ListReferralsByReferrer :many
 -- The users a referrer brought in, newest first, one keyset page: pass the last row's
--- (created_at, referred_id) as the cursor (none for the first page) and limit + 1 as
--- page_size.
+-- (created_at, referred_id) as the cursor (none for the first page) and the page size as
+-- page_size (one more row is fetched: chatdb.Page drops it).
 SELECT referrer_id, referred_id, status, credits_awarded, completed_at, created_at, updated_at
 FROM referrals
 WHERE referrer_id = @referrer_id
@@ -40,7 +40,7 @@ WHERE referrer_id = @referrer_id
       coalesce(sqlc.narg(before_referred_id)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
   )
 ORDER BY created_at DESC, referred_id DESC
-LIMIT sqlc.arg(page_size)::integer;
+LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: CountSuccessfulReferrals :one
 -- How many of the referrer's referrals were completed (rewarded).

@@ -15,7 +15,7 @@ RETURNING id, chat_id, message_id, strategy, tokens_before, tokens_after, messag
 
 -- name: ListContextOptimizations :many
 -- A chat's context optimizations, newest first, one keyset page (before_created_at and
--- before_id NULL for the first page; fetch limit + 1).
+-- before_id NULL for the first page; page_size rows plus one are fetched).
 SELECT id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at
 FROM context_optimizations
 WHERE chat_id = @chat_id
@@ -24,7 +24,7 @@ WHERE chat_id = @chat_id
       coalesce(sqlc.narg(before_id)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
   )
 ORDER BY created_at DESC, id DESC
-LIMIT sqlc.arg(page_size)::integer;
+LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: CreateFileUpload :one
 -- Record an upload, deduplicated per user by content hash: uploading the same bytes again,
@@ -41,7 +41,7 @@ RETURNING id, user_id, chat_id, content_hash, filename, content_type, size_bytes
 
 -- name: ListUploadsByUser :many
 -- The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
--- for the first page; fetch limit + 1) (file_uploads_user_id_created_at_id_idx).
+-- for the first page; page_size rows plus one are fetched) (file_uploads_user_id_created_at_id_idx).
 SELECT id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at
 FROM file_uploads
 WHERE user_id = @user_id
@@ -50,4 +50,4 @@ WHERE user_id = @user_id
       coalesce(sqlc.narg(before_id)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
   )
 ORDER BY created_at DESC, id DESC
-LIMIT sqlc.arg(page_size)::integer;
+LIMIT sqlc.arg(page_size)::integer + 1;

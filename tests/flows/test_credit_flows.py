@@ -10,6 +10,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -23,7 +24,6 @@ from chatdb.flows.credits import (
 )
 from chatdb.queries import credits
 from chatdb.queries.enums import CreditReason
-
 from queries.helpers_q3 import balance, ledger_sum, make_user, op
 
 
@@ -120,7 +120,9 @@ def test_consuming_more_than_the_balance_raises_and_writes_nothing(database: Dat
         "10",
     ],
 )
-def test_bad_amounts_raise_invalid_input_and_write_nothing(database: Database, amount: object) -> None:
+def test_bad_amounts_raise_invalid_input_and_write_nothing(
+    database: Database, amount: object
+) -> None:
     user = make_user(database)
     start = balance(database, user)
     with database.system() as conn:
@@ -128,7 +130,7 @@ def test_bad_amounts_raise_invalid_input_and_write_nothing(database: Database, a
             grant_credits(
                 conn,
                 user_id=user,
-                amount=amount,  # type: ignore[arg-type]
+                amount=amount,  # type: ignore[arg-type]  # deliberately wrong types
                 operation_id=op("promo"),
                 reason=CreditReason.PROMOTION,
             )
@@ -180,14 +182,20 @@ def test_operation_id_reused_for_another_amount_or_user_is_a_conflict(database: 
 def test_unknown_user_is_not_found(database: Database) -> None:
     with pytest.raises(errors.NotFoundError), database.system() as conn:
         grant_credits(
-            conn, user_id=uuid.uuid4(), amount=1, operation_id=op("p"), reason=CreditReason.PROMOTION
+            conn,
+            user_id=uuid.uuid4(),
+            amount=1,
+            operation_id=op("p"),
+            reason=CreditReason.PROMOTION,
         )
 
 
 def test_app_role_cannot_grant(database: Database) -> None:
     user = make_user(database)
     with pytest.raises(errors.PermissionDenied), database.as_user(user) as conn:
-        grant_credits(conn, user_id=user, amount=1, operation_id=op("p"), reason=CreditReason.PROMOTION)
+        grant_credits(
+            conn, user_id=user, amount=1, operation_id=op("p"), reason=CreditReason.PROMOTION
+        )
 
 
 def test_app_role_cannot_consume_another_users_credits(database: Database) -> None:
@@ -267,8 +275,8 @@ def test_concurrent_grants_and_consumes_stay_exact(busy_db: Database) -> None:
             try:
                 if kind == "grant":
                     result = busy_db.system().run(
-                        lambda c: grant_credits(
-                            c,
+                        partial(
+                            grant_credits,
                             user_id=user,
                             amount=amount,
                             operation_id=operation,
@@ -277,13 +285,13 @@ def test_concurrent_grants_and_consumes_stay_exact(busy_db: Database) -> None:
                     )
                 else:
                     result = busy_db.as_user(user).run(
-                        lambda c: consume_credits(
-                            c, user_id=user, amount=amount, operation_id=operation
+                        partial(
+                            consume_credits, user_id=user, amount=amount, operation_id=operation
                         )
                     )
             except errors.InsufficientCredits:
                 pass
-            except BaseException as exc:  # noqa: BLE001 - asserted below
+            except BaseException as exc:
                 failures.append(exc)
             with lock:
                 outcomes[operation].append(result)

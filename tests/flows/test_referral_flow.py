@@ -147,7 +147,7 @@ def test_many_users_redeeming_one_code_at_once_never_exceed_the_maximum(busy_db:
             outcome = "ok"
         except ReferrerAtMaximum:
             outcome = "max"
-        except BaseException as exc:  # noqa: BLE001 - asserted below
+        except BaseException as exc:
             outcome = repr(exc)
         with lock:
             outcomes.append(outcome)
@@ -180,7 +180,7 @@ def test_one_user_redeeming_many_codes_at_once_is_referred_once(busy_db: Databas
             outcome = "ok"
         except AlreadyReferred:
             outcome = "already"
-        except BaseException as exc:  # noqa: BLE001 - asserted below
+        except BaseException as exc:
             outcome = repr(exc)
         with lock:
             outcomes.append(outcome)
@@ -193,6 +193,13 @@ def test_one_user_redeeming_many_codes_at_once_is_referred_once(busy_db: Databas
     assert sorted(outcomes) == ["already"] * 11 + ["ok"]
     assert balance(busy_db, user) == ledger_sum(busy_db, user)
     with busy_db.system() as conn:
-        assert sum(
-            referrals.count_successful_referrals(conn, referrer_id=r) or 0 for r in referrers
-        ) == 1
+        assert (
+            sum(referrals.count_successful_referrals(conn, referrer_id=r) or 0 for r in referrers)
+            == 1
+        )
+
+
+def test_nul_byte_in_code_is_invalid_input(database: Database) -> None:
+    user = make_user(database)
+    with pytest.raises(errors.InvalidInput), database.system() as conn:
+        redeem_referral_code(conn, user_id=user, code="ref-\x00")

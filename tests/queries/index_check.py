@@ -289,3 +289,32 @@ def seed_small(conn: psycopg.Connection[Any]) -> None:
         conn.execute("SET LOCAL ROLE chatdb_system")
         conn.execute(SEED_SQL)
     conn.execute("ANALYZE")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python tests/queries/index_check.py [SERVER_URL]`: migrate a scratch database on the
+    server (DATABASE_URL, else the embedded PostgreSQL), seed it, run the check, drop it.
+    Prints one line per violation; exit status 1 when there is any (for `make verify`)."""
+    import sys
+
+    from chatdb import dburl, migrations
+
+    args = sys.argv[1:] if argv is None else argv
+    server = args[0] if args else dburl.resolve().url
+    with migrations.scratch_database(server, prefix="chatdb_index_check") as url:
+        migrations.apply_roles(url)
+        migrations.run_dbmate(url, ["migrate"], capture=True)
+        with psycopg.connect(url, autocommit=True) as conn:
+            seed_small(conn)
+            problems = hot_path_violations(conn)
+    for line in problems:
+        print(line)
+    checked = sum(
+        1 for q in named_queries() if q.command not in SKIPPED_COMMANDS and q.name not in ALLOWED
+    )
+    print(f"index check: {checked} hot-path queries, {len(problems)} violation(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

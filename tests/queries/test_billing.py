@@ -157,7 +157,11 @@ def test_list_subscriptions_needing_reconciliation_pages_overdue_ones(db_url: st
         overdue = []
         with db.system() as conn:
             for i, status in enumerate(
-                [SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE]
+                [
+                    SubscriptionStatus.ACTIVE,
+                    SubscriptionStatus.TRIALING,
+                    SubscriptionStatus.PAST_DUE,
+                ]
             ):
                 row = billing.upsert_subscription(
                     conn,
@@ -177,9 +181,14 @@ def test_list_subscriptions_needing_reconciliation_pages_overdue_ones(db_url: st
                     current_period_end=now - datetime.timedelta(days=10),
                 ),
             )
-            billing.upsert_subscription(conn, params=sub_params(current_period_end=now + datetime.timedelta(days=1), current_period_start=now))
+            billing.upsert_subscription(
+                conn,
+                params=sub_params(
+                    current_period_end=now + datetime.timedelta(days=1), current_period_start=now
+                ),
+            )
 
-            def page(cursor: tuple | None) -> Page[models.Subscription, tuple]:  # type: ignore[type-arg]
+            def page(cursor: tuple[Any, Any] | None) -> Page[models.Subscription, tuple[Any, Any]]:
                 after_end, after_id = cursor or (None, None)
                 rows = billing.list_subscriptions_needing_reconciliation(
                     conn, as_of=now, after_period_end=after_end, after_id=after_id, page_size=3
@@ -248,9 +257,12 @@ def test_list_payments_by_user_pages_and_hides_others(database: Database) -> Non
             before_id=page.next_cursor[1],
             page_size=3,
         )
-        assert billing.list_payments_by_user(
-            conn, user_id=other, before_created_at=None, before_id=None, page_size=3
-        ) == []
+        assert (
+            billing.list_payments_by_user(
+                conn, user_id=other, before_created_at=None, before_id=None, page_size=3
+            )
+            == []
+        )
     assert {p.id for p in page.items + rest} == {p.id for p in made if p is not None}
     assert page.has_more and len(rest) == 1
 
@@ -272,7 +284,10 @@ def test_record_webhook_event_once_then_lock_and_mark(database: Database) -> Non
         assert locked.processed_at is None and locked.attempts == 0
         assert billing.mark_webhook_event_processed(conn, id=first.id) == 1
         assert billing.mark_webhook_event_processed(conn, id=first.id) == 0
-        assert billing.lock_unprocessed_webhook_event(conn, provider="stripe", event_id=event_id) is None
+        assert (
+            billing.lock_unprocessed_webhook_event(conn, provider="stripe", event_id=event_id)
+            is None
+        )
         assert billing.record_webhook_event_failure(conn, id=first.id, last_error="x") == 0
 
 
@@ -291,7 +306,9 @@ def test_webhook_event_failures_stay_in_the_retry_queue(database: Database) -> N
     with database.system() as conn:
         assert billing.record_webhook_event_failure(conn, id=event.id, last_error="boom") == 1
         queue = billing.list_unprocessed_webhook_events(
-            conn, received_before=datetime.datetime.now(UTC) + datetime.timedelta(seconds=1), batch_size=10_000
+            conn,
+            received_before=datetime.datetime.now(UTC) + datetime.timedelta(seconds=1),
+            batch_size=10_000,
         )
     mine = [e for e in queue if e.id == event.id]
     assert len(mine) == 1 and mine[0].attempts == 1 and mine[0].last_error == "boom"
@@ -313,20 +330,37 @@ def test_app_role_cannot_touch_webhook_events(database: Database) -> None:
     user = make_user(database)
     with pytest.raises(errors.PermissionDenied), database.as_user(user) as conn:
         billing.record_webhook_event(
-            conn, provider="stripe", event_id="evt_x", event_type="x", payload={}, event_created_at=None
+            conn,
+            provider="stripe",
+            event_id="evt_x",
+            event_type="x",
+            payload={},
+            event_created_at=None,
         )
 
 
-def token(conn, user, service="github", env=TokenEnvironment.PRODUCTION, **kw):  # type: ignore[no-untyped-def]
-    args = {"label": None, "scopes": None, "expires_at": None} | kw
+def token(
+    conn: Any,
+    user: uuid.UUID,
+    service: str = "github",
+    env: TokenEnvironment = TokenEnvironment.PRODUCTION,
+    *,
+    ciphertext: bytes = b"\x00sealed",
+    version: int = 1,
+    label: str | None = None,
+    scopes: list[str] | None = None,
+    expires_at: datetime.datetime | None = None,
+) -> models.ExternalToken | None:
     return billing.upsert_external_token(
         conn,
         user_id=user,
         service=service,
         environment=env,
-        token_ciphertext=kw.pop("ciphertext", b"\x00sealed"),
-        token_key_version=kw.pop("version", 1),
-        **{k: v for k, v in args.items() if k not in ("ciphertext", "version")},
+        label=label,
+        token_ciphertext=ciphertext,
+        token_key_version=version,
+        scopes=scopes,
+        expires_at=expires_at,
     )
 
 
@@ -346,15 +380,21 @@ def test_external_tokens_upsert_get_list_touch_delete(database: Database) -> Non
         got = billing.get_external_token(
             conn, user_id=user, service="github", environment=TokenEnvironment.PRODUCTION
         )
-        assert billing.get_external_token(
-            conn, user_id=user, service="notion", environment=TokenEnvironment.PRODUCTION
-        ) is None
+        assert (
+            billing.get_external_token(
+                conn, user_id=user, service="notion", environment=TokenEnvironment.PRODUCTION
+            )
+            is None
+        )
         listed = billing.list_external_tokens_by_user(conn, user_id=user)
         assert made is not None and replaced is not None and staging is not None and expired
         assert billing.touch_external_token(conn, id=made.id) == 1
-        assert billing.delete_external_token(
-            conn, user_id=user, service="github", environment=TokenEnvironment.STAGING
-        ) == 1
+        assert (
+            billing.delete_external_token(
+                conn, user_id=user, service="github", environment=TokenEnvironment.STAGING
+            )
+            == 1
+        )
     assert replaced.id == made.id and replaced.token_ciphertext == b"\x01new"
     assert replaced.token_key_version == 2 and replaced.scopes == []
     assert got is not None and got.label == "work"
@@ -373,9 +413,12 @@ def test_external_tokens_of_another_user_are_invisible_and_untouchable(database:
     with database.as_user(other) as conn:
         assert billing.list_external_tokens_by_user(conn, user_id=owner) == []
         assert billing.touch_external_token(conn, id=made.id) == 0
-        assert billing.delete_external_token(
-            conn, user_id=owner, service="github", environment=TokenEnvironment.PRODUCTION
-        ) == 0
+        assert (
+            billing.delete_external_token(
+                conn, user_id=owner, service="github", environment=TokenEnvironment.PRODUCTION
+            )
+            == 0
+        )
     with pytest.raises(errors.PermissionDenied), database.as_user(other) as conn:
         token(conn, owner, service="slack")
 
@@ -392,9 +435,19 @@ async def test_async_record_webhook_event(async_database: AsyncDatabase) -> None
     event_id = f"evt_{uuid.uuid4().hex}"
     async with async_database.system() as conn:
         first = await aio_billing.record_webhook_event(
-            conn, provider="stripe", event_id=event_id, event_type="x", payload={}, event_created_at=T0
+            conn,
+            provider="stripe",
+            event_id=event_id,
+            event_type="x",
+            payload={},
+            event_created_at=T0,
         )
         again = await aio_billing.record_webhook_event(
-            conn, provider="stripe", event_id=event_id, event_type="x", payload={}, event_created_at=T0
+            conn,
+            provider="stripe",
+            event_id=event_id,
+            event_type="x",
+            payload={},
+            event_created_at=T0,
         )
     assert first is not None and again is None

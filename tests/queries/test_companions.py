@@ -149,7 +149,7 @@ def page_of(
             user_id=user,
             before_created_at=at,
             before_id=id,
-            page_size=limit + 1,
+            page_size=limit,
         )
     return Page.from_rows(rows, limit, cursor=lambda m: (m.created_at, m.id))
 

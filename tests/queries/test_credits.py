@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -14,7 +17,14 @@ from chatdb.queries.enums import CreditReason
 from .helpers_q3 import balance, ledger_sum, make_user, op
 
 
-def insert(conn, user, operation_id, amount, reason=CreditReason.PROMOTION, **kw):  # type: ignore[no-untyped-def]
+def insert(
+    conn: Any,
+    user: uuid.UUID,
+    operation_id: str,
+    amount: Decimal | int | str,
+    reason: CreditReason = CreditReason.PROMOTION,
+    **kw: Any,
+) -> models.CreditLedger | None:
     return credits.insert_ledger_entry(
         conn,
         user_id=user,
@@ -34,7 +44,9 @@ def test_get_credit_balance_starts_with_the_signup_credits(database: Database) -
             conn, user_id=user, before_created_at=None, before_id=None, page_size=10
         )
     assert value is not None and value == sum(e.amount for e in entries)
-    assert [(e.operation_id, e.reason) for e in entries] == [(f"signup:{user}", CreditReason.SIGNUP)]
+    assert [(e.operation_id, e.reason) for e in entries] == [
+        (f"signup:{user}", CreditReason.SIGNUP)
+    ]
 
 
 def test_get_credit_balance_of_unknown_or_other_user_is_none(database: Database) -> None:
@@ -132,11 +144,20 @@ def test_other_user_cannot_spend_or_read_entries(database: Database) -> None:
         insert(conn, user, op("msg"), "-1", CreditReason.USAGE)
 
 
-def _page(database: Database, user, limit: int, cursor=None) -> Page[models.CreditLedger, tuple]:  # type: ignore[no-untyped-def, type-arg]
+Cursor = tuple[datetime.datetime, uuid.UUID]
+
+
+def _page(
+    database: Database, user: uuid.UUID, limit: int, cursor: Cursor | None = None
+) -> Page[models.CreditLedger, Cursor]:
     before_at, before_id = cursor or (None, None)
     with database.as_user(user) as conn:
         rows = credits.list_ledger_entries(
-            conn, user_id=user, before_created_at=before_at, before_id=before_id, page_size=limit + 1
+            conn,
+            user_id=user,
+            before_created_at=before_at,
+            before_id=before_id,
+            page_size=limit,
         )
     return Page.from_rows(rows, limit, cursor=lambda e: (e.created_at, e.id))
 
@@ -166,14 +187,17 @@ def test_list_ledger_entries_of_user_without_entries_is_empty(database: Database
     with database.system() as conn:
         conn.execute("SET LOCAL chatdb.signup_credits = '0'")
         row = conn.execute(
-            "INSERT INTO users (email) VALUES (%s) RETURNING id", ("q3-empty-" + op("x")[5:] + "@example.com",)
+            "INSERT INTO users (email) VALUES (%s) RETURNING id",
+            ("q3-empty-" + op("x")[5:] + "@example.com",),
         ).fetchone()
     assert row is not None
     page = _page(database, row[0], 5)
     assert page.items == [] and not page.has_more and page.next_cursor is None
 
 
-async def test_async_insert_and_read_entry(database: Database, async_database: AsyncDatabase) -> None:
+async def test_async_insert_and_read_entry(
+    database: Database, async_database: AsyncDatabase
+) -> None:
     user = make_user(database)
     operation = op("msg")
     async with async_database.as_user(user) as conn:

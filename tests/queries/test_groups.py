@@ -59,7 +59,7 @@ def read(
             group_chat_id=group,
             before_created_at=cursor[0] if cursor else None,
             before_id=cursor[1] if cursor else None,
-            page_size=limit + 1,
+            page_size=limit,
         )
     return Page.from_rows(rows, limit, cursor=lambda m: (m.created_at, m.id))
 

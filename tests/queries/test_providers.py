@@ -5,17 +5,18 @@ from __future__ import annotations
 import threading
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from chatdb import AsyncDatabase, Database, errors
-from chatdb.queries import providers
+from chatdb.queries import models, providers
 from chatdb.queries.aio import providers as aio_providers
 
 from .helpers_q3 import make_user
 
 
-def upsert(conn, user: uuid.UUID, provider: str, **kw):  # type: ignore[no-untyped-def]
+def upsert(conn: Any, user: uuid.UUID, provider: str, **kw: Any) -> models.ProviderConfig:
     args = {
         "api_key_ciphertext": None,
         "api_key_version": None,
@@ -119,7 +120,7 @@ def test_concurrent_default_switches_leave_exactly_one_default(database: Databas
             database.as_user(user).run(
                 lambda conn: providers.set_default_provider(conn, user_id=user, provider=name)
             )
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=switch, args=(n,)) for n in names * 3]
@@ -180,13 +181,19 @@ def test_list_provider_keys_to_rotate_pages_by_id_and_replace_is_optimistic(
                 break
             after = batch[-1].id
         assert len(seen) == 2
-        assert providers.replace_provider_key(
-            conn, id=seen[0], new_ciphertext=b"new", new_version=2, old_ciphertext=b"stale"
-        ) == 0
+        assert (
+            providers.replace_provider_key(
+                conn, id=seen[0], new_ciphertext=b"new", new_version=2, old_ciphertext=b"stale"
+            )
+            == 0
+        )
     with database.as_user(user) as conn:
-        assert providers.list_provider_keys_to_rotate(
-            conn, current_version=2, after_id=None, batch_size=10
-        ) != []  # the owner's own rows only, under RLS
+        assert (
+            providers.list_provider_keys_to_rotate(
+                conn, current_version=2, after_id=None, batch_size=10
+            )
+            != []
+        )  # the owner's own rows only, under RLS
 
 
 def test_auto_approval_settings_default_then_upsert(database: Database) -> None:

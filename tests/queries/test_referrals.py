@@ -3,8 +3,10 @@ referrer's maximum), the referrer's keyset list and the success count."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -24,7 +26,12 @@ def code_of(database: Database, user: uuid.UUID) -> str:
     return code
 
 
-def refer(conn, referrer, referred, status=ReferralStatus.COMPLETED):  # type: ignore[no-untyped-def]
+def refer(
+    conn: Any,
+    referrer: uuid.UUID,
+    referred: uuid.UUID,
+    status: ReferralStatus = ReferralStatus.COMPLETED,
+) -> models.Referral | None:
     return referrals.create_referral(
         conn,
         referrer_id=referrer,
@@ -51,9 +58,7 @@ def test_create_referral_completed_counts_toward_the_referrer(database: Database
     with database.system() as conn:
         row = refer(conn, referrer, referred)
         count = referrals.count_successful_referrals(conn, referrer_id=referrer)
-        owner = referrals.get_user_by_referral_code(
-            conn, referral_code=code_of(database, referrer)
-        )
+        owner = referrals.get_user_by_referral_code(conn, referral_code=code_of(database, referrer))
     assert row is not None and row.status == ReferralStatus.COMPLETED and row.completed_at
     assert count == 1 and owner is not None and owner.successful_referral_count == 1
 
@@ -101,8 +106,11 @@ def test_app_role_cannot_create_referrals(database: Database) -> None:
 
 
 def _page(
-    database: Database, user: uuid.UUID, limit: int, cursor: tuple | None = None  # type: ignore[type-arg]
-) -> Page[models.Referral, tuple]:  # type: ignore[type-arg]
+    database: Database,
+    user: uuid.UUID,
+    limit: int,
+    cursor: tuple[datetime.datetime, uuid.UUID] | None = None,
+) -> Page[models.Referral, tuple[datetime.datetime, uuid.UUID]]:
     before_at, before_id = cursor or (None, None)
     with database.as_user(user) as conn:
         rows = referrals.list_referrals_by_referrer(
@@ -110,7 +118,7 @@ def _page(
             referrer_id=user,
             before_created_at=before_at,
             before_referred_id=before_id,
-            page_size=limit + 1,
+            page_size=limit,
         )
     return Page.from_rows(rows, limit, cursor=lambda r: (r.created_at, r.referred_id))
 

@@ -236,7 +236,7 @@ def list_page(
             user_id=user,
             before_created_at=cursor[0] if cursor else None,
             before_id=cursor[1] if cursor else None,
-            page_size=limit + 1,
+            page_size=limit,
         )
     return Page.from_rows(rows, limit, cursor=lambda r: (r.created_at, r.id))
 

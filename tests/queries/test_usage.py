@@ -6,6 +6,7 @@ import datetime
 import threading
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -18,8 +19,8 @@ from .helpers_q3 import make_user, set_user
 UTC = datetime.UTC
 
 
-def log_params(user: uuid.UUID, **kw: object) -> usage.LogUsageParams:
-    values: dict[str, object] = {
+def log_params(user: uuid.UUID, **kw: Any) -> usage.LogUsageParams:
+    values: dict[str, Any] = {
         "created_at": None,
         "user_id": user,
         "chat_id": None,
@@ -34,7 +35,7 @@ def log_params(user: uuid.UUID, **kw: object) -> usage.LogUsageParams:
         "duration_ms": 420,
         "metadata": None,
     } | kw
-    return usage.LogUsageParams(**values)  # type: ignore[arg-type]
+    return usage.LogUsageParams(**values)
 
 
 def test_log_usage_returns_the_row_with_defaults(database: Database) -> None:
@@ -142,7 +143,9 @@ def test_increment_daily_message_count_returns_the_new_count(database: Database)
     other_day = datetime.date(2026, 1, 1)
     with database.as_user(user) as conn:
         assert usage.get_daily_usage(conn, user_id=user, day=None) is None
-        counts = [usage.increment_daily_message_count(conn, user_id=user, day=None) for _ in range(3)]
+        counts = [
+            usage.increment_daily_message_count(conn, user_id=user, day=None) for _ in range(3)
+        ]
         assert usage.increment_daily_message_count(conn, user_id=user, day=other_day) == 1
         today = usage.get_daily_usage(conn, user_id=user, day=None)
     assert counts == [1, 2, 3]

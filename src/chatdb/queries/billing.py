@@ -284,7 +284,7 @@ WHERE status IN ('active', 'trialing', 'past_due')
       coalesce(%(after_id)s::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
   )
 ORDER BY current_period_end, id
-LIMIT %(page_size)s::integer"""
+LIMIT %(page_size)s::integer + 1"""
 
 
 def _list_subscriptions_needing_reconciliation_row(cursor: Any) -> RowMaker[models.Subscription]:
@@ -510,7 +510,7 @@ WHERE user_id = %(user_id)s
       OR (created_at, id) < (%(before_created_at)s::timestamptz, %(before_id)s::text)
   )
 ORDER BY created_at DESC, id DESC
-LIMIT %(page_size)s::integer"""
+LIMIT %(page_size)s::integer + 1"""
 
 
 def _list_payments_by_user_row(cursor: Any) -> RowMaker[models.Payment]:

@@ -277,7 +277,7 @@ WHERE companion_id = %(companion_id)s
       coalesce(%(before_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
   )
 ORDER BY created_at DESC, id DESC
-LIMIT %(page_size)s::integer"""
+LIMIT %(page_size)s::integer + 1"""
 
 
 def _list_companion_messages_row(cursor: Any) -> RowMaker[models.CompanionMessage]:
@@ -307,7 +307,7 @@ def list_companion_messages(
     page_size: int,
 ) -> list[models.CompanionMessage]:
     """The user's conversation with a companion, newest first, one keyset page (before_created_at
-    and before_id NULL for the first page; fetch limit + 1)
+    and before_id NULL for the first page; page_size rows plus one are fetched)
     (companion_messages_companion_id_user_id_created_at_id_idx).
     """
     with conn.cursor(row_factory=_list_companion_messages_row) as cur:
@@ -336,7 +336,7 @@ def iter_list_companion_messages(
     page_size: int,
 ) -> Iterator[models.CompanionMessage]:
     """The user's conversation with a companion, newest first, one keyset page (before_created_at
-    and before_id NULL for the first page; fetch limit + 1)
+    and before_id NULL for the first page; page_size rows plus one are fetched)
     (companion_messages_companion_id_user_id_created_at_id_idx).
 
     Streams the rows through a server-side cursor, so it must run inside a

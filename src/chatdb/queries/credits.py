@@ -163,7 +163,7 @@ WHERE user_id = %(user_id)s
       coalesce(%(before_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
   )
 ORDER BY created_at DESC, id DESC
-LIMIT %(page_size)s::integer"""
+LIMIT %(page_size)s::integer + 1"""
 
 
 def _list_ledger_entries_row(cursor: Any) -> RowMaker[models.CreditLedger]:
@@ -192,7 +192,7 @@ def list_ledger_entries(
     page_size: int,
 ) -> list[models.CreditLedger]:
     """The user's credit statement, newest first, one keyset page: pass the last row's
-    (created_at, id) as the cursor (none for the first page) and limit + 1 as page_size.
+    (created_at, id) as the cursor (none for the first page) and the page size (one more row is fetched).
     """
     with conn.cursor(row_factory=_list_ledger_entries_row) as cur:
         cur.execute(
@@ -218,7 +218,7 @@ def iter_list_ledger_entries(
     page_size: int,
 ) -> Iterator[models.CreditLedger]:
     """The user's credit statement, newest first, one keyset page: pass the last row's
-    (created_at, id) as the cursor (none for the first page) and limit + 1 as page_size.
+    (created_at, id) as the cursor (none for the first page) and the page size (one more row is fetched).
 
     Streams the rows through a server-side cursor, so it must run inside a
     transaction (not in autocommit mode).

@@ -198,8 +198,8 @@ def delete_document_versions_after(
 
 
 SAVE_SUGGESTIONS: Final = """-- name: SaveSuggestions :batchone
-INSERT INTO suggestions (document_id, document_created_at, user_id, original_text, suggested_text, description)
-VALUES (%(document_id)s, %(document_created_at)s, %(user_id)s, %(original_text)s, %(suggested_text)s, %(description)s::text)
+INSERT INTO suggestions (document_id, document_created_at, user_id, original_text, suggested_text, description, created_at)
+VALUES (%(document_id)s, %(document_created_at)s, %(user_id)s, %(original_text)s, %(suggested_text)s, %(description)s::text, clock_timestamp())
 RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at"""
 
 
@@ -249,7 +249,9 @@ def save_suggestions(
     *,
     params: Iterable[SaveSuggestionsParams],
 ) -> list[models.Suggestion | None]:
-    """Record edit suggestions on one document version, all sent in one round trip."""
+    """Record edit suggestions on document versions, all sent in one round trip. Stamped with the
+    clock, so they list in the order they were given.
+    """
     with conn.cursor(row_factory=_save_suggestions_row) as cur:
         cur.executemany(SAVE_SUGGESTIONS, map(_save_suggestions_args, params), returning=True)
         return [cur.fetchone() for _ in cur.results()]

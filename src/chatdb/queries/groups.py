@@ -184,7 +184,7 @@ WHERE group_chat_id = %(group_chat_id)s
       coalesce(%(before_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
   )
 ORDER BY created_at DESC, id DESC
-LIMIT %(page_size)s::integer"""
+LIMIT %(page_size)s::integer + 1"""
 
 
 def _list_group_messages_row(cursor: Any) -> RowMaker[models.GroupMessage]:
@@ -212,7 +212,7 @@ def list_group_messages(
     page_size: int,
 ) -> list[models.GroupMessage]:
     """A group's messages, newest first, one keyset page (before_created_at and before_id NULL for
-    the first page; fetch limit + 1) (group_messages_group_chat_id_created_at_id_idx). Only
+    the first page; page_size rows plus one are fetched) (group_messages_group_chat_id_created_at_id_idx). Only
     members see them.
     """
     with conn.cursor(row_factory=_list_group_messages_row) as cur:
@@ -239,7 +239,7 @@ def iter_list_group_messages(
     page_size: int,
 ) -> Iterator[models.GroupMessage]:
     """A group's messages, newest first, one keyset page (before_created_at and before_id NULL for
-    the first page; fetch limit + 1) (group_messages_group_chat_id_created_at_id_idx). Only
+    the first page; page_size rows plus one are fetched) (group_messages_group_chat_id_created_at_id_idx). Only
     members see them.
 
     Streams the rows through a server-side cursor, so it must run inside a

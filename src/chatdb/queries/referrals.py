@@ -167,7 +167,7 @@ WHERE referrer_id = %(referrer_id)s
       coalesce(%(before_referred_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
   )
 ORDER BY created_at DESC, referred_id DESC
-LIMIT %(page_size)s::integer"""
+LIMIT %(page_size)s::integer + 1"""
 
 
 def _list_referrals_by_referrer_row(cursor: Any) -> RowMaker[models.Referral]:
@@ -194,8 +194,8 @@ def list_referrals_by_referrer(
     page_size: int,
 ) -> list[models.Referral]:
     """The users a referrer brought in, newest first, one keyset page: pass the last row's
-    (created_at, referred_id) as the cursor (none for the first page) and limit + 1 as
-    page_size.
+    (created_at, referred_id) as the cursor (none for the first page) and the page size as
+    page_size (one more row is fetched: chatdb.Page drops it).
     """
     with conn.cursor(row_factory=_list_referrals_by_referrer_row) as cur:
         cur.execute(
@@ -221,8 +221,8 @@ def iter_list_referrals_by_referrer(
     page_size: int,
 ) -> Iterator[models.Referral]:
     """The users a referrer brought in, newest first, one keyset page: pass the last row's
-    (created_at, referred_id) as the cursor (none for the first page) and limit + 1 as
-    page_size.
+    (created_at, referred_id) as the cursor (none for the first page) and the page size as
+    page_size (one more row is fetched: chatdb.Page drops it).
 
     Streams the rows through a server-side cursor, so it must run inside a
     transaction (not in autocommit mode).

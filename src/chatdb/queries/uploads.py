@@ -101,7 +101,7 @@ WHERE chat_id = %(chat_id)s
       coalesce(%(before_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
   )
 ORDER BY created_at DESC, id DESC
-LIMIT %(page_size)s::integer"""
+LIMIT %(page_size)s::integer + 1"""
 
 
 def _list_context_optimizations_row(cursor: Any) -> RowMaker[models.ContextOptimization]:
@@ -131,7 +131,7 @@ def list_context_optimizations(
     page_size: int,
 ) -> list[models.ContextOptimization]:
     """A chat's context optimizations, newest first, one keyset page (before_created_at and
-    before_id NULL for the first page; fetch limit + 1).
+    before_id NULL for the first page; page_size rows plus one are fetched).
     """
     with conn.cursor(row_factory=_list_context_optimizations_row) as cur:
         cur.execute(
@@ -157,7 +157,7 @@ def iter_list_context_optimizations(
     page_size: int,
 ) -> Iterator[models.ContextOptimization]:
     """A chat's context optimizations, newest first, one keyset page (before_created_at and
-    before_id NULL for the first page; fetch limit + 1).
+    before_id NULL for the first page; page_size rows plus one are fetched).
 
     Streams the rows through a server-side cursor, so it must run inside a
     transaction (not in autocommit mode).
@@ -266,7 +266,7 @@ WHERE user_id = %(user_id)s
       coalesce(%(before_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
   )
 ORDER BY created_at DESC, id DESC
-LIMIT %(page_size)s::integer"""
+LIMIT %(page_size)s::integer + 1"""
 
 
 def _list_uploads_by_user_row(cursor: Any) -> RowMaker[models.FileUpload]:
@@ -295,7 +295,7 @@ def list_uploads_by_user(
     page_size: int,
 ) -> list[models.FileUpload]:
     """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
-    for the first page; fetch limit + 1) (file_uploads_user_id_created_at_id_idx).
+    for the first page; page_size rows plus one are fetched) (file_uploads_user_id_created_at_id_idx).
     """
     with conn.cursor(row_factory=_list_uploads_by_user_row) as cur:
         cur.execute(
@@ -321,7 +321,7 @@ def iter_list_uploads_by_user(
     page_size: int,
 ) -> Iterator[models.FileUpload]:
     """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
-    for the first page; fetch limit + 1) (file_uploads_user_id_created_at_id_idx).
+    for the first page; page_size rows plus one are fetched) (file_uploads_user_id_created_at_id_idx).
 
     Streams the rows through a server-side cursor, so it must run inside a
     transaction (not in autocommit mode).

@@ -141,7 +141,7 @@ async def list_companion_messages(
     page_size: int,
 ) -> list[models.CompanionMessage]:
     """The user's conversation with a companion, newest first, one keyset page (before_created_at
-    and before_id NULL for the first page; fetch limit + 1)
+    and before_id NULL for the first page; page_size rows plus one are fetched)
     (companion_messages_companion_id_user_id_created_at_id_idx).
     """
     async with conn.cursor(row_factory=companions._list_companion_messages_row) as cur:
@@ -170,7 +170,7 @@ async def iter_list_companion_messages(
     page_size: int,
 ) -> AsyncIterator[models.CompanionMessage]:
     """The user's conversation with a companion, newest first, one keyset page (before_created_at
-    and before_id NULL for the first page; fetch limit + 1)
+    and before_id NULL for the first page; page_size rows plus one are fetched)
     (companion_messages_companion_id_user_id_created_at_id_idx).
 
     Streams the rows through a server-side cursor, so it must run inside a

@@ -82,7 +82,7 @@ async def list_ledger_entries(
     page_size: int,
 ) -> list[models.CreditLedger]:
     """The user's credit statement, newest first, one keyset page: pass the last row's
-    (created_at, id) as the cursor (none for the first page) and limit + 1 as page_size.
+    (created_at, id) as the cursor (none for the first page) and the page size (one more row is fetched).
     """
     async with conn.cursor(row_factory=credits._list_ledger_entries_row) as cur:
         await cur.execute(
@@ -108,7 +108,7 @@ async def iter_list_ledger_entries(
     page_size: int,
 ) -> AsyncIterator[models.CreditLedger]:
     """The user's credit statement, newest first, one keyset page: pass the last row's
-    (created_at, id) as the cursor (none for the first page) and limit + 1 as page_size.
+    (created_at, id) as the cursor (none for the first page) and the page size (one more row is fetched).
 
     Streams the rows through a server-side cursor, so it must run inside a
     transaction (not in autocommit mode).

@@ -112,7 +112,9 @@ async def save_suggestions(
     *,
     params: Iterable[documents.SaveSuggestionsParams],
 ) -> list[models.Suggestion | None]:
-    """Record edit suggestions on one document version, all sent in one round trip."""
+    """Record edit suggestions on document versions, all sent in one round trip. Stamped with the
+    clock, so they list in the order they were given.
+    """
     async with conn.cursor(row_factory=documents._save_suggestions_row) as cur:
         await cur.executemany(
             documents.SAVE_SUGGESTIONS,

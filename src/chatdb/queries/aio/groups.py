@@ -111,7 +111,7 @@ async def list_group_messages(
     page_size: int,
 ) -> list[models.GroupMessage]:
     """A group's messages, newest first, one keyset page (before_created_at and before_id NULL for
-    the first page; fetch limit + 1) (group_messages_group_chat_id_created_at_id_idx). Only
+    the first page; page_size rows plus one are fetched) (group_messages_group_chat_id_created_at_id_idx). Only
     members see them.
     """
     async with conn.cursor(row_factory=groups._list_group_messages_row) as cur:
@@ -138,7 +138,7 @@ async def iter_list_group_messages(
     page_size: int,
 ) -> AsyncIterator[models.GroupMessage]:
     """A group's messages, newest first, one keyset page (before_created_at and before_id NULL for
-    the first page; fetch limit + 1) (group_messages_group_chat_id_created_at_id_idx). Only
+    the first page; page_size rows plus one are fetched) (group_messages_group_chat_id_created_at_id_idx). Only
     members see them.
 
     Streams the rows through a server-side cursor, so it must run inside a

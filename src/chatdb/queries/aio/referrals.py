@@ -76,8 +76,8 @@ async def list_referrals_by_referrer(
     page_size: int,
 ) -> list[models.Referral]:
     """The users a referrer brought in, newest first, one keyset page: pass the last row's
-    (created_at, referred_id) as the cursor (none for the first page) and limit + 1 as
-    page_size.
+    (created_at, referred_id) as the cursor (none for the first page) and the page size as
+    page_size (one more row is fetched: chatdb.Page drops it).
     """
     async with conn.cursor(row_factory=referrals._list_referrals_by_referrer_row) as cur:
         await cur.execute(
@@ -103,8 +103,8 @@ async def iter_list_referrals_by_referrer(
     page_size: int,
 ) -> AsyncIterator[models.Referral]:
     """The users a referrer brought in, newest first, one keyset page: pass the last row's
-    (created_at, referred_id) as the cursor (none for the first page) and limit + 1 as
-    page_size.
+    (created_at, referred_id) as the cursor (none for the first page) and the page size as
+    page_size (one more row is fetched: chatdb.Page drops it).
 
     Streams the rows through a server-side cursor, so it must run inside a
     transaction (not in autocommit mode).

@@ -56,7 +56,7 @@ async def list_context_optimizations(
     page_size: int,
 ) -> list[models.ContextOptimization]:
     """A chat's context optimizations, newest first, one keyset page (before_created_at and
-    before_id NULL for the first page; fetch limit + 1).
+    before_id NULL for the first page; page_size rows plus one are fetched).
     """
     async with conn.cursor(row_factory=uploads._list_context_optimizations_row) as cur:
         await cur.execute(
@@ -82,7 +82,7 @@ async def iter_list_context_optimizations(
     page_size: int,
 ) -> AsyncIterator[models.ContextOptimization]:
     """A chat's context optimizations, newest first, one keyset page (before_created_at and
-    before_id NULL for the first page; fetch limit + 1).
+    before_id NULL for the first page; page_size rows plus one are fetched).
 
     Streams the rows through a server-side cursor, so it must run inside a
     transaction (not in autocommit mode).
@@ -148,7 +148,7 @@ async def list_uploads_by_user(
     page_size: int,
 ) -> list[models.FileUpload]:
     """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
-    for the first page; fetch limit + 1) (file_uploads_user_id_created_at_id_idx).
+    for the first page; page_size rows plus one are fetched) (file_uploads_user_id_created_at_id_idx).
     """
     async with conn.cursor(row_factory=uploads._list_uploads_by_user_row) as cur:
         await cur.execute(
@@ -174,7 +174,7 @@ async def iter_list_uploads_by_user(
     page_size: int,
 ) -> AsyncIterator[models.FileUpload]:
     """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
-    for the first page; fetch limit + 1) (file_uploads_user_id_created_at_id_idx).
+    for the first page; page_size rows plus one are fetched) (file_uploads_user_id_created_at_id_idx).
 
     Streams the rows through a server-side cursor, so it must run inside a
     transaction (not in autocommit mode).
