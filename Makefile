@@ -56,8 +56,8 @@ generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), the sche
 	$(CHATDB) docs
 
 lint: $(STAMP) ## ruff (lint + format check) and squawk on the migrations
-	$(BIN)/ruff check src tests tools
-	$(BIN)/ruff format --check src tests tools
+	$(BIN)/ruff check src tests tools bench
+	$(BIN)/ruff format --check src tests tools bench
 	$(BIN)/squawk db/migrations/*.sql
 
 typecheck: $(STAMP) ## mypy --strict on the runtime, the plugin and the generated code

@@ -112,10 +112,17 @@ def conn(shared_db_url: str) -> Iterator[psycopg.Connection]:
 
 
 @pytest.fixture(scope="session")
-def app_database_url(shared_db_url: str) -> str:
-    """Where application-level tests send `database`: the shared clone, or PgBouncer in front
-    of it when CHATDB_TEST_PGBOUNCER_URL is set (the PgBouncer run of the query suite)."""
-    return os.environ.get("CHATDB_TEST_PGBOUNCER_URL") or shared_db_url
+def app_database_url(server_url: str, migrated_template: str) -> Iterator[str]:
+    """Where application-level tests send `database`: a clone of its own (tests commit there,
+    so it is kept apart from the rolled-back `conn` clone), or PgBouncer in front of a clone
+    when CHATDB_TEST_PGBOUNCER_URL is set (the PgBouncer run of the query suite)."""
+    via_pgbouncer = os.environ.get("CHATDB_TEST_PGBOUNCER_URL")
+    if via_pgbouncer:
+        yield via_pgbouncer
+        return
+    name, url = clone_template(server_url, migrated_template, label="app")
+    yield url
+    drop_database(server_url, name)
 
 
 @pytest.fixture(scope="session")

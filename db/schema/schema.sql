@@ -669,6 +669,36 @@ COMMENT ON FUNCTION public.current_user_usage_daily_stats(from_day date, to_day 
 
 
 --
+-- Name: documents_check_single_owner(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.documents_check_single_owner() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM public.documents AS d
+        WHERE d.id = NEW.id AND d.user_id <> NEW.user_id
+    ) THEN
+        RAISE EXCEPTION 'document % belongs to another user', NEW.id
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'documents_single_owner_check',
+                  TABLE = 'documents';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION documents_check_single_owner(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.documents_check_single_owner() IS 'BEFORE INSERT OR UPDATE trigger of documents: every version of a document id has the same owner (raises check_violation documents_single_owner_check).';
+
+
+--
 -- Name: drop_usage_log_partitions(interval); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -4400,6 +4430,13 @@ CREATE TRIGGER daily_usage_set_updated_at BEFORE UPDATE ON public.daily_usage FO
 
 
 --
+-- Name: documents documents_single_owner; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER documents_single_owner BEFORE INSERT OR UPDATE OF id, user_id ON public.documents FOR EACH ROW EXECUTE FUNCTION public.documents_check_single_owner();
+
+
+--
 -- Name: external_tokens external_tokens_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5471,4 +5508,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261123001300'),
     ('20261123001400'),
     ('20261123001500'),
-    ('20261123002000');
+    ('20261123002000'),
+    ('20261123002300');

@@ -10,6 +10,8 @@ await db.as_user(user_id).run(fn)    # fn: async (conn) -> T, retried as a whole
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -20,18 +22,22 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from chatdb import dburl, errors
 from chatdb.config import Settings, load_settings
-from chatdb.connection_setup import configure_async
+from chatdb.connection_setup import check_async, configure_async
 from chatdb.cursors import AsyncConnection
-from chatdb.database import _transaction_error
 from chatdb.transactions import (
+    BEGIN_ATTEMPTS,
     IsolationArg,
     RetryPolicy,
     Role,
     Router,
     TxOptions,
+    begin_params,
     begin_statement,
+    commit_error,
     connect_kwargs,
     options,
+    pool_exhausted,
+    transaction_error,
 )
 
 T = TypeVar("T")
@@ -87,7 +93,7 @@ class AsyncDatabase:
         self.retry_policy = RetryPolicy(self.settings.max_retries, self.settings.retry_delay_ms)
         self.router = Router(len(replicas), self.settings.read_your_writes_s)
         self.retries = 0
-        self._begin = begin_statement(self.settings)
+        self._begin_sql = begin_statement(self.settings)
         self.pool = self._make_pool(self.url, "primary")
         self.replica_pools = [self._make_pool(u, f"replica{i}") for i, u in enumerate(replicas)]
 
@@ -103,7 +109,7 @@ class AsyncDatabase:
             max_idle=s.pool_max_idle_s,
             max_lifetime=s.pool_max_lifetime_s,
             timeout=s.pool_timeout_s,
-            check=AsyncConnectionPool.check_connection,
+            check=check_async,
             configure=configure_async(s),
             name=f"chatdb-async-{name}",
             open=False,
@@ -143,55 +149,68 @@ class AsyncDatabase:
             scope = self.anonymous(isolation=isolation, read_only=read_only)
         return await scope.run(fn)
 
-    @asynccontextmanager
-    async def _connection(self, opts: TxOptions) -> AsyncIterator[AsyncConnection]:
-        pool, conn = self.pool, None
+    async def _checkout(
+        self, opts: TxOptions
+    ) -> tuple[AsyncConnectionPool[AsyncConnection], AsyncConnection, int | None]:
+        """A pooled connection for `opts`: a replica for read-only work when one can serve."""
         index = self.router.replica_for(opts)
         if index is not None:
+            replica = self.replica_pools[index]
             try:
-                conn = await self.replica_pools[index].getconn(timeout=1.0)
-                pool = self.replica_pools[index]
+                return replica, await replica.getconn(1.0), index
             except (PoolTimeout, psycopg.OperationalError):
                 self.router.replica_failed(index)
-        if conn is None:
-            try:
-                conn = await self.pool.getconn()
-            except PoolTimeout as exc:
-                raise errors.PoolExhausted(
-                    f"no database connection free within {self.settings.pool_timeout_s:g} s "
-                    f"(DB_POOL_TIMEOUT_S; DB_POOL_MAX_SIZE={self.settings.pool_max_size})"
-                ) from exc
         try:
-            yield conn
-        finally:
-            await pool.putconn(conn)
+            return self.pool, await self.pool.getconn(), None
+        except PoolTimeout as exc:
+            raise pool_exhausted(self.settings) from exc
+
+    async def _begin(
+        self, opts: TxOptions
+    ) -> tuple[AsyncConnectionPool[AsyncConnection], AsyncConnection]:
+        """Start the transaction on a live connection (see `Database._begin`)."""
+        for attempt in range(BEGIN_ATTEMPTS):
+            pool, conn, index = await self._checkout(opts)
+            await conn.set_isolation_level(opts.isolation)
+            await conn.set_read_only(opts.read_only)
+            ctx = conn.chatdb_context
+            ctx.role, ctx.user_id = opts.role.value, opts.user_id
+            try:
+                await conn.execute(self._begin_sql, begin_params(opts))
+                return pool, conn
+            except BaseException as exc:
+                await _rollback_quietly(conn)
+                ctx.role = ctx.user_id = None
+                await pool.putconn(conn)
+                lost = isinstance(exc, errors.DatabaseUnavailable)
+                if lost and index is not None:
+                    self.router.replica_failed(index)
+                if not lost or attempt == BEGIN_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @asynccontextmanager
     async def _transaction(self, opts: TxOptions) -> AsyncIterator[AsyncConnection]:
+        pool, conn = await self._begin(opts)
+        ctx = conn.chatdb_context
         committing = False
         try:
-            async with self._connection(opts) as conn:
-                await conn.set_isolation_level(opts.isolation)
-                await conn.set_read_only(opts.read_only)
-                ctx = conn.chatdb_context
-                ctx.role, ctx.user_id = opts.role.value, opts.user_id
-                try:
-                    async with conn.transaction():
-                        await conn.execute(
-                            self._begin, {"role": opts.role.value, "user_id": opts.user_id or ""}
-                        )
-                        yield conn
-                        committing = True
-                finally:
-                    ctx.role = ctx.user_id = None
+            try:
+                yield conn
+                committing = True
+                await conn.commit()
+            except BaseException:
+                if not committing:
+                    await _rollback_quietly(conn)
+                raise
         except psycopg.Error as exc:
-            raise _transaction_error(exc, committing) from exc
+            raise transaction_error(exc, committing) from exc
         except errors.DatabaseUnavailable as exc:
-            if committing and not isinstance(exc, errors.AmbiguousCommit):
-                raise errors.AmbiguousCommit(
-                    "the connection was lost while committing: the outcome is unknown"
-                ) from exc
-            raise
+            raise commit_error(exc, committing) from exc.__cause__
+        finally:
+            ctx.role = ctx.user_id = None
+            ctx.last_used = time.monotonic()
+            await pool.putconn(conn)
         self.router.wrote(opts)
 
     def stats(self) -> dict[str, dict[str, int]]:
@@ -216,3 +235,10 @@ class AsyncDatabase:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+async def _rollback_quietly(conn: AsyncConnection) -> None:
+    """Roll back if the connection still can; a broken one is discarded by the pool anyway."""
+    with contextlib.suppress(psycopg.Error, errors.ChatdbError):
+        if not conn.closed:
+            await conn.rollback()

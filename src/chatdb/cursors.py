@@ -22,12 +22,13 @@ _ROW = Any
 class StatementContext:
     """Who runs the current transaction, for the logs; kept on the connection."""
 
-    __slots__ = ("role", "slow_ms", "user_id")
+    __slots__ = ("last_used", "role", "slow_ms", "user_id")
 
     def __init__(self, slow_ms: float = 500.0) -> None:
         self.role: str | None = None
         self.user_id: str | None = None
         self.slow_ms = slow_ms
+        self.last_used = 0.0  # time.monotonic() when a transaction last finished on it
 
 
 def _context(conn: Any) -> StatementContext:

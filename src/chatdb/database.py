@@ -9,6 +9,7 @@ db.as_user(user_id).run(fn)          # the whole fn retried on conflicts / lost 
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,17 +21,22 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from chatdb import dburl, errors
 from chatdb.config import Settings, load_settings
-from chatdb.connection_setup import configure_sync
+from chatdb.connection_setup import check_sync, configure_sync
 from chatdb.cursors import Connection
 from chatdb.transactions import (
+    BEGIN_ATTEMPTS,
     IsolationArg,
     RetryPolicy,
     Role,
     Router,
     TxOptions,
+    begin_params,
     begin_statement,
+    commit_error,
     connect_kwargs,
     options,
+    pool_exhausted,
+    transaction_error,
 )
 
 T = TypeVar("T")
@@ -88,7 +94,7 @@ class Database:
         self.retry_policy = RetryPolicy(self.settings.max_retries, self.settings.retry_delay_ms)
         self.router = Router(len(replicas), self.settings.read_your_writes_s)
         self.retries = 0
-        self._begin = begin_statement(self.settings)
+        self._begin_sql = begin_statement(self.settings)
         self.pool = self._make_pool(self.url, "primary", open)
         self.replica_pools = [
             self._make_pool(u, f"replica{i}", open) for i, u in enumerate(replicas)
@@ -105,7 +111,7 @@ class Database:
             max_idle=s.pool_max_idle_s,
             max_lifetime=s.pool_max_lifetime_s,
             timeout=s.pool_timeout_s,
-            check=ConnectionPool.check_connection,
+            check=check_sync,
             configure=configure_sync(s),
             name=f"chatdb-{name}",
             open=open,
@@ -149,56 +155,71 @@ class Database:
 
     # -- the transaction itself -----------------------------------------------------------
 
-    @contextmanager
-    def _connection(self, opts: TxOptions) -> Iterator[Connection]:
-        pool, conn = self.pool, None
+    def _checkout(
+        self, opts: TxOptions
+    ) -> tuple[ConnectionPool[Connection], Connection, int | None]:
+        """A pooled connection for `opts`: a replica for read-only work when one can serve."""
         index = self.router.replica_for(opts)
         if index is not None:
             try:
                 # A short wait: a replica that cannot serve now is skipped for the primary.
-                conn = self.replica_pools[index].getconn(timeout=1.0)
-                pool = self.replica_pools[index]
+                return self.replica_pools[index], self.replica_pools[index].getconn(1.0), index
             except (PoolTimeout, psycopg.OperationalError):
                 self.router.replica_failed(index)
-        if conn is None:
-            try:
-                conn = self.pool.getconn()
-            except PoolTimeout as exc:
-                raise errors.PoolExhausted(
-                    f"no database connection free within {self.settings.pool_timeout_s:g} s "
-                    f"(DB_POOL_TIMEOUT_S; DB_POOL_MAX_SIZE={self.settings.pool_max_size})"
-                ) from exc
         try:
-            yield conn
-        finally:
-            pool.putconn(conn)
+            return self.pool, self.pool.getconn(), None
+        except PoolTimeout as exc:
+            raise pool_exhausted(self.settings) from exc
+
+    def _begin(self, opts: TxOptions) -> tuple[ConnectionPool[Connection], Connection]:
+        """Start the transaction with its role and user on a live connection.
+
+        Connections used moments ago are not pinged on checkout (a round trip per
+        transaction); instead a connection found dead by this first statement, before any
+        work was done, is discarded and another one tried.
+        """
+        for attempt in range(BEGIN_ATTEMPTS):
+            pool, conn, index = self._checkout(opts)
+            conn.isolation_level = opts.isolation
+            conn.read_only = opts.read_only
+            ctx = conn.chatdb_context
+            ctx.role, ctx.user_id = opts.role.value, opts.user_id
+            try:
+                conn.execute(self._begin_sql, begin_params(opts))  # implicit BEGIN first
+                return pool, conn
+            except BaseException as exc:
+                _rollback_quietly(conn)
+                ctx.role = ctx.user_id = None
+                pool.putconn(conn)  # the pool discards a broken connection
+                lost = isinstance(exc, errors.DatabaseUnavailable)
+                if lost and index is not None:
+                    self.router.replica_failed(index)
+                if not lost or attempt == BEGIN_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
     def _transaction(self, opts: TxOptions) -> Iterator[Connection]:
+        pool, conn = self._begin(opts)
+        ctx = conn.chatdb_context
         committing = False
         try:
-            with self._connection(opts) as conn:
-                conn.isolation_level = opts.isolation
-                conn.read_only = opts.read_only
-                ctx = conn.chatdb_context
-                ctx.role, ctx.user_id = opts.role.value, opts.user_id
-                try:
-                    with conn.transaction():
-                        conn.execute(
-                            self._begin, {"role": opts.role.value, "user_id": opts.user_id or ""}
-                        )
-                        yield conn
-                        committing = True
-                finally:
-                    ctx.role = ctx.user_id = None
+            try:
+                yield conn
+                committing = True
+                conn.commit()
+            except BaseException:
+                if not committing:
+                    _rollback_quietly(conn)
+                raise
         except psycopg.Error as exc:
-            raise _transaction_error(exc, committing) from exc
+            raise transaction_error(exc, committing) from exc
         except errors.DatabaseUnavailable as exc:
-            if committing and not isinstance(exc, errors.AmbiguousCommit):
-                raise errors.AmbiguousCommit(
-                    "the connection was lost while committing: the outcome is unknown"
-                ) from exc
-            raise
+            raise commit_error(exc, committing) from exc.__cause__
+        finally:
+            ctx.role = ctx.user_id = None
+            ctx.last_used = time.monotonic()
+            pool.putconn(conn)
         self.router.wrote(opts)
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -227,10 +248,8 @@ class Database:
         self.close()
 
 
-def _transaction_error(exc: psycopg.Error, committing: bool) -> BaseException:
-    translated = errors.translate(exc)
-    if committing and isinstance(translated, errors.DatabaseUnavailable):
-        return errors.AmbiguousCommit(
-            "the connection was lost while committing: the outcome is unknown"
-        )
-    return translated
+def _rollback_quietly(conn: Connection) -> None:
+    """Roll back if the connection still can; a broken one is discarded by the pool anyway."""
+    with contextlib.suppress(psycopg.Error, errors.ChatdbError):
+        if not conn.closed:
+            conn.rollback()

@@ -188,3 +188,37 @@ class Router:
     def replica_failed(self, index: int) -> None:
         with self._lock:
             self._down_until[index] = time.monotonic() + self.cooldown_s
+
+
+# A connection found dead by the first statement of a transaction is replaced this many
+# times before the caller gets DatabaseUnavailable.
+BEGIN_ATTEMPTS: Final = 3
+
+
+def begin_params(opts: TxOptions) -> dict[str, str]:
+    return {"role": opts.role.value, "user_id": opts.user_id or ""}
+
+
+def pool_exhausted(settings: Settings) -> errors.PoolExhausted:
+    return errors.PoolExhausted(
+        f"no database connection free within {settings.pool_timeout_s:g} s "
+        f"(DB_POOL_TIMEOUT_S; DB_POOL_MAX_SIZE={settings.pool_max_size})"
+    )
+
+
+_AMBIGUOUS = "the connection was lost while committing: the outcome is unknown"
+
+
+def transaction_error(exc: BaseException, committing: bool) -> BaseException:
+    """chatdb's error for a psycopg error raised by a transaction (body or COMMIT)."""
+    translated = errors.translate(exc)
+    if committing and isinstance(translated, errors.DatabaseUnavailable):
+        return errors.AmbiguousCommit(_AMBIGUOUS)
+    return translated
+
+
+def commit_error(exc: errors.DatabaseUnavailable, committing: bool) -> errors.DatabaseUnavailable:
+    """A lost connection during COMMIT is ambiguous; before it, plainly unavailable."""
+    if committing and not isinstance(exc, errors.AmbiguousCommit):
+        return errors.AmbiguousCommit(_AMBIGUOUS)
+    return exc

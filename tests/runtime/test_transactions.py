@@ -221,3 +221,19 @@ def test_pool_exhaustion_under_run_fails_in_the_configured_time(db_url: str) -> 
             assert time.monotonic() - started < 1.5  # not (retries + 1) x the timeout
     finally:
         db.close()
+
+
+def test_a_pooled_connection_killed_while_idle_is_replaced_transparently(db_url: str) -> None:
+    # Recently used connections are not pinged on checkout; the first statement of the
+    # transaction finds the dead one, and the runtime takes another before any work is done.
+    db = Database(db_url, pool_min_size=1, pool_max_size=1, max_retries=0)
+    try:
+        with db.system() as conn:
+            pid = conn.info.backend_pid
+        with psycopg.connect(db_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with db.system() as conn:  # no error, no retry policy involved
+            assert conn.info.backend_pid != pid
+            assert conn.execute("SELECT current_user").fetchone() == ("chatdb_system",)
+    finally:
+        db.close()

@@ -1,0 +1,161 @@
+"""Bulk import of messages: `:copyfrom` vs `executemany` vs `:batchexec` vs row by row.
+
+Each variant loads its rows inside a transaction that is rolled back afterwards, so every
+variant starts from the same table and the scaling workload is not disturbed. The input rows
+are built before the clock starts (64 distinct part lists, cycled). The query set has no
+message `:batchexec`; the `:batchexec` row runs exactly what the plugin generates for one
+(`cur.executemany(SQL, map(_args, params))`, pipelined) with InsertMessage's statement and
+argument builder.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from bench.dataset import Data
+from bench.harness import Progress, time_once
+
+_COLUMNS = (
+    "id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, "
+    "cost, created_at"
+)
+_INSERT = f"INSERT INTO messages ({_COLUMNS}) VALUES ({', '.join(['%s'] * 11)})"
+_COPY = f"COPY messages ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+_TYPES = ["uuid", "uuid", "text", "jsonb", "jsonb", "text", "text", "int4", "int4",
+          "numeric", "timestamptz"]  # fmt: skip
+
+
+@dataclass
+class BulkResult:
+    name: str
+    rows: int
+    seconds: float
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    @property
+    def us_per_row(self) -> float:
+        return 1e6 * self.seconds / self.rows if self.rows else float("nan")
+
+
+def _tuples(data: Data, n: int) -> list[tuple[Any, ...]]:
+    from bench.workloads import _parts
+
+    chats = data.chat_ids[:-1]
+    parts = [_parts(i) for i in range(64)]
+    start = datetime.now(UTC)
+    return [
+        (uuid.uuid4(), chats[i % len(chats)], "assistant", parts[i % 64], [], "openai",
+         "gpt-4o-mini", 120, 80, Decimal("0.00012"), start + timedelta(microseconds=i))
+        for i in range(n)
+    ]  # fmt: skip
+
+
+class _Rollback(Exception):
+    """Raised to leave a `db.system()` scope by rolling back."""
+
+
+def _rolled_back(url: str, fn: Callable[[Any], int], *, database: Any = None) -> float:
+    seconds = 0.0
+    if database is not None:
+        try:
+            with database.system() as conn:
+                seconds, _ = time_once(lambda: fn(conn))
+                raise _Rollback
+        except _Rollback:
+            return seconds
+    with psycopg.connect(url) as conn, conn.transaction(force_rollback=True):
+        seconds, _ = time_once(lambda: fn(conn))
+    return seconds
+
+
+def run(url: str, data: Data, rows: int, slow_rows: int, progress: Progress) -> list[BulkResult]:
+    from chatdb import Database
+    from chatdb.queries import messages
+    from chatdb.queries.enums import MessageRole
+    from chatdb.types import Attachments, MessageParts
+
+    raw_rows = _tuples(data, rows)
+    parts = [MessageParts.model_validate(r[3]) for r in raw_rows[:64]]
+    no_attachments = Attachments([])
+    results: list[BulkResult] = []
+
+    def raw_copy(conn: Any) -> int:
+        with conn.cursor() as cur, cur.copy(_COPY) as copy:
+            copy.set_types(_TYPES)
+            for r in raw_rows:
+                copy.write_row((*r[:3], Jsonb(r[3]), Jsonb(r[4]), *r[5:]))
+        return rows
+
+    gen_rows = [
+        messages.ImportMessagesParams(
+            id=r[0], chat_id=r[1], role=MessageRole.ASSISTANT, parts=parts[i % 64],
+            attachments=no_attachments, provider=r[5], model=r[6], input_tokens=r[7],
+            output_tokens=r[8], cost=r[9], created_at=r[10],
+        )
+        for i, r in enumerate(raw_rows)
+    ]  # fmt: skip
+
+    def gen_copy(conn: Any) -> int:
+        return messages.import_messages(conn, rows=gen_rows)
+
+    def executemany(conn: Any) -> int:
+        with conn.cursor() as cur:
+            cur.executemany(_INSERT, [(*r[:3], Jsonb(r[3]), Jsonb(r[4]), *r[5:]) for r in raw_rows])
+        return rows
+
+    batch_params = [
+        messages.InsertMessageParams(
+            chat_id=r[1], role=MessageRole.ASSISTANT, parts=parts[i % 64],
+            attachments=no_attachments, provider=r[5], model=r[6], input_tokens=r[7],
+            output_tokens=r[8], cache_read_tokens=0, cache_write_tokens=0, cost=r[9],
+            client_request_id=None, provider_metadata=None,
+        )
+        for i, r in enumerate(raw_rows)
+    ]  # fmt: skip
+
+    def batchexec(conn: Any) -> int:
+        # What the plugin emits for a :batchexec query (see votes.vote_messages).
+        with conn.cursor() as cur:
+            cur.executemany(
+                messages.INSERT_MESSAGE, map(messages._insert_message_args, batch_params)
+            )
+        return rows
+
+    slow = [(*r[:3], Jsonb(r[3]), Jsonb(r[4]), *r[5:]) for r in raw_rows[:slow_rows]]
+
+    def row_by_row(conn: Any) -> int:
+        for r in slow:
+            conn.execute(_INSERT, r, prepare=True)
+        return slow_rows
+
+    def gen_row_by_row(conn: Any) -> int:
+        for p in batch_params[:slow_rows]:
+            messages.insert_message(conn, params=p)
+        return slow_rows
+
+    with Database(url, pool_min_size=1, pool_max_size=1) as db:
+        plan: list[tuple[str, int, Callable[[Any], int], Any]] = [
+            (":copyfrom (generated, chatdb.Database)", rows, gen_copy, db),
+            ("psycopg COPY binary", rows, raw_copy, None),
+            ("psycopg executemany (pipelined)", rows, executemany, None),
+            (":batchexec shape (generated args, chatdb.Database)", rows, batchexec, db),
+            ("psycopg row by row", slow_rows, row_by_row, None),
+            ("generated :one row by row (chatdb.Database)", slow_rows, gen_row_by_row, db),
+        ]
+        for name, n, fn, database in plan:
+            progress.stage(f"bulk: {name} ({n:,} rows)")
+            seconds = _rolled_back(url, fn, database=database)
+            results.append(BulkResult(name, n, seconds))
+            progress.tick()
+    return results
