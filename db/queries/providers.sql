@@ -27,13 +27,20 @@ RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, 
 
 -- name: SetDefaultProvider :one
 -- Makes the user's configuration of provider their default and every other one not, in one
--- statement (the deferrable exclusion constraint is checked at its end). Every row of the
--- user is rewritten, so two concurrent switches serialise on the row locks and the last one
--- wins. No row (and no change) when the user has no configuration for provider.
-WITH switched AS (
+-- statement (the deferrable exclusion constraint is checked at its end). The user's rows are
+-- locked in id order first, so concurrent switches queue up instead of deadlocking, and the
+-- last one wins. No row (and no change) when the user has no configuration for provider.
+WITH locked AS MATERIALIZED (
+    SELECT l.id
+    FROM provider_configs AS l
+    WHERE l.user_id = @user_id
+    ORDER BY l.id
+    FOR UPDATE
+), switched AS (
     UPDATE provider_configs AS pc
     SET is_default = (pc.provider = @provider::text)
-    WHERE pc.user_id = @user_id
+    FROM locked
+    WHERE pc.id = locked.id
       AND EXISTS (
           SELECT 1 FROM provider_configs AS t
           WHERE t.user_id = @user_id AND t.provider = @provider::text

@@ -94,10 +94,17 @@ def upsert_provider_config(
 
 
 SET_DEFAULT_PROVIDER: Final = """-- name: SetDefaultProvider :one
-WITH switched AS (
+WITH locked AS MATERIALIZED (
+    SELECT l.id
+    FROM provider_configs AS l
+    WHERE l.user_id = %(user_id)s
+    ORDER BY l.id
+    FOR UPDATE
+), switched AS (
     UPDATE provider_configs AS pc
     SET is_default = (pc.provider = %(provider)s::text)
-    WHERE pc.user_id = %(user_id)s
+    FROM locked
+    WHERE pc.id = locked.id
       AND EXISTS (
           SELECT 1 FROM provider_configs AS t
           WHERE t.user_id = %(user_id)s AND t.provider = %(provider)s::text
@@ -133,16 +140,16 @@ def _set_default_provider_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
 def set_default_provider(
     conn: psycopg.Connection[Any],
     *,
-    provider: str,
     user_id: uuid.UUID,
+    provider: str,
 ) -> models.ProviderConfig | None:
     """Makes the user's configuration of provider their default and every other one not, in one
-    statement (the deferrable exclusion constraint is checked at its end). Every row of the
-    user is rewritten, so two concurrent switches serialise on the row locks and the last one
-    wins. No row (and no change) when the user has no configuration for provider.
+    statement (the deferrable exclusion constraint is checked at its end). The user's rows are
+    locked in id order first, so concurrent switches queue up instead of deadlocking, and the
+    last one wins. No row (and no change) when the user has no configuration for provider.
     """
     with conn.cursor(row_factory=_set_default_provider_row) as cur:
-        cur.execute(SET_DEFAULT_PROVIDER, {"provider": provider, "user_id": user_id})
+        cur.execute(SET_DEFAULT_PROVIDER, {"user_id": user_id, "provider": provider})
         return cur.fetchone()
 
 

@@ -51,18 +51,18 @@ async def upsert_provider_config(
 async def set_default_provider(
     conn: psycopg.AsyncConnection[Any],
     *,
-    provider: str,
     user_id: uuid.UUID,
+    provider: str,
 ) -> models.ProviderConfig | None:
     """Makes the user's configuration of provider their default and every other one not, in one
-    statement (the deferrable exclusion constraint is checked at its end). Every row of the
-    user is rewritten, so two concurrent switches serialise on the row locks and the last one
-    wins. No row (and no change) when the user has no configuration for provider.
+    statement (the deferrable exclusion constraint is checked at its end). The user's rows are
+    locked in id order first, so concurrent switches queue up instead of deadlocking, and the
+    last one wins. No row (and no change) when the user has no configuration for provider.
     """
     async with conn.cursor(row_factory=providers._set_default_provider_row) as cur:
         await cur.execute(
             providers.SET_DEFAULT_PROVIDER,
-            {"provider": provider, "user_id": user_id},
+            {"user_id": user_id, "provider": provider},
         )
         return await cur.fetchone()
 
