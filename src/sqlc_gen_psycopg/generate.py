@@ -773,7 +773,11 @@ class QueryModule:
             args += ["*", f"params: {self.shared(plan.params_class)}"]
         elif plan.params:
             args.append("*")
-            args += [f"{p.name}: {self.ann(p.spec)}" for p in plan.params]
+            # A nullable parameter (sqlc.narg, or a nullable column) may be left out: None.
+            args += [
+                f"{p.name}: {self.ann(p.spec)}" + (" = None" if p.spec.nullable else "")
+                for p in plan.params
+            ]
         prefix = "async def" if self.is_async else "def"
         return render(Group(f"{prefix} {name}(", args, f") -> {returns}:"), 0)
 

@@ -82,14 +82,14 @@ def link_account(
     type: str,
     provider: str,
     provider_account_id: str,
-    access_token_ciphertext: bytes | None,
-    refresh_token_ciphertext: bytes | None,
-    id_token_ciphertext: bytes | None,
-    token_key_version: int | None,
-    expires_at: datetime.datetime | None,
-    token_type: str | None,
-    scope: str | None,
-    session_state: str | None,
+    access_token_ciphertext: bytes | None = None,
+    refresh_token_ciphertext: bytes | None = None,
+    id_token_ciphertext: bytes | None = None,
+    token_key_version: int | None = None,
+    expires_at: datetime.datetime | None = None,
+    token_type: str | None = None,
+    scope: str | None = None,
+    session_state: str | None = None,
 ) -> models.Account | None:
     """Link a provider account to a user (Auth.js linkAccount). The token columns take
     ciphertext (with the key version that sealed them), never plain tokens. Linking an
@@ -155,11 +155,11 @@ def _update_account_tokens_row(cursor: Any) -> RowMaker[models.Account]:
 def update_account_tokens(
     conn: psycopg.Connection[Any],
     *,
-    access_token_ciphertext: bytes | None,
-    refresh_token_ciphertext: bytes | None,
-    id_token_ciphertext: bytes | None,
-    token_key_version: int | None,
-    expires_at: datetime.datetime | None,
+    access_token_ciphertext: bytes | None = None,
+    refresh_token_ciphertext: bytes | None = None,
+    id_token_ciphertext: bytes | None = None,
+    token_key_version: int | None = None,
+    expires_at: datetime.datetime | None = None,
     provider: str,
     provider_account_id: str,
 ) -> models.Account | None:
@@ -352,7 +352,7 @@ def create_session(
     session_token_hash: bytes,
     user_id: uuid.UUID,
     expires: datetime.datetime,
-    fingerprint_id: uuid.UUID | None,
+    fingerprint_id: uuid.UUID | None = None,
 ) -> models.Session | None:
     """Start a database session (Auth.js createSession). session_token_hash is the SHA-256
     digest of the cookie token (hash_token), never the token itself.

@@ -262,7 +262,7 @@ def _get_active_subscription_by_user_row(cursor: Any) -> RowMaker[models.Subscri
 def get_active_subscription_by_user(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID | None,
+    user_id: uuid.UUID | None = None,
 ) -> models.Subscription | None:
     """The user's subscription that grants a plan now (active or trialing), the one running
     longest if there are several.
@@ -319,8 +319,8 @@ def list_subscriptions_needing_reconciliation(
     conn: psycopg.Connection[Any],
     *,
     as_of: datetime.datetime,
-    after_period_end: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_period_end: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.Subscription]:
     """Background check (chatdb_system): subscriptions that should grant a plan (active,
@@ -347,8 +347,8 @@ def iter_list_subscriptions_needing_reconciliation(
     conn: psycopg.Connection[Any],
     *,
     as_of: datetime.datetime,
-    after_period_end: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_period_end: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> Iterator[models.Subscription]:
     """Background check (chatdb_system): subscriptions that should grant a plan (active,
@@ -541,9 +541,9 @@ def _list_payments_by_user_row(cursor: Any) -> RowMaker[models.Payment]:
 def list_payments_by_user(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID | None,
-    before_created_at: datetime.datetime | None,
-    before_id: str | None,
+    user_id: uuid.UUID | None = None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: str | None = None,
     page_size: int,
 ) -> list[models.Payment]:
     """The user's payments, newest first, one keyset page after the cursor (created_at, id)."""
@@ -565,9 +565,9 @@ def list_payments_by_user(
 def iter_list_payments_by_user(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID | None,
-    before_created_at: datetime.datetime | None,
-    before_id: str | None,
+    user_id: uuid.UUID | None = None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: str | None = None,
     page_size: int,
 ) -> Iterator[models.Payment]:
     """The user's payments, newest first, one keyset page after the cursor (created_at, id).
@@ -632,7 +632,7 @@ def record_webhook_event(
     event_id: str,
     event_type: str,
     payload: JsonValue,
-    event_created_at: datetime.datetime | None,
+    event_created_at: datetime.datetime | None = None,
 ) -> models.WebhookEvent | None:
     """Records a received webhook event once per (provider, event_id); no row when it was already
     recorded (a concurrent delivery waits for the first and then gets no row).
@@ -715,7 +715,7 @@ WHERE id = %(id)s AND processed_at IS NULL"""
 def record_webhook_event_failure(
     conn: psycopg.Connection[Any],
     *,
-    last_error: str | None,
+    last_error: str | None = None,
     id: uuid.UUID,
 ) -> int:
     """Counts a failed processing attempt and keeps its error (in a new transaction, after the
@@ -849,11 +849,11 @@ def upsert_external_token(
     user_id: uuid.UUID,
     service: str,
     environment: enums.TokenEnvironment,
-    label: str | None,
+    label: str | None = None,
     token_ciphertext: bytes,
     token_key_version: int,
-    scopes: list[str] | None,
-    expires_at: datetime.datetime | None,
+    scopes: list[str] | None = None,
+    expires_at: datetime.datetime | None = None,
 ) -> models.ExternalToken | None:
     """Stores (or replaces) the user's encrypted token for a service and environment."""
     with conn.cursor(row_factory=_upsert_external_token_row) as cur:

@@ -72,13 +72,13 @@ def create_chat(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
-    title: str | None,
-    visibility: enums.ChatVisibility | None,
-    provider: str | None,
-    model: str | None,
-    system_prompt: str | None,
-    context_window: int | None,
-    metadata: JsonValue | None,
+    title: str | None = None,
+    visibility: enums.ChatVisibility | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    system_prompt: str | None = None,
+    context_window: int | None = None,
+    metadata: JsonValue | None = None,
 ) -> models.Chat | None:
     """Start a chat for a user. NULL arguments take the defaults ('New Chat', private, the
     user's default provider/model, an empty metadata object).
@@ -169,8 +169,8 @@ def list_chats_by_user(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
-    before_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.Chat]:
     """A user's chats, most recently updated first: one keyset page of page_size rows plus one.
@@ -194,8 +194,8 @@ def iter_list_chats_by_user(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
-    before_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> Iterator[models.Chat]:
     """A user's chats, most recently updated first: one keyset page of page_size rows plus one.
@@ -341,11 +341,11 @@ def _update_chat_settings_row(cursor: Any) -> RowMaker[models.Chat]:
 def update_chat_settings(
     conn: psycopg.Connection[Any],
     *,
-    provider: str | None,
-    model: str | None,
-    system_prompt: str | None,
-    context_window: int | None,
-    metadata: JsonValue | None,
+    provider: str | None = None,
+    model: str | None = None,
+    system_prompt: str | None = None,
+    context_window: int | None = None,
+    metadata: JsonValue | None = None,
     id: uuid.UUID,
     user_id: uuid.UUID,
 ) -> models.Chat | None:
@@ -613,7 +613,7 @@ def upsert_chat_state(
     *,
     chat_id: uuid.UUID,
     state: chatdb.types.ChatState,
-    expected_version: int | None,
+    expected_version: int | None = None,
 ) -> models.ChatState | None:
     """Save a chat's state with optimistic concurrency. With expected_version NULL it creates the
     state (version 1) and returns no row if one exists; with the version last read it replaces

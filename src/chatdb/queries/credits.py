@@ -92,8 +92,8 @@ def insert_ledger_entry(
     operation_id: str,
     amount: decimal.Decimal,
     reason: enums.CreditReason,
-    description: str | None,
-    metadata: JsonValue | None,
+    description: str | None = None,
+    metadata: JsonValue | None = None,
 ) -> models.CreditLedger | None:
     """Moves credits: the trigger applies amount to the balance atomically and fills in
     balance_after. Idempotent by operation_id: an operation already applied (same user, amount
@@ -187,8 +187,8 @@ def list_ledger_entries(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.CreditLedger]:
     """The user's credit statement, newest first, one keyset page: pass the last row's
@@ -213,8 +213,8 @@ def iter_list_ledger_entries(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> Iterator[models.CreditLedger]:
     """The user's credit statement, newest first, one keyset page: pass the last row's

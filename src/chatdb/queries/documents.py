@@ -62,12 +62,12 @@ def _save_document_row(cursor: Any) -> RowMaker[models.Document]:
 def save_document(
     conn: psycopg.Connection[Any],
     *,
-    id: uuid.UUID | None,
+    id: uuid.UUID | None = None,
     user_id: uuid.UUID,
-    chat_id: uuid.UUID | None,
+    chat_id: uuid.UUID | None = None,
     title: str,
     kind: enums.DocumentKind,
-    content: str | None,
+    content: str | None = None,
 ) -> models.Document | None:
     """Save a new version of a document (a new document when id is NULL). The version time is
     strictly after the document's latest version, also for two saves in one transaction.
@@ -287,7 +287,7 @@ def list_suggestions_by_document(
     conn: psycopg.Connection[Any],
     *,
     document_id: uuid.UUID,
-    document_created_at: datetime.datetime | None,
+    document_created_at: datetime.datetime | None = None,
 ) -> list[models.Suggestion]:
     """A document's suggestions, oldest first: of one version when document_created_at is given,
     else of every version.
@@ -309,7 +309,7 @@ def iter_list_suggestions_by_document(
     conn: psycopg.Connection[Any],
     *,
     document_id: uuid.UUID,
-    document_created_at: datetime.datetime | None,
+    document_created_at: datetime.datetime | None = None,
 ) -> Iterator[models.Suggestion]:
     """A document's suggestions, oldest first: of one version when document_created_at is given,
     else of every version.

@@ -272,8 +272,8 @@ def list_messages_by_chat(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
-    before_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.Message]:
     """A chat's messages older than a cursor, newest first (scrolling back through history): one
@@ -296,8 +296,8 @@ def iter_list_messages_by_chat(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
-    before_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> Iterator[models.Message]:
     """A chat's messages older than a cursor, newest first (scrolling back through history): one
@@ -362,8 +362,8 @@ def list_messages_by_chat_after(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
-    after_at: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_at: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.Message]:
     """A chat's messages newer than a cursor, oldest first (catching up, building a model
@@ -386,8 +386,8 @@ def iter_list_messages_by_chat_after(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
-    after_at: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_at: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> Iterator[models.Message]:
     """A chat's messages newer than a cursor, oldest first (catching up, building a model

@@ -67,11 +67,11 @@ def upsert_provider_config(
     *,
     user_id: uuid.UUID,
     provider: str,
-    api_key_ciphertext: bytes | None,
-    api_key_version: int | None,
-    base_url: str | None,
-    default_model: str | None,
-    settings: JsonValue | None,
+    api_key_ciphertext: bytes | None = None,
+    api_key_version: int | None = None,
+    base_url: str | None = None,
+    default_model: str | None = None,
+    settings: JsonValue | None = None,
 ) -> models.ProviderConfig | None:
     """Creates or updates the user's configuration of one provider. A NULL api_key_ciphertext
     keeps the stored key (use ClearProviderKey to remove it); ciphertext and key version are
@@ -378,7 +378,7 @@ def list_provider_keys_to_rotate(
     conn: psycopg.Connection[Any],
     *,
     current_version: int,
-    after_id: uuid.UUID | None,
+    after_id: uuid.UUID | None = None,
     batch_size: int,
 ) -> list[ListProviderKeysToRotateRow]:
     """Key rotation (chatdb_system): configurations whose API key is sealed with another key
@@ -396,7 +396,7 @@ def iter_list_provider_keys_to_rotate(
     conn: psycopg.Connection[Any],
     *,
     current_version: int,
-    after_id: uuid.UUID | None,
+    after_id: uuid.UUID | None = None,
     batch_size: int,
 ) -> Iterator[ListProviderKeysToRotateRow]:
     """Key rotation (chatdb_system): configurations whose API key is sealed with another key

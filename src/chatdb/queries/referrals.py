@@ -189,8 +189,8 @@ def list_referrals_by_referrer(
     conn: psycopg.Connection[Any],
     *,
     referrer_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_referred_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_referred_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.Referral]:
     """The users a referrer brought in, newest first, one keyset page: pass the last row's
@@ -216,8 +216,8 @@ def iter_list_referrals_by_referrer(
     conn: psycopg.Connection[Any],
     *,
     referrer_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_referred_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_referred_id: uuid.UUID | None = None,
     page_size: int,
 ) -> Iterator[models.Referral]:
     """The users a referrer brought in, newest first, one keyset page: pass the last row's

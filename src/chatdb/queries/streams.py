@@ -31,7 +31,7 @@ def _create_stream_row(cursor: Any) -> RowMaker[models.Stream]:
 def create_stream(
     conn: psycopg.Connection[Any],
     *,
-    id: uuid.UUID | None,
+    id: uuid.UUID | None = None,
     chat_id: uuid.UUID,
 ) -> models.Stream | None:
     """Register a new response stream of a chat (id chosen by the caller, or generated). Stamped

@@ -66,12 +66,12 @@ def record_context_optimization(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
-    message_id: uuid.UUID | None,
+    message_id: uuid.UUID | None = None,
     strategy: enums.ContextOptimizationStrategy,
     tokens_before: int,
     tokens_after: int,
     messages_removed: int,
-    summary: str | None,
+    summary: str | None = None,
     metadata: JsonValue,
 ) -> models.ContextOptimization | None:
     """Record that a chat's context was shrunk before a model request."""
@@ -126,8 +126,8 @@ def list_context_optimizations(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.ContextOptimization]:
     """A chat's context optimizations, newest first, one keyset page (before_created_at and
@@ -152,8 +152,8 @@ def iter_list_context_optimizations(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> Iterator[models.ContextOptimization]:
     """A chat's context optimizations, newest first, one keyset page (before_created_at and
@@ -228,7 +228,7 @@ def create_file_upload(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
-    chat_id: uuid.UUID | None,
+    chat_id: uuid.UUID | None = None,
     content_hash: bytes,
     filename: str,
     content_type: str,
@@ -290,8 +290,8 @@ def list_uploads_by_user(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.FileUpload]:
     """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
@@ -316,8 +316,8 @@ def iter_list_uploads_by_user(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> Iterator[models.FileUpload]:
     """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL

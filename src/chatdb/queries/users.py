@@ -69,10 +69,10 @@ def create_user(
     conn: psycopg.Connection[Any],
     *,
     email: str,
-    name: str | None,
-    image: str | None,
-    email_verified: datetime.datetime | None,
-    password_hash: str | None,
+    name: str | None = None,
+    image: str | None = None,
+    email_verified: datetime.datetime | None = None,
+    password_hash: str | None = None,
 ) -> models.UserProfile | None:
     """Sign a user up (chatdb_system: chatdb_app cannot insert users). The signup credits are
     granted by an AFTER trigger through the ledger, so the returned credit_balance is still 0;
@@ -280,7 +280,7 @@ WHERE id = %(id)s::uuid"""
 def update_user_password_hash(
     conn: psycopg.Connection[Any],
     *,
-    password_hash: str | None,
+    password_hash: str | None = None,
     id: uuid.UUID,
 ) -> int:
     """Set (or, with NULL, remove) a user's argon2id password hash (chatdb_system): password
@@ -327,8 +327,8 @@ def _update_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
 def update_user(
     conn: psycopg.Connection[Any],
     *,
-    name: str | None,
-    image: str | None,
+    name: str | None = None,
+    image: str | None = None,
     id: uuid.UUID,
 ) -> models.UserProfile | None:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
@@ -375,8 +375,8 @@ def _update_user_email_row(cursor: Any) -> RowMaker[models.UserProfile]:
 def update_user_email(
     conn: psycopg.Connection[Any],
     *,
-    email: str | None,
-    verified_at: datetime.datetime | None,
+    email: str | None = None,
+    verified_at: datetime.datetime | None = None,
     id: uuid.UUID,
 ) -> models.UserProfile | None:
     """Change the sign-in email and/or mark it verified (chatdb_system: Auth.js updateUser, email
@@ -449,8 +449,8 @@ def _list_users_row(cursor: Any) -> RowMaker[models.UserProfile]:
 def list_users(
     conn: psycopg.Connection[Any],
     *,
-    after_at: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_at: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.UserProfile]:
     """All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
@@ -472,8 +472,8 @@ def list_users(
 def iter_list_users(
     conn: psycopg.Connection[Any],
     *,
-    after_at: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_at: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> Iterator[models.UserProfile]:
     """All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,

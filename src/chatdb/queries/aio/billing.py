@@ -50,7 +50,7 @@ async def get_subscription_by_provider_id(
 async def get_active_subscription_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID | None,
+    user_id: uuid.UUID | None = None,
 ) -> models.Subscription | None:
     """The user's subscription that grants a plan now (active or trialing), the one running
     longest if there are several.
@@ -64,8 +64,8 @@ async def list_subscriptions_needing_reconciliation(
     conn: psycopg.AsyncConnection[Any],
     *,
     as_of: datetime.datetime,
-    after_period_end: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_period_end: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.Subscription]:
     """Background check (chatdb_system): subscriptions that should grant a plan (active,
@@ -96,8 +96,8 @@ async def iter_list_subscriptions_needing_reconciliation(
     conn: psycopg.AsyncConnection[Any],
     *,
     as_of: datetime.datetime,
-    after_period_end: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_period_end: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> AsyncIterator[models.Subscription]:
     """Background check (chatdb_system): subscriptions that should grant a plan (active,
@@ -145,9 +145,9 @@ async def upsert_payment(
 async def list_payments_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID | None,
-    before_created_at: datetime.datetime | None,
-    before_id: str | None,
+    user_id: uuid.UUID | None = None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: str | None = None,
     page_size: int,
 ) -> list[models.Payment]:
     """The user's payments, newest first, one keyset page after the cursor (created_at, id)."""
@@ -169,9 +169,9 @@ async def list_payments_by_user(
 async def iter_list_payments_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID | None,
-    before_created_at: datetime.datetime | None,
-    before_id: str | None,
+    user_id: uuid.UUID | None = None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: str | None = None,
     page_size: int,
 ) -> AsyncIterator[models.Payment]:
     """The user's payments, newest first, one keyset page after the cursor (created_at, id).
@@ -205,7 +205,7 @@ async def record_webhook_event(
     event_id: str,
     event_type: str,
     payload: JsonValue,
-    event_created_at: datetime.datetime | None,
+    event_created_at: datetime.datetime | None = None,
 ) -> models.WebhookEvent | None:
     """Records a received webhook event once per (provider, event_id); no row when it was already
     recorded (a concurrent delivery waits for the first and then gets no row).
@@ -253,7 +253,7 @@ async def mark_webhook_event_processed(conn: psycopg.AsyncConnection[Any], *, id
 async def record_webhook_event_failure(
     conn: psycopg.AsyncConnection[Any],
     *,
-    last_error: str | None,
+    last_error: str | None = None,
     id: uuid.UUID,
 ) -> int:
     """Counts a failed processing attempt and keeps its error (in a new transaction, after the
@@ -321,11 +321,11 @@ async def upsert_external_token(
     user_id: uuid.UUID,
     service: str,
     environment: enums.TokenEnvironment,
-    label: str | None,
+    label: str | None = None,
     token_ciphertext: bytes,
     token_key_version: int,
-    scopes: list[str] | None,
-    expires_at: datetime.datetime | None,
+    scopes: list[str] | None = None,
+    expires_at: datetime.datetime | None = None,
 ) -> models.ExternalToken | None:
     """Stores (or replaces) the user's encrypted token for a service and environment."""
     async with conn.cursor(row_factory=billing._upsert_external_token_row) as cur:

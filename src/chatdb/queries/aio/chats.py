@@ -22,13 +22,13 @@ async def create_chat(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-    title: str | None,
-    visibility: enums.ChatVisibility | None,
-    provider: str | None,
-    model: str | None,
-    system_prompt: str | None,
-    context_window: int | None,
-    metadata: JsonValue | None,
+    title: str | None = None,
+    visibility: enums.ChatVisibility | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    system_prompt: str | None = None,
+    context_window: int | None = None,
+    metadata: JsonValue | None = None,
 ) -> models.Chat | None:
     """Start a chat for a user. NULL arguments take the defaults ('New Chat', private, the
     user's default provider/model, an empty metadata object).
@@ -65,8 +65,8 @@ async def list_chats_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-    before_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.Chat]:
     """A user's chats, most recently updated first: one keyset page of page_size rows plus one.
@@ -90,8 +90,8 @@ async def iter_list_chats_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-    before_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> AsyncIterator[models.Chat]:
     """A user's chats, most recently updated first: one keyset page of page_size rows plus one.
@@ -150,11 +150,11 @@ async def update_chat_visibility(
 async def update_chat_settings(
     conn: psycopg.AsyncConnection[Any],
     *,
-    provider: str | None,
-    model: str | None,
-    system_prompt: str | None,
-    context_window: int | None,
-    metadata: JsonValue | None,
+    provider: str | None = None,
+    model: str | None = None,
+    system_prompt: str | None = None,
+    context_window: int | None = None,
+    metadata: JsonValue | None = None,
     id: uuid.UUID,
     user_id: uuid.UUID,
 ) -> models.Chat | None:
@@ -307,7 +307,7 @@ async def upsert_chat_state(
     *,
     chat_id: uuid.UUID,
     state: chatdb.types.ChatState,
-    expected_version: int | None,
+    expected_version: int | None = None,
 ) -> models.ChatState | None:
     """Save a chat's state with optimistic concurrency. With expected_version NULL it creates the
     state (version 1) and returns no row if one exists; with the version last read it replaces

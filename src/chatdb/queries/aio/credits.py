@@ -36,8 +36,8 @@ async def insert_ledger_entry(
     operation_id: str,
     amount: decimal.Decimal,
     reason: enums.CreditReason,
-    description: str | None,
-    metadata: JsonValue | None,
+    description: str | None = None,
+    metadata: JsonValue | None = None,
 ) -> models.CreditLedger | None:
     """Moves credits: the trigger applies amount to the balance atomically and fills in
     balance_after. Idempotent by operation_id: an operation already applied (same user, amount
@@ -77,8 +77,8 @@ async def list_ledger_entries(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.CreditLedger]:
     """The user's credit statement, newest first, one keyset page: pass the last row's
@@ -103,8 +103,8 @@ async def iter_list_ledger_entries(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> AsyncIterator[models.CreditLedger]:
     """The user's credit statement, newest first, one keyset page: pass the last row's

@@ -18,12 +18,12 @@ _cursor_ids = itertools.count()
 async def save_document(
     conn: psycopg.AsyncConnection[Any],
     *,
-    id: uuid.UUID | None,
+    id: uuid.UUID | None = None,
     user_id: uuid.UUID,
-    chat_id: uuid.UUID | None,
+    chat_id: uuid.UUID | None = None,
     title: str,
     kind: enums.DocumentKind,
-    content: str | None,
+    content: str | None = None,
 ) -> models.Document | None:
     """Save a new version of a document (a new document when id is NULL). The version time is
     strictly after the document's latest version, also for two saves in one transaction.
@@ -128,7 +128,7 @@ async def list_suggestions_by_document(
     conn: psycopg.AsyncConnection[Any],
     *,
     document_id: uuid.UUID,
-    document_created_at: datetime.datetime | None,
+    document_created_at: datetime.datetime | None = None,
 ) -> list[models.Suggestion]:
     """A document's suggestions, oldest first: of one version when document_created_at is given,
     else of every version.
@@ -150,7 +150,7 @@ async def iter_list_suggestions_by_document(
     conn: psycopg.AsyncConnection[Any],
     *,
     document_id: uuid.UUID,
-    document_created_at: datetime.datetime | None,
+    document_created_at: datetime.datetime | None = None,
 ) -> AsyncIterator[models.Suggestion]:
     """A document's suggestions, oldest first: of one version when document_created_at is given,
     else of every version.

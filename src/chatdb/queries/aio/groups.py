@@ -21,9 +21,9 @@ async def create_group_chat(
     conn: psycopg.AsyncConnection[Any],
     *,
     creator_id: uuid.UUID,
-    companion_id: uuid.UUID | None,
+    companion_id: uuid.UUID | None = None,
     name: str,
-    description: str | None,
+    description: str | None = None,
 ) -> models.GroupChat | None:
     """Create a group chat; the creator becomes its owner member (group_chats_add_creator trigger)."""
     async with conn.cursor(row_factory=groups._create_group_chat_row) as cur:
@@ -44,7 +44,7 @@ async def add_group_member(
     *,
     group_chat_id: uuid.UUID,
     user_id: uuid.UUID,
-    role: enums.GroupMemberRole | None,
+    role: enums.GroupMemberRole | None = None,
 ) -> models.GroupChatMember | None:
     """Add a user to a group (only its creator may). No row when the user already is a member:
     their role is left as it was.
@@ -78,8 +78,8 @@ async def insert_group_message(
     conn: psycopg.AsyncConnection[Any],
     *,
     group_chat_id: uuid.UUID,
-    sender_id: uuid.UUID | None,
-    companion_id: uuid.UUID | None,
+    sender_id: uuid.UUID | None = None,
+    companion_id: uuid.UUID | None = None,
     is_bot: bool,
     content: str,
     metadata: JsonValue,
@@ -106,8 +106,8 @@ async def list_group_messages(
     conn: psycopg.AsyncConnection[Any],
     *,
     group_chat_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.GroupMessage]:
     """A group's messages, newest first, one keyset page (before_created_at and before_id NULL for
@@ -133,8 +133,8 @@ async def iter_list_group_messages(
     conn: psycopg.AsyncConnection[Any],
     *,
     group_chat_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> AsyncIterator[models.GroupMessage]:
     """A group's messages, newest first, one keyset page (before_created_at and before_id NULL for

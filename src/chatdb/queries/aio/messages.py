@@ -71,8 +71,8 @@ async def list_messages_by_chat(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
-    before_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.Message]:
     """A chat's messages older than a cursor, newest first (scrolling back through history): one
@@ -95,8 +95,8 @@ async def iter_list_messages_by_chat(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
-    before_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> AsyncIterator[models.Message]:
     """A chat's messages older than a cursor, newest first (scrolling back through history): one
@@ -126,8 +126,8 @@ async def list_messages_by_chat_after(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
-    after_at: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_at: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.Message]:
     """A chat's messages newer than a cursor, oldest first (catching up, building a model
@@ -150,8 +150,8 @@ async def iter_list_messages_by_chat_after(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
-    after_at: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_at: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> AsyncIterator[models.Message]:
     """A chat's messages newer than a cursor, oldest first (catching up, building a model

@@ -22,11 +22,11 @@ async def upsert_provider_config(
     *,
     user_id: uuid.UUID,
     provider: str,
-    api_key_ciphertext: bytes | None,
-    api_key_version: int | None,
-    base_url: str | None,
-    default_model: str | None,
-    settings: JsonValue | None,
+    api_key_ciphertext: bytes | None = None,
+    api_key_version: int | None = None,
+    base_url: str | None = None,
+    default_model: str | None = None,
+    settings: JsonValue | None = None,
 ) -> models.ProviderConfig | None:
     """Creates or updates the user's configuration of one provider. A NULL api_key_ciphertext
     keeps the stored key (use ClearProviderKey to remove it); ciphertext and key version are
@@ -151,7 +151,7 @@ async def list_provider_keys_to_rotate(
     conn: psycopg.AsyncConnection[Any],
     *,
     current_version: int,
-    after_id: uuid.UUID | None,
+    after_id: uuid.UUID | None = None,
     batch_size: int,
 ) -> list[providers.ListProviderKeysToRotateRow]:
     """Key rotation (chatdb_system): configurations whose API key is sealed with another key
@@ -169,7 +169,7 @@ async def iter_list_provider_keys_to_rotate(
     conn: psycopg.AsyncConnection[Any],
     *,
     current_version: int,
-    after_id: uuid.UUID | None,
+    after_id: uuid.UUID | None = None,
     batch_size: int,
 ) -> AsyncIterator[providers.ListProviderKeysToRotateRow]:
     """Key rotation (chatdb_system): configurations whose API key is sealed with another key

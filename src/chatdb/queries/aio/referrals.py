@@ -71,8 +71,8 @@ async def list_referrals_by_referrer(
     conn: psycopg.AsyncConnection[Any],
     *,
     referrer_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_referred_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_referred_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.Referral]:
     """The users a referrer brought in, newest first, one keyset page: pass the last row's
@@ -98,8 +98,8 @@ async def iter_list_referrals_by_referrer(
     conn: psycopg.AsyncConnection[Any],
     *,
     referrer_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_referred_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_referred_id: uuid.UUID | None = None,
     page_size: int,
 ) -> AsyncIterator[models.Referral]:
     """The users a referrer brought in, newest first, one keyset page: pass the last row's

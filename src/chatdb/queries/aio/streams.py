@@ -17,7 +17,7 @@ _cursor_ids = itertools.count()
 async def create_stream(
     conn: psycopg.AsyncConnection[Any],
     *,
-    id: uuid.UUID | None,
+    id: uuid.UUID | None = None,
     chat_id: uuid.UUID,
 ) -> models.Stream | None:
     """Register a new response stream of a chat (id chosen by the caller, or generated). Stamped

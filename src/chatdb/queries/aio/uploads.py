@@ -21,12 +21,12 @@ async def record_context_optimization(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
-    message_id: uuid.UUID | None,
+    message_id: uuid.UUID | None = None,
     strategy: enums.ContextOptimizationStrategy,
     tokens_before: int,
     tokens_after: int,
     messages_removed: int,
-    summary: str | None,
+    summary: str | None = None,
     metadata: JsonValue,
 ) -> models.ContextOptimization | None:
     """Record that a chat's context was shrunk before a model request."""
@@ -51,8 +51,8 @@ async def list_context_optimizations(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.ContextOptimization]:
     """A chat's context optimizations, newest first, one keyset page (before_created_at and
@@ -77,8 +77,8 @@ async def iter_list_context_optimizations(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> AsyncIterator[models.ContextOptimization]:
     """A chat's context optimizations, newest first, one keyset page (before_created_at and
@@ -110,7 +110,7 @@ async def create_file_upload(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-    chat_id: uuid.UUID | None,
+    chat_id: uuid.UUID | None = None,
     content_hash: bytes,
     filename: str,
     content_type: str,
@@ -143,8 +143,8 @@ async def list_uploads_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.FileUpload]:
     """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
@@ -169,8 +169,8 @@ async def iter_list_uploads_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None,
-    before_id: uuid.UUID | None,
+    before_created_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
     page_size: int,
 ) -> AsyncIterator[models.FileUpload]:
     """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL

@@ -122,7 +122,7 @@ async def increment_daily_message_count(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-    day: datetime.date | None,
+    day: datetime.date | None = None,
 ) -> int | None:
     """Counts one more message for the user on a UTC day (today by default) and returns the new
     count; one atomic upsert, so concurrent increments are never lost.
@@ -136,7 +136,7 @@ async def get_daily_usage(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-    day: datetime.date | None,
+    day: datetime.date | None = None,
 ) -> models.DailyUsage | None:
     """The user's counters for one UTC day (today by default); no row = nothing counted yet."""
     async with conn.cursor(row_factory=usage._get_daily_usage_row) as cur:

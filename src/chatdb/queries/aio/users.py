@@ -20,10 +20,10 @@ async def create_user(
     conn: psycopg.AsyncConnection[Any],
     *,
     email: str,
-    name: str | None,
-    image: str | None,
-    email_verified: datetime.datetime | None,
-    password_hash: str | None,
+    name: str | None = None,
+    image: str | None = None,
+    email_verified: datetime.datetime | None = None,
+    password_hash: str | None = None,
 ) -> models.UserProfile | None:
     """Sign a user up (chatdb_system: chatdb_app cannot insert users). The signup credits are
     granted by an AFTER trigger through the ledger, so the returned credit_balance is still 0;
@@ -117,7 +117,7 @@ async def get_user_credentials_by_email(
 async def update_user_password_hash(
     conn: psycopg.AsyncConnection[Any],
     *,
-    password_hash: str | None,
+    password_hash: str | None = None,
     id: uuid.UUID,
 ) -> int:
     """Set (or, with NULL, remove) a user's argon2id password hash (chatdb_system): password
@@ -134,8 +134,8 @@ async def update_user_password_hash(
 async def update_user(
     conn: psycopg.AsyncConnection[Any],
     *,
-    name: str | None,
-    image: str | None,
+    name: str | None = None,
+    image: str | None = None,
     id: uuid.UUID,
 ) -> models.UserProfile | None:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
@@ -149,8 +149,8 @@ async def update_user(
 async def update_user_email(
     conn: psycopg.AsyncConnection[Any],
     *,
-    email: str | None,
-    verified_at: datetime.datetime | None,
+    email: str | None = None,
+    verified_at: datetime.datetime | None = None,
     id: uuid.UUID,
 ) -> models.UserProfile | None:
     """Change the sign-in email and/or mark it verified (chatdb_system: Auth.js updateUser, email
@@ -182,8 +182,8 @@ async def delete_user(conn: psycopg.AsyncConnection[Any], *, id: uuid.UUID) -> i
 async def list_users(
     conn: psycopg.AsyncConnection[Any],
     *,
-    after_at: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_at: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.UserProfile]:
     """All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
@@ -205,8 +205,8 @@ async def list_users(
 async def iter_list_users(
     conn: psycopg.AsyncConnection[Any],
     *,
-    after_at: datetime.datetime | None,
-    after_id: uuid.UUID | None,
+    after_at: datetime.datetime | None = None,
+    after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> AsyncIterator[models.UserProfile]:
     """All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
