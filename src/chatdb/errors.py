@@ -48,7 +48,7 @@ class ConfigError(ChatdbError):
 
 
 class ConflictError(ChatdbError):
-    """A unique constraint refused the row (23505): it already exists."""
+    """A unique or exclusion constraint refused the row (23505, 23P01): it already exists."""
 
 
 class NotFoundError(ChatdbError):
@@ -184,13 +184,15 @@ def translate(exc: BaseException, *, statement: str | None = None) -> BaseExcept
                 **fields,
             )
         return cls(f"{detail}{where}", **fields)
-    if state == "23505":
+    if state in ("23505", "23P01"):
+        # An exclusion violation is a generalised uniqueness conflict (e.g. a second
+        # default provider for one user, provider_configs_user_id_default_excl).
         return ConflictError(f"already exists{where}: {detail}", **fields)
     if state == "23503":
         if detail.startswith("update or delete"):
             return StillReferenced(f"still referenced{where}: {detail}", **fields)
         return NotFoundError(f"the referenced row does not exist{where}: {detail}", **fields)
-    if state in ("23514", "23502", "23P01"):
+    if state in ("23514", "23502"):
         return CheckViolation(f"rejected{where}: {detail}", **fields)
     if state.startswith("22"):
         return InvalidInput(f"invalid input{where}: {detail}", **fields)

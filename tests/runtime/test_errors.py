@@ -133,3 +133,15 @@ def test_unreachable_server_is_database_unavailable() -> None:
 def test_errors_carry_the_query_name_when_generated_sql_fails(edb: Database) -> None:
     err = fails(edb, "-- name: CreateParent :one\nINSERT INTO parents VALUES (9, 'one')")
     assert "CreateParent" in str(err)
+
+
+def test_exclusion_violation_is_a_conflict(edb: Database) -> None:
+    with psycopg.connect(edb.url, autocommit=True) as admin:
+        admin.execute(
+            "CREATE TABLE slots (owner int, is_default bool,"
+            " CONSTRAINT slots_owner_default_excl EXCLUDE (owner WITH =) WHERE (is_default));"
+            "GRANT ALL ON slots TO chatdb_system; INSERT INTO slots VALUES (1, true)"
+        )
+    err = fails(edb, "INSERT INTO slots VALUES (1, true)")
+    assert type(err) is errors.ConflictError
+    assert err.constraint == "slots_owner_default_excl"
