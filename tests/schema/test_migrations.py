@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
+import pytest
 from psycopg import sql
 
 from chatdb import migrations
@@ -164,3 +168,46 @@ def test_roles_sql_is_idempotent_and_safe_to_rerun_concurrently(db_url: str) -> 
         )
         assert one(conn, "SELECT has_schema_privilege('chatdb_app', 'public', 'CREATE')") is False
         assert one(conn, "SELECT has_schema_privilege('chatdb_app', 'public', 'USAGE')") is True
+
+
+# -- the shadow check that guards `chatdb migrate` ------------------------------------------------
+
+
+def test_shadow_check_accepts_the_committed_dump_on_the_server_under_test(server_url: str) -> None:
+    # The dump is committed from PostgreSQL 16; on 15 views print differently, and the check
+    # must still see the same schema (CI runs this on both).
+    assert migrations.check_shadow(server_url) is None
+
+
+def test_shadow_check_reports_a_schema_the_migrations_do_not_build(
+    server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    committed = migrations.schema_file().read_text()
+    line = next(x for x in committed.splitlines() if x.startswith("CREATE INDEX messages_"))
+    tampered = tmp_path / "schema.sql"
+    tampered.write_text(committed.replace(line + "\n", ""))
+    monkeypatch.setattr(migrations, "schema_file", lambda: tampered)
+
+    diff = migrations.check_shadow(server_url)
+
+    assert diff is not None
+    assert line.split(" USING ")[0].removeprefix("CREATE INDEX ") in diff
+
+
+def test_chatdb_migrate_succeeds_on_an_empty_database_and_again_when_up_to_date(
+    server_url: str,
+) -> None:
+    with migrations.scratch_database(server_url, prefix="chatdb_migrate_cli") as url:
+        env = {**os.environ, "DATABASE_URL": url}
+        for _ in range(2):
+            result = subprocess.run(
+                [sys.executable, "-m", "chatdb", "migrate"],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert result.returncode == 0, result.stderr
+        with psycopg.connect(url) as conn:
+            applied = one(conn, "SELECT count(*) FROM schema_migrations")
+        assert applied == len(list(migrations.migrations_dir().glob("*.sql")))
