@@ -11,6 +11,7 @@ import pytest
 
 from .index_check import (
     ALLOWED,
+    SMALL_TABLES,
     NamedQuery,
     hot_path_violations,
     named_queries,
@@ -51,6 +52,28 @@ def test_seed_is_realistic(seeded: psycopg.Connection) -> None:
     assert all(c is not None and c[0] >= 100 for c in counts.values()), counts
 
 
+def test_seed_fills_every_table_a_named_query_reads(seeded: psycopg.Connection) -> None:
+    # An empty table makes any plan look fine: every table the check counts must hold rows.
+    tables = [
+        name
+        for (name,) in seeded.execute(
+            "SELECT c.relname FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+        )
+        if name not in SMALL_TABLES
+    ]
+    empty = [t for t in tables if seeded.execute(f"SELECT count(*) FROM {t}").fetchone() == (0,)]
+    # Read-rarely tables the check may leave empty: no named query filters them on a hot path.
+    assert set(empty) <= {
+        "chat_states",
+        "chat_tags",
+        "fingerprints",
+        "external_tokens",
+        "auto_approval_settings",
+        "suggestions_archive",
+    }, empty
+
+
 def test_checker_flags_a_query_no_index_serves(seeded: psycopg.Connection) -> None:
     unindexed = NamedQuery(
         "probe",
@@ -67,6 +90,23 @@ def test_checker_flags_a_query_no_index_serves(seeded: psycopg.Connection) -> No
     )
     problems = hot_path_violations(seeded, [unindexed, indexed])
     assert problems and all("ProbeByCost" in p and "messages" in p for p in problems)
+
+
+def test_checker_flags_an_index_scan_that_skips_the_leading_column(
+    seeded: psycopg.Connection,
+) -> None:
+    # No index of messages leads with client_request_id; with enable_seqscan = off the
+    # planner walks (chat_id, client_request_id) with an Index Cond on its second column,
+    # which reads the whole index: the check must count that as a full scan.
+    skipping = NamedQuery(
+        "probe",
+        "ProbeByRequestID",
+        ":one",
+        "-- name: ProbeByRequestID :one\n"
+        "SELECT id FROM messages WHERE client_request_id = %(client_request_id)s",
+    )
+    problems = hot_path_violations(seeded, [skipping])
+    assert problems and all("ProbeByRequestID" in p and " using " in p for p in problems), problems
 
 
 def test_no_hot_path_query_reads_a_whole_large_table(seeded: psycopg.Connection) -> None:
