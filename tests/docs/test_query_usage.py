@@ -9,6 +9,7 @@ import pytest
 from chatdb.errors import ConfigError
 from chatdb.schema_docs.queries import (
     NamedQuery,
+    body_usage,
     parse_query_file,
     read_queries,
     replace_macros,
@@ -106,3 +107,45 @@ def test_a_query_that_does_not_parse_names_its_file_line_and_name(tmp_path: Path
 
 def test_missing_queries_directory_means_no_queries(tmp_path: Path) -> None:
     assert read_queries(tmp_path / "absent") == []
+
+
+def test_function_calls_are_recorded_and_refresh_writes_the_view(tmp_path: Path) -> None:
+    (tmp_path / "q.sql").write_text(
+        "-- name: Daily :many\nSELECT s.day FROM public.daily(@d::date) AS s WHERE f(s.x);\n"
+        "-- name: Refresh :exec\nREFRESH MATERIALIZED VIEW CONCURRENTLY stats;\n"
+    )
+    queries = {q.name: q for q in read_queries(tmp_path)}
+    assert {_p("daily"), _p("f")} <= queries["Daily"].calls
+    assert queries["Daily"].reads == frozenset()
+    assert queries["Refresh"].writes == {_p("stats")}
+
+
+_PLPGSQL = """\
+CREATE FUNCTION public.f() RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE n int;
+BEGIN
+    n := (SELECT count(*) FROM public.documents AS d);
+    IF EXISTS (SELECT 1 FROM chats AS c WHERE c.id IS NULL) THEN RAISE EXCEPTION 'x'; END IF;
+    PERFORM helper(n);
+    UPDATE users SET name = 'x' WHERE false;
+    RETURN QUERY SELECT m.id::text FROM messages AS m;
+    EXECUTE format('DROP TABLE %I', 'x');
+END
+$$;
+"""
+
+
+def test_plpgsql_bodies_read_write_and_call_through_every_statement_kind() -> None:
+    body = body_usage("plpgsql", "(unused)", _PLPGSQL)
+    assert body.usage.reads == {_p("documents"), _p("chats"), _p("messages")}
+    assert body.usage.writes == {_p("users")}
+    assert _p("helper") in body.usage.calls
+    assert body.dynamic
+    assert not body.opaque
+
+
+def test_sql_bodies_parse_and_other_languages_are_opaque() -> None:
+    body = body_usage("sql", "SELECT s.* FROM stats AS s WHERE s.day = $1", "")
+    assert body.usage.reads == {_p("stats")}
+    assert not body.dynamic and not body.opaque
+    assert body_usage("c", "whatever", "").opaque

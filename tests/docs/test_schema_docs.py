@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from chatdb import migrations
+from chatdb.errors import ConfigError
 from chatdb.schema_docs import (
     Output,
     compare,
@@ -21,7 +22,7 @@ from chatdb.schema_docs import (
     render,
     write,
 )
-from chatdb.schema_docs.domains import read_domains
+from chatdb.schema_docs.domains import MIGRATION_DOMAINS, read_domains
 from chatdb.schema_docs.model import SchemaModel
 from chatdb.schema_docs.normalise import unqualify_single_relation
 
@@ -44,10 +45,24 @@ def docs_db(make_clone: Callable[[str], str]) -> str:
     return make_clone("docs")
 
 
+# Queries that reach tables only through a view or a function.
+INDIRECT_SQL = """\
+-- name: GetProfile :one
+SELECT id, email FROM user_profiles WHERE id = @id;
+
+-- name: DailyStats :many
+SELECT s.day FROM current_user_usage_daily_stats(@from_day::date, @to_day::date) AS s;
+
+-- name: RefreshStats :exec
+SELECT refresh_usage_daily_stats();
+"""
+
+
 @pytest.fixture(scope="module")
 def queries_dir(tmp_path_factory: pytest.TempPathFactory, sample_sql: str) -> Path:
     path = tmp_path_factory.mktemp("queries")
     (path / "sample.sql").write_text(sample_sql)
+    (path / "indirect.sql").write_text(INDIRECT_SQL)
     return path
 
 
@@ -71,8 +86,8 @@ def test_reference_covers_every_table_view_and_matview_of_the_catalog(
     runtime_partitions = {(s, n) for s, n, is_partition in rows if is_partition} - expected
 
     assert set(model.catalog.relations) == expected
-    pages = {name.removesuffix(".md") for name in output.files if name != "README.md"}
-    pages = {p for p in pages if not p.endswith(".svg")}
+    pages = {name.removesuffix(".md") for name in output.files if name.endswith(".md")}
+    pages -= {"README", "functions"}
     assert pages == {n if s == "public" else f"{s}.{n}" for s, n in expected}
     for _schema, name in expected:
         assert f"]({name}.md)" in output.files["README.md"]
@@ -181,6 +196,135 @@ def test_view_definitions_read_the_same_on_postgresql_15_and_16() -> None:
     )
 
 
+def test_queries_through_views_and_functions_are_listed_as_indirect(output: Output) -> None:
+    users = output.files["users.md"]
+    assert (
+        "| `GetProfile` | :one | read (indirect, via [user_profiles](user_profiles.md)) "
+        "| `indirect.sql` |" in users
+    )
+    assert "| `GetProfile` | :one | read | `indirect.sql` |" in output.files["user_profiles.md"]
+    stats = output.files["usage_daily_stats.md"]
+    assert "No named query" not in stats
+    assert (
+        "| `DailyStats` | :many | read (indirect, via [current_user_usage_daily_stats()]"
+        "(functions.md#current_user_usage_daily_statsfrom_day-date-to_day-date)) |" in stats
+    )
+    assert (
+        "| `RefreshStats` | :exec | write (indirect, via [refresh_usage_daily_stats()]"
+        "(functions.md#refresh_usage_daily_stats)) |" in stats
+    )
+    # Refreshing the materialized view reads its source; reading the view does not.
+    logs = output.files["usage_logs.md"]
+    assert (
+        "| `RefreshStats` | :exec | read (indirect, via [refresh_usage_daily_stats()]"
+        "(functions.md#refresh_usage_daily_stats) → [usage_daily_stats](usage_daily_stats.md)) |"
+        in logs
+    )
+    assert "`DailyStats`" not in logs
+
+
+_FUNCTIONS = """
+SELECT p.proname, pg_get_function_identity_arguments(p.oid), obj_description(p.oid, 'pg_proc'),
+       p.prosecdef, p.proconfig,
+       ARRAY(SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END
+             FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS x)
+FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+WHERE n.nspname = 'public'
+"""
+
+
+def test_every_function_appears_with_its_comment_security_and_grants(
+    docs_db: str, output: Output
+) -> None:
+    with psycopg.connect(docs_db) as conn:
+        rows = conn.execute(_FUNCTIONS).fetchall()
+    assert len(rows) >= 10
+    page = output.files["functions.md"]
+    assert "](functions.md)" in output.files["README.md"]
+    sections = {s.split("\n", 1)[0]: s for s in page.split("\n## ")[1:]}
+    for name, arguments, comment, definer, config, grantees in rows:
+        section = sections[f"{name}({arguments})"]
+        assert comment and comment in section, name
+        security = "**SECURITY DEFINER**" if definer else "SECURITY INVOKER"
+        assert f"| Security | {security}" in section, name
+        path = next(c.split("=", 1)[1] for c in config or ["search_path=x"])
+        if config:
+            assert f"| search_path | `{path}` |" in section, name
+        for grantee in set(grantees):
+            assert f"| `{grantee}`" in section, (name, grantee)
+        assert f"[{name}({arguments})](functions.md#" in output.files["README.md"]
+    assert (
+        "| `chatdb_app` | EXECUTE |  |"
+        in sections["current_user_usage_daily_stats(from_day date, to_day date)"]
+    )
+    assert "Called by named queries: `DailyStats` (`indirect.sql`)." in page
+
+
+def test_table_pages_list_trigger_functions_with_their_comments(
+    model: SchemaModel, output: Output
+) -> None:
+    functions = {f.key: f for f in model.catalog.functions}
+    checked = 0
+    for relation in model.catalog.sorted_relations():
+        page = output.files[f"{relation.qualified}.md"]
+        for trigger in relation.triggers:
+            function = functions[trigger.function]
+            assert function.comment
+            assert f"[{function.signature}](functions.md#" in page, relation.name
+            assert function.comment.strip() in page, relation.name
+            checked += 1
+    assert checked > 10
+    documents = output.files["documents.md"]
+    assert "Trigger functions:" in documents
+    assert "documents_check_single_owner()" in documents
+
+
+def test_landed_migrations_are_grouped_by_the_explicit_domain_map(model: SchemaModel) -> None:
+    names = {d.name for d in model.domains}
+    assert model.domain_of[("public", "usage_daily_stats")] == "usage"
+    assert model.domain_of[("public", "user_profiles")] == "identity_auth"
+    assert {"usage_daily_stats", "user_profiles_view"}.isdisjoint(names)
+    assert ("public", "usage_daily_stats") in {r.key for r in model.members("usage")}
+    assert model.function_domain[("public", "documents_check_single_owner")][0] == "documents"
+    assert model.function_domain[("public", "refresh_usage_daily_stats")][0] == "usage"
+    usage = next(d for d in model.domains if d.name == "usage")
+    assert usage.migrations == ("20261123000800_usage.sql", "20261123001400_usage_daily_stats.sql")
+    assert usage.description.startswith("Usage")
+    chats = next(d for d in model.domains if d.name == "chats_messages")
+    assert "20261123001500_messages_user_turns_index.sql" in chats.migrations
+    # Every entry names a landed migration and an existing domain.
+    stems = {p.stem for p in migrations.migrations_dir().glob("*.sql")}
+    assert set(MIGRATION_DOMAINS) <= stems
+    assert set(MIGRATION_DOMAINS.values()) <= names
+
+
+def test_a_domain_header_in_the_up_section_groups_a_migration(tmp_path: Path) -> None:
+    (tmp_path / "001_people.sql").write_text(
+        "-- People.\n-- migrate:up\nCREATE TABLE people (id int);\n-- migrate:down\n"
+    )
+    (tmp_path / "002_people_stats.sql").write_text(
+        "-- Counts.\n-- migrate:up\n-- domain: people\n"
+        "CREATE VIEW people_count AS SELECT count(*) FROM people;\n"
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+        "-- migrate:down\n-- domain: ignored_in_down\n"
+    )
+    domains = read_domains(tmp_path, overrides={})
+    assert domains.owner == {("public", "people"): "people", ("public", "people_count"): "people"}
+    assert domains.created_by[("public", "people_count")] == "002_people_stats.sql"
+    assert domains.function_domain(("public", "f")) == ("people", "002_people_stats.sql")
+    assert [(d.name, d.migrations, d.description) for d in domains.domains] == [
+        ("people", ("001_people.sql", "002_people_stats.sql"), "People.")
+    ]
+    # The map applies when there is no header; a header that contradicts it is an error.
+    (tmp_path / "003_more.sql").write_text("-- migrate:up\nCREATE TABLE more (id int);\n")
+    assert (
+        read_domains(tmp_path, overrides={"003_more": "people"}).owner[("public", "more")]
+        == "people"
+    )
+    with pytest.raises(ConfigError, match="contradicts MIGRATION_DOMAINS"):
+        read_domains(tmp_path, overrides={"002_people_stats": "stats"})
+
+
 def test_domains_follow_the_creating_migration_through_renames(tmp_path: Path) -> None:
     (tmp_path / "001_people.sql").write_text(
         "-- People and their pets.\n\n-- migrate:up\nCREATE TABLE persons (id int);\n"
@@ -191,7 +335,7 @@ def test_domains_follow_the_creating_migration_through_renames(tmp_path: Path) -
         "CREATE MATERIALIZED VIEW people_count AS SELECT count(*) FROM people;\n"
         "CREATE VIEW x.adults AS SELECT * FROM people;\n-- migrate:down\nSELECT 1;\n"
     )
-    domains = read_domains(tmp_path)
+    domains = read_domains(tmp_path, overrides={})
     assert domains.owner == {
         ("public", "people"): "people",
         ("public", "people_count"): "stats",
@@ -277,5 +421,6 @@ def test_check_reports_a_relation_without_comment_as_an_error(
     assert docs_command.cmd_docs(args) == 2
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert errors == [
-        "chatdb: error: 1 relation(s) without COMMENT ON: chats; add a comment in a migration"
+        "chatdb: error: 1 relation(s) or function(s) without COMMENT ON: chats; "
+        "add a comment in a migration"
     ]

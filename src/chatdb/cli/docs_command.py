@@ -49,7 +49,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
         failed = False
         if missing:
             info(
-                f"error: {len(missing)} relation(s) without COMMENT ON: {', '.join(missing)}; "
+                f"error: {len(missing)} relation(s) or function(s) without COMMENT ON: "
+                f"{', '.join(missing)}; "
                 "add a comment in a migration"
             )
             failed = True
@@ -67,7 +68,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         info(f"{shown} is up to date ({len(output.files)} files)")
         return 0
     if missing:
-        info(f"warning: relation(s) without COMMENT ON: {', '.join(missing)}")
+        info(f"warning: relation(s) or function(s) without COMMENT ON: {', '.join(missing)}")
     changed = schema_docs.write(output, out_dir)
     info(f"wrote {shown}: {len(output.files)} files, {len(changed)} changed")
     return 0

@@ -2,7 +2,7 @@
 
 `generate(url)` reads a migrated database and returns every file of the reference as text:
 README.md (overview, domains, Mermaid ER diagrams), one page per table, view and materialized
-view, and Graphviz SVG diagrams (`er.svg` and `er-<domain>.svg`) when `dot` is installed.
+view, functions.md (every function and procedure), and Graphviz SVG diagrams (`er.svg` and `er-<domain>.svg`) when `dot` is installed.
 The output depends only on the migrations, the named queries and Graphviz's version: no
 timestamps, oids or server versions, every list sorted, so PostgreSQL 15 and 16 produce the
 same bytes and `--check` can compare them with the committed files.
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatdb import embedded, migrations
+from chatdb.errors import ConfigError
 from chatdb.schema_docs import graphviz, markdown
 from chatdb.schema_docs.catalog import Catalog, missing_comments, read_catalog
 from chatdb.schema_docs.domains import read_domains
@@ -77,7 +78,13 @@ def render(model: SchemaModel, *, svg: bool = True) -> Output:
     output = Output(missing_comments=missing_comments(model.catalog))
     names = svg_names(model)
     output.files["README.md"] = markdown.readme(model, svg_names=names)
+    output.files[markdown.FUNCTIONS_PAGE] = markdown.functions_page(model)
     for relation in model.catalog.sorted_relations():
+        if page_name(relation) in output.files:
+            raise ConfigError(
+                f"relation {relation.qualified} would overwrite docs/schema/{page_name(relation)}",
+                fix="rename the relation, or the page in chatdb.schema_docs.markdown",
+            )
         output.files[page_name(relation)] = markdown.page(model, relation)
     dot = graphviz.dot_binary() if svg else None
     if dot is not None:

@@ -122,6 +122,7 @@ class Trigger:
     state: str
     definition: str
     comment: str | None
+    function: tuple[str, str] = ("", "")  # (schema, name) of the function it executes
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,55 @@ class Relation:
 
 
 @dataclass(frozen=True)
+class Function:
+    """A function or procedure of the application's schemas, as pg_proc describes it."""
+
+    schema: str
+    name: str
+    identity_arguments: str  # `from_day date, to_day date`: what tells overloads apart
+    arguments: str  # with defaults: `months_ahead integer, months_back integer DEFAULT 0`
+    result: str  # `SETOF usage_daily_stats`, `trigger`; empty for a procedure
+    kind: str  # function, procedure, aggregate, window
+    language: str
+    volatility: str  # immutable, stable, volatile
+    strict: bool
+    security_definer: bool
+    leakproof: bool
+    parallel: str  # safe, restricted, unsafe
+    owner: str
+    config: tuple[str, ...]  # proconfig, e.g. ("search_path=pg_catalog, public",)
+    comment: str | None
+    source: str  # prosrc (the body as written), or the deparsed SQL-standard body
+    definition: str  # pg_get_functiondef: the whole CREATE FUNCTION statement
+    grants: tuple[Grant, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.schema, self.name)
+
+    @property
+    def qualified(self) -> str:
+        return self.name if self.schema == "public" else f"{self.schema}.{self.name}"
+
+    @property
+    def signature(self) -> str:
+        """`current_user_usage_daily_stats(date, date)`-like: the name and identity arguments."""
+        return f"{self.qualified}({self.identity_arguments})"
+
+    @property
+    def search_path(self) -> str | None:
+        for setting in self.config:
+            name, _, value = setting.partition("=")
+            if name == "search_path":
+                return value
+        return None
+
+    @property
+    def returns_trigger(self) -> bool:
+        return self.result in ("trigger", "event_trigger")
+
+
+@dataclass(frozen=True)
 class EnumType:
     schema: str
     name: str
@@ -208,13 +258,21 @@ class Catalog:
     enums: list[EnumType]
     # Partitions that exist in the catalog but are left out of the reference (see docs).
     omitted_partitions: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    # Sorted by schema, name and identity arguments.
+    functions: list[Function] = field(default_factory=list)
 
     def sorted_relations(self) -> list[Relation]:
         return [self.relations[k] for k in sorted(self.relations)]
 
 
-def _acl_grants(rows: list[tuple[Any, ...]], owner: str) -> list[Grant]:
-    """Collapse aclexplode rows (grantee, privilege, grantable[, column]) into Grant values."""
+def _acl_grants(
+    rows: list[tuple[Any, ...]],
+    owner: str,
+    order: tuple[str, ...] = PRIVILEGE_ORDER,
+    baseline: frozenset[str] | None = OWNER_BASELINE,
+) -> list[Grant]:
+    """Collapse aclexplode rows (grantee, privilege, grantable[, column]) into Grant values;
+    an owner holding every privilege of `baseline` is shown as ALL."""
     privileges: dict[tuple[str, tuple[str, ...]], dict[str, bool]] = {}
     for grantee, privilege, grantable, *rest in rows:
         columns = tuple(rest[0]) if rest else ()
@@ -222,9 +280,9 @@ def _acl_grants(rows: list[tuple[Any, ...]], owner: str) -> list[Grant]:
         slot[privilege] = slot.get(privilege, False) or bool(grantable)
     grants = []
     for (role, columns), held in privileges.items():
-        ordered = tuple(p for p in PRIVILEGE_ORDER if p in held)
+        ordered = tuple(p for p in order if p in held)
         with_grant = tuple(p for p in ordered if held[p])
-        if role == owner and not columns and held.keys() >= OWNER_BASELINE:
+        if baseline is not None and role == owner and not columns and held.keys() >= baseline:
             ordered, with_grant = ("ALL",), ()
         grants.append(Grant(role, ordered, with_grant, columns))
     return sorted(grants, key=lambda g: (g.role != "PUBLIC", g.role, g.columns))
@@ -302,9 +360,42 @@ WHERE i.indrelid = ANY(%s)
 
 _TRIGGERS = """
 SELECT t.tgrelid, t.tgname, t.tgenabled::text, pg_get_triggerdef(t.oid, false),
-       obj_description(t.oid, 'pg_trigger')
+       obj_description(t.oid, 'pg_trigger'), pn.nspname, p.proname
 FROM pg_trigger AS t
+JOIN pg_proc AS p ON p.oid = t.tgfoid
+JOIN pg_namespace AS pn ON pn.oid = p.pronamespace
 WHERE t.tgrelid = ANY(%s) AND NOT t.tgisinternal
+"""
+
+_PROC_KINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
+_VOLATILITY = {"i": "immutable", "s": "stable", "v": "volatile"}
+_PARALLEL = {"s": "safe", "r": "restricted", "u": "unsafe"}
+
+_FUNCTIONS = """
+SELECT p.oid, n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),
+       pg_get_function_arguments(p.oid), coalesce(pg_get_function_result(p.oid), ''),
+       p.prokind::text, l.lanname, p.provolatile::text, p.proisstrict, p.prosecdef,
+       p.proleakproof, p.proparallel::text, pg_get_userbyid(p.proowner),
+       coalesce(p.proconfig, '{}'), obj_description(p.oid, 'pg_proc'),
+       CASE WHEN p.prosqlbody IS NULL THEN p.prosrc ELSE pg_get_function_sqlbody(p.oid) END,
+       CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) ELSE '' END
+FROM pg_proc AS p
+JOIN pg_namespace AS n ON n.oid = p.pronamespace
+JOIN pg_language AS l ON l.oid = p.prolang
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+  AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+  AND NOT EXISTS (
+      SELECT 1 FROM pg_depend AS d
+      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+  )
+"""
+
+_FUNCTION_GRANTS = """
+SELECT p.oid, CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END,
+       x.privilege_type, x.is_grantable
+FROM pg_proc AS p,
+     LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS x
+WHERE p.oid = ANY(%s)
 """
 
 _POLICIES = """
@@ -469,9 +560,9 @@ def _read(conn: psycopg.Connection, declared: set[tuple[str, str]] | None) -> Ca
             )
         )
 
-    for rel_oid, name, state, definition, comment in _fetch(conn, _TRIGGERS, oids):
+    for rel_oid, name, state, definition, comment, fschema, fname in _fetch(conn, _TRIGGERS, oids):
         by_oid[rel_oid].triggers.append(
-            Trigger(name, _TRIGGER_STATES.get(state, state), definition, comment)
+            Trigger(name, _TRIGGER_STATES.get(state, state), definition, comment, (fschema, fname))
         )
 
     for rel_oid, name, command, permissive, roles, using, check in _fetch(conn, _POLICIES, oids):
@@ -521,7 +612,43 @@ def _read(conn: psycopg.Connection, declared: set[tuple[str, str]] | None) -> Ca
     )
     for names in omitted.values():
         names.sort()
-    return Catalog({r.key: r for r in by_oid.values()}, enums, omitted)
+    return Catalog({r.key: r for r in by_oid.values()}, enums, omitted, _functions(conn))
+
+
+def _functions(conn: psycopg.Connection) -> list[Function]:
+    rows = _fetch(conn, _FUNCTIONS)
+    acl: dict[int, list[tuple[Any, ...]]] = {}
+    for oid, *values in _fetch(conn, _FUNCTION_GRANTS, [row[0] for row in rows]):
+        acl.setdefault(oid, []).append(tuple(values))
+    functions = []
+    for row in rows:
+        oid, schema, name, identity, arguments, result, kind, language = row[:8]
+        volatility, strict, definer, leakproof, parallel, owner, config, comment = row[8:16]
+        source, definition = row[16:]
+        grants = _acl_grants(acl.get(oid, []), owner, order=("EXECUTE",), baseline=None)
+        functions.append(
+            Function(
+                schema=schema,
+                name=name,
+                identity_arguments=identity,
+                arguments=arguments,
+                result=result,
+                kind=_PROC_KINDS.get(kind, kind),
+                language=language,
+                volatility=_VOLATILITY.get(volatility, volatility),
+                strict=strict,
+                security_definer=definer,
+                leakproof=leakproof,
+                parallel=_PARALLEL.get(parallel, parallel),
+                owner=owner,
+                config=tuple(sorted(config)),
+                comment=comment,
+                source=(source or "").strip("\n"),
+                definition=definition,
+                grants=tuple(grants),
+            )
+        )
+    return sorted(functions, key=lambda f: (f.schema, f.name, f.identity_arguments))
 
 
 def _kind_code(constraint: Constraint) -> str:
@@ -550,5 +677,8 @@ def _column_grants(acl: dict[tuple[str, str, bool], list[str]]) -> list[Grant]:
 
 
 def missing_comments(catalog: Catalog) -> list[str]:
-    """Relations without a COMMENT, as qualified names (the reference requires one each)."""
-    return [r.qualified for r in catalog.sorted_relations() if not (r.comment or "").strip()]
+    """Relations and functions without a COMMENT, as qualified names (functions with their
+    argument types); the reference requires one each."""
+    relations = [r.qualified for r in catalog.sorted_relations() if not (r.comment or "").strip()]
+    functions = [f.signature for f in catalog.functions if not (f.comment or "").strip()]
+    return relations + functions

@@ -5,7 +5,10 @@ sqlc's request carries no list of the tables a query touches, so it is derived h
 `sqlc.narg(x)`, `sqlc.slice(x)` and `@x` become `$n`; `sqlc.embed(t)` becomes `t.*`) and is
 then parsed with pglast, PostgreSQL's own parser. Every RangeVar is a relation the query uses:
 the target of INSERT, UPDATE, DELETE, MERGE (also inside a CTE) is written, any other is read.
-Names that a WITH clause of the query defines are CTEs, not tables.
+Names that a WITH clause of the query defines are CTEs, not tables; REFRESH MATERIALIZED VIEW
+writes the view. Every function call is recorded too (`calls`), so the model can follow a
+query into the functions it calls (see `body_usage`, which reads SQL and PL/pgSQL function
+bodies the same way) and into the views it reads.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pglast import ast, parse_sql
+from pglast import ast, parse_plpgsql, parse_sql
 from pglast.parser import ParseError
 
 from chatdb.errors import ConfigError
@@ -40,6 +43,9 @@ class NamedQuery:
     line: int
     reads: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     writes: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # (schema, name) of every function the query calls (builtins included; the model keeps
+    # those the catalog knows).
+    calls: frozenset[tuple[str, str]] = field(default_factory=frozenset)
 
     def access(self, key: tuple[str, str]) -> str:
         if key in self.writes and key in self.reads:
@@ -127,9 +133,33 @@ def _rangevar_key(rangevar: Any) -> tuple[str, str]:
     return (rangevar.schemaname or "public", rangevar.relname)
 
 
-def tables_used(sql: str) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+Keys = frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a piece of SQL touches: relations read and written, functions called."""
+
+    reads: Keys = frozenset()
+    writes: Keys = frozenset()
+    calls: Keys = frozenset()
+
+    def __or__(self, other: Usage) -> Usage:
+        return Usage(self.reads | other.reads, self.writes | other.writes, self.calls | other.calls)
+
+
+def tables_used(sql: str) -> tuple[Keys, Keys]:
     """(reads, writes) of one statement, as (schema, relation) pairs. Raises ParseError."""
-    statements = parse_sql(replace_macros(sql))
+    usage = sql_usage(replace_macros(sql))
+    return usage.reads, usage.writes
+
+
+def sql_usage(sql: str) -> Usage:
+    """Relations read and written and functions called by plain SQL. Raises ParseError."""
+    return _usage(parse_sql(sql))
+
+
+def _usage(statements: Any) -> Usage:
     cte_names: set[str] = set()
     targets: set[int] = set()
     writes: set[tuple[str, str]] = set()
@@ -145,14 +175,103 @@ def tables_used(sql: str) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[s
             for rangevar in node.relations or ():
                 targets.add(id(rangevar))
                 writes.add(_rangevar_key(rangevar))
+        elif isinstance(node, ast.RefreshMatViewStmt) and node.relation is not None:
+            targets.add(id(node.relation))
+            writes.add(_rangevar_key(node.relation))
     reads: set[tuple[str, str]] = set()
+    calls: set[tuple[str, str]] = set()
     for node in _walk(statements):
+        if isinstance(node, ast.FuncCall) and node.funcname:
+            parts = [str(n.sval) for n in node.funcname if isinstance(n, ast.String)]
+            if parts:
+                calls.add((parts[-2] if len(parts) > 1 else "public", parts[-1]))
         if not isinstance(node, ast.RangeVar) or id(node) in targets:
             continue
         if node.schemaname is None and node.relname in cte_names:
             continue
         reads.add(_rangevar_key(node))
-    return frozenset(reads), frozenset(writes)
+    return Usage(frozenset(reads), frozenset(writes), frozenset(calls))
+
+
+# `target := expression` (and `target = expression`): PL/pgSQL keeps an assignment whole.
+_ASSIGNMENT = re.compile(r"^\s*[\w.\[\]\"$]+\s*:?=(?!=)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class BodyUsage:
+    """What a function body touches, and how much of it could be read."""
+
+    usage: Usage
+    # The body runs SQL built at run time (PL/pgSQL EXECUTE): what that touches is unknown.
+    dynamic: bool = False
+    # The language is neither sql nor plpgsql, or the body did not parse.
+    opaque: bool = False
+
+
+def _plpgsql_queries(tree: Any) -> Iterator[str]:
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            if key == "PLpgSQL_expr" and isinstance(value, dict):
+                query = value.get("query")
+                if isinstance(query, str):
+                    yield query
+            yield from _plpgsql_queries(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from _plpgsql_queries(item)
+
+
+def _is_dynamic(tree: Any) -> bool:
+    if isinstance(tree, dict):
+        if any(k in tree for k in ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors")):
+            return True
+        if isinstance(tree.get("PLpgSQL_stmt_return_query"), dict) and tree[
+            "PLpgSQL_stmt_return_query"
+        ].get("dynquery"):
+            return True
+        return any(_is_dynamic(v) for v in tree.values())
+    if isinstance(tree, list):
+        return any(_is_dynamic(item) for item in tree)
+    return False
+
+
+def _expression_usage(query: str) -> Usage | None:
+    """One PL/pgSQL expression or statement: a statement, an expression or an assignment."""
+    candidates = [query, f"SELECT {query}"]
+    assignment = _ASSIGNMENT.match(query)
+    if assignment:
+        candidates.append(f"SELECT {query[assignment.end() :]}")
+    for candidate in candidates:
+        try:
+            return sql_usage(candidate)
+        except ParseError:
+            continue
+    return None
+
+
+def body_usage(language: str, source: str, definition: str) -> BodyUsage:
+    """What a function body reads, writes and calls. `source` is the body (prosrc, or the
+    SQL-standard body), `definition` the whole CREATE FUNCTION (pg_get_functiondef)."""
+    if language == "sql":
+        try:
+            return BodyUsage(sql_usage(source))
+        except ParseError:
+            return BodyUsage(Usage(), opaque=True)
+    if language != "plpgsql":
+        return BodyUsage(Usage(), opaque=True)
+    try:
+        tree = parse_plpgsql(definition)
+    except ParseError:
+        return BodyUsage(Usage(), opaque=True)
+    usage = Usage()
+    opaque = False
+    for query in _plpgsql_queries(tree):
+        found = _expression_usage(query)
+        if found is None:
+            opaque = True
+        else:
+            usage = usage | found
+    return BodyUsage(usage, dynamic=_is_dynamic(tree), opaque=opaque)
 
 
 def parse_query_file(path: Path, label: str) -> list[NamedQuery]:
@@ -165,13 +284,23 @@ def parse_query_file(path: Path, label: str) -> list[NamedQuery]:
         body = text[match.end() : end]
         line = text.count("\n", 0, match.start()) + 1
         try:
-            reads, writes = tables_used(body)
+            usage = sql_usage(replace_macros(body))
         except ParseError as exc:
             raise ConfigError(
                 f"{label}:{line}: query {match.group(1)} does not parse: {exc}",
                 fix="fix the SQL (sqlc generate would reject it too)",
             ) from exc
-        queries.append(NamedQuery(match.group(1), match.group(2), label, line, reads, writes))
+        queries.append(
+            NamedQuery(
+                match.group(1),
+                match.group(2),
+                label,
+                line,
+                usage.reads,
+                usage.writes,
+                usage.calls,
+            )
+        )
     return queries
 
 
