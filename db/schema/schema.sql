@@ -3418,6 +3418,118 @@ COMMENT ON VIEW public.user_profiles IS 'A user without secrets (no password_has
 
 
 --
+-- Name: COLUMN user_profiles.id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.id IS 'Primary key (random uuid).';
+
+
+--
+-- Name: COLUMN user_profiles.email; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.email IS 'Sign-in email. Unique case-insensitively (users_lower_email_key on lower(email)); look it up with lower(email) = lower(@email).';
+
+
+--
+-- Name: COLUMN user_profiles.name; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.name IS 'Display name (at most 200 characters).';
+
+
+--
+-- Name: COLUMN user_profiles.email_verified; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.email_verified IS 'When the email address was verified (Auth.js emailVerified); NULL = not verified.';
+
+
+--
+-- Name: COLUMN user_profiles.image; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.image IS 'Avatar URL.';
+
+
+--
+-- Name: COLUMN user_profiles.role; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.role IS 'Authorisation role: user or admin.';
+
+
+--
+-- Name: COLUMN user_profiles.status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.status IS 'Account state; only active users may sign in (checked by the application).';
+
+
+--
+-- Name: COLUMN user_profiles.credit_balance; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.credit_balance IS 'Spendable credits. Written only by the credit_ledger insert trigger (direct writes raise users_credit_balance_ledger_check), so it always equals the sum of the user''s ledger amounts; never negative (users_credit_balance_nonnegative_check = insufficient credits).';
+
+
+--
+-- Name: COLUMN user_profiles.referral_code; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.referral_code IS 'The code this user shares to refer others; unique; defaults to ref-<uuid>.';
+
+
+--
+-- Name: COLUMN user_profiles.quota; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.quota IS 'Units (messages) allowed in the current quota period; reset with the period.';
+
+
+--
+-- Name: COLUMN user_profiles.quota_started_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.quota_started_at IS 'Start of the current quota period.';
+
+
+--
+-- Name: COLUMN user_profiles.next_quota_reset; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.next_quota_reset IS 'When the current quota period ends and the quota is reset.';
+
+
+--
+-- Name: COLUMN user_profiles.end_date; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.end_date IS 'Generated: COALESCE(next_quota_reset, quota_started_at), the end of the quota period. Indexed for ResetExpiredQuotas; never written directly.';
+
+
+--
+-- Name: COLUMN user_profiles.stripe_customer_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.stripe_customer_id IS 'The Stripe customer (cus_...) of this user; unique when set.';
+
+
+--
+-- Name: COLUMN user_profiles.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.created_at IS 'When the user signed up.';
+
+
+--
+-- Name: COLUMN user_profiles.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.updated_at IS 'Last change of the row (maintained by set_updated_at).';
+
+
+--
 -- Name: verification_tokens; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -5509,4 +5621,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261123001400'),
     ('20261123001500'),
     ('20261123002000'),
-    ('20261123002300');
+    ('20261123002300'),
+    ('20261201185500');

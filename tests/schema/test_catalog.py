@@ -152,11 +152,11 @@ def test_user_owned_tables_have_a_policy_for_the_app(conn: psycopg.Connection) -
     assert without == []
 
 
-def test_every_table_and_every_non_obvious_column_has_a_comment(conn: psycopg.Connection) -> None:
+def test_every_table_view_and_non_obvious_column_has_a_comment(conn: psycopg.Connection) -> None:
     tables = conn.execute(
         """
         SELECT c.relname FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'm', 'v') AND NOT c.relispartition
           AND c.relname <> 'schema_migrations' AND obj_description(c.oid, 'pg_class') IS NULL
         """
     ).fetchall()
@@ -167,7 +167,7 @@ def test_every_table_and_every_non_obvious_column_has_a_comment(conn: psycopg.Co
         FROM pg_attribute AS a
         JOIN pg_class AS c ON c.oid = a.attrelid
         JOIN pg_namespace AS n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'm', 'v') AND NOT c.relispartition
           AND c.relname <> 'schema_migrations' AND a.attnum > 0 AND NOT a.attisdropped
           AND col_description(c.oid, a.attnum) IS NULL AND a.attname <> ALL (%s)
         ORDER BY 1
