@@ -50,6 +50,7 @@ schema: $(STAMP) ## rewrite db/schema/schema.sql from a throwaway database
 	$(CHATDB) schema dump
 
 generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), the schema dump and docs
+	$(PY) tools/clean_generated.py
 	$(BIN)/sqlc generate
 	$(BIN)/ruff format --quiet src/chatdb/queries
 	$(CHATDB) schema dump

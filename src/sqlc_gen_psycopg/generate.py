@@ -18,6 +18,7 @@ from sqlc_gen_psycopg.pytypes import (
     JSON,
     JSON_OVERRIDE,
     OVERRIDE,
+    PLAIN,
     TIMESTAMPTZ,
     Import,
     TypeSpec,
@@ -102,15 +103,21 @@ class Generator:
         self.package = self.opts.package
         self.root = self.package.split(".")[0]
         self._domains: dict[str, str] | None = None
+        self._views: dict[str, set[str]] | None = None
+        # Option keys that matched something: the rest is reported, so that a typo such as
+        # `messages.part` fails generation instead of silently falling back to JsonValue.
+        self.used_renames: set[str] = set()
+        self.used_overrides: set[int] = set()
         self.catalog = request.catalog
         self.default_schema = self.catalog.default_schema
         self.composites = {(c.schema, c.name) for c in self.catalog.composite_types}
         self.enums: dict[tuple[str, str], EnumPlan] = {}
         for e in sorted(self.catalog.enums, key=lambda e: (e.schema, e.name)):
             default = e.schema == self.default_schema
-            base = self.opts.rename.get(e.name) or naming.pascal(
+            base = self.renamed(e.name) or naming.pascal(
                 e.name if default else f"{e.schema}_{e.name}"
             )
+            base = naming.avoid(base, naming.IMPORTED_NAMES)
             members = naming.dedupe(
                 [naming.enum_member(label, i) for i, label in enumerate(e.vals)]
             )
@@ -126,7 +133,8 @@ class Generator:
         for table in sorted(self.catalog.tables, key=lambda t: t.name):
             if table.schema != self.default_schema:
                 continue
-            name = self.opts.rename.get(table.name) or naming.model_name(table.name)
+            name = self.renamed(table.name) or naming.model_name(table.name)
+            name = naming.avoid(name, naming.IMPORTED_NAMES)
             if name in seen:
                 self.errors.append(
                     f"{self.schema_label()}: tables {seen[name]} and {table.name} both map to "
@@ -156,8 +164,15 @@ class Generator:
             f"# versions: sqlc {version}, sqlc-gen-psycopg {__version__}",
         ]
 
+    def renamed(self, key: str) -> str | None:
+        """The `rename` entry for key, recorded as used."""
+        value = self.opts.rename.get(key)
+        if value is not None:
+            self.used_renames.add(key)
+        return value
+
     def field_name(self, raw: str, index: int, table: str | None, reserved: set[str]) -> str:
-        renamed = (table and self.opts.rename.get(f"{table}.{raw}")) or self.opts.rename.get(raw)
+        renamed = (table and self.renamed(f"{table}.{raw}")) or self.renamed(raw)
         name = renamed or naming.identifier(raw, f"column_{index + 1}")
         return naming.avoid(name, reserved)
 
@@ -166,6 +181,11 @@ class Generator:
         if self.opts.emit_pydantic_models:
             reserved |= naming.PYDANTIC_RESERVED
         return reserved
+
+    def module_reserved(self) -> set[str]:
+        """Names a generated module-level function must not take."""
+        roots = {ov.py_type.split(".")[0] for ov in self.opts.overrides if "." in ov.py_type}
+        return set(naming.MODULE_NAMES | naming.IMPORTED_NAMES | naming.BUILTINS_USED) | roots
 
     # ------------------------------------------------------------------ types
 
@@ -179,19 +199,21 @@ class Generator:
 
     def _override_for_column(self, schema: str, table: str, column: str) -> Override | None:
         keys = {f"{table}.{column}", f"{schema or self.default_schema}.{table}.{column}"}
-        for ov in self.opts.overrides:
+        for i, ov in enumerate(self.opts.overrides):
             if ov.column is not None and ov.column in keys:
+                self.used_overrides.add(i)
                 return ov
         return None
 
     def _override_for_type(self, name: str, schema: str, nullable: bool) -> Override | None:
-        for ov in self.opts.overrides:
+        for i, ov in enumerate(self.opts.overrides):
             if ov.db_type is None:
                 continue
             if ov.nullable is not None and ov.nullable != nullable:
                 continue
             want, _ = canonical(ov.db_type)
             if want in (name, f"{schema}.{name}" if schema else name):
+                self.used_overrides.add(i)
                 return ov
         return None
 
@@ -217,6 +239,7 @@ class Generator:
                 copy_type=copy_type + ("[]" if dims else "") if copy_type else "",
                 imports=imports,
                 json_wrapper={"json": "Json", "jsonb": "Jsonb"}.get(name, ""),
+                pg_type=name,
             )
         elif enum is not None:
             spec = TypeSpec(
@@ -237,8 +260,13 @@ class Generator:
             spec = override_spec(ov, base, whole=False)
         return spec
 
-    def resolve(self, col: Column, where: str, table: Identifier | None = None) -> TypeSpec | None:
-        """The Python type of a column or parameter, or None after recording an error."""
+    def resolve(
+        self, col: Column, where: str, table: Identifier | None = None, *, loaded: bool = False
+    ) -> TypeSpec | None:
+        """The Python type of a column or parameter, or None after recording an error.
+
+        loaded: the value crosses psycopg (a query's column or parameter), not only a model.
+        """
         nullable = not col.not_null
         dims = col.array_dims if col.is_array else 0
         table = table or col.table
@@ -252,12 +280,28 @@ class Generator:
                 return override_spec(ov, base, whole=True)
         spec = self._db_spec(col.type, dims, nullable)
         if spec is not None:
+            if loaded and spec.pg_type == "citext" and spec.dims and spec.kind == PLAIN:
+                # psycopg knows no citext[] (an extension type, its oid differs per database):
+                # it would hand back the text '{a,b}' and send text[]. Casting is exact.
+                self.errors.append(
+                    f"{where}: citext arrays are not supported (psycopg loads them as text); "
+                    "cast in the query, e.g. `col::text[]` for a column or `@xs::text[]` for "
+                    "a parameter (for :copyfrom, use an INSERT with :batchexec and the cast)"
+                )
+                return None
             return spec
+        if col.type.name in ("", "any") and where.rpartition(": ")[2].startswith("parameter"):
+            name = col.name or "x"
+            self.errors.append(
+                f"{where}: sqlc could not infer the parameter's type; cast it in the query, "
+                f"e.g. `@{name}::text` or `sqlc.arg({name})::bigint`"
+            )
+            return None
         type_name = col.type.name or "(unknown)"
         if col.type.schema and col.type.schema != "pg_catalog":
             type_name = f"{col.type.schema}.{type_name}"
         what = (
-            "a composite type"
+            "a composite type, which sqlc-gen-psycopg cannot map"
             if (col.type.schema or self.default_schema, col.type.name) in (self.composites)
             else "a type sqlc-gen-psycopg cannot map"
         )
@@ -288,6 +332,29 @@ class Generator:
                 not_null_index = i
         return ModelPlan(table, class_name, fields, not_null_index)
 
+    def views(self) -> dict[str, set[str]]:
+        if self._views is None:
+            try:
+                self._views = sqltext.read_views(self.req.schema_paths)
+            except OSError:
+                self._views = {}
+        return self._views
+
+    def related_relations(self, names: set[str]) -> set[str]:
+        """names plus the views defined over them (transitively).
+
+        A result row reuses a model only from these, so adding an unrelated table with the
+        same column names and types can never change a query's return type; a view over a
+        queried table stays eligible (INSERT INTO users ... RETURNING the columns of the
+        user_profiles view returns models.UserProfile).
+        """
+        related = set(names)
+        while True:
+            more = {v for v, uses in self.views().items() if v not in related and uses & related}
+            if not more:
+                return related
+            related |= more
+
     # ------------------------------------------------------------------ queries
 
     def plan_query(self, q: Query) -> QueryPlan | None:
@@ -302,7 +369,11 @@ class Generator:
         if q.cmd not in COMMANDS:
             self.errors.append(f"{where}: unknown command {q.cmd!r}; use one of {sorted(COMMANDS)}")
             return None
-        func = naming.avoid(naming.snake(q.name), {"register_enums"})
+        module = naming.identifier(PurePosixPath(q.filename).stem, "queries")
+        # A module-level function must not rebind what the module imports or uses: `models`,
+        # `Any`, `list`, the sync module the async twin imports (query `Q` in q.sql), the
+        # root package of an override type. Same rule as for fields: a trailing underscore.
+        func = naming.avoid(naming.snake(q.name), self.module_reserved() | {module})
         const = naming.upper_snake(q.name)
         if not func or not func[0].isalpha():
             self.errors.append(f"{where}: the name does not give a Python identifier; rename it")
@@ -316,16 +387,35 @@ class Generator:
         ordered = sorted(q.params, key=lambda p: p.number)
         for p in ordered:
             raw = p.column.name
-            renamed = self.opts.rename.get(raw) if raw else None
+            renamed = self.renamed(raw) if raw else None
+            col_table = p.column.table.name if p.column.table else ""
+            if raw and col_table and not p.column.is_named_param:
+                # `WHERE name = $1` takes the column's name, so it takes its rename too; an
+                # explicit `@name`/`sqlc.arg(name)` keeps the name its author wrote.
+                renamed = self.renamed(f"{col_table}.{p.column.original_name or raw}") or renamed
             raw_names.append(
                 naming.avoid(renamed or naming.identifier(raw, f"dollar_{p.number}"), reserved)
             )
         sql = q.text
+        cast_slices = (
+            sqltext.cast_slices(sqltext.query_source(path, q.name)) if "::" in sql else set()
+        )
         for p, name in zip(ordered, naming.dedupe(raw_names), strict=True):
-            spec = self.resolve(p.column, f"{where}: parameter {name!r}")
+            spec = self.resolve(p.column, f"{where}: parameter {name!r}", loaded=True)
             if spec is None:
                 continue
-            if p.column.is_sqlc_slice:
+            if not p.column.is_sqlc_slice and p.column.name.lower() in cast_slices:
+                # sqlc expands `IN (sqlc.slice(xs)::t[])` to `IN ($n::t[])` without marking it
+                # a slice; left alone, PostgreSQL would compare each x with the whole array.
+                sql, found = sqltext.rewrite_cast_slice(sql, p.number)
+                if not found or not spec.dims:
+                    self.errors.append(
+                        f"{where}: sqlc.slice({p.column.name}) with a cast must read "
+                        f"`IN (sqlc.slice({p.column.name})::type[])` (an array type); better, "
+                        f"leave it uncast: `IN (sqlc.slice({p.column.name}))`"
+                    )
+                spec = replace(spec, nullable=False)
+            elif p.column.is_sqlc_slice:
                 spec = replace(spec, dims=spec.dims + 1, nullable=False)
                 sql, found = sqltext.rewrite_slice(sql, p.number)
                 if not found:
@@ -346,7 +436,7 @@ class Generator:
         base_name = (
             q.name if q.name.isidentifier() and q.name[0].isupper() else naming.pascal(q.name)
         )
-        params_class = f"{base_name}Params" if struct else ""
+        params_class = naming.avoid(f"{base_name}Params", naming.IMPORTED_NAMES) if struct else ""
 
         plan = QueryPlan(
             query=q,
@@ -377,7 +467,9 @@ class Generator:
                 f"COPY {target} ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)"
             )
             for pp in params:
-                if not pp.spec.copy_type:
+                # psycopg has no bpchar dumper, so `bpchar[]` cannot be set_types()'d, and a
+                # text[] would be refused by the server (binary arrays carry the element oid).
+                if not pp.spec.copy_type or pp.spec.copy_type == "bpchar[]":
                     self.errors.append(
                         f"{where}: column {pp.name!r} has no binary COPY type psycopg knows; "
                         "use a plain INSERT with :batchexec instead"
@@ -401,9 +493,18 @@ class Generator:
 
     def _plan_result(self, plan: QueryPlan, where: str) -> bool:
         q = plan.query
-        cols = q.columns
+        outer = sqltext.outer_joined(q.text)
+        # sqlc reports a column of a LEFT JOINed table as nullable, but not one that comes
+        # through an outer-joined subquery (`LEFT JOIN LATERAL (...) r`) or bracketed join
+        # (`LEFT JOIN (t JOIN u ON ..) ON ..`): the same conservative scan as for embeds.
+        cols = [
+            replace(c, not_null=False)
+            if c.embed_table is None and c.table is not None and c.table.name.lower() in outer
+            else c
+            for c in q.columns
+        ]
         if len(cols) == 1 and cols[0].embed_table is None:
-            spec = self.resolve(cols[0], f"{where}: column {cols[0].name or 1!r}")
+            spec = self.resolve(cols[0], f"{where}: column {cols[0].name or 1!r}", loaded=True)
             if spec is None:
                 return False
             plan.result = "scalar"
@@ -412,7 +513,6 @@ class Generator:
             return True
 
         reserved = self.field_reserved()
-        outer = sqltext.outer_joined(q.text)
         fields: list[FieldPlan] = []
         names: list[str] = []
         index = 0
@@ -435,7 +535,7 @@ class Generator:
                 continue
             table = col.table.name if col.table else None
             names.append(self.field_name(col.name, i, table, reserved))
-            spec = self.resolve(col, f"{where}: column {col.name or i + 1!r}")
+            spec = self.resolve(col, f"{where}: column {col.name or i + 1!r}", loaded=True)
             if spec is None:
                 ok = False
                 continue
@@ -450,8 +550,10 @@ class Generator:
         if all(f.embed is None for f in fields):
             shape = [(f.name, f.spec.annotation if f.spec else "") for f in fields]
             tables = {c.table.name for c in cols if c.table is not None}
+            allowed = self.related_relations(tables | sqltext.referenced(q.text))
             candidates = sorted(
-                self.models.values(), key=lambda m: (m.table.name not in tables, m.class_name)
+                (m for m in self.models.values() if m.table.name in allowed),
+                key=lambda m: (m.table.name not in tables, m.class_name),
             )
             for model in candidates:
                 if [(n, s.annotation) for n, s in model.fields] == shape:
@@ -463,7 +565,7 @@ class Generator:
         base_name = (
             q.name if q.name.isidentifier() and q.name[0].isupper() else naming.pascal(q.name)
         )
-        plan.row_class = f"{base_name}Row"
+        plan.row_class = naming.avoid(f"{base_name}Row", naming.IMPORTED_NAMES)
         plan.result_type = plan.row_class
         return True
 
@@ -499,6 +601,8 @@ class Generator:
                             f"{plan.query.name} both give the function {name}; rename one"
                         )
                     seen[name] = plan.query.name
+        if not self.errors:  # after other errors, a half-planned query may be what used a key
+            self.errors += self.unused_options()
         if self.errors:
             raise PluginError(self.errors)
 
@@ -523,6 +627,30 @@ class Generator:
         if self.errors:
             raise PluginError(self.errors)
         return files
+
+    def unused_options(self) -> list[str]:
+        errors: list[str] = []
+        unused = [
+            f"overrides[{i}] ({'column' if ov.column else 'db_type'}: "
+            f"{ov.column or ov.db_type}"
+            + ("" if ov.nullable is None else f", nullable: {str(ov.nullable).lower()}")
+            + ")"
+            for i, ov in enumerate(self.opts.overrides)
+            if i not in self.used_overrides
+        ]
+        if unused:
+            errors.append(
+                f"option `overrides`: {', '.join(unused)} match no column or type in the schema "
+                "or the queries; check the spelling (`table.column`, `schema.table.column`, "
+                "a type name such as `jsonb`) or remove them"
+            )
+        renames = sorted(set(self.opts.rename) - self.used_renames)
+        if renames:
+            errors.append(
+                f"option `rename`: {', '.join(renames)} match no table, enum, column or "
+                "parameter; check the spelling (`table`, `table.column`, `name`) or remove them"
+            )
+        return errors
 
     # ------------------------------------------------------------------ static modules
 

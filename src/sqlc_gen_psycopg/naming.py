@@ -49,6 +49,20 @@ MODULE_NAMES = frozenset(
     {"dataclasses", "datetime", "decimal", "enum", "enums", "ipaddress", "itertools", "models"}
     | {"psycopg", "pydantic", "typing", "uuid"}
 )
+# Names the generated modules import with `from x import Name`: a model, enum, row or Params
+# class must not rebind them (a table `base_models` would otherwise define `BaseModel`).
+IMPORTED_NAMES = frozenset(
+    {"Any", "AsyncIterator", "BaseModel", "ConfigDict", "EnumInfo", "Final", "Iterable"}
+    | {"Iterator", "Json", "Jsonb", "JsonValue", "NamedTuple", "RowMaker", "Sequence"}
+    | {"TypeAdapter", "IPv4Address", "IPv4Interface", "IPv6Address", "IPv6Interface"}
+    | {"IPv4Network", "IPv6Network", "register_enum", "register_enums", "register_enums_async"}
+)
+# Builtins the generated module-level code uses (annotations, row builders, batches): a
+# generated function named `list` would break `-> list[Model]` in the same module.
+BUILTINS_USED = frozenset(
+    {"any", "bool", "bytes", "dict", "float", "int", "isinstance", "list", "map", "next"}
+    | {"object", "str", "tuple", "type", "ValueError"}
+)
 # Names the generated function bodies use.
 FUNCTION_RESERVED = frozenset({"conn", "cur", "copy", "row", "rows", "p", "params", "next", "v"})
 # tuple attributes a NamedTuple field must not shadow.

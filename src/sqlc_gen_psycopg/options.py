@@ -109,6 +109,14 @@ def parse_options(raw: dict[str, Any], out: str) -> Options:
         nullable = item.get("nullable")
         if nullable is not None and not isinstance(nullable, bool):
             raise PluginError.one(f"{where}: `nullable` must be true or false")
+        if nullable is not None and column is not None:
+            # A column's nullability depends on the query (an outer join makes it nullable),
+            # and its override already replaces the whole type: reject rather than ignore.
+            raise PluginError.one(
+                f"{where}: `nullable` applies to `db_type` overrides only; a `column` override "
+                "replaces the whole type (write `py_type` without `| None`: None is kept for "
+                "nullable columns)"
+            )
         overrides.append(
             Override(py_type=py_type, column=column, db_type=db_type, nullable=nullable)
         )

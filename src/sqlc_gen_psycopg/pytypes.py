@@ -34,6 +34,7 @@ class TypeSpec:
     json_wrapper: str = ""  # "Json" or "Jsonb" for json kinds
     adapter: str = ""  # TypeAdapter constant for OVERRIDE/JSON_OVERRIDE
     whole: bool = False  # a column override replaces the whole type, arrays included
+    pg_type: str = ""  # canonical PostgreSQL element type of a built-in type ("citext")
 
     @property
     def annotation(self) -> str:

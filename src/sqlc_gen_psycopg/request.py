@@ -39,6 +39,7 @@ class Column:
     table: Identifier | None
     embed_table: Identifier | None
     is_sqlc_slice: bool
+    is_named_param: bool  # @x / sqlc.arg(x) / sqlc.narg(x), not a bare $n
     original_name: str
     comment: str
 
@@ -55,6 +56,7 @@ class Column:
             table=Identifier.parse(data.get("table")),
             embed_table=Identifier.parse(data.get("embed_table")),
             is_sqlc_slice=bool(data.get("is_sqlc_slice")),
+            is_named_param=bool(data.get("is_named_param")),
             original_name=data.get("original_name") or "",
             comment=data.get("comment") or "",
         )

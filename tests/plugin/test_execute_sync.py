@@ -7,6 +7,7 @@ import decimal
 import ipaddress
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -165,6 +166,46 @@ def test_batch_commands_run_in_one_pipeline(q: Any, conn: Any) -> None:
         ],
     )
     assert [[u.display_name for u in rows] for rows in by_mood] == [["b1"], []]
+
+
+def frontend_syncs(conn: psycopg.Connection[Any], trace: Path, action: Any) -> int:
+    """Sync messages the client sent during action: one per round trip (libpq's own trace)."""
+    with trace.open("w") as out:
+        conn.pgconn.trace(out.fileno())
+        conn.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            action()
+        finally:
+            conn.pgconn.untrace()
+    return sum(
+        1 for line in trace.read_text().splitlines() if line.split("\t")[::2] == ["F", "Sync"]
+    )
+
+
+def test_batch_commands_send_all_parameter_sets_in_one_round_trip(
+    q: Any, conn: Any, tmp_path: Path
+) -> None:
+    users = [q.users.CreateUsersParams(email=f"rt{i}@example.com", name=f"rt{i}") for i in range(5)]
+    assert (
+        frontend_syncs(conn, tmp_path / "one", lambda: q.users.create_users(conn, params=users))
+        == 1
+    )
+    moods = [q.users.ListUsersByMoodParams(mood=m) for m in q.enums.Mood]
+    assert (
+        frontend_syncs(
+            conn, tmp_path / "many", lambda: q.users.list_users_by_mood(conn, params=moods)
+        )
+        == 1
+    )
+    # The measurement itself counts: one plain statement per parameter set is one Sync each.
+    assert (
+        frontend_syncs(
+            conn,
+            tmp_path / "loop",
+            lambda: [q.users.get_user_mood(conn, id=uuid.uuid4()) for _ in range(3)],
+        )
+        == 3
+    )
 
 
 def test_percent_literals_survive_placeholder_rewriting(q: Any, conn: Any) -> None:

@@ -92,3 +92,47 @@ def test_render_keeps_short_calls_on_one_line_and_explodes_long_ones() -> None:
 def test_python_string_literal_round_trips_sql() -> None:
     for text in ['a "quoted"', 'ends with "', 'E\'\\n\' and """', "plain"]:
         assert eval(writer.py_string(text)) == text  # noqa: S307 - literal built by the test
+
+
+def test_outer_join_sides_of_lateral_subqueries_and_bracketed_joins() -> None:
+    lateral = "SELECT 1 FROM w LEFT JOIN LATERAL (SELECT u.name FROM u LIMIT 1) r ON true"
+    assert sqltext.outer_joined(lateral) == {"r", "u"}
+    bracketed = "SELECT 1 FROM w LEFT JOIN (t AS tt JOIN u ON u.id = tt.id) ON tt.id = w.id"
+    assert sqltext.outer_joined(bracketed) == {"t", "tt", "u"}
+    nested = "SELECT 1 FROM w LEFT JOIN ((t JOIN u ON true) JOIN z ON true) q ON true"
+    assert sqltext.outer_joined(nested) == {"t", "u", "z", "q"}
+    assert sqltext.outer_joined('SELECT 1 FROM a LEFT JOIN "B" b ON true') == {"B", "b"}
+    assert sqltext.outer_joined("SELECT 1 FROM (SELECT 1 FROM t) s JOIN u ON true") == set()
+
+
+def test_referenced_relations_cover_insert_update_and_upserts() -> None:
+    upsert = "INSERT INTO users (email) VALUES ($1) ON CONFLICT (email) DO UPDATE SET x = 1"
+    assert sqltext.referenced(upsert) == {"users"}
+    assert sqltext.referenced("UPDATE chats c SET title = $1 FROM users u") == {
+        "chats",
+        "c",
+        "users",
+        "u",
+    }
+    assert sqltext.referenced("SELECT 1 FROM t FOR UPDATE SKIP LOCKED") == {"t"}
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("WHERE id IN ($1::bigint[])", "WHERE id = ANY($1::bigint[])"),
+        ("WHERE id NOT IN ( $1::varchar(3)[] )", "WHERE id <> ALL($1::varchar(3)[])"),
+    ],
+)
+def test_cast_slice_rewrite(sql: str, expected: str) -> None:
+    assert sqltext.rewrite_cast_slice(sql, 1) == (expected, True)
+    source = "-- name: X :many\nSELECT 1 WHERE id IN (sqlc.slice(ids)::bigint[]) AND b IN (sqlc.slice(bs))"
+    assert sqltext.cast_slices(source) == {"ids"}
+
+
+def test_names_avoid_imports_and_builtins_the_module_uses() -> None:
+    reserved = naming.MODULE_NAMES | naming.IMPORTED_NAMES | naming.BUILTINS_USED
+    assert naming.avoid("models", reserved) == "models_"
+    assert naming.avoid("list", reserved) == "list_"
+    assert naming.avoid(naming.model_name("base_models"), naming.IMPORTED_NAMES) == "BaseModel_"
+    assert naming.avoid("get_user", reserved) == "get_user"
