@@ -19,6 +19,7 @@ TARGETS_TEXT = {
     "copy_row": ":copyfrom >= 30x row-by-row inserts (rows/s)",
     "keyset": "keyset page at the largest table within 1.2x of 10k rows",
     "flow": "credit-consume transaction (flow) <= 1.3x the same statements on raw psycopg",
+    "cache": "read cache: uncached median >= 5x the cached median (issue 10)",
 }
 
 
@@ -70,6 +71,7 @@ def evaluate(
     bulk: list[Any],
     scale: list[Any],
     flags: dict[str, Any],
+    cache: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per (target, subject): measured value, limit, pass/miss."""
     out: list[dict[str, Any]] = []
@@ -128,7 +130,30 @@ def evaluate(
         cell = _cell(cells, "consume_credits", mode)
         if cell:
             add("flow", f"consume_credits {v}", ratio(cell, v, base), 1.3, at_most=True)
+    headline = (cache or {}).get("workloads", {}).get((cache or {}).get("headline", ""))
+    if headline:
+        add("cache", f"{headline['title']}: uncached / cached", headline["speedup"], 5.0,
+            at_most=False)  # fmt: skip
     return out
+
+
+def cache_text(cache: dict[str, Any]) -> str:
+    """The read cache section of the printed report: one row per workload."""
+    if "workloads" not in cache:
+        return f"read cache: {cache.get('skipped', 'not run')}"
+    lines = [
+        f"read cache (interleaved, cold start, Zipf-like ids; {cache['reads']:.0f} reads over "
+        f"{cache['distinct_keys']:.0f} keys per workload):",
+        f"  {'workload':42} {'uncached ms':>11} {'cached ms':>9} {'p95 cached':>10} "
+        f"{'speedup':>7} {'hit rate':>8}",
+    ]
+    for w in cache["workloads"].values():
+        lines.append(
+            f"  {w['title'][:42]:42} {w['uncached_median_ms']:>11.3f} "
+            f"{w['cached_median_ms']:>9.3f} {w['cached_p95_ms']:>10.3f} "
+            f"{w['speedup']:>6.1f}x {w['hit_rate']:>8.1%}"
+        )
+    return "\n".join(lines)
 
 
 def _fmt(x: float, digits: int = 0) -> str:
@@ -203,6 +228,15 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {s['table_rows']:,} | {_fmt(s['keyset_generated_us'], 1)} | "
             f"{_fmt(s['keyset_psycopg_us'], 1)} | {_fmt(s['offset_us'], 1)} (OFFSET {s['offset']:,}) |"
         )
+    cache = results.get("cache", {})
+    if "workloads" in cache:
+        out += ["", "| read cache (median) | uncached ms | cached ms | speedup | hit rate |",
+                "|---|---|---|---|---|"]  # fmt: skip
+        for w in cache["workloads"].values():
+            out.append(
+                f"| {w['title']} | {w['uncached_median_ms']:.3f} | {w['cached_median_ms']:.3f} "
+                f"| {w['speedup']:.1f}x | {w['hit_rate']:.1%} |"
+            )
     out += ["", "| target | subject | measured | limit | result |", "|---|---|---|---|---|"]
     for t in results["targets"]:
         out.append(

@@ -64,6 +64,13 @@ def test_bench_smoke_runs_every_workload_and_writes_results(
     assert results["explain"], "the EXPLAIN check found no generated statements"
     assert {t["target"] for t in results["targets"]} >= {"one", "many", "copy_many", "flow"}
 
+    cache = results["cache"]
+    if "skipped" not in cache:  # no Redis on this machine
+        assert set(cache["workloads"]) == {"public_chat", "companion"}
+        assert all(0 < w["hit_rate"] <= 1 for w in cache["workloads"].values())
+        assert "cache" in {t["target"] for t in results["targets"]}
+        assert "read cache" in result.stdout and "hit rate" in result.stdout
+
     skipped = {name: why for c in cells for name, why in c["skipped"].items()}
     if importlib.util.find_spec("sqlalchemy") is None:
         assert skipped["SQLAlchemy ORM"] == "skipped: sqlalchemy not installed"

@@ -84,11 +84,26 @@ def test_warnings_are_rate_limited_per_kind(caplog: pytest.LogCaptureFixture) ->
     assert [getattr(r, "suppressed", None) for r in records] == [0, 0, 4]
 
 
-def test_patterns_escape_glob_characters_and_tag_values_are_checked() -> None:
-    keys = core.Keys("app")
-    assert keys.tag_pattern("chat", "a*b") == r"app:v1:*,chat=a\*b,*"
+def _get_thing(conn: object, *, id: str) -> int:
+    return 0
+
+
+def test_marks_name_the_query_the_reader_and_each_tag_and_tag_values_are_checked() -> None:
+    keys = core.Keys("a*p")
+    spec = core.make_spec(
+        _get_thing, version="1", name="GetThing", sql=None, tags={"chat": "id"}, ttl_s=None
+    )
     user = uuid.uuid4()
-    assert keys.user_pattern(user) == f"app:v1:*:u={user}:*"
+    assert keys.marks(spec, core.ANONYMOUS, {"id": "x"}) == ["q=GetThing", "chat=x"]
+    assert keys.indexes(spec, core.signed_in(user), {"id": "x"}) == [
+        "a*p:v1:idx:q=GetThing",
+        f"a*p:v1:idx:u={user}",
+        "a*p:v1:idx:chat=x",
+    ]
+    assert keys.tombstones(spec, core.SYSTEM, {"id": "x"})[-1] == "a*p:v1:tomb:all"
+    assert keys.all_pattern() == r"a\*p:v1:*"  # the SCAN of invalidate_all is escaped
+    assert keys.is_bookkeeping("a*p:v1:idx:chat=x") and keys.is_bookkeeping("a*p:v1:tomb:all")
+    assert not keys.is_bookkeeping(keys.entry(spec, core.ANONYMOUS, {"id": "x"}))
     for bad in ("", "a:b", "a,b", "a b"):
         with pytest.raises(ValueError, match="cache tag value"):
             core.tag_value(bad)

@@ -25,6 +25,7 @@ import pydantic_core
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
 
 from chatdb.aio import AsyncDatabase, AsyncScope
 from chatdb.cache import core
@@ -40,15 +41,20 @@ _DECODE_ERRORS = (pydantic.ValidationError, core.Corrupt, ValueError)
 
 
 def connect(settings: CacheSettings) -> aioredis.Redis:
-    """A Redis client with short timeouts and no retries: a slow cache is skipped, not waited
-    for (the caller's fallback is PostgreSQL, which answers anyway)."""
-    return aioredis.Redis.from_url(
+    """A Redis client over a bounded pool (`CHATDB_CACHE_MAX_CONNECTIONS`) with short
+    timeouts and no retries: a slow cache is skipped, not waited for (the caller's fallback
+    is PostgreSQL, which answers anyway). A call waits at most the socket timeout for a free
+    connection."""
+    pool = aioredis.BlockingConnectionPool.from_url(
         settings.redis_url,
+        max_connections=settings.max_connections,
+        timeout=settings.timeout_ms / 1000,
         socket_timeout=settings.timeout_ms / 1000,
         socket_connect_timeout=settings.connect_timeout_ms / 1000,
         retry=Retry(NoBackoff(), 0),
         client_name="chatdb-cache",
     )
+    return aioredis.Redis(connection_pool=pool, retry=Retry(NoBackoff(), 0))
 
 
 class AsyncReadCache(CacheBase):
@@ -65,9 +71,13 @@ class AsyncReadCache(CacheBase):
         super().__init__(settings, overrides)
         self.database = database
         self.client: aioredis.Redis | None = client
+        self._owns_client = client is None
         if self.client is None and self.settings.enabled:
             self.client = connect(self.settings)
         self._store = self.client.register_script(core.STORE_SCRIPT) if self.client else None
+        self._invalidate_script = (
+            self.client.register_script(core.INVALIDATE_SCRIPT) if self.client else None
+        )
 
     @property
     def enabled(self) -> bool:
@@ -157,8 +167,9 @@ class AsyncReadCache(CacheBase):
                 raise
 
     async def _apply(self, target: Invalidation) -> int:
-        """Tombstones first (fills racing with this invalidation are refused), then SCAN +
-        UNLINK of every matching key. Never KEYS: it blocks Redis for the whole keyspace."""
+        """Tombstones first (fills racing with this invalidation are refused), then each
+        mark's index set, popped and UNLINKed in batches. `invalidate_all` SCANs the prefix
+        instead (never KEYS: it blocks Redis for the whole keyspace)."""
         client = cast(aioredis.Redis, self.client)
         marks, patterns = target
         window_ms = int(self.settings.invalidation_window_s * 1000)
@@ -167,27 +178,46 @@ class AsyncReadCache(CacheBase):
             for mark in marks:
                 pipe.set(self.keys.tombstone(mark), b"1", px=window_ms)
             await pipe.execute()
+        script = cast(AsyncScript, self._invalidate_script)
         removed = 0
+        for mark in marks:
+            if mark == core.ALL_MARK:
+                continue
+            index = self.keys.index(mark)
+            while True:
+                unlinked, left = await script(keys=[index], args=[core.INVALIDATE_BATCH])
+                removed += int(unlinked)
+                if not left:
+                    break
         for pattern in patterns:
-            batch: list[str] = []
+            entries: list[str] = []
+            bookkeeping: list[str] = []
             async for raw in client.scan_iter(match=pattern, count=1000):
                 key = decode_key(raw)
                 if self.keys.is_tombstone(key):
                     continue
-                batch.append(key)
-                if len(batch) >= _UNLINK_BATCH:
-                    removed += await client.unlink(*batch)
-                    batch = []
-            if batch:
-                removed += await client.unlink(*batch)
+                (bookkeeping if self.keys.is_bookkeeping(key) else entries).append(key)
+                if len(entries) >= _UNLINK_BATCH:
+                    removed += await client.unlink(*entries)
+                    entries = []
+                if len(bookkeeping) >= _UNLINK_BATCH:
+                    await client.unlink(*bookkeeping)
+                    bookkeeping = []
+            if entries:
+                removed += await client.unlink(*entries)
+            if bookkeeping:
+                await client.unlink(*bookkeeping)
         self.counters.invalidated_keys += removed
         return removed
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def close(self) -> None:
+        """Close the pool's connections (a client passed in is closed too)."""
         if self.client is not None:
             await self.client.aclose()
+            if self._owns_client:
+                await self.client.connection_pool.disconnect()
 
     async def __aenter__(self) -> AsyncReadCache:
         return self
@@ -330,7 +360,8 @@ class AsyncCachedQuery(Generic[P, R]):
                     continue
                 encoded = core.encode(payload, key, cache.keys, cache.settings.chunk_bytes)
                 tombstones = cache.keys.tombstones(self.spec, scope, call)
-                script_keys, args = core.store_arguments(tombstones, key, encoded, ttl)
+                indexes = cache.keys.indexes(self.spec, scope, call)
+                script_keys, args = core.store_arguments(tombstones, key, encoded, ttl, indexes)
                 await store(keys=script_keys, args=args, client=pipe)
                 queued += 1
             if not queued:

@@ -1,5 +1,5 @@
 """What the sync and asyncio cache clients share beyond `core`: settings, counters, the
-breaker, warnings, pending invalidations and the invalidation patterns."""
+breaker, warnings, pending invalidations and the invalidation targets."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from chatdb.cache.settings import CacheSettings, load_cache_settings
 REDIS_FAILURES: Final[tuple[type[BaseException], ...]] = (redis.exceptions.RedisError, OSError)
 MAX_PENDING: Final = 1000
 
-Invalidation = tuple[list[str], list[str]]  # (tombstone marks, SCAN patterns)
+# (marks: each gets a tombstone, and each but `all` names an index set; SCAN patterns, only
+# for `invalidate_all`)
+Invalidation = tuple[list[str], list[str]]
 
 
 class CacheBase:
@@ -101,20 +103,17 @@ class CacheBase:
     # -- invalidation targets -------------------------------------------------------------
 
     def tag_target(self, tag: str, value: object) -> Invalidation:
-        return [f"{tag}={core.tag_value(value)}"], [self.keys.tag_pattern(tag, value)]
+        return [f"{tag}={core.tag_value(value)}"], []
 
     def user_target(self, user_id: uuid.UUID | str) -> Invalidation:
         user = core.signed_in(user_id).user_id
-        return (
-            [f"u={user}", f"user={user}"],
-            [self.keys.user_pattern(user), self.keys.tag_pattern("user", user)],
-        )
+        return [f"u={user}", f"user={user}"], []
 
     def query_target(self, name: str) -> Invalidation:
-        return [f"q={name}"], [self.keys.query_pattern(name)]
+        return [f"q={name}"], []
 
     def all_target(self) -> Invalidation:
-        return ["all"], [self.keys.all_pattern()]
+        return [core.ALL_MARK], [self.keys.all_pattern()]
 
     def take_pending(self) -> list[Invalidation]:
         items = list(self.pending)

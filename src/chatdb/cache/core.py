@@ -1,7 +1,7 @@
 """The I/O-free part of the read cache, shared by the sync and asyncio clients: scopes, keys,
 the deny-list, value encoding (chunks + manifest), the circuit breaker and the warning limiter.
 
-Key layout (every part is visible, so invalidation can match it with SCAN MATCH):
+Key layout (every part is visible; invalidation reads per-mark index sets, see `Keys.marks`):
 
     <prefix>:v1:<shape>:<Query>:<scope>:<tags>:<args>
     chatdb:v1:3f9c0a1b2c4d:GetChatByID:anon:,chat=8a6f...,:5d41402abc4b2a76b9719d911017c592
@@ -42,6 +42,7 @@ from chatdb.errors import ConfigError
 logger: Final = logging.getLogger("chatdb.cache")
 
 KEY_VERSION: Final = "v1"
+ALL_MARK: Final = "all"
 INLINE: Final = b"\x01"
 MANIFEST: Final = b"\x02"
 
@@ -307,34 +308,43 @@ class Keys:
     def chunk(self, key: str, generation: str, index: int) -> str:
         return f"{key}#{generation}:{index}"
 
-    # Tombstones: set by an invalidation for CHATDB_CACHE_INVALIDATION_WINDOW_S; while one
-    # exists, fills of matching entries read the primary and are not stored.
-    def tombstones(
-        self, spec: QuerySpec, scope: CacheScope, kwargs: Mapping[str, Any]
-    ) -> list[str]:
-        marks = [f"q={spec.name}", "all"]
+    # Marks: what an entry depends on (`q=<Query>`, `u=<user>` for a signed-in reader, one
+    # per tag, and `all`). An invalidation names marks; each mark has a tombstone (set by an
+    # invalidation for CHATDB_CACHE_INVALIDATION_WINDOW_S; while one exists, fills of matching
+    # entries read the primary and are not stored) and, except `all`, an index set.
+    def marks(self, spec: QuerySpec, scope: CacheScope, kwargs: Mapping[str, Any]) -> list[str]:
+        marks = [f"q={spec.name}"]
         if isinstance(scope, SignedIn):
             marks.append(scope.key)
         marks.extend(f"{tag}={tag_value(kwargs[arg])}" for tag, arg in spec.tags.items())
-        return [self.tombstone(mark) for mark in marks]
+        return marks
+
+    def tombstones(
+        self, spec: QuerySpec, scope: CacheScope, kwargs: Mapping[str, Any]
+    ) -> list[str]:
+        return [self.tombstone(mark) for mark in [*self.marks(spec, scope, kwargs), ALL_MARK]]
 
     def tombstone(self, mark: str) -> str:
         return f"{self.root}:tomb:{mark}"
 
+    # Index sets: `<root>:idx:<mark>` holds the keys (entries and their chunks) stored with
+    # that mark, whatever their shape, so an invalidation reads one set instead of scanning
+    # the keyspace. Written by the fill script with the entry; expire after the longest entry.
+    def indexes(self, spec: QuerySpec, scope: CacheScope, kwargs: Mapping[str, Any]) -> list[str]:
+        return [self.index(mark) for mark in self.marks(spec, scope, kwargs)]
+
+    def index(self, mark: str) -> str:
+        return f"{self.root}:idx:{mark}"
+
     def is_tombstone(self, key: str) -> bool:
         return key.startswith(f"{self.root}:tomb:")
 
-    # Patterns: any shape (an older deploy's entries go too).
-    def tag_pattern(self, tag: str, value: object) -> str:
-        return f"{glob_escape(self.root)}:*,{glob_escape(tag)}={glob_escape(tag_value(value))},*"
-
-    def user_pattern(self, user_id: uuid.UUID) -> str:
-        return f"{glob_escape(self.root)}:*:u={user_id}:*"
-
-    def query_pattern(self, name: str) -> str:
-        return f"{glob_escape(self.root)}:*:{glob_escape(name)}:*"
+    def is_bookkeeping(self, key: str) -> bool:
+        """A tombstone or an index set (not an entry)."""
+        return key.startswith((f"{self.root}:tomb:", f"{self.root}:idx:"))
 
     def all_pattern(self) -> str:
+        """Every key under the prefix: `invalidate_all` (rare) SCANs it."""
         return f"{glob_escape(self.root)}:*"
 
 
@@ -393,32 +403,62 @@ def join_chunks(manifest: Mapping[str, Any], chunks: list[bytes | None]) -> byte
 
 
 # One atomic fill: refused when any tombstone exists; chunks first, then the key (a script
-# runs as one unit, so no reader sees the manifest without its chunks).
-# KEYS = tombstones..., key, chunk keys...; ARGV = n_tombstones, ttl_ms, chunk_ttl_ms, value,
-# chunk values...
+# runs as one unit, so no reader sees the manifest without its chunks), then the key and its
+# chunks join each index set of the entry, whose TTL is raised to the chunks' when shorter.
+# Each fill also drops up to two members of each set that no longer exist (expired entries),
+# so a set that keeps being refreshed does not accumulate them.
+# KEYS = tombstones..., key, chunk keys..., index sets...
+# ARGV = n_tombstones, n_chunks, ttl_ms, chunk_ttl_ms, value, chunk values...
 STORE_SCRIPT: Final = """
 local nt = tonumber(ARGV[1])
+local nc = tonumber(ARGV[2])
 for i = 1, nt do
   if redis.call('EXISTS', KEYS[i]) == 1 then return 0 end
 end
-local ttl = tonumber(ARGV[2])
-local chunk_ttl = tonumber(ARGV[3])
-for i = nt + 2, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[i - nt + 3], 'PX', chunk_ttl)
+local ttl = tonumber(ARGV[3])
+local chunk_ttl = tonumber(ARGV[4])
+local key = nt + 1
+for i = key + 1, key + nc do
+  redis.call('SET', KEYS[i], ARGV[i - key + 5], 'PX', chunk_ttl)
 end
-redis.call('SET', KEYS[nt + 1], ARGV[4], 'PX', ttl)
+redis.call('SET', KEYS[key], ARGV[5], 'PX', ttl)
+for i = key + nc + 1, #KEYS do
+  local index = KEYS[i]
+  for _, old in ipairs(redis.call('SRANDMEMBER', index, 2)) do
+    if redis.call('EXISTS', old) == 0 then redis.call('SREM', index, old) end
+  end
+  for j = key, key + nc do
+    redis.call('SADD', index, KEYS[j])
+  end
+  if redis.call('PTTL', index) < chunk_ttl then
+    redis.call('PEXPIRE', index, chunk_ttl)
+  end
+end
 return 1
 """
 
+# One batch of an invalidation by index: pop up to ARGV[1] members of the set KEYS[1] and
+# UNLINK them; returns {keys removed, members left}. SPOP removes what it returns, so a key
+# added concurrently is never lost from the set (it goes in a later batch or invalidation),
+# and no batch blocks Redis for long.
+INVALIDATE_SCRIPT: Final = """
+local members = redis.call('SPOP', KEYS[1], tonumber(ARGV[1]))
+local removed = 0
+if #members > 0 then removed = redis.call('UNLINK', unpack(members)) end
+return {removed, redis.call('SCARD', KEYS[1])}
+"""
+INVALIDATE_BATCH: Final = 500
+
 
 def store_arguments(
-    tombstones: list[str], key: str, encoded: Encoded, ttl_s: int
+    tombstones: list[str], key: str, encoded: Encoded, ttl_s: int, indexes: list[str]
 ) -> tuple[list[str], list[bytes | int]]:
     ttl_ms = ttl_s * 1000
-    keys_ = [*tombstones, key, *(k for k, _ in encoded.chunks)]
+    keys_ = [*tombstones, key, *(k for k, _ in encoded.chunks), *indexes]
     # Chunks outlive their manifest a little, so a manifest never points at expired chunks.
     args: list[bytes | int] = [
         len(tombstones),
+        len(encoded.chunks),
         ttl_ms,
         ttl_ms + 10_000,
         encoded.main,

@@ -6,6 +6,7 @@ runtime never learns about the cache).
 | `REDIS_URL` | unset = cache off | `redis://`, `rediss://` or `unix://` URL of the cache |
 | `CHATDB_CACHE_TIMEOUT_MS` | 100 | socket read/write timeout of one Redis command |
 | `CHATDB_CACHE_CONNECT_TIMEOUT_MS` | 100 | TCP connect timeout to Redis |
+| `CHATDB_CACHE_MAX_CONNECTIONS` | 16 | Redis connections of one cache client (shared by its threads or tasks); a call waits at most the timeout above for a free one, then reads PostgreSQL |
 | `CHATDB_CACHE_TTL_ANONYMOUS_S` | 300 | TTL of entries read by anonymous (signed-out) readers |
 | `CHATDB_CACHE_TTL_USER_S` | 60 | TTL of entries read by a signed-in user (or the system role) |
 | `CHATDB_CACHE_CHUNK_BYTES` | 524288 | values larger than this are stored in chunks plus a manifest |
@@ -38,6 +39,7 @@ class CacheSettings(BaseSettings):
     redis_url: str = Field("", alias="REDIS_URL", repr=False)
     timeout_ms: int = Field(100, alias="CHATDB_CACHE_TIMEOUT_MS", ge=1, le=60_000)
     connect_timeout_ms: int = Field(100, alias="CHATDB_CACHE_CONNECT_TIMEOUT_MS", ge=1, le=60_000)
+    max_connections: int = Field(16, alias="CHATDB_CACHE_MAX_CONNECTIONS", ge=1, le=10_000)
     ttl_anonymous_s: int = Field(300, alias="CHATDB_CACHE_TTL_ANONYMOUS_S", ge=1)
     ttl_user_s: int = Field(60, alias="CHATDB_CACHE_TTL_USER_S", ge=1)
     chunk_bytes: int = Field(512 * 1024, alias="CHATDB_CACHE_CHUNK_BYTES", ge=1024)
