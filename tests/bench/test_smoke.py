@@ -66,7 +66,12 @@ def test_bench_smoke_runs_every_workload_and_writes_results(
 
     cache = results["cache"]
     if "skipped" not in cache:  # no Redis on this machine
-        assert set(cache["workloads"]) == {"public_chat", "companion"}
+        assert set(cache["workloads"]) == {
+            "usage_dashboard",
+            "public_chat_page",
+            "public_chat",
+            "companion",
+        }
         assert all(0 < w["hit_rate"] <= 1 for w in cache["workloads"].values())
         assert "cache" in {t["target"] for t in results["targets"]}
         assert "read cache" in result.stdout and "hit rate" in result.stdout
