@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         except AssertionError as exc:
             failed = True
             rows.append([name, "-", "-", f"INVARIANT BROKEN: {exc}", "-", "-"])
-        except Exception as exc:  # noqa: BLE001 - one broken scenario must not hide the table
+        except Exception as exc:  # one broken scenario must not hide the table
             failed = True
             first = str(exc).splitlines()[0] if str(exc) else ""
             rows.append([name, "-", "-", f"CRASHED: {type(exc).__name__} 1 ({first})", "-", "-"])
