@@ -26,6 +26,11 @@ COMMENT ON CONSTRAINT accounts_scope_length_check ON public.accounts IS
     'scope: at most 4,096 characters; OAuth scope lists can be long (Google returns URLs).';
 ALTER TABLE public.accounts ADD CONSTRAINT accounts_session_state_length_check CHECK (char_length(session_state) <= 1024) NOT VALID;
 ALTER TABLE public.accounts ADD CONSTRAINT accounts_token_key_version_positive_check CHECK (token_key_version >= 1) NOT VALID;
+ALTER TABLE public.accounts ADD CONSTRAINT accounts_access_token_ciphertext_length_check CHECK (octet_length(access_token_ciphertext) <= 16384) NOT VALID;
+COMMENT ON CONSTRAINT accounts_access_token_ciphertext_length_check ON public.accounts IS
+    'access_token_ciphertext: at most 16,384 bytes; sealed OAuth tokens are a few KB at most.';
+ALTER TABLE public.accounts ADD CONSTRAINT accounts_refresh_token_ciphertext_length_check CHECK (octet_length(refresh_token_ciphertext) <= 16384) NOT VALID;
+ALTER TABLE public.accounts ADD CONSTRAINT accounts_id_token_ciphertext_length_check CHECK (octet_length(id_token_ciphertext) <= 16384) NOT VALID;
 
 ALTER TABLE public.auto_approval_settings ADD CONSTRAINT auto_approval_settings_allowed_tools_length_check CHECK (cardinality(allowed_tools) <= 500) NOT VALID;
 ALTER TABLE public.auto_approval_settings ADD CONSTRAINT auto_approval_settings_blocked_tools_length_check CHECK (cardinality(blocked_tools) <= 500) NOT VALID;
@@ -76,6 +81,7 @@ COMMENT ON CONSTRAINT documents_content_length_check ON public.documents IS
     'content: at most 1,000,000 characters; artifacts (code, long text) are versioned whole; 1M chars is about 250k tokens.';
 
 ALTER TABLE public.external_tokens ADD CONSTRAINT external_tokens_label_length_check CHECK (char_length(label) <= 200) NOT VALID;
+ALTER TABLE public.external_tokens ADD CONSTRAINT external_tokens_token_ciphertext_length_check CHECK (octet_length(token_ciphertext) <= 16384) NOT VALID;
 ALTER TABLE public.external_tokens ADD CONSTRAINT external_tokens_scopes_length_check CHECK (cardinality(scopes) <= 200) NOT VALID;
 
 ALTER TABLE public.file_uploads ADD CONSTRAINT file_uploads_content_type_length_check CHECK (char_length(content_type) <= 255) NOT VALID;
@@ -109,6 +115,9 @@ ALTER TABLE public.payments ADD CONSTRAINT payments_billing_details_size_check C
 ALTER TABLE public.payments ADD CONSTRAINT payments_customer_details_size_check CHECK (octet_length(customer_details::text) <= 65536) NOT VALID;
 ALTER TABLE public.payments ADD CONSTRAINT payments_metadata_size_check CHECK (octet_length(metadata::text) <= 65536) NOT VALID;
 
+ALTER TABLE public.provider_configs ADD CONSTRAINT provider_configs_api_key_ciphertext_length_check CHECK (octet_length(api_key_ciphertext) <= 16384) NOT VALID;
+COMMENT ON CONSTRAINT provider_configs_api_key_ciphertext_length_check ON public.provider_configs IS
+    'api_key_ciphertext: at most 16,384 bytes; a sealed API key: provider keys are under 1 KB, so the plain key is bounded too.';
 ALTER TABLE public.provider_configs ADD CONSTRAINT provider_configs_base_url_length_check CHECK (char_length(base_url) <= 2048) NOT VALID;
 ALTER TABLE public.provider_configs ADD CONSTRAINT provider_configs_default_model_length_check CHECK (char_length(default_model) <= 200) NOT VALID;
 ALTER TABLE public.provider_configs ADD CONSTRAINT provider_configs_settings_size_check CHECK (octet_length(settings::text) <= 65536) NOT VALID;
@@ -189,6 +198,7 @@ ALTER TABLE public.provider_configs DROP CONSTRAINT provider_configs_api_key_ver
 ALTER TABLE public.provider_configs DROP CONSTRAINT provider_configs_settings_size_check;
 ALTER TABLE public.provider_configs DROP CONSTRAINT provider_configs_default_model_length_check;
 ALTER TABLE public.provider_configs DROP CONSTRAINT provider_configs_base_url_length_check;
+ALTER TABLE public.provider_configs DROP CONSTRAINT provider_configs_api_key_ciphertext_length_check;
 ALTER TABLE public.payments DROP CONSTRAINT payments_metadata_size_check;
 ALTER TABLE public.payments DROP CONSTRAINT payments_customer_details_size_check;
 ALTER TABLE public.payments DROP CONSTRAINT payments_billing_details_size_check;
@@ -207,6 +217,7 @@ ALTER TABLE public.fingerprints DROP CONSTRAINT fingerprints_user_agent_length_c
 ALTER TABLE public.file_uploads DROP CONSTRAINT file_uploads_storage_key_length_check;
 ALTER TABLE public.file_uploads DROP CONSTRAINT file_uploads_content_type_length_check;
 ALTER TABLE public.external_tokens DROP CONSTRAINT external_tokens_scopes_length_check;
+ALTER TABLE public.external_tokens DROP CONSTRAINT external_tokens_token_ciphertext_length_check;
 ALTER TABLE public.external_tokens DROP CONSTRAINT external_tokens_label_length_check;
 ALTER TABLE public.documents DROP CONSTRAINT documents_content_length_check;
 ALTER TABLE public.credit_ledger DROP CONSTRAINT credit_ledger_metadata_size_check;
@@ -235,6 +246,9 @@ ALTER TABLE public.chats DROP CONSTRAINT chats_provider_length_check;
 ALTER TABLE public.chat_states DROP CONSTRAINT chat_states_state_size_check;
 ALTER TABLE public.auto_approval_settings DROP CONSTRAINT auto_approval_settings_blocked_tools_length_check;
 ALTER TABLE public.auto_approval_settings DROP CONSTRAINT auto_approval_settings_allowed_tools_length_check;
+ALTER TABLE public.accounts DROP CONSTRAINT accounts_id_token_ciphertext_length_check;
+ALTER TABLE public.accounts DROP CONSTRAINT accounts_refresh_token_ciphertext_length_check;
+ALTER TABLE public.accounts DROP CONSTRAINT accounts_access_token_ciphertext_length_check;
 ALTER TABLE public.accounts DROP CONSTRAINT accounts_token_key_version_positive_check;
 ALTER TABLE public.accounts DROP CONSTRAINT accounts_session_state_length_check;
 ALTER TABLE public.accounts DROP CONSTRAINT accounts_scope_length_check;

@@ -12,6 +12,9 @@ ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_token_type_length_check
 ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_scope_length_check;
 ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_session_state_length_check;
 ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_token_key_version_positive_check;
+ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_access_token_ciphertext_length_check;
+ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_refresh_token_ciphertext_length_check;
+ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_id_token_ciphertext_length_check;
 ALTER TABLE public.auto_approval_settings VALIDATE CONSTRAINT auto_approval_settings_allowed_tools_length_check;
 ALTER TABLE public.auto_approval_settings VALIDATE CONSTRAINT auto_approval_settings_blocked_tools_length_check;
 ALTER TABLE public.chat_states VALIDATE CONSTRAINT chat_states_state_size_check;
@@ -40,6 +43,7 @@ ALTER TABLE public.credit_ledger VALIDATE CONSTRAINT credit_ledger_description_l
 ALTER TABLE public.credit_ledger VALIDATE CONSTRAINT credit_ledger_metadata_size_check;
 ALTER TABLE public.documents VALIDATE CONSTRAINT documents_content_length_check;
 ALTER TABLE public.external_tokens VALIDATE CONSTRAINT external_tokens_label_length_check;
+ALTER TABLE public.external_tokens VALIDATE CONSTRAINT external_tokens_token_ciphertext_length_check;
 ALTER TABLE public.external_tokens VALIDATE CONSTRAINT external_tokens_scopes_length_check;
 ALTER TABLE public.file_uploads VALIDATE CONSTRAINT file_uploads_content_type_length_check;
 ALTER TABLE public.file_uploads VALIDATE CONSTRAINT file_uploads_storage_key_length_check;
@@ -58,6 +62,7 @@ ALTER TABLE public.payments VALIDATE CONSTRAINT payments_description_length_chec
 ALTER TABLE public.payments VALIDATE CONSTRAINT payments_billing_details_size_check;
 ALTER TABLE public.payments VALIDATE CONSTRAINT payments_customer_details_size_check;
 ALTER TABLE public.payments VALIDATE CONSTRAINT payments_metadata_size_check;
+ALTER TABLE public.provider_configs VALIDATE CONSTRAINT provider_configs_api_key_ciphertext_length_check;
 ALTER TABLE public.provider_configs VALIDATE CONSTRAINT provider_configs_base_url_length_check;
 ALTER TABLE public.provider_configs VALIDATE CONSTRAINT provider_configs_default_model_length_check;
 ALTER TABLE public.provider_configs VALIDATE CONSTRAINT provider_configs_settings_size_check;

@@ -1032,8 +1032,11 @@ CREATE TABLE public.accounts (
     session_state text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT accounts_access_token_ciphertext_length_check CHECK ((octet_length(access_token_ciphertext) <= 16384)),
+    CONSTRAINT accounts_id_token_ciphertext_length_check CHECK ((octet_length(id_token_ciphertext) <= 16384)),
     CONSTRAINT accounts_provider_account_id_length_check CHECK ((char_length(provider_account_id) <= 255)),
     CONSTRAINT accounts_provider_length_check CHECK ((char_length(provider) <= 64)),
+    CONSTRAINT accounts_refresh_token_ciphertext_length_check CHECK ((octet_length(refresh_token_ciphertext) <= 16384)),
     CONSTRAINT accounts_scope_length_check CHECK ((char_length(scope) <= 4096)),
     CONSTRAINT accounts_session_state_length_check CHECK ((char_length(session_state) <= 1024)),
     CONSTRAINT accounts_token_key_version_check CHECK ((((access_token_ciphertext IS NULL) AND (refresh_token_ciphertext IS NULL) AND (id_token_ciphertext IS NULL)) = (token_key_version IS NULL))),
@@ -1127,6 +1130,13 @@ COMMENT ON COLUMN public.accounts.scope IS 'Granted OAuth scopes, space-separate
 --
 
 COMMENT ON COLUMN public.accounts.session_state IS 'OIDC session_state, when the provider sends one.';
+
+
+--
+-- Name: CONSTRAINT accounts_access_token_ciphertext_length_check ON accounts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT accounts_access_token_ciphertext_length_check ON public.accounts IS 'access_token_ciphertext: at most 16,384 bytes; sealed OAuth tokens are a few KB at most.';
 
 
 --
@@ -2011,6 +2021,7 @@ CREATE TABLE public.external_tokens (
     CONSTRAINT external_tokens_label_length_check CHECK ((char_length(label) <= 200)),
     CONSTRAINT external_tokens_scopes_length_check CHECK ((cardinality(scopes) <= 200)),
     CONSTRAINT external_tokens_service_check CHECK ((service ~ '^[a-z0-9][a-z0-9_.-]{0,63}$'::text)),
+    CONSTRAINT external_tokens_token_ciphertext_length_check CHECK ((octet_length(token_ciphertext) <= 16384)),
     CONSTRAINT external_tokens_token_key_version_check CHECK ((token_key_version >= 1))
 );
 
@@ -2728,6 +2739,7 @@ CREATE TABLE public.provider_configs (
     settings jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT provider_configs_api_key_ciphertext_length_check CHECK ((octet_length(api_key_ciphertext) <= 16384)),
     CONSTRAINT provider_configs_api_key_version_check CHECK (((api_key_ciphertext IS NULL) = (api_key_version IS NULL))),
     CONSTRAINT provider_configs_api_key_version_positive_check CHECK ((api_key_version >= 1)),
     CONSTRAINT provider_configs_base_url_check CHECK ((base_url ~ '^https?://'::text)),
@@ -2795,6 +2807,13 @@ COMMENT ON COLUMN public.provider_configs.is_default IS 'The user''s default pro
 --
 
 COMMENT ON COLUMN public.provider_configs.settings IS 'Provider-specific options (temperature, organisation, ...), JSON object.';
+
+
+--
+-- Name: CONSTRAINT provider_configs_api_key_ciphertext_length_check ON provider_configs; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT provider_configs_api_key_ciphertext_length_check ON public.provider_configs IS 'api_key_ciphertext: at most 16,384 bytes; a sealed API key: provider keys are under 1 KB, so the plain key is bounded too.';
 
 
 --
