@@ -462,6 +462,9 @@ CREATE TABLE public.usage_logs (
     CONSTRAINT usage_logs_cost_check CHECK ((cost >= (0)::numeric)),
     CONSTRAINT usage_logs_duration_ms_check CHECK ((duration_ms >= 0)),
     CONSTRAINT usage_logs_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT usage_logs_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
+    CONSTRAINT usage_logs_model_length_check CHECK ((char_length(model) <= 200)),
+    CONSTRAINT usage_logs_provider_length_check CHECK ((char_length(provider) <= 64)),
     CONSTRAINT usage_logs_tokens_check CHECK (((input_tokens >= 0) AND (output_tokens >= 0) AND (cache_read_tokens >= 0) AND (cache_write_tokens >= 0)))
 )
 PARTITION BY RANGE (created_at);
@@ -1029,7 +1032,16 @@ CREATE TABLE public.accounts (
     session_state text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT accounts_access_token_ciphertext_length_check CHECK ((octet_length(access_token_ciphertext) <= 16384)),
+    CONSTRAINT accounts_id_token_ciphertext_length_check CHECK ((octet_length(id_token_ciphertext) <= 16384)),
+    CONSTRAINT accounts_provider_account_id_length_check CHECK ((char_length(provider_account_id) <= 255)),
+    CONSTRAINT accounts_provider_length_check CHECK ((char_length(provider) <= 64)),
+    CONSTRAINT accounts_refresh_token_ciphertext_length_check CHECK ((octet_length(refresh_token_ciphertext) <= 16384)),
+    CONSTRAINT accounts_scope_length_check CHECK ((char_length(scope) <= 4096)),
+    CONSTRAINT accounts_session_state_length_check CHECK ((char_length(session_state) <= 1024)),
     CONSTRAINT accounts_token_key_version_check CHECK ((((access_token_ciphertext IS NULL) AND (refresh_token_ciphertext IS NULL) AND (id_token_ciphertext IS NULL)) = (token_key_version IS NULL))),
+    CONSTRAINT accounts_token_key_version_positive_check CHECK ((token_key_version >= 1)),
+    CONSTRAINT accounts_token_type_length_check CHECK ((char_length(token_type) <= 64)),
     CONSTRAINT accounts_type_check CHECK ((type = ANY (ARRAY['oauth'::text, 'oidc'::text, 'email'::text, 'webauthn'::text])))
 );
 
@@ -1121,6 +1133,20 @@ COMMENT ON COLUMN public.accounts.session_state IS 'OIDC session_state, when the
 
 
 --
+-- Name: CONSTRAINT accounts_access_token_ciphertext_length_check ON accounts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT accounts_access_token_ciphertext_length_check ON public.accounts IS 'access_token_ciphertext: at most 16,384 bytes; sealed OAuth tokens are a few KB at most.';
+
+
+--
+-- Name: CONSTRAINT accounts_scope_length_check ON accounts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT accounts_scope_length_check ON public.accounts IS 'scope: at most 4,096 characters; OAuth scope lists can be long (Google returns URLs).';
+
+
+--
 -- Name: auto_approval_settings; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1133,6 +1159,8 @@ CREATE TABLE public.auto_approval_settings (
     blocked_tools text[] DEFAULT '{}'::text[] NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT auto_approval_settings_allowed_tools_length_check CHECK ((cardinality(allowed_tools) <= 500)),
+    CONSTRAINT auto_approval_settings_blocked_tools_length_check CHECK ((cardinality(blocked_tools) <= 500)),
     CONSTRAINT auto_approval_settings_cost_limits_check CHECK (((max_cost_per_execution >= (0)::numeric) AND (max_daily_cost >= (0)::numeric) AND (max_cost_per_execution <= max_daily_cost))),
     CONSTRAINT auto_approval_settings_tools_check CHECK ((NOT (allowed_tools && blocked_tools)))
 );
@@ -1193,6 +1221,7 @@ CREATE TABLE public.chat_states (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT chat_states_state_check CHECK ((jsonb_typeof(state) = 'object'::text)),
+    CONSTRAINT chat_states_state_size_check CHECK ((octet_length((state)::text) <= 1048576)),
     CONSTRAINT chat_states_version_check CHECK ((version >= 1))
 );
 
@@ -1218,6 +1247,13 @@ COMMENT ON COLUMN public.chat_states.state IS 'The state, a JSON object whose sh
 --
 
 COMMENT ON COLUMN public.chat_states.version IS 'Optimistic-concurrency counter: writers update WHERE version = @expected and bump it.';
+
+
+--
+-- Name: CONSTRAINT chat_states_state_size_check ON chat_states; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT chat_states_state_size_check ON public.chat_states IS 'state: at most 1 MiB of JSON text; client UI state of one chat.';
 
 
 --
@@ -1266,6 +1302,10 @@ CREATE TABLE public.chats (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT chats_context_window_check CHECK ((context_window > 0)),
     CONSTRAINT chats_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT chats_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
+    CONSTRAINT chats_model_length_check CHECK ((char_length(model) <= 200)),
+    CONSTRAINT chats_provider_length_check CHECK ((char_length(provider) <= 64)),
+    CONSTRAINT chats_system_prompt_length_check CHECK ((char_length(system_prompt) <= 100000)),
     CONSTRAINT chats_title_check CHECK (((char_length(title) >= 1) AND (char_length(title) <= 500)))
 );
 
@@ -1343,6 +1383,13 @@ COMMENT ON COLUMN public.chats.updated_at IS 'Last change of the chat row; the s
 
 
 --
+-- Name: CONSTRAINT chats_system_prompt_length_check ON chats; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT chats_system_prompt_length_check ON public.chats IS 'system_prompt: at most 100,000 characters; long system prompts (~25k tokens) are real; 100k chars is generous.';
+
+
+--
 -- Name: companion_messages; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1356,7 +1403,9 @@ CREATE TABLE public.companion_messages (
     input_tokens integer DEFAULT 0 NOT NULL,
     output_tokens integer DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT companion_messages_content_length_check CHECK ((char_length(content) <= 200000)),
     CONSTRAINT companion_messages_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT companion_messages_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
     CONSTRAINT companion_messages_tokens_check CHECK (((input_tokens >= 0) AND (output_tokens >= 0)))
 );
 
@@ -1413,6 +1462,13 @@ COMMENT ON COLUMN public.companion_messages.output_tokens IS 'Completion tokens 
 
 
 --
+-- Name: CONSTRAINT companion_messages_content_length_check ON companion_messages; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT companion_messages_content_length_check ON public.companion_messages IS 'content: at most 200,000 characters; one model turn or a pasted text (~50k tokens).';
+
+
+--
 -- Name: companion_token_burns; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1429,6 +1485,9 @@ CREATE TABLE public.companion_token_burns (
     credits numeric(20,6) NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT companion_token_burns_credits_check CHECK ((credits > (0)::numeric)),
+    CONSTRAINT companion_token_burns_ledger_operation_id_length_check CHECK ((char_length(ledger_operation_id) <= 200)),
+    CONSTRAINT companion_token_burns_model_length_check CHECK ((char_length(model) <= 200)),
+    CONSTRAINT companion_token_burns_provider_length_check CHECK ((char_length(provider) <= 64)),
     CONSTRAINT companion_token_burns_tokens_check CHECK (((input_tokens >= 0) AND (output_tokens >= 0)))
 );
 
@@ -1492,6 +1551,13 @@ COMMENT ON COLUMN public.companion_token_burns.credits IS 'Credits charged (posi
 
 
 --
+-- Name: CONSTRAINT companion_token_burns_ledger_operation_id_length_check ON companion_token_burns; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT companion_token_burns_ledger_operation_id_length_check ON public.companion_token_burns IS 'ledger_operation_id: at most 200 characters; same limit as credit_ledger.operation_id.';
+
+
+--
 -- Name: companions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1512,8 +1578,17 @@ CREATE TABLE public.companions (
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT companions_avatar_url_length_check CHECK ((char_length(avatar_url) <= 2048)),
     CONSTRAINT companions_config_check CHECK (((jsonb_typeof(personality) = 'object'::text) AND (jsonb_typeof(knowledge) = 'object'::text) AND (jsonb_typeof(interaction) = 'object'::text) AND (jsonb_typeof(tool_config) = 'object'::text))),
+    CONSTRAINT companions_description_length_check CHECK ((char_length(description) <= 2000)),
+    CONSTRAINT companions_interaction_size_check CHECK ((octet_length((interaction)::text) <= 262144)),
+    CONSTRAINT companions_knowledge_size_check CHECK ((octet_length((knowledge)::text) <= 1048576)),
+    CONSTRAINT companions_model_length_check CHECK ((char_length(model) <= 200)),
     CONSTRAINT companions_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT companions_personality_size_check CHECK ((octet_length((personality)::text) <= 262144)),
+    CONSTRAINT companions_provider_length_check CHECK ((char_length(provider) <= 64)),
+    CONSTRAINT companions_tool_access_length_check CHECK ((cardinality(tool_access) <= 500)),
+    CONSTRAINT companions_tool_config_size_check CHECK ((octet_length((tool_config)::text) <= 262144)),
     CONSTRAINT companions_version_check CHECK ((version >= 1))
 );
 
@@ -1612,6 +1687,13 @@ COMMENT ON COLUMN public.companions.version IS 'Optimistic-concurrency version o
 
 
 --
+-- Name: CONSTRAINT companions_knowledge_size_check ON companions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT companions_knowledge_size_check ON public.companions IS 'knowledge: at most 1 MiB of JSON text; a companion''s knowledge base excerpt; documents hold the large texts.';
+
+
+--
 -- Name: context_optimizations; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1628,7 +1710,10 @@ CREATE TABLE public.context_optimizations (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT context_optimizations_messages_removed_check CHECK ((messages_removed >= 0)),
     CONSTRAINT context_optimizations_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT context_optimizations_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
     CONSTRAINT context_optimizations_summary_check CHECK (((strategy <> 'summarize'::public.context_optimization_strategy) OR (summary IS NOT NULL))),
+    CONSTRAINT context_optimizations_summary_length_check CHECK ((char_length(summary) <= 100000)),
+    CONSTRAINT context_optimizations_tokens_before_nonnegative_check CHECK ((tokens_before >= 0)),
     CONSTRAINT context_optimizations_tokens_check CHECK (((tokens_after >= 0) AND (tokens_after <= tokens_before)))
 );
 
@@ -1707,7 +1792,9 @@ CREATE TABLE public.credit_ledger (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT credit_ledger_amount_check CHECK ((amount <> (0)::numeric)),
     CONSTRAINT credit_ledger_balance_after_check CHECK ((balance_after >= (0)::numeric)),
+    CONSTRAINT credit_ledger_description_length_check CHECK ((char_length(description) <= 1000)),
     CONSTRAINT credit_ledger_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT credit_ledger_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
     CONSTRAINT credit_ledger_operation_id_check CHECK (((char_length(operation_id) <= 200) AND (operation_id ~ '^[a-z][a-z0-9_-]*:.+$'::text))),
     CONSTRAINT credit_ledger_reason_amount_check CHECK (
 CASE reason
@@ -1851,6 +1938,7 @@ CREATE TABLE public.documents (
     title text NOT NULL,
     kind public.document_kind DEFAULT 'text'::public.document_kind NOT NULL,
     content text,
+    CONSTRAINT documents_content_length_check CHECK ((char_length(content) <= 1000000)),
     CONSTRAINT documents_title_check CHECK (((char_length(title) >= 1) AND (char_length(title) <= 500)))
 );
 
@@ -1907,6 +1995,13 @@ COMMENT ON COLUMN public.documents.content IS 'Body of this version (text, sourc
 
 
 --
+-- Name: CONSTRAINT documents_content_length_check ON documents; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT documents_content_length_check ON public.documents IS 'content: at most 1,000,000 characters; artifacts (code, long text) are versioned whole; 1M chars is about 250k tokens.';
+
+
+--
 -- Name: external_tokens; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1923,7 +2018,10 @@ CREATE TABLE public.external_tokens (
     last_used_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT external_tokens_label_length_check CHECK ((char_length(label) <= 200)),
+    CONSTRAINT external_tokens_scopes_length_check CHECK ((cardinality(scopes) <= 200)),
     CONSTRAINT external_tokens_service_check CHECK ((service ~ '^[a-z0-9][a-z0-9_.-]{0,63}$'::text)),
+    CONSTRAINT external_tokens_token_ciphertext_length_check CHECK ((octet_length(token_ciphertext) <= 16384)),
     CONSTRAINT external_tokens_token_key_version_check CHECK ((token_key_version >= 1))
 );
 
@@ -2009,8 +2107,10 @@ CREATE TABLE public.file_uploads (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT file_uploads_content_hash_check CHECK ((octet_length(content_hash) = 32)),
     CONSTRAINT file_uploads_content_type_check CHECK ((content_type ~ '^[a-z0-9.+-]+/[a-zA-Z0-9.+_-]+'::text)),
+    CONSTRAINT file_uploads_content_type_length_check CHECK ((char_length(content_type) <= 255)),
     CONSTRAINT file_uploads_filename_check CHECK (((char_length(filename) >= 1) AND (char_length(filename) <= 255))),
-    CONSTRAINT file_uploads_size_bytes_check CHECK ((size_bytes >= 0))
+    CONSTRAINT file_uploads_size_bytes_check CHECK ((size_bytes >= 0)),
+    CONSTRAINT file_uploads_storage_key_length_check CHECK ((char_length(storage_key) <= 1024))
 );
 
 ALTER TABLE ONLY public.file_uploads FORCE ROW LEVEL SECURITY;
@@ -2066,6 +2166,20 @@ COMMENT ON COLUMN public.file_uploads.storage_key IS 'Where the bytes are: the o
 
 
 --
+-- Name: CONSTRAINT file_uploads_content_type_length_check ON file_uploads; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT file_uploads_content_type_length_check ON public.file_uploads IS 'content_type: at most 255 characters; RFC 6838: type and subtype are at most 127 characters each.';
+
+
+--
+-- Name: CONSTRAINT file_uploads_storage_key_length_check ON file_uploads; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT file_uploads_storage_key_length_check ON public.file_uploads IS 'storage_key: at most 1,024 characters; S3 object keys are at most 1024 bytes.';
+
+
+--
 -- Name: fingerprints; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2080,6 +2194,7 @@ CREATE TABLE public.fingerprints (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT fingerprints_seen_check CHECK ((last_seen_at >= first_seen_at)),
+    CONSTRAINT fingerprints_user_agent_length_check CHECK ((char_length(user_agent) <= 1024)),
     CONSTRAINT fingerprints_visitor_id_check CHECK (((char_length(visitor_id) >= 1) AND (char_length(visitor_id) <= 128)))
 );
 
@@ -2182,6 +2297,7 @@ CREATE TABLE public.group_chats (
     description text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT group_chats_description_length_check CHECK ((char_length(description) <= 2000)),
     CONSTRAINT group_chats_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100)))
 );
 
@@ -2229,7 +2345,9 @@ CREATE TABLE public.group_messages (
     content text NOT NULL,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT group_messages_content_length_check CHECK ((char_length(content) <= 100000)),
     CONSTRAINT group_messages_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT group_messages_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
     CONSTRAINT group_messages_sender_check CHECK ((is_bot OR (sender_id IS NOT NULL)))
 );
 
@@ -2328,10 +2446,15 @@ CREATE TABLE public.messages (
     provider_metadata jsonb,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT messages_attachments_check CHECK ((jsonb_typeof(attachments) = 'array'::text)),
+    CONSTRAINT messages_attachments_size_check CHECK ((octet_length((attachments)::text) <= 262144)),
     CONSTRAINT messages_client_request_id_check CHECK (((char_length(client_request_id) >= 1) AND (char_length(client_request_id) <= 200))),
     CONSTRAINT messages_cost_check CHECK ((cost >= (0)::numeric)),
+    CONSTRAINT messages_model_length_check CHECK ((char_length(model) <= 200)),
     CONSTRAINT messages_parts_check CHECK ((jsonb_typeof(parts) = 'array'::text)),
+    CONSTRAINT messages_parts_size_check CHECK ((octet_length((parts)::text) <= 2097152)),
+    CONSTRAINT messages_provider_length_check CHECK ((char_length(provider) <= 64)),
     CONSTRAINT messages_provider_metadata_check CHECK ((jsonb_typeof(provider_metadata) = 'object'::text)),
+    CONSTRAINT messages_provider_metadata_size_check CHECK ((octet_length((provider_metadata)::text) <= 262144)),
     CONSTRAINT messages_tokens_check CHECK (((input_tokens >= 0) AND (output_tokens >= 0) AND (cache_read_tokens >= 0) AND (cache_write_tokens >= 0)))
 );
 
@@ -2437,6 +2560,20 @@ COMMENT ON COLUMN public.messages.created_at IS 'Order of the conversation; keys
 
 
 --
+-- Name: CONSTRAINT messages_attachments_size_check ON messages; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT messages_attachments_size_check ON public.messages IS 'attachments: at most 256 KiB of JSON text; references to file_uploads, not the files themselves.';
+
+
+--
+-- Name: CONSTRAINT messages_parts_size_check ON messages; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT messages_parts_size_check ON public.messages IS 'parts: at most 2 MiB of JSON text; parts hold text, reasoning and tool calls/results of one turn; long outputs and pasted documents reach hundreds of KB. Binary content belongs in file_uploads.';
+
+
+--
 -- Name: payments; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2460,9 +2597,15 @@ CREATE TABLE public.payments (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT payments_amount_cents_check CHECK ((amount_cents >= 0)),
     CONSTRAINT payments_amount_refunded_cents_check CHECK (((amount_refunded_cents >= 0) AND (amount_refunded_cents <= amount_cents))),
+    CONSTRAINT payments_billing_details_size_check CHECK ((octet_length((billing_details)::text) <= 65536)),
     CONSTRAINT payments_credits_granted_check CHECK ((credits_granted >= (0)::numeric)),
     CONSTRAINT payments_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
-    CONSTRAINT payments_details_check CHECK (((jsonb_typeof(billing_details) = 'object'::text) AND (jsonb_typeof(customer_details) = 'object'::text) AND (jsonb_typeof(metadata) = 'object'::text)))
+    CONSTRAINT payments_customer_details_size_check CHECK ((octet_length((customer_details)::text) <= 65536)),
+    CONSTRAINT payments_description_length_check CHECK ((char_length(description) <= 1000)),
+    CONSTRAINT payments_details_check CHECK (((jsonb_typeof(billing_details) = 'object'::text) AND (jsonb_typeof(customer_details) = 'object'::text) AND (jsonb_typeof(metadata) = 'object'::text))),
+    CONSTRAINT payments_id_length_check CHECK ((char_length(id) <= 255)),
+    CONSTRAINT payments_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
+    CONSTRAINT payments_provider_length_check CHECK ((char_length(provider) <= 64))
 );
 
 ALTER TABLE ONLY public.payments FORCE ROW LEVEL SECURITY;
@@ -2596,10 +2739,15 @@ CREATE TABLE public.provider_configs (
     settings jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT provider_configs_api_key_ciphertext_length_check CHECK ((octet_length(api_key_ciphertext) <= 16384)),
     CONSTRAINT provider_configs_api_key_version_check CHECK (((api_key_ciphertext IS NULL) = (api_key_version IS NULL))),
+    CONSTRAINT provider_configs_api_key_version_positive_check CHECK ((api_key_version >= 1)),
     CONSTRAINT provider_configs_base_url_check CHECK ((base_url ~ '^https?://'::text)),
+    CONSTRAINT provider_configs_base_url_length_check CHECK ((char_length(base_url) <= 2048)),
+    CONSTRAINT provider_configs_default_model_length_check CHECK ((char_length(default_model) <= 200)),
     CONSTRAINT provider_configs_provider_check CHECK ((provider ~ '^[a-z0-9][a-z0-9_.-]{0,63}$'::text)),
-    CONSTRAINT provider_configs_settings_check CHECK ((jsonb_typeof(settings) = 'object'::text))
+    CONSTRAINT provider_configs_settings_check CHECK ((jsonb_typeof(settings) = 'object'::text)),
+    CONSTRAINT provider_configs_settings_size_check CHECK ((octet_length((settings)::text) <= 65536))
 );
 
 ALTER TABLE ONLY public.provider_configs FORCE ROW LEVEL SECURITY;
@@ -2659,6 +2807,13 @@ COMMENT ON COLUMN public.provider_configs.is_default IS 'The user''s default pro
 --
 
 COMMENT ON COLUMN public.provider_configs.settings IS 'Provider-specific options (temperature, organisation, ...), JSON object.';
+
+
+--
+-- Name: CONSTRAINT provider_configs_api_key_ciphertext_length_check ON provider_configs; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT provider_configs_api_key_ciphertext_length_check ON public.provider_configs IS 'api_key_ciphertext: at most 16,384 bytes; a sealed API key: provider keys are under 1 KB, so the plain key is bounded too.';
 
 
 --
@@ -2830,8 +2985,15 @@ CREATE TABLE public.subscriptions (
     last_event_at timestamp with time zone NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT subscriptions_last_event_id_length_check CHECK ((char_length(last_event_id) <= 255)),
     CONSTRAINT subscriptions_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT subscriptions_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
     CONSTRAINT subscriptions_period_check CHECK ((current_period_end >= current_period_start)),
+    CONSTRAINT subscriptions_plan_length_check CHECK ((char_length(plan) <= 100)),
+    CONSTRAINT subscriptions_price_id_length_check CHECK ((char_length(price_id) <= 255)),
+    CONSTRAINT subscriptions_provider_customer_id_length_check CHECK ((char_length(provider_customer_id) <= 255)),
+    CONSTRAINT subscriptions_provider_length_check CHECK ((char_length(provider) <= 64)),
+    CONSTRAINT subscriptions_provider_subscription_id_length_check CHECK ((char_length(provider_subscription_id) <= 255)),
     CONSTRAINT subscriptions_quantity_check CHECK ((quantity >= 0))
 );
 
@@ -2977,7 +3139,10 @@ CREATE TABLE public.suggestions (
     suggested_text text NOT NULL,
     description text,
     is_resolved boolean DEFAULT false NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT suggestions_description_length_check CHECK ((char_length(description) <= 2000)),
+    CONSTRAINT suggestions_original_text_length_check CHECK ((char_length(original_text) <= 100000)),
+    CONSTRAINT suggestions_suggested_text_length_check CHECK ((char_length(suggested_text) <= 100000))
 );
 
 ALTER TABLE ONLY public.suggestions FORCE ROW LEVEL SECURITY;
@@ -3064,9 +3229,13 @@ CREATE TABLE public.tool_executions (
     cancelled_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT tool_executions_arguments_check CHECK ((jsonb_typeof(arguments) = 'object'::text)),
+    CONSTRAINT tool_executions_arguments_size_check CHECK ((octet_length((arguments)::text) <= 1048576)),
     CONSTRAINT tool_executions_cost_check CHECK ((cost >= (0)::numeric)),
     CONSTRAINT tool_executions_error_check CHECK (((status <> 'failed'::public.tool_execution_status) OR (error IS NOT NULL))),
+    CONSTRAINT tool_executions_error_length_check CHECK ((char_length(error) <= 10000)),
     CONSTRAINT tool_executions_execution_ms_check CHECK ((execution_ms >= 0)),
+    CONSTRAINT tool_executions_result_size_check CHECK ((octet_length((result)::text) <= 1048576)),
+    CONSTRAINT tool_executions_tool_call_id_length_check CHECK ((char_length(tool_call_id) <= 200)),
     CONSTRAINT tool_executions_tool_name_check CHECK (((char_length(tool_name) >= 1) AND (char_length(tool_name) <= 200)))
 );
 
@@ -3186,6 +3355,20 @@ COMMENT ON COLUMN public.tool_executions.cancelled_at IS 'Stamped by the trigger
 
 
 --
+-- Name: CONSTRAINT tool_executions_arguments_size_check ON tool_executions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tool_executions_arguments_size_check ON public.tool_executions IS 'arguments: at most 1 MiB of JSON text; tool arguments may carry code or a document.';
+
+
+--
+-- Name: CONSTRAINT tool_executions_result_size_check ON tool_executions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT tool_executions_result_size_check ON public.tool_executions IS 'result: at most 1 MiB of JSON text; tool results (search pages, file reads) are truncated by the app to well under this.';
+
+
+--
 -- Name: usage_logs_default; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3207,6 +3390,9 @@ CREATE TABLE public.usage_logs_default (
     CONSTRAINT usage_logs_cost_check CHECK ((cost >= (0)::numeric)),
     CONSTRAINT usage_logs_duration_ms_check CHECK ((duration_ms >= 0)),
     CONSTRAINT usage_logs_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT usage_logs_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
+    CONSTRAINT usage_logs_model_length_check CHECK ((char_length(model) <= 200)),
+    CONSTRAINT usage_logs_provider_length_check CHECK ((char_length(provider) <= 64)),
     CONSTRAINT usage_logs_tokens_check CHECK (((input_tokens >= 0) AND (output_tokens >= 0) AND (cache_read_tokens >= 0) AND (cache_write_tokens >= 0)))
 );
 
@@ -3243,11 +3429,14 @@ CREATE TABLE public.users (
     successful_referral_count integer DEFAULT 0 NOT NULL,
     CONSTRAINT users_credit_balance_nonnegative_check CHECK ((credit_balance >= (0)::numeric)),
     CONSTRAINT users_email_check CHECK (((char_length(email) <= 320) AND (email ~ '^[^@[:space:]]+@[^@[:space:]]+$'::text))),
+    CONSTRAINT users_email_length_check CHECK ((char_length(email) <= 254)),
+    CONSTRAINT users_image_length_check CHECK ((char_length(image) <= 2048)),
     CONSTRAINT users_name_check CHECK ((char_length(name) <= 200)),
     CONSTRAINT users_password_hash_check CHECK ((password_hash ~~ '$argon2id$%'::text)),
     CONSTRAINT users_quota_check CHECK ((quota >= 0)),
     CONSTRAINT users_quota_period_check CHECK (((next_quota_reset IS NULL) OR (quota_started_at IS NULL) OR (next_quota_reset > quota_started_at))),
-    CONSTRAINT users_referral_code_check CHECK ((referral_code ~ '^[A-Za-z0-9_-]{4,64}$'::text))
+    CONSTRAINT users_referral_code_check CHECK ((referral_code ~ '^[A-Za-z0-9_-]{4,64}$'::text)),
+    CONSTRAINT users_stripe_customer_id_length_check CHECK ((char_length(stripe_customer_id) <= 255))
 );
 
 ALTER TABLE ONLY public.users FORCE ROW LEVEL SECURITY;
@@ -3384,6 +3573,13 @@ COMMENT ON COLUMN public.users.updated_at IS 'Last change of the row (maintained
 --
 
 COMMENT ON COLUMN public.users.successful_referral_count IS 'Referrals of this user that became completed, maintained by the referrals_count_successful trigger and capped by chatdb.max_successful_referrals. Not decremented when a referred user is deleted (a slot cannot be recycled by deleting accounts).';
+
+
+--
+-- Name: CONSTRAINT users_email_length_check ON users; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT users_email_length_check ON public.users IS 'email: at most 254 characters; RFC 5321 path limit: an address longer than 254 cannot receive mail.';
 
 
 --
@@ -3538,6 +3734,7 @@ CREATE TABLE public.verification_tokens (
     token_hash bytea NOT NULL,
     expires timestamp with time zone NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT verification_tokens_identifier_length_check CHECK ((char_length(identifier) <= 255)),
     CONSTRAINT verification_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
 );
 
@@ -3617,7 +3814,12 @@ CREATE TABLE public.webhook_events (
     attempts integer DEFAULT 0 NOT NULL,
     last_error text,
     CONSTRAINT webhook_events_attempts_check CHECK ((attempts >= 0)),
-    CONSTRAINT webhook_events_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text))
+    CONSTRAINT webhook_events_event_id_length_check CHECK ((char_length(event_id) <= 255)),
+    CONSTRAINT webhook_events_event_type_length_check CHECK ((char_length(event_type) <= 255)),
+    CONSTRAINT webhook_events_last_error_length_check CHECK ((char_length(last_error) <= 10000)),
+    CONSTRAINT webhook_events_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT webhook_events_payload_size_check CHECK ((octet_length((payload)::text) <= 1048576)),
+    CONSTRAINT webhook_events_provider_length_check CHECK ((char_length(provider) <= 64))
 );
 
 ALTER TABLE ONLY public.webhook_events FORCE ROW LEVEL SECURITY;
@@ -3691,6 +3893,13 @@ COMMENT ON COLUMN public.webhook_events.attempts IS 'How many times processing w
 --
 
 COMMENT ON COLUMN public.webhook_events.last_error IS 'Error of the last failed attempt.';
+
+
+--
+-- Name: CONSTRAINT webhook_events_payload_size_check ON webhook_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT webhook_events_payload_size_check ON public.webhook_events IS 'payload: at most 1 MiB of JSON text; Stripe events are a few KB; 1 MiB bounds a hostile sender.';
 
 
 --
@@ -5622,4 +5831,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261123001500'),
     ('20261123002000'),
     ('20261123002300'),
+    ('20261201184840'),
+    ('20261201184841'),
     ('20261201185500');

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -12,6 +13,7 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from chatdb.config import Settings
 from chatdb.cursors import AsyncConnection, Connection
+from chatdb.errors import InvalidInput
 from chatdb.transactions import session_settings
 
 _SET_SQL = "SELECT set_config(%(name)s, %(value)s, false)"
@@ -44,8 +46,26 @@ class EnumTypes:
             info.register(conn)
 
 
+def _has_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_non_finite(v) for v in value)
+    return False
+
+
 def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    """JSON text for a json/jsonb parameter; NaN and Infinity are refused, not nulled.
+
+    JSON has no NaN: orjson writes it as `null`, which would silently store a different value.
+    It can only hide where the output says `null`, so the walk runs only then.
+    """
+    out = orjson.dumps(value)
+    if b"null" in out and _has_non_finite(value):
+        raise InvalidInput("invalid input: JSON cannot represent NaN or Infinity")
+    return out.decode()
 
 
 def install_json_adapters(conn: Connection | AsyncConnection) -> None:

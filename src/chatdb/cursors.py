@@ -119,7 +119,20 @@ class Cursor(psycopg.Cursor[_ROW]):
                 yield copy
         except psycopg.Error as exc:
             _raise(timer, exc)
+        except _COPY_ENCODING_ERRORS as exc:
+            # Binary COPY encodes each value client-side: a wrong type, an int beyond int4 or a
+            # naive datetime fails in Python, after which the COPY is abandoned (nothing loads).
+            raise _copy_input_error(exc) from exc
         timer.done(self.rowcount)
+
+
+_COPY_ENCODING_ERRORS = (TypeError, ValueError, OverflowError, AttributeError)
+
+
+def _copy_input_error(exc: BaseException) -> errors.InvalidInput:
+    return errors.InvalidInput(
+        f"a row cannot be encoded for COPY ({type(exc).__name__}); nothing was loaded"
+    )
 
 
 class ServerCursor(psycopg.ServerCursor[_ROW]):
@@ -181,6 +194,8 @@ class AsyncCursor(psycopg.AsyncCursor[_ROW]):
                 yield copy
         except psycopg.Error as exc:
             _raise(timer, exc)
+        except _COPY_ENCODING_ERRORS as exc:
+            raise _copy_input_error(exc) from exc
         timer.done(self.rowcount)
 
 

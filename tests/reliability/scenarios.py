@@ -12,6 +12,7 @@ large and prints the outcomes as a table. Every loop is bounded in count, every 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import random
 import threading
@@ -709,9 +710,68 @@ def credits_under_terminate(
     """consume_credits through `scope.run` while every chatdb backend is terminated a few
     times: retried charges apply once (operation ids), none committed is lost or doubled, and
     the only failures are typed (DatabaseUnavailable / AmbiguousCommit)."""
-    out = Outcome("credits under pg_terminate_backend")
-    started = time.monotonic()
     app_name = f"chatdb-rel-{uuid.uuid4().hex[:8]}"
+
+    def terminate(conn: psycopg.Connection[Any]) -> None:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = %s AND pid <> pg_backend_pid()",
+            (app_name,),
+        )
+
+    return _credits_under_fault(
+        url,
+        "credits under pg_terminate_backend",
+        app_name,
+        terminate,
+        threads=threads,
+        calls=calls,
+        faults=kills,
+        pause=0.15,
+    )
+
+
+def credits_under_restart(
+    url: str | None = None, *, threads: int = 6, calls: int = 120, restarts: int = 1
+) -> Outcome:
+    """The credit flow under load while PostgreSQL is restarted (fast shutdown): on a cluster
+    of its own (TempCluster: own data directory and port, this user), never the shared
+    server, so `url` is unused. No committed charge is lost or doubled."""
+    from support.servers import TempCluster, prepare_chatdb
+
+    with TempCluster(name=f"restart-{uuid.uuid4().hex[:6]}") as cluster:
+        own = prepare_chatdb(cluster.url())
+
+        def restart(_conn: psycopg.Connection[Any] | None) -> None:
+            cluster.restart("fast")
+
+        return _credits_under_fault(
+            own,
+            "credits under postgres restart",
+            f"chatdb-rel-{uuid.uuid4().hex[:8]}",
+            restart,
+            threads=threads,
+            calls=calls,
+            faults=restarts,
+            pause=0.4,
+            fault_conn=False,
+        )
+
+
+def _credits_under_fault(
+    url: str,
+    scenario: str,
+    app_name: str,
+    fault: Callable[[Any], None],
+    *,
+    threads: int,
+    calls: int,
+    faults: int,
+    pause: float,
+    fault_conn: bool = True,
+) -> Outcome:
+    out = Outcome(scenario)
+    started = time.monotonic()
     db = Database(
         url,
         pool_min_size=1,
@@ -731,15 +791,12 @@ def credits_under_terminate(
         stop = threading.Event()
 
         def killer() -> None:
-            with superuser(url) as conn:
-                for _ in range(kills):
-                    if stop.wait(0.15):
+            with contextlib.ExitStack() as stack:
+                conn = stack.enter_context(superuser(url)) if fault_conn else None
+                for _ in range(faults):
+                    if stop.wait(pause):
                         return
-                    conn.execute(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                        " WHERE application_name = %s AND pid <> pg_backend_pid()",
-                        (app_name,),
-                    )
+                    fault(conn)
 
         def charge(conn: Any, op_id: str) -> credit_flows.CreditResult:
             result = credit_flows.consume_credits(
@@ -750,7 +807,7 @@ def credits_under_terminate(
 
         def work(n: int) -> None:
             for op_id in op_ids[n::threads]:
-                for _ in range(3):  # an ambiguous commit is settled by calling again
+                for _ in range(5):  # an ambiguous commit is settled by calling again
                     try:
                         result = db.as_user(user_id).run(lambda conn, o=op_id: charge(conn, o))
                     except errors.AmbiguousCommit as exc:
@@ -811,4 +868,5 @@ SCENARIOS: dict[str, Callable[..., Outcome]] = {
     "daily_counters": daily_counters,
     "tool_transitions": tool_transitions,
     "credits_under_terminate": credits_under_terminate,
+    "credits_under_restart": credits_under_restart,
 }

@@ -47,6 +47,15 @@ def test_credit_charges_survive_terminated_backends_applied_exactly_once(db_url:
     assert out.errors.keys() <= {"DatabaseUnavailable", "PoolExhausted", "AmbiguousCommit"}
 
 
+def test_credit_charges_survive_a_postgres_restart_none_lost_or_doubled() -> None:
+    # Its own TempCluster (own data directory and port), restarted once under the load;
+    # `Outcome.check` raises when an invariant breaks (lost, doubled, balance).
+    out = scenarios.credits_under_restart(threads=6, calls=120, restarts=1)
+    assert out.operations > 0
+    assert out.errors.keys() <= {"DatabaseUnavailable", "PoolExhausted", "AmbiguousCommit"}
+    assert out.checks >= 4
+
+
 def test_webhooks_replayed_10_times_out_of_order_are_processed_once(db_url: str) -> None:
     out = scenarios.webhook_replay(db_url, threads=16, subscriptions=2, deliveries=10)
     assert out.operations == 2 * 10 * 10

@@ -1,24 +1,32 @@
-"""Hostile input through every generated write function, one corrupted parameter at a time.
+"""Hostile input through every public write path, one corrupted parameter at a time.
 
-The write functions are enumerated from `chatdb.queries.*` (their SQL starts with, or holds,
-INSERT / UPDATE / DELETE), valid keyword arguments are built per parameter from its type and
-name, and a baseline call proves them valid. Then each parameter is corrupted in turn:
+The paths: every generated write function of `chatdb.queries.*` (its SQL holds INSERT /
+UPDATE / DELETE / COPY), the write flows of `chatdb.flows`, and the asyncio twins of a
+representative subset run through `AsyncDatabase`. Each runs against a real world (users,
+chats, messages, sessions, tool executions, provider configs, documents, ...) built once per
+module; a case runs in a transaction that is always rolled back, so every case starts from the
+same world. A baseline call with valid arguments must change the database (a content
+fingerprint of every table differs) before its corruptions count for anything.
 
-- NUL byte in a string                       -> InvalidInput (psycopg refuses it client-side)
-- invalid UUID as a string                    -> InvalidInput (22P02)
-- integer beyond int4 / bigint, numeric(20,6) -> InvalidInput (22003)
-- string not in the enum                      -> InvalidInput (22P02)
-- naive datetime for timestamptz              -> ValueError, before anything is sent
-- value that is not JSON-serialisable         -> TypeError, before anything is sent
-- strings over column limits, negative amounts, JSON of the wrong shape, oversized JSON and
-  SQL-injection strings: a typed `chatdb.errors` error, or accepted and stored verbatim.
+Each corruption must give its typed error and write nothing (the fingerprint, which covers
+row contents and not only counts, is unchanged):
 
-Every refused call writes nothing (row counts of every table before and after); accepted
-strings come back verbatim; and the tables the injections aimed at are still there.
+- NUL byte, invalid UUID, int4/bigint/numeric overflow, unknown enum -> InvalidInput
+- naive datetime for timestamptz -> ValueError; a non-JSON object -> TypeError (client-side)
+- NaN in JSON -> InvalidInput (JSON has no NaN; orjson would have stored null)
+- a string over every column limit, a negative number, JSON of the wrong shape, oversized
+  JSON, an over-long array -> CheckViolation naming the constraint (input_limits migration)
+- SQL-injection strings: stored verbatim (found, byte for byte, in a column after the call),
+  or refused by a format CHECK with a CheckViolation
+
+The only exceptions are listed, with the reason, in LOOKUP_ONLY (a parameter that selects rows
+and stores nothing: a hostile value matches nothing and writes nothing) and ACCEPTED.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import datetime
 import decimal
@@ -31,7 +39,7 @@ import pkgutil
 import types
 import typing
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import psycopg
@@ -40,8 +48,16 @@ import pytest
 from psycopg import sql
 
 import chatdb.queries
-from chatdb import Database, errors
-from reliability import scenarios
+from chatdb import AsyncDatabase, Database, errors
+from chatdb.crypto import KeyRing
+from chatdb.flows import billing as billing_flows
+from chatdb.flows import credits as credit_flows
+from chatdb.flows import privacy as privacy_flows
+from chatdb.flows import providers as provider_flows
+from chatdb.flows import referrals as referral_flows
+from chatdb.flows import tools as tool_flows
+from chatdb.queries import enums
+from chatdb.queries import messages as message_queries
 
 INJECTIONS = [
     "'; DROP TABLE users; --",
@@ -52,10 +68,24 @@ INJECTIONS = [
 ]
 NAIVE = datetime.datetime(2030, 1, 1, 12, 0)
 UTC = datetime.UTC
+T0 = datetime.datetime(2030, 6, 1, tzinfo=UTC)
+# Above every limit of the input_limits migration: 1M characters (documents.content) and
+# 2 MiB of JSON text (messages.parts).
+OVER_LIMIT = "y" * 1_000_001
+OVERSIZED = "z" * (2 * 1024 * 1024 + 1)
+KEYRING = KeyRing({1: bytes([1]) * 32}, 1)
 
 
 class _NotJson:
     pass
+
+
+# -- the write paths ------------------------------------------------------------------------
+
+
+def _sql_of(fn: Callable[..., Any]) -> str:
+    module = importlib.import_module(fn.__module__)
+    return str(getattr(module, fn.__name__.upper(), ""))
 
 
 def write_functions() -> list[tuple[str, Callable[..., Any]]]:
@@ -67,8 +97,11 @@ def write_functions() -> list[tuple[str, Callable[..., Any]]]:
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if name.startswith(("_", "iter_")) or fn.__module__ != module.__name__:
                 continue
-            text = getattr(module, name.upper(), "")
+            text = _sql_of(fn)
             body = text.split("\n", 1)[1].lstrip().upper() if "\n" in text else ""
+            if body.startswith("COPY "):
+                found.append((f"{info.name}.{name}", fn))
+                continue
             if body.startswith("SELECT") or not any(
                 verb in body for verb in ("INSERT ", "UPDATE ", "DELETE ")
             ):
@@ -77,17 +110,195 @@ def write_functions() -> list[tuple[str, Callable[..., Any]]]:
     return found
 
 
-# -- the world the valid arguments point at ----------------------------------------------------
+FLOWS: dict[str, Callable[..., Any]] = {
+    "flows.consume_credits": credit_flows.consume_credits,
+    "flows.grant_credits": credit_flows.grant_credits,
+    "flows.redeem_referral_code": referral_flows.redeem_referral_code,
+    "flows.process_webhook_event": billing_flows.process_webhook_event,
+    "flows.save_provider_key": provider_flows.save_provider_key,
+    "flows.set_default_provider": provider_flows.set_default_provider,
+    "flows.transition_tool_execution": tool_flows.transition_tool_execution,
+    "flows.erase_user": privacy_flows.erase_user,
+}
+# The asyncio twins run through AsyncDatabase: one per domain that writes user content, and
+# the credit flows.
+ASYNC_SUBSET = [
+    "chats.create_chat",
+    "chats.update_chat_settings",
+    "messages.insert_message",
+    "users.update_user",
+    "billing.record_webhook_event",
+    "tools.create_tool_execution",
+    "companions.insert_companion_message",
+    "documents.save_document",
+]
+ASYNC_FLOWS: dict[str, Callable[..., Any]] = {
+    "flows.consume_credits": credit_flows.consume_credits_async,
+    "flows.grant_credits": credit_flows.grant_credits_async,
+}
+
+
+def async_twin(label: str) -> Callable[..., Any]:
+    if label in ASYNC_FLOWS:
+        return ASYNC_FLOWS[label]
+    module, name = label.split(".")
+    return getattr(importlib.import_module(f"chatdb.queries.aio.{module}"), name)  # type: ignore[no-any-return]
+
+
+def all_paths() -> dict[str, Callable[..., Any]]:
+    return {**dict(write_functions()), **FLOWS}
+
+
+# -- the world the valid arguments point at ---------------------------------------------------
 
 
 @dataclasses.dataclass
-class Ctx:
-    user: uuid.UUID
-    other: uuid.UUID
-    chat: uuid.UUID
-    message: uuid.UUID
-    companion: uuid.UUID
-    group: uuid.UUID
+class World:
+    ids: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.ids[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _one(conn: psycopg.Connection[Any], query: str, params: Any = None) -> Any:
+    row = conn.execute(query, params).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def build_world(url: str) -> World:
+    w: dict[str, Any] = {}
+    digest = hashlib.sha256
+    with psycopg.connect(url, autocommit=True) as conn:
+        user = "INSERT INTO users (email) VALUES (%s) RETURNING id"
+        w["user"] = _one(conn, user, ("owner@example.com",))
+        w["other"] = _one(conn, user, ("other@example.com",))
+        w["victim"] = _one(conn, user, ("victim@example.com",))
+        w["redeemer"] = _one(conn, user, ("redeemer@example.com",))
+        w["other_code"] = _one(conn, "SELECT referral_code FROM users WHERE id = %s", (w["other"],))
+        conn.execute(
+            "UPDATE users SET quota = 5, quota_started_at = %s,"
+            " next_quota_reset = %s WHERE id = %s",
+            (T0 - datetime.timedelta(days=60), T0 - datetime.timedelta(days=30), w["user"]),
+        )
+        with conn.transaction():
+            credit_flows.grant_credits(
+                conn,
+                user_id=w["user"],
+                amount=1000,
+                operation_id="promo:world",
+                reason=enums.CreditReason.PROMOTION,
+            )
+        w["fingerprint"] = _one(
+            conn, "INSERT INTO fingerprints (visitor_id) VALUES ('v1') RETURNING id"
+        )
+        w["session_hash"] = digest(b"session").digest()
+        conn.execute(
+            "INSERT INTO sessions (session_token_hash, user_id, expires) VALUES (%s, %s, %s),"
+            " (%s, %s, %s)",
+            (w["session_hash"], w["user"], T0, digest(b"old").digest(), w["user"], "2000-01-01Z"),
+        )
+        w["identifier"] = "owner@example.com"
+        w["token_hash"] = digest(b"verify").digest()
+        conn.execute(
+            "INSERT INTO verification_tokens (identifier, token_hash, expires) VALUES"
+            " (%s, %s, %s), ('old@example.com', %s, '2000-01-01Z')",
+            (w["identifier"], w["token_hash"], T0, digest(b"oldv").digest()),
+        )
+        conn.execute(
+            "INSERT INTO accounts (provider, provider_account_id, user_id, type)"
+            " VALUES ('github', 'gh-1', %s, 'oauth')",
+            (w["user"],),
+        )
+        w["chat"] = _one(
+            conn, "INSERT INTO chats (user_id, title) VALUES (%s, 'c') RETURNING id", (w["user"],)
+        )
+        conn.execute("INSERT INTO chat_tags (chat_id, tag) VALUES (%s, 'work')", (w["chat"],))
+        w["message"] = _one(
+            conn,
+            "INSERT INTO messages (chat_id, role, created_at) VALUES (%s, 'user', %s) RETURNING id",
+            (w["chat"], T0 - datetime.timedelta(days=1)),
+        )
+        conn.execute(
+            "INSERT INTO message_reactions (message_id, user_id, emoji) VALUES (%s, %s, 'ok')",
+            (w["message"], w["user"]),
+        )
+        conn.execute(
+            "INSERT INTO votes (message_id, user_id, direction) VALUES (%s, %s, 'up')",
+            (w["message"], w["user"]),
+        )
+        w["companion"] = _one(
+            conn,
+            "INSERT INTO companions (user_id, name) VALUES (%s, 'c') RETURNING id",
+            (w["user"],),
+        )
+        w["companion_message"] = _one(
+            conn,
+            "INSERT INTO companion_messages (companion_id, user_id, role, content)"
+            " VALUES (%s, %s, 'user', 'hi') RETURNING id",
+            (w["companion"], w["user"]),
+        )
+        w["group"] = _one(
+            conn,
+            "INSERT INTO group_chats (creator_id, name) VALUES (%s, 'g') RETURNING id",
+            (w["user"],),
+        )
+        conn.execute(
+            "INSERT INTO group_chat_members (group_chat_id, user_id, role) VALUES"
+            " (%s, %s, 'member') ON CONFLICT DO NOTHING",
+            (w["group"], w["victim"]),
+        )
+        w["document"], w["document_created_at"] = conn.execute(
+            "INSERT INTO documents (user_id, chat_id, title, created_at) VALUES"
+            " (%s, %s, 'd', %s) RETURNING id, created_at",
+            (w["user"], w["chat"], T0 - datetime.timedelta(days=2)),
+        ).fetchone()  # type: ignore[misc]
+        conn.execute(
+            "INSERT INTO documents (id, user_id, chat_id, title, created_at) VALUES"
+            " (%s, %s, %s, 'd2', %s)",
+            (w["document"], w["user"], w["chat"], T0 - datetime.timedelta(days=1)),
+        )
+        w["suggestion"] = _one(
+            conn,
+            "INSERT INTO suggestions (document_id, document_created_at, user_id, original_text,"
+            " suggested_text) VALUES (%s, %s, %s, 'a', 'b') RETURNING id",
+            (w["document"], w["document_created_at"], w["user"]),
+        )
+        w["old_ciphertext"] = b"old-ciphertext"
+        w["provider_config"] = _one(
+            conn,
+            "INSERT INTO provider_configs (user_id, provider, api_key_ciphertext, api_key_version)"
+            " VALUES (%s, 'openai', %s, 1) RETURNING id",
+            (w["user"], w["old_ciphertext"]),
+        )
+        w["tool_execution"] = _one(
+            conn,
+            "INSERT INTO tool_executions (chat_id, tool_name) VALUES (%s, 'search') RETURNING id",
+            (w["chat"],),
+        )
+        w["external_token"] = _one(
+            conn,
+            "INSERT INTO external_tokens (user_id, service, token_ciphertext, token_key_version)"
+            " VALUES (%s, 'github', 'x', 1) RETURNING id",
+            (w["user"],),
+        )
+        w["webhook_event"] = _one(
+            conn,
+            "INSERT INTO webhook_events (provider, event_id, event_type, payload)"
+            " VALUES ('stripe', 'evt_world', 'x', '{}') RETURNING id",
+        )
+        conn.execute(
+            "INSERT INTO subscriptions (user_id, provider_subscription_id, status, last_event_at)"
+            " VALUES (%s, 'sub_world', 'active', %s)",
+            (w["user"], T0 - datetime.timedelta(days=1)),
+        )
+    return World(w)
+
+
+# -- valid arguments --------------------------------------------------------------------------
 
 
 def _unique() -> str:
@@ -99,14 +310,33 @@ def _base(annotation: Any) -> tuple[Any, bool]:
     args = typing.get_args(annotation)
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         rest = [a for a in args if a is not type(None)]
+        if decimal.Decimal in rest:  # `Decimal | int` amounts of the credit flows
+            return decimal.Decimal, len(rest) != len(args)
+        for arg in rest:  # `ToolExecutionStatus | str` of the tool flow
+            if inspect.isclass(arg) and issubclass(arg, enum.Enum):
+                return arg, len(rest) != len(args)
         return (rest[0] if len(rest) == 1 else annotation), len(rest) != len(args)
     return annotation, False
 
 
+UUIDS = {
+    "user_id": "user",
+    "creator_id": "user",
+    "sender_id": "user",
+    "referrer_id": "other",
+    "referred_id": "user",
+    "chat_id": "chat",
+    "message_id": "message",
+    "companion_id": "companion",
+    "companion_message_id": "companion_message",
+    "group_chat_id": "group",
+    "fingerprint_id": "fingerprint",
+    "document_id": "document",
+}
 STRING_VALUES: dict[str, Callable[[], str]] = {
     "email": lambda: f"h-{_unique()}@example.com",
     "provider": lambda: "openai",
-    "service": lambda: "github",
+    "service": lambda: "gitlab",
     "currency": lambda: "usd",
     "content_type": lambda: "text/plain",
     "base_url": lambda: "https://api.example.com",
@@ -119,21 +349,124 @@ STRING_VALUES: dict[str, Callable[[], str]] = {
     "title": lambda: "Title",
 }
 
+# Arguments that must point at a particular row of the world (or be a particular value) for
+# the baseline to touch anything.
+OVERRIDES: dict[str, Callable[[World], dict[str, Any]]] = {
+    "auth.delete_session": lambda w: {"session_token_hash": w.session_hash},
+    "auth.delete_verification_tokens_by_identifier": lambda w: {"identifier": w.identifier},
+    "auth.unlink_account": lambda w: {"provider": "github", "provider_account_id": "gh-1"},
+    "auth.update_account_tokens": lambda w: {"provider": "github", "provider_account_id": "gh-1"},
+    "auth.update_session": lambda w: {"session_token_hash": w.session_hash},
+    "auth.use_verification_token": lambda w: {
+        "identifier": w.identifier,
+        "token_hash": w.token_hash,
+    },
+    "billing.delete_external_token": lambda w: {
+        "service": "github",
+        "environment": enums.TokenEnvironment.PRODUCTION,
+    },
+    "billing.mark_webhook_event_processed": lambda w: {"id": w.webhook_event},
+    "billing.record_webhook_event_failure": lambda w: {"id": w.webhook_event},
+    "billing.touch_external_token": lambda w: {"id": w.external_token},
+    "chats.delete_chat": lambda w: {"id": w.chat},
+    "chats.remove_chat_tag": lambda w: {"tag": "work"},
+    "chats.update_chat_settings": lambda w: {"id": w.chat},
+    "chats.update_chat_timestamp": lambda w: {"id": w.chat},
+    "chats.update_chat_title": lambda w: {"id": w.chat},
+    "chats.update_chat_visibility": lambda w: {"id": w.chat},
+    "chats.upsert_chat_state": lambda w: {"expected_version": None},
+    "companions.update_companion_config": lambda w: {"id": w.companion, "expected_version": 1},
+    "credits.insert_ledger_entry": lambda w: {"reason": enums.CreditReason.PROMOTION},
+    "documents.delete_document_versions_after": lambda w: {
+        "id": w.document,
+        "after_created_at": w.document_created_at,
+    },
+    "documents.resolve_suggestion": lambda w: {"id": w.suggestion},
+    "documents.save_document": lambda w: {"id": None},
+    "groups.add_group_member": lambda w: {"user_id": w.other},
+    "groups.remove_group_member": lambda w: {"user_id": w.victim},
+    "messages.add_message_reaction": lambda w: {"emoji": "+1"},
+    "messages.delete_messages_after": lambda w: {"since": T0 - datetime.timedelta(days=30)},
+    "messages.remove_message_reaction": lambda w: {"emoji": "ok"},
+    "providers.replace_provider_key": lambda w: {
+        "id": w.provider_config,
+        "old_ciphertext": w.old_ciphertext,
+        "new_version": 2,
+    },
+    "referrals.create_referral": lambda w: {"referred_id": w.redeemer},
+    "streams.create_stream": lambda w: {"id": None},
+    "tools.transition_tool_execution": lambda w: {
+        "id": w.tool_execution,
+        "to_status": enums.ToolExecutionStatus.APPROVED,
+        "error": None,
+    },
+    "usage.reset_expired_quotas": lambda w: {"as_of": T0, "batch_size": 10},
+    "users.delete_user": lambda w: {"id": w.victim},
+    "users.update_user": lambda w: {"id": w.user},
+    "users.update_user_email": lambda w: {"id": w.user},
+    "users.update_user_password_hash": lambda w: {"id": w.user},
+    "votes.delete_vote": lambda w: {},
+    "flows.consume_credits": lambda w: {
+        "amount": decimal.Decimal(3),
+        "operation_id": f"chat:{_unique()}",
+        "reason": enums.CreditReason.USAGE,
+    },
+    "flows.grant_credits": lambda w: {"reason": enums.CreditReason.PROMOTION},
+    "flows.redeem_referral_code": lambda w: {"user_id": w.redeemer, "code": w.other_code},
+    "flows.process_webhook_event": lambda w: _webhook(w),
+    "flows.save_provider_key": lambda w: {"keyring": KEYRING, "api_key": "sk-test-123"},
+    "flows.set_default_provider": lambda w: {},
+    "flows.transition_tool_execution": lambda w: {
+        "id": w.tool_execution,
+        "to_status": enums.ToolExecutionStatus.APPROVED,
+        "error": None,
+    },
+    "flows.erase_user": lambda w: {"user_id": w.victim},
+}
+# Parameters of params rows (`params.<field>` targets).
+ROW_OVERRIDES: dict[str, Callable[[World], dict[str, Any]]] = {
+    "billing.upsert_payment": lambda w: {"id": f"pi_{_unique()}", "amount_refunded_cents": 0},
+    "billing.upsert_subscription": lambda w: {
+        "provider_subscription_id": f"sub_{_unique()}",
+        "current_period_start": T0,
+        "current_period_end": T0 + datetime.timedelta(days=30),
+        "quantity": 1,
+    },
+    "documents.save_suggestions": lambda w: {"document_created_at": w.document_created_at},
+    "messages.import_messages": lambda w: {"id": uuid.uuid4()},
+    "usage.log_usage": lambda w: {"created_at": T0},
+}
 
-def valid_value(ctx: Ctx, name: str, annotation: Any) -> Any:
+
+def _webhook(w: World) -> dict[str, Any]:
+    tag = _unique()
+    event_id = f"evt_{tag}"
+    obj = {
+        "id": f"sub_{tag}",
+        "customer": f"cus_{tag}",
+        "status": "active",
+        "quantity": 1,
+        "current_period_start": 1_900_000_000,
+        "current_period_end": 1_902_592_000,
+        "metadata": {"user_id": str(w.user)},
+    }
+    return {
+        "provider": "stripe",
+        "event_id": event_id,
+        "event_type": "customer.subscription.updated",
+        "occurred_at": T0,
+        "payload": {
+            "id": event_id,
+            "type": "customer.subscription.updated",
+            "data": {"object": obj},
+        },
+    }
+
+
+def valid_value(w: World, name: str, annotation: Any) -> Any:
     kind, _ = _base(annotation)
     if kind is uuid.UUID:
-        return {
-            "user_id": ctx.user,
-            "creator_id": ctx.user,
-            "sender_id": ctx.user,
-            "referrer_id": ctx.other,
-            "referred_id": ctx.user,
-            "chat_id": ctx.chat,
-            "message_id": ctx.message,
-            "companion_id": ctx.companion,
-            "group_chat_id": ctx.group,
-        }.get(name, uuid.uuid4())
+        return w.ids[UUIDS[name]] if name in UUIDS else uuid.uuid4()
     if kind is str:
         return STRING_VALUES.get(name, lambda: f"{name}-{_unique()}")()
     if kind is bool:
@@ -143,7 +476,7 @@ def valid_value(ctx: Ctx, name: str, annotation: Any) -> Any:
     if kind is decimal.Decimal:
         return decimal.Decimal(1)
     if kind is datetime.datetime:
-        return datetime.datetime(2031, 1, 1, tzinfo=UTC)
+        return T0 + datetime.timedelta(days=30)
     if kind is datetime.date:
         return datetime.date(2031, 1, 1)
     if kind is datetime.timedelta:
@@ -151,9 +484,8 @@ def valid_value(ctx: Ctx, name: str, annotation: Any) -> Any:
     if kind is bytes:
         return hashlib.sha256(os.urandom(8)).digest()
     if inspect.isclass(kind) and issubclass(kind, enum.Enum):
-        members = list(kind)
-        return members[1] if name == "to_status" else members[0]
-    if typing.get_origin(kind) is list:
+        return next(iter(kind))
+    if typing.get_origin(kind) is list or kind is list:
         return []
     if inspect.isclass(kind) and issubclass(kind, pydantic.BaseModel):
         for empty in ([], {}):
@@ -161,230 +493,480 @@ def valid_value(ctx: Ctx, name: str, annotation: Any) -> Any:
                 return kind.model_validate(empty)
             except pydantic.ValidationError:
                 continue
-    if "JsonValue" in str(kind):
+    if "JsonValue" in str(kind) or typing.get_origin(kind) is Mapping:
         return {}
     raise NotImplementedError(f"{name}: {annotation}")
 
 
-def build_kwargs(fn: Callable[..., Any], ctx: Ctx) -> dict[str, Any]:
+def _rows_param(fn: Callable[..., Any]) -> str | None:
+    params = list(inspect.signature(fn).parameters)
+    return next((p for p in ("params", "rows") if p in params), None)
+
+
+def _row_type(fn: Callable[..., Any], param: str) -> tuple[Any, bool]:
+    kind, _ = _base(typing.get_type_hints(fn)[param])
+    if typing.get_origin(kind) is not None:
+        return typing.get_args(kind)[0], True
+    return kind, False
+
+
+FLOW_STORED_OPTIONALS = {"metadata", "description", "base_url", "default_model"}
+
+
+def build_kwargs(label: str, fn: Callable[..., Any], w: World) -> dict[str, Any]:
     hints = typing.get_type_hints(fn)
+    signature = inspect.signature(fn)
     kwargs: dict[str, Any] = {}
-    for name in list(inspect.signature(fn).parameters)[1:]:
-        annotation = hints[name]
-        kind, _ = _base(annotation)
-        if name == "params":
-            row_type = typing.get_args(kind)[0] if typing.get_origin(kind) is not None else kind
+    rows = _rows_param(fn)
+    for name, parameter in list(signature.parameters.items())[1:]:
+        if name == rows:
+            row_type, many = _row_type(fn, name)
             row_hints = typing.get_type_hints(row_type)
-            row = row_type(**{f: valid_value(ctx, f, row_hints[f]) for f in row_type._fields})
-            kwargs[name] = [row] if typing.get_origin(kind) is not None else row
-        else:
-            kwargs[name] = valid_value(ctx, name, annotation)
+            values = {f: valid_value(w, f, row_hints[f]) for f in row_type._fields}
+            values.update(ROW_OVERRIDES.get(label, lambda _: {})(w))
+            row = row_type(**values)
+            kwargs[name] = [row] if many else row
+        elif name != "keyring":
+            # A flow's optional arguments keep their defaults, except the text and JSON ones
+            # that are stored (so their corruptions have a baseline to differ from).
+            optional = parameter.default is not inspect.Parameter.empty
+            if label.startswith("flows.") and optional and name not in FLOW_STORED_OPTIONALS:
+                continue
+            kwargs[name] = valid_value(w, name, hints[name])
+    kwargs.update(OVERRIDES.get(label, lambda _: {})(w))
     return kwargs
 
 
-# -- corruptions -------------------------------------------------------------------------------
-
-MUST_FAIL = "must fail"  # a typed chatdb error or the documented client-side error
-MAY_PASS = "may pass"  # a typed chatdb error, or accepted (strings stored verbatim)
+# -- corruptions ------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
 class Corruption:
     label: str
     value: Any
-    expect: str
-    raises: tuple[type[BaseException], ...] = (errors.ChatdbError,)
+    raises: tuple[type[BaseException], ...]
+    # "refuse": must raise; "inject": stored verbatim, or refused by a format CHECK (or a
+    # flow's own validation: InvalidInput).
+    mode: str = "refuse"
+
+
+CHECK = (errors.CheckViolation,)
+INVALID = (errors.InvalidInput,)
+
+
+def _model_value(kind: type[pydantic.BaseModel], payload: Any) -> Any:
+    """A model instance carrying `payload` (a big string, NaN): the open models take an extra
+    key, the list models a text part."""
+    for shape in ({"extra": payload}, [{"type": "text", "text": payload}]):
+        try:
+            return kind.model_validate(shape)
+        except pydantic.ValidationError:
+            continue
+    return None
 
 
 def corruptions(name: str, annotation: Any) -> list[Corruption]:
     kind, _ = _base(annotation)
+    if name == "keyring":
+        return []
     if kind is str:
         return [
-            Corruption("nul byte", "bad\x00value", MUST_FAIL, (errors.InvalidInput,)),
-            Corruption("over limit", "y" * 70_000, MAY_PASS),
-            *(Corruption(f"injection {i}", s, MAY_PASS) for i, s in enumerate(INJECTIONS[:3])),
+            Corruption("nul byte", "bad\x00value", INVALID),
+            Corruption("over limit", OVER_LIMIT, (*CHECK, *INVALID)),
+            *(
+                Corruption(f"injection {i}", s, (*CHECK, *INVALID), "inject")
+                for i, s in enumerate(INJECTIONS)
+            ),
         ]
     if kind is uuid.UUID:
         return [
-            Corruption("invalid uuid", "not-a-uuid", MUST_FAIL, (errors.InvalidInput,)),
-            Corruption("injection uuid", INJECTIONS[0], MUST_FAIL, (errors.InvalidInput,)),
+            Corruption("invalid uuid", "not-a-uuid", INVALID),
+            Corruption("injection uuid", INJECTIONS[0], INVALID),
         ]
     if kind is int:
         return [
-            Corruption("int overflow", 2**63, MUST_FAIL, (errors.InvalidInput,)),
-            Corruption("negative", -1, MAY_PASS),
+            Corruption("int overflow", 2**63, INVALID),
+            Corruption("negative", -1, (*CHECK, *INVALID)),
         ]
     if kind is decimal.Decimal:
         return [
-            Corruption(
-                "numeric overflow", decimal.Decimal("1e30"), MUST_FAIL, (errors.InvalidInput,)
-            ),
-            Corruption("negative amount", decimal.Decimal(-5), MAY_PASS),
+            Corruption("numeric overflow", decimal.Decimal("1e30"), INVALID),
+            Corruption("negative amount", decimal.Decimal(-5), (*CHECK, *INVALID)),
         ]
     if inspect.isclass(kind) and issubclass(kind, enum.Enum):
-        return [Corruption("unknown enum", "no_such_value", MUST_FAIL, (errors.InvalidInput,))]
+        return [Corruption("unknown enum", "no_such_value", INVALID)]
     if kind is datetime.datetime:
-        return [Corruption("naive timestamp", NAIVE, MUST_FAIL, (ValueError,))]
-    if "JsonValue" in str(kind):
+        # ValueError client-side; a flow that checks it first says InvalidInput.
+        return [Corruption("naive timestamp", NAIVE, (ValueError, errors.InvalidInput))]
+    if typing.get_origin(kind) is list or kind is list:
         return [
-            Corruption("not json", _NotJson(), MUST_FAIL, (TypeError,)),
-            Corruption("wrong json shape", [1, "x"], MAY_PASS),
-            Corruption("oversized json", {"k": "z" * 1_000_000}, MAY_PASS),
-            Corruption("injection json", {"q": INJECTIONS[0]}, MAY_PASS),
+            Corruption("over limit array", [f"t{i}" for i in range(1000)], CHECK),
+            Corruption("injection array", [INJECTIONS[0]], (*CHECK, *INVALID), "inject"),
+        ]
+    if inspect.isclass(kind) and issubclass(kind, pydantic.BaseModel):
+        found = [
+            Corruption("oversized json", _model_value(kind, OVERSIZED), CHECK),
+            Corruption("nan json", _model_value(kind, float("nan")), INVALID),
+            Corruption(
+                "injection json", _model_value(kind, INJECTIONS[0]), (*CHECK, *INVALID), "inject"
+            ),
+        ]
+        return [c for c in found if c.value is not None]
+    if "JsonValue" in str(kind) or typing.get_origin(kind) is Mapping:
+        return [
+            Corruption("not json", _NotJson(), (TypeError, errors.InvalidInput)),
+            Corruption("nan json", {"n": float("nan")}, INVALID),
+            Corruption("wrong json shape", 42, (*CHECK, *INVALID)),
+            Corruption("oversized json", {"k": OVERSIZED}, CHECK),
+            Corruption("injection json", {"q": INJECTIONS[0]}, (*CHECK, *INVALID), "inject"),
         ]
     return []
 
 
-# -- row counts ----------------------------------------------------------------------------------
+# Parameters that only select rows: a hostile value matches nothing and writes nothing, which
+# is what the matrix then asserts instead of an error.
+LOOKUP_ONLY: dict[str, set[str]] = {
+    "auth.delete_verification_tokens_by_identifier": {"identifier"},
+    "auth.unlink_account": {"provider", "provider_account_id"},
+    "auth.update_account_tokens": {"provider", "provider_account_id"},
+    "auth.use_verification_token": {"identifier"},
+    "billing.delete_external_token": {"service"},
+    "chats.remove_chat_tag": {"tag"},
+    "chats.upsert_chat_state": {"expected_version"},
+    "companions.update_companion_config": {"expected_version"},
+    "messages.remove_message_reaction": {"emoji"},
+    "providers.clear_provider_key": {"provider"},
+    "providers.delete_provider_config": {"provider"},
+    "providers.set_default_provider": {"provider"},
+    "providers.replace_provider_key": {"old_ciphertext"},
+    "flows.set_default_provider": {"provider"},
+    "flows.redeem_referral_code": {"code"},
+}
+# (path, target, corruption label) accepted as valid data, with the reason.
+ACCEPTED: dict[tuple[str, str, str], str] = {
+    # The subscription a payment belongs to is looked up by this id; an unknown one (any
+    # hostile value) stores the payment without a subscription, which is correct.
+    **{
+        ("billing.upsert_payment", "params.provider_subscription_id", c): "lookup"
+        for c in ["over limit", *(f"injection {i}" for i in range(len(INJECTIONS)))]
+    },
+    # The API key is encrypted before it is sent: any string (NUL, quotes) is inert
+    # ciphertext; its size is bounded by provider_configs_api_key_ciphertext_length_check.
+    **{
+        ("flows.save_provider_key", "api_key", c): "encrypted client-side"
+        for c in ["nul byte", *(f"injection {i}" for i in range(len(INJECTIONS)))]
+    },
+    # A tool's result may be any JSON value: a number is a valid result.
+    ("tools.transition_tool_execution", "result", "wrong json shape"): "any JSON is a result",
+    ("flows.transition_tool_execution", "result", "wrong json shape"): "any JSON is a result",
+    # An adjustment may be negative (credit_ledger_reason_amount_check allows it); the entry
+    # is written with the reason the baseline uses (promotion), so it is refused here anyway.
+}
 
 
-def _counter(url: str) -> Callable[[], tuple[int, ...]]:
-    with psycopg.connect(url) as conn:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "SELECT c.relname FROM pg_class AS c JOIN pg_namespace AS n ON n.oid ="
-                " c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
-                " AND NOT c.relispartition ORDER BY 1"
+# Real gaps, visible as xfail until fixed.
+KNOWN_GAPS: dict[tuple[str, str, str], str] = {
+    ("chats.upsert_chat_state", "state", "nan json"): (
+        "pydantic serialises NaN in a model as null before chatdb's JSON dumper sees it"
+    ),
+    ("chats.upsert_chat_state", "expected_version", "negative"): (
+        "with no state yet, the first write is created whatever version was expected"
+    ),
+}
+
+
+def _cases(paths: Mapping[str, Callable[..., Any]]) -> list[tuple[str, str, Corruption]]:
+    cases = []
+    for label, fn in paths.items():
+        hints = typing.get_type_hints(fn)
+        rows = _rows_param(fn)
+        for name in list(inspect.signature(fn).parameters)[1:]:
+            if name == rows:
+                row_type, _ = _row_type(fn, name)
+                row_hints = typing.get_type_hints(row_type)
+                for field in row_type._fields:
+                    for c in corruptions(field, row_hints[field]):
+                        cases.append((label, f"{name}.{field}", c))
+            else:
+                for c in corruptions(name, hints[name]):
+                    cases.append((label, name, c))
+    return cases
+
+
+PATHS = all_paths()
+CASES = _cases(PATHS)
+ASYNC_CASES = _cases({label: PATHS[label] for label in [*ASYNC_SUBSET, *ASYNC_FLOWS]})
+
+
+def _apply(kwargs: dict[str, Any], target: str, value: Any) -> None:
+    if "." in target:
+        param, field = target.split(".", 1)
+        rows = kwargs[param]
+        if isinstance(rows, list):
+            kwargs[param] = [rows[0]._replace(**{field: value})]
+        else:
+            kwargs[param] = rows._replace(**{field: value})
+    else:
+        kwargs[target] = value
+
+
+# -- observing the database -------------------------------------------------------------------
+
+
+class Probe:
+    """Queries run inside the case's transaction: a content fingerprint of every table, and
+    whether a string is stored verbatim in any text, text[] or jsonb column."""
+
+    def __init__(self, url: str) -> None:
+        with psycopg.connect(url) as conn:
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT c.relname FROM pg_class AS c JOIN pg_namespace AS n ON n.oid ="
+                    " c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
+                    " AND NOT c.relispartition AND c.relname <> 'schema_migrations' ORDER BY 1"
+                )
+            ]
+            columns = conn.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns"
+                " WHERE table_schema = 'public' AND table_name = ANY(%s)"
+                " AND data_type IN ('text', 'character varying', 'jsonb', 'ARRAY')"
+                " ORDER BY 1, 2",
+                (tables,),
+            ).fetchall()
+        self.tables = tables
+        self.fingerprint_sql = sql.SQL("SELECT ARRAY[{}]").format(
+            sql.SQL(", ").join(
+                sql.SQL(
+                    "(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), ''))"
+                    " FROM {} AS t)"
+                ).format(sql.Identifier(table))
+                for table in tables
             )
-        ]
-    query = sql.SQL("SELECT {}").format(
-        sql.SQL(", ").join(
-            sql.SQL("(SELECT count(*) FROM {})").format(sql.Identifier(t)) for t in tables
         )
-    )
-    conn = psycopg.connect(url, autocommit=True)
+        tests = []
+        for table, column, data_type in columns:
+            col = sql.Identifier(column)
+            if data_type == "jsonb":
+                cond = sql.SQL(
+                    "jsonb_path_exists({}, '$.** ? (@ == $v)', jsonb_build_object('v', %(v)s::text))"
+                ).format(col)
+            elif data_type == "ARRAY":
+                cond = sql.SQL("%(v)s::text = ANY({}::text[])").format(col)
+            else:
+                cond = sql.SQL("{} = %(v)s::text").format(col)
+            tests.append(
+                sql.SQL("EXISTS (SELECT 1 FROM {} WHERE {})").format(sql.Identifier(table), cond)
+            )
+        self.stored_sql = sql.SQL("SELECT {}").format(sql.SQL(" OR ").join(tests))
 
-    def counts() -> tuple[int, ...]:
-        row = conn.execute(query).fetchone()
-        assert row is not None
-        return tuple(row)
+    def fingerprint(self, conn: Any) -> list[str]:
+        return conn.execute(self.fingerprint_sql).fetchone()[0]  # type: ignore[no-any-return]
 
-    counts.conn = conn  # type: ignore[attr-defined]
-    return counts
+    def stored(self, conn: Any, value: str) -> bool:
+        return bool(conn.execute(self.stored_sql, {"v": value}).fetchone()[0])
+
+    async def fingerprint_async(self, conn: Any) -> list[str]:
+        cur = await conn.execute(self.fingerprint_sql)
+        return (await cur.fetchone())[0]  # type: ignore[no-any-return]
+
+    async def stored_async(self, conn: Any, value: str) -> bool:
+        cur = await conn.execute(self.stored_sql, {"v": value})
+        return bool((await cur.fetchone())[0])
+
+
+@dataclasses.dataclass
+class Outcome:
+    result: Any
+    raised: BaseException | None
+    changed: bool
+    stored: bool
+    changed_tables: list[str]
+
+
+class _Rollback(Exception):
+    """Raised at the end of every case so its transaction rolls back."""
 
 
 @dataclasses.dataclass
 class Matrix:
     url: str
     db: Database
-    ctx: Ctx
-    counts: Callable[[], tuple[int, ...]]
+    world: World
+    probe: Probe
+
+    def run(self, label: str, kwargs: dict[str, Any], needle: str | None = None) -> Outcome:
+        fn = PATHS[label]
+        out: Outcome | None = None
+        with contextlib.suppress(_Rollback), self.db.system() as conn:
+            before = self.probe.fingerprint(conn)
+            result: Any = None
+            raised: BaseException | None = None
+            try:
+                with conn.transaction():
+                    result = fn(conn, **kwargs)
+            except Exception as exc:
+                raised = exc
+            after = self.probe.fingerprint(conn)
+            stored = needle is not None and self.probe.stored(conn, needle)
+            changed = [
+                t for t, a, b in zip(self.probe.tables, before, after, strict=True) if a != b
+            ]
+            out = Outcome(result, raised, before != after, stored, changed)
+            raise _Rollback
+        assert out is not None
+        return out
+
+    async def run_async(
+        self, label: str, kwargs: dict[str, Any], needle: str | None = None
+    ) -> Outcome:
+        fn = async_twin(label)
+        out: Outcome | None = None
+        async with AsyncDatabase(self.url, pool_min_size=1, pool_max_size=1) as db:
+            with contextlib.suppress(_Rollback):
+                async with db.system() as conn:
+                    before = await self.probe.fingerprint_async(conn)
+                    result: Any = None
+                    raised: BaseException | None = None
+                    try:
+                        async with conn.transaction():
+                            result = await fn(conn, **kwargs)
+                    except Exception as exc:
+                        raised = exc
+                    after = await self.probe.fingerprint_async(conn)
+                    stored = needle is not None and await self.probe.stored_async(conn, needle)
+                    changed = [
+                        t
+                        for t, a, b in zip(self.probe.tables, before, after, strict=True)
+                        if a != b
+                    ]
+                    out = Outcome(result, raised, before != after, stored, changed)
+                    raise _Rollback
+        assert out is not None
+        return out
 
 
 @pytest.fixture(scope="module")
 def matrix(make_clone: Any) -> Iterator[Matrix]:
     url = make_clone("hostile")
+    world = build_world(url)
     db = Database(url, pool_min_size=1, pool_max_size=2)
-    user, other = scenarios.make_user(db, "h"), scenarios.make_user(db, "h")
-    chat = scenarios.make_chat(db, user)
-    with psycopg.connect(url, autocommit=True) as conn:
-        message = conn.execute(
-            "INSERT INTO messages (chat_id, role) VALUES (%s, 'user') RETURNING id", (chat,)
-        ).fetchone()[0]  # type: ignore[index]
-        companion = conn.execute(
-            "INSERT INTO companions (user_id, name) VALUES (%s, 'c') RETURNING id", (user,)
-        ).fetchone()[0]  # type: ignore[index]
-        group = conn.execute(
-            "INSERT INTO group_chats (creator_id, name) VALUES (%s, 'g') RETURNING id", (user,)
-        ).fetchone()[0]  # type: ignore[index]
-    counts = _counter(url)
-    yield Matrix(url, db, Ctx(user, other, chat, message, companion, group), counts)
-    counts.conn.close()  # type: ignore[attr-defined]
+    yield Matrix(url, db, world, Probe(url))
     db.close()
 
 
-def _cases() -> list[tuple[str, Callable[..., Any], str, Corruption]]:
-    cases = []
-    for label, fn in write_functions():
-        hints = typing.get_type_hints(fn)
-        for name in list(inspect.signature(fn).parameters)[1:]:
-            if name == "params":
-                kind, _ = _base(hints[name])
-                row_type = typing.get_args(kind)[0] if typing.get_origin(kind) else kind
-                row_hints = typing.get_type_hints(row_type)
-                for field in row_type._fields:
-                    for c in corruptions(field, row_hints[field]):
-                        cases.append((label, fn, f"params.{field}", c))
-            else:
-                for c in corruptions(name, hints[name]):
-                    cases.append((label, fn, name, c))
-    return cases
+# -- the tests --------------------------------------------------------------------------------
 
 
-CASES = _cases()
-
-
-def _apply(kwargs: dict[str, Any], target: str, value: Any) -> None:
-    if target.startswith("params."):
-        field = target.split(".", 1)[1]
-        rows = kwargs["params"]
-        if isinstance(rows, list):
-            kwargs["params"] = [rows[0]._replace(**{field: value})]
-        else:
-            kwargs["params"] = rows._replace(**{field: value})
-    else:
-        kwargs[target] = value
-
-
-def test_every_write_function_is_in_the_matrix_with_a_valid_baseline(matrix: Matrix) -> None:
+def test_every_write_path_has_a_baseline_that_writes(matrix: Matrix) -> None:
     functions = write_functions()
     assert len(functions) >= 60, [name for name, _ in functions]
+    assert "messages.import_messages" in dict(functions)
     failed = []
-    for label, fn in functions:
-        try:
-            with matrix.db.system() as conn:
-                fn(conn, **build_kwargs(fn, matrix.ctx))
-        except Exception as exc:
-            failed.append(f"{label}: {type(exc).__name__}: {exc}")
-    # A handful need rows the factory does not make (e.g. an existing session to update);
-    # their corruptions still run, but most baselines must be valid for the matrix to mean
-    # anything.
-    assert len(failed) <= 6, failed
-    assert len(CASES) >= 300
+    for label in PATHS:
+        out = matrix.run(label, build_kwargs(label, PATHS[label], matrix.world))
+        if out.raised is not None:
+            failed.append(f"{label}: {type(out.raised).__name__}: {out.raised}")
+        elif not out.changed:
+            failed.append(f"{label}: the valid call changed nothing (result {out.result!r})")
+    assert failed == []
+    assert len(CASES) >= 500
+
+
+def check(label: str, target: str, corruption: Corruption, out: Outcome) -> None:
+    raised = out.raised
+    param = target.split(".")[-1] if "." in target else target
+    if isinstance(raised, errors.NotFoundError) and param in LOOKUP_ONLY.get(label, set()):
+        raised = None  # a flow that says so when the lookup matches nothing
+    if raised is not None:
+        assert not out.changed, f"{label} wrote {out.changed_tables} although it raised {raised!r}"
+        assert isinstance(raised, corruption.raises), (
+            f"{label}: expected {corruption.raises}, got {raised!r}"
+        )
+        assert type(raised) is not errors.ChatdbError, "errors are of a specific class"
+        if isinstance(raised, errors.CheckViolation):
+            assert raised.constraint, f"{label}: {raised!r} names no constraint"
+        if isinstance(raised, errors.ChatdbError):
+            assert "\x00" not in raised.message and "DROP TABLE" not in raised.message
+        return
+    if (label, target, corruption.label) in KNOWN_GAPS:
+        pytest.xfail(KNOWN_GAPS[(label, target, corruption.label)])
+    if param in LOOKUP_ONLY.get(label, set()):
+        assert not out.changed, f"{label}: a hostile {param} changed {out.changed_tables}"
+        return
+    if (label, target, corruption.label) in ACCEPTED:
+        return
+    if corruption.mode == "inject":
+        assert out.stored, f"{label}.{target}: {corruption.label} not stored verbatim"
+        return
+    pytest.fail(f"{label} accepted {corruption.label} for {target} (changed {out.changed_tables})")
+
+
+# Parameters stored normalised, as their query documents: the injection must come back so.
+NORMALISED: dict[tuple[str, str], Callable[[str], str]] = {
+    ("chats.add_chat_tag", "tag"): str.lower,  # "the tag is stored lower-case"
+}
+
+
+def _needle(label: str, target: str, corruption: Corruption) -> str | None:
+    """The exact string an accepted injection must be found as, in some column."""
+    if corruption.mode != "inject":
+        return None
+    text = corruption.value if isinstance(corruption.value, str) else INJECTIONS[0]
+    return NORMALISED.get((label, target), lambda v: v)(text)
 
 
 @pytest.mark.parametrize(
-    ("label", "fn", "target", "corruption"),
+    ("label", "target", "corruption"),
     CASES,
-    ids=[f"{c[0]}-{c[2]}-{c[3].label}" for c in CASES],
+    ids=[f"{c[0]}-{c[1]}-{c[2].label}" for c in CASES],
 )
 def test_hostile_value_gives_a_typed_error_and_writes_nothing(
-    matrix: Matrix, label: str, fn: Callable[..., Any], target: str, corruption: Corruption
+    matrix: Matrix, label: str, target: str, corruption: Corruption
 ) -> None:
-    kwargs = build_kwargs(fn, matrix.ctx)
+    kwargs = build_kwargs(label, PATHS[label], matrix.world)
     _apply(kwargs, target, corruption.value)
-    before = matrix.counts()
-    raised: BaseException | None = None
-    result: Any = None
-    try:
-        with matrix.db.system() as conn:
-            result = fn(conn, **kwargs)
-    except (*corruption.raises, errors.ChatdbError) as exc:
-        raised = exc
-    if raised is None:
-        assert corruption.expect == MAY_PASS, f"{label} accepted {corruption.label}"
-        if isinstance(corruption.value, str) and result is not None and hasattr(result, target):
-            assert getattr(result, target) == corruption.value, "stored verbatim"
-        return
-    assert matrix.counts() == before, f"{label} wrote rows although it raised {raised!r}"
-    if not isinstance(raised, corruption.raises):
-        assert corruption.expect == MAY_PASS, (
-            f"{label}: expected {corruption.raises}, got {raised!r}"
-        )
-    assert type(raised) is not errors.ChatdbError, "errors are of a specific class"
-    if isinstance(raised, errors.ChatdbError):
-        assert "\x00" not in raised.message and "DROP TABLE" not in raised.message
+    check(label, target, corruption, matrix.run(label, kwargs, _needle(label, target, corruption)))
+
+
+@pytest.mark.parametrize(
+    ("label", "target", "corruption"),
+    ASYNC_CASES,
+    ids=[f"aio-{c[0]}-{c[1]}-{c[2].label}" for c in ASYNC_CASES],
+)
+async def test_hostile_value_through_async_database_gives_the_same_result(
+    matrix: Matrix, label: str, target: str, corruption: Corruption
+) -> None:
+    kwargs = build_kwargs(label, PATHS[label], matrix.world)
+    _apply(kwargs, target, corruption.value)
+    check(
+        label,
+        target,
+        corruption,
+        await matrix.run_async(label, kwargs, _needle(label, target, corruption)),
+    )
+
+
+def test_async_baselines_write(matrix: Matrix) -> None:
+    async def run() -> list[str]:
+        failed = []
+        for label in [*ASYNC_SUBSET, *ASYNC_FLOWS]:
+            out = await matrix.run_async(label, build_kwargs(label, PATHS[label], matrix.world))
+            if out.raised is not None or not out.changed:
+                failed.append(f"{label}: {out.raised!r}, changed {out.changed_tables}")
+        return failed
+
+    assert asyncio.run(run()) == []
 
 
 def test_injection_strings_are_stored_verbatim_and_the_tables_survive(matrix: Matrix) -> None:
     from chatdb.queries import chats
 
-    with matrix.db.as_user(matrix.ctx.user) as conn:
-        for text in INJECTIONS[:4]:
+    with matrix.db.as_user(matrix.world.user) as conn:
+        for text in INJECTIONS:
             chat = chats.create_chat(
                 conn,
-                user_id=matrix.ctx.user,
+                user_id=matrix.world.user,
                 title=text,
                 visibility=None,
                 provider=None,
@@ -403,4 +985,20 @@ def test_injection_strings_are_stored_verbatim_and_the_tables_survive(matrix: Ma
             )
     with psycopg.connect(matrix.url) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone()[0] >= 2  # type: ignore[index]
-        assert conn.execute("SELECT to_regclass('public.chats')").fetchone() == ("chats",)
+        for table in ("users", "chats", "credit_ledger"):
+            assert conn.execute("SELECT to_regclass(%s)", (table,)).fetchone() == (table,)
+
+
+def test_import_messages_over_limit_parts_is_refused_whole(matrix: Matrix) -> None:
+    """COPY is all or nothing: one bad row among good ones loads none of them."""
+    kwargs = build_kwargs(
+        "messages.import_messages", PATHS["messages.import_messages"], matrix.world
+    )
+    good = kwargs["rows"][0]
+    bad = good._replace(id=uuid.uuid4(), provider=OVER_LIMIT)
+    kwargs["rows"] = [good, good._replace(id=uuid.uuid4()), bad]
+    out = matrix.run("messages.import_messages", kwargs)
+    assert isinstance(out.raised, errors.CheckViolation), out.raised
+    assert out.raised.constraint == "messages_provider_length_check"
+    assert not out.changed
+    assert message_queries.IMPORT_MESSAGES.startswith("-- name: ImportMessages :copyfrom")

@@ -1,0 +1,98 @@
+-- Validates the NOT VALID constraints of input_limits (scans each table under SHARE UPDATE
+-- EXCLUSIVE: reads and writes continue). Fails, naming the constraint, if a row already breaks
+-- a limit; fix that row, then migrate again.
+
+-- migrate:up
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '10min';
+
+ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_provider_length_check;
+ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_provider_account_id_length_check;
+ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_token_type_length_check;
+ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_scope_length_check;
+ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_session_state_length_check;
+ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_token_key_version_positive_check;
+ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_access_token_ciphertext_length_check;
+ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_refresh_token_ciphertext_length_check;
+ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_id_token_ciphertext_length_check;
+ALTER TABLE public.auto_approval_settings VALIDATE CONSTRAINT auto_approval_settings_allowed_tools_length_check;
+ALTER TABLE public.auto_approval_settings VALIDATE CONSTRAINT auto_approval_settings_blocked_tools_length_check;
+ALTER TABLE public.chat_states VALIDATE CONSTRAINT chat_states_state_size_check;
+ALTER TABLE public.chats VALIDATE CONSTRAINT chats_provider_length_check;
+ALTER TABLE public.chats VALIDATE CONSTRAINT chats_model_length_check;
+ALTER TABLE public.chats VALIDATE CONSTRAINT chats_system_prompt_length_check;
+ALTER TABLE public.chats VALIDATE CONSTRAINT chats_metadata_size_check;
+ALTER TABLE public.companion_messages VALIDATE CONSTRAINT companion_messages_content_length_check;
+ALTER TABLE public.companion_messages VALIDATE CONSTRAINT companion_messages_metadata_size_check;
+ALTER TABLE public.companion_token_burns VALIDATE CONSTRAINT companion_token_burns_ledger_operation_id_length_check;
+ALTER TABLE public.companion_token_burns VALIDATE CONSTRAINT companion_token_burns_provider_length_check;
+ALTER TABLE public.companion_token_burns VALIDATE CONSTRAINT companion_token_burns_model_length_check;
+ALTER TABLE public.companions VALIDATE CONSTRAINT companions_description_length_check;
+ALTER TABLE public.companions VALIDATE CONSTRAINT companions_avatar_url_length_check;
+ALTER TABLE public.companions VALIDATE CONSTRAINT companions_provider_length_check;
+ALTER TABLE public.companions VALIDATE CONSTRAINT companions_model_length_check;
+ALTER TABLE public.companions VALIDATE CONSTRAINT companions_personality_size_check;
+ALTER TABLE public.companions VALIDATE CONSTRAINT companions_knowledge_size_check;
+ALTER TABLE public.companions VALIDATE CONSTRAINT companions_interaction_size_check;
+ALTER TABLE public.companions VALIDATE CONSTRAINT companions_tool_config_size_check;
+ALTER TABLE public.companions VALIDATE CONSTRAINT companions_tool_access_length_check;
+ALTER TABLE public.context_optimizations VALIDATE CONSTRAINT context_optimizations_summary_length_check;
+ALTER TABLE public.context_optimizations VALIDATE CONSTRAINT context_optimizations_metadata_size_check;
+ALTER TABLE public.context_optimizations VALIDATE CONSTRAINT context_optimizations_tokens_before_nonnegative_check;
+ALTER TABLE public.credit_ledger VALIDATE CONSTRAINT credit_ledger_description_length_check;
+ALTER TABLE public.credit_ledger VALIDATE CONSTRAINT credit_ledger_metadata_size_check;
+ALTER TABLE public.documents VALIDATE CONSTRAINT documents_content_length_check;
+ALTER TABLE public.external_tokens VALIDATE CONSTRAINT external_tokens_label_length_check;
+ALTER TABLE public.external_tokens VALIDATE CONSTRAINT external_tokens_token_ciphertext_length_check;
+ALTER TABLE public.external_tokens VALIDATE CONSTRAINT external_tokens_scopes_length_check;
+ALTER TABLE public.file_uploads VALIDATE CONSTRAINT file_uploads_content_type_length_check;
+ALTER TABLE public.file_uploads VALIDATE CONSTRAINT file_uploads_storage_key_length_check;
+ALTER TABLE public.fingerprints VALIDATE CONSTRAINT fingerprints_user_agent_length_check;
+ALTER TABLE public.group_chats VALIDATE CONSTRAINT group_chats_description_length_check;
+ALTER TABLE public.group_messages VALIDATE CONSTRAINT group_messages_content_length_check;
+ALTER TABLE public.group_messages VALIDATE CONSTRAINT group_messages_metadata_size_check;
+ALTER TABLE public.messages VALIDATE CONSTRAINT messages_provider_length_check;
+ALTER TABLE public.messages VALIDATE CONSTRAINT messages_model_length_check;
+ALTER TABLE public.messages VALIDATE CONSTRAINT messages_parts_size_check;
+ALTER TABLE public.messages VALIDATE CONSTRAINT messages_attachments_size_check;
+ALTER TABLE public.messages VALIDATE CONSTRAINT messages_provider_metadata_size_check;
+ALTER TABLE public.payments VALIDATE CONSTRAINT payments_id_length_check;
+ALTER TABLE public.payments VALIDATE CONSTRAINT payments_provider_length_check;
+ALTER TABLE public.payments VALIDATE CONSTRAINT payments_description_length_check;
+ALTER TABLE public.payments VALIDATE CONSTRAINT payments_billing_details_size_check;
+ALTER TABLE public.payments VALIDATE CONSTRAINT payments_customer_details_size_check;
+ALTER TABLE public.payments VALIDATE CONSTRAINT payments_metadata_size_check;
+ALTER TABLE public.provider_configs VALIDATE CONSTRAINT provider_configs_api_key_ciphertext_length_check;
+ALTER TABLE public.provider_configs VALIDATE CONSTRAINT provider_configs_base_url_length_check;
+ALTER TABLE public.provider_configs VALIDATE CONSTRAINT provider_configs_default_model_length_check;
+ALTER TABLE public.provider_configs VALIDATE CONSTRAINT provider_configs_settings_size_check;
+ALTER TABLE public.provider_configs VALIDATE CONSTRAINT provider_configs_api_key_version_positive_check;
+ALTER TABLE public.subscriptions VALIDATE CONSTRAINT subscriptions_provider_length_check;
+ALTER TABLE public.subscriptions VALIDATE CONSTRAINT subscriptions_provider_subscription_id_length_check;
+ALTER TABLE public.subscriptions VALIDATE CONSTRAINT subscriptions_provider_customer_id_length_check;
+ALTER TABLE public.subscriptions VALIDATE CONSTRAINT subscriptions_price_id_length_check;
+ALTER TABLE public.subscriptions VALIDATE CONSTRAINT subscriptions_plan_length_check;
+ALTER TABLE public.subscriptions VALIDATE CONSTRAINT subscriptions_metadata_size_check;
+ALTER TABLE public.subscriptions VALIDATE CONSTRAINT subscriptions_last_event_id_length_check;
+ALTER TABLE public.suggestions VALIDATE CONSTRAINT suggestions_original_text_length_check;
+ALTER TABLE public.suggestions VALIDATE CONSTRAINT suggestions_suggested_text_length_check;
+ALTER TABLE public.suggestions VALIDATE CONSTRAINT suggestions_description_length_check;
+ALTER TABLE public.tool_executions VALIDATE CONSTRAINT tool_executions_tool_call_id_length_check;
+ALTER TABLE public.tool_executions VALIDATE CONSTRAINT tool_executions_arguments_size_check;
+ALTER TABLE public.tool_executions VALIDATE CONSTRAINT tool_executions_result_size_check;
+ALTER TABLE public.tool_executions VALIDATE CONSTRAINT tool_executions_error_length_check;
+ALTER TABLE public.usage_logs VALIDATE CONSTRAINT usage_logs_provider_length_check;
+ALTER TABLE public.usage_logs VALIDATE CONSTRAINT usage_logs_model_length_check;
+ALTER TABLE public.usage_logs VALIDATE CONSTRAINT usage_logs_metadata_size_check;
+ALTER TABLE public.users VALIDATE CONSTRAINT users_email_length_check;
+ALTER TABLE public.users VALIDATE CONSTRAINT users_image_length_check;
+ALTER TABLE public.users VALIDATE CONSTRAINT users_stripe_customer_id_length_check;
+ALTER TABLE public.verification_tokens VALIDATE CONSTRAINT verification_tokens_identifier_length_check;
+ALTER TABLE public.webhook_events VALIDATE CONSTRAINT webhook_events_provider_length_check;
+ALTER TABLE public.webhook_events VALIDATE CONSTRAINT webhook_events_event_id_length_check;
+ALTER TABLE public.webhook_events VALIDATE CONSTRAINT webhook_events_event_type_length_check;
+ALTER TABLE public.webhook_events VALIDATE CONSTRAINT webhook_events_payload_size_check;
+ALTER TABLE public.webhook_events VALIDATE CONSTRAINT webhook_events_last_error_length_check;
+
+-- migrate:down
+-- Nothing to undo: a validated constraint stays valid; input_limits' down drops it.
