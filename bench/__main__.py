@@ -161,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     table_md = out.with_suffix(".md") if args.out else HERE / "out" / "table.md"
     table_md.parent.mkdir(parents=True, exist_ok=True)
     table_md.write_text(report.markdown(results) + "\n")
+    if plan.mode != "smoke" and args.out is None:
+        # The READMEs show the latest real run (never a smoke run's tiny counts).
+        report.replace_section(HERE / "README.md", report.markdown(results))
+        report.replace_section(HERE.parent / "README.md", report.summary_markdown(results))
     if chart_path is not None:
         if _optional("matplotlib"):
             from bench import chart

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import os
 import platform
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
 
 from bench.harness import Cell
 
@@ -244,3 +245,73 @@ def markdown(results: dict[str, Any]) -> str:
             f"{t['limit']} | {t['result']} |"
         )
     return "\n".join(out)
+
+
+_VARIANTS = {
+    "sync": ("generated", "chatdb.Database", "SQLAlchemy Core", "SQLAlchemy ORM"),
+    "async": ("generated async", "chatdb.AsyncDatabase", "asyncpg"),
+}
+
+
+def summary_markdown(results: dict[str, Any]) -> str:
+    """The top-level README's view of a run: the machine, one row per workload with each
+    contender's ratio to raw psycopg (1 client), the cache and the targets met/missed."""
+    m = results["machine"]
+    out = [
+        f"{results['mode'].capitalize()} run of {results['finished']} on {m['cpu']} "
+        f"({m['cores']} cores), {m['os']}, Python {m['python']}, psycopg {m['psycopg']}, "
+        f"{m['server']} ({m['database']}); {results.get('messages_in_table', 0):,} messages "
+        "in the table. × raw psycopg (sync) or raw async psycopg (async), median of 1 client; "
+        "lower is faster. Full table: [bench/README.md](bench/README.md).",
+        "",
+        "| workload | mode | raw µs | generated | chatdb runtime | SQLAlchemy Core | "
+        "SQLAlchemy ORM | asyncpg |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in results["per_call"]:
+        if c["clients"] != 1:
+            continue
+        base = "psycopg" if c["mode"] == "sync" else "psycopg async"
+        stats = c["stats"]
+        raw = stats.get(base, {}).get("median_us", math.nan)
+        names = _VARIANTS[c["mode"]]
+        if c["mode"] == "sync":
+            cols = [names[0], names[1], names[2], names[3], ""]
+        else:
+            cols = [names[0], names[1], "", "", names[2]]
+        cells = [
+            _fmt(stats[n].get("ratio", math.nan), 2) + "×" if n and n in stats else "" for n in cols
+        ]
+        out.append(f"| {c['title']} | {c['mode']} | {_fmt(raw, 0)} | " + " | ".join(cells) + " |")
+    cache = results.get("cache", {})
+    if "workloads" in cache:
+        w = cache["workloads"][cache["headline"]]
+        out += ["", f"Read cache, {w['title']}: {w['uncached_median_ms']:.2f} ms uncached, "
+                f"{w['cached_median_ms']:.2f} ms cached ({w['speedup']:.1f}×, hit rate "
+                f"{w['hit_rate']:.0%})."]  # fmt: skip
+    targets = results["targets"]
+    missed = [t for t in targets if t["result"] != "pass"]
+    out += ["", f"Targets: {len(targets) - len(missed)} of {len(targets)} met."]
+    if missed:
+        why = (
+            "bench/README.md#where-we-miss-and-why-from-the-run-above-and-the-pyinstrument-profiles"
+        )
+        listed = "; ".join(
+            f"{t['subject']} {_fmt(t['value'] or math.nan, 2)} (limit {t['limit']})" for t in missed
+        )
+        out.append(f"Missed: {listed}. Why: [bench/README.md]({why}).")
+    return "\n".join(out)
+
+
+BEGIN: Final = "<!-- bench:begin (written by make bench) -->"
+END: Final = "<!-- bench:end -->"
+
+
+def replace_section(path: Path, body: str) -> bool:
+    """Write `body` between the bench markers of `path`; False when it has no markers."""
+    text = path.read_text()
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        return False
+    path.write_text(text[: start + len(BEGIN)] + "\n" + body.rstrip() + "\n" + text[end:])
+    return True

@@ -128,10 +128,13 @@ WHERE chat_id = @chat_id::uuid;
 -- name: UpsertChatState :one
 -- Save a chat's state with optimistic concurrency. With expected_version NULL it creates the
 -- state (version 1) and returns no row if one exists; with the version last read it replaces
--- the state and bumps the version, and returns no row when someone saved in between (re-read
--- and retry).
+-- the state and bumps the version, and returns no row when someone saved in between or the
+-- state does not exist (re-read and retry): an expected version never creates a state.
 INSERT INTO chat_states (chat_id, state)
-VALUES (@chat_id::uuid, @state)
+SELECT @chat_id::uuid, @state
+-- With an expected version, only an existing state may be replaced (through the conflict).
+WHERE sqlc.narg(expected_version)::integer IS NULL
+   OR EXISTS (SELECT 1 FROM chat_states AS s WHERE s.chat_id = @chat_id::uuid)
 ON CONFLICT (chat_id) DO UPDATE
 SET state = excluded.state,
     version = chat_states.version + 1

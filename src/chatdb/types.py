@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, RootModel
 
+# JSON has no NaN or Infinity. A typed field refuses them when the model is built
+# (allow_inf_nan); one that slips in through an open field is written as the bare constant,
+# which PostgreSQL's jsonb parser rejects (InvalidInput), instead of pydantic's default of
+# quietly turning it into null.
+_NO_NAN = ConfigDict(allow_inf_nan=False, ser_json_inf_nan="constants")
+
 
 class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True, **_NO_NAN)
 
 
 class MessagePart(_Open):
@@ -24,7 +30,7 @@ class MessagePart(_Open):
 class MessageParts(RootModel[list[MessagePart]]):
     """`messages.parts`: the ordered parts of a message."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, **_NO_NAN)
 
 
 class Attachment(_Open):
@@ -38,7 +44,7 @@ class Attachment(_Open):
 class Attachments(RootModel[list[Attachment]]):
     """`messages.attachments`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, **_NO_NAN)
 
 
 class ChatState(_Open):

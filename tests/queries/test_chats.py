@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
+import pydantic
 import pytest
 
 from chatdb import AsyncDatabase, Database, Page, errors
@@ -297,10 +298,50 @@ def test_chat_state_optimistic_upsert(database: Database) -> None:
         assert chats.get_chat_state(conn, chat_id=chat.id) == saved
     with database.as_user(other.id) as conn:
         assert chats.get_chat_state(conn, chat_id=chat.id) is None
+    # Another user can neither replace the state (it is invisible to them: no row) nor
+    # create one on a chat they do not own (the policy refuses it).
+    with database.as_user(other.id) as conn:
+        assert (
+            chats.upsert_chat_state(
+                conn, chat_id=chat.id, state=ChatState(data={}), expected_version=2
+            )
+            is None
+        )
     with pytest.raises(errors.PermissionDenied), database.as_user(other.id) as conn:
-        chats.upsert_chat_state(conn, chat_id=chat.id, state=ChatState(data={}), expected_version=2)
+        chats.upsert_chat_state(
+            conn, chat_id=chat.id, state=ChatState(data={}), expected_version=None
+        )
     with database.as_user(owner.id) as conn:
         assert chats.get_chat_state(conn, chat_id=chat.id) == saved
+
+
+def test_chat_state_with_an_expected_version_never_creates_a_state(database: Database) -> None:
+    owner = make_user(database)
+    chat = make_chat(database, owner.id)
+    with database.as_user(owner.id) as conn:
+        for version in (1, 7, -1):
+            assert (
+                chats.upsert_chat_state(
+                    conn,
+                    chat_id=chat.id,
+                    state=ChatState(data={"v": version}),
+                    expected_version=version,
+                )
+                is None
+            )
+        assert chats.get_chat_state(conn, chat_id=chat.id) is None
+
+
+def test_chat_state_refuses_nan_instead_of_storing_null(database: Database) -> None:
+    owner = make_user(database)
+    chat = make_chat(database, owner.id)
+    with pytest.raises(pydantic.ValidationError):
+        ChatState(data={"score": float("nan")})  # a typed field refuses it at once
+    sneaky = ChatState.model_validate({"data": {}, "score": float("inf")})  # an open field
+    with pytest.raises(errors.InvalidInput), database.as_user(owner.id) as conn:
+        chats.upsert_chat_state(conn, chat_id=chat.id, state=sneaky, expected_version=None)
+    with database.as_user(owner.id) as conn:
+        assert chats.get_chat_state(conn, chat_id=chat.id) is None
 
 
 async def test_async_create_and_list_chats(

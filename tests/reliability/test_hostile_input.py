@@ -665,14 +665,7 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
 
 
 # Real gaps, visible as xfail until fixed.
-KNOWN_GAPS: dict[tuple[str, str, str], str] = {
-    ("chats.upsert_chat_state", "state", "nan json"): (
-        "pydantic serialises NaN in a model as null before chatdb's JSON dumper sees it"
-    ),
-    ("chats.upsert_chat_state", "expected_version", "negative"): (
-        "with no state yet, the first write is created whatever version was expected"
-    ),
-}
+KNOWN_GAPS: dict[tuple[str, str, str], str] = {}
 
 
 def _cases(paths: Mapping[str, Callable[..., Any]]) -> list[tuple[str, str, Corruption]]:

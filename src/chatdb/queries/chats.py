@@ -587,7 +587,9 @@ def get_chat_state(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID) -> mode
 
 UPSERT_CHAT_STATE: Final = """-- name: UpsertChatState :one
 INSERT INTO chat_states (chat_id, state)
-VALUES (%(chat_id)s::uuid, %(state)s)
+SELECT %(chat_id)s::uuid, %(state)s
+WHERE %(expected_version)s::integer IS NULL
+   OR EXISTS (SELECT 1 FROM chat_states AS s WHERE s.chat_id = %(chat_id)s::uuid)
 ON CONFLICT (chat_id) DO UPDATE
 SET state = excluded.state,
     version = chat_states.version + 1
@@ -617,8 +619,9 @@ def upsert_chat_state(
 ) -> models.ChatState | None:
     """Save a chat's state with optimistic concurrency. With expected_version NULL it creates the
     state (version 1) and returns no row if one exists; with the version last read it replaces
-    the state and bumps the version, and returns no row when someone saved in between (re-read
-    and retry).
+    the state and bumps the version, and returns no row when someone saved in between or the
+    state does not exist (re-read and retry): an expected version never creates a state.
+    With an expected version, only an existing state may be replaced (through the conflict).
     """
     with conn.cursor(row_factory=_upsert_chat_state_row) as cur:
         cur.execute(

@@ -311,8 +311,9 @@ async def upsert_chat_state(
 ) -> models.ChatState | None:
     """Save a chat's state with optimistic concurrency. With expected_version NULL it creates the
     state (version 1) and returns no row if one exists; with the version last read it replaces
-    the state and bumps the version, and returns no row when someone saved in between (re-read
-    and retry).
+    the state and bumps the version, and returns no row when someone saved in between or the
+    state does not exist (re-read and retry): an expected version never creates a state.
+    With an expected version, only an existing state may be replaced (through the conflict).
     """
     async with conn.cursor(row_factory=chats._upsert_chat_state_row) as cur:
         await cur.execute(
