@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import threading
 import uuid
 
 import pytest
@@ -309,3 +310,36 @@ async def test_async_session_round_trip(async_database: AsyncDatabase, database:
         assert found is not None
         assert found.user_profile.email == user.email
         assert await aauth.delete_session(conn, session_token_hash=token_hash) == 1
+
+
+def test_verification_token_used_by_many_requests_at_once_signs_in_exactly_one(
+    db_url: str,
+) -> None:
+    # A magic link clicked twice (or prefetched by a mail scanner while the user clicks):
+    # the DELETE ... RETURNING hands the token to exactly one of them.
+    identifier, token = email(), new_token()
+    with Database(db_url, pool_min_size=1, pool_max_size=8) as db:
+        with db.system() as conn:
+            auth.create_verification_token(
+                conn, identifier=identifier, token_hash=hash_token(token), expires=later(hours=1)
+            )
+        start = threading.Barrier(8)
+        used: list[models.VerificationToken | None] = []
+        lock = threading.Lock()
+
+        def use() -> None:
+            start.wait()
+            with db.system() as conn:
+                row = auth.use_verification_token(
+                    conn, identifier=identifier, token_hash=hash_token(token)
+                )
+            with lock:
+                used.append(row)
+
+        threads = [threading.Thread(target=use) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(used) == 8
+    assert sum(row is not None for row in used) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from decimal import Decimal
 
@@ -284,3 +285,30 @@ async def test_async_companion_round_trip(
             page_size=5,
         )
     assert got == made and msg is not None and [m.id for m in listed] == [msg.id]
+
+
+def test_update_companion_config_by_concurrent_editors_lets_exactly_one_win(db_url: str) -> None:
+    with Database(db_url, pool_min_size=1, pool_max_size=6) as db:
+        user = make_user(db)
+        made = new_companion(db, user)
+        start = threading.Barrier(6)
+        results: list[models.Companion | None] = []
+        lock = threading.Lock()
+
+        def edit(n: int) -> None:
+            start.wait()
+            row = update(db, user, made.id, made.version, personality={"tone": f"editor {n}"})
+            with lock:
+                results.append(row)
+
+        threads = [threading.Thread(target=edit, args=(n,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        winners = [r for r in results if r is not None]
+        assert len(results) == 6 and len(winners) == 1
+        with db.as_user(user) as conn:
+            current = companions.get_companion(conn, id=made.id)
+    assert current is not None and current.version == made.version + 1
+    assert current.personality == winners[0].personality

@@ -269,3 +269,40 @@ async def test_async_log_usage_and_increment(
         count = await aio_usage.increment_daily_message_count(conn, user_id=user, day=None)
         info = await aio_usage.get_quota_info(conn, user_id=user)
     assert row is not None and count == 1 and info is not None and info.used == 1
+
+
+def test_reset_expired_quotas_by_concurrent_workers_resets_each_user_once(db_url: str) -> None:
+    # SKIP LOCKED: workers racing over the same due users split them, never reset one twice.
+    with Database(db_url, pool_min_size=1, pool_max_size=4) as db:
+        now = datetime.datetime.now(UTC)
+        due = [make_user(db) for _ in range(12)]
+        for user in due:
+            set_user(
+                db,
+                user,
+                quota=5,
+                quota_started_at=now - datetime.timedelta(days=31),
+                next_quota_reset=now - datetime.timedelta(days=1),
+            )
+        start = threading.Barrier(4)
+        reset: list[uuid.UUID] = []
+        lock = threading.Lock()
+
+        def work() -> None:
+            start.wait()
+            while True:
+                with db.system() as conn:
+                    rows = usage.reset_expired_quotas(
+                        conn, as_of=now, default_period=datetime.timedelta(days=30), batch_size=2
+                    )
+                if not rows:
+                    return
+                with lock:
+                    reset.extend(r.id for r in rows if r.id in due)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(reset) == sorted(due)  # every due user once, none twice
