@@ -17,7 +17,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psycopg
@@ -237,10 +237,9 @@ def check_shadow(url: str) -> str | None:
         # Maybe only the server's printing differs (another major version): put both dumps
         # through the same load-and-dump on this server and compare what it prints. (Both,
         # because a reloaded expression may print differently from the migration's own.)
-        try:
+        # When a dump does not even load here, report the textual diff.
+        with suppress(psycopg.Error):
             committed, fresh = reprint_dump(url, committed), reprint_dump(url, fresh)
-        except psycopg.Error:
-            pass  # a dump does not even load here: report the textual diff
         if fresh == committed:
             return None
     import difflib
