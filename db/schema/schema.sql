@@ -1355,7 +1355,7 @@ CREATE TABLE public.companion_messages (
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     input_tokens integer DEFAULT 0 NOT NULL,
     output_tokens integer DEFAULT 0 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     CONSTRAINT companion_messages_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT companion_messages_tokens_check CHECK (((input_tokens >= 0) AND (output_tokens >= 0)))
 );
@@ -1410,6 +1410,13 @@ COMMENT ON COLUMN public.companion_messages.input_tokens IS 'Prompt tokens used 
 --
 
 COMMENT ON COLUMN public.companion_messages.output_tokens IS 'Completion tokens of a reply.';
+
+
+--
+-- Name: COLUMN companion_messages.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.companion_messages.created_at IS 'When the message was written: clock_timestamp(), so messages written in one transaction keep their order.';
 
 
 --
@@ -1704,7 +1711,7 @@ CREATE TABLE public.credit_ledger (
     reason public.credit_reason NOT NULL,
     description text,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     CONSTRAINT credit_ledger_amount_check CHECK ((amount <> (0)::numeric)),
     CONSTRAINT credit_ledger_balance_after_check CHECK ((balance_after >= (0)::numeric)),
     CONSTRAINT credit_ledger_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
@@ -1776,6 +1783,13 @@ COMMENT ON COLUMN public.credit_ledger.description IS 'Human-readable line for t
 --
 
 COMMENT ON COLUMN public.credit_ledger.metadata IS 'Context of the movement (message id, invoice, referral ...), JSON object.';
+
+
+--
+-- Name: COLUMN credit_ledger.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.credit_ledger.created_at IS 'When the entry was written: clock_timestamp(), so entries written in one transaction keep their order in the statement.';
 
 
 --
@@ -2228,7 +2242,7 @@ CREATE TABLE public.group_messages (
     is_bot boolean DEFAULT false NOT NULL,
     content text NOT NULL,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     CONSTRAINT group_messages_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT group_messages_sender_check CHECK ((is_bot OR (sender_id IS NOT NULL)))
 );
@@ -2279,6 +2293,13 @@ COMMENT ON COLUMN public.group_messages.metadata IS 'Mentions, attachments, prov
 
 
 --
+-- Name: COLUMN group_messages.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.group_messages.created_at IS 'When the message was written: clock_timestamp(), so messages written in one transaction keep their order.';
+
+
+--
 -- Name: message_reactions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2326,7 +2347,7 @@ CREATE TABLE public.messages (
     cost numeric(18,8) DEFAULT 0 NOT NULL,
     client_request_id text,
     provider_metadata jsonb,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     CONSTRAINT messages_attachments_check CHECK ((jsonb_typeof(attachments) = 'array'::text)),
     CONSTRAINT messages_client_request_id_check CHECK (((char_length(client_request_id) >= 1) AND (char_length(client_request_id) <= 200))),
     CONSTRAINT messages_cost_check CHECK ((cost >= (0)::numeric)),
@@ -2433,7 +2454,7 @@ COMMENT ON COLUMN public.messages.provider_metadata IS 'Raw provider response me
 -- Name: COLUMN messages.created_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.messages.created_at IS 'Order of the conversation; keyset cursor (created_at, id).';
+COMMENT ON COLUMN public.messages.created_at IS 'Order of the conversation; keyset cursor (created_at, id). clock_timestamp(), not now(), so messages written in one transaction (question and answer) keep their order.';
 
 
 --
@@ -3056,7 +3077,7 @@ CREATE TABLE public.tool_executions (
     error text,
     execution_ms integer,
     cost numeric(18,8) DEFAULT 0 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     approved_at timestamp with time zone,
     started_at timestamp with time zone,
     completed_at timestamp with time zone,
@@ -3148,6 +3169,13 @@ COMMENT ON COLUMN public.tool_executions.execution_ms IS 'Wall time of the execu
 --
 
 COMMENT ON COLUMN public.tool_executions.cost IS 'Cost of the call in USD (paid APIs), 0 when free.';
+
+
+--
+-- Name: COLUMN tool_executions.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tool_executions.created_at IS 'When the tool call was recorded: clock_timestamp(), so calls recorded in one transaction keep their order.';
 
 
 --
@@ -5509,4 +5537,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261123001400'),
     ('20261123001500'),
     ('20261123002000'),
-    ('20261123002300');
+    ('20261123002300'),
+    ('20261201184814');
