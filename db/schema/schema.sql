@@ -286,6 +286,36 @@ COMMENT ON TYPE public.vote_direction IS 'A thumbs-up or thumbs-down on an assis
 
 
 --
+-- Name: billing_reject_older_event(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.billing_reject_older_event() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF NEW.last_event_at < OLD.last_event_at THEN
+        RAISE EXCEPTION '% was changed by an event at %; an older event (at %) cannot overwrite it',
+                TG_TABLE_NAME, OLD.last_event_at, NEW.last_event_at
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = TG_TABLE_NAME || '_last_event_at_monotonic_check',
+                  TABLE = TG_TABLE_NAME,
+                  SCHEMA = TG_TABLE_SCHEMA,
+                  COLUMN = 'last_event_at';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION billing_reject_older_event(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.billing_reject_older_event() IS 'BEFORE UPDATE trigger of subscriptions and payments: last_event_at never moves backwards, so an older provider event never overwrites newer state, whoever writes (check_violation <table>_last_event_at_monotonic_check).';
+
+
+--
 -- Name: create_usage_log_partitions(integer, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -826,6 +856,23 @@ COMMENT ON FUNCTION public.is_group_member(group_chat_id uuid) IS 'Whether the s
 
 
 --
+-- Name: payment_status_precedence(public.payment_status); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.payment_status_precedence(status public.payment_status) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public'
+    RETURN CASE status WHEN 'pending'::public.payment_status THEN 0 WHEN 'failed'::public.payment_status THEN 1 WHEN 'succeeded'::public.payment_status THEN 2 WHEN 'canceled'::public.payment_status THEN 3 WHEN 'refunded'::public.payment_status THEN 4 ELSE NULL::integer END;
+
+
+--
+-- Name: FUNCTION payment_status_precedence(status public.payment_status); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.payment_status_precedence(status public.payment_status) IS 'Tie-break of two payment events of the same second: pending < failed (retried) < succeeded < canceled < refunded; then the larger amount refunded. The event that ranks at least as high wins.';
+
+
+--
 -- Name: referrals_count_successful(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -917,6 +964,23 @@ $$;
 --
 
 COMMENT ON FUNCTION public.set_updated_at() IS 'BEFORE UPDATE trigger function shared by every table with an updated_at column: stamps it with now() (transaction time).';
+
+
+--
+-- Name: subscription_status_precedence(public.subscription_status); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.subscription_status_precedence(status public.subscription_status) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public'
+    RETURN CASE status WHEN 'incomplete'::public.subscription_status THEN 0 WHEN 'trialing'::public.subscription_status THEN 1 WHEN 'active'::public.subscription_status THEN 2 WHEN 'past_due'::public.subscription_status THEN 3 WHEN 'unpaid'::public.subscription_status THEN 4 WHEN 'paused'::public.subscription_status THEN 4 WHEN 'incomplete_expired'::public.subscription_status THEN 5 WHEN 'canceled'::public.subscription_status THEN 6 ELSE NULL::integer END;
+
+
+--
+-- Name: FUNCTION subscription_status_precedence(status public.subscription_status); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.subscription_status_precedence(status public.subscription_status) IS 'Tie-break of two subscription events of the same second: the provider''s lifecycle order (incomplete < trialing < active < past_due < unpaid = paused < incomplete_expired < canceled); the event whose status ranks at least as high wins.';
 
 
 --
@@ -2634,7 +2698,7 @@ COMMENT ON COLUMN public.payments.paid_at IS 'When the payment succeeded.';
 -- Name: COLUMN payments.last_event_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.payments.last_event_at IS 'Provider time of the event that last changed the row; older events are ignored.';
+COMMENT ON COLUMN public.payments.last_event_at IS 'Provider time of the event that last changed the row (one-second precision). UpsertPayment applies an event that is newer, or of the same second that ranks at least as high (payment_status_precedence, then amount refunded); a trigger rejects any update that moves it backwards.';
 
 
 --
@@ -3018,7 +3082,7 @@ COMMENT ON COLUMN public.subscriptions.last_event_id IS 'Provider id of the even
 -- Name: COLUMN subscriptions.last_event_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.subscriptions.last_event_at IS 'Provider time of the event that last changed the row; an upsert applies an event only if it is newer, so replayed or reordered webhooks never overwrite newer state.';
+COMMENT ON COLUMN public.subscriptions.last_event_at IS 'Provider time of the event that last changed the row (one-second precision). UpsertSubscription applies an event that is newer, or of the same second with a status of at least the stored precedence (subscription_status_precedence); a trigger rejects any update that moves it backwards.';
 
 
 --
@@ -4529,6 +4593,13 @@ CREATE TRIGGER group_chats_set_updated_at BEFORE UPDATE ON public.group_chats FO
 
 
 --
+-- Name: payments payments_last_event_at_monotonic; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payments_last_event_at_monotonic BEFORE UPDATE OF last_event_at ON public.payments FOR EACH ROW EXECUTE FUNCTION public.billing_reject_older_event();
+
+
+--
 -- Name: payments payments_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4561,6 +4632,13 @@ CREATE TRIGGER referrals_set_updated_at BEFORE UPDATE ON public.referrals FOR EA
 --
 
 CREATE TRIGGER sessions_set_updated_at BEFORE UPDATE ON public.sessions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: subscriptions subscriptions_last_event_at_monotonic; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER subscriptions_last_event_at_monotonic BEFORE UPDATE OF last_event_at ON public.subscriptions FOR EACH ROW EXECUTE FUNCTION public.billing_reject_older_event();
 
 
 --
@@ -5575,4 +5653,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261123002000'),
     ('20261123002300'),
     ('20261201184814'),
-    ('20261201184916');
+    ('20261201184916'),
+    ('20261201185050');
