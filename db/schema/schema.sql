@@ -316,6 +316,82 @@ COMMENT ON FUNCTION public.billing_reject_older_event() IS 'BEFORE UPDATE trigge
 
 
 --
+-- Name: check_message_in_same_chat(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.check_message_in_same_chat() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF NEW.message_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM public.messages AS m
+        WHERE m.id = NEW.message_id AND m.chat_id IS DISTINCT FROM NEW.chat_id
+    ) THEN
+        RAISE EXCEPTION '%.message_id must be a message of the same chat', TG_TABLE_NAME
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = TG_TABLE_NAME || '_message_chat_check',
+                  TABLE = TG_TABLE_NAME,
+                  SCHEMA = TG_TABLE_SCHEMA,
+                  COLUMN = 'message_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION check_message_in_same_chat(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.check_message_in_same_chat() IS 'BEFORE INSERT OR UPDATE trigger of tool_executions and context_optimizations: message_id is a message of the row''s own chat (check_violation <table>_message_chat_check), so no row points into, or is cascaded from, another chat.';
+
+
+--
+-- Name: companion_token_burns_check_references(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.companion_token_burns_check_references() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM public.companions AS c
+        WHERE c.id = NEW.companion_id AND c.user_id IS DISTINCT FROM NEW.user_id AND NOT c.is_public
+    ) THEN
+        RAISE EXCEPTION 'a token burn must be for a companion of its user or a public one'
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'companion_token_burns_companion_check',
+                  TABLE = 'companion_token_burns',
+                  SCHEMA = 'public',
+                  COLUMN = 'companion_id';
+    END IF;
+    IF NEW.companion_message_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM public.companion_messages AS m
+        WHERE m.id = NEW.companion_message_id
+          AND (m.companion_id IS DISTINCT FROM NEW.companion_id OR m.user_id IS DISTINCT FROM NEW.user_id)
+    ) THEN
+        RAISE EXCEPTION 'companion_message_id must be a message of the same user and companion'
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'companion_token_burns_companion_message_check',
+                  TABLE = 'companion_token_burns',
+                  SCHEMA = 'public',
+                  COLUMN = 'companion_message_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION companion_token_burns_check_references(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.companion_token_burns_check_references() IS 'BEFORE INSERT OR UPDATE trigger of companion_token_burns: the companion is the user''s own or public (companion_token_burns_companion_check) and companion_message_id is a message of the same user and companion (companion_token_burns_companion_message_check).';
+
+
+--
 -- Name: create_usage_log_partitions(integer, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -829,6 +905,44 @@ $$;
 --
 
 COMMENT ON FUNCTION public.group_chats_add_creator() IS 'AFTER INSERT trigger on group_chats: makes the creator the owner member.';
+
+
+--
+-- Name: group_messages_check_companion(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.group_messages_check_companion() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF NEW.companion_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM public.companions AS c
+        WHERE c.id = NEW.companion_id
+          AND NOT c.is_public
+          AND c.user_id IS DISTINCT FROM NEW.sender_id
+          AND NOT EXISTS (
+              SELECT 1 FROM public.group_chats AS g
+              WHERE g.id = NEW.group_chat_id AND g.companion_id = c.id
+          )
+    ) THEN
+        RAISE EXCEPTION 'group_messages.companion_id must be the group''s companion, a public one or the sender''s own'
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'group_messages_companion_check',
+                  TABLE = 'group_messages',
+                  SCHEMA = 'public',
+                  COLUMN = 'companion_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION group_messages_check_companion(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.group_messages_check_companion() IS 'BEFORE INSERT OR UPDATE trigger of group_messages: companion_id is the group''s companion, a public companion or one of the sender (group_messages_companion_check).';
 
 
 --
@@ -4523,10 +4637,24 @@ CREATE TRIGGER chats_set_updated_at BEFORE UPDATE ON public.chats FOR EACH ROW E
 
 
 --
+-- Name: companion_token_burns companion_token_burns_check_references; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER companion_token_burns_check_references BEFORE INSERT OR UPDATE OF companion_id, user_id, companion_message_id ON public.companion_token_burns FOR EACH ROW EXECUTE FUNCTION public.companion_token_burns_check_references();
+
+
+--
 -- Name: companions companions_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER companions_set_updated_at BEFORE UPDATE ON public.companions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: context_optimizations context_optimizations_message_chat; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER context_optimizations_message_chat BEFORE INSERT OR UPDATE OF chat_id, message_id ON public.context_optimizations FOR EACH ROW EXECUTE FUNCTION public.check_message_in_same_chat();
 
 
 --
@@ -4593,6 +4721,13 @@ CREATE TRIGGER group_chats_set_updated_at BEFORE UPDATE ON public.group_chats FO
 
 
 --
+-- Name: group_messages group_messages_check_companion; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER group_messages_check_companion BEFORE INSERT OR UPDATE OF group_chat_id, sender_id, companion_id ON public.group_messages FOR EACH ROW EXECUTE FUNCTION public.group_messages_check_companion();
+
+
+--
 -- Name: payments payments_last_event_at_monotonic; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4653,6 +4788,13 @@ CREATE TRIGGER subscriptions_set_updated_at BEFORE UPDATE ON public.subscription
 --
 
 CREATE TRIGGER tool_executions_check_transition BEFORE INSERT OR UPDATE OF status ON public.tool_executions FOR EACH ROW EXECUTE FUNCTION public.tool_executions_check_transition();
+
+
+--
+-- Name: tool_executions tool_executions_message_chat; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tool_executions_message_chat BEFORE INSERT OR UPDATE OF chat_id, message_id ON public.tool_executions FOR EACH ROW EXECUTE FUNCTION public.check_message_in_same_chat();
 
 
 --
@@ -5654,4 +5796,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261123002300'),
     ('20261201184814'),
     ('20261201184916'),
-    ('20261201185050');
+    ('20261201185050'),
+    ('20261201185238');
