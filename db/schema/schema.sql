@@ -4581,6 +4581,13 @@ CREATE INDEX verification_tokens_expires_idx ON public.verification_tokens USING
 
 
 --
+-- Name: verification_tokens_lower_identifier_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX verification_tokens_lower_identifier_idx ON public.verification_tokens USING btree (lower(identifier));
+
+
+--
 -- Name: votes_user_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5797,4 +5804,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201184814'),
     ('20261201184916'),
     ('20261201185050'),
-    ('20261201185238');
+    ('20261201185238'),
+    ('20261201185434');
