@@ -819,6 +819,11 @@ CREATE FUNCTION public.documents_check_single_owner() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public'
     AS $$
 BEGIN
+    -- Serialise the writers of one document id until their transactions end, so the check
+    -- below (a new snapshot per statement under READ COMMITTED) sees a version another
+    -- transaction committed while this one waited. Two-key form: the first key names this
+    -- lock's purpose so it cannot collide with other advisory locks of the database.
+    PERFORM pg_advisory_xact_lock(hashtext('documents_single_owner'), hashtext(NEW.id::text));
     IF EXISTS (
         SELECT 1 FROM public.documents AS d
         WHERE d.id = NEW.id AND d.user_id <> NEW.user_id
@@ -837,7 +842,7 @@ $$;
 -- Name: FUNCTION documents_check_single_owner(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.documents_check_single_owner() IS 'BEFORE INSERT OR UPDATE trigger of documents: every version of a document id has the same owner (raises check_violation documents_single_owner_check).';
+COMMENT ON FUNCTION public.documents_check_single_owner() IS 'BEFORE INSERT OR UPDATE trigger of documents: every version of a document id has the same owner (raises check_violation documents_single_owner_check). Race-safe under READ COMMITTED: writers of one id serialise on a transaction-level advisory lock.';
 
 
 --
@@ -5805,4 +5810,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201184916'),
     ('20261201185050'),
     ('20261201185238'),
-    ('20261201185434');
+    ('20261201185434'),
+    ('20261201185525');
