@@ -811,6 +811,44 @@ COMMENT ON FUNCTION public.current_user_usage_daily_stats(from_day date, to_day 
 
 
 --
+-- Name: daily_usage_reject_decrease(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.daily_usage_reject_decrease() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM pg_catalog.pg_roles AS r
+        WHERE r.rolname = current_user AND NOT (r.rolsuper OR r.rolbypassrls)
+    ) AND (
+        NEW.user_id IS DISTINCT FROM OLD.user_id
+        OR NEW.day IS DISTINCT FROM OLD.day
+        OR NEW.message_count < OLD.message_count
+        OR NEW.input_tokens < OLD.input_tokens
+        OR NEW.output_tokens < OLD.output_tokens
+        OR NEW.cost < OLD.cost
+    ) THEN
+        RAISE EXCEPTION 'daily_usage counters only grow: % may not lower them or move a row to another user or day', current_user
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'daily_usage_counters_monotonic_check',
+                  TABLE = 'daily_usage',
+                  SCHEMA = 'public';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: FUNCTION daily_usage_reject_decrease(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.daily_usage_reject_decrease() IS 'AFTER UPDATE trigger of daily_usage: for roles under row-level security (chatdb_app) counters never decrease and user_id/day never change, so a user cannot lift their own rate limits (check_violation daily_usage_counters_monotonic_check).';
+
+
+--
 -- Name: documents_check_single_owner(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -4691,6 +4729,13 @@ CREATE TRIGGER credit_ledger_reject_update_delete BEFORE DELETE OR UPDATE ON pub
 
 
 --
+-- Name: daily_usage daily_usage_counters_monotonic; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER daily_usage_counters_monotonic AFTER UPDATE ON public.daily_usage FOR EACH ROW EXECUTE FUNCTION public.daily_usage_reject_decrease();
+
+
+--
 -- Name: daily_usage daily_usage_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5811,4 +5856,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201185050'),
     ('20261201185238'),
     ('20261201185434'),
-    ('20261201185525');
+    ('20261201185525'),
+    ('20261201185606');
