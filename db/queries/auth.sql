@@ -135,7 +135,8 @@ DELETE FROM verification_tokens
 WHERE expires <= now();
 
 -- name: DeleteVerificationTokensByIdentifier :execrows
--- Delete every pending verification token sent to an identifier (an email address): when
--- the user is erased, or to invalidate earlier sign-in links.
+-- Delete every pending verification token sent to an identifier (an email address, compared
+-- case-insensitively like users.email): when the user is erased, or to invalidate earlier
+-- sign-in links (verification_tokens_lower_identifier_idx).
 DELETE FROM verification_tokens
-WHERE identifier = @identifier::text;
+WHERE lower(identifier) = lower(@identifier::text);

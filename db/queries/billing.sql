@@ -1,15 +1,18 @@
 -- name: UpsertSubscription :one
 -- Creates or updates a subscription from a provider event, unless the stored row was changed
--- by a newer event (last_event_at): then nothing changes and no row comes back, so replayed
--- and reordered webhooks never overwrite newer state. The subscriber is user_id, else the
--- user whose stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
+-- by a newer event (last_event_at), or by one of the same second whose status ranks higher
+-- (subscription_status_precedence: provider times have one-second precision): then nothing
+-- changes and no row comes back, so reordered webhooks converge on the same state (replays
+-- are stopped earlier, by RecordWebhookEvent). The subscriber is user_id if that user still
+-- exists (an erased user's later events apply with no subscriber), else the user whose
+-- stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
 INSERT INTO subscriptions (
     user_id, provider, provider_subscription_id, provider_customer_id, status, price_id, plan,
     quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
     ended_at, trial_end, metadata, last_event_id, last_event_at
 ) VALUES (
     coalesce(
-        sqlc.narg(user_id)::uuid,
+        (SELECT u.id FROM users AS u WHERE u.id = sqlc.narg(user_id)::uuid),
         (SELECT u.id FROM users AS u WHERE u.stripe_customer_id = sqlc.narg(provider_customer_id)::text)
     ),
     sqlc.arg(provider)::text,
@@ -46,6 +49,11 @@ ON CONFLICT (provider, provider_subscription_id) DO UPDATE SET
     last_event_id = EXCLUDED.last_event_id,
     last_event_at = EXCLUDED.last_event_at
 WHERE subscriptions.last_event_at < EXCLUDED.last_event_at
+   OR (
+       subscriptions.last_event_at = EXCLUDED.last_event_at
+       AND subscription_status_precedence(EXCLUDED.status)
+           >= subscription_status_precedence(subscriptions.status)
+   )
 RETURNING id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
     plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
     ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at;
@@ -88,7 +96,9 @@ LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: UpsertPayment :one
 -- Creates or updates a payment from a provider event, unless the stored row was changed by a
--- newer event (then no row). subscription_id is resolved from the provider's subscription id.
+-- newer event, or by one of the same second that ranks higher (payment_status_precedence,
+-- then the amount refunded): then no row. subscription_id is resolved from the provider's
+-- subscription id; user_id is NULL when that user no longer exists (erased).
 INSERT INTO payments (
     id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency, status,
     description, credits_granted, billing_details, customer_details, metadata, paid_at,
@@ -96,7 +106,7 @@ INSERT INTO payments (
 ) VALUES (
     sqlc.arg(id)::text,
     sqlc.arg(provider)::text,
-    sqlc.narg(user_id)::uuid,
+    (SELECT u.id FROM users AS u WHERE u.id = sqlc.narg(user_id)::uuid),
     (SELECT s.id FROM subscriptions AS s
      WHERE s.provider = sqlc.arg(provider)::text
        AND s.provider_subscription_id = sqlc.narg(provider_subscription_id)::text),
@@ -127,6 +137,11 @@ ON CONFLICT (id) DO UPDATE SET
     paid_at = coalesce(EXCLUDED.paid_at, payments.paid_at),
     last_event_at = EXCLUDED.last_event_at
 WHERE payments.last_event_at < EXCLUDED.last_event_at
+   OR (
+       payments.last_event_at = EXCLUDED.last_event_at
+       AND (payment_status_precedence(EXCLUDED.status), EXCLUDED.amount_refunded_cents)
+           >= (payment_status_precedence(payments.status), payments.amount_refunded_cents)
+   )
 RETURNING id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency,
     status, description, credits_granted, billing_details, customer_details, metadata, paid_at,
     last_event_at, created_at, updated_at;

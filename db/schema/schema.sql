@@ -286,6 +286,112 @@ COMMENT ON TYPE public.vote_direction IS 'A thumbs-up or thumbs-down on an assis
 
 
 --
+-- Name: billing_reject_older_event(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.billing_reject_older_event() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF NEW.last_event_at < OLD.last_event_at THEN
+        RAISE EXCEPTION '% was changed by an event at %; an older event (at %) cannot overwrite it',
+                TG_TABLE_NAME, OLD.last_event_at, NEW.last_event_at
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = TG_TABLE_NAME || '_last_event_at_monotonic_check',
+                  TABLE = TG_TABLE_NAME,
+                  SCHEMA = TG_TABLE_SCHEMA,
+                  COLUMN = 'last_event_at';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION billing_reject_older_event(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.billing_reject_older_event() IS 'BEFORE UPDATE trigger of subscriptions and payments: last_event_at never moves backwards, so an older provider event never overwrites newer state, whoever writes (check_violation <table>_last_event_at_monotonic_check).';
+
+
+--
+-- Name: check_message_in_same_chat(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.check_message_in_same_chat() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF NEW.message_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM public.messages AS m
+        WHERE m.id = NEW.message_id AND m.chat_id IS DISTINCT FROM NEW.chat_id
+    ) THEN
+        RAISE EXCEPTION '%.message_id must be a message of the same chat', TG_TABLE_NAME
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = TG_TABLE_NAME || '_message_chat_check',
+                  TABLE = TG_TABLE_NAME,
+                  SCHEMA = TG_TABLE_SCHEMA,
+                  COLUMN = 'message_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION check_message_in_same_chat(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.check_message_in_same_chat() IS 'BEFORE INSERT OR UPDATE trigger of tool_executions and context_optimizations: message_id is a message of the row''s own chat (check_violation <table>_message_chat_check), so no row points into, or is cascaded from, another chat.';
+
+
+--
+-- Name: companion_token_burns_check_references(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.companion_token_burns_check_references() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM public.companions AS c
+        WHERE c.id = NEW.companion_id AND c.user_id IS DISTINCT FROM NEW.user_id AND NOT c.is_public
+    ) THEN
+        RAISE EXCEPTION 'a token burn must be for a companion of its user or a public one'
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'companion_token_burns_companion_check',
+                  TABLE = 'companion_token_burns',
+                  SCHEMA = 'public',
+                  COLUMN = 'companion_id';
+    END IF;
+    IF NEW.companion_message_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM public.companion_messages AS m
+        WHERE m.id = NEW.companion_message_id
+          AND (m.companion_id IS DISTINCT FROM NEW.companion_id OR m.user_id IS DISTINCT FROM NEW.user_id)
+    ) THEN
+        RAISE EXCEPTION 'companion_message_id must be a message of the same user and companion'
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'companion_token_burns_companion_message_check',
+                  TABLE = 'companion_token_burns',
+                  SCHEMA = 'public',
+                  COLUMN = 'companion_message_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION companion_token_burns_check_references(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.companion_token_burns_check_references() IS 'BEFORE INSERT OR UPDATE trigger of companion_token_burns: the companion is the user''s own or public (companion_token_burns_companion_check) and companion_message_id is a message of the same user and companion (companion_token_burns_companion_message_check).';
+
+
+--
 -- Name: create_usage_log_partitions(integer, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -359,7 +465,27 @@ CREATE FUNCTION public.credit_ledger_apply() RETURNS trigger
     AS $$
 DECLARE
     existing record;
+    -- The role the statement runs as outside this SECURITY DEFINER function: SET ROLE
+    -- (what the runtime uses) else the login. Whether row-level security applies to it.
+    caller name := CASE WHEN current_setting('role') = 'none' THEN session_user
+                        ELSE current_setting('role') END;
+    rls_applies boolean;
 BEGIN
+    SELECT NOT (r.rolsuper OR r.rolbypassrls) INTO rls_applies
+    FROM pg_catalog.pg_roles AS r WHERE r.rolname = caller;
+
+    -- Row-level security runs after BEFORE triggers, so for a caller it applies to, refuse
+    -- an entry for another user here, before this function (which bypasses RLS) locks or
+    -- reads anything of that user: the same error the credit_ledger_owner_spend policy
+    -- raises, whether or not the operation id exists.
+    IF coalesce(rls_applies, true)
+       AND NEW.user_id IS DISTINCT FROM nullif(current_setting('app.user_id', true), '')::uuid THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "credit_ledger"'
+            USING ERRCODE = 'insufficient_privilege',
+                  TABLE = 'credit_ledger',
+                  SCHEMA = 'public';
+    END IF;
+
     -- Serialise with every other ledger write of this user: a concurrent retry of the same
     -- operation waits here, then (READ COMMITTED: the next statement takes a new snapshot)
     -- sees the committed entry below. FOR NO KEY UPDATE does not block inserts that only
@@ -381,13 +507,29 @@ BEGIN
         IF existing.user_id = NEW.user_id AND existing.amount = NEW.amount AND existing.reason = NEW.reason THEN
             RETURN NULL;  -- already applied: insert nothing, change nothing
         END IF;
+        IF existing.user_id <> NEW.user_id THEN
+            -- Another user's entry: never say whose, how much or why. A caller under RLS
+            -- may not learn more than that the id is not available to it.
+            IF coalesce(rls_applies, true) THEN
+                RAISE EXCEPTION 'operation_id is not available to this user'
+                    USING ERRCODE = 'insufficient_privilege',
+                          CONSTRAINT = 'credit_ledger_operation_id_key',
+                          TABLE = 'credit_ledger',
+                          SCHEMA = 'public';
+            END IF;
+            RAISE EXCEPTION 'operation_id % was already used for another user''s ledger entry', NEW.operation_id
+                USING ERRCODE = 'unique_violation',
+                      CONSTRAINT = 'credit_ledger_operation_id_key',
+                      TABLE = 'credit_ledger',
+                      SCHEMA = 'public';
+        END IF;
         RAISE EXCEPTION 'operation_id % was already used for a different ledger entry', NEW.operation_id
             USING ERRCODE = 'unique_violation',
                   CONSTRAINT = 'credit_ledger_operation_id_key',
                   TABLE = 'credit_ledger',
                   SCHEMA = 'public',
-                  DETAIL = format('The existing entry is for user %s, amount %s, reason %s.',
-                                  existing.user_id, existing.amount, existing.reason);
+                  DETAIL = format('The existing entry of this user is for amount %s, reason %s.',
+                                  existing.amount, existing.reason);
     END IF;
 
     -- Fails with users_credit_balance_nonnegative_check when the balance would go negative.
@@ -404,7 +546,7 @@ $$;
 -- Name: FUNCTION credit_ledger_apply(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.credit_ledger_apply() IS 'BEFORE INSERT trigger on credit_ledger: applies the amount to users.credit_balance (the only path that may), sets balance_after, and makes re-inserting an applied operation_id a no-op.';
+COMMENT ON FUNCTION public.credit_ledger_apply() IS 'BEFORE INSERT trigger on credit_ledger: applies the amount to users.credit_balance (the only path that may), sets balance_after, and makes re-inserting an applied operation_id a no-op. For a caller under row-level security (chatdb_app) it first refuses an entry for another user (42501), and an operation_id of another user''s entry is insufficient_privilege without any of that entry''s data.';
 
 
 --
@@ -672,6 +814,44 @@ COMMENT ON FUNCTION public.current_user_usage_daily_stats(from_day date, to_day 
 
 
 --
+-- Name: daily_usage_reject_decrease(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.daily_usage_reject_decrease() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM pg_catalog.pg_roles AS r
+        WHERE r.rolname = current_user AND NOT (r.rolsuper OR r.rolbypassrls)
+    ) AND (
+        NEW.user_id IS DISTINCT FROM OLD.user_id
+        OR NEW.day IS DISTINCT FROM OLD.day
+        OR NEW.message_count < OLD.message_count
+        OR NEW.input_tokens < OLD.input_tokens
+        OR NEW.output_tokens < OLD.output_tokens
+        OR NEW.cost < OLD.cost
+    ) THEN
+        RAISE EXCEPTION 'daily_usage counters only grow: % may not lower them or move a row to another user or day', current_user
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'daily_usage_counters_monotonic_check',
+                  TABLE = 'daily_usage',
+                  SCHEMA = 'public';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: FUNCTION daily_usage_reject_decrease(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.daily_usage_reject_decrease() IS 'AFTER UPDATE trigger of daily_usage: for roles under row-level security (chatdb_app) counters never decrease and user_id/day never change, so a user cannot lift their own rate limits (check_violation daily_usage_counters_monotonic_check).';
+
+
+--
 -- Name: documents_check_single_owner(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -680,6 +860,11 @@ CREATE FUNCTION public.documents_check_single_owner() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public'
     AS $$
 BEGIN
+    -- Serialise the writers of one document id until their transactions end, so the check
+    -- below (a new snapshot per statement under READ COMMITTED) sees a version another
+    -- transaction committed while this one waited. Two-key form: the first key names this
+    -- lock's purpose so it cannot collide with other advisory locks of the database.
+    PERFORM pg_advisory_xact_lock(hashtext('documents_single_owner'), hashtext(NEW.id::text));
     IF EXISTS (
         SELECT 1 FROM public.documents AS d
         WHERE d.id = NEW.id AND d.user_id <> NEW.user_id
@@ -698,7 +883,7 @@ $$;
 -- Name: FUNCTION documents_check_single_owner(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.documents_check_single_owner() IS 'BEFORE INSERT OR UPDATE trigger of documents: every version of a document id has the same owner (raises check_violation documents_single_owner_check).';
+COMMENT ON FUNCTION public.documents_check_single_owner() IS 'BEFORE INSERT OR UPDATE trigger of documents: every version of a document id has the same owner (raises check_violation documents_single_owner_check). Race-safe under READ COMMITTED: writers of one id serialise on a transaction-level advisory lock.';
 
 
 --
@@ -769,6 +954,44 @@ COMMENT ON FUNCTION public.group_chats_add_creator() IS 'AFTER INSERT trigger on
 
 
 --
+-- Name: group_messages_check_companion(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.group_messages_check_companion() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF NEW.companion_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM public.companions AS c
+        WHERE c.id = NEW.companion_id
+          AND NOT c.is_public
+          AND c.user_id IS DISTINCT FROM NEW.sender_id
+          AND NOT EXISTS (
+              SELECT 1 FROM public.group_chats AS g
+              WHERE g.id = NEW.group_chat_id AND g.companion_id = c.id
+          )
+    ) THEN
+        RAISE EXCEPTION 'group_messages.companion_id must be the group''s companion, a public one or the sender''s own'
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'group_messages_companion_check',
+                  TABLE = 'group_messages',
+                  SCHEMA = 'public',
+                  COLUMN = 'companion_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION group_messages_check_companion(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.group_messages_check_companion() IS 'BEFORE INSERT OR UPDATE trigger of group_messages: companion_id is the group''s companion, a public companion or one of the sender (group_messages_companion_check).';
+
+
+--
 -- Name: is_group_member(uuid); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -790,6 +1013,23 @@ $_$;
 --
 
 COMMENT ON FUNCTION public.is_group_member(group_chat_id uuid) IS 'Whether the signed-in user (app.user_id) is a member of the group chat. SECURITY DEFINER (owner chatdb_migrator, BYPASSRLS) so group policies can use it without recursing into each other.';
+
+
+--
+-- Name: payment_status_precedence(public.payment_status); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.payment_status_precedence(status public.payment_status) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public'
+    RETURN CASE status WHEN 'pending'::public.payment_status THEN 0 WHEN 'failed'::public.payment_status THEN 1 WHEN 'succeeded'::public.payment_status THEN 2 WHEN 'canceled'::public.payment_status THEN 3 WHEN 'refunded'::public.payment_status THEN 4 ELSE NULL::integer END;
+
+
+--
+-- Name: FUNCTION payment_status_precedence(status public.payment_status); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.payment_status_precedence(status public.payment_status) IS 'Tie-break of two payment events of the same second: pending < failed (retried) < succeeded < canceled < refunded; then the larger amount refunded. The event that ranks at least as high wins.';
 
 
 --
@@ -884,6 +1124,23 @@ $$;
 --
 
 COMMENT ON FUNCTION public.set_updated_at() IS 'BEFORE UPDATE trigger function shared by every table with an updated_at column: stamps it with now() (transaction time).';
+
+
+--
+-- Name: subscription_status_precedence(public.subscription_status); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.subscription_status_precedence(status public.subscription_status) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public'
+    RETURN CASE status WHEN 'incomplete'::public.subscription_status THEN 0 WHEN 'trialing'::public.subscription_status THEN 1 WHEN 'active'::public.subscription_status THEN 2 WHEN 'past_due'::public.subscription_status THEN 3 WHEN 'unpaid'::public.subscription_status THEN 4 WHEN 'paused'::public.subscription_status THEN 4 WHEN 'incomplete_expired'::public.subscription_status THEN 5 WHEN 'canceled'::public.subscription_status THEN 6 ELSE NULL::integer END;
+
+
+--
+-- Name: FUNCTION subscription_status_precedence(status public.subscription_status); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.subscription_status_precedence(status public.subscription_status) IS 'Tie-break of two subscription events of the same second: the provider''s lifecycle order (incomplete < trialing < active < past_due < unpaid = paused < incomplete_expired < canceled); the event whose status ranks at least as high wins.';
 
 
 --
@@ -1402,7 +1659,7 @@ CREATE TABLE public.companion_messages (
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     input_tokens integer DEFAULT 0 NOT NULL,
     output_tokens integer DEFAULT 0 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     CONSTRAINT companion_messages_content_length_check CHECK ((char_length(content) <= 200000)),
     CONSTRAINT companion_messages_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT companion_messages_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
@@ -1459,6 +1716,13 @@ COMMENT ON COLUMN public.companion_messages.input_tokens IS 'Prompt tokens used 
 --
 
 COMMENT ON COLUMN public.companion_messages.output_tokens IS 'Completion tokens of a reply.';
+
+
+--
+-- Name: COLUMN companion_messages.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.companion_messages.created_at IS 'When the message was written: clock_timestamp(), so messages written in one transaction keep their order.';
 
 
 --
@@ -1789,7 +2053,7 @@ CREATE TABLE public.credit_ledger (
     reason public.credit_reason NOT NULL,
     description text,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     CONSTRAINT credit_ledger_amount_check CHECK ((amount <> (0)::numeric)),
     CONSTRAINT credit_ledger_balance_after_check CHECK ((balance_after >= (0)::numeric)),
     CONSTRAINT credit_ledger_description_length_check CHECK ((char_length(description) <= 1000)),
@@ -1863,6 +2127,13 @@ COMMENT ON COLUMN public.credit_ledger.description IS 'Human-readable line for t
 --
 
 COMMENT ON COLUMN public.credit_ledger.metadata IS 'Context of the movement (message id, invoice, referral ...), JSON object.';
+
+
+--
+-- Name: COLUMN credit_ledger.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.credit_ledger.created_at IS 'When the entry was written: clock_timestamp(), so entries written in one transaction keep their order in the statement.';
 
 
 --
@@ -2344,7 +2615,7 @@ CREATE TABLE public.group_messages (
     is_bot boolean DEFAULT false NOT NULL,
     content text NOT NULL,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     CONSTRAINT group_messages_content_length_check CHECK ((char_length(content) <= 100000)),
     CONSTRAINT group_messages_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT group_messages_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
@@ -2397,6 +2668,13 @@ COMMENT ON COLUMN public.group_messages.metadata IS 'Mentions, attachments, prov
 
 
 --
+-- Name: COLUMN group_messages.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.group_messages.created_at IS 'When the message was written: clock_timestamp(), so messages written in one transaction keep their order.';
+
+
+--
 -- Name: message_reactions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2444,7 +2722,7 @@ CREATE TABLE public.messages (
     cost numeric(18,8) DEFAULT 0 NOT NULL,
     client_request_id text,
     provider_metadata jsonb,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     CONSTRAINT messages_attachments_check CHECK ((jsonb_typeof(attachments) = 'array'::text)),
     CONSTRAINT messages_attachments_size_check CHECK ((octet_length((attachments)::text) <= 262144)),
     CONSTRAINT messages_client_request_id_check CHECK (((char_length(client_request_id) >= 1) AND (char_length(client_request_id) <= 200))),
@@ -2556,7 +2834,7 @@ COMMENT ON COLUMN public.messages.provider_metadata IS 'Raw provider response me
 -- Name: COLUMN messages.created_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.messages.created_at IS 'Order of the conversation; keyset cursor (created_at, id).';
+COMMENT ON COLUMN public.messages.created_at IS 'Order of the conversation; keyset cursor (created_at, id). clock_timestamp(), not now(), so messages written in one transaction (question and answer) keep their order.';
 
 
 --
@@ -2720,7 +2998,7 @@ COMMENT ON COLUMN public.payments.paid_at IS 'When the payment succeeded.';
 -- Name: COLUMN payments.last_event_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.payments.last_event_at IS 'Provider time of the event that last changed the row; older events are ignored.';
+COMMENT ON COLUMN public.payments.last_event_at IS 'Provider time of the event that last changed the row (one-second precision). UpsertPayment applies an event that is newer, or of the same second that ranks at least as high (payment_status_precedence, then amount refunded); a trigger rejects any update that moves it backwards.';
 
 
 --
@@ -3123,7 +3401,7 @@ COMMENT ON COLUMN public.subscriptions.last_event_id IS 'Provider id of the even
 -- Name: COLUMN subscriptions.last_event_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.subscriptions.last_event_at IS 'Provider time of the event that last changed the row; an upsert applies an event only if it is newer, so replayed or reordered webhooks never overwrite newer state.';
+COMMENT ON COLUMN public.subscriptions.last_event_at IS 'Provider time of the event that last changed the row (one-second precision). UpsertSubscription applies an event that is newer, or of the same second with a status of at least the stored precedence (subscription_status_precedence); a trigger rejects any update that moves it backwards.';
 
 
 --
@@ -3221,7 +3499,7 @@ CREATE TABLE public.tool_executions (
     error text,
     execution_ms integer,
     cost numeric(18,8) DEFAULT 0 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     approved_at timestamp with time zone,
     started_at timestamp with time zone,
     completed_at timestamp with time zone,
@@ -3317,6 +3595,13 @@ COMMENT ON COLUMN public.tool_executions.execution_ms IS 'Wall time of the execu
 --
 
 COMMENT ON COLUMN public.tool_executions.cost IS 'Cost of the call in USD (paid APIs), 0 when free.';
+
+
+--
+-- Name: COLUMN tool_executions.created_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tool_executions.created_at IS 'When the tool call was recorded: clock_timestamp(), so calls recorded in one transaction keep their order.';
 
 
 --
@@ -4660,6 +4945,13 @@ CREATE INDEX verification_tokens_expires_idx ON public.verification_tokens USING
 
 
 --
+-- Name: verification_tokens_lower_identifier_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX verification_tokens_lower_identifier_idx ON public.verification_tokens USING btree (lower(identifier));
+
+
+--
 -- Name: votes_user_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4716,10 +5008,24 @@ CREATE TRIGGER chats_set_updated_at BEFORE UPDATE ON public.chats FOR EACH ROW E
 
 
 --
+-- Name: companion_token_burns companion_token_burns_check_references; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER companion_token_burns_check_references BEFORE INSERT OR UPDATE OF companion_id, user_id, companion_message_id ON public.companion_token_burns FOR EACH ROW EXECUTE FUNCTION public.companion_token_burns_check_references();
+
+
+--
 -- Name: companions companions_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER companions_set_updated_at BEFORE UPDATE ON public.companions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: context_optimizations context_optimizations_message_chat; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER context_optimizations_message_chat BEFORE INSERT OR UPDATE OF chat_id, message_id ON public.context_optimizations FOR EACH ROW EXECUTE FUNCTION public.check_message_in_same_chat();
 
 
 --
@@ -4741,6 +5047,13 @@ CREATE TRIGGER credit_ledger_reject_truncate BEFORE TRUNCATE ON public.credit_le
 --
 
 CREATE TRIGGER credit_ledger_reject_update_delete BEFORE DELETE OR UPDATE ON public.credit_ledger FOR EACH ROW EXECUTE FUNCTION public.credit_ledger_reject_change();
+
+
+--
+-- Name: daily_usage daily_usage_counters_monotonic; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER daily_usage_counters_monotonic AFTER UPDATE ON public.daily_usage FOR EACH ROW EXECUTE FUNCTION public.daily_usage_reject_decrease();
 
 
 --
@@ -4786,6 +5099,20 @@ CREATE TRIGGER group_chats_set_updated_at BEFORE UPDATE ON public.group_chats FO
 
 
 --
+-- Name: group_messages group_messages_check_companion; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER group_messages_check_companion BEFORE INSERT OR UPDATE OF group_chat_id, sender_id, companion_id ON public.group_messages FOR EACH ROW EXECUTE FUNCTION public.group_messages_check_companion();
+
+
+--
+-- Name: payments payments_last_event_at_monotonic; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payments_last_event_at_monotonic BEFORE UPDATE OF last_event_at ON public.payments FOR EACH ROW EXECUTE FUNCTION public.billing_reject_older_event();
+
+
+--
 -- Name: payments payments_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4821,6 +5148,13 @@ CREATE TRIGGER sessions_set_updated_at BEFORE UPDATE ON public.sessions FOR EACH
 
 
 --
+-- Name: subscriptions subscriptions_last_event_at_monotonic; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER subscriptions_last_event_at_monotonic BEFORE UPDATE OF last_event_at ON public.subscriptions FOR EACH ROW EXECUTE FUNCTION public.billing_reject_older_event();
+
+
+--
 -- Name: subscriptions subscriptions_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4832,6 +5166,13 @@ CREATE TRIGGER subscriptions_set_updated_at BEFORE UPDATE ON public.subscription
 --
 
 CREATE TRIGGER tool_executions_check_transition BEFORE INSERT OR UPDATE OF status ON public.tool_executions FOR EACH ROW EXECUTE FUNCTION public.tool_executions_check_transition();
+
+
+--
+-- Name: tool_executions tool_executions_message_chat; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tool_executions_message_chat BEFORE INSERT OR UPDATE OF chat_id, message_id ON public.tool_executions FOR EACH ROW EXECUTE FUNCTION public.check_message_in_same_chat();
 
 
 --
@@ -5831,6 +6172,13 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261123001500'),
     ('20261123002000'),
     ('20261123002300'),
+    ('20261201184814'),
     ('20261201184840'),
     ('20261201184841'),
-    ('20261201185500');
+    ('20261201184916'),
+    ('20261201185050'),
+    ('20261201185238'),
+    ('20261201185434'),
+    ('20261201185500'),
+    ('20261201185525'),
+    ('20261201185606');

@@ -91,6 +91,11 @@ class InvalidTransition(CheckViolation):
         self.to_state = to_state
 
 
+class StaleEvent(CheckViolation):
+    """An update carried a provider event older than the one that last changed the row
+    (subscriptions/payments last_event_at never move backwards)."""
+
+
 class ReferralRejected(CheckViolation):
     """A referral code cannot be redeemed (own code, already referred, referrer at maximum)."""
 
@@ -131,6 +136,8 @@ SPECIFIC_CONSTRAINTS: Final[dict[str, type[ChatdbError]]] = {
     "referrals_no_self_referral_check": ReferralRejected,
     "referrals_referred_id_key": ReferralRejected,
     "referrals_referrer_maximum_check": ReferralRejected,
+    "subscriptions_last_event_at_monotonic_check": StaleEvent,
+    "payments_last_event_at_monotonic_check": StaleEvent,
 }
 
 _TRANSITION = re.compile(r"from (\w+) to (\w+)")
@@ -239,6 +246,7 @@ __all__ = [
     "QueryTimeout",
     "ReferralRejected",
     "SerializationFailure",
+    "StaleEvent",
     "StillReferenced",
     "is_retryable",
     "translate",

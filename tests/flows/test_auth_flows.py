@@ -6,6 +6,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from chatdb import Database
+from chatdb.flows import auth as auth_flows
 from chatdb.flows.auth import (
     InvalidPassword,
     hash_password,
@@ -36,6 +37,32 @@ def test_hash_password_refuses_unusable_passwords(bad: str) -> None:
 @pytest.mark.parametrize("stored", [None, "", "not-a-hash", "$argon2id$garbage"])
 def test_verify_password_with_missing_or_malformed_hash_is_false(stored: str | None) -> None:
     assert verify_password(stored, "anything").ok is False
+
+
+class _CountingHasher(PasswordHasher):
+    """The real argon2id hasher (same parameters), counting the hashes it verifies."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.verified: list[str] = []
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        self.verified.append(hash if isinstance(hash, str) else hash.decode())
+        return super().verify(hash, password)
+
+
+@pytest.mark.parametrize("stored", [None, ""])
+def test_verify_password_without_a_stored_hash_still_does_the_argon2_work(
+    monkeypatch: pytest.MonkeyPatch, stored: str | None
+) -> None:
+    hasher = _CountingHasher()
+    monkeypatch.setattr(auth_flows, "_HASHER", hasher)
+    assert verify_password(stored, "a password").ok is False
+    # One real verification, against a hash of the current parameters (so it costs as much
+    # as checking a wrong password of a user who has one).
+    assert len(hasher.verified) == 1
+    assert hasher.verified[0].startswith("$argon2id$")
+    assert not hasher.check_needs_rehash(hasher.verified[0])
 
 
 def test_verify_password_flags_old_parameters_for_rehash() -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from chatdb import Database, errors
 from chatdb.flows.billing import process_webhook_event
+from chatdb.flows.privacy import erase_user
 from chatdb.queries import billing
 from chatdb.queries.enums import PaymentStatus, SubscriptionStatus
 from queries.helpers_q3 import make_user
@@ -134,6 +135,52 @@ def test_older_event_after_a_newer_one_changes_nothing(database: Database) -> No
     row = subscription(database, sub_id)
     assert row.status == SubscriptionStatus.CANCELED and row.last_event_id == newer["event_id"]
     assert event_row(database, older) == (True, 1)  # processed, just not applied
+
+
+@pytest.mark.parametrize("reordered", [False, True])
+def test_same_second_subscription_events_end_active_in_any_order(
+    database: Database, reordered: bool
+) -> None:
+    sub_id = f"sub_{uuid.uuid4().hex}"
+    created = sub_event(sub_id, "incomplete", T0, kind="customer.subscription.created")
+    updated = sub_event(sub_id, "active", T0)
+    first, second = (updated, created) if reordered else (created, updated)
+    assert deliver(database, first) is True
+    assert deliver(database, second) is not reordered
+    row = subscription(database, sub_id)
+    assert row.status == SubscriptionStatus.ACTIVE and row.last_event_id == updated["event_id"]
+
+
+@pytest.mark.parametrize("reordered", [False, True])
+def test_same_second_payment_created_and_succeeded_end_succeeded_in_any_order(
+    database: Database, reordered: bool
+) -> None:
+    pi_id = f"pi_{uuid.uuid4().hex}"
+    created = payment_event(pi_id, "payment_intent.created", T0, status="requires_payment_method")
+    succeeded = payment_event(pi_id, "payment_intent.succeeded", T0)
+    for event in (succeeded, created) if reordered else (created, succeeded):
+        deliver(database, event)
+    with database.system() as conn:
+        row = conn.execute(
+            "SELECT status, paid_at FROM payments WHERE id = %s", (pi_id,)
+        ).fetchone()
+    assert row == ("succeeded", T0)
+
+
+def test_events_for_an_erased_user_apply_with_no_user(database: Database) -> None:
+    user = make_user(database)
+    sub_id, pi_id = f"sub_{uuid.uuid4().hex}", f"pi_{uuid.uuid4().hex}"
+    assert deliver(database, sub_event(sub_id, "active", T0, user=user)) is True
+    with database.system() as conn:
+        assert erase_user(conn, user_id=user)
+    later = T0 + datetime.timedelta(minutes=1)
+    assert deliver(database, sub_event(sub_id, "canceled", later, user=user)) is True
+    assert deliver(database, payment_event(pi_id, "payment_intent.succeeded", later, user=user))
+    row = subscription(database, sub_id)
+    assert row.status == SubscriptionStatus.CANCELED and row.user_id is None
+    with database.system() as conn:
+        paid = conn.execute("SELECT user_id, status FROM payments WHERE id = %s", (pi_id,))
+        assert paid.fetchone() == (None, "succeeded")
 
 
 def test_payment_events_in_any_order_end_refunded(database: Database) -> None:

@@ -47,6 +47,20 @@ def test_grant_then_consume_moves_the_balance(database: Database) -> None:
     assert spent.balance_after == start + Decimal("7.5") == balance(database, user)
 
 
+def test_consume_with_another_users_operation_id_is_permission_denied(
+    database: Database,
+) -> None:
+    alice, bob = make_user(database), make_user(database)
+    operation = op("msg")
+    with database.as_user(alice) as conn:
+        consume_credits(conn, user_id=alice, amount=Decimal("1"), operation_id=operation)
+    with pytest.raises(errors.PermissionDenied) as info, database.as_user(bob) as conn:
+        consume_credits(conn, user_id=bob, amount=Decimal("1"), operation_id=operation)
+    assert str(alice) not in str(info.value)
+    with pytest.raises(errors.PermissionDenied), database.as_user(bob) as conn:
+        consume_credits(conn, user_id=alice, amount=Decimal("1"), operation_id=operation)
+
+
 def test_retried_consume_charges_once_and_returns_the_first_result(database: Database) -> None:
     user = make_user(database)
     operation = op("msg")
@@ -175,7 +189,8 @@ def test_operation_id_reused_for_another_amount_or_user_is_a_conflict(database: 
             consume_credits(conn, user_id=user, amount=2, operation_id=operation)
         with pytest.raises(errors.ConflictError):
             consume_credits(conn, user_id=other, amount=1, operation_id=operation)
-    with pytest.raises(errors.ConflictError), database.as_user(other) as conn:
+    # Under RLS another user's operation id is not even a conflict to learn about.
+    with pytest.raises(errors.PermissionDenied), database.as_user(other) as conn:
         consume_credits(conn, user_id=other, amount=1, operation_id=operation)
 
 

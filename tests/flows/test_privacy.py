@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -10,7 +11,7 @@ import psycopg
 from chatdb import Database
 from chatdb.flows.auth import hash_password, hash_token, new_token
 from chatdb.flows.privacy import erase_user, export_user_data
-from chatdb.queries import auth, chats, votes
+from chatdb.queries import auth, chats, usage, votes
 from chatdb.queries.enums import MessageRole, VoteDirection
 from queries.helpers_q1 import import_rows, make_chat, make_user
 
@@ -267,3 +268,53 @@ def test_erase_rolls_back_with_the_callers_transaction(database: Database) -> No
         pass
     with database.system() as conn:
         assert export_user_data(conn, user_id=user.id)["profile"]["email"] == user.email
+
+
+def test_erase_user_deletes_verification_tokens_sent_to_any_case_of_the_email(
+    database: Database,
+) -> None:
+    user = make_user(database)
+    with database.system() as conn:
+        auth.create_verification_token(
+            conn,
+            identifier=user.email.upper(),
+            token_hash=hash_token(new_token()),
+            expires=NOW + datetime.timedelta(hours=1),
+        )
+        assert erase_user(conn, user_id=user.id) is True
+        left = _one(
+            conn,
+            "SELECT count(*) FROM verification_tokens WHERE lower(identifier) = lower(%(e)s)",
+            {"e": user.email},
+        )
+    assert left == 0
+
+
+def test_erase_user_can_take_the_user_out_of_the_usage_stats_at_once(database: Database) -> None:
+    user = make_user(database)
+    stats = "SELECT count(*) FROM usage_daily_stats WHERE user_id = %(u)s"
+    with database.system() as conn:
+        usage.log_usage(
+            conn,
+            params=usage.LogUsageParams(
+                created_at=None,
+                user_id=user.id,
+                chat_id=None,
+                message_id=None,
+                provider="openai",
+                model="gpt-test",
+                input_tokens=10,
+                output_tokens=5,
+                cache_read_tokens=None,
+                cache_write_tokens=None,
+                cost=Decimal("0.01"),
+                duration_ms=None,
+                metadata=None,
+            ),
+        )
+        usage.refresh_usage_daily_stats(conn)
+    with database.system() as conn:
+        assert _one(conn, stats, {"u": user.id}) == 1
+        assert erase_user(conn, user_id=user.id, refresh_usage_stats=True) is True
+    with database.system() as conn:
+        assert _one(conn, stats, {"u": user.id}) == 0

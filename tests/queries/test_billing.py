@@ -95,6 +95,66 @@ def test_upsert_subscription_applies_newer_and_ignores_older_events(database: Da
     assert stored.last_event_id == "evt_3"
 
 
+@pytest.mark.parametrize("reordered", [False, True])
+def test_upsert_subscription_same_second_events_converge_by_status_precedence(
+    database: Database, reordered: bool
+) -> None:
+    # In order, the second event must win the tie; reordered, the first must keep it.
+    params = sub_params()
+    created = params._replace(status=SubscriptionStatus.INCOMPLETE, last_event_id="evt_created")
+    updated = params._replace(status=SubscriptionStatus.ACTIVE, last_event_id="evt_updated")
+    with database.system() as conn:
+        for event in (updated, created) if reordered else (created, updated):
+            billing.upsert_subscription(conn, params=event)
+        stored = billing.get_subscription_by_provider_id(
+            conn, provider="stripe", provider_subscription_id=params.provider_subscription_id
+        )
+    assert stored is not None and stored.status == SubscriptionStatus.ACTIVE
+    assert stored.last_event_id == "evt_updated" and stored.last_event_at == T0
+
+
+@pytest.mark.parametrize("reordered", [False, True])
+def test_upsert_payment_same_second_events_converge_by_status_precedence(
+    database: Database, reordered: bool
+) -> None:
+    params = pay_params()
+    pending = params._replace(status=PaymentStatus.PENDING, paid_at=None)
+    succeeded = params._replace(status=PaymentStatus.SUCCEEDED)
+    partly_refunded = params._replace(amount_refunded_cents=500)
+    with database.system() as conn:
+        order = [pending, succeeded, partly_refunded]
+        for event in order[::-1] if reordered else order:
+            billing.upsert_payment(conn, params=event)
+        stored = conn.execute(
+            "SELECT status, amount_refunded_cents FROM payments WHERE id = %s", (params.id,)
+        ).fetchone()
+    assert stored == ("succeeded", 500)
+
+
+def test_upsert_subscription_and_payment_for_a_deleted_user_apply_without_one(
+    database: Database,
+) -> None:
+    user = make_user(database)
+    with database.system() as conn:
+        conn.execute("DELETE FROM users WHERE id = %s", (user,))
+        sub = billing.upsert_subscription(conn, params=sub_params(user_id=user))
+        pay = billing.upsert_payment(conn, params=pay_params(user_id=user))
+    assert sub is not None and sub.user_id is None
+    assert pay is not None and pay.user_id is None
+
+
+def test_moving_last_event_at_backwards_is_a_stale_event(database: Database) -> None:
+    params = sub_params()
+    with database.system() as conn:
+        billing.upsert_subscription(conn, params=params)
+    with pytest.raises(errors.StaleEvent) as info, database.system() as conn:
+        conn.execute(
+            "UPDATE subscriptions SET last_event_at = %s WHERE provider_subscription_id = %s",
+            (T0 - datetime.timedelta(seconds=1), params.provider_subscription_id),
+        )
+    assert info.value.constraint == "subscriptions_last_event_at_monotonic_check"
+
+
 def test_upsert_subscription_finds_the_user_by_stripe_customer(database: Database) -> None:
     user = make_user(database)
     customer = f"cus_{uuid.uuid4().hex}"

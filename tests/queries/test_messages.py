@@ -234,6 +234,33 @@ def test_delete_messages_after_removes_tail_with_votes(database: Database) -> No
         assert votes.list_votes_by_chat(conn, chat_id=chat.id) == []
 
 
+def test_question_and_answer_inserted_in_one_transaction_keep_their_order(
+    database: Database,
+) -> None:
+    user = make_user(database)
+    chat = make_chat(database, user.id)
+    with database.as_user(user.id) as conn:
+        written = [
+            messages.insert_message(
+                conn,
+                params=message_params(
+                    chat.id, f"turn {n}", role=MessageRole.USER if n % 2 else MessageRole.ASSISTANT
+                ),
+            )
+            for n in range(6)
+        ]
+    ids = [m.id for m in written if m is not None]
+    assert [m.id for m in _newer(database, user.id, chat.id, 10, None).items] == ids
+    assert [m.id for m in _older(database, user.id, chat.id, 10, None).items] == ids[::-1]
+    answer = written[1]
+    assert answer is not None
+    with database.as_user(user.id) as conn:
+        # Regenerating the answer deletes it and what follows, never the question before it.
+        deleted = messages.delete_messages_after(conn, chat_id=chat.id, since=answer.created_at)
+    assert deleted == 5
+    assert [m.id for m in _newer(database, user.id, chat.id, 10, None).items] == ids[:1]
+
+
 def test_count_user_messages_since_counts_only_user_turns_of_that_user(
     database: Database,
 ) -> None:

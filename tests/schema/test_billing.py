@@ -77,6 +77,28 @@ def test_an_older_subscription_event_never_overwrites_a_newer_one(conn: psycopg.
     )
 
 
+@pytest.mark.parametrize("table", ["subscriptions", "payments"])
+def test_no_writer_can_move_last_event_at_backwards(conn: psycopg.Connection, table: str) -> None:
+    user = new_user(conn)
+    row = subscription(conn, user) if table == "subscriptions" else payment(conn, user)
+    with acting(conn, SYSTEM):
+        expect_error(
+            conn,
+            f"UPDATE {table} SET last_event_at = %s WHERE id = %s",
+            (T0 - timedelta(seconds=1), row),
+            constraint=f"{table}_last_event_at_monotonic_check",
+            sqlstate="23514",
+        )
+        # The same event time or a later one is fine.
+        conn.execute(f"UPDATE {table} SET last_event_at = %s WHERE id = %s", (T0, row))
+        conn.execute(
+            f"UPDATE {table} SET last_event_at = %s WHERE id = %s", (T0 + timedelta(hours=1), row)
+        )
+    assert one(conn, f"SELECT last_event_at FROM {table} WHERE id = %s", (row,)) == T0 + timedelta(
+        hours=1
+    )
+
+
 @pytest.mark.parametrize(
     ("columns", "constraint"),
     [

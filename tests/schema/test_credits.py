@@ -137,6 +137,45 @@ def test_reusing_an_operation_id_for_another_entry_is_a_unique_violation(
     )
 
 
+def test_app_user_cannot_probe_another_users_operation_id(conn: psycopg.Connection) -> None:
+    alice, bob = new_user(conn), new_user(conn)
+    with acting(conn, APP, alice):
+        conn.execute(SPEND, (alice, "msg:alice-secret", -7))
+    with acting(conn, APP, bob):
+        # Alice's exact entry: the "already applied" no-op (INSERT 0 0) would confirm it.
+        probe = expect_error(conn, SPEND, (alice, "msg:alice-secret", -7), sqlstate="42501")
+        fresh = expect_error(conn, SPEND, (alice, "msg:never-used", -7), sqlstate="42501")
+        assert str(probe) == str(fresh)
+        # Alice's operation id on Bob's own entry.
+        reused = expect_error(conn, SPEND, (bob, "msg:alice-secret", -1), sqlstate="42501")
+        assert reused.diag.constraint_name == "credit_ledger_operation_id_key"
+        for error in (probe, fresh, reused):
+            text = " ".join(
+                filter(None, (str(error), error.diag.message_detail, error.diag.message_hint))
+            )
+            assert str(alice) not in text and "7" not in text and "usage" not in text
+    assert balance(conn, alice) == SIGNUP_CREDITS - 7
+    assert balance(conn, bob) == SIGNUP_CREDITS
+    assert count(conn, "credit_ledger", "operation_id = 'msg:alice-secret'") == 1
+
+
+def test_system_reusing_another_users_operation_id_names_no_data_of_theirs(
+    conn: psycopg.Connection,
+) -> None:
+    alice, bob = new_user(conn), new_user(conn)
+    conn.execute(SPEND, (alice, "msg:alice-entry", -7))
+    with acting(conn, SYSTEM):
+        error = expect_error(
+            conn,
+            SPEND,
+            (bob, "msg:alice-entry", -1),
+            constraint="credit_ledger_operation_id_key",
+            sqlstate="23505",
+        )
+    text = " ".join(filter(None, (str(error), error.diag.message_detail)))
+    assert str(alice) not in text and "-7" not in text
+
+
 def test_on_conflict_cannot_bypass_the_trigger(conn: psycopg.Connection) -> None:
     # The unique constraint is deferrable, so it cannot be an ON CONFLICT arbiter: an
     # ON CONFLICT that skipped the row after the trigger moved the balance is impossible.

@@ -232,3 +232,41 @@ def test_usage_daily_stats_refresh_and_own_rows(conn: psycopg.Connection) -> Non
             ).fetchall()
             == []
         )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "message_count = message_count - 1",
+        "input_tokens = 0",
+        "output_tokens = 0",
+        "cost = 0",
+        "day = day - 1",
+    ],
+)
+def test_the_app_cannot_lower_its_own_daily_usage_counters(
+    conn: psycopg.Connection, change: str
+) -> None:
+    user = new_user(conn)
+    insert(
+        conn,
+        "daily_usage",
+        user_id=user,
+        message_count=5,
+        input_tokens=50,
+        output_tokens=50,
+        cost=1,
+    )
+    with acting(conn, APP, user):
+        expect_error(
+            conn,
+            f"UPDATE daily_usage SET {change} WHERE user_id = %s",
+            (user,),
+            constraint="daily_usage_counters_monotonic_check",
+        )
+        conn.execute(
+            "UPDATE daily_usage SET message_count = message_count + 1 WHERE user_id = %s", (user,)
+        )
+    with acting(conn, SYSTEM):  # corrections and resets stay possible
+        conn.execute("UPDATE daily_usage SET message_count = 0 WHERE user_id = %s", (user,))
+    assert one(conn, "SELECT message_count FROM daily_usage WHERE user_id = %s", (user,)) == 0

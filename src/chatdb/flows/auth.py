@@ -28,6 +28,11 @@ from chatdb.errors import ChatdbError
 # argon2-cffi's defaults are RFC 9106's "low memory" profile (argon2id, t=3, m=64 MiB, p=4).
 _HASHER: Final = PasswordHasher()
 
+# Verified instead of a missing stored hash, so a user without a password costs the same
+# argon2 work as a wrong password (no timing oracle for "has this account a password?").
+# A hash of random bytes made at import: no password ever matches it.
+_DUMMY_HASH: Final = _HASHER.hash(secrets.token_bytes(32))
+
 # Refuse absurd inputs before spending 64 MiB of memory on them.
 MAX_PASSWORD_BYTES: Final = 4096
 TOKEN_BYTES: Final = 32
@@ -68,16 +73,18 @@ def verify_password(password_hash: str | None, password: str) -> PasswordCheck:
     """Check `password` against a stored hash, in constant time with respect to the password.
 
     A missing hash (OAuth/email-link users), a malformed one, or an unusable password gives
-    `ok=False` rather than an exception, so a sign-in form answers "wrong credentials" in
+    `ok=False` rather than an exception; a missing hash is still checked against a dummy
+    hash, so it takes as long as a wrong password, so a sign-in form answers "wrong credentials" in
     every case. When it matches but the hash used older parameters, `needs_rehash` is true:
     store `hash_password(password)` (UpdateUserPasswordHash).
     """
-    if not password_hash:
-        return PasswordCheck(ok=False)
     try:
         data = _encode(password)
-        _HASHER.verify(password_hash, data)
+        # No stored hash: do the same work against a hash nothing matches, then refuse.
+        _HASHER.verify(password_hash or _DUMMY_HASH, data)
     except (InvalidPassword, VerifyMismatchError, VerificationError, InvalidHashError):
+        return PasswordCheck(ok=False)
+    if not password_hash:  # pragma: no cover - the dummy hash never matches
         return PasswordCheck(ok=False)
     return PasswordCheck(ok=True, needs_rehash=_HASHER.check_needs_rehash(password_hash))
 

@@ -10,7 +10,11 @@ Runs as `chatdb_system`, in one transaction with whatever else the caller does:
 2. It is locked unless already processed (LockUnprocessedWebhookEvent): a redelivery, also
    one racing the first delivery, waits for it and then finds it processed: nothing happens.
 3. Its change is applied with an upsert that skips rows a newer event already changed
-   (last_event_at), so an older event arriving late changes nothing.
+   (last_event_at), so an older event arriving late changes nothing. Provider times have
+   one-second precision: events of the same second are ordered by the status they carry
+   (subscription_status_precedence / payment_status_precedence), so they converge on the
+   same state in any order. A user id in the metadata that no longer exists (an erased
+   user) is applied as no user, so the event does not fail forever.
 4. It is marked processed.
 
 Understood event types (Stripe's shapes, `payload["data"]["object"]`):

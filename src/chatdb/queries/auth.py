@@ -603,7 +603,7 @@ def delete_expired_verification_tokens(conn: psycopg.Connection[Any]) -> int:
 
 DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER: Final = """-- name: DeleteVerificationTokensByIdentifier :execrows
 DELETE FROM verification_tokens
-WHERE identifier = %(identifier)s::text"""
+WHERE lower(identifier) = lower(%(identifier)s::text)"""
 
 
 def delete_verification_tokens_by_identifier(
@@ -611,8 +611,9 @@ def delete_verification_tokens_by_identifier(
     *,
     identifier: str,
 ) -> int:
-    """Delete every pending verification token sent to an identifier (an email address): when
-    the user is erased, or to invalidate earlier sign-in links.
+    """Delete every pending verification token sent to an identifier (an email address, compared
+    case-insensitively like users.email): when the user is erased, or to invalidate earlier
+    sign-in links (verification_tokens_lower_identifier_idx).
     """
     with conn.cursor() as cur:
         cur.execute(DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER, {"identifier": identifier})

@@ -37,7 +37,7 @@ INSERT INTO subscriptions (
     ended_at, trial_end, metadata, last_event_id, last_event_at
 ) VALUES (
     coalesce(
-        %(user_id)s::uuid,
+        (SELECT u.id FROM users AS u WHERE u.id = %(user_id)s::uuid),
         (SELECT u.id FROM users AS u WHERE u.stripe_customer_id = %(provider_customer_id)s::text)
     ),
     %(provider)s::text,
@@ -74,6 +74,11 @@ ON CONFLICT (provider, provider_subscription_id) DO UPDATE SET
     last_event_id = EXCLUDED.last_event_id,
     last_event_at = EXCLUDED.last_event_at
 WHERE subscriptions.last_event_at < EXCLUDED.last_event_at
+   OR (
+       subscriptions.last_event_at = EXCLUDED.last_event_at
+       AND subscription_status_precedence(EXCLUDED.status)
+           >= subscription_status_precedence(subscriptions.status)
+   )
 RETURNING id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
     plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
     ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at"""
@@ -161,9 +166,12 @@ def upsert_subscription(
     params: UpsertSubscriptionParams,
 ) -> models.Subscription | None:
     """Creates or updates a subscription from a provider event, unless the stored row was changed
-    by a newer event (last_event_at): then nothing changes and no row comes back, so replayed
-    and reordered webhooks never overwrite newer state. The subscriber is user_id, else the
-    user whose stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
+    by a newer event (last_event_at), or by one of the same second whose status ranks higher
+    (subscription_status_precedence: provider times have one-second precision): then nothing
+    changes and no row comes back, so reordered webhooks converge on the same state (replays
+    are stopped earlier, by RecordWebhookEvent). The subscriber is user_id if that user still
+    exists (an erased user's later events apply with no subscriber), else the user whose
+    stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
     """
     with conn.cursor(row_factory=_upsert_subscription_row) as cur:
         cur.execute(UPSERT_SUBSCRIPTION, _upsert_subscription_args(params))
@@ -385,7 +393,7 @@ INSERT INTO payments (
 ) VALUES (
     %(id)s::text,
     %(provider)s::text,
-    %(user_id)s::uuid,
+    (SELECT u.id FROM users AS u WHERE u.id = %(user_id)s::uuid),
     (SELECT s.id FROM subscriptions AS s
      WHERE s.provider = %(provider)s::text
        AND s.provider_subscription_id = %(provider_subscription_id)s::text),
@@ -416,6 +424,11 @@ ON CONFLICT (id) DO UPDATE SET
     paid_at = coalesce(EXCLUDED.paid_at, payments.paid_at),
     last_event_at = EXCLUDED.last_event_at
 WHERE payments.last_event_at < EXCLUDED.last_event_at
+   OR (
+       payments.last_event_at = EXCLUDED.last_event_at
+       AND (payment_status_precedence(EXCLUDED.status), EXCLUDED.amount_refunded_cents)
+           >= (payment_status_precedence(payments.status), payments.amount_refunded_cents)
+   )
 RETURNING id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency,
     status, description, credits_granted, billing_details, customer_details, metadata, paid_at,
     last_event_at, created_at, updated_at"""
@@ -492,7 +505,9 @@ def upsert_payment(
     params: UpsertPaymentParams,
 ) -> models.Payment | None:
     """Creates or updates a payment from a provider event, unless the stored row was changed by a
-    newer event (then no row). subscription_id is resolved from the provider's subscription id.
+    newer event, or by one of the same second that ranks higher (payment_status_precedence,
+    then the amount refunded): then no row. subscription_id is resolved from the provider's
+    subscription id; user_id is NULL when that user no longer exists (erased).
     """
     with conn.cursor(row_factory=_upsert_payment_row) as cur:
         cur.execute(UPSERT_PAYMENT, _upsert_payment_args(params))

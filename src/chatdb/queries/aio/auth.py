@@ -279,8 +279,9 @@ async def delete_verification_tokens_by_identifier(
     *,
     identifier: str,
 ) -> int:
-    """Delete every pending verification token sent to an identifier (an email address): when
-    the user is erased, or to invalidate earlier sign-in links.
+    """Delete every pending verification token sent to an identifier (an email address, compared
+    case-insensitively like users.email): when the user is erased, or to invalidate earlier
+    sign-in links (verification_tokens_lower_identifier_idx).
     """
     async with conn.cursor() as cur:
         await cur.execute(auth.DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER, {"identifier": identifier})

@@ -23,9 +23,12 @@ async def upsert_subscription(
     params: billing.UpsertSubscriptionParams,
 ) -> models.Subscription | None:
     """Creates or updates a subscription from a provider event, unless the stored row was changed
-    by a newer event (last_event_at): then nothing changes and no row comes back, so replayed
-    and reordered webhooks never overwrite newer state. The subscriber is user_id, else the
-    user whose stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
+    by a newer event (last_event_at), or by one of the same second whose status ranks higher
+    (subscription_status_precedence: provider times have one-second precision): then nothing
+    changes and no row comes back, so reordered webhooks converge on the same state (replays
+    are stopped earlier, by RecordWebhookEvent). The subscriber is user_id if that user still
+    exists (an erased user's later events apply with no subscriber), else the user whose
+    stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
     """
     async with conn.cursor(row_factory=billing._upsert_subscription_row) as cur:
         await cur.execute(billing.UPSERT_SUBSCRIPTION, billing._upsert_subscription_args(params))
@@ -135,7 +138,9 @@ async def upsert_payment(
     params: billing.UpsertPaymentParams,
 ) -> models.Payment | None:
     """Creates or updates a payment from a provider event, unless the stored row was changed by a
-    newer event (then no row). subscription_id is resolved from the provider's subscription id.
+    newer event, or by one of the same second that ranks higher (payment_status_precedence,
+    then the amount refunded): then no row. subscription_id is resolved from the provider's
+    subscription id; user_id is NULL when that user no longer exists (erased).
     """
     async with conn.cursor(row_factory=billing._upsert_payment_row) as cur:
         await cur.execute(billing.UPSERT_PAYMENT, billing._upsert_payment_args(params))

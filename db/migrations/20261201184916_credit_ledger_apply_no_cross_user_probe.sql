@@ -1,0 +1,156 @@
+-- credit_ledger_apply ran its idempotency lookup as the (BYPASSRLS) owner before row-level
+-- security checked the row, so chatdb_app user B could probe user A's ledger: inserting
+-- A's user id, amount, reason and operation id gave INSERT 0 0 (the "already applied" no-op)
+-- instead of an RLS error, and reusing A's operation id for B's own entry raised a
+-- unique_violation whose DETAIL named A's user id, amount and reason.
+--
+-- Now, for a caller that row-level security applies to (neither superuser nor BYPASSRLS,
+-- found from the SET ROLE in effect, else the login), the trigger first requires the entry
+-- to be the signed-in user's, raising the policy's own error (42501) before it locks or
+-- reads anything; another user's operation id gives insufficient_privilege
+-- (PermissionDenied) with no data of that entry. chatdb_system keeps unique_violation on
+-- credit_ledger_operation_id_key, also without the other user's data.
+
+-- migrate:up
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
+CREATE OR REPLACE FUNCTION public.credit_ledger_apply()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+    existing record;
+    -- The role the statement runs as outside this SECURITY DEFINER function: SET ROLE
+    -- (what the runtime uses) else the login. Whether row-level security applies to it.
+    caller name := CASE WHEN current_setting('role') = 'none' THEN session_user
+                        ELSE current_setting('role') END;
+    rls_applies boolean;
+BEGIN
+    SELECT NOT (r.rolsuper OR r.rolbypassrls) INTO rls_applies
+    FROM pg_catalog.pg_roles AS r WHERE r.rolname = caller;
+
+    -- Row-level security runs after BEFORE triggers, so for a caller it applies to, refuse
+    -- an entry for another user here, before this function (which bypasses RLS) locks or
+    -- reads anything of that user: the same error the credit_ledger_owner_spend policy
+    -- raises, whether or not the operation id exists.
+    IF coalesce(rls_applies, true)
+       AND NEW.user_id IS DISTINCT FROM nullif(current_setting('app.user_id', true), '')::uuid THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "credit_ledger"'
+            USING ERRCODE = 'insufficient_privilege',
+                  TABLE = 'credit_ledger',
+                  SCHEMA = 'public';
+    END IF;
+
+    -- Serialise with every other ledger write of this user: a concurrent retry of the same
+    -- operation waits here, then (READ COMMITTED: the next statement takes a new snapshot)
+    -- sees the committed entry below. FOR NO KEY UPDATE does not block inserts that only
+    -- reference the user.
+    PERFORM 1 FROM public.users WHERE id = NEW.user_id FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'insert or update on table "credit_ledger" violates foreign key constraint "credit_ledger_user_id_fkey"'
+            USING ERRCODE = 'foreign_key_violation',
+                  CONSTRAINT = 'credit_ledger_user_id_fkey',
+                  TABLE = 'credit_ledger',
+                  SCHEMA = 'public',
+                  DETAIL = format('Key (user_id)=(%s) is not present in table "users".', NEW.user_id);
+    END IF;
+
+    SELECT l.user_id, l.amount, l.reason INTO existing
+    FROM public.credit_ledger AS l
+    WHERE l.operation_id = NEW.operation_id;
+    IF FOUND THEN
+        IF existing.user_id = NEW.user_id AND existing.amount = NEW.amount AND existing.reason = NEW.reason THEN
+            RETURN NULL;  -- already applied: insert nothing, change nothing
+        END IF;
+        IF existing.user_id <> NEW.user_id THEN
+            -- Another user's entry: never say whose, how much or why. A caller under RLS
+            -- may not learn more than that the id is not available to it.
+            IF coalesce(rls_applies, true) THEN
+                RAISE EXCEPTION 'operation_id is not available to this user'
+                    USING ERRCODE = 'insufficient_privilege',
+                          CONSTRAINT = 'credit_ledger_operation_id_key',
+                          TABLE = 'credit_ledger',
+                          SCHEMA = 'public';
+            END IF;
+            RAISE EXCEPTION 'operation_id % was already used for another user''s ledger entry', NEW.operation_id
+                USING ERRCODE = 'unique_violation',
+                      CONSTRAINT = 'credit_ledger_operation_id_key',
+                      TABLE = 'credit_ledger',
+                      SCHEMA = 'public';
+        END IF;
+        RAISE EXCEPTION 'operation_id % was already used for a different ledger entry', NEW.operation_id
+            USING ERRCODE = 'unique_violation',
+                  CONSTRAINT = 'credit_ledger_operation_id_key',
+                  TABLE = 'credit_ledger',
+                  SCHEMA = 'public',
+                  DETAIL = format('The existing entry of this user is for amount %s, reason %s.',
+                                  existing.amount, existing.reason);
+    END IF;
+
+    -- Fails with users_credit_balance_nonnegative_check when the balance would go negative.
+    UPDATE public.users
+    SET credit_balance = credit_balance + NEW.amount
+    WHERE id = NEW.user_id
+    RETURNING credit_balance INTO NEW.balance_after;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION public.credit_ledger_apply() IS
+    'BEFORE INSERT trigger on credit_ledger: applies the amount to users.credit_balance (the only path that may), sets balance_after, and makes re-inserting an applied operation_id a no-op. For a caller under row-level security (chatdb_app) it first refuses an entry for another user (42501), and an operation_id of another user''s entry is insufficient_privilege without any of that entry''s data.';
+
+-- migrate:down
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
+CREATE OR REPLACE FUNCTION public.credit_ledger_apply()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+    existing record;
+BEGIN
+    -- Serialise with every other ledger write of this user: a concurrent retry of the same
+    -- operation waits here, then (READ COMMITTED: the next statement takes a new snapshot)
+    -- sees the committed entry below. FOR NO KEY UPDATE does not block inserts that only
+    -- reference the user.
+    PERFORM 1 FROM public.users WHERE id = NEW.user_id FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'insert or update on table "credit_ledger" violates foreign key constraint "credit_ledger_user_id_fkey"'
+            USING ERRCODE = 'foreign_key_violation',
+                  CONSTRAINT = 'credit_ledger_user_id_fkey',
+                  TABLE = 'credit_ledger',
+                  SCHEMA = 'public',
+                  DETAIL = format('Key (user_id)=(%s) is not present in table "users".', NEW.user_id);
+    END IF;
+
+    SELECT l.user_id, l.amount, l.reason INTO existing
+    FROM public.credit_ledger AS l
+    WHERE l.operation_id = NEW.operation_id;
+    IF FOUND THEN
+        IF existing.user_id = NEW.user_id AND existing.amount = NEW.amount AND existing.reason = NEW.reason THEN
+            RETURN NULL;  -- already applied: insert nothing, change nothing
+        END IF;
+        RAISE EXCEPTION 'operation_id % was already used for a different ledger entry', NEW.operation_id
+            USING ERRCODE = 'unique_violation',
+                  CONSTRAINT = 'credit_ledger_operation_id_key',
+                  TABLE = 'credit_ledger',
+                  SCHEMA = 'public',
+                  DETAIL = format('The existing entry is for user %s, amount %s, reason %s.',
+                                  existing.user_id, existing.amount, existing.reason);
+    END IF;
+
+    -- Fails with users_credit_balance_nonnegative_check when the balance would go negative.
+    UPDATE public.users
+    SET credit_balance = credit_balance + NEW.amount
+    WHERE id = NEW.user_id
+    RETURNING credit_balance INTO NEW.balance_after;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION public.credit_ledger_apply() IS
+    'BEFORE INSERT trigger on credit_ledger: applies the amount to users.credit_balance (the only path that may), sets balance_after, and makes re-inserting an applied operation_id a no-op.';
