@@ -448,7 +448,8 @@ def captured_logs() -> Iterator[io.StringIO]:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logs.JsonFormatter())
     handler.setLevel(logging.DEBUG)
-    logger = logging.getLogger("chatdb")
+    # The root logger, at DEBUG: what psycopg, psycopg_pool and redis log counts too.
+    logger = logging.getLogger()
     previous = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
@@ -463,7 +464,8 @@ def test_logs_and_errors_never_contain_secrets_or_parameter_values(
     database: Database, captured_logs: io.StringIO
 ) -> None:
     marker = f"SECRETMARK{uuid.uuid4().hex[:12]}"
-    keyring = _keyring()
+    key_material = os.urandom(32)
+    keyring = KeyRing.parse(f"7:{base64.b64encode(key_material).decode()}")
     user_id = _new_user(database)
     raised: list[str] = []
     with database.as_user(user_id) as c:
@@ -501,5 +503,8 @@ def test_logs_and_errors_never_contain_secrets_or_parameter_values(
         json.loads(line)  # one JSON object per line
     assert marker not in text
     assert "sk-" + marker not in text
+    for encoded in (base64.b64encode(key_material).decode(), key_material.hex()):
+        assert encoded not in text
+        assert encoded not in repr(keyring) and encoded not in str(keyring)
     for message in raised:
         assert marker not in message, message

@@ -284,3 +284,25 @@ def test_every_updated_at_column_is_maintained_by_the_shared_trigger(
         )
         >= 15
     )
+
+
+def test_every_view_reads_with_the_callers_rights(conn: psycopg.Connection) -> None:
+    # A view runs with its owner's rights unless security_invoker is set; the owner
+    # (chatdb_migrator) bypasses row-level security, so such a view would hand chatdb_app
+    # every user's rows. Materialized views are kept from the app by grants instead.
+    owner_rights = conn.execute(
+        """
+        SELECT c.relname FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'v'
+          AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false)
+        """
+    ).fetchall()
+    assert owner_rights == []
+    app_readable_matviews = conn.execute(
+        """
+        SELECT c.relname FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'm'
+          AND has_table_privilege('chatdb_app', c.oid, 'SELECT')
+        """
+    ).fetchall()
+    assert app_readable_matviews == []
