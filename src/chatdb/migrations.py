@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -124,11 +125,35 @@ def run_dbmate(
     return result
 
 
+# How often a waiting `migration_lock` tries again, and how long it waits before giving up.
+LOCK_POLL_S = 0.2
+LOCK_TIMEOUT_S = 600.0
+
+
 @contextmanager
-def migration_lock(url: str) -> Iterator[None]:
-    """Hold the per-database advisory lock that serialises migrations."""
+def migration_lock(
+    url: str, *, timeout_s: float = LOCK_TIMEOUT_S, poll_s: float = LOCK_POLL_S
+) -> Iterator[None]:
+    """Hold the per-database advisory lock that serialises migrations.
+
+    The lock is polled with `pg_try_advisory_lock` in autocommit, sleeping between tries, so a
+    waiting run holds nothing: a blocking `pg_advisory_lock` would keep a statement (and its
+    virtual transaction id) open, and the running migration's CREATE INDEX CONCURRENTLY waits
+    for every such id, which deadlocks undetected.
+    """
+    deadline = time.monotonic() + timeout_s
     with connect(url) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+        while True:
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (MIGRATION_LOCK_KEY,)).fetchone()
+            if row and row[0]:
+                break
+            if time.monotonic() >= deadline:
+                raise DatabaseUnavailable(
+                    f"another migration has held the migration lock for over {timeout_s:g} s. "
+                    "Fix: wait for it to finish, or end the stuck session holding the advisory "
+                    "lock (pg_locks, locktype = 'advisory')"
+                )
+            time.sleep(poll_s)
         try:
             yield
         finally:
