@@ -134,13 +134,23 @@ SPECIFIC_CONSTRAINTS: Final[dict[str, type[ChatdbError]]] = {
 }
 
 _TRANSITION = re.compile(r"from (\w+) to (\w+)")
-_QUOTED_VALUE = re.compile(r': ".*"$|: \'.*\'$', re.DOTALL)
+_TRAILING_VALUE = re.compile(r': ".*"$|: \'.*\'$', re.DOTALL)
+# Anything quoted in a data exception's message is (part of) the input value, wherever it
+# sits: `value "99999999999" is out of range for type integer`. Greedy from the first quote
+# to the last, so a value that itself contains a quote is hidden whole.
+_QUOTED = re.compile(r'".*"|\'.*\'', re.DOTALL)
+# SQLSTATE classes whose primary message can echo a value. Integrity violations (23) quote
+# only identifiers in the primary message; their DETAIL (`Key (k)=(v)`) is never used.
+_DATA_BEARING = ("22",)
 
 
 def _describe(exc: psycopg.Error) -> str:
     """PostgreSQL's primary message without any echoed input value (it may be a secret)."""
     primary = exc.diag.message_primary or _first_line(exc)
-    return _QUOTED_VALUE.sub("", primary)
+    primary = _TRAILING_VALUE.sub("", primary)
+    if (exc.sqlstate or "").startswith(_DATA_BEARING):
+        primary = _QUOTED.sub("<value>", primary)
+    return primary
 
 
 def translate(exc: BaseException, *, statement: str | None = None) -> BaseException:
