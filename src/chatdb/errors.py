@@ -116,6 +116,10 @@ class PoolExhausted(DatabaseUnavailable):
     gets this error in the configured time)."""
 
 
+class DatabaseClosed(DatabaseUnavailable):
+    """`close()` was called on the Database: it hands out no more transactions (not retried)."""
+
+
 class AmbiguousCommit(DatabaseUnavailable):
     """The connection was lost during COMMIT: the transaction may or may not have committed.
 
@@ -237,6 +241,7 @@ __all__ = [
     "CheckViolation",
     "ConfigError",
     "ConflictError",
+    "DatabaseClosed",
     "DatabaseError",
     "DatabaseUnavailable",
     "IdleTransactionTimeout",
