@@ -118,11 +118,32 @@ def run_dbmate(
     result = subprocess.run(command, env=env, text=True, capture_output=capture, check=False)
     if result.returncode != 0:
         message = (result.stderr or result.stdout or "").strip() if capture else ""
+        changes = {"up", "migrate", "rollback", "down"} & set(args)
         raise ConfigError(
             f"dbmate {' '.join(args)} failed{': ' + message if message else ''}",
-            fix="read dbmate's message above; fix the migration and run again",
+            fix="read dbmate's message above; fix the migration and run again"
+            if changes
+            else "read dbmate's message above (`chatdb doctor` checks roles and connectivity)",
         )
     return result
+
+
+def migration_versions() -> list[str]:
+    """The versions of the migration files, oldest first."""
+    return sorted(p.name.split("_", 1)[0] for p in migrations_dir().glob("*.sql"))
+
+
+def applied_versions(url: str) -> list[str]:
+    """The versions recorded in schema_migrations (none when the table does not exist yet)."""
+    with connect(url) as conn:
+        if conn.execute("SELECT to_regclass('public.schema_migrations')").fetchone() == (None,):
+            return []
+        return [str(r[0]) for r in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
+
+
+def check_reachable(url: str, connect_timeout: int = 10) -> None:
+    """Connect once and disconnect: a one-line DatabaseUnavailable when the server is not there."""
+    connect(url, connect_timeout=connect_timeout).close()
 
 
 # How often a waiting `migration_lock` tries again, and how long it waits before giving up.

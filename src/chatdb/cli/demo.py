@@ -17,6 +17,7 @@ from typing import Any
 
 from chatdb import Database, Page, errors
 from chatdb.cli.db_commands import resolved
+from chatdb.config import load_settings
 from chatdb.crypto import KeyRing
 from chatdb.flows import auth as auth_flows
 from chatdb.flows import billing, credits, providers, referrals, tools
@@ -287,7 +288,7 @@ def credits_balance(conn: Any, user_id: uuid.UUID) -> Decimal | None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     target = resolved()
-    with Database(target.url, pool_min_size=1, pool_max_size=2) as db:
+    with Database(target.url, settings=load_settings(pool_min_size=1, pool_max_size=2)) as db:
         run_demo(db)
     return 0
 
