@@ -203,6 +203,11 @@ def translate(exc: BaseException, *, statement: str | None = None) -> BaseExcept
         # default provider for one user, provider_configs_user_id_default_excl).
         return ConflictError(f"already exists{where}: {detail}", **fields)
     if state == "23503":
+        # PostgreSQL reports both directions with the same SQLSTATE, constraint, table
+        # (the referencing one) and source function; only the message text differs. We read
+        # the English primary message ("update or delete on table ..." vs "insert or
+        # update ..."). lc_messages is superuser-only, so the runtime cannot force it: on a
+        # server with a translated lc_messages a delete is reported as NotFoundError.
         if detail.startswith("update or delete"):
             return StillReferenced(f"still referenced{where}: {detail}", **fields)
         return NotFoundError(f"the referenced row does not exist{where}: {detail}", **fields)

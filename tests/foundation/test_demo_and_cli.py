@@ -37,9 +37,7 @@ def test_demo_scenario_runs_end_to_end(db_url: str, capsys: pytest.CaptureFixtur
     # issue 7's "Done when": JSON statement logs, a real retry, who runs the transaction,
     # and read routing / PgBouncer said as configured.
     logs = [
-        json.loads(line.strip())
-        for line in out.splitlines()
-        if line.strip().startswith('{"time"')
+        json.loads(line.strip()) for line in out.splitlines() if line.strip().startswith('{"time"')
     ]
     assert logs and all(log["logger"] == "chatdb.sql" for log in logs)
     assert logs[0]["query"] == "CreateChat" and logs[0]["event"] == "statement"

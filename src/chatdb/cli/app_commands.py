@@ -130,6 +130,12 @@ def _setting_warnings(conn: Any) -> list[str]:
     ):
         if _scalar(conn, "SELECT current_setting(%s)", (name,)) in ("0", "0ms"):
             warnings.append(f"{name} is 0 (no limit) at the server/database/role level: {advice}")
+    lc_messages = str(_scalar(conn, "SELECT current_setting('lc_messages')") or "")
+    if lc_messages and not lc_messages.startswith(("C", "POSIX", "en")):
+        warnings.append(
+            f"lc_messages is {lc_messages}: chatdb tells StillReferenced from NotFoundError "
+            "(23503) by PostgreSQL's English message; ALTER DATABASE ... SET lc_messages = 'C'"
+        )
     return warnings
 
 
