@@ -90,3 +90,19 @@ def test_refresh_stats_and_watch(db_url: str) -> None:
     )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["rows"] for line in lines] == [[{"answer": 42}], [{"answer": 42}]]
+
+
+def test_make_demo_writes_no_tracked_file() -> None:
+    # `chatdb migrate` on the embedded server rewrites db/schema/schema.sql unless told not to.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    dry = subprocess.run(
+        ["make", "-n", "demo"], cwd=root, capture_output=True, text=True, timeout=60, check=True
+    )
+    migrate = [
+        line
+        for line in dry.stdout.splitlines()
+        if line.strip().endswith(" migrate") or " migrate " in line
+    ]
+    assert migrate and all("--no-write-schema" in line for line in migrate)
