@@ -50,8 +50,11 @@ class _Tracking:
         exc = self.last_connect_error
         if exc is None or self.borrowed > 0:
             return None
+        target = str(self.conninfo)
+        # A key=value conninfo may hold a password that redact() cannot find: name no target.
+        where = f" to {dburl.redact(target)}" if target.startswith("postgres") else ""
         return errors.DatabaseUnavailable(
-            f"cannot connect to {dburl.redact(str(self.conninfo))}: {connect_reason(exc)}. "
+            f"cannot connect{where}: {connect_reason(exc)}. "
             "Fix: start the server, or set DATABASE_URL to one that runs"
         )
 
