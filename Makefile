@@ -26,14 +26,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv with pinned dependencies (re-runs only when pyproject.toml changes)
 
-demo: $(STAMP) ## migrate the resolved database and run a real chat scenario, printing what it does
-	$(CHATDB) migrate
+demo: $(STAMP) ## migrate the resolved database and run a real chat scenario (writes no tracked file)
+	$(CHATDB) migrate --no-write-schema
 	$(CHATDB) demo
 
 test: $(STAMP) ## run the test suite against DATABASE_URL, else the embedded PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-migrate: $(STAMP) ## apply pending migrations (roles, shadow check, advisory lock)
+migrate: $(STAMP) ## apply pending migrations (roles, shadow check, advisory lock; embedded: rewrites the dump)
 	$(CHATDB) migrate
 
 rollback: $(STAMP) ## roll back the latest migration
@@ -78,8 +78,13 @@ docs: $(STAMP) ## regenerate docs/schema (ER diagrams, table reference) from a m
 stress: $(STAMP) ## the reliability scenarios, larger, with a summary table
 	$(PY) tests/reliability/stress.py
 
-bench: $(STAMP) ## benchmarks against raw psycopg and the alternatives (FULL=1 for 10M rows)
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) ## benchmarks against raw psycopg and the alternatives (FULL=1 for 10M rows)
 	$(PY) -m bench $(if $(FULL),--full,)
 
 psql: $(STAMP) ## open psql on the resolved database

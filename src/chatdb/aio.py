@@ -18,12 +18,12 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from chatdb import dburl, errors
 from chatdb.config import Settings, load_settings
 from chatdb.connection_setup import check_async, configure_async
 from chatdb.cursors import AsyncConnection
+from chatdb.pools import AsyncTrackingPool
 from chatdb.transactions import (
     BEGIN_ATTEMPTS,
     IsolationArg,
@@ -36,7 +36,6 @@ from chatdb.transactions import (
     commit_error,
     connect_kwargs,
     options,
-    pool_exhausted,
     transaction_error,
 )
 
@@ -97,10 +96,10 @@ class AsyncDatabase:
         self.pool = self._make_pool(self.url, "primary")
         self.replica_pools = [self._make_pool(u, f"replica{i}") for i, u in enumerate(replicas)]
 
-    def _make_pool(self, url: str, name: str) -> AsyncConnectionPool[AsyncConnection]:
+    def _make_pool(self, url: str, name: str) -> AsyncTrackingPool:
         s = self.settings
         # Opened explicitly by `open()` (an async pool cannot open in a constructor).
-        return AsyncConnectionPool(
+        return AsyncTrackingPool(
             url,
             connection_class=AsyncConnection,
             kwargs=connect_kwargs(s),
@@ -151,23 +150,20 @@ class AsyncDatabase:
 
     async def _checkout(
         self, opts: TxOptions
-    ) -> tuple[AsyncConnectionPool[AsyncConnection], AsyncConnection, int | None]:
+    ) -> tuple[AsyncTrackingPool, AsyncConnection, int | None]:
         """A pooled connection for `opts`: a replica for read-only work when one can serve."""
         index = self.router.replica_for(opts)
         if index is not None:
             replica = self.replica_pools[index]
             try:
-                return replica, await replica.getconn(1.0), index
-            except (PoolTimeout, psycopg.OperationalError):
+                return replica, await replica.acquire(self.settings, 1.0), index
+            except errors.DatabaseClosed:
+                raise
+            except (errors.DatabaseUnavailable, psycopg.OperationalError):
                 self.router.replica_failed(index)
-        try:
-            return self.pool, await self.pool.getconn(), None
-        except PoolTimeout as exc:
-            raise pool_exhausted(self.settings) from exc
+        return self.pool, await self.pool.acquire(self.settings), None
 
-    async def _begin(
-        self, opts: TxOptions
-    ) -> tuple[AsyncConnectionPool[AsyncConnection], AsyncConnection]:
+    async def _begin(self, opts: TxOptions) -> tuple[AsyncTrackingPool, AsyncConnection]:
         """Start the transaction on a live connection (see `Database._begin`)."""
         for attempt in range(BEGIN_ATTEMPTS):
             pool, conn, index = await self._checkout(opts)
@@ -181,7 +177,7 @@ class AsyncDatabase:
             except BaseException as exc:
                 await _rollback_quietly(conn)
                 ctx.role = ctx.user_id = None
-                await pool.putconn(conn)
+                await pool.release(conn)
                 lost = isinstance(exc, errors.DatabaseUnavailable)
                 if lost and index is not None:
                     self.router.replica_failed(index)
@@ -210,7 +206,7 @@ class AsyncDatabase:
         finally:
             ctx.role = ctx.user_id = None
             ctx.last_used = time.monotonic()
-            await pool.putconn(conn)
+            await pool.release(conn)
         self.router.wrote(opts)
 
     def stats(self) -> dict[str, dict[str, int]]:

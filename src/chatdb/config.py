@@ -80,10 +80,16 @@ class Settings(BaseSettings):
         return [url for url in self.replica_urls.split(",") if url]
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read and validate the settings; `overrides` (by field name) win over the environment."""
+def _names() -> set[str]:
+    """Every keyword `load_settings` accepts: field names and their variable names."""
+    names = set(Settings.model_fields)
+    names.update(info.alias for info in Settings.model_fields.values() if info.alias)
+    return names
+
+
+def _build(**overrides: object) -> Settings:
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
@@ -94,6 +100,24 @@ def load_settings(**overrides: object) -> Settings:
             fix=f"fix or unset {variable} (see README, Configuration)",
             variable=variable,
         ) from None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings; `overrides` (by field name) win over the environment.
+
+    The environment is validated whole even where an override wins, so a bad variable fails
+    every entry point (the CLI passes its own pool sizes); an unknown override is an error,
+    not silently ignored.
+    """
+    unknown = sorted(set(overrides) - _names())
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) {', '.join(unknown)}",
+            fix="pass Settings field names (see chatdb.config.Settings)",
+        )
+    settings = _build()
+    if overrides:
+        settings = _build(**overrides)
     if settings.pool_min_size > settings.pool_max_size:
         raise ConfigError(
             "DB_POOL_MIN_SIZE is larger than DB_POOL_MAX_SIZE",
@@ -106,4 +130,8 @@ def load_settings(**overrides: object) -> Settings:
         dburl.validate_url(settings.database_url)
     for url in settings.replicas:
         dburl.validate_url(url, "DATABASE_REPLICA_URLS")
+    if settings.encryption_keys or settings.encryption_key_id:
+        from chatdb.crypto import KeyRing
+
+        KeyRing.parse(settings.encryption_keys, settings.encryption_key_id)
     return settings

@@ -17,12 +17,12 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
 
 from chatdb import dburl, errors
 from chatdb.config import Settings, load_settings
 from chatdb.connection_setup import check_sync, configure_sync
 from chatdb.cursors import Connection
+from chatdb.pools import TrackingPool
 from chatdb.transactions import (
     BEGIN_ATTEMPTS,
     IsolationArg,
@@ -35,7 +35,6 @@ from chatdb.transactions import (
     commit_error,
     connect_kwargs,
     options,
-    pool_exhausted,
     transaction_error,
 )
 
@@ -100,9 +99,9 @@ class Database:
             self._make_pool(u, f"replica{i}", open) for i, u in enumerate(replicas)
         ]
 
-    def _make_pool(self, url: str, name: str, open: bool) -> ConnectionPool[Connection]:
+    def _make_pool(self, url: str, name: str, open: bool) -> TrackingPool:
         s = self.settings
-        return ConnectionPool(
+        return TrackingPool(
             url,
             connection_class=Connection,
             kwargs=connect_kwargs(s),
@@ -155,23 +154,21 @@ class Database:
 
     # -- the transaction itself -----------------------------------------------------------
 
-    def _checkout(
-        self, opts: TxOptions
-    ) -> tuple[ConnectionPool[Connection], Connection, int | None]:
+    def _checkout(self, opts: TxOptions) -> tuple[TrackingPool, Connection, int | None]:
         """A pooled connection for `opts`: a replica for read-only work when one can serve."""
         index = self.router.replica_for(opts)
         if index is not None:
+            replica = self.replica_pools[index]
             try:
                 # A short wait: a replica that cannot serve now is skipped for the primary.
-                return self.replica_pools[index], self.replica_pools[index].getconn(1.0), index
-            except (PoolTimeout, psycopg.OperationalError):
+                return replica, replica.acquire(self.settings, 1.0), index
+            except errors.DatabaseClosed:
+                raise
+            except (errors.DatabaseUnavailable, psycopg.OperationalError):
                 self.router.replica_failed(index)
-        try:
-            return self.pool, self.pool.getconn(), None
-        except PoolTimeout as exc:
-            raise pool_exhausted(self.settings) from exc
+        return self.pool, self.pool.acquire(self.settings), None
 
-    def _begin(self, opts: TxOptions) -> tuple[ConnectionPool[Connection], Connection]:
+    def _begin(self, opts: TxOptions) -> tuple[TrackingPool, Connection]:
         """Start the transaction with its role and user on a live connection.
 
         Connections used moments ago are not pinged on checkout (a round trip per
@@ -190,7 +187,7 @@ class Database:
             except BaseException as exc:
                 _rollback_quietly(conn)
                 ctx.role = ctx.user_id = None
-                pool.putconn(conn)  # the pool discards a broken connection
+                pool.release(conn)  # the pool discards a broken connection
                 lost = isinstance(exc, errors.DatabaseUnavailable)
                 if lost and index is not None:
                     self.router.replica_failed(index)
@@ -219,7 +216,7 @@ class Database:
         finally:
             ctx.role = ctx.user_id = None
             ctx.last_used = time.monotonic()
-            pool.putconn(conn)
+            pool.release(conn)
         self.router.wrote(opts)
 
     # -- lifecycle --------------------------------------------------------------------------

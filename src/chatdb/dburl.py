@@ -37,11 +37,21 @@ def validate_url(url: str, variable: str = "DATABASE_URL") -> str:
     """Check that `url` is a postgresql:// URL libpq accepts; raise ConfigError naming `variable`."""
     import psycopg.conninfo
 
-    parts = urlsplit(url)
+    fix = f"set {variable}=postgresql://user:password@host:5432/dbname"
+    if not url.strip():
+        raise ConfigError(
+            f"{variable} is set but blank", fix=f"{fix}, or unset it", variable=variable
+        )
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL" for an unclosed [
+        raise ConfigError(
+            f"{variable} is malformed: {str(exc).splitlines()[0]}", fix=fix, variable=variable
+        ) from None
     if parts.scheme not in _SCHEMES:
         raise ConfigError(
             f"{variable} must be a postgresql:// URL, got scheme {parts.scheme or 'none'!r}",
-            fix=f"set {variable}=postgresql://user:password@host:5432/dbname",
+            fix=fix,
             variable=variable,
         )
     try:
@@ -49,18 +59,16 @@ def validate_url(url: str, variable: str = "DATABASE_URL") -> str:
         psycopg.conninfo.conninfo_to_dict(url)
     except (psycopg.ProgrammingError, ValueError) as exc:
         raise ConfigError(
-            f"{variable} is malformed: {str(exc).splitlines()[0]}",
-            fix=f"set {variable}=postgresql://user:password@host:5432/dbname",
-            variable=variable,
-        ) from exc
+            f"{variable} is malformed: {str(exc).splitlines()[0]}", fix=fix, variable=variable
+        ) from None
     return url
 
 
 def resolve(*, start: bool = True) -> ResolvedDatabase:
     """The database for this process: `DATABASE_URL`, else the embedded server."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return ResolvedDatabase(validate_url(url), "DATABASE_URL")
+    raw = os.environ.get("DATABASE_URL", "")
+    if raw:  # set but blank is a mistake, not a request for the embedded server
+        return ResolvedDatabase(validate_url(raw.strip() or raw), "DATABASE_URL")
     if start:
         return ResolvedDatabase(embedded.start(), "embedded")
     return ResolvedDatabase(embedded.server_url(), "embedded")

@@ -121,6 +121,10 @@ class PoolExhausted(DatabaseUnavailable):
     gets this error in the configured time)."""
 
 
+class DatabaseClosed(DatabaseUnavailable):
+    """`close()` was called on the Database: it hands out no more transactions (not retried)."""
+
+
 class AmbiguousCommit(DatabaseUnavailable):
     """The connection was lost during COMMIT: the transaction may or may not have committed.
 
@@ -141,13 +145,23 @@ SPECIFIC_CONSTRAINTS: Final[dict[str, type[ChatdbError]]] = {
 }
 
 _TRANSITION = re.compile(r"from (\w+) to (\w+)")
-_QUOTED_VALUE = re.compile(r': ".*"$|: \'.*\'$', re.DOTALL)
+_TRAILING_VALUE = re.compile(r': ".*"$|: \'.*\'$', re.DOTALL)
+# Anything quoted in a data exception's message is (part of) the input value, wherever it
+# sits: `value "99999999999" is out of range for type integer`. Greedy from the first quote
+# to the last, so a value that itself contains a quote is hidden whole.
+_QUOTED = re.compile(r'".*"|\'.*\'', re.DOTALL)
+# SQLSTATE classes whose primary message can echo a value. Integrity violations (23) quote
+# only identifiers in the primary message; their DETAIL (`Key (k)=(v)`) is never used.
+_DATA_BEARING = ("22",)
 
 
 def _describe(exc: psycopg.Error) -> str:
     """PostgreSQL's primary message without any echoed input value (it may be a secret)."""
     primary = exc.diag.message_primary or _first_line(exc)
-    return _QUOTED_VALUE.sub("", primary)
+    primary = _TRAILING_VALUE.sub("", primary)
+    if (exc.sqlstate or "").startswith(_DATA_BEARING):
+        primary = _QUOTED.sub("<value>", primary)
+    return primary
 
 
 def translate(exc: BaseException, *, statement: str | None = None) -> BaseException:
@@ -196,6 +210,11 @@ def translate(exc: BaseException, *, statement: str | None = None) -> BaseExcept
         # default provider for one user, provider_configs_user_id_default_excl).
         return ConflictError(f"already exists{where}: {detail}", **fields)
     if state == "23503":
+        # PostgreSQL reports both directions with the same SQLSTATE, constraint, table
+        # (the referencing one) and source function; only the message text differs. We read
+        # the English primary message ("update or delete on table ..." vs "insert or
+        # update ..."). lc_messages is superuser-only, so the runtime cannot force it: on a
+        # server with a translated lc_messages a delete is reported as NotFoundError.
         if detail.startswith("update or delete"):
             return StillReferenced(f"still referenced{where}: {detail}", **fields)
         return NotFoundError(f"the referenced row does not exist{where}: {detail}", **fields)
@@ -234,6 +253,7 @@ __all__ = [
     "CheckViolation",
     "ConfigError",
     "ConflictError",
+    "DatabaseClosed",
     "DatabaseError",
     "DatabaseUnavailable",
     "IdleTransactionTimeout",

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -117,18 +118,63 @@ def run_dbmate(
     result = subprocess.run(command, env=env, text=True, capture_output=capture, check=False)
     if result.returncode != 0:
         message = (result.stderr or result.stdout or "").strip() if capture else ""
+        changes = {"up", "migrate", "rollback", "down"} & set(args)
         raise ConfigError(
             f"dbmate {' '.join(args)} failed{': ' + message if message else ''}",
-            fix="read dbmate's message above; fix the migration and run again",
+            fix="read dbmate's message above; fix the migration and run again"
+            if changes
+            else "read dbmate's message above (`chatdb doctor` checks roles and connectivity)",
         )
     return result
 
 
-@contextmanager
-def migration_lock(url: str) -> Iterator[None]:
-    """Hold the per-database advisory lock that serialises migrations."""
+def migration_versions() -> list[str]:
+    """The versions of the migration files, oldest first."""
+    return sorted(p.name.split("_", 1)[0] for p in migrations_dir().glob("*.sql"))
+
+
+def applied_versions(url: str) -> list[str]:
+    """The versions recorded in schema_migrations (none when the table does not exist yet)."""
     with connect(url) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+        if conn.execute("SELECT to_regclass('public.schema_migrations')").fetchone() == (None,):
+            return []
+        return [str(r[0]) for r in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
+
+
+def check_reachable(url: str, connect_timeout: int = 10) -> None:
+    """Connect once and disconnect: a one-line DatabaseUnavailable when the server is not there."""
+    connect(url, connect_timeout=connect_timeout).close()
+
+
+# How often a waiting `migration_lock` tries again, and how long it waits before giving up.
+LOCK_POLL_S = 0.2
+LOCK_TIMEOUT_S = 600.0
+
+
+@contextmanager
+def migration_lock(
+    url: str, *, timeout_s: float = LOCK_TIMEOUT_S, poll_s: float = LOCK_POLL_S
+) -> Iterator[None]:
+    """Hold the per-database advisory lock that serialises migrations.
+
+    The lock is polled with `pg_try_advisory_lock` in autocommit, sleeping between tries, so a
+    waiting run holds nothing: a blocking `pg_advisory_lock` would keep a statement (and its
+    virtual transaction id) open, and the running migration's CREATE INDEX CONCURRENTLY waits
+    for every such id, which deadlocks undetected.
+    """
+    deadline = time.monotonic() + timeout_s
+    with connect(url) as conn:
+        while True:
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (MIGRATION_LOCK_KEY,)).fetchone()
+            if row and row[0]:
+                break
+            if time.monotonic() >= deadline:
+                raise DatabaseUnavailable(
+                    f"another migration has held the migration lock for over {timeout_s:g} s. "
+                    "Fix: wait for it to finish, or end the stuck session holding the advisory "
+                    "lock (pg_locks, locktype = 'advisory')"
+                )
+            time.sleep(poll_s)
         try:
             yield
         finally:

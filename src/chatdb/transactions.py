@@ -134,6 +134,8 @@ class RetryPolicy:
             return False
         if isinstance(exc, errors.AmbiguousCommit):
             return False  # the commit may have happened: rerunning could apply it twice
+        if isinstance(exc, errors.DatabaseClosed):
+            return False  # closed on purpose: no attempt can succeed
         if isinstance(exc, errors.PoolExhausted):
             return False  # waiting again would break the configured DB_POOL_TIMEOUT_S
         return isinstance(exc, errors.SerializationFailure | errors.DatabaseUnavailable)
@@ -201,8 +203,9 @@ def begin_params(opts: TxOptions) -> dict[str, str]:
 
 def pool_exhausted(settings: Settings) -> errors.PoolExhausted:
     return errors.PoolExhausted(
-        f"no database connection free within {settings.pool_timeout_s:g} s "
-        f"(DB_POOL_TIMEOUT_S; DB_POOL_MAX_SIZE={settings.pool_max_size})"
+        f"no database connection free within {settings.pool_timeout_s:g} s: all "
+        f"DB_POOL_MAX_SIZE={settings.pool_max_size} are busy. Fix: raise DB_POOL_MAX_SIZE or "
+        "DB_POOL_TIMEOUT_S, or hold connections for shorter"
     )
 
 

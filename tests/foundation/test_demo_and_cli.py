@@ -34,6 +34,21 @@ def test_demo_scenario_runs_end_to_end(db_url: str, capsys: pytest.CaptureFixtur
     assert "anonymous write refused: PermissionDenied" in out
     assert "second redemption refused: AlreadyReferred" in out
     assert "delivery 2: applied=False" in out
+    # issue 7's "Done when": JSON statement logs, a real retry, who runs the transaction,
+    # and read routing / PgBouncer said as configured.
+    logs = [
+        json.loads(line.strip()) for line in out.splitlines() if line.strip().startswith('{"time"')
+    ]
+    assert logs and all(log["logger"] == "chatdb.sql" for log in logs)
+    assert logs[0]["query"] == "CreateChat" and logs[0]["event"] == "statement"
+    assert all(log["role"] == "chatdb_app" and log["success"] for log in logs)
+    assert "Kyoto" not in json.dumps(logs)  # parameter values never logged
+    assert "attempts: 2; retried 1 time(s) after SerializationFailure" in out
+    assert "as_user(Ada): role chatdb_app, app.user_id Ada" in out
+    assert "anonymous(): role chatdb_app, app.user_id -" in out
+    assert "system(): role chatdb_system, app.user_id -" in out
+    assert "no replica configured (DATABASE_REPLICA_URLS)" in out
+    assert "PgBouncer mode off (DB_PGBOUNCER)" in out
 
 
 def test_seed_writes_what_it_reports(db_url: str) -> None:
@@ -75,3 +90,19 @@ def test_refresh_stats_and_watch(db_url: str) -> None:
     )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["rows"] for line in lines] == [[{"answer": 42}], [{"answer": 42}]]
+
+
+def test_make_demo_writes_no_tracked_file() -> None:
+    # `chatdb migrate` on the embedded server rewrites db/schema/schema.sql unless told not to.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    dry = subprocess.run(
+        ["make", "-n", "demo"], cwd=root, capture_output=True, text=True, timeout=60, check=True
+    )
+    migrate = [
+        line
+        for line in dry.stdout.splitlines()
+        if line.strip().endswith(" migrate") or " migrate " in line
+    ]
+    assert migrate and all("--no-write-schema" in line for line in migrate)

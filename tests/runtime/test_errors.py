@@ -18,6 +18,7 @@ CREATE TABLE children (id int PRIMARY KEY,
     label varchar(5), qty numeric(4, 2), at timestamptz, doc jsonb,
     CONSTRAINT children_qty_positive_check CHECK (qty > 0));
 CREATE INDEX children_parent_id_idx ON children (parent_id);
+CREATE TYPE mood AS ENUM ('calm');
 CREATE TABLE owned (id int PRIMARY KEY, owner uuid NOT NULL);
 ALTER TABLE owned ENABLE ROW LEVEL SECURITY;
 CREATE POLICY owned_owner ON owned TO chatdb_app
@@ -53,13 +54,22 @@ def test_unique_violation_is_conflict_naming_the_constraint(edb: Database) -> No
     err = fails(edb, "INSERT INTO parents VALUES (2, %s)", ("one",))
     assert type(err) is errors.ConflictError
     assert err.constraint == "parents_code_key"
-    assert "one" not in str(err)  # values never echoed
+    assert "one" not in str(err)  # values never echoed, nor the DETAIL `Key (code)=(one)`
+    assert "Key (" not in str(err)
 
 
 def test_missing_parent_is_not_found(edb: Database) -> None:
-    err = fails(edb, "INSERT INTO children (id, parent_id) VALUES (2, 42)")
+    err = fails(edb, "INSERT INTO children (id, parent_id) VALUES (2, %s)", (4242,))
     assert type(err) is errors.NotFoundError
     assert err.constraint == "children_parent_id_fkey"
+    assert "4242" not in str(err)  # the DETAIL `Key (parent_id)=(4242)` is not echoed
+
+
+def test_updating_to_a_missing_parent_is_not_found(edb: Database) -> None:
+    err = fails(edb, "UPDATE children SET parent_id = %s WHERE id = 1", (4343,))
+    assert type(err) is errors.NotFoundError
+    assert err.constraint == "children_parent_id_fkey"
+    assert "4343" not in str(err)
 
 
 def test_deleting_a_referenced_row_is_still_referenced(edb: Database) -> None:
@@ -84,6 +94,13 @@ def test_check_and_not_null_are_check_violations(edb: Database) -> None:
         ("INSERT INTO children (id, label) VALUES (4, %s)", ("too long!",), "22001"),
         ("INSERT INTO children (id, qty) VALUES (4, %s)", (12345,), "22003"),
         ("SELECT %s::timestamptz", ("2026-13-45 99:00",), "22008"),
+        ("SELECT %s::date", ("2026-02-30",), "22008"),
+        ("SELECT %s::timestamptz", ("not-a-time-s3cret",), "22007"),
+        ("SELECT %s::interval", ("s3cret-interval",), "22007"),
+        ("SELECT to_timestamp(%s, 'YYYY')", ("abcd",), "22007"),
+        ("SELECT %s::int", ("99999999999",), "22003"),
+        ("SELECT %s::int", ("s3cret",), "22P02"),
+        ("SELECT %s::mood", ("s3cret-mood",), "22P02"),
         ("SELECT %s::jsonb", ('{"a": "\\u0000"}',), "22P05"),
         ("SELECT %s::jsonb", ("{not json",), "22P02"),
     ],

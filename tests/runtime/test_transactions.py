@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -237,3 +238,51 @@ def test_a_pooled_connection_killed_while_idle_is_replaced_transparently(db_url:
             assert conn.execute("SELECT current_user").fetchone() == ("chatdb_system",)
     finally:
         db.close()
+
+
+def test_a_connection_lost_during_commit_is_ambiguous_and_never_retried(db_url: str) -> None:
+    # A deferred constraint trigger runs at COMMIT and sleeps, so the backend is reliably
+    # inside COMMIT when another connection terminates it.
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute(
+            """
+            CREATE TABLE slow_commits (id int PRIMARY KEY);
+            GRANT SELECT, INSERT ON slow_commits TO chatdb_system;
+            CREATE FUNCTION slow_commits_sleep() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN PERFORM pg_sleep(5); RETURN NULL; END $$;
+            CREATE CONSTRAINT TRIGGER slow_commits_sleep_trg AFTER INSERT ON slow_commits
+                DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commits_sleep();
+            """
+        )
+    db = Database(db_url, pool_min_size=0, pool_max_size=2, max_retries=5, retry_delay_ms=1)
+    calls: list[int] = []
+    killed = threading.Event()
+
+    def killer(pid: int) -> None:
+        with psycopg.connect(db_url, autocommit=True) as admin:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                row = admin.execute(
+                    "SELECT query FROM pg_stat_activity WHERE pid = %s AND state = 'active'",
+                    (pid,),
+                ).fetchone()
+                if row and row[0].strip().upper() == "COMMIT":
+                    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                    killed.set()
+                    return
+                time.sleep(0.02)
+
+    def body(conn: psycopg.Connection) -> None:
+        calls.append(1)
+        conn.execute("INSERT INTO slow_commits VALUES (1)")
+        threading.Thread(target=killer, args=(conn.info.backend_pid,), daemon=True).start()
+
+    try:
+        with pytest.raises(errors.AmbiguousCommit, match="outcome is unknown"):
+            db.system().run(body)
+    finally:
+        db.close()
+    assert killed.is_set()
+    assert calls == [1]  # run() did not rerun a transaction that may have committed
+    with psycopg.connect(db_url) as check:  # here the server aborted it: nothing was written
+        assert check.execute("SELECT count(*) FROM slow_commits").fetchone() == (0,)

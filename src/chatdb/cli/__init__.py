@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
@@ -16,13 +15,31 @@ import psycopg
 
 from chatdb.cli import db_commands
 from chatdb.cli.output import info
+from chatdb.config import load_settings
 from chatdb.errors import ChatdbError, translate
 from chatdb.logs import configure_logging
 
 
+def _accept_json_everywhere(parser: argparse.ArgumentParser) -> None:
+    """`--json` after the subcommand too (`chatdb status --json`), at every level.
+
+    SUPPRESS as the default keeps a subcommand from resetting the global flag to False.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                child.add_argument(
+                    "--json", action="store_true", default=argparse.SUPPRESS, help=_JSON_HELP
+                )
+                _accept_json_everywhere(child)
+
+
+_JSON_HELP = "machine-readable output"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chatdb", description=__doc__)
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--json", action="store_true", help=_JSON_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db_commands.register(sub)
     db_commands.register_psql(sub)
@@ -34,14 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    _accept_json_everywhere(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(os.environ.get("LOG_FORMAT", "json"), logging.WARNING)
     try:
+        # Every variable is validated before any command runs (LOG_FORMAT included), so a
+        # bad one fails here with its name, whatever the command.
+        settings = load_settings()
+        configure_logging(settings.log_format, logging.WARNING)
+        # The pool's own connection warnings repeat what the typed error already says.
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         code = args.handler(args)
     except ChatdbError as exc:
         info(f"error: {exc}")

@@ -7,8 +7,9 @@ import datetime as dt
 from typing import Any
 
 from chatdb import Database, migrations
-from chatdb.cli.db_commands import resolved
+from chatdb.cli.db_commands import ROLES, resolved
 from chatdb.cli.output import emit, info
+from chatdb.config import load_settings
 from chatdb.queries import health, maintenance, usage
 
 # Settings a production server should have; doctor shows them beside their values.
@@ -34,24 +35,147 @@ def _rows(items: list[Any]) -> list[dict[str, Any]]:
     return [item.model_dump() if hasattr(item, "model_dump") else dict(item) for item in items]
 
 
+def cli_database(url: str) -> Database:
+    """A one-connection Database for a CLI command. Its settings go through
+    `load_settings`, so the environment is validated as for any application."""
+    return Database(url, settings=load_settings(pool_min_size=0, pool_max_size=1))
+
+
+# The role model (docs/decisions/001-role-model.md) as the grants in the migrations give it.
+# chatdb_app has no privilege at all here: tokens, provider webhooks, the cross-user view.
+APP_NO_ACCESS = frozenset({"verification_tokens", "webhook_events", "usage_daily_stats"})
+# chatdb_app reads and writes these through column grants only (never password_hash).
+APP_COLUMNS_ONLY = frozenset({"users"})
+# Append-only for everyone: no UPDATE or DELETE even for chatdb_system.
+APPEND_ONLY = frozenset({"credit_ledger"})
+_DML = ("SELECT", "INSERT", "UPDATE", "DELETE")
+_NEVER = ("TRUNCATE", "REFERENCES", "TRIGGER")
+
+_GRANTS_SQL = """
+SELECT c.relname, c.relkind, r.rolname,
+       ARRAY(SELECT p FROM unnest(%s::text[]) AS p
+             WHERE has_table_privilege(r.oid, c.oid, p)) AS table_privileges,
+       has_any_column_privilege(r.oid, c.oid, 'SELECT') AS any_column_select
+FROM pg_class AS c
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+CROSS JOIN pg_roles AS r
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+  AND r.rolname IN ('chatdb_app', 'chatdb_system')
+ORDER BY 1, 3
+"""
+
+
+def grant_problems(rows: list[tuple[str, str, str, list[str], bool]]) -> list[str]:
+    """What in the grants departs from the role model; rows come from `_GRANTS_SQL`."""
+    problems: list[str] = []
+    for table, kind, role, privileges, any_column in rows:
+        have = set(privileges)
+        never = sorted(have & set(_NEVER))
+        if never:
+            problems.append(f"{role} has {', '.join(never)} on {table}")
+        if table == "schema_migrations":
+            if have or any_column:
+                problems.append(f"{role} has privileges on schema_migrations")
+            continue
+        if role == "chatdb_app":
+            if table in APP_NO_ACCESS and (have or any_column):
+                problems.append(f"chatdb_app has privileges on {table} (system-only)")
+            elif table in APP_COLUMNS_ONLY and have & set(_DML):
+                problems.append(f"chatdb_app has table-wide {', '.join(sorted(have))} on {table}")
+        elif role == "chatdb_system":
+            if kind in ("v", "m"):
+                wanted = {"SELECT"}
+            elif table in APPEND_ONLY:
+                wanted = {"SELECT", "INSERT"}
+            else:
+                wanted = set(_DML)
+            missing = sorted(wanted - have)
+            if missing:
+                problems.append(f"chatdb_system is missing {', '.join(missing)} on {table}")
+        if table in APPEND_ONLY and have & {"UPDATE", "DELETE"}:
+            problems.append(f"{role} may UPDATE/DELETE append-only {table}")
+    return problems
+
+
+def _ddl_problems(conn: Any) -> list[str]:
+    """chatdb_app and chatdb_system run DML only: they own nothing and create nothing."""
+    problems = []
+    for role in ("chatdb_app", "chatdb_system"):
+        owned = _scalar(
+            conn,
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = %s",
+            (role,),
+        )
+        if owned:
+            problems.append(f"{role} owns {owned} object(s) in public (it could alter them)")
+        if _scalar(conn, "SELECT has_schema_privilege(%s, 'public', 'CREATE')", (role,)):
+            problems.append(f"{role} may CREATE in schema public (DDL)")
+    return problems
+
+
+def _setting_warnings(conn: Any) -> list[str]:
+    """Defaults a connection gets when it sets nothing itself (psql, dbmate, other apps).
+
+    chatdb's own pools SET statement_timeout per connection, so these are warnings: they
+    do not make doctor fail.
+    """
+    warnings = []
+    for name, advice in (
+        ("statement_timeout", "ALTER DATABASE/ROLE ... SET statement_timeout = '30s'"),
+        (
+            "idle_in_transaction_session_timeout",
+            "ALTER DATABASE/ROLE ... SET idle_in_transaction_session_timeout = '60s'",
+        ),
+    ):
+        if _scalar(conn, "SELECT current_setting(%s)", (name,)) in ("0", "0ms"):
+            warnings.append(f"{name} is 0 (no limit) at the server/database/role level: {advice}")
+    lc_messages = str(_scalar(conn, "SELECT current_setting('lc_messages')") or "")
+    if lc_messages and not lc_messages.startswith(("C", "POSIX", "en")):
+        warnings.append(
+            f"lc_messages is {lc_messages}: chatdb tells StillReferenced from NotFoundError "
+            "(23503) by PostgreSQL's English message; ALTER DATABASE ... SET lc_messages = 'C'"
+        )
+    return warnings
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     target = resolved()
     report: dict[str, Any] = {}
     problems: list[str] = []
-    status = migrations.run_dbmate(target.url, ["status"], capture=True).stdout
-    pending = [line[4:] for line in status.splitlines() if line.startswith("[ ]")]
-    report["pending_migrations"] = pending
-    if pending:
-        problems.append(f"{len(pending)} pending migration(s): run `make migrate`")
-    with Database(target.url, pool_min_size=0, pool_max_size=1) as db, db.system() as conn:
+    warnings: list[str] = []
+    # A plain connection as the login role: doctor must work where roles or migrations are
+    # missing (it reports that) and must not need dbmate, which logs in as chatdb_migrator.
+    with migrations.connect(target.url) as conn:
         report["connectivity"] = {"server": _scalar(conn, "SELECT version()")}
         roles = conn.execute(
             "SELECT r.rolname, r.rolbypassrls, pg_has_role(session_user, r.oid, 'MEMBER') "
             "FROM pg_roles r WHERE r.rolname LIKE 'chatdb\\_%' ORDER BY 1"
         ).fetchall()
         report["roles"] = [{"role": r, "bypassrls": b, "login_is_member": m} for r, b, m in roles]
-        if {r[0] for r in roles} != {"chatdb_app", "chatdb_migrator", "chatdb_system"}:
-            problems.append("roles missing: run `chatdb db roles` with a privileged connection")
+        missing_roles = sorted(set(ROLES) - {r[0] for r in roles})
+        if missing_roles:
+            problems.append(
+                f"roles missing: {', '.join(missing_roles)}: run `chatdb db roles` with a "
+                "privileged connection"
+            )
+        not_member = [r for r, _, member in roles if not member]
+        if not_member:
+            problems.append(
+                f"the login role cannot SET ROLE to {', '.join(not_member)}: run `chatdb db roles` "
+                "as this login (with a privileged connection)"
+            )
+        applied = set(migrations.applied_versions(target.url))
+        pending = [v for v in migrations.migration_versions() if v not in applied]
+        report["pending_migrations"] = pending
+        if pending:
+            problems.append(f"{len(pending)} pending migration(s): run `make migrate`")
+        if not missing_roles:
+            privileges = list(_DML + _NEVER)
+            found = grant_problems(conn.execute(_GRANTS_SQL, (privileges,)).fetchall())
+            found += _ddl_problems(conn)
+            report["grants"] = found or ["as the role model says"]
+            problems += found
         rls = conn.execute(
             "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
@@ -59,6 +183,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             "AND NOT c.relispartition ORDER BY 1"
         ).fetchall()
         report["rls"] = [{"table": t, "enabled": e, "forced": f} for t, e, f in rls]
+        disabled = [t for t, e, _ in rls if not e]
+        if disabled:
+            problems.append(f"RLS disabled on: {', '.join(disabled)}")
         unforced = [t for t, e, f in rls if e and not f]
         if unforced:
             problems.append(f"RLS enabled but not forced on: {', '.join(unforced)}")
@@ -72,6 +199,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             {"name": name, "value": _scalar(conn, "SELECT current_setting(%s)", (name,))}
             for name in _SETTINGS
         ]
+        warnings += _setting_warnings(conn)
+    report["warnings"] = warnings
     report["problems"] = problems
     if args.json:
         emit(report, as_json=True)
@@ -89,15 +218,17 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_refresh_stats(args: argparse.Namespace) -> int:
     target = resolved()
-    with Database(target.url, pool_min_size=0, pool_max_size=1) as db, db.system() as conn:
+    with cli_database(target.url) as db, db.system() as conn:
         usage.refresh_usage_daily_stats(conn)
     info("usage_daily_stats refreshed (CONCURRENTLY)")
+    if args.json:
+        emit({"refreshed": ["usage_daily_stats"]}, as_json=True)
     return 0
 
 
 def cmd_maintain(args: argparse.Namespace) -> int:
     target = resolved()
-    with Database(target.url, pool_min_size=0, pool_max_size=1) as db, db.system() as conn:
+    with cli_database(target.url) as db, db.system() as conn:
         created = maintenance.create_usage_log_partitions(
             conn, months_ahead=args.months_ahead, months_back=0
         )

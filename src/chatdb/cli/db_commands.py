@@ -8,13 +8,21 @@ from typing import Any
 
 from chatdb import dburl, embedded, migrations
 from chatdb.cli.output import emit, info
+from chatdb.config import load_settings
 from chatdb.errors import ConfigError
 
 
-def resolved(start: bool = True) -> dburl.ResolvedDatabase:
-    """Resolve the database and say which one this command uses."""
+def resolved(start: bool = True, *, check: bool = True) -> dburl.ResolvedDatabase:
+    """Resolve the database and say which one this command uses.
+
+    With `check`, connect once first: an unreachable server, a missing database or role
+    fails here within DB_CONNECT_TIMEOUT_S with libpq's reason, instead of a pool or dbmate
+    waiting out its own timeout and blaming something else.
+    """
     target = dburl.resolve(start=start)
     info(f"using {target.describe()}")
+    if check:
+        migrations.check_reachable(target.url, load_settings().connect_timeout_s)
     return target
 
 
@@ -34,14 +42,23 @@ def cmd_db_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_db_url(args: argparse.Namespace) -> int:
-    print(resolved().url)
+    target = resolved(check=False)
+    if args.json:
+        emit({"url": target.url, "source": target.source}, as_json=True)
+    else:
+        print(target.url)
     return 0
+
+
+ROLES = ("chatdb_migrator", "chatdb_system", "chatdb_app")
 
 
 def cmd_db_roles(args: argparse.Namespace) -> int:
     target = resolved()
     migrations.apply_roles(target.url)
-    info("roles chatdb_migrator, chatdb_system, chatdb_app provisioned")
+    info(f"roles {', '.join(ROLES)} provisioned")
+    if args.json:
+        emit({"provisioned": list(ROLES)}, as_json=True)
     return 0
 
 
@@ -66,17 +83,42 @@ def cmd_migrate(args: argparse.Namespace) -> int:
                 fix="run `make generate` and commit the dump, or fix the migration",
             )
     with migrations.migration_lock(target.url):
-        migrations.run_dbmate(target.url, ["migrate"])
+        before = set(migrations.applied_versions(target.url))
+        _dbmate(target.url, ["migrate"], args)
+        after = migrations.applied_versions(target.url)
+    written = None
     if target.source == "embedded" and args.write_schema:
         path = migrations.write_schema_dump(target.url)
-        info(f"schema dump written to {path.relative_to(embedded.project_root())}")
+        written = str(path.relative_to(embedded.project_root()))
+        info(f"schema dump written to {written}")
+    if args.json:
+        applied = [v for v in after if v not in before]
+        emit(
+            {
+                "applied": applied,
+                "current": after[-1] if after else None,
+                "schema_dump_written": written,
+            },
+            as_json=True,
+        )
     return 0
+
+
+def _dbmate(url: str, command: list[str], args: argparse.Namespace) -> None:
+    """dbmate, its own output kept off stdout under --json (stdout is the JSON result)."""
+    result = migrations.run_dbmate(url, command, capture=args.json)
+    if args.json and result.stdout:
+        info(result.stdout.strip())
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     target = resolved()
     with migrations.migration_lock(target.url):
-        migrations.run_dbmate(target.url, ["rollback"])
+        before = migrations.applied_versions(target.url)
+        _dbmate(target.url, ["rollback"], args)
+        after = set(migrations.applied_versions(target.url))
+    if args.json:
+        emit({"rolled_back": [v for v in before if v not in after]}, as_json=True)
     return 0
 
 

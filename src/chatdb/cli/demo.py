@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import datetime as dt
+import io
+import logging
 import os
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from chatdb import Database, Page, errors
 from chatdb.cli.db_commands import resolved
+from chatdb.config import load_settings
 from chatdb.crypto import KeyRing
 from chatdb.flows import auth as auth_flows
 from chatdb.flows import billing, credits, providers, referrals, tools
+from chatdb.logs import STATEMENT_LOGGER, JsonFormatter
 from chatdb.queries import auth, chats, messages, users, votes
 from chatdb.queries import tools as tool_queries
 from chatdb.queries.enums import ChatVisibility, MessageRole, ToolExecutionStatus, VoteDirection
@@ -97,7 +103,7 @@ def run_demo(db: Database) -> None:
         _say(f"Ada's signup credits (granted by a trigger through the ledger): {balance}")
 
     _step("Chatting as Ada (chatdb_app, app.user_id = Ada: RLS applies)")
-    with db.as_user(ada.id) as conn:
+    with _statement_log() as log, db.as_user(ada.id) as conn:
         chat = chats.create_chat(
             conn,
             user_id=ada.id,
@@ -157,6 +163,28 @@ def run_demo(db: Database) -> None:
         )
         page = Page.from_rows(rows, 1, cursor=lambda m: (m.created_at, m.id))
         _say(f"newest-first page of 1: {len(page.items)} item, has_more={page.has_more}")
+
+    _say("its JSON statement logs (name, duration, rows, role, user; never values):")
+    named = [line for line in log.getvalue().splitlines() if '"query": "sql"' not in line]
+    for line in named[:3]:
+        _say(f"  {line}")
+
+    _step("Who runs the transaction: as_user, anonymous, system")
+    for label, scope in (
+        ("as_user(Ada)", db.as_user(ada.id, read_only=True)),
+        ("anonymous()", db.anonymous(read_only=True)),
+        ("system()", db.system(read_only=True)),
+    ):
+        with scope as conn:
+            who = conn.execute(
+                "SELECT current_user, coalesce(nullif(current_setting('app.user_id', true), ''),"
+                " '-')"
+            ).fetchone()
+        assert who is not None
+        _say(f"{label}: role {who[0]}, app.user_id {'Ada' if who[1] == str(ada.id) else who[1]}")
+
+    _step("run(): the whole function retried on a serialization failure")
+    _say(_forced_retry(db, chat.id))
 
     _step("Charging the answer's cost in credits (idempotent by operation id)")
     with db.system() as conn:
@@ -272,11 +300,64 @@ def run_demo(db: Database) -> None:
             )
         _say(f"delivery {attempt}: applied={applied}")
 
+    _step("Read routing")
+    if db.replica_pools:
+        with db.anonymous(read_only=True) as conn:
+            row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+        where = "a replica" if row and row[0] else "the primary (replica unavailable)"
+        _say(
+            f"{len(db.replica_pools)} replica(s) configured: a read-only transaction ran on {where}"
+        )
+    else:
+        _say("no replica configured (DATABASE_REPLICA_URLS): read-only work uses the primary")
+    if db.settings.pgbouncer:
+        _say("PgBouncer mode: no prepared statements, timeouts set per transaction")
+    else:
+        _say("PgBouncer mode off (DB_PGBOUNCER): session settings once per connection")
+
     stats = db.stats()["primary"]
     _step(
         f"Done. Pool: {stats.get('connections_num', 0)} connection(s) opened, "
         f"{stats.get('requests_num', 0)} checkouts."
     )
+
+
+@contextlib.contextmanager
+def _statement_log() -> Iterator[io.StringIO]:
+    """Capture the statement logs of a block as JSON lines (as an application would see them)."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(JsonFormatter())
+    previous = STATEMENT_LOGGER.level, STATEMENT_LOGGER.propagate
+    STATEMENT_LOGGER.addHandler(handler)
+    STATEMENT_LOGGER.setLevel(logging.DEBUG)
+    STATEMENT_LOGGER.propagate = False
+    try:
+        yield buffer
+    finally:
+        STATEMENT_LOGGER.removeHandler(handler)
+        STATEMENT_LOGGER.setLevel(previous[0])
+        STATEMENT_LOGGER.propagate = previous[1]
+
+
+def _forced_retry(db: Database, chat_id: uuid.UUID) -> str:
+    """Make a second connection update the row between this transaction's read and write:
+    REPEATABLE READ then refuses the write (40001), and run() reruns the whole function."""
+    attempts = 0
+
+    def rename(conn: Any) -> str:
+        nonlocal attempts
+        attempts += 1
+        row = conn.execute("SELECT title FROM chats WHERE id = %s", (chat_id,)).fetchone()
+        if attempts == 1:
+            with db.system() as other:  # another connection commits first
+                other.execute("UPDATE chats SET title = title WHERE id = %s", (chat_id,))
+        conn.execute("UPDATE chats SET title = %s WHERE id = %s", (row[0], chat_id))
+        return str(row[0])
+
+    before = db.retries
+    db.system(isolation="repeatable read").run(rename)
+    return f"attempts: {attempts}; retried {db.retries - before} time(s) after SerializationFailure"
 
 
 def credits_balance(conn: Any, user_id: uuid.UUID) -> Decimal | None:
@@ -287,7 +368,7 @@ def credits_balance(conn: Any, user_id: uuid.UUID) -> Decimal | None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     target = resolved()
-    with Database(target.url, pool_min_size=1, pool_max_size=2) as db:
+    with Database(target.url, settings=load_settings(pool_min_size=1, pool_max_size=2)) as db:
         run_demo(db)
     return 0
 

@@ -12,6 +12,7 @@ from typing import Any
 from chatdb import Database
 from chatdb.cli.db_commands import resolved
 from chatdb.cli.output import Progress, emit
+from chatdb.config import load_settings
 from chatdb.queries import chats, messages, users
 from chatdb.queries.enums import ChatVisibility, MessageRole
 from chatdb.types import Attachments, MessagePart, MessageParts
@@ -60,7 +61,7 @@ def seed(
     start = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
     progress = Progress(n_users, "seeding users")
     counts = {"users": 0, "chats": 0, "messages": 0}
-    with Database(url, pool_min_size=0, pool_max_size=1) as db:
+    with Database(url, settings=load_settings(pool_min_size=0, pool_max_size=1)) as db:
         for u in range(n_users):
             # One transaction per user: its chats and messages land together or not at all.
             with db.system() as conn:
