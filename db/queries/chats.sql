@@ -15,6 +15,18 @@ VALUES (
 RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
     metadata, created_at, updated_at;
 
+-- name: ImportChats :copyfrom
+-- Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
+-- their original creation and last-activity times.
+INSERT INTO chats (
+    id, user_id, title, visibility, provider, model, context_window, metadata, created_at,
+    updated_at
+)
+VALUES (
+    @id, @user_id, @title, @visibility, @provider, @model, @context_window, @metadata,
+    @created_at, @updated_at
+);
+
 -- name: GetChatByID :one
 -- One chat: the owner's, or anyone's public chat (RLS decides). No row otherwise.
 SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window,

@@ -59,6 +59,23 @@ def test_seed_writes_what_it_reports(db_url: str) -> None:
     with psycopg.connect(db_url) as conn:
         assert conn.execute("SELECT count(*) FROM messages").fetchone() == (30,)
         assert conn.execute("SELECT count(*) FROM chats").fetchone() == (6,)
+        # Chats carry their own history: opened before their first message, last active at
+        # their last one, so ListChatsByUser pages through distinct times, not one tie.
+        stale = conn.execute(
+            """SELECT count(*) FROM chats AS c
+               WHERE c.updated_at <> (SELECT max(created_at) FROM messages WHERE chat_id = c.id)
+                  OR c.created_at > (SELECT min(created_at) FROM messages WHERE chat_id = c.id)"""
+        ).fetchone()
+        assert stale == (0,)
+        distinct = conn.execute("SELECT count(DISTINCT updated_at) FROM chats").fetchone()
+        assert distinct == (6,)
+
+
+@pytest.mark.parametrize("value", ["-1", "ten", "2000000"])
+def test_seed_refuses_a_count_out_of_range(db_url: str, value: str) -> None:
+    result = run_cli(db_url, "seed", "--users", value)
+    assert result.returncode == 2
+    assert "--users" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_doctor_reports_a_healthy_migrated_database_as_json(db_url: str) -> None:

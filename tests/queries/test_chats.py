@@ -365,3 +365,50 @@ async def test_async_create_and_list_chats(
             conn, user_id=user.id, before_at=None, before_id=None, page_size=5
         )
     assert rows == [chat]
+
+
+def _imported(user_id: uuid.UUID, n: int, **changes: object) -> chats.ImportChatsParams:
+    opened = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(days=n)
+    row = chats.ImportChatsParams(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        title=f"Imported {n}",
+        visibility=ChatVisibility.PRIVATE,
+        provider="openai",
+        model="gpt-4o",
+        context_window=None,
+        metadata={"source": "export.json"},
+        created_at=opened,
+        updated_at=opened + datetime.timedelta(hours=n),
+    )
+    return row._replace(**changes)  # type: ignore[arg-type]
+
+
+def test_import_chats_keeps_their_history_and_lists_by_last_activity(database: Database) -> None:
+    user = make_user(database)
+    rows = [_imported(user.id, n) for n in range(3)]
+    with database.system() as conn:
+        assert chats.import_chats(conn, rows=rows) == 3
+        assert chats.import_chats(conn, rows=[]) == 0
+    with database.as_user(user.id) as conn:
+        listed = chats.list_chats_by_user(
+            conn, user_id=user.id, before_at=None, before_id=None, page_size=10
+        )
+    assert [c.id for c in listed] == [r.id for r in reversed(rows)]
+    assert [(c.created_at, c.updated_at) for c in listed] == [
+        (r.created_at, r.updated_at) for r in reversed(rows)
+    ]
+
+
+def test_import_chats_is_all_or_nothing_and_not_for_the_app_role(database: Database) -> None:
+    user = make_user(database)
+    good, bad = _imported(user.id, 1), _imported(user.id, 2, title="")  # chats_title_check
+    with pytest.raises(errors.CheckViolation), database.system() as conn:
+        chats.import_chats(conn, rows=[good, bad])
+    # PostgreSQL refuses COPY FROM to a role under row-level security (0A000): imports are
+    # the system role's.
+    with pytest.raises(errors.DatabaseError, match="row-level security"):
+        with database.as_user(user.id) as conn:
+            chats.import_chats(conn, rows=[good])
+    with database.as_user(user.id) as conn:
+        assert chats.get_chat_by_id(conn, id=good.id) is None

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import random
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -74,29 +75,20 @@ def seed(
                     password_hash=None,
                 )
                 assert user is not None
+                chat_rows: list[chats.ImportChatsParams] = []
                 rows: list[messages.ImportMessagesParams] = []
                 for c in range(chats_per_user):
                     provider, model = rng.choice(_MODELS)
-                    chat = chats.create_chat(
-                        conn,
-                        user_id=user.id,
-                        title=_sentence(rng, 4)[:80],
-                        visibility=ChatVisibility.PUBLIC if c % 5 == 0 else ChatVisibility.PRIVATE,
-                        provider=provider,
-                        model=model,
-                        system_prompt=None,
-                        context_window=128_000,
-                        metadata={"seed": run},
-                    )
-                    assert chat is not None
-                    at = start + dt.timedelta(minutes=rng.randint(0, 40_000))
+                    chat_id = uuid.uuid4()
+                    opened = start + dt.timedelta(minutes=rng.randint(0, 40_000))
+                    at = opened
                     for m in range(messages_per_chat):
                         at += dt.timedelta(seconds=rng.randint(5, 600))
                         assistant = m % 2 == 1
                         rows.append(
                             messages.ImportMessagesParams(
                                 id=uuid.uuid4(),
-                                chat_id=chat.id,
+                                chat_id=chat_id,
                                 role=MessageRole.ASSISTANT if assistant else MessageRole.USER,
                                 parts=MessageParts(
                                     [MessagePart(type="text", text=_sentence(rng, 12))]
@@ -112,6 +104,25 @@ def seed(
                                 created_at=at,
                             )
                         )
+                    # A chat was last active when its last message arrived, as in the app
+                    # (ListChatsByUser orders by it, so the seed must not give them all one).
+                    chat_rows.append(
+                        chats.ImportChatsParams(
+                            id=chat_id,
+                            user_id=user.id,
+                            title=_sentence(rng, 4)[:80],
+                            visibility=ChatVisibility.PUBLIC
+                            if c % 5 == 0
+                            else ChatVisibility.PRIVATE,
+                            provider=provider,
+                            model=model,
+                            context_window=128_000,
+                            metadata={"seed": run},
+                            created_at=opened,
+                            updated_at=at,
+                        )
+                    )
+                chats.import_chats(conn, rows=chat_rows)
                 counts["chats"] += chats_per_user
                 counts["messages"] += messages.import_messages(conn, rows=rows)
                 counts["users"] += 1
@@ -129,9 +140,24 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(limit: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 0 to `limit` (a typo must not seed for hours)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not 0 <= value <= limit:
+            raise argparse.ArgumentTypeError(f"{value} is not between 0 and {limit:,}")
+        return value
+
+    return parse
+
+
 def register(sub: Any) -> None:
     s = sub.add_parser("seed", help="fill the database with realistic data (COPY, system role)")
-    s.add_argument("--users", type=int, default=100)
-    s.add_argument("--chats", type=int, default=10, help="chats per user")
-    s.add_argument("--messages", type=int, default=20, help="messages per chat")
+    s.add_argument("--users", type=_count(1_000_000), default=100)
+    s.add_argument("--chats", type=_count(10_000), default=10, help="chats per user")
+    s.add_argument("--messages", type=_count(100_000), default=20, help="messages per chat")
     s.set_defaults(handler=cmd_seed)

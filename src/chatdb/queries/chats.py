@@ -5,8 +5,8 @@
 import datetime
 import itertools
 import uuid
-from collections.abc import Iterator, Sequence
-from typing import Any, Final
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Final, NamedTuple
 
 import psycopg
 from psycopg.rows import RowMaker
@@ -98,6 +98,50 @@ def create_chat(
             },
         )
         return cur.fetchone()
+
+
+IMPORT_CHATS: Final = """-- name: ImportChats :copyfrom
+COPY chats (id, user_id, title, visibility, provider, model, context_window, metadata, created_at, updated_at) FROM STDIN (FORMAT BINARY)"""
+
+
+class ImportChatsParams(NamedTuple):
+    """Parameters of ImportChats."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    title: str
+    visibility: enums.ChatVisibility
+    provider: str | None
+    model: str | None
+    context_window: int | None
+    metadata: JsonValue
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+def import_chats(conn: psycopg.Connection[Any], *, rows: Iterable[ImportChatsParams]) -> int:
+    """Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
+    their original creation and last-activity times.
+    """
+    with conn.cursor() as cur:
+        with cur.copy(IMPORT_CHATS) as copy:
+            copy.set_types(
+                [
+                    "uuid",
+                    "uuid",
+                    "text",
+                    "text",
+                    "text",
+                    "text",
+                    "int4",
+                    "jsonb",
+                    "timestamptz",
+                    "timestamptz",
+                ],
+            )
+            for row in rows:
+                copy.write_row(row)
+        return cur.rowcount
 
 
 GET_CHAT_BY_ID: Final = """-- name: GetChatByID :one

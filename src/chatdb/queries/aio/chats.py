@@ -5,7 +5,7 @@
 import datetime
 import itertools
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import psycopg
@@ -48,6 +48,35 @@ async def create_chat(
             },
         )
         return await cur.fetchone()
+
+
+async def import_chats(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    rows: Iterable[chats.ImportChatsParams],
+) -> int:
+    """Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
+    their original creation and last-activity times.
+    """
+    async with conn.cursor() as cur:
+        async with cur.copy(chats.IMPORT_CHATS) as copy:
+            copy.set_types(
+                [
+                    "uuid",
+                    "uuid",
+                    "text",
+                    "text",
+                    "text",
+                    "text",
+                    "int4",
+                    "jsonb",
+                    "timestamptz",
+                    "timestamptz",
+                ],
+            )
+            for row in rows:
+                await copy.write_row(row)
+        return cur.rowcount
 
 
 async def get_chat_by_id(
