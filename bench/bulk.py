@@ -144,7 +144,9 @@ def run(url: str, data: Data, rows: int, slow_rows: int, progress: Progress) -> 
             messages.insert_message(conn, params=p)
         return slow_rows
 
-    with Database(url, pool_min_size=1, pool_max_size=1) as db:
+    # A bulk load is a job, not a request: the 30 s request statement_timeout would cancel a
+    # 1M-row import on a busy machine, so this pool has none (as an import job would set).
+    with Database(url, pool_min_size=1, pool_max_size=1, statement_timeout_ms=0) as db:
         plan: list[tuple[str, int, Callable[[Any], int], Any]] = [
             (":copyfrom (generated, chatdb.Database)", rows, gen_copy, db),
             ("psycopg COPY binary", rows, raw_copy, None),

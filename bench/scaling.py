@@ -1,8 +1,10 @@
 """Keyset page latency as the messages table grows, with OFFSET beside it.
 
-At each scale the page is read from the middle of the *deep chat* (half of the table): the
-generated `list_messages_by_chat` with a (created_at, id) cursor, the same statement on raw
-psycopg, and the OFFSET query an ORM pager would send for the same page.
+At each scale a page is read at nine cursor positions spread through the *deep chat* (half
+of the table, 10% to 90% deep): the generated `list_messages_by_chat` with a (created_at, id)
+cursor and the same statement on raw psycopg, interleaved in rounds (order flipping) so that
+a burst of background work (autovacuum, checkpoints) lands on both and on every position;
+and the OFFSET query an ORM pager would send for the middle page.
 """
 
 from __future__ import annotations
@@ -54,23 +56,61 @@ def _median_us(fn: Any, calls: int, budget_s: float) -> float:
     return statistics.median(samples)
 
 
+_POSITIONS = tuple(n / 10 for n in range(1, 10))
+_ROUNDS = 5
+
+
+def _interleaved_medians_us(variants: list[list[Any]], calls: int) -> list[float]:
+    """Median latency (µs) of each variant, a variant being one call per cursor position:
+    `_ROUNDS` rounds, each calling every variant at every position, order flipping."""
+    for fns in variants:
+        for fn in fns:
+            fn()  # warm (and prepare)
+    samples: list[list[float]] = [[] for _ in variants]
+    per_round = max(1, calls // _ROUNDS)
+    for r in range(_ROUNDS):
+        order = list(range(len(variants)))
+        if r % 2:
+            order.reverse()
+        for v in order:
+            fns = variants[v]
+            for i in range(per_round):
+                fn = fns[i % len(fns)]
+                t0 = time.perf_counter()
+                fn()
+                samples[v].append((time.perf_counter() - t0) * 1e6)
+    return [statistics.median(s) for s in samples]
+
+
 def measure(data: Data, calls: int, progress: Progress) -> ScalePoint:
     from chatdb import Database
     from chatdb.queries import messages
 
     middle = data.deep_count // 2
-    at, at_id = deep_cursor(data, middle)
     # Newest first: the page before the cursor; OFFSET counts from the newest message.
     offset = data.deep_count - middle
-    args = page_args(messages.LIST_MESSAGES_BY_CHAT, data.deep_chat_id, at, at_id, 50)
+    pages = [
+        page_args(messages.LIST_MESSAGES_BY_CHAT, data.deep_chat_id, *deep_cursor(data, at), 50)
+        for at in sorted({max(1, int(data.deep_count * f)) for f in _POSITIONS})
+    ]
+    sql = messages.LIST_MESSAGES_BY_CHAT
     progress.stage(f"scaling: keyset and OFFSET at {data.total_messages:,} messages")
-    with Database(data.url, pool_min_size=1, pool_max_size=1) as db, db.system() as conn:
-        gen = _median_us(lambda: messages.list_messages_by_chat(conn, **args), calls, 3.0)
-    with psycopg.connect(data.url) as conn:
-        sql = messages.LIST_MESSAGES_BY_CHAT
-        raw = _median_us(lambda: conn.execute(sql, args, prepare=True).fetchall(), calls, 3.0)
+    with (
+        Database(data.url, pool_min_size=1, pool_max_size=1) as db,
+        db.system() as conn,
+        psycopg.connect(data.url) as raw_conn,
+    ):
+        gen, raw = _interleaved_medians_us(
+            [
+                [lambda a=a: messages.list_messages_by_chat(conn, **a) for a in pages],
+                [lambda a=a: raw_conn.execute(sql, a, prepare=True).fetchall() for a in pages],
+            ],
+            calls,
+        )
         off = _median_us(
-            lambda: conn.execute(_OFFSET_SQL, (data.deep_chat_id, offset), prepare=True).fetchall(),
+            lambda: raw_conn.execute(
+                _OFFSET_SQL, (data.deep_chat_id, offset), prepare=True
+            ).fetchall(),
             calls,
             3.0,
         )
