@@ -244,6 +244,22 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {t['text']} | {t['subject']} | {_fmt(t['value'] or math.nan, 2)} | "
             f"{t['limit']} | {t['result']} |"
         )
+    pg = results.get("pgbench", {})
+    if "latency_us" in pg:
+        out += ["", f"pgbench select-only (the server's limit): {pg['latency_us']:.1f} µs per "
+                f"prepared primary-key select, {pg.get('ratio_to_psycopg_point_read', math.nan):.2f}× "
+                "raw psycopg's point read."]  # fmt: skip
+    explained = results.get("explain", [])
+    if explained:
+        scans = [e["query"] for e in explained if e["seq_scans"]]
+        failed = [e["query"] for e in explained if e["error"]]
+        # The check runs at the second scale point (>= 1M messages in quick and full mode).
+        points = results.get("scaling", [])
+        at = points[min(1, len(points) - 1)]["table_rows"] if points else 0
+        out += ["", f"EXPLAIN check on {at:,} messages, natural "
+                f"plans: {len(explained)} generated statements explained; sequential scans of a "
+                f"large table: {', '.join(scans) or 'none'}; failed to plan: "
+                f"{', '.join(failed) or 'none'}."]  # fmt: skip
     return "\n".join(out)
 
 
