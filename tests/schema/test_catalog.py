@@ -306,3 +306,32 @@ def test_every_view_reads_with_the_callers_rights(conn: psycopg.Connection) -> N
         """
     ).fetchall()
     assert app_readable_matviews == []
+
+
+def test_no_trigger_function_is_executable_by_public(conn: psycopg.Connection) -> None:
+    callable_by_anyone = conn.execute(
+        """
+        SELECT p.proname FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.prorettype = 'trigger'::regtype
+          AND has_function_privilege('public', p.oid, 'EXECUTE')
+        """
+    ).fetchall()
+    assert callable_by_anyone == []
+
+
+def test_triggers_still_fire_for_the_app_role_without_execute(conn: psycopg.Connection) -> None:
+    # EXECUTE is checked when a trigger is created, not when it fires: the app's writes still
+    # run set_updated_at and the transition check.
+    user = one(conn, "INSERT INTO users (email) VALUES ('trig@example.com') RETURNING id")
+    chat = one(
+        conn,
+        "INSERT INTO chats (user_id, updated_at) VALUES (%s, now() - interval '1 day') RETURNING id",
+        (user,),
+    )
+    conn.execute(f"SET LOCAL ROLE {APP}")
+    conn.execute("SELECT set_config('app.user_id', %s, true)", (str(user),))
+    conn.execute("UPDATE chats SET title = 'Renamed' WHERE id = %s", (chat,))
+    fresh = one(
+        conn, "SELECT updated_at > now() - interval '1 minute' FROM chats WHERE id = %s", (chat,)
+    )
+    assert fresh is True
