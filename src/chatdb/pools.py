@@ -19,8 +19,9 @@ from chatdb.config import Settings
 from chatdb.cursors import AsyncConnection, Connection
 from chatdb.transactions import pool_exhausted
 
-# A caller waits for a connection in slices this long; between slices it checks whether the
-# pool is failing to connect, so an unreachable server is reported in well under a second.
+# While no connection is borrowed, a caller waits for one in slices this long; between slices
+# it checks whether the pool is failing to connect, so an unreachable server is reported in
+# well under a second.
 WAIT_SLICE_S = 0.25
 
 
@@ -43,6 +44,13 @@ class _Tracking:
     def _borrow(self, n: int) -> None:
         with self._borrow_lock:
             self.borrowed += n
+
+    def _slice(self) -> float:
+        """How long one wait for a connection may last. Short only while no connection is
+        borrowed (then only a new connection can end the wait, and a failing server must be
+        noticed); otherwise the whole remaining time, because every new wait queues behind
+        the callers who came later, and busy pools must hand connections out in order."""
+        return WAIT_SLICE_S if self.borrowed == 0 else float("inf")
 
     def unreachable(self) -> errors.DatabaseUnavailable | None:
         """The error to raise when no connection exists and the last attempt to make one
@@ -96,7 +104,7 @@ class TrackingPool(_Tracking, ConnectionPool[Connection]):
         while True:
             remaining = deadline - time.monotonic()
             try:
-                conn = self.getconn(max(min(remaining, WAIT_SLICE_S), 0.001))
+                conn = self.getconn(max(min(remaining, self._slice()), 0.001))
             except PoolClosed as exc:
                 raise closed_error() from exc
             except PoolTimeout as exc:
@@ -136,7 +144,7 @@ class AsyncTrackingPool(_Tracking, AsyncConnectionPool[AsyncConnection]):
         while True:
             remaining = deadline - time.monotonic()
             try:
-                conn = await self.getconn(max(min(remaining, WAIT_SLICE_S), 0.001))
+                conn = await self.getconn(max(min(remaining, self._slice()), 0.001))
             except PoolClosed as exc:
                 raise closed_error() from exc
             except PoolTimeout as exc:

@@ -76,6 +76,35 @@ def test_busy_connections_still_give_pool_exhausted(db_url: str) -> None:
         db.close()
 
 
+def test_a_busy_pool_hands_its_connection_to_the_callers_in_arrival_order(db_url: str) -> None:
+    # One connection, held; `first` starts waiting, `second` a little later (after a 0.25 s
+    # wait slice would have put `first` back at the end of the queue). The connection must go
+    # to `first` when it is released.
+    db = Database(db_url, pool_min_size=1, pool_max_size=1, pool_timeout_s=10, max_retries=0)
+    served: list[str] = []
+    lock = threading.Lock()
+
+    def take(name: str) -> None:
+        with db.system():
+            with lock:
+                served.append(name)
+
+    try:
+        db.pool.wait(timeout=10)
+        with db.system():
+            first = threading.Thread(target=take, args=("first",))
+            first.start()
+            time.sleep(0.4)
+            second = threading.Thread(target=take, args=("second",))
+            second.start()
+            time.sleep(0.4)
+        first.join(10)
+        second.join(10)
+        assert served == ["first", "second"]
+    finally:
+        db.close()
+
+
 def test_each_new_connection_is_set_up_once_json_loader_enums_and_timeouts(db_url: str) -> None:
     db = Database(db_url, pool_min_size=0, pool_max_size=1, statement_timeout_ms=4321)
     try:
