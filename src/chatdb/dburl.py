@@ -68,7 +68,7 @@ def resolve(*, start: bool = True) -> ResolvedDatabase:
     """The database for this process: `DATABASE_URL`, else the embedded server."""
     raw = os.environ.get("DATABASE_URL", "")
     if raw:  # set but blank is a mistake, not a request for the embedded server
-        return ResolvedDatabase(validate_url(raw.strip() or raw), "DATABASE_URL")
+        return ResolvedDatabase(validate_url(raw.strip()), "DATABASE_URL")
     if start:
         return ResolvedDatabase(embedded.start(), "embedded")
     return ResolvedDatabase(embedded.server_url(), "embedded")

@@ -407,7 +407,7 @@ class Generator:
             if not p.column.is_sqlc_slice and p.column.name.lower() in cast_slices:
                 # sqlc expands `IN (sqlc.slice(xs)::t[])` to `IN ($n::t[])` without marking it
                 # a slice; left alone, PostgreSQL would compare each x with the whole array.
-                sql, found = sqltext.rewrite_cast_slice(sql, p.number)
+                sql, found = sqltext.rewrite_slice(sql, p.number)
                 if not found or not spec.dims:
                     self.errors.append(
                         f"{where}: sqlc.slice({p.column.name}) with a cast must read "

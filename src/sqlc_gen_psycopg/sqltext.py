@@ -91,14 +91,16 @@ def to_psycopg(sql: str, names: dict[int, str]) -> str:
 
 
 def rewrite_slice(sql: str, number: int) -> tuple[str, bool]:
-    """`x IN ($n)` -> `x = ANY($n)` and `NOT IN ($n)` -> `<> ALL($n)` for a sqlc.slice."""
-    pattern = re.compile(rf"(?i)\b(NOT\s+)?IN\s*\(\s*\${number}\s*\)")
+    """`x IN ($n)` -> `x = ANY($n)` and `NOT IN ($n)` -> `<> ALL($n)` for a sqlc.slice; a cast
+    slice keeps its cast: `x IN ($n::t[])` -> `x = ANY($n::t[])`."""
+    cast = r"[^()]*?(?:\([^()]*\)[^()]*?)?"
+    pattern = re.compile(rf"(?i)\b(NOT\s+)?IN\s*\(\s*(\${number}(?:\s*::{cast})?)\s*\)")
     found = False
 
     def sub(m: re.Match[str]) -> str:
         nonlocal found
         found = True
-        return f"<> ALL(${number})" if m.group(1) else f"= ANY(${number})"
+        return f"<> ALL({m.group(2)})" if m.group(1) else f"= ANY({m.group(2)})"
 
     return rewrite_code(sql, lambda text: pattern.sub(sub, text)), found
 
@@ -250,20 +252,6 @@ def query_source(path: str, name: str) -> str:
 def cast_slices(source: str) -> set[str]:
     """Names of `sqlc.slice(x)::type` in a query's source: sqlc does not mark them as slices."""
     return {m.group(1).lower() for m in _CAST_SLICE.finditer(_code(source))}
-
-
-def rewrite_cast_slice(sql: str, number: int) -> tuple[str, bool]:
-    """`x IN ($n::t[])` -> `x = ANY($n::t[])` (and NOT IN -> `<> ALL`) for a cast sqlc.slice."""
-    cast = r"[^()]*?(?:\([^()]*\)[^()]*?)?"
-    pattern = re.compile(rf"(?i)\b(NOT\s+)?IN\s*\(\s*(\${number}\s*::{cast})\s*\)")
-    found = False
-
-    def sub(m: re.Match[str]) -> str:
-        nonlocal found
-        found = True
-        return f"<> ALL({m.group(2)})" if m.group(1) else f"= ANY({m.group(2)})"
-
-    return rewrite_code(sql, lambda text: pattern.sub(sub, text)), found
 
 
 _DOMAIN = re.compile(

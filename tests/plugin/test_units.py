@@ -125,7 +125,7 @@ def test_referenced_relations_cover_insert_update_and_upserts() -> None:
     ],
 )
 def test_cast_slice_rewrite(sql: str, expected: str) -> None:
-    assert sqltext.rewrite_cast_slice(sql, 1) == (expected, True)
+    assert sqltext.rewrite_slice(sql, 1) == (expected, True)
     source = "-- name: X :many\nSELECT 1 WHERE id IN (sqlc.slice(ids)::bigint[]) AND b IN (sqlc.slice(bs))"
     assert sqltext.cast_slices(source) == {"ids"}
 

@@ -14,6 +14,7 @@ No database access here: these are pure helpers used with the auth/users queries
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -28,10 +29,15 @@ from chatdb.errors import ChatdbError
 # argon2-cffi's defaults are RFC 9106's "low memory" profile (argon2id, t=3, m=64 MiB, p=4).
 _HASHER: Final = PasswordHasher()
 
-# Verified instead of a missing stored hash, so a user without a password costs the same
-# argon2 work as a wrong password (no timing oracle for "has this account a password?").
-# A hash of random bytes made at import: no password ever matches it.
-_DUMMY_HASH: Final = _HASHER.hash(secrets.token_bytes(32))
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified instead of a missing stored hash, so a user without a password costs the same
+    argon2 work as a wrong password (no timing oracle for "has this account a password?").
+    A hash of random bytes, so no password ever matches it; made on first use, not at import
+    (one argon2 hash is 64 MiB and tens of milliseconds)."""
+    return _HASHER.hash(secrets.token_bytes(32))
+
 
 # Refuse absurd inputs before spending 64 MiB of memory on them.
 MAX_PASSWORD_BYTES: Final = 4096
@@ -81,7 +87,7 @@ def verify_password(password_hash: str | None, password: str) -> PasswordCheck:
     try:
         data = _encode(password)
         # No stored hash: do the same work against a hash nothing matches, then refuse.
-        _HASHER.verify(password_hash or _DUMMY_HASH, data)
+        _HASHER.verify(password_hash or _dummy_hash(), data)
     except (InvalidPassword, VerifyMismatchError, VerificationError, InvalidHashError):
         return PasswordCheck(ok=False)
     if not password_hash:  # pragma: no cover - the dummy hash never matches
