@@ -27,6 +27,7 @@ from psycopg import sql
 
 from chatdb import dburl, embedded
 from chatdb.errors import ConfigError, DatabaseUnavailable
+from chatdb.pools import connect_reason
 
 MIGRATOR_ROLE = "chatdb_migrator"
 # Arbitrary constant: the key of the advisory lock that serialises migrations per database.
@@ -70,8 +71,7 @@ def connect(url: str, *, autocommit: bool = True, connect_timeout: int = 10) -> 
     try:
         return psycopg.connect(url, autocommit=autocommit, connect_timeout=connect_timeout)
     except psycopg.OperationalError as exc:
-        lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-        reason = lines[0] if lines else "unreachable"
+        reason = connect_reason(exc, "unreachable")
         raise DatabaseUnavailable(
             f"cannot connect to {dburl.redact(url)}: {reason}. Fix: start the server, or set "
             "DATABASE_URL to one that runs (unset it to use the embedded PostgreSQL)"

@@ -67,10 +67,10 @@ class _Tracking:
         )
 
 
-def connect_reason(exc: BaseException) -> str:
+def connect_reason(exc: BaseException, default: str | None = None) -> str:
     """The first meaningful line of a connection error (libpq never echoes the password)."""
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    return lines[0] if lines else exc.__class__.__name__
+    return lines[0] if lines else (default or exc.__class__.__name__)
 
 
 def closed_error() -> errors.DatabaseClosed:
