@@ -196,11 +196,13 @@ END
 $logins$;
 
 -- 5. No temporary objects for the runtime roles and logins (PUBLIC holds TEMPORARY on every
---    new database by default; superusers keep it regardless).
+--    new database by default; superusers keep it regardless). The migrator keeps it: REFRESH
+--    MATERIALIZED VIEW CONCURRENTLY builds its diff in a temporary table, as the view's owner.
 DO $temp$
 BEGIN
     EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC, chatdb_app, chatdb_system, '
                    'chatdb_app_login, chatdb_system_login', current_database());
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO chatdb_migrator', current_database());
 END
 $temp$;
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import orjson
 import psycopg
+from psycopg import generators
 from psycopg.pq import ExecStatus, TransactionStatus
+from psycopg.pq.abc import PGresult
 from psycopg.types import TypeInfo
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
@@ -142,20 +144,27 @@ def configure_async(settings: Settings) -> Any:
 # `Database._transaction` / `AsyncDatabase._transaction`, which call the functions below.
 
 
+def _raise_first_error(results: list[PGresult], encoding: str) -> None:
+    for result in results:
+        if result.status == ExecStatus.FATAL_ERROR:
+            raise psycopg.errors.error_from_result(result, encoding=encoding)
+
+
 def commit_and_reset_sync(conn: Connection, reset: bool) -> None:
     """Commit; with `reset`, clean the session in the same round trip (COMMIT_AND_RESET_SQL).
 
-    Sent through libpq directly: a psycopg cursor would turn the nine results into Python
-    objects, which measured as much as the statements themselves. Errors are raised as
-    psycopg's, as from `conn.commit()`, for the caller to translate (a lost connection here
-    is an ambiguous commit).
+    Sent as one simple query by psycopg's own send/fetch generators, not a cursor: a cursor
+    would turn the nine results into Python objects, which measured as much as the
+    statements themselves. The first error is raised as psycopg's, as from `conn.commit()`,
+    for the caller to translate (a lost connection here is an ambiguous commit).
     """
     if not reset:
         conn.commit()
         return
-    result = conn.pgconn.exec_(COMMIT_AND_RESET_SQL)  # the last result, or the first error
-    if result.status == ExecStatus.FATAL_ERROR:
-        raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
+    with conn.lock:
+        conn.pgconn.send_query(COMMIT_AND_RESET_SQL)
+        results = conn.wait(generators.execute(conn.pgconn))
+    _raise_first_error(results, conn.info.encoding)
 
 
 async def commit_and_reset_async(conn: AsyncConnection, reset: bool) -> None:
@@ -163,8 +172,10 @@ async def commit_and_reset_async(conn: AsyncConnection, reset: bool) -> None:
     if not reset:
         await conn.commit()
         return
-    async with psycopg.AsyncCursor(conn) as cur:
-        await cur.execute(COMMIT_AND_RESET_SQL, prepare=False)
+    async with conn.lock:
+        conn.pgconn.send_query(COMMIT_AND_RESET_SQL)
+        results = await conn.wait(generators.execute(conn.pgconn))
+    _raise_first_error(results, conn.info.encoding)
 
 
 def reset_sync(conn: Connection) -> None:

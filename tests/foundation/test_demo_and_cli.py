@@ -12,6 +12,7 @@ import pytest
 from chatdb import Database
 from chatdb.cli.demo import run_demo
 from chatdb.cli.seed import seed
+from support.logins import logins
 
 
 def run_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -25,7 +26,7 @@ def run_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_demo_scenario_runs_end_to_end(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with Database(db_url, pool_min_size=0, pool_max_size=2) as db:
+    with Database(**logins(db_url), pool_min_size=0, pool_max_size=2) as db:
         run_demo(db)
     out = capsys.readouterr().out
     assert "a retried send returned the same message: True" in out
