@@ -111,7 +111,9 @@ Flow = Callable[[Database], Callable[[Any], object]]
 
 def _redeem(db: Database) -> Callable[[Any], object]:
     referrer, referred = scenarios.make_user(db, "ff"), scenarios.make_user(db, "ff")
-    code = scenarios.scalar(db.url, "SELECT referral_code FROM users WHERE id = %s", (referrer,))
+    code = scenarios.scalar(
+        db.system_url, "SELECT referral_code FROM users WHERE id = %s", (referrer,)
+    )
     return lambda conn: referrals.redeem_referral_code(conn, user_id=referred, code=code)
 
 
