@@ -13,7 +13,8 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: help install demo test migrate rollback status new-migration generate verify lint \
-        typecheck bench stress docs psql seed doctor clean db-start db-stop schema maintain
+        typecheck bench stress docs psql seed doctor clean db-start db-stop schema maintain \
+        sync-twins
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -49,7 +50,11 @@ new-migration: $(STAMP) ## create a migration: make new-migration NAME=add_thing
 schema: $(STAMP) ## rewrite db/schema/schema.sql from a throwaway database
 	$(CHATDB) schema dump
 
-generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), the schema dump and docs
+sync-twins: $(STAMP) ## regenerate the sync modules from their async sources (tools/async_to_sync.py)
+	$(PY) tools/async_to_sync.py
+
+generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), sync twins, schema dump and docs
+	$(PY) tools/async_to_sync.py
 	$(PY) tools/clean_generated.py
 	$(BIN)/sqlc generate
 	$(BIN)/ruff format --quiet src/chatdb/queries
@@ -64,9 +69,10 @@ lint: $(STAMP) ## ruff (lint + format check) and squawk on the migrations
 typecheck: $(STAMP) ## mypy --strict on the runtime, the plugin and the generated code
 	$(BIN)/mypy
 
-verify: lint typecheck ## lint, types, freshness (generated code, dump, docs), migrations, index check
+verify: lint typecheck ## lint, types, freshness (generated code, sync twins, dump, docs), migrations, index check
 	$(BIN)/sqlc vet
 	$(PY) tools/verify_generated.py
+	$(PY) tools/async_to_sync.py --check
 	$(CHATDB) schema check
 	$(CHATDB) schema roundtrip
 	$(CHATDB) docs --check
