@@ -22,7 +22,9 @@ help: ## list every target
 
 $(STAMP): pyproject.toml plugin/pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]' -e ./plugin
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# The plugin after chatdb: an older chatdb install owned the same console script.
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ./plugin
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv with pinned dependencies and the plugin (editable; re-runs when a pyproject.toml changes)
