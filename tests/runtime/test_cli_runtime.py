@@ -318,6 +318,23 @@ def test_doctor_passes_the_two_provisioned_logins(db_url: str) -> None:
     }
 
 
+def test_doctor_warns_of_session_defaults_a_login_set_on_itself(db_url: str) -> None:
+    # Off chatdb_app (SET ROLE NONE) the login is itself, and may store defaults for its own
+    # later sessions: doctor names them.
+    name = sql.Identifier(dburl.database_name(db_url))
+    with psycopg.connect(login_url(db_url, "chatdb_app_login"), autocommit=True) as app:
+        app.execute("SET ROLE NONE")
+        app.execute(
+            sql.SQL("ALTER ROLE chatdb_app_login IN DATABASE {} SET lock_timeout = '1ms'").format(
+                name
+            )
+        )
+    code, report = doctor(db_url)
+    assert code == 0, report["problems"]
+    warnings = [str(w) for w in report["warnings"]]  # type: ignore[attr-defined]
+    assert any("chatdb_app_login" in w and "lock_timeout=1ms" in w for w in warnings), warnings
+
+
 # -- --json before or after the subcommand ----------------------------------------------------
 
 

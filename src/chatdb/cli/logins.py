@@ -42,6 +42,19 @@ class Login:
         return None
 
 
+# Session defaults stored on the logins (ALTER ROLE ... SET), beyond the role they start as.
+# A login may set these on itself (after SET ROLE NONE), for every later session of it.
+_DEFAULTS_SQL = """
+SELECT u.rolname::text, c
+FROM pg_catalog.pg_db_role_setting AS s
+JOIN pg_catalog.pg_roles AS u ON u.oid = s.setrole, unnest(s.setconfig) AS c
+WHERE u.rolname = ANY (%(provisioned)s::text[]) AND c NOT LIKE 'role=%%'
+  AND s.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database
+                            WHERE datname = current_database()))
+ORDER BY 1, 2
+"""
+
+
 def _logins(conn: Any) -> tuple[Login, dict[str, Login]]:
     """The session's login and the provisioned logins that exist."""
     rows = conn.execute(
@@ -117,6 +130,12 @@ def login_report(
                 f"the provisioned login {name} is a member of {', '.join(sorted(login.member_of))}"
                 f", not of {PROVISIONED[name]} only: run `chatdb db roles`"
             )
+    for name, setting in conn.execute(_DEFAULTS_SQL, {"provisioned": list(PROVISIONED)}):
+        warnings.append(
+            f"the login {name} has the session default {setting} (a login may set these on "
+            f"itself): if it is not yours, `ALTER ROLE {name} RESET ALL` and run "
+            "`chatdb db roles`"
+        )
     missing = sorted(set(PROVISIONED) - set(provisioned))
     if missing:
         warnings.append(f"login(s) {', '.join(missing)} missing: run `chatdb db roles`")
