@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from chatdb import dburl, errors
+from chatdb import dburl, errors, session_state
 from chatdb.config import Settings, load_settings
 from chatdb.connection_setup import (
     check_async,
@@ -101,6 +101,7 @@ class AsyncDatabase:
         self.router = Router(len(replicas), self.settings.read_your_writes_s)
         self.retries = 0
         self._begin_sql = begin_statement(self.settings)
+        session_state.trust(self._begin_sql)
         # Each connection leaves a transaction with a clean session (connection_setup.RESET_SQL);
         # through PgBouncer in transaction mode the session is not ours to clean.
         self._reset = not self.settings.pgbouncer
@@ -210,7 +211,9 @@ class AsyncDatabase:
             try:
                 yield conn
                 committing = True
-                await commit_and_reset_async(conn, self._reset)
+                reset = self._reset and ctx.dirty  # only what raw SQL may have changed
+                await commit_and_reset_async(conn, reset)
+                ctx.dirty = ctx.dirty and not reset
                 clean = True
             except BaseException:
                 if not committing:
@@ -223,7 +226,7 @@ class AsyncDatabase:
         finally:
             ctx.role = ctx.user_id = None
             ctx.last_used = time.monotonic()
-            if self._reset and not clean:
+            if self._reset and not clean and ctx.dirty:
                 await reset_async(conn)  # whatever the borrower did stays with it
             await pool.release(conn)
         self.router.wrote(opts)

@@ -1,4 +1,5 @@
-"""Per-connection set-up: `configure` once for every new connection, `reset` on every return."""
+"""Per-connection set-up: `configure` once for every new connection, and the session reset
+before a connection that ran anything but generated statements is lent again."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from psycopg.types import TypeInfo
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
+from chatdb import session_state
 from chatdb.config import Settings
 from chatdb.cursors import AsyncConnection, Connection
 from chatdb.errors import InvalidInput
@@ -178,6 +180,12 @@ async def commit_and_reset_async(conn: AsyncConnection, reset: bool) -> None:
     _raise_first_error(results, conn.info.encoding)
 
 
+# The runtime's own statements that leave nothing in the session: the pool's liveness ping
+# and the enum lookup of a new connection.
+session_state.trust("")
+session_state.trust(_ENUMS_SQL)
+
+
 def reset_sync(conn: Connection) -> None:
     """Roll back and clean the session (RESET_SQL) after a transaction that did not commit.
 
@@ -195,6 +203,7 @@ def reset_sync(conn: Connection) -> None:
                 cur.execute(RESET_SQL, prepare=False)
         finally:
             conn.autocommit = False
+        conn.chatdb_context.dirty = False
     except Exception:  # whatever went wrong, the session is not known clean
         conn.close()
 
@@ -212,5 +221,6 @@ async def reset_async(conn: AsyncConnection) -> None:
                 await cur.execute(RESET_SQL, prepare=False)
         finally:
             await conn.set_autocommit(False)
+        conn.chatdb_context.dirty = False
     except Exception:  # see reset_sync
         await conn.close()

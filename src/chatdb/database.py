@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from chatdb import dburl, errors
+from chatdb import dburl, errors, session_state
 from chatdb.config import Settings, load_settings
 from chatdb.connection_setup import (
     check_sync,
@@ -104,6 +104,7 @@ class Database:
         self.router = Router(len(replicas), self.settings.read_your_writes_s)
         self.retries = 0
         self._begin_sql = begin_statement(self.settings)
+        session_state.trust(self._begin_sql)
         # Each connection leaves a transaction with a clean session (connection_setup.RESET_SQL);
         # through PgBouncer in transaction mode the session is not ours to clean.
         self._reset = not self.settings.pgbouncer
@@ -225,7 +226,9 @@ class Database:
             try:
                 yield conn
                 committing = True
-                commit_and_reset_sync(conn, self._reset)
+                reset = self._reset and ctx.dirty  # only what raw SQL may have changed
+                commit_and_reset_sync(conn, reset)
+                ctx.dirty = ctx.dirty and not reset
                 clean = True
             except BaseException:
                 if not committing:
@@ -238,7 +241,7 @@ class Database:
         finally:
             ctx.role = ctx.user_id = None
             ctx.last_used = time.monotonic()
-            if self._reset and not clean:
+            if self._reset and not clean and ctx.dirty:
                 reset_sync(conn)  # whatever the borrower did stays with it
             pool.release(conn)
         self.router.wrote(opts)

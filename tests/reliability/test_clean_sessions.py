@@ -21,6 +21,7 @@ import pytest
 
 from chatdb import AsyncDatabase, Database, errors
 from chatdb.queries import credits, users
+from chatdb.queries.aio import users as aio_users
 from support.logins import logins
 
 STATEMENT_TIMEOUT_MS = 4321
@@ -148,6 +149,14 @@ def room(request: pytest.FixtureRequest, clone: tuple[str, uuid.UUID, uuid.UUID]
     return Room(url, {**urls, **SETTINGS}, a, b)
 
 
+def _warm_up(db: Database, room: Room) -> None:
+    """A generated-only transaction on each pool first: a new connection is reset once
+    anyway, and the poison must land on one already known clean."""
+    for scope in (db.as_user(room.b), db.system()):
+        with scope as conn:
+            users.get_user_by_id(conn, id=room.b)
+
+
 def _poison(conn: Any, poison: Poison, params: dict[str, Any]) -> None:
     for statement in poison.statements:
         try:
@@ -186,6 +195,7 @@ def test_nothing_a_borrower_does_to_its_session_reaches_the_next(
     room: Room, poison: Poison, who: str, outcome: str
 ) -> None:
     with Database(**room.kwargs) as db:
+        _warm_up(db, room)
         poisoner, next_borrower = _scopes(db, room, who)
         try:
             with poisoner as conn:
@@ -208,6 +218,9 @@ async def test_nothing_a_borrower_does_to_its_session_reaches_the_next_async(
     room: Room, poison: Poison
 ) -> None:
     async with AsyncDatabase(**room.kwargs) as db:
+        for scope in (db.as_user(room.b), db.system()):  # a new connection is reset once
+            async with scope as conn:
+                await aio_users.get_user_by_id(conn, id=room.b)
         async with db.as_user(room.a) as conn:
             await _apoison(conn, poison, room.params)
         if poison.from_outside:
@@ -317,3 +330,87 @@ def test_the_app_pool_cannot_run_system_work_and_system_work_has_its_own_pool(
             assert db.system_pool is not db.pool
             assert row[1] == "chatdb_system_login"
             assert app_login == ("chatdb_app_login",)
+
+
+# Generated statements leave the session alone, so a transaction of only those skips the
+# reset; anything else, through whichever cursor, must still be undone.
+def _with_cursor_class(cls: Any) -> Callable[[Any], None]:
+    def poison(conn: Any) -> None:
+        cls(conn).execute("SELECT set_config('chatdb.poison', 'yes', false)")
+
+    return poison
+
+
+def _executemany(conn: Any) -> None:
+    conn.cursor().executemany("SELECT set_config('chatdb.poison', %s, false)", [("no",), ("yes",)])
+
+
+def _pipeline(conn: Any) -> None:
+    with conn.pipeline():
+        conn.execute("SELECT set_config('chatdb.poison', 'yes', false)")
+
+
+def _generated_text_with_hold(conn: Any) -> None:
+    # The text of a generated query, but run as a WITH HOLD server cursor: it outlives the
+    # transaction, and the session must still be reset.
+    cur = conn.cursor("chatdb_poison", withhold=True)
+    cur.execute(users.GET_USER_BY_ID, {"id": uuid.uuid4()})
+
+
+WAYS: dict[str, tuple[Callable[[Any], None], str, Callable[[Any], bool]]] = {
+    "psycopg.Cursor": (
+        _with_cursor_class(psycopg.Cursor),
+        "SELECT current_setting('chatdb.poison', true)",
+        lambda v: v != "yes",
+    ),
+    "psycopg.ClientCursor": (
+        _with_cursor_class(psycopg.ClientCursor),
+        "SELECT current_setting('chatdb.poison', true)",
+        lambda v: v != "yes",
+    ),
+    "psycopg.RawCursor": (
+        _with_cursor_class(psycopg.RawCursor),
+        "SELECT current_setting('chatdb.poison', true)",
+        lambda v: v != "yes",
+    ),
+    "executemany": (
+        _executemany,
+        "SELECT current_setting('chatdb.poison', true)",
+        lambda v: v != "yes",
+    ),
+    "pipeline": (_pipeline, "SELECT current_setting('chatdb.poison', true)", lambda v: v != "yes"),
+    "generated text WITH HOLD": (
+        _generated_text_with_hold,
+        "SELECT count(*) FROM pg_cursors",
+        lambda v: v == 0,
+    ),
+}
+
+
+@pytest.mark.parametrize("way", list(WAYS))
+def test_session_changes_through_any_cursor_are_reset(room: Room, way: str) -> None:
+    poison, probe, clean = WAYS[way]
+    with Database(**room.kwargs) as db:
+        _warm_up(db, room)
+        with db.as_user(room.a) as conn:
+            poison(conn)
+        with db.as_user(room.b) as conn:
+            users.get_user_by_id(conn, id=room.b)  # a generated-only transaction between
+        with db.as_user(room.b) as conn:
+            row = conn.execute(probe).fetchone()
+    assert row is not None and clean(row[0]), f"{way}: the next borrower saw {row[0]!r}"
+
+
+def test_a_transaction_of_generated_statements_leaves_the_session_known_clean(
+    room: Room,
+) -> None:
+    with Database(**room.kwargs) as db:
+        with db.as_user(room.b) as conn:
+            conn.execute("SELECT 1")  # raw SQL: reset with this COMMIT
+        with db.as_user(room.b) as conn:
+            assert conn.chatdb_context.dirty is False
+            users.get_user_by_id(conn, id=room.b)
+            credits.get_credit_balance(conn, user_id=room.b)
+            assert conn.chatdb_context.dirty is False  # no reset needed at its COMMIT
+            conn.execute("SELECT 1")
+            assert conn.chatdb_context.dirty is True
