@@ -49,9 +49,7 @@ WHERE provider = @provider::text
 
 -- name: GetUserByAccount :one
 -- The user a provider account is linked to (Auth.js getUserByAccount), without secrets.
-SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance,
-    u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date,
-    u.stripe_customer_id, u.created_at, u.updated_at
+SELECT u.*
 FROM accounts AS a
 JOIN user_profiles AS u ON u.id = a.user_id
 WHERE a.provider = @provider::text
@@ -113,7 +111,7 @@ WHERE expires <= now();
 -- createVerificationToken). Issuing the same token twice raises ConflictError.
 INSERT INTO verification_tokens (identifier, token_hash, expires)
 VALUES (@identifier::text, @token_hash::bytea, @expires::timestamptz)
-RETURNING identifier, token_hash, expires, created_at;
+RETURNING *;
 
 -- name: UseVerificationToken :one
 -- Consume a verification token (Auth.js useVerificationToken): deletes it and returns it,
@@ -123,9 +121,9 @@ WITH used AS (
     DELETE FROM verification_tokens
     WHERE identifier = @identifier::text
       AND token_hash = @token_hash::bytea
-    RETURNING identifier, token_hash, expires, created_at
+    RETURNING *
 )
-SELECT identifier, token_hash, expires, created_at
+SELECT *
 FROM used
 WHERE expires > now();
 

@@ -172,14 +172,12 @@ VALUES (
     sqlc.narg(event_created_at)::timestamptz
 )
 ON CONFLICT (provider, event_id) DO NOTHING
-RETURNING id, provider, event_id, event_type, payload, event_created_at, received_at,
-    processed_at, attempts, last_error;
+RETURNING *;
 
 -- name: LockUnprocessedWebhookEvent :one
 -- Locks a recorded event for processing, if it is not processed yet; no row when it is
 -- (also when a concurrent processor committed it while this one waited for the lock).
-SELECT id, provider, event_id, event_type, payload, event_created_at, received_at,
-    processed_at, attempts, last_error
+SELECT *
 FROM webhook_events
 WHERE provider = @provider AND event_id = @event_id AND processed_at IS NULL
 FOR UPDATE;
@@ -199,8 +197,7 @@ WHERE id = @id AND processed_at IS NULL;
 
 -- name: ListUnprocessedWebhookEvents :many
 -- The retry queue: events received before received_before and not processed, oldest first.
-SELECT id, provider, event_id, event_type, payload, event_created_at, received_at,
-    processed_at, attempts, last_error
+SELECT *
 FROM webhook_events
 WHERE processed_at IS NULL AND received_at < @received_before::timestamptz
 ORDER BY received_at
@@ -226,13 +223,11 @@ ON CONFLICT (user_id, service, environment) DO UPDATE SET
     token_key_version = EXCLUDED.token_key_version,
     scopes = EXCLUDED.scopes,
     expires_at = EXCLUDED.expires_at
-RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
-    expires_at, last_used_at, created_at, updated_at;
+RETURNING *;
 
 -- name: GetExternalToken :one
 -- The user's token for a service and environment, if not expired.
-SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
-    expires_at, last_used_at, created_at, updated_at
+SELECT *
 FROM external_tokens
 WHERE user_id = @user_id
   AND service = @service
@@ -241,8 +236,7 @@ WHERE user_id = @user_id
 
 -- name: ListExternalTokensByUser :many
 -- The user's connected services (a handful), by service and environment.
-SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
-    expires_at, last_used_at, created_at, updated_at
+SELECT *
 FROM external_tokens
 WHERE user_id = @user_id
 ORDER BY service, environment;

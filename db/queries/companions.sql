@@ -38,13 +38,13 @@ RETURNING id, user_id, name, description, avatar_url, is_public, provider, model
 -- Append a turn to the user's conversation with a companion.
 INSERT INTO companion_messages (companion_id, user_id, role, content, metadata, input_tokens, output_tokens)
 VALUES (@companion_id, @user_id, @role, @content, @metadata, @input_tokens, @output_tokens)
-RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at;
+RETURNING *;
 
 -- name: ListCompanionMessages :many
 -- The user's conversation with a companion, newest first, one keyset page (before_created_at
 -- and before_id NULL for the first page; page_size rows plus one are fetched)
 -- (companion_messages_companion_id_user_id_created_at_id_idx).
-SELECT id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at
+SELECT *
 FROM companion_messages
 WHERE companion_id = @companion_id
   AND user_id = @user_id

@@ -18,8 +18,7 @@ INSERT INTO usage_logs (
     sqlc.narg(duration_ms)::integer,
     coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb)
 )
-RETURNING id, created_at, user_id, chat_id, message_id, provider, model, input_tokens,
-    output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms, metadata;
+RETURNING *;
 
 -- name: UsageByProviderModel :many
 -- The user's requests, tokens and cost per provider and model since a time, most expensive

@@ -12,20 +12,18 @@ VALUES (
     sqlc.narg(password_hash)::text
 )
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at;
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
 
 -- name: GetUserByID :one
 -- One user's profile (as the user themselves, or chatdb_system). No secrets.
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT *
 FROM user_profiles
 WHERE id = @id::uuid;
 
 -- name: GetUserByIDs :many
 -- Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
 -- order; ids that do not exist are simply absent.
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT *
 FROM user_profiles
 WHERE id IN (sqlc.slice(ids))
 ORDER BY id;
@@ -33,8 +31,7 @@ ORDER BY id;
 -- name: GetUserByEmail :one
 -- A user by sign-in email, case-insensitively (uses users_lower_email_key). Auth.js
 -- getUserByEmail, run as chatdb_system before sign-in.
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT *
 FROM user_profiles
 WHERE lower(email) = lower(@email::text);
 
@@ -60,7 +57,7 @@ SET name = coalesce(sqlc.narg(name)::text, name),
     image = coalesce(sqlc.narg(image)::text, image)
 WHERE id = @id::uuid
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at;
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
 
 -- name: UpdateUserEmail :one
 -- Change the sign-in email and/or mark it verified (chatdb_system: Auth.js updateUser, email
@@ -71,7 +68,7 @@ SET email = coalesce(sqlc.narg(email)::text, email),
     email_verified = coalesce(sqlc.narg(verified_at)::timestamptz, email_verified)
 WHERE id = @id::uuid
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at;
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
 
 -- name: DeleteUser :execrows
 -- Delete a user and, by cascade, everything they own (chatdb_system). Payments and
@@ -84,8 +81,7 @@ WHERE id = @id::uuid;
 -- All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
 -- back-office). Pass the (created_at, id) of the last row seen, or NULLs for the first page;
 -- chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT *
 FROM user_profiles
 WHERE (created_at, id) > (
     coalesce(sqlc.narg(after_at)::timestamptz, '-infinity'::timestamptz),

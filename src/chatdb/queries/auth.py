@@ -206,9 +206,7 @@ def unlink_account(
 
 
 GET_USER_BY_ACCOUNT: Final = """-- name: GetUserByAccount :one
-SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance,
-    u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date,
-    u.stripe_customer_id, u.created_at, u.updated_at
+SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance, u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date, u.stripe_customer_id, u.created_at, u.updated_at, u.user_type
 FROM accounts AS a
 JOIN user_profiles AS u ON u.id = a.user_id
 WHERE a.provider = %(provider)s::text
@@ -234,6 +232,7 @@ def _get_user_by_account_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -371,7 +370,7 @@ def create_session(
 
 
 GET_SESSION_AND_USER: Final = """-- name: GetSessionAndUser :one
-SELECT s.id, s.session_token_hash, s.user_id, s.expires, s.fingerprint_id, s.created_at, s.updated_at, u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance, u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date, u.stripe_customer_id, u.created_at, u.updated_at
+SELECT s.id, s.session_token_hash, s.user_id, s.expires, s.fingerprint_id, s.created_at, s.updated_at, u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance, u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date, u.stripe_customer_id, u.created_at, u.updated_at, u.user_type
 FROM sessions AS s
 JOIN user_profiles AS u ON u.id = s.user_id
 WHERE s.session_token_hash = %(session_token_hash)s::bytea
@@ -415,6 +414,7 @@ def _get_session_and_user_row(cursor: Any) -> RowMaker[GetSessionAndUserRow]:
             stripe_customer_id=v[20],
             created_at=v[21],
             updated_at=v[22],
+            user_type=v[23],
         )
         return GetSessionAndUserRow(session=session, user_profile=user_profile)
 
@@ -513,7 +513,7 @@ def delete_expired_sessions(conn: psycopg.Connection[Any]) -> int:
 CREATE_VERIFICATION_TOKEN: Final = """-- name: CreateVerificationToken :one
 INSERT INTO verification_tokens (identifier, token_hash, expires)
 VALUES (%(identifier)s::text, %(token_hash)s::bytea, %(expires)s::timestamptz)
-RETURNING identifier, token_hash, expires, created_at"""
+RETURNING identifier, token_hash, expires, created_at, updated_at"""
 
 
 def _create_verification_token_row(cursor: Any) -> RowMaker[models.VerificationToken]:
@@ -523,6 +523,7 @@ def _create_verification_token_row(cursor: Any) -> RowMaker[models.VerificationT
             token_hash=v[1],
             expires=v[2],
             created_at=v[3],
+            updated_at=v[4],
         )
 
     return make
@@ -555,9 +556,9 @@ WITH used AS (
     DELETE FROM verification_tokens
     WHERE identifier = %(identifier)s::text
       AND token_hash = %(token_hash)s::bytea
-    RETURNING identifier, token_hash, expires, created_at
+    RETURNING identifier, token_hash, expires, created_at, updated_at
 )
-SELECT identifier, token_hash, expires, created_at
+SELECT identifier, token_hash, expires, created_at, updated_at
 FROM used
 WHERE expires > now()"""
 
@@ -569,6 +570,7 @@ def _use_verification_token_row(cursor: Any) -> RowMaker[models.VerificationToke
             token_hash=v[1],
             expires=v[2],
             created_at=v[3],
+            updated_at=v[4],
         )
 
     return make

@@ -618,8 +618,7 @@ VALUES (
     %(event_created_at)s::timestamptz
 )
 ON CONFLICT (provider, event_id) DO NOTHING
-RETURNING id, provider, event_id, event_type, payload, event_created_at, received_at,
-    processed_at, attempts, last_error"""
+RETURNING id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error, updated_at"""
 
 
 def _record_webhook_event_row(cursor: Any) -> RowMaker[models.WebhookEvent]:
@@ -635,6 +634,7 @@ def _record_webhook_event_row(cursor: Any) -> RowMaker[models.WebhookEvent]:
             processed_at=v[7],
             attempts=v[8],
             last_error=v[9],
+            updated_at=v[10],
         )
 
     return make
@@ -669,8 +669,7 @@ def record_webhook_event(
 
 
 LOCK_UNPROCESSED_WEBHOOK_EVENT: Final = """-- name: LockUnprocessedWebhookEvent :one
-SELECT id, provider, event_id, event_type, payload, event_created_at, received_at,
-    processed_at, attempts, last_error
+SELECT id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error, updated_at
 FROM webhook_events
 WHERE provider = %(provider)s AND event_id = %(event_id)s AND processed_at IS NULL
 FOR UPDATE"""
@@ -689,6 +688,7 @@ def _lock_unprocessed_webhook_event_row(cursor: Any) -> RowMaker[models.WebhookE
             processed_at=v[7],
             attempts=v[8],
             last_error=v[9],
+            updated_at=v[10],
         )
 
     return make
@@ -742,8 +742,7 @@ def record_webhook_event_failure(
 
 
 LIST_UNPROCESSED_WEBHOOK_EVENTS: Final = """-- name: ListUnprocessedWebhookEvents :many
-SELECT id, provider, event_id, event_type, payload, event_created_at, received_at,
-    processed_at, attempts, last_error
+SELECT id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error, updated_at
 FROM webhook_events
 WHERE processed_at IS NULL AND received_at < %(received_before)s::timestamptz
 ORDER BY received_at
@@ -763,6 +762,7 @@ def _list_unprocessed_webhook_events_row(cursor: Any) -> RowMaker[models.Webhook
             processed_at=v[7],
             attempts=v[8],
             last_error=v[9],
+            updated_at=v[10],
         )
 
     return make
@@ -834,8 +834,7 @@ ON CONFLICT (user_id, service, environment) DO UPDATE SET
     token_key_version = EXCLUDED.token_key_version,
     scopes = EXCLUDED.scopes,
     expires_at = EXCLUDED.expires_at
-RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
-    expires_at, last_used_at, created_at, updated_at"""
+RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type"""
 
 
 def _upsert_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
@@ -853,6 +852,7 @@ def _upsert_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
             last_used_at=v[9],
             created_at=v[10],
             updated_at=v[11],
+            token_type=v[12],
         )
 
     return make
@@ -861,7 +861,7 @@ def _upsert_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
 def upsert_external_token(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
     service: str,
     environment: enums.TokenEnvironment,
     label: str | None = None,
@@ -889,8 +889,7 @@ def upsert_external_token(
 
 
 GET_EXTERNAL_TOKEN: Final = """-- name: GetExternalToken :one
-SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
-    expires_at, last_used_at, created_at, updated_at
+SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type
 FROM external_tokens
 WHERE user_id = %(user_id)s
   AND service = %(service)s
@@ -913,6 +912,7 @@ def _get_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
             last_used_at=v[9],
             created_at=v[10],
             updated_at=v[11],
+            token_type=v[12],
         )
 
     return make
@@ -921,7 +921,7 @@ def _get_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
 def get_external_token(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> models.ExternalToken | None:
@@ -935,8 +935,7 @@ def get_external_token(
 
 
 LIST_EXTERNAL_TOKENS_BY_USER: Final = """-- name: ListExternalTokensByUser :many
-SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
-    expires_at, last_used_at, created_at, updated_at
+SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type
 FROM external_tokens
 WHERE user_id = %(user_id)s
 ORDER BY service, environment"""
@@ -957,6 +956,7 @@ def _list_external_tokens_by_user_row(cursor: Any) -> RowMaker[models.ExternalTo
             last_used_at=v[9],
             created_at=v[10],
             updated_at=v[11],
+            token_type=v[12],
         )
 
     return make
@@ -965,7 +965,7 @@ def _list_external_tokens_by_user_row(cursor: Any) -> RowMaker[models.ExternalTo
 def list_external_tokens_by_user(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
 ) -> list[models.ExternalToken]:
     """The user's connected services (a handful), by service and environment."""
     with conn.cursor(row_factory=_list_external_tokens_by_user_row) as cur:
@@ -976,7 +976,7 @@ def list_external_tokens_by_user(
 def iter_list_external_tokens_by_user(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
 ) -> Iterator[models.ExternalToken]:
     """The user's connected services (a handful), by service and environment.
 
@@ -1012,7 +1012,7 @@ WHERE user_id = %(user_id)s AND service = %(service)s AND environment = %(enviro
 def delete_external_token(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> int:

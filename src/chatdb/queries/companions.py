@@ -219,7 +219,7 @@ def update_companion_config(
 INSERT_COMPANION_MESSAGE: Final = """-- name: InsertCompanionMessage :one
 INSERT INTO companion_messages (companion_id, user_id, role, content, metadata, input_tokens, output_tokens)
 VALUES (%(companion_id)s, %(user_id)s, %(role)s, %(content)s, %(metadata)s, %(input_tokens)s, %(output_tokens)s)
-RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at"""
+RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at, updated_at"""
 
 
 def _insert_companion_message_row(cursor: Any) -> RowMaker[models.CompanionMessage]:
@@ -234,6 +234,7 @@ def _insert_companion_message_row(cursor: Any) -> RowMaker[models.CompanionMessa
             input_tokens=v[6],
             output_tokens=v[7],
             created_at=v[8],
+            updated_at=v[9],
         )
 
     return make
@@ -268,7 +269,7 @@ def insert_companion_message(
 
 
 LIST_COMPANION_MESSAGES: Final = """-- name: ListCompanionMessages :many
-SELECT id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at
+SELECT id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at, updated_at
 FROM companion_messages
 WHERE companion_id = %(companion_id)s
   AND user_id = %(user_id)s
@@ -292,6 +293,7 @@ def _list_companion_messages_row(cursor: Any) -> RowMaker[models.CompanionMessag
             input_tokens=v[6],
             output_tokens=v[7],
             created_at=v[8],
+            updated_at=v[9],
         )
 
     return make

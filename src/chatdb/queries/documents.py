@@ -41,7 +41,7 @@ VALUES (
     %(kind)s,
     %(content)s::text
 )
-RETURNING id, created_at, user_id, chat_id, title, kind, content"""
+RETURNING id, created_at, user_id, chat_id, title, kind, content, updated_at"""
 
 
 def _save_document_row(cursor: Any) -> RowMaker[models.Document]:
@@ -54,6 +54,7 @@ def _save_document_row(cursor: Any) -> RowMaker[models.Document]:
             title=v[4],
             kind=v[5],
             content=v[6],
+            updated_at=v[7],
         )
 
     return make
@@ -88,7 +89,7 @@ def save_document(
 
 
 GET_LATEST_DOCUMENT: Final = """-- name: GetLatestDocument :one
-SELECT id, created_at, user_id, chat_id, title, kind, content
+SELECT id, created_at, user_id, chat_id, title, kind, content, updated_at
 FROM documents
 WHERE id = %(id)s
 ORDER BY created_at DESC
@@ -105,6 +106,7 @@ def _get_latest_document_row(cursor: Any) -> RowMaker[models.Document]:
             title=v[4],
             kind=v[5],
             content=v[6],
+            updated_at=v[7],
         )
 
     return make
@@ -118,7 +120,7 @@ def get_latest_document(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> mode
 
 
 LIST_DOCUMENT_VERSIONS: Final = """-- name: ListDocumentVersions :many
-SELECT id, created_at, user_id, chat_id, title, kind, content
+SELECT id, created_at, user_id, chat_id, title, kind, content, updated_at
 FROM documents
 WHERE id = %(id)s
 ORDER BY created_at ASC"""
@@ -134,6 +136,7 @@ def _list_document_versions_row(cursor: Any) -> RowMaker[models.Document]:
             title=v[4],
             kind=v[5],
             content=v[6],
+            updated_at=v[7],
         )
 
     return make
@@ -200,7 +203,7 @@ def delete_document_versions_after(
 SAVE_SUGGESTIONS: Final = """-- name: SaveSuggestions :batchone
 INSERT INTO suggestions (document_id, document_created_at, user_id, original_text, suggested_text, description, created_at)
 VALUES (%(document_id)s, %(document_created_at)s, %(user_id)s, %(original_text)s, %(suggested_text)s, %(description)s::text, clock_timestamp())
-RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at"""
+RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at, updated_at"""
 
 
 class SaveSuggestionsParams(NamedTuple):
@@ -226,6 +229,7 @@ def _save_suggestions_row(cursor: Any) -> RowMaker[models.Suggestion]:
             description=v[6],
             is_resolved=v[7],
             created_at=v[8],
+            updated_at=v[9],
         )
 
     return make
@@ -258,7 +262,7 @@ def save_suggestions(
 
 
 LIST_SUGGESTIONS_BY_DOCUMENT: Final = """-- name: ListSuggestionsByDocument :many
-SELECT id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at
+SELECT id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at, updated_at
 FROM suggestions
 WHERE document_id = %(document_id)s
   AND (%(document_created_at)s::timestamptz IS NULL
@@ -278,6 +282,7 @@ def _list_suggestions_by_document_row(cursor: Any) -> RowMaker[models.Suggestion
             description=v[6],
             is_resolved=v[7],
             created_at=v[8],
+            updated_at=v[9],
         )
 
     return make
@@ -337,7 +342,7 @@ RESOLVE_SUGGESTION: Final = """-- name: ResolveSuggestion :one
 UPDATE suggestions
 SET is_resolved = true
 WHERE id = %(id)s
-RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at"""
+RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at, updated_at"""
 
 
 def _resolve_suggestion_row(cursor: Any) -> RowMaker[models.Suggestion]:
@@ -352,6 +357,7 @@ def _resolve_suggestion_row(cursor: Any) -> RowMaker[models.Suggestion]:
             description=v[6],
             is_resolved=v[7],
             created_at=v[8],
+            updated_at=v[9],
         )
 
     return make

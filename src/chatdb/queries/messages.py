@@ -59,8 +59,7 @@ VALUES (
 )
 ON CONFLICT (chat_id, client_request_id) DO UPDATE
 SET client_request_id = excluded.client_request_id
-RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at"""
+RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at"""
 
 
 class InsertMessageParams(NamedTuple):
@@ -99,6 +98,7 @@ def _insert_message_row(cursor: Any) -> RowMaker[models.Message]:
             client_request_id=v[12],
             provider_metadata=v[13],
             created_at=v[14],
+            updated_at=v[15],
         )
 
     return make
@@ -196,8 +196,7 @@ def import_messages(conn: psycopg.Connection[Any], *, rows: Iterable[ImportMessa
 
 
 GET_MESSAGE_BY_ID: Final = """-- name: GetMessageByID :one
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at
 FROM messages
 WHERE id = %(id)s::uuid"""
 
@@ -220,6 +219,7 @@ def _get_message_by_id_row(cursor: Any) -> RowMaker[models.Message]:
             client_request_id=v[12],
             provider_metadata=v[13],
             created_at=v[14],
+            updated_at=v[15],
         )
 
     return make
@@ -233,8 +233,7 @@ def get_message_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models
 
 
 LIST_MESSAGES_BY_CHAT: Final = """-- name: ListMessagesByChat :many
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at
 FROM messages
 WHERE chat_id = %(chat_id)s::uuid
   AND (created_at, id) < (
@@ -263,6 +262,7 @@ def _list_messages_by_chat_row(cursor: Any) -> RowMaker[models.Message]:
             client_request_id=v[12],
             provider_metadata=v[13],
             created_at=v[14],
+            updated_at=v[15],
         )
 
     return make
@@ -323,8 +323,7 @@ def iter_list_messages_by_chat(
 
 
 LIST_MESSAGES_BY_CHAT_AFTER: Final = """-- name: ListMessagesByChatAfter :many
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at
 FROM messages
 WHERE chat_id = %(chat_id)s::uuid
   AND (created_at, id) > (
@@ -353,6 +352,7 @@ def _list_messages_by_chat_after_row(cursor: Any) -> RowMaker[models.Message]:
             client_request_id=v[12],
             provider_metadata=v[13],
             created_at=v[14],
+            updated_at=v[15],
         )
 
     return make

@@ -39,8 +39,7 @@ ON CONFLICT (user_id, provider) DO UPDATE SET
     base_url = EXCLUDED.base_url,
     default_model = EXCLUDED.default_model,
     settings = EXCLUDED.settings
-RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at"""
+RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active"""
 
 
 def _upsert_provider_config_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
@@ -57,6 +56,7 @@ def _upsert_provider_config_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
             settings=v[8],
             created_at=v[9],
             updated_at=v[10],
+            is_active=v[11],
         )
 
     return make
@@ -109,11 +109,9 @@ WITH locked AS MATERIALIZED (
           SELECT 1 FROM provider_configs AS t
           WHERE t.user_id = %(user_id)s AND t.provider = %(provider)s::text
       )
-    RETURNING pc.id, pc.user_id, pc.provider, pc.api_key_ciphertext, pc.api_key_version,
-        pc.base_url, pc.default_model, pc.is_default, pc.settings, pc.created_at, pc.updated_at
+    RETURNING pc.id, pc.user_id, pc.provider, pc.api_key_ciphertext, pc.api_key_version, pc.base_url, pc.default_model, pc.is_default, pc.settings, pc.created_at, pc.updated_at, pc.is_active
 )
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active
 FROM switched
 WHERE is_default"""
 
@@ -132,6 +130,7 @@ def _set_default_provider_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
             settings=v[8],
             created_at=v[9],
             updated_at=v[10],
+            is_active=v[11],
         )
 
     return make
@@ -154,8 +153,7 @@ def set_default_provider(
 
 
 GET_DEFAULT_PROVIDER_CONFIG: Final = """-- name: GetDefaultProviderConfig :one
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active
 FROM provider_configs
 WHERE user_id = %(user_id)s AND is_default"""
 
@@ -174,6 +172,7 @@ def _get_default_provider_config_row(cursor: Any) -> RowMaker[models.ProviderCon
             settings=v[8],
             created_at=v[9],
             updated_at=v[10],
+            is_active=v[11],
         )
 
     return make
@@ -191,8 +190,7 @@ def get_default_provider_config(
 
 
 GET_PROVIDER_CONFIG: Final = """-- name: GetProviderConfig :one
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active
 FROM provider_configs
 WHERE user_id = %(user_id)s AND provider = %(provider)s"""
 
@@ -211,6 +209,7 @@ def _get_provider_config_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
             settings=v[8],
             created_at=v[9],
             updated_at=v[10],
+            is_active=v[11],
         )
 
     return make
@@ -229,8 +228,7 @@ def get_provider_config(
 
 
 LIST_PROVIDER_CONFIGS: Final = """-- name: ListProviderConfigs :many
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active
 FROM provider_configs
 WHERE user_id = %(user_id)s
 ORDER BY is_default DESC, provider"""
@@ -250,6 +248,7 @@ def _list_provider_configs_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
             settings=v[8],
             created_at=v[9],
             updated_at=v[10],
+            is_active=v[11],
         )
 
     return make
@@ -305,8 +304,7 @@ CLEAR_PROVIDER_KEY: Final = """-- name: ClearProviderKey :one
 UPDATE provider_configs
 SET api_key_ciphertext = NULL, api_key_version = NULL
 WHERE user_id = %(user_id)s AND provider = %(provider)s
-RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at"""
+RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active"""
 
 
 def _clear_provider_key_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
@@ -323,6 +321,7 @@ def _clear_provider_key_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
             settings=v[8],
             created_at=v[9],
             updated_at=v[10],
+            is_active=v[11],
         )
 
     return make
@@ -447,8 +446,7 @@ def replace_provider_key(
 
 
 GET_AUTO_APPROVAL_SETTINGS: Final = """-- name: GetAutoApprovalSettings :one
-SELECT user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools,
-    created_at, updated_at
+SELECT user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools, created_at, updated_at, read_only_operations, low_risk_operations, max_hourly_cost
 FROM auto_approval_settings
 WHERE user_id = %(user_id)s"""
 
@@ -464,6 +462,9 @@ def _get_auto_approval_settings_row(cursor: Any) -> RowMaker[models.AutoApproval
             blocked_tools=v[5],
             created_at=v[6],
             updated_at=v[7],
+            read_only_operations=v[8],
+            low_risk_operations=v[9],
+            max_hourly_cost=v[10],
         )
 
     return make
@@ -497,8 +498,7 @@ ON CONFLICT (user_id) DO UPDATE SET
     max_daily_cost = EXCLUDED.max_daily_cost,
     allowed_tools = EXCLUDED.allowed_tools,
     blocked_tools = EXCLUDED.blocked_tools
-RETURNING user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools,
-    created_at, updated_at"""
+RETURNING user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools, created_at, updated_at, read_only_operations, low_risk_operations, max_hourly_cost"""
 
 
 def _upsert_auto_approval_settings_row(cursor: Any) -> RowMaker[models.AutoApprovalSetting]:
@@ -512,6 +512,9 @@ def _upsert_auto_approval_settings_row(cursor: Any) -> RowMaker[models.AutoAppro
             blocked_tools=v[5],
             created_at=v[6],
             updated_at=v[7],
+            read_only_operations=v[8],
+            low_risk_operations=v[9],
+            max_hourly_cost=v[10],
         )
 
     return make

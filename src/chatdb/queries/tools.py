@@ -43,8 +43,7 @@ VALUES (
 )
 ON CONFLICT ON CONSTRAINT tool_executions_chat_id_tool_call_id_key
 DO UPDATE SET tool_call_id = excluded.tool_call_id
-RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at"""
+RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at"""
 
 
 def _create_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution]:
@@ -69,6 +68,7 @@ def _create_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution]:
             failed_at=v[16],
             cancelled_at=v[17],
             updated_at=v[18],
+            timed_out_at=v[19],
         )
 
     return make
@@ -103,8 +103,7 @@ def create_tool_execution(
 
 
 GET_TOOL_EXECUTION: Final = """-- name: GetToolExecution :one
-SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at
+SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at
 FROM tool_executions
 WHERE id = %(id)s"""
 
@@ -131,6 +130,7 @@ def _get_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution]:
             failed_at=v[16],
             cancelled_at=v[17],
             updated_at=v[18],
+            timed_out_at=v[19],
         )
 
     return make
@@ -165,8 +165,7 @@ WHERE id = %(id)s
           ELSE '{}'
       END::tool_execution_status[]
   )
-RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at"""
+RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at"""
 
 
 def _transition_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution]:
@@ -191,6 +190,7 @@ def _transition_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution
             failed_at=v[16],
             cancelled_at=v[17],
             updated_at=v[18],
+            timed_out_at=v[19],
         )
 
     return make
@@ -229,8 +229,7 @@ def transition_tool_execution(
 
 
 LIST_PENDING_TOOL_EXECUTIONS: Final = """-- name: ListPendingToolExecutions :many
-SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at
+SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at
 FROM tool_executions
 WHERE chat_id = %(chat_id)s
   AND status = 'pending'
@@ -259,6 +258,7 @@ def _list_pending_tool_executions_row(cursor: Any) -> RowMaker[models.ToolExecut
             failed_at=v[16],
             cancelled_at=v[17],
             updated_at=v[18],
+            timed_out_at=v[19],
         )
 
     return make

@@ -41,7 +41,7 @@ VALUES (
     %(summary)s::text,
     %(metadata)s
 )
-RETURNING id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at"""
+RETURNING id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at, updated_at, trigger_reason, affected_message_ids, compression_strategy"""
 
 
 def _record_context_optimization_row(cursor: Any) -> RowMaker[models.ContextOptimization]:
@@ -57,6 +57,10 @@ def _record_context_optimization_row(cursor: Any) -> RowMaker[models.ContextOpti
             summary=v[7],
             metadata=v[8],
             created_at=v[9],
+            updated_at=v[10],
+            trigger_reason=v[11],
+            affected_message_ids=v[12],
+            compression_strategy=v[13],
         )
 
     return make
@@ -93,7 +97,7 @@ def record_context_optimization(
 
 
 LIST_CONTEXT_OPTIMIZATIONS: Final = """-- name: ListContextOptimizations :many
-SELECT id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at
+SELECT id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at, updated_at, trigger_reason, affected_message_ids, compression_strategy
 FROM context_optimizations
 WHERE chat_id = %(chat_id)s
   AND (created_at, id) < (
@@ -117,6 +121,10 @@ def _list_context_optimizations_row(cursor: Any) -> RowMaker[models.ContextOptim
             summary=v[7],
             metadata=v[8],
             created_at=v[9],
+            updated_at=v[10],
+            trigger_reason=v[11],
+            affected_message_ids=v[12],
+            compression_strategy=v[13],
         )
 
     return make
@@ -258,7 +266,7 @@ def create_file_upload(
 
 
 LIST_UPLOADS_BY_USER: Final = """-- name: ListUploadsByUser :many
-SELECT id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at
+SELECT id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at, updated_at, metadata
 FROM file_uploads
 WHERE user_id = %(user_id)s
   AND (created_at, id) < (
@@ -281,6 +289,8 @@ def _list_uploads_by_user_row(cursor: Any) -> RowMaker[models.FileUpload]:
             size_bytes=v[6],
             storage_key=v[7],
             created_at=v[8],
+            updated_at=v[9],
+            metadata=v[10],
         )
 
     return make

@@ -49,8 +49,7 @@ INSERT INTO usage_logs (
     %(duration_ms)s::integer,
     coalesce(%(metadata)s::jsonb, '{}'::jsonb)
 )
-RETURNING id, created_at, user_id, chat_id, message_id, provider, model, input_tokens,
-    output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms, metadata"""
+RETURNING id, created_at, user_id, chat_id, message_id, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms, metadata, updated_at"""
 
 
 class LogUsageParams(NamedTuple):
@@ -88,6 +87,7 @@ def _log_usage_row(cursor: Any) -> RowMaker[models.UsageLog]:
             cost=v[11],
             duration_ms=v[12],
             metadata=v[13],
+            updated_at=v[14],
         )
 
     return make

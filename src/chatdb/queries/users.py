@@ -38,7 +38,7 @@ VALUES (
     %(password_hash)s::text
 )
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
 def _create_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
@@ -60,6 +60,7 @@ def _create_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -94,8 +95,7 @@ def create_user(
 
 
 GET_USER_BY_ID: Final = """-- name: GetUserByID :one
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code, quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type
 FROM user_profiles
 WHERE id = %(id)s::uuid"""
 
@@ -119,6 +119,7 @@ def _get_user_by_id_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -132,8 +133,7 @@ def get_user_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Us
 
 
 GET_USER_BY_IDS: Final = """-- name: GetUserByIDs :many
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code, quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type
 FROM user_profiles
 WHERE id = ANY(%(ids)s)
 ORDER BY id"""
@@ -158,6 +158,7 @@ def _get_user_by_ids_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -196,8 +197,7 @@ def iter_get_user_by_ids(
 
 
 GET_USER_BY_EMAIL: Final = """-- name: GetUserByEmail :one
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code, quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type
 FROM user_profiles
 WHERE lower(email) = lower(%(email)s::text)"""
 
@@ -221,6 +221,7 @@ def _get_user_by_email_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -297,7 +298,7 @@ SET name = coalesce(%(name)s::text, name),
     image = coalesce(%(image)s::text, image)
 WHERE id = %(id)s::uuid
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
 def _update_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
@@ -319,6 +320,7 @@ def _update_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -345,7 +347,7 @@ SET email = coalesce(%(email)s::text, email),
     email_verified = coalesce(%(verified_at)s::timestamptz, email_verified)
 WHERE id = %(id)s::uuid
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
 def _update_user_email_row(cursor: Any) -> RowMaker[models.UserProfile]:
@@ -367,6 +369,7 @@ def _update_user_email_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -411,8 +414,7 @@ def delete_user(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> int:
 
 
 LIST_USERS: Final = """-- name: ListUsers :many
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code, quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type
 FROM user_profiles
 WHERE (created_at, id) > (
     coalesce(%(after_at)s::timestamptz, '-infinity'::timestamptz),
@@ -441,6 +443,7 @@ def _list_users_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make

@@ -323,7 +323,7 @@ async def iter_list_unprocessed_webhook_events(
 async def upsert_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
     service: str,
     environment: enums.TokenEnvironment,
     label: str | None = None,
@@ -353,7 +353,7 @@ async def upsert_external_token(
 async def get_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> models.ExternalToken | None:
@@ -369,7 +369,7 @@ async def get_external_token(
 async def list_external_tokens_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
 ) -> list[models.ExternalToken]:
     """The user's connected services (a handful), by service and environment."""
     async with conn.cursor(row_factory=billing._list_external_tokens_by_user_row) as cur:
@@ -380,7 +380,7 @@ async def list_external_tokens_by_user(
 async def iter_list_external_tokens_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
 ) -> AsyncIterator[models.ExternalToken]:
     """The user's connected services (a handful), by service and environment.
 
@@ -406,7 +406,7 @@ async def touch_external_token(conn: psycopg.AsyncConnection[Any], *, id: uuid.U
 async def delete_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> int:
