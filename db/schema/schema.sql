@@ -753,7 +753,7 @@ COMMENT ON COLUMN public.usage_logs.metadata IS 'Request details (endpoint, fini
 -- Name: COLUMN usage_logs.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.usage_logs.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.usage_logs.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 SET default_table_access_method = heap;
@@ -1168,6 +1168,31 @@ $$;
 --
 
 COMMENT ON FUNCTION public.set_updated_at() IS 'BEFORE UPDATE trigger function shared by every table with an updated_at column: stamps it with now() (transaction time).';
+
+
+--
+-- Name: set_updated_at_on_change(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.set_updated_at_on_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    -- Same time source as set_updated_at (the transaction start), but only for a real change.
+    IF NEW IS DISTINCT FROM OLD THEN
+        NEW.updated_at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION set_updated_at_on_change(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_updated_at_on_change() IS 'BEFORE UPDATE trigger function: stamps updated_at with now() (transaction time) when the update changes some column, so a no-op update (an idempotent replay) leaves the row unchanged.';
 
 
 --
@@ -1712,7 +1737,7 @@ COMMENT ON COLUMN public.chat_tags.tag IS 'Lower-case label, 1 to 50 characters.
 -- Name: COLUMN chat_tags.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.chat_tags.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.chat_tags.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -1920,7 +1945,7 @@ COMMENT ON COLUMN public.companion_messages.created_at IS 'When the message was 
 -- Name: COLUMN companion_messages.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.companion_messages.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.companion_messages.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -2017,7 +2042,7 @@ COMMENT ON COLUMN public.companion_token_burns.credits IS 'Credits charged (posi
 -- Name: COLUMN companion_token_burns.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.companion_token_burns.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.companion_token_burns.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -2254,7 +2279,7 @@ COMMENT ON COLUMN public.context_optimizations.metadata IS 'Strategy parameters 
 -- Name: COLUMN context_optimizations.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.context_optimizations.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.context_optimizations.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -2508,7 +2533,7 @@ COMMENT ON COLUMN public.documents.content IS 'Body of this version (text, sourc
 -- Name: COLUMN documents.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.documents.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.documents.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -2703,7 +2728,7 @@ COMMENT ON COLUMN public.file_uploads.storage_key IS 'Where the bytes are: the o
 -- Name: COLUMN file_uploads.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.file_uploads.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.file_uploads.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -2838,7 +2863,7 @@ COMMENT ON COLUMN public.group_chat_members.joined_at IS 'When the user joined.'
 -- Name: COLUMN group_chat_members.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.group_chat_members.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.group_chat_members.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -2964,7 +2989,7 @@ COMMENT ON COLUMN public.group_messages.created_at IS 'When the message was writ
 -- Name: COLUMN group_messages.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.group_messages.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.group_messages.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -3001,7 +3026,7 @@ COMMENT ON COLUMN public.message_reactions.emoji IS 'The emoji (or short code), 
 -- Name: COLUMN message_reactions.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.message_reactions.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.message_reactions.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -3143,7 +3168,7 @@ COMMENT ON COLUMN public.messages.created_at IS 'Order of the conversation; keys
 -- Name: COLUMN messages.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.messages.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.messages.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -3560,7 +3585,7 @@ COMMENT ON COLUMN public.streams.id IS 'Stream id, also the key of the stream''s
 -- Name: COLUMN streams.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.streams.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.streams.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -3812,7 +3837,7 @@ COMMENT ON COLUMN public.suggestions.is_resolved IS 'Whether the user accepted o
 -- Name: COLUMN suggestions.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.suggestions.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.suggestions.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -4417,7 +4442,7 @@ COMMENT ON COLUMN public.verification_tokens.expires IS 'After this time the tok
 -- Name: COLUMN verification_tokens.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.verification_tokens.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.verification_tokens.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -4551,7 +4576,7 @@ COMMENT ON COLUMN public.webhook_events.last_error IS 'Error of the last failed 
 -- Name: COLUMN webhook_events.updated_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.webhook_events.updated_at IS 'Last change of the row (maintained by set_updated_at); the migration time for rows that have not changed since the column was added.';
+COMMENT ON COLUMN public.webhook_events.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -5571,7 +5596,7 @@ CREATE TRIGGER chat_states_set_updated_at BEFORE UPDATE ON public.chat_states FO
 -- Name: chat_tags chat_tags_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER chat_tags_set_updated_at BEFORE UPDATE ON public.chat_tags FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER chat_tags_set_updated_at BEFORE UPDATE ON public.chat_tags FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5585,7 +5610,7 @@ CREATE TRIGGER chats_set_updated_at BEFORE UPDATE ON public.chats FOR EACH ROW E
 -- Name: companion_messages companion_messages_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER companion_messages_set_updated_at BEFORE UPDATE ON public.companion_messages FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER companion_messages_set_updated_at BEFORE UPDATE ON public.companion_messages FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5599,7 +5624,7 @@ CREATE TRIGGER companion_token_burns_check_references BEFORE INSERT OR UPDATE OF
 -- Name: companion_token_burns companion_token_burns_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER companion_token_burns_set_updated_at BEFORE UPDATE ON public.companion_token_burns FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER companion_token_burns_set_updated_at BEFORE UPDATE ON public.companion_token_burns FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5620,7 +5645,7 @@ CREATE TRIGGER context_optimizations_message_chat BEFORE INSERT OR UPDATE OF cha
 -- Name: context_optimizations context_optimizations_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER context_optimizations_set_updated_at BEFORE UPDATE ON public.context_optimizations FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER context_optimizations_set_updated_at BEFORE UPDATE ON public.context_optimizations FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5662,7 +5687,7 @@ CREATE TRIGGER daily_usage_set_updated_at BEFORE UPDATE ON public.daily_usage FO
 -- Name: documents documents_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER documents_set_updated_at BEFORE UPDATE ON public.documents FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER documents_set_updated_at BEFORE UPDATE ON public.documents FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5683,7 +5708,7 @@ CREATE TRIGGER external_tokens_set_updated_at BEFORE UPDATE ON public.external_t
 -- Name: file_uploads file_uploads_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER file_uploads_set_updated_at BEFORE UPDATE ON public.file_uploads FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER file_uploads_set_updated_at BEFORE UPDATE ON public.file_uploads FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5697,7 +5722,7 @@ CREATE TRIGGER fingerprints_set_updated_at BEFORE UPDATE ON public.fingerprints 
 -- Name: group_chat_members group_chat_members_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER group_chat_members_set_updated_at BEFORE UPDATE ON public.group_chat_members FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER group_chat_members_set_updated_at BEFORE UPDATE ON public.group_chat_members FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5725,21 +5750,21 @@ CREATE TRIGGER group_messages_check_companion BEFORE INSERT OR UPDATE OF group_c
 -- Name: group_messages group_messages_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER group_messages_set_updated_at BEFORE UPDATE ON public.group_messages FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER group_messages_set_updated_at BEFORE UPDATE ON public.group_messages FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
 -- Name: message_reactions message_reactions_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER message_reactions_set_updated_at BEFORE UPDATE ON public.message_reactions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER message_reactions_set_updated_at BEFORE UPDATE ON public.message_reactions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
 -- Name: messages messages_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER messages_set_updated_at BEFORE UPDATE ON public.messages FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER messages_set_updated_at BEFORE UPDATE ON public.messages FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5788,7 +5813,7 @@ CREATE TRIGGER sessions_set_updated_at BEFORE UPDATE ON public.sessions FOR EACH
 -- Name: streams streams_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER streams_set_updated_at BEFORE UPDATE ON public.streams FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER streams_set_updated_at BEFORE UPDATE ON public.streams FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5809,7 +5834,7 @@ CREATE TRIGGER subscriptions_set_updated_at BEFORE UPDATE ON public.subscription
 -- Name: suggestions suggestions_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER suggestions_set_updated_at BEFORE UPDATE ON public.suggestions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER suggestions_set_updated_at BEFORE UPDATE ON public.suggestions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5837,7 +5862,7 @@ CREATE TRIGGER tool_executions_set_updated_at BEFORE UPDATE ON public.tool_execu
 -- Name: usage_logs usage_logs_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER usage_logs_set_updated_at BEFORE UPDATE ON public.usage_logs FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER usage_logs_set_updated_at BEFORE UPDATE ON public.usage_logs FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5865,7 +5890,7 @@ CREATE TRIGGER users_set_updated_at BEFORE UPDATE ON public.users FOR EACH ROW E
 -- Name: verification_tokens verification_tokens_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER verification_tokens_set_updated_at BEFORE UPDATE ON public.verification_tokens FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER verification_tokens_set_updated_at BEFORE UPDATE ON public.verification_tokens FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5879,7 +5904,7 @@ CREATE TRIGGER votes_set_updated_at BEFORE UPDATE ON public.votes FOR EACH ROW E
 -- Name: webhook_events webhook_events_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER webhook_events_set_updated_at BEFORE UPDATE ON public.webhook_events FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER webhook_events_set_updated_at BEFORE UPDATE ON public.webhook_events FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --

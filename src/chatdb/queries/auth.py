@@ -620,3 +620,265 @@ def delete_verification_tokens_by_identifier(
     with conn.cursor() as cur:
         cur.execute(DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER, {"identifier": identifier})
         return cur.rowcount
+
+
+GET_ACCOUNT: Final = """-- name: GetAccount :one
+SELECT provider, provider_account_id, user_id, type, access_token_ciphertext, refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type, scope, session_state, created_at, updated_at
+FROM accounts
+WHERE provider = %(provider)s::text
+  AND provider_account_id = %(provider_account_id)s::text"""
+
+
+def _get_account_row(cursor: Any) -> RowMaker[models.Account]:
+    def make(v: Sequence[Any]) -> models.Account:
+        return models.Account(
+            provider=v[0],
+            provider_account_id=v[1],
+            user_id=v[2],
+            type=v[3],
+            access_token_ciphertext=v[4],
+            refresh_token_ciphertext=v[5],
+            id_token_ciphertext=v[6],
+            token_key_version=v[7],
+            expires_at=v[8],
+            token_type=v[9],
+            scope=v[10],
+            session_state=v[11],
+            created_at=v[12],
+            updated_at=v[13],
+        )
+
+    return make
+
+
+def get_account(
+    conn: psycopg.Connection[Any],
+    *,
+    provider: str,
+    provider_account_id: str,
+) -> models.Account | None:
+    """A linked account by provider and the provider's account id (Auth.js getAccount), with its
+    token ciphertexts (chatdb_system: decrypt with the keyring that sealed them).
+    """
+    with conn.cursor(row_factory=_get_account_row) as cur:
+        cur.execute(GET_ACCOUNT, {"provider": provider, "provider_account_id": provider_account_id})
+        return cur.fetchone()
+
+
+CREATE_AUTHENTICATOR: Final = """-- name: CreateAuthenticator :one
+INSERT INTO authenticators (
+    credential_id, user_id, provider_account_id, credential_public_key, counter,
+    credential_device_type, credential_backed_up, transports
+)
+VALUES (
+    %(credential_id)s::text,
+    %(user_id)s::uuid,
+    %(provider_account_id)s::text,
+    %(credential_public_key)s::text,
+    %(counter)s::bigint,
+    %(credential_device_type)s::text,
+    %(credential_backed_up)s::boolean,
+    %(transports)s::text
+)
+RETURNING credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at"""
+
+
+def _create_authenticator_row(cursor: Any) -> RowMaker[models.Authenticator]:
+    def make(v: Sequence[Any]) -> models.Authenticator:
+        return models.Authenticator(
+            credential_id=v[0],
+            user_id=v[1],
+            provider_account_id=v[2],
+            credential_public_key=v[3],
+            counter=v[4],
+            credential_device_type=v[5],
+            credential_backed_up=v[6],
+            transports=v[7],
+            created_at=v[8],
+            updated_at=v[9],
+        )
+
+    return make
+
+
+def create_authenticator(
+    conn: psycopg.Connection[Any],
+    *,
+    credential_id: str,
+    user_id: uuid.UUID,
+    provider_account_id: str,
+    credential_public_key: str,
+    counter: int,
+    credential_device_type: str,
+    credential_backed_up: bool,
+    transports: str | None = None,
+) -> models.Authenticator | None:
+    """Register a WebAuthn credential (passkey) of a user (Auth.js createAuthenticator,
+    chatdb_system). A credential id registered before raises ConflictError on
+    authenticators_pkey.
+    """
+    with conn.cursor(row_factory=_create_authenticator_row) as cur:
+        cur.execute(
+            CREATE_AUTHENTICATOR,
+            {
+                "credential_id": credential_id,
+                "user_id": user_id,
+                "provider_account_id": provider_account_id,
+                "credential_public_key": credential_public_key,
+                "counter": counter,
+                "credential_device_type": credential_device_type,
+                "credential_backed_up": credential_backed_up,
+                "transports": transports,
+            },
+        )
+        return cur.fetchone()
+
+
+GET_AUTHENTICATOR: Final = """-- name: GetAuthenticator :one
+SELECT credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at
+FROM authenticators
+WHERE credential_id = %(credential_id)s::text"""
+
+
+def _get_authenticator_row(cursor: Any) -> RowMaker[models.Authenticator]:
+    def make(v: Sequence[Any]) -> models.Authenticator:
+        return models.Authenticator(
+            credential_id=v[0],
+            user_id=v[1],
+            provider_account_id=v[2],
+            credential_public_key=v[3],
+            counter=v[4],
+            credential_device_type=v[5],
+            credential_backed_up=v[6],
+            transports=v[7],
+            created_at=v[8],
+            updated_at=v[9],
+        )
+
+    return make
+
+
+def get_authenticator(
+    conn: psycopg.Connection[Any],
+    *,
+    credential_id: str,
+) -> models.Authenticator | None:
+    """A WebAuthn credential by its id (Auth.js getAuthenticator): the browser presents the
+    credential id before anyone knows the user.
+    """
+    with conn.cursor(row_factory=_get_authenticator_row) as cur:
+        cur.execute(GET_AUTHENTICATOR, {"credential_id": credential_id})
+        return cur.fetchone()
+
+
+LIST_AUTHENTICATORS_BY_USER: Final = """-- name: ListAuthenticatorsByUser :many
+SELECT credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at
+FROM authenticators
+WHERE user_id = %(user_id)s::uuid
+ORDER BY created_at, credential_id"""
+
+
+def _list_authenticators_by_user_row(cursor: Any) -> RowMaker[models.Authenticator]:
+    def make(v: Sequence[Any]) -> models.Authenticator:
+        return models.Authenticator(
+            credential_id=v[0],
+            user_id=v[1],
+            provider_account_id=v[2],
+            credential_public_key=v[3],
+            counter=v[4],
+            credential_device_type=v[5],
+            credential_backed_up=v[6],
+            transports=v[7],
+            created_at=v[8],
+            updated_at=v[9],
+        )
+
+    return make
+
+
+def list_authenticators_by_user(
+    conn: psycopg.Connection[Any],
+    *,
+    user_id: uuid.UUID,
+) -> list[models.Authenticator]:
+    """A user's passkeys, oldest first (Auth.js listAuthenticatorsByUserId; chatdb_app as that
+    user for a settings page).
+    """
+    with conn.cursor(row_factory=_list_authenticators_by_user_row) as cur:
+        cur.execute(LIST_AUTHENTICATORS_BY_USER, {"user_id": user_id})
+        return cur.fetchall()
+
+
+def iter_list_authenticators_by_user(
+    conn: psycopg.Connection[Any],
+    *,
+    user_id: uuid.UUID,
+) -> Iterator[models.Authenticator]:
+    """A user's passkeys, oldest first (Auth.js listAuthenticatorsByUserId; chatdb_app as that
+    user for a settings page).
+
+    Streams the rows through a server-side cursor, so it must run inside a
+    transaction (not in autocommit mode).
+    """
+    with conn.cursor(
+        f"list_authenticators_by_user_{next(_cursor_ids)}",
+        row_factory=_list_authenticators_by_user_row,
+    ) as cur:
+        cur.execute(LIST_AUTHENTICATORS_BY_USER, {"user_id": user_id})
+        yield from cur
+
+
+UPDATE_AUTHENTICATOR_COUNTER: Final = """-- name: UpdateAuthenticatorCounter :one
+UPDATE authenticators
+SET counter = %(counter)s::bigint
+WHERE credential_id = %(credential_id)s::text
+RETURNING credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at"""
+
+
+def _update_authenticator_counter_row(cursor: Any) -> RowMaker[models.Authenticator]:
+    def make(v: Sequence[Any]) -> models.Authenticator:
+        return models.Authenticator(
+            credential_id=v[0],
+            user_id=v[1],
+            provider_account_id=v[2],
+            credential_public_key=v[3],
+            counter=v[4],
+            credential_device_type=v[5],
+            credential_backed_up=v[6],
+            transports=v[7],
+            created_at=v[8],
+            updated_at=v[9],
+        )
+
+    return make
+
+
+def update_authenticator_counter(
+    conn: psycopg.Connection[Any],
+    *,
+    counter: int,
+    credential_id: str,
+) -> models.Authenticator | None:
+    """Store the signature counter of a successful passkey sign-in (Auth.js
+    updateAuthenticatorCounter). No row when the credential is unknown.
+    """
+    with conn.cursor(row_factory=_update_authenticator_counter_row) as cur:
+        cur.execute(
+            UPDATE_AUTHENTICATOR_COUNTER,
+            {"counter": counter, "credential_id": credential_id},
+        )
+        return cur.fetchone()
+
+
+DELETE_AUTHENTICATOR: Final = """-- name: DeleteAuthenticator :execrows
+DELETE FROM authenticators
+WHERE credential_id = %(credential_id)s::text"""
+
+
+def delete_authenticator(conn: psycopg.Connection[Any], *, credential_id: str) -> int:
+    """Remove a passkey (chatdb_app as its user, from the settings page; chatdb_system). 0 when
+    unknown or not the caller's.
+    """
+    with conn.cursor() as cur:
+        cur.execute(DELETE_AUTHENTICATOR, {"credential_id": credential_id})
+        return cur.rowcount

@@ -32,8 +32,9 @@ INSERT INTO documents (id, created_at, user_id, chat_id, title, kind, content)
 VALUES (
     coalesce(%(id)s::uuid, gen_random_uuid()),
     greatest(
-        clock_timestamp(),
-        (SELECT max(d.created_at) + interval '1 microsecond' FROM documents AS d WHERE d.id = %(id)s::uuid)
+        date_trunc('milliseconds', clock_timestamp()),
+        (SELECT date_trunc('milliseconds', max(d.created_at)) + interval '1 millisecond'
+         FROM documents AS d WHERE d.id = %(id)s::uuid)
     ),
     %(user_id)s,
     %(chat_id)s::uuid,
@@ -70,8 +71,9 @@ def save_document(
     kind: enums.DocumentKind,
     content: str | None = None,
 ) -> models.Document | None:
-    """Save a new version of a document (a new document when id is NULL). The version time is
-    strictly after the document's latest version, also for two saves in one transaction.
+    """Save a new version of a document (a new document when id is NULL). The version time has
+    millisecond precision, so a JavaScript Date round-trips it exactly, and is at least 1 ms
+    after the document's latest version, also for two saves in one transaction.
     """
     with conn.cursor(row_factory=_save_document_row) as cur:
         cur.execute(

@@ -483,21 +483,28 @@ def get_auto_approval_settings(
 
 UPSERT_AUTO_APPROVAL_SETTINGS: Final = """-- name: UpsertAutoApprovalSettings :one
 INSERT INTO auto_approval_settings (
-    user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools
+    user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools,
+    read_only_operations, low_risk_operations, max_hourly_cost
 ) VALUES (
     %(user_id)s,
     %(enabled)s::boolean,
     %(max_cost_per_execution)s::numeric,
     %(max_daily_cost)s::numeric,
     %(allowed_tools)s::text[],
-    %(blocked_tools)s::text[]
+    %(blocked_tools)s::text[],
+    coalesce(%(read_only_operations)s::text[], '{}'::text[]),
+    coalesce(%(low_risk_operations)s::text[], '{}'::text[]),
+    %(max_hourly_cost)s::numeric
 )
 ON CONFLICT (user_id) DO UPDATE SET
     enabled = EXCLUDED.enabled,
     max_cost_per_execution = EXCLUDED.max_cost_per_execution,
     max_daily_cost = EXCLUDED.max_daily_cost,
     allowed_tools = EXCLUDED.allowed_tools,
-    blocked_tools = EXCLUDED.blocked_tools
+    blocked_tools = EXCLUDED.blocked_tools,
+    read_only_operations = EXCLUDED.read_only_operations,
+    low_risk_operations = EXCLUDED.low_risk_operations,
+    max_hourly_cost = EXCLUDED.max_hourly_cost
 RETURNING user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools, created_at, updated_at, read_only_operations, low_risk_operations, max_hourly_cost"""
 
 
@@ -529,9 +536,14 @@ def upsert_auto_approval_settings(
     max_daily_cost: decimal.Decimal,
     allowed_tools: list[str],
     blocked_tools: list[str],
+    read_only_operations: list[str] | None = None,
+    low_risk_operations: list[str] | None = None,
+    max_hourly_cost: decimal.Decimal | None = None,
 ) -> models.AutoApprovalSetting | None:
     """Creates or replaces the user's tool auto-approval settings (the CHECKs keep the cost limits
     ordered and the allowed and blocked tool lists disjoint).
+    read_only_operations and low_risk_operations NULL mean none; max_hourly_cost NULL means no
+    hourly cap (the daily budget only).
     """
     with conn.cursor(row_factory=_upsert_auto_approval_settings_row) as cur:
         cur.execute(
@@ -543,6 +555,56 @@ def upsert_auto_approval_settings(
                 "max_daily_cost": max_daily_cost,
                 "allowed_tools": allowed_tools,
                 "blocked_tools": blocked_tools,
+                "read_only_operations": read_only_operations,
+                "low_risk_operations": low_risk_operations,
+                "max_hourly_cost": max_hourly_cost,
             },
+        )
+        return cur.fetchone()
+
+
+SET_PROVIDER_CONFIG_ACTIVE: Final = """-- name: SetProviderConfigActive :one
+UPDATE provider_configs
+SET is_active = %(is_active)s::boolean
+WHERE user_id = %(user_id)s
+  AND provider = %(provider)s::text
+RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active"""
+
+
+def _set_provider_config_active_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
+    def make(v: Sequence[Any]) -> models.ProviderConfig:
+        return models.ProviderConfig(
+            id=v[0],
+            user_id=v[1],
+            provider=v[2],
+            api_key_ciphertext=v[3],
+            api_key_version=v[4],
+            base_url=v[5],
+            default_model=v[6],
+            is_default=v[7],
+            settings=v[8],
+            created_at=v[9],
+            updated_at=v[10],
+            is_active=v[11],
+        )
+
+    return make
+
+
+def set_provider_config_active(
+    conn: psycopg.Connection[Any],
+    *,
+    is_active: bool,
+    user_id: uuid.UUID,
+    provider: str,
+) -> models.ProviderConfig | None:
+    """Switch a provider configuration of the user on or off, keeping its key. Deactivating the
+    default one raises CheckViolation (provider_configs_default_active_check): choose another
+    default first. No row when the user has no configuration for provider.
+    """
+    with conn.cursor(row_factory=_set_provider_config_active_row) as cur:
+        cur.execute(
+            SET_PROVIDER_CONFIG_ACTIVE,
+            {"is_active": is_active, "user_id": user_id, "provider": provider},
         )
         return cur.fetchone()
