@@ -228,7 +228,7 @@ FROM messages AS m JOIN chats AS c ON c.id = m.chat_id, idx_chats AS ic
 WHERE m.chat_id = ANY (ic.ids) AND m.role = 'assistant' AND m.output_tokens % 5 = 0;
 
 INSERT INTO documents (id, created_at, user_id, chat_id, title, kind, content)
-SELECT md5('doc' || (g % 150))::uuid, now() - make_interval(mins => g), c.user_id, c.id,
+SELECT md5('doc' || (g % 150))::uuid, date_trunc('milliseconds', now() - make_interval(mins => g)), c.user_id, c.id,
        'Document ' || g, 'text', repeat('lorem ipsum ', 20)
 FROM generate_series(1, 450) AS g, idx_chats AS ic
 JOIN LATERAL (SELECT id, user_id FROM chats WHERE id = ic.ids[1 + (g % 150) % cardinality(ic.ids)]) AS c ON true;
@@ -308,6 +308,16 @@ SELECT u.id, 'Bulk group ' || u.email FROM users AS u WHERE u.email LIKE 'idxbul
 INSERT INTO accounts (provider, provider_account_id, user_id, type)
 SELECT (ARRAY['github', 'google'])[1 + g % 2], 'acct-' || g, u.ids[1 + g % cardinality(u.ids)], 'oauth'
 FROM generate_series(1, 1000) AS g, idx_users AS u;
+
+INSERT INTO authenticators (credential_id, user_id, provider_account_id, credential_public_key,
+                            counter, credential_device_type, credential_backed_up)
+SELECT 'cred-' || g, u.ids[1 + g % cardinality(u.ids)], 'cred-' || g, 'key', g,
+       'singleDevice', false
+FROM generate_series(1, 1000) AS g, idx_users AS u;
+
+-- Guests: DeleteStaleGuests must find the old ones without reading every user.
+INSERT INTO users (email, user_type, created_at)
+SELECT NULL, 'guest', now() - make_interval(hours => g) FROM generate_series(1, 500) AS g;
 
 INSERT INTO verification_tokens (identifier, token_hash, expires)
 SELECT format('verify-%s@example.com', g), sha256(('verify' || g)::bytea), now() + interval '1 day'
