@@ -39,6 +39,16 @@ def seed_everything(conn: psycopg.Connection, owner: uuid.UUID) -> None:
         user_id=owner,
         type="oauth",
     )
+    insert(
+        conn,
+        "authenticators",
+        credential_id=f"cred-{owner}",
+        user_id=owner,
+        provider_account_id=f"cred-{owner}",
+        credential_public_key="key",
+        credential_device_type="singleDevice",
+        credential_backed_up=False,
+    )
     fingerprint = insert(conn, "fingerprints", visitor_id=str(owner), user_id=owner)
     insert(
         conn,
