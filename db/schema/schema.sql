@@ -1972,6 +1972,7 @@ CREATE TABLE public.companion_token_burns (
     credits numeric(20,6) NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    credits_per_1k_tokens numeric(20,6),
     CONSTRAINT companion_token_burns_credits_check CHECK ((credits > (0)::numeric)),
     CONSTRAINT companion_token_burns_ledger_operation_id_length_check CHECK ((char_length(ledger_operation_id) <= 200)),
     CONSTRAINT companion_token_burns_model_length_check CHECK ((char_length(model) <= 200)),
@@ -2043,6 +2044,13 @@ COMMENT ON COLUMN public.companion_token_burns.credits IS 'Credits charged (posi
 --
 
 COMMENT ON COLUMN public.companion_token_burns.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
+
+
+--
+-- Name: COLUMN companion_token_burns.credits_per_1k_tokens; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.companion_token_burns.credits_per_1k_tokens IS 'The rate the burn was charged at: credits per 1,000 tokens (input + output); credits follow from it (companion_token_burns_rate_check). NULL only for burns recorded before rates were stored.';
 
 
 --
@@ -4711,6 +4719,21 @@ ALTER TABLE ONLY public.companion_token_burns
 
 
 --
+-- Name: companion_token_burns companion_token_burns_rate_check; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.companion_token_burns
+    ADD CONSTRAINT companion_token_burns_rate_check CHECK (((credits_per_1k_tokens IS NOT NULL) AND (credits_per_1k_tokens > (0)::numeric) AND (credits = (ceil(((((input_tokens + output_tokens))::numeric * credits_per_1k_tokens) * (1000)::numeric)) / (1000000)::numeric)))) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT companion_token_burns_rate_check ON companion_token_burns; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT companion_token_burns_rate_check ON public.companion_token_burns IS 'credits = (input_tokens + output_tokens) x credits_per_1k_tokens / 1000, rounded up to 6 decimals; the rate is positive and present.';
+
+
+--
 -- Name: companions companions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -6922,4 +6945,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202141200'),
     ('20261202141300'),
     ('20261202141400'),
-    ('20261202141500');
+    ('20261202141500'),
+    ('20261202141600');

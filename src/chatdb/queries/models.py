@@ -168,6 +168,7 @@ class CompanionTokenBurn(BaseModel):
     credits: decimal.Decimal
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    credits_per_1k_tokens: decimal.Decimal | None
 
 
 class ContextOptimization(BaseModel):
