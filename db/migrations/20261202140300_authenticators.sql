@@ -47,8 +47,8 @@ COMMENT ON COLUMN public.authenticators.credential_backed_up IS 'Whether the cre
 COMMENT ON COLUMN public.authenticators.transports IS 'Comma-separated transports the authenticator supports (usb, nfc, ble, internal, hybrid).';
 COMMENT ON COLUMN public.authenticators.updated_at IS 'Last change of the row (maintained by set_updated_at): the last counter update.';
 
-GRANT SELECT, INSERT, DELETE ON public.authenticators TO chatdb_system;
-GRANT UPDATE (counter) ON public.authenticators TO chatdb_system;
+-- chatdb_system keeps full DML, as on every table (the role model `chatdb doctor` checks).
+GRANT SELECT, INSERT, UPDATE, DELETE ON public.authenticators TO chatdb_system;
 GRANT SELECT, DELETE ON public.authenticators TO chatdb_app;
 
 ALTER TABLE public.authenticators ENABLE ROW LEVEL SECURITY;
