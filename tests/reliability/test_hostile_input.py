@@ -55,6 +55,7 @@ import chatdb.queries
 from chatdb import AsyncDatabase, Database, errors
 from chatdb.crypto import KeyRing
 from chatdb.flows import billing as billing_flows
+from chatdb.flows import chats as chat_flows
 from chatdb.flows import credits as credit_flows
 from chatdb.flows import privacy as privacy_flows
 from chatdb.flows import providers as provider_flows
@@ -124,6 +125,7 @@ FLOWS: dict[str, Callable[..., Any]] = {
     "flows.set_default_provider": provider_flows.set_default_provider,
     "flows.transition_tool_execution": tool_flows.transition_tool_execution,
     "flows.erase_user": privacy_flows.erase_user,
+    "flows.save_chat": chat_flows.save_chat,
 }
 
 
@@ -335,6 +337,8 @@ def _base(annotation: Any) -> tuple[Any, bool]:
         rest = [a for a in args if a is not type(None)]
         if decimal.Decimal in rest:  # `Decimal | int` amounts of the credit flows
             return decimal.Decimal, len(rest) != len(args)
+        if uuid.UUID in rest:  # `uuid.UUID | str` client ids of the chat flows
+            return uuid.UUID, len(rest) != len(args)
         for arg in rest:  # `ToolExecutionStatus | str` of the tool flow
             if inspect.isclass(arg) and issubclass(arg, enum.Enum):
                 return arg, len(rest) != len(args)
