@@ -366,8 +366,9 @@ SELECT u.id, (now() AT TIME ZONE 'UTC')::date - d, d
 FROM users AS u, generate_series(0, 29) AS d
 WHERE u.email LIKE 'idxseed-%';
 
-INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id, credits)
-SELECT k.id, k.user_id, 'burnseed:' || g, 1
+INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id, input_tokens,
+                                   output_tokens, credits, credits_per_1k_tokens)
+SELECT k.id, k.user_id, 'burnseed:' || g, 800, 200, 1, 1
 FROM generate_series(1, 1500) AS g
 JOIN LATERAL (
     SELECT c.id, c.user_id FROM companions AS c JOIN users AS u ON u.id = c.user_id
