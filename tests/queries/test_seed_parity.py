@@ -445,3 +445,45 @@ def test_updated_at_moves_on_a_change_and_not_on_an_idempotent_replay(database: 
     with database.as_user(user.id) as conn:
         changed = uploads.update_file_upload_metadata(conn, id=first.id, metadata={"a": 1})
     assert changed is not None and changed.updated_at > first.updated_at
+
+
+# --- external tokens: a type, and application-wide tokens ------------------------------------
+
+
+def test_external_tokens_carry_a_type_and_app_wide_tokens_are_system_only(
+    database: Database,
+) -> None:
+    from chatdb.queries import billing
+
+    user = make_user(database)
+    service = f"svc-{uuid.uuid4().hex[:8]}"
+    prod = enums.TokenEnvironment.PRODUCTION
+    with database.as_user(user.id) as conn:
+        mine = billing.upsert_external_token(
+            conn, user_id=user.id, service=service, environment=prod,
+            token_type="oauth_access", token_ciphertext=b"c1", token_key_version=1,
+        )  # fmt: skip
+    assert mine is not None and mine.token_type == "oauth_access"
+    with database.system() as conn:
+        app = billing.upsert_app_external_token(
+            conn, service=service, environment=prod, token_ciphertext=b"app1",
+            token_key_version=1,
+        )  # fmt: skip
+        replaced = billing.upsert_app_external_token(
+            conn, service=service, environment=prod, token_type="webhook_secret",
+            token_ciphertext=b"app2", token_key_version=2,
+        )  # fmt: skip
+        got = billing.get_app_external_token(conn, service=service, environment=prod)
+    assert app is not None and app.user_id is None and app.token_type == "api_key"
+    assert replaced is not None and replaced.id == app.id  # one per service and environment
+    assert got is not None and got.token_ciphertext == b"app2"
+    with database.as_user(user.id) as conn:
+        assert billing.get_app_external_token(conn, service=service, environment=prod) is None
+        listed = billing.list_external_tokens_by_user(conn, user_id=user.id)
+        assert [t.id for t in listed] == [mine.id]
+    with pytest.raises(errors.CheckViolation) as caught, database.system() as conn:
+        billing.upsert_app_external_token(
+            conn, service=service, environment=prod, token_type="Not A Slug",
+            token_ciphertext=b"x", token_key_version=1,
+        )  # fmt: skip
+    assert caught.value.constraint == "external_tokens_token_type_check"
