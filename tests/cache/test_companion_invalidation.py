@@ -8,7 +8,8 @@ import uuid
 from chatdb import AsyncDatabase, Database
 from chatdb.cache import ANONYMOUS, AsyncReadCache, ReadCache, load_cache_settings, signed_in
 from chatdb.cache.reads import AsyncCachedReads, CachedReads
-from chatdb.flows.companions import update_companion_config, update_companion_config_async
+from chatdb.flows.aio import companions as acompanions
+from chatdb.flows.companions import update_companion_config
 
 from .conftest import SHARED_REDIS_URL, Owner
 
@@ -68,7 +69,7 @@ async def test_async_update_companion_config_invalidates(
         companion = public_companion(database, owner)
         before = await reads.companion(ANONYMOUS, id=companion)
         assert before is not None
-        await update_companion_config_async(
+        await acompanions.update_companion_config(
             async_database, cache=cache, user_id=owner.user_id, id=companion,
             expected_version=before.version, model="large",
         )  # fmt: skip

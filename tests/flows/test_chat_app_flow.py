@@ -10,6 +10,7 @@ import pytest
 
 from chatdb import AsyncDatabase, Database, errors
 from chatdb.flows import chats as flow
+from chatdb.flows.aio import chats as aflow
 from chatdb.queries import chats, messages, votes
 from chatdb.queries.enums import ChatVisibility, MessageRole, VoteDirection
 from chatdb.types import MessagePart, MessageParts
@@ -268,28 +269,28 @@ async def test_async_chat_app_flow_matches_the_sync_one(
     user = make_user(database)
     chat_id, message_id = uuid.uuid4(), uuid.uuid4()
     async with async_database.as_user(user.id) as conn:
-        chat = await flow.save_chat_async(
+        chat = await aflow.save_chat(
             conn, id=chat_id, user_id=user.id, visibility=ChatVisibility.PUBLIC
         )
         assert (
-            await flow.save_chat_async(
+            await aflow.save_chat(
                 conn, id=chat_id, user_id=user.id, visibility=ChatVisibility.PUBLIC
             )
             == chat
         )
         new = flow.new_message(id=message_id, chat_id=chat.id, role="user", parts=parts("hi"))
-        saved = await flow.save_messages_async(conn, messages=[new])
-        assert await flow.save_message_async(conn, message=new) == saved[0]
-        page = await flow.list_chats_by_creation_async(conn, user_id=user.id, limit=1)
+        saved = await aflow.save_messages(conn, messages=[new])
+        assert await aflow.save_message(conn, message=new) == saved[0]
+        page = await aflow.list_chats_by_creation(conn, user_id=user.id, limit=1)
         assert [c.id for c in page.chats] == [chat_id] and not page.has_more
         with pytest.raises(errors.NotFoundError):
-            await flow.list_chats_by_creation_async(
+            await aflow.list_chats_by_creation(
                 conn, user_id=user.id, limit=1, starting_after=uuid.uuid4()
             )
     other = make_user(database)
     async with async_database.as_user(other.id) as conn:
         with pytest.raises(errors.ConflictError):
-            await flow.save_chat_async(
+            await aflow.save_chat(
                 conn, id=chat_id, user_id=other.id, visibility=ChatVisibility.PUBLIC
             )
 

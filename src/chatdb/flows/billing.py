@@ -143,7 +143,8 @@ def _remember_customer(
     customer = _str(obj, "customer")
     if user_id is None or customer is None:
         return False
-    return q.set_user_stripe_customer_id(conn, id=user_id, stripe_customer_id=customer) == 1
+    changed = q.set_user_stripe_customer_id(conn, id=user_id, stripe_customer_id=customer)
+    return changed == 1
 
 
 def _apply_subscription(

@@ -1,3 +1,5 @@
+# Generated from src/chatdb/flows/aio/chats.py by tools/async_to_sync.py. DO NOT EDIT:
+# edit the async source, then run `make sync-twins` (also part of `make generate`).
 """The chat app's writes with client-generated ids, and its sidebar listing.
 
 A chat front-end (the AI SDK, the Vercel chat app) names chats and messages in the browser
@@ -20,7 +22,6 @@ sees what the racing transaction committed.
 
 from __future__ import annotations
 
-import decimal
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,25 +31,10 @@ import psycopg
 from pydantic import JsonValue
 
 from chatdb import errors
+from chatdb.flows.chat_inputs import ChatPage, NewMessage, client_id, new_message
 from chatdb.queries import chats, enums, messages, models
-from chatdb.queries.aio import chats as achats
-from chatdb.queries.aio import messages as amessages
-from chatdb.queries.messages import InsertMessageWithIDParams as NewMessage
-from chatdb.types import Attachments, MessageParts
 
 MAX_PAGE_SIZE: Final = 200
-
-
-def client_id(value: uuid.UUID | str, *, table: str) -> uuid.UUID:
-    """`value` as a UUID, or `InvalidInput` naming the table's id column (never the value)."""
-    if isinstance(value, uuid.UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
-    raise errors.InvalidInput(f"{table}.id must be a UUID", table=table, column="id")
 
 
 def _id_conflict(table: str) -> errors.ConflictError:
@@ -152,81 +138,6 @@ def save_chat(
     raise _id_conflict("chats")
 
 
-async def save_chat_async(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    id: uuid.UUID | str,
-    user_id: uuid.UUID,
-    title: str | None = None,
-    visibility: enums.ChatVisibility | None = None,
-    provider: str | None = None,
-    model: str | None = None,
-    system_prompt: str | None = None,
-    context_window: int | None = None,
-    metadata: JsonValue | None = None,
-) -> models.Chat:
-    """The asyncio twin of `save_chat`."""
-    new = _new_chat(
-        id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata
-    )
-    created = await achats.insert_chat_with_id(
-        conn,
-        id=new.id,
-        user_id=user_id,
-        title=title,
-        visibility=visibility,
-        provider=provider,
-        model=model,
-        system_prompt=system_prompt,
-        context_window=context_window,
-        metadata=metadata,
-    )
-    if created is not None:
-        return created
-    stored = await achats.get_chat_by_id(conn, id=new.id)
-    if stored is not None and new.matches(stored):
-        return stored
-    raise _id_conflict("chats")
-
-
-def new_message(
-    *,
-    id: uuid.UUID | str,
-    chat_id: uuid.UUID,
-    role: enums.MessageRole | str,
-    parts: MessageParts,
-    attachments: Attachments | None = None,
-    provider: str | None = None,
-    model: str | None = None,
-    input_tokens: int = 0,
-    output_tokens: int = 0,
-    cache_read_tokens: int = 0,
-    cache_write_tokens: int = 0,
-    cost: decimal.Decimal = decimal.Decimal(0),
-    provider_metadata: JsonValue | None = None,
-) -> NewMessage:
-    """The parameters of one message for `save_message(s)`, its id and role validated."""
-    try:
-        message_role = enums.MessageRole(role)
-    except ValueError:
-        raise errors.InvalidInput("unknown message role", table="messages", column="role") from None
-    return NewMessage(
-        id=client_id(id, table="messages"),
-        chat_id=chat_id,
-        role=message_role,
-        parts=parts,
-        attachments=attachments if attachments is not None else Attachments([]),
-        provider=provider,
-        model=model,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        cache_read_tokens=cache_read_tokens,
-        cache_write_tokens=cache_write_tokens,
-        cost=cost,
-        provider_metadata=provider_metadata,
-    )
-
-
 def _same_message(new: NewMessage, stored: models.Message) -> bool:
     # The content a client replays: where, who, and what was said (as JSON, field by field).
     return (
@@ -253,40 +164,12 @@ def save_message(conn: psycopg.Connection[Any], *, message: NewMessage) -> model
     raise _id_conflict("messages")
 
 
-async def save_message_async(
-    conn: psycopg.AsyncConnection[Any], *, message: NewMessage
-) -> models.Message:
-    """The asyncio twin of `save_message`."""
-    created = await amessages.insert_message_with_id(conn, params=message)
-    if created is not None:
-        return created
-    stored = await amessages.get_message_by_id(conn, id=message.id)
-    if stored is not None and _same_message(message, stored):
-        return stored
-    raise _id_conflict("messages")
-
-
 def save_messages(
     conn: psycopg.Connection[Any], *, messages: Sequence[NewMessage]
 ) -> list[models.Message]:
     """`save_message` for each message, in order, in the caller's transaction (the chat app's
     saveMessages): all are stored or, on the first error, none once the caller rolls back."""
     return [save_message(conn, message=m) for m in messages]
-
-
-async def save_messages_async(
-    conn: psycopg.AsyncConnection[Any], *, messages: Sequence[NewMessage]
-) -> list[models.Message]:
-    """The asyncio twin of `save_messages`."""
-    return [await save_message_async(conn, message=m) for m in messages]
-
-
-@dataclass(frozen=True, slots=True)
-class ChatPage:
-    """Chats newest first, and whether more exist beyond them in the direction paged."""
-
-    chats: list[models.Chat]
-    has_more: bool
 
 
 def _check_page(
@@ -353,35 +236,14 @@ def list_chats_by_creation(
     return _page(rows, limit, ascending=True)
 
 
-async def list_chats_by_creation_async(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    limit: int,
-    starting_after: uuid.UUID | str | None = None,
-    ending_before: uuid.UUID | str | None = None,
-) -> ChatPage:
-    """The asyncio twin of `list_chats_by_creation`."""
-    after, before = _check_page(limit, starting_after, ending_before)
-    cursor_id = after or before
-    if cursor_id is None:
-        rows = await achats.list_chats_by_user_created_before(
-            conn, user_id=user_id, before_at=None, before_id=None, page_size=limit
-        )
-        return _page(rows, limit, ascending=False)
-    cursor = await achats.get_chat_by_id(conn, id=cursor_id)
-    if cursor is None or cursor.user_id != user_id:
-        raise _cursor_missing()
-    if before is not None:
-        rows = await achats.list_chats_by_user_created_before(
-            conn,
-            user_id=user_id,
-            before_at=cursor.created_at,
-            before_id=cursor.id,
-            page_size=limit,
-        )
-        return _page(rows, limit, ascending=False)
-    rows = await achats.list_chats_by_user_created_after(
-        conn, user_id=user_id, after_at=cursor.created_at, after_id=cursor.id, page_size=limit
-    )
-    return _page(rows, limit, ascending=True)
+__all__ = [
+    "ChatPage",
+    "NewChat",
+    "NewMessage",
+    "client_id",
+    "list_chats_by_creation",
+    "new_message",
+    "save_chat",
+    "save_message",
+    "save_messages",
+]

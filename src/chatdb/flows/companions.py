@@ -1,3 +1,5 @@
+# Generated from src/chatdb/flows/aio/companions.py by tools/async_to_sync.py. DO NOT EDIT:
+# edit the async source, then run `make sync-twins` (also part of `make generate`).
 """Editing a companion so that cached reads of it never outlive the change.
 
 `chatdb.cache.reads` caches GetCompanion under the `companion` tag (60 s for a signed-in
@@ -15,11 +17,9 @@ import uuid
 
 from pydantic import JsonValue
 
-from chatdb.aio import AsyncDatabase
-from chatdb.cache import AsyncReadCache, ReadCache
+from chatdb.cache import ReadCache
 from chatdb.database import Database
 from chatdb.queries import companions, models
-from chatdb.queries.aio import companions as acompanions
 
 
 def update_companion_config(
@@ -57,38 +57,4 @@ def update_companion_config(
         )
     if updated is not None and cache is not None:
         cache.invalidate_companion(id)
-    return updated
-
-
-async def update_companion_config_async(
-    database: AsyncDatabase,
-    *,
-    cache: AsyncReadCache | None,
-    user_id: uuid.UUID,
-    id: uuid.UUID,
-    expected_version: int,
-    provider: str | None = None,
-    model: str | None = None,
-    personality: JsonValue | None = None,
-    knowledge: JsonValue | None = None,
-    interaction: JsonValue | None = None,
-    tool_config: JsonValue | None = None,
-    tool_access: list[str] | None = None,
-) -> models.Companion | None:
-    """The asyncio twin of `update_companion_config`."""
-    async with database.as_user(user_id) as conn:
-        updated = await acompanions.update_companion_config(
-            conn,
-            id=id,
-            expected_version=expected_version,
-            provider=provider,
-            model=model,
-            personality=personality,
-            knowledge=knowledge,
-            interaction=interaction,
-            tool_config=tool_config,
-            tool_access=tool_access,
-        )
-    if updated is not None and cache is not None:
-        await cache.invalidate_companion(id)
     return updated
