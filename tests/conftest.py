@@ -18,7 +18,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from chatdb import AsyncDatabase, Database, dburl, migrations
+from chatdb import AsyncDatabase, Database, dburl
+from chatdb_tools import migrations
 
 _counter = itertools.count()
 

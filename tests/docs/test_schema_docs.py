@@ -11,9 +11,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from chatdb import migrations
 from chatdb.errors import ConfigError
-from chatdb.schema_docs import (
+from chatdb_tools import migrations
+from chatdb_tools.schema_docs import (
     Output,
     compare,
     graphviz,
@@ -22,9 +22,9 @@ from chatdb.schema_docs import (
     render,
     write,
 )
-from chatdb.schema_docs.domains import MIGRATION_DOMAINS, read_domains
-from chatdb.schema_docs.model import SchemaModel
-from chatdb.schema_docs.normalise import unqualify_single_relation
+from chatdb_tools.schema_docs.domains import MIGRATION_DOMAINS, read_domains
+from chatdb_tools.schema_docs.model import SchemaModel
+from chatdb_tools.schema_docs.normalise import unqualify_single_relation
 
 needs_dot = pytest.mark.skipif(graphviz.dot_binary() is None, reason="Graphviz dot not installed")
 
@@ -411,7 +411,7 @@ def test_check_reports_a_relation_without_comment_as_an_error(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from chatdb.cli import build_parser, docs_command
+    from chatdb_tools.cli import build_parser, docs_command
 
     output = render(model, svg=False)
     write(output, tmp_path)

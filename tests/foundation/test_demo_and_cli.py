@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from chatdb import Database
-from chatdb.cli.demo import run_demo
-from chatdb.cli.seed import seed
+from chatdb_tools.cli.demo import run_demo
+from chatdb_tools.cli.seed import seed
 
 
 def run_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:

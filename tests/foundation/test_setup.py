@@ -9,8 +9,9 @@ import sys
 import psycopg
 import pytest
 
-from chatdb import dburl, migrations
+from chatdb import dburl
 from chatdb.errors import ConfigError
+from chatdb_tools import migrations
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -381,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     Prints one line per violation; exit status 1 when there is any (for `make verify`)."""
     import sys
 
-    from chatdb import dburl, migrations
+    from chatdb import dburl
+    from chatdb_tools import migrations
 
     args = sys.argv[1:] if argv is None else argv
     server = args[0] if args else dburl.resolve().url

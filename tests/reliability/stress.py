@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `reliability` as
 
 from psycopg import sql
 
-from chatdb import dburl, migrations
+from chatdb import dburl
+from chatdb_tools import migrations
 from reliability import scenarios
 
 

@@ -15,9 +15,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from chatdb import dburl, migrations
+from chatdb import dburl
 from chatdb.config import load_settings
 from chatdb.errors import ConfigError
+from chatdb_tools import migrations
 
 
 def cli(*args: str, url: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from chatdb import migrations
+from chatdb_tools import migrations
 
 from .helpers import one
 

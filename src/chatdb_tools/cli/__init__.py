@@ -13,11 +13,11 @@ from collections.abc import Sequence
 
 import psycopg
 
-from chatdb.cli import db_commands
-from chatdb.cli.output import info
 from chatdb.config import load_settings
 from chatdb.errors import ChatdbError, translate
 from chatdb.logs import configure_logging
+from chatdb_tools.cli import db_commands
+from chatdb_tools.cli.output import info
 
 
 def _accept_json_everywhere(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db_commands.register(sub)
     db_commands.register_psql(sub)
-    for module_name in ("chatdb.cli.watch", "chatdb.cli.app_commands", "chatdb.cli.docs_command"):
+    for module_name in (
+        "chatdb_tools.cli.watch",
+        "chatdb_tools.cli.app_commands",
+        "chatdb_tools.cli.docs_command",
+    ):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -11,9 +11,9 @@ from typing import Any
 
 from psycopg.rows import dict_row
 
-from chatdb import migrations
-from chatdb.cli.db_commands import resolved
-from chatdb.cli.output import table
+from chatdb_tools import migrations
+from chatdb_tools.cli.db_commands import resolved
+from chatdb_tools.cli.output import table
 
 
 def cmd_watch(args: argparse.Namespace) -> int:

@@ -11,12 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from chatdb import Database
-from chatdb.cli.db_commands import resolved
-from chatdb.cli.output import Progress, emit
 from chatdb.config import load_settings
 from chatdb.queries import chats, messages, users
 from chatdb.queries.enums import ChatVisibility, MessageRole
 from chatdb.types import Attachments, MessagePart, MessageParts
+from chatdb_tools.cli.db_commands import resolved
+from chatdb_tools.cli.output import Progress, emit
 
 _WORDS = [
     "plan",

@@ -6,11 +6,12 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from chatdb import Database, migrations
-from chatdb.cli.db_commands import ROLES, resolved
-from chatdb.cli.output import emit, info
+from chatdb import Database
 from chatdb.config import load_settings
 from chatdb.queries import health, maintenance, usage
+from chatdb_tools import migrations
+from chatdb_tools.cli.db_commands import ROLES, resolved
+from chatdb_tools.cli.output import emit, info
 
 # Settings a production server should have; doctor shows them beside their values.
 _SETTINGS = (
@@ -249,7 +250,7 @@ def register(sub: Any) -> None:
     m.add_argument("--months-ahead", type=int, default=3)
     m.add_argument("--retention-days", type=int, default=400)
     m.set_defaults(handler=cmd_maintain)
-    from chatdb.cli import demo, seed
+    from chatdb_tools.cli import demo, seed
 
     seed.register(sub)
     demo.register(sub)

@@ -2,7 +2,7 @@
 
 Builds a throwaway database on the resolved server (embedded PostgreSQL, or DATABASE_URL),
 applies the roles and every migration, and writes the reference generated from its catalog
-(see `chatdb.schema_docs`). `--check` writes nothing: it fails when the committed files differ
+(see `chatdb_tools.schema_docs`). `--check` writes nothing: it fails when the committed files differ
 from what the current migrations and queries produce, or when a relation has no comment.
 """
 
@@ -12,9 +12,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from chatdb import embedded, migrations, schema_docs
-from chatdb.cli.db_commands import resolved
-from chatdb.cli.output import info
+from chatdb_tools import migrations, project, schema_docs
+from chatdb_tools.cli.db_commands import resolved
+from chatdb_tools.cli.output import info
 
 _NO_DOT = (
     "Graphviz `dot` not found: SVG diagrams skipped (install the Debian package graphviz); {what}"
@@ -23,7 +23,7 @@ _NO_DOT = (
 
 def _shown(path: Path) -> str:
     try:
-        return path.resolve().relative_to(embedded.project_root()).as_posix()
+        return path.resolve().relative_to(project.work_dir()).as_posix()
     except ValueError:
         return str(path)
 

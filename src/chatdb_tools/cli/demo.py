@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Any
 
 from chatdb import Database, Page, errors
-from chatdb.cli.db_commands import resolved
 from chatdb.config import load_settings
 from chatdb.crypto import KeyRing
 from chatdb.flows import auth as auth_flows
@@ -30,6 +29,7 @@ from chatdb.queries import auth, chats, messages, users, votes
 from chatdb.queries import tools as tool_queries
 from chatdb.queries.enums import ChatVisibility, MessageRole, ToolExecutionStatus, VoteDirection
 from chatdb.types import Attachments, MessagePart, MessageParts
+from chatdb_tools.cli.db_commands import resolved
 
 
 def _step(text: str) -> None:

@@ -1,0 +1,3 @@
+from chatdb_tools.cli import main
+
+main()
