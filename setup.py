@@ -21,6 +21,7 @@ class BuildPyWithSql(build_py):
         if getattr(self, "editable_mode", False):
             return
         target = Path(self.build_lib) / "chatdb_tools" / "sql"
+        shutil.rmtree(target, ignore_errors=True)  # a migration removed since the last build
         for pattern in SHIPPED:
             for source in sorted((ROOT / "db").glob(pattern)):
                 destination = target / source.relative_to(ROOT / "db")

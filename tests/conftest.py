@@ -19,7 +19,7 @@ import pytest
 from psycopg import sql
 
 from chatdb import AsyncDatabase, Database, dburl
-from chatdb_tools import migrations
+from chatdb_tools import migrations, target
 
 _counter = itertools.count()
 
@@ -32,7 +32,7 @@ def _prefix(server_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def server_url() -> str:
-    return dburl.resolve().url
+    return target.resolve().url
 
 
 def _exists(conn: psycopg.Connection, name: str) -> bool:

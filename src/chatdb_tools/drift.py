@@ -10,6 +10,7 @@ whose monthly names depend on the day the migrations ran (`chatdb maintain` adds
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import psycopg
@@ -74,7 +75,11 @@ _QUERIES: dict[str, str] = {
         GROUP BY 1""",
     "function": """
         SELECT p.oid::regprocedure::text, md5(pg_get_functiondef(p.oid))
-               || ' grants=' || coalesce(p.proacl::text, 'default')
+        FROM pg_catalog.pg_proc AS p
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.prokind IN ('f', 'p')""",
+    "function grant": """
+        SELECT p.oid::regprocedure::text, coalesce(p.proacl::text, 'default')
         FROM pg_catalog.pg_proc AS p
         JOIN pg_catalog.pg_namespace AS n ON n.oid = p.pronamespace
         WHERE n.nspname = 'public' AND p.prokind IN ('f', 'p')""",
@@ -100,7 +105,12 @@ Snapshot = dict[str, str]
 
 
 def snapshot(conn: psycopg.Connection) -> Snapshot:
-    """`"<kind> <name>" -> definition` for everything the comparison covers."""
+    """`"<kind> <name>" -> definition` for everything the comparison covers.
+
+    Sets the session's search_path to `public`, so names print the same way on both sides
+    (a loaded dump leaves it empty, which qualifies every name).
+    """
+    conn.execute("SELECT pg_catalog.set_config('search_path', 'public', false)")
     found: Snapshot = {}
     for kind, query in _QUERIES.items():
         for name, definition in conn.execute(query.encode()).fetchall():
@@ -138,9 +148,33 @@ class Drift:
         }
 
 
-def compare(live: Snapshot, expected: Snapshot) -> Drift:
+GRANT_KINDS = ("grant ", "column grant ", "function grant ")
+
+
+def without_grants(found: Snapshot) -> Snapshot:
+    """`found` less its grants: the committed dump is made without privileges (dbmate)."""
+    return {k: v for k, v in found.items() if not k.startswith(GRANT_KINDS)}
+
+
+_PARENS = re.compile(r"[()\s]+")
+
+
+def _loosely(definition: str) -> str:
+    return _PARENS.sub(" ", definition).strip()
+
+
+def compare(live: Snapshot, expected: Snapshot, *, reloaded: bool = False) -> Drift:
+    """What differs. `reloaded`: one side was loaded from a dump, whose expressions the server
+    prints with other parentheses (`((a) AND (b)) AND (c)` comes back as `(a) AND (b) AND (c)`),
+    so definitions then compare without parentheses."""
+
+    def differs(key: str) -> bool:
+        if reloaded:
+            return _loosely(live[key]) != _loosely(expected[key])
+        return live[key] != expected[key]
+
     return Drift(
         only_live=sorted(set(live) - set(expected)),
         only_migrations=sorted(set(expected) - set(live)),
-        changed=sorted(k for k in set(live) & set(expected) if live[k] != expected[k]),
+        changed=sorted(k for k in set(live) & set(expected) if differs(k)),
     )

@@ -373,7 +373,7 @@ def test_without_dot_svgs_are_kept_and_not_compared(
 
 def _docs_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "chatdb", "docs", *args],
+        [sys.executable, "-m", "chatdb_tools", "docs", *args],
         capture_output=True,
         text=True,
         env=dict(os.environ),

@@ -16,7 +16,7 @@ from chatdb_tools.cli.seed import seed
 
 def run_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "chatdb", *args],
+        [sys.executable, "-m", "chatdb_tools", *args],
         capture_output=True,
         text=True,
         env={**os.environ, "DATABASE_URL": url},

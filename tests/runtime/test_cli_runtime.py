@@ -23,7 +23,7 @@ from chatdb_tools import migrations
 
 def cli(*args: str, url: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "chatdb", *args],
+        [sys.executable, "-m", "chatdb_tools", *args],
         capture_output=True,
         text=True,
         env={**os.environ, "DATABASE_URL": url},
@@ -38,7 +38,7 @@ def empty_db(server_url: str) -> Iterator[str]:
 
 
 def test_two_concurrent_migrate_runs_both_succeed_without_deadlock(empty_db: str) -> None:
-    command = [sys.executable, "-m", "chatdb", "migrate", "--no-shadow-check"]
+    command = [sys.executable, "-m", "chatdb_tools", "migrate", "--no-shadow-check"]
     env = {**os.environ, "DATABASE_URL": empty_db}
     runs = [
         subprocess.Popen(
@@ -140,7 +140,7 @@ def test_the_cli_validates_every_variable_before_running(
     db_url: str, variable: str, value: str
 ) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "chatdb", "refresh-stats"],
+        [sys.executable, "-m", "chatdb_tools", "refresh-stats"],
         capture_output=True,
         text=True,
         env={**os.environ, "DATABASE_URL": db_url, variable: value},
@@ -266,7 +266,12 @@ def test_json_after_the_subcommand_and_json_results_for_migrate_and_rollback(
 ) -> None:
     versions = migrations.migration_versions()
     migrated = json_out(cli("migrate", "--no-shadow-check", "--json", url=empty_db))
-    assert migrated == {"applied": versions, "current": versions[-1], "schema_dump_written": None}
+    assert migrated == {
+        "applied": versions,
+        "current": versions[-1],
+        "schema_dump_written": None,
+        "backup": None,
+    }
     status = json_out(cli("status", "--json", url=empty_db))
     assert status == json_out(cli("--json", "status", url=empty_db))
     assert isinstance(status, list) and all(row["applied"] for row in status)
