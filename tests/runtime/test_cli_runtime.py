@@ -281,6 +281,7 @@ def test_json_after_the_subcommand_and_json_results_for_migrate_and_rollback(
         "applied": [versions[-1]],
         "current": versions[-1],
         "schema_dump_written": None,
+        "backup": None,
     }
 
 
