@@ -1,8 +1,9 @@
 """Backups before a migration, and restoring them: pg_dump's custom format and pg_restore.
 
 The programs come from `pg_tools.find`, so they match the server (pg_dump must be at least
-the server's major version). A restore replaces the objects of the dump in the target
-database (`--clean --if-exists`) in one transaction: it either completes or changes nothing.
+the server's major version). A restore replaces the objects of the dump schema `public` of
+the target database with the dump's, in one transaction: it either completes or changes
+nothing.
 See docs/operations.md.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 from chatdb import dburl
@@ -46,22 +48,47 @@ def backup(url: str, folder: Path) -> Path:
     return target
 
 
+# Run before the dump's own script, in the same transaction: the schema is emptied and made
+# again as db/roles.sql leaves it. (pg_restore --clean cannot drop the indexes of partitions,
+# which their parent's index holds; dropping the schema removes everything at once.)
+_PRELUDE = """
+DROP SCHEMA IF EXISTS public CASCADE;
+CREATE SCHEMA public AUTHORIZATION chatdb_migrator;
+GRANT USAGE ON SCHEMA public TO chatdb_app, chatdb_system;
+"""
+
+
 def restore(url: str, dump: Path) -> None:
-    """Replace the database at `url` with the content of `dump`, in one transaction."""
+    """Replace schema `public` of the database at `url` with `dump`, in one transaction.
+
+    Everything in `public` that is not in the dump is dropped; nothing changes when any step
+    fails. The login must own the schema (be a member of chatdb_migrator).
+    """
     if not dump.is_file():
         raise ConfigError(
             f"no backup file {dump}", fix="pass a file `chatdb migrate --backup` wrote"
         )
-    _run(
-        [
-            str(pg_tools.find("pg_restore", url)),
-            "--clean",
-            "--if-exists",
-            "--single-transaction",
-            "--exit-on-error",
-            "--dbname",
-            url,
-            str(dump),
-        ],
-        "pg_restore",
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        prelude = Path(tmp) / "prelude.sql"
+        prelude.write_text(_PRELUDE)
+        script = Path(tmp) / "restore.sql"
+        _run(
+            [str(pg_tools.find("pg_restore", url)), "--file", str(script), str(dump)], "pg_restore"
+        )
+        _run(
+            [
+                str(pg_tools.find("psql", url)),
+                "--no-psqlrc",
+                "--quiet",
+                "--single-transaction",
+                "--set",
+                "ON_ERROR_STOP=1",
+                "--file",
+                str(prelude),
+                "--file",
+                str(script),
+                "--dbname",
+                url,
+            ],
+            "restore",
+        )

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatdb_tools import migrations, project, schema_docs
+from chatdb.errors import ConfigError
+from chatdb_tools import migrations, project
+
+if TYPE_CHECKING:  # imported when the command runs: it needs pglast, a development tool
+    from chatdb_tools import schema_docs
 from chatdb_tools.cli.db_commands import resolved
 from chatdb_tools.cli.output import info
 
@@ -29,15 +33,29 @@ def _shown(path: Path) -> str:
 
 
 def _generate(args: argparse.Namespace) -> schema_docs.Output:
+    docs = _schema_docs()
     target = resolved()
     with migrations.scratch_database(target.url, prefix="chatdb_docs") as url:
         migrations.apply_roles(url)
         migrations.run_dbmate(url, ["migrate"], capture=True)
-        return schema_docs.generate(url, queries_dir=args.queries)
+        output: schema_docs.Output = docs.generate(url, queries_dir=args.queries)
+        return output
+
+
+def _schema_docs() -> Any:
+    try:
+        from chatdb_tools import schema_docs
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"`chatdb docs` needs {exc.name}, a development tool that is not installed",
+            fix="run `make install` (the dev extra)",
+        ) from None
+    return schema_docs
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    out_dir: Path = args.out or schema_docs.default_out_dir()
+    docs = _schema_docs()
+    out_dir: Path = args.out or docs.default_out_dir()
     shown = _shown(out_dir)
     output = _generate(args)
     if not output.svg_rendered:
@@ -45,7 +63,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         info(_NO_DOT.format(what=what))
     missing = output.missing_comments
     if args.check:
-        differences = schema_docs.compare(output, out_dir)
+        differences = docs.compare(output, out_dir)
         failed = False
         if missing:
             info(
@@ -69,7 +87,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         return 0
     if missing:
         info(f"warning: relation(s) or function(s) without COMMENT ON: {', '.join(missing)}")
-    changed = schema_docs.write(output, out_dir)
+    changed = docs.write(output, out_dir)
     info(f"wrote {shown}: {len(output.files)} files, {len(changed)} changed")
     return 0
 
