@@ -73,11 +73,20 @@ def _refuse(path: Path, owner: int) -> ConfigError:
 def check_ownership(pgdata: Path | None = None) -> None:
     """Refuse, in one line and before touching anything, a data folder of another user."""
     pgdata = pgdata or data_dir()
-    if pgdata.exists() and (owner := pgdata.stat().st_uid) not in _allowed_owners():
-        raise _refuse(pgdata, owner)
-    parent = pgdata.parent
-    if parent.exists() and os.geteuid() != 0 and not os.access(parent, os.W_OK):
-        raise _refuse(parent, parent.stat().st_uid)
+    try:
+        if pgdata.exists() and (owner := pgdata.stat().st_uid) not in _allowed_owners():
+            raise _refuse(pgdata, owner)
+        parent = pgdata.parent
+        if parent.exists() and os.geteuid() != 0 and not os.access(parent, os.W_OK):
+            raise _refuse(parent, parent.stat().st_uid)
+    except PermissionError:
+        who = _user_name(os.geteuid())
+        raise ConfigError(
+            f"the embedded PostgreSQL data folder {pgdata} cannot be reached by {who} "
+            "(permission denied); it was left untouched",
+            fix="run the command as the user who made it, or set CHATDB_HOME to a folder of "
+            f"{who}'s own, or set DATABASE_URL",
+        ) from None
 
 
 @contextlib.contextmanager

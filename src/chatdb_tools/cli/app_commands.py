@@ -6,8 +6,11 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from chatdb import Database
+import psycopg
+
+from chatdb import Database, dburl
 from chatdb.config import load_settings
+from chatdb.errors import ChatdbError
 from chatdb.queries import health, maintenance, usage
 from chatdb_tools import migrations
 from chatdb_tools.cli.db_commands import ROLES, resolved
@@ -140,6 +143,17 @@ def _setting_warnings(conn: Any) -> list[str]:
     return warnings
 
 
+def _drift(target: dburl.ResolvedDatabase) -> tuple[list[str], str | None]:
+    """The schema drift lines, or why drift could not be checked (a warning, not a problem)."""
+    server, why = migrations.shadow_server(target.url, embedded_target=target.source == "embedded")
+    if server is None:
+        return [], why.replace("shadow check skipped", "schema drift not checked")
+    try:
+        return migrations.schema_drift(target.url, server).lines(), None
+    except (ChatdbError, psycopg.Error) as exc:
+        return [], f"schema drift not checked: {str(exc).splitlines()[0]}"
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     target = resolved()
     report: dict[str, Any] = {}
@@ -201,6 +215,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             for name in _SETTINGS
         ]
         warnings += _setting_warnings(conn)
+    drift_lines, drift_warning = _drift(target)
+    report["schema_drift"] = drift_lines
+    if drift_lines:
+        problems.append(
+            f"schema drift: {len(drift_lines)} difference(s) from what the migrations build "
+            "(`chatdb schema drift` lists them)"
+        )
+    if drift_warning:
+        warnings.append(drift_warning)
     report["warnings"] = warnings
     report["problems"] = problems
     if args.json:
