@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 
 .PHONY: help install lock demo test migrate rollback status drift reset new-migration generate \
         verify lint typecheck bench stress docs psql seed doctor clean db-start db-stop schema \
-        maintain
+        maintain sync-twins
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -25,16 +25,18 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 # the second waits for the lock, then finds the stamp fresh and installs nothing.
 LOCKED := flock $(CURDIR)/.venv.lock
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock plugin/pyproject.toml
 	@$(LOCKED) $(MAKE) --no-print-directory _venv-dev
 
 .PHONY: _venv-dev _venv-migrate
 _venv-dev:
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ requirements.lock -nt $(STAMP) ]; then \
-	  $(PIP) -r requirements.lock && $(PIP) --no-deps -e . && touch $(STAMP); fi
+	  $(PIP) -r requirements.lock && $(PIP) --no-deps -e . && $(PIP) --no-deps -e ./plugin && \
+	  touch $(STAMP); fi
 
-install: $(STAMP) ## create .venv with the exact versions of requirements.lock (re-runs when it or pyproject.toml changes)
+# The plugin after chatdb: an older chatdb install owned the same console script.
+install: $(STAMP) ## create .venv with the exact versions of requirements.lock, and the plugin (editable)
 
 lock: $(STAMP) ## recompile requirements.lock (exact versions) from pyproject.toml's ranges
 	$(BIN)/pip-compile --quiet --extra dev --no-emit-index-url --no-emit-find-links \
@@ -82,7 +84,11 @@ new-migration: $(STAMP) ## create a migration: make new-migration NAME=add_thing
 schema: $(STAMP) ## rewrite db/schema/schema.sql from a throwaway database
 	$(CHATDB) schema dump
 
-generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), the schema dump and docs
+sync-twins: $(STAMP) ## regenerate the sync modules from their async sources (tools/async_to_sync.py)
+	$(PY) tools/async_to_sync.py
+
+generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), sync twins, schema dump and docs
+	$(PY) tools/async_to_sync.py
 	$(PY) tools/clean_generated.py
 	$(BIN)/sqlc generate
 	$(BIN)/ruff format --quiet src/chatdb/queries
@@ -90,16 +96,17 @@ generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), the sche
 	$(CHATDB) docs
 
 lint: $(STAMP) ## ruff (lint + format check) and squawk on the migrations
-	$(BIN)/ruff check src tests tools bench
-	$(BIN)/ruff format --check src tests tools bench
+	$(BIN)/ruff check src plugin tests tools bench
+	$(BIN)/ruff format --check src plugin tests tools bench
 	$(BIN)/squawk db/migrations/*.sql
 
 typecheck: $(STAMP) ## mypy --strict on the runtime, the plugin and the generated code
 	$(BIN)/mypy
 
-verify: lint typecheck ## lint, types, freshness (generated code, dump, docs), migrations, index check
+verify: lint typecheck ## lint, types, freshness (generated code, sync twins, dump, docs), migrations, index check
 	$(BIN)/sqlc vet
 	$(PY) tools/verify_generated.py
+	$(PY) tools/async_to_sync.py --check
 	$(CHATDB) schema check
 	$(CHATDB) schema roundtrip
 	$(CHATDB) docs --check
@@ -140,5 +147,5 @@ db-stop: $(STAMP) ## stop the embedded PostgreSQL
 
 clean: ## stop the embedded server and remove the venv, caches and its data
 	-test -x $(CHATDB) && $(CHATDB) db stop
-	rm -rf $(VENV) .venv.lock .data .mypy_cache .ruff_cache .pytest_cache src/*.egg-info
+	rm -rf $(VENV) .venv.lock .data .mypy_cache .ruff_cache .pytest_cache src/*.egg-info plugin/src/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
