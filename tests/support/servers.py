@@ -247,8 +247,9 @@ class TempCluster(_Server):
         settings: dict[str, str] | None = None,
         start_timeout_s: float = START_TIMEOUT_S,
         name: str = "cluster",
+        bin_dir: Path | None = None,
     ) -> None:
-        self.bin_dir = embedded.pg_bin_dir()
+        self.bin_dir = bin_dir or embedded.pg_bin_dir()
         self.user = user
         self.name = name
         self.settings = {**_CLUSTER_SETTINGS, **(settings or {})}
