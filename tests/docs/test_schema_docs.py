@@ -411,13 +411,15 @@ def test_check_reports_a_relation_without_comment_as_an_error(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from chatdb_tools.cli import build_parser, docs_command
+    import argparse
+
+    from chatdb_tools.cli import docs_command
 
     output = render(model, svg=False)
     write(output, tmp_path)
     output.missing_comments = ["chats"]
     monkeypatch.setattr(docs_command, "_generate", lambda args: output)
-    args = build_parser().parse_args(["docs", "--check", "--out", str(tmp_path)])
+    args = argparse.Namespace(check=True, out=tmp_path, queries=None, json=False)
     assert docs_command.cmd_docs(args) == 2
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert errors == [

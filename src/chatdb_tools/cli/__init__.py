@@ -1,75 +1,38 @@
-"""The `chatdb` command: database lifecycle, migrations, health and demo.
+"""The `chatdb` command (click): database lifecycle, migrations, health and a demo.
 
-Each subcommand lives in a small module and registers itself on the parser; errors that
-a person can fix print as one line (`chatdb: error: ...; fix`) instead of a traceback.
+Each subcommand lives in a small module beside this one; errors a person can fix print as
+one line (`chatdb: error: ...; fix`) instead of a traceback, usage mistakes included.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
+import click
 import psycopg
 
-from chatdb.config import load_settings
 from chatdb.errors import ChatdbError, translate
-from chatdb.logs import configure_logging
-from chatdb_tools.cli import db_commands
+from chatdb_tools.cli import app_commands, db_commands, demo, docs_command, seed, watch
+from chatdb_tools.cli.base import cli
 from chatdb_tools.cli.output import info
 
-
-def _accept_json_everywhere(parser: argparse.ArgumentParser) -> None:
-    """`--json` after the subcommand too (`chatdb status --json`), at every level.
-
-    SUPPRESS as the default keeps a subcommand from resetting the global flag to False.
-    """
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for child in action.choices.values():
-                child.add_argument(
-                    "--json", action="store_true", default=argparse.SUPPRESS, help=_JSON_HELP
-                )
-                _accept_json_everywhere(child)
-
-
-_JSON_HELP = "machine-readable output"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="chatdb", description=__doc__)
-    parser.add_argument("--json", action="store_true", help=_JSON_HELP)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    db_commands.register(sub)
-    db_commands.register_psql(sub)
-    for module_name in (
-        "chatdb_tools.cli.watch",
-        "chatdb_tools.cli.app_commands",
-        "chatdb_tools.cli.docs_command",
-    ):
-        try:
-            module = __import__(module_name, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.register(sub)
-    _accept_json_everywhere(parser)
-    return parser
+for module in (db_commands, app_commands, seed, demo, watch, docs_command):
+    for command in module.COMMANDS:
+        cli.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        # Every variable is validated before any command runs (LOG_FORMAT included), so a
-        # bad one fails here with its name, whatever the command.
-        settings = load_settings()
-        configure_logging(settings.log_format, logging.WARNING)
-        # The pool's own connection warnings repeat what the typed error already says.
-        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
-        code = args.handler(args)
+        code = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="chatdb", standalone_mode=False
+        )
+    except click.UsageError as exc:
+        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        info(f"error: {exc.format_message()}{hint}")
+        sys.exit(2)
+    except click.Abort:
+        sys.exit(130)
     except ChatdbError as exc:
         info(f"error: {exc}")
         sys.exit(2)
@@ -78,4 +41,4 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
-    sys.exit(code or 0)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
+import click
 import psycopg
 
 from chatdb import Database, dburl
@@ -13,6 +14,7 @@ from chatdb.config import load_settings
 from chatdb.errors import ChatdbError
 from chatdb.queries import health, maintenance, usage
 from chatdb_tools import migrations
+from chatdb_tools.cli.base import CONTEXT, json_option, run
 from chatdb_tools.cli.db_commands import ROLES, resolved
 from chatdb_tools.cli.output import emit, info
 
@@ -263,17 +265,42 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
-    d = sub.add_parser("doctor", help="health report (exit 1 when something needs fixing)")
-    d.set_defaults(handler=cmd_doctor)
-    sub.add_parser("refresh-stats", help="refresh the materialized views").set_defaults(
-        handler=cmd_refresh_stats
-    )
-    m = sub.add_parser("maintain", help="usage_logs partitions: create ahead, drop past retention")
-    m.add_argument("--months-ahead", type=int, default=3)
-    m.add_argument("--retention-days", type=int, default=400)
-    m.set_defaults(handler=cmd_maintain)
-    from chatdb_tools.cli import demo, seed
+@click.command("doctor", context_settings=CONTEXT)
+@json_option
+def doctor(json: bool) -> int:
+    """Health report: connectivity, migrations, roles and grants, RLS, indexes, drift, settings.
 
-    seed.register(sub)
-    demo.register(sub)
+    Exits 1 when something needs fixing (warnings do not count).
+    """
+    return run(cmd_doctor, json=json)
+
+
+@click.command("refresh-stats", context_settings=CONTEXT)
+@json_option
+def refresh_stats(json: bool) -> int:
+    """Refresh the usage materialized view (CONCURRENTLY)."""
+    return run(cmd_refresh_stats, json=json)
+
+
+@click.command("maintain", context_settings=CONTEXT)
+@click.option(
+    "--months-ahead",
+    type=click.IntRange(0, 36),
+    default=3,
+    show_default=True,
+    help="Create usage_logs partitions for this many coming months.",
+)
+@click.option(
+    "--retention-days",
+    type=click.IntRange(1, 36500),
+    default=400,
+    show_default=True,
+    help="Drop usage_logs partitions that end more than this many days ago.",
+)
+@json_option
+def maintain(months_ahead: int, retention_days: int, json: bool) -> int:
+    """usage_logs partitions: create the coming months, drop those past retention (daily)."""
+    return run(cmd_maintain, months_ahead=months_ahead, retention_days=retention_days, json=json)
+
+
+COMMANDS = [doctor, refresh_stats, maintain]

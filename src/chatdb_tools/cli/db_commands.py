@@ -7,10 +7,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import click
+
 from chatdb import dburl
 from chatdb.config import load_settings
 from chatdb.errors import ConfigError
 from chatdb_tools import backup, embedded, migrations, pg_tools, project
+from chatdb_tools.cli.base import CONTEXT, json_option, run
 from chatdb_tools.cli.output import emit, info
 from chatdb_tools.target import resolve
 
@@ -300,90 +303,165 @@ def cmd_migrations_roundtrip(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
-    db = sub.add_parser("db", help="the database itself: start|stop|url|roles")
-    dbsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    dbsub.add_parser("start", help="start the embedded PostgreSQL").set_defaults(
-        handler=cmd_db_start
-    )
-    dbsub.add_parser("stop", help="stop the embedded PostgreSQL").set_defaults(handler=cmd_db_stop)
-    dbsub.add_parser("url", help="print the resolved database URL").set_defaults(handler=cmd_db_url)
-    dbsub.add_parser("roles", help="provision roles (privileged connection)").set_defaults(
-        handler=cmd_db_roles
-    )
-    reset = dbsub.add_parser(
-        "reset", help="drop and recreate the database, then migrate it (development)"
-    )
-    reset.add_argument(
-        "--yes", action="store_true", help="also reset a DATABASE_URL database (not only embedded)"
-    )
-    reset.set_defaults(handler=cmd_db_reset)
-    restore = dbsub.add_parser("restore", help="restore a backup made by `migrate --backup`")
-    restore.add_argument("file", type=Path, help="the .dump file to restore")
-    restore.set_defaults(handler=cmd_db_restore)
-
-    m = sub.add_parser("migrate", help="apply pending migrations (shadow check, advisory lock)")
-    m.add_argument(
-        "--no-shadow-check",
-        action="store_true",
-        help="skip proving the migrations on a throwaway database first",
-    )
-    m.add_argument(
-        "--no-write-schema",
-        dest="write_schema",
-        action="store_false",
-        help="on the embedded server, do not rewrite db/schema/schema.sql",
-    )
-    m.add_argument(
-        "--backup",
-        type=Path,
-        metavar="DIR",
-        default=None,
-        help="before applying, write a restorable dump (pg_dump -Fc) of the database into DIR",
-    )
-    m.set_defaults(handler=cmd_migrate)
-    sub.add_parser("rollback", help="roll back the latest migration").set_defaults(
-        handler=cmd_rollback
-    )
-    st = sub.add_parser("status", help="applied, pending and edited migrations")
-    st.add_argument(
-        "--exit-code",
-        action="store_true",
-        help="exit 1 when a migration is pending or an applied one was edited",
-    )
-    st.set_defaults(handler=cmd_status)
-    n = sub.add_parser("new-migration", help="create db/migrations/<timestamp>_<name>.sql")
-    n.add_argument("name")
-    n.set_defaults(handler=cmd_new_migration)
-
-    s = sub.add_parser("schema", help="the schema dump: dump|check|roundtrip")
-    ssub = s.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
-    ssub.add_parser(
-        "dump", help="rewrite db/schema/schema.sql from a shadow database"
-    ).set_defaults(handler=cmd_schema_dump)
-    ssub.add_parser("check", help="fail when db/schema/schema.sql is stale").set_defaults(
-        handler=cmd_schema_check
-    )
-    ssub.add_parser(
-        "roundtrip", help="prove up -> down -> up rebuilds the same schema"
-    ).set_defaults(handler=cmd_migrations_roundtrip)
-    ssub.add_parser(
-        "drift", help="the live database against what its migrations build (exit 1 on drift)"
-    ).set_defaults(handler=cmd_schema_drift)
-
-
 def cmd_psql(args: argparse.Namespace) -> int:
     import os
     import shutil
 
     target = resolved()
-    pgcli = shutil.which("pgcli")
+    pgcli = shutil.which("pgcli") if not args.args else None  # psql's own options go to psql
     program = pgcli or str(pg_tools.find("psql", target.url))
-    os.execv(program, [program, target.url])
+    os.execv(program, [program, *args.args, target.url])
     return 0  # pragma: no cover - execv does not return
 
 
-def register_psql(sub: Any) -> None:
-    sub.add_parser("psql", help="open psql (or pgcli) on the resolved database").set_defaults(
-        handler=cmd_psql
+# -- the commands ---------------------------------------------------------------------------
+
+
+@click.group("db", context_settings=CONTEXT)
+def db_group() -> None:
+    """The database itself: start, stop, url, roles, reset, restore."""
+
+
+@db_group.command("start")
+def db_start() -> int:
+    """Start the embedded PostgreSQL (DATABASE_URL unset) and print its URL."""
+    return run(cmd_db_start)
+
+
+@db_group.command("stop")
+def db_stop() -> int:
+    """Stop the embedded PostgreSQL."""
+    return run(cmd_db_stop)
+
+
+@db_group.command("url")
+@json_option
+def db_url(json: bool) -> int:
+    """Print the URL of the database commands use."""
+    return run(cmd_db_url, json=json)
+
+
+@db_group.command("roles")
+@json_option
+def db_roles(json: bool) -> int:
+    """Provision the three roles (needs a superuser or CREATEROLE login)."""
+    return run(cmd_db_roles, json=json)
+
+
+@db_group.command("reset")
+@click.option(
+    "--yes", is_flag=True, help="Also reset a DATABASE_URL database, not only the embedded one."
+)
+def db_reset(yes: bool) -> int:
+    """Drop and recreate the database, then apply roles and every migration (development)."""
+    return run(cmd_db_reset, yes=yes)
+
+
+@db_group.command("restore")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def db_restore(file: Path) -> int:
+    """Restore FILE, a backup `chatdb migrate --backup` wrote (schema public, one transaction)."""
+    return run(cmd_db_restore, file=file)
+
+
+@click.command("migrate", context_settings=CONTEXT)
+@click.option(
+    "--no-shadow-check",
+    is_flag=True,
+    help="Skip proving the migrations on a throwaway database first.",
+)
+@click.option(
+    "--write-schema/--no-write-schema",
+    default=True,
+    show_default=True,
+    help="On the embedded server, rewrite db/schema/schema.sql afterwards.",
+)
+@click.option(
+    "--backup",
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
+    default=None,
+    help="Before applying, write a restorable dump (pg_dump -Fc) of the database into DIR.",
+)
+@json_option
+def migrate(no_shadow_check: bool, write_schema: bool, backup: Path | None, json: bool) -> int:
+    """Apply pending migrations: roles, shadow check, advisory lock, checksums."""
+    return run(
+        cmd_migrate,
+        no_shadow_check=no_shadow_check,
+        write_schema=write_schema,
+        backup=backup,
+        json=json,
     )
+
+
+@click.command("rollback", context_settings=CONTEXT)
+@json_option
+def rollback(json: bool) -> int:
+    """Roll back the latest migration (its migrate:down section)."""
+    return run(cmd_rollback, json=json)
+
+
+@click.command("status", context_settings=CONTEXT)
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Exit 1 when a migration is pending or an applied one was edited.",
+)
+@json_option
+def status(exit_code: bool, json: bool) -> int:
+    """Applied, pending and edited migrations."""
+    return run(cmd_status, exit_code=exit_code, json=json)
+
+
+@click.command("new-migration", context_settings=CONTEXT)
+@click.argument("name")
+def new_migration(name: str) -> int:
+    """Create db/migrations/<timestamp>_NAME.sql from a template that lints clean."""
+    return run(cmd_new_migration, name=name)
+
+
+@click.group("schema", context_settings=CONTEXT)
+def schema_group() -> None:
+    """The schema: the committed dump (dump, check, roundtrip) and the live database (drift)."""
+
+
+@schema_group.command("dump")
+def schema_dump() -> int:
+    """Rewrite db/schema/schema.sql from a throwaway database."""
+    return run(cmd_schema_dump)
+
+
+@schema_group.command("check")
+def schema_check() -> int:
+    """Fail when db/schema/schema.sql is not what the migrations build."""
+    return run(cmd_schema_check)
+
+
+@schema_group.command("roundtrip")
+def schema_roundtrip() -> int:
+    """Prove up -> down -> up rebuilds the same schema."""
+    return run(cmd_migrations_roundtrip)
+
+
+@schema_group.command("drift")
+@json_option
+def schema_drift(json: bool) -> int:
+    """Compare the live database with what its migrations build (exit 1 on drift)."""
+    return run(cmd_schema_drift, json=json)
+
+
+@click.command(
+    "psql",
+    context_settings={**CONTEXT, "ignore_unknown_options": True, "help_option_names": ["--help"]},
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def psql(args: tuple[str, ...]) -> int:
+    """Open psql on the database; ARGS go to psql (`chatdb psql -c 'SELECT 1'`).
+
+    Without ARGS, pgcli when it is installed.
+    """
+    return run(cmd_psql, args=list(args))
+
+
+COMMANDS = [db_group, migrate, rollback, status, new_migration, schema_group, psql]

@@ -12,11 +12,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import click
+
 from chatdb.errors import ConfigError
 from chatdb_tools import migrations, project
 
 if TYPE_CHECKING:  # imported when the command runs: it needs pglast, a development tool
     from chatdb_tools import schema_docs
+from chatdb_tools.cli.base import CONTEXT, run
 from chatdb_tools.cli.db_commands import resolved
 from chatdb_tools.cli.output import info
 
@@ -92,30 +95,29 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
-    d = sub.add_parser(
-        "docs",
-        help="generate the schema reference (docs/schema) from a freshly migrated database",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    d.add_argument(
-        "--check",
-        action="store_true",
-        help="write nothing; exit 2 when the committed docs are stale or a relation lacks a comment",
-    )
-    d.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="output directory (default: docs/schema)",
-    )
-    d.add_argument(
-        "--queries",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the named queries to map onto tables (default: db/queries)",
-    )
-    d.set_defaults(handler=cmd_docs)
+@click.command("docs", context_settings=CONTEXT)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 2 when the committed docs are stale or a relation lacks a comment.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Output directory (default: docs/schema).",
+)
+@click.option(
+    "--queries",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="The named queries to map onto tables (default: db/queries).",
+)
+def docs(check: bool, out: Path | None, queries: Path | None) -> int:
+    """Generate the schema reference (docs/schema) from a freshly migrated database."""
+    return run(cmd_docs, check=check, out=out, queries=queries)
+
+
+COMMANDS = [docs]
