@@ -1,3 +1,3 @@
-from chatdb_tools.cli import main
+from chatdb_tools.entry import main
 
 main()

