@@ -268,9 +268,10 @@ def cmd_maintain(args: argparse.Namespace) -> int:
 @click.command("doctor", context_settings=CONTEXT)
 @json_option
 def doctor(json: bool) -> int:
-    """Health report: connectivity, migrations, roles and grants, RLS, indexes, drift, settings.
+    """Health report; exit 1 when something needs fixing.
 
-    Exits 1 when something needs fixing (warnings do not count).
+    Connectivity, migrations, roles and grants, RLS, indexes, schema drift and settings;
+    warnings do not count.
     """
     return run(cmd_doctor, json=json)
 
@@ -299,7 +300,10 @@ def refresh_stats(json: bool) -> int:
 )
 @json_option
 def maintain(months_ahead: int, retention_days: int, json: bool) -> int:
-    """usage_logs partitions: create the coming months, drop those past retention (daily)."""
+    """usage_logs partitions: create ahead, drop past retention.
+
+    Run it daily.
+    """
     return run(cmd_maintain, months_ahead=months_ahead, retention_days=retention_days, json=json)
 
 

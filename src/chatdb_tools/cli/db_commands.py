@@ -229,7 +229,10 @@ def cmd_schema_drift(args: argparse.Namespace) -> int:
 
 
 def cmd_db_reset(args: argparse.Namespace) -> int:
-    """Drop and recreate the database, then apply roles and every migration (development)."""
+    """Drop, recreate and migrate the database (development).
+
+    Roles and every migration are applied afresh. A DATABASE_URL database needs --yes.
+    """
     target = resolved()
     if target.source != "embedded" and not args.yes:
         raise ConfigError(
@@ -319,12 +322,12 @@ def cmd_psql(args: argparse.Namespace) -> int:
 
 @click.group("db", context_settings=CONTEXT)
 def db_group() -> None:
-    """The database itself: start, stop, url, roles, reset, restore."""
+    """The database: start, stop, url, roles, reset, restore."""
 
 
 @db_group.command("start")
 def db_start() -> int:
-    """Start the embedded PostgreSQL (DATABASE_URL unset) and print its URL."""
+    """Start the embedded PostgreSQL and print its URL."""
     return run(cmd_db_start)
 
 
@@ -344,7 +347,7 @@ def db_url(json: bool) -> int:
 @db_group.command("roles")
 @json_option
 def db_roles(json: bool) -> int:
-    """Provision the three roles (needs a superuser or CREATEROLE login)."""
+    """Provision the three roles (superuser or CREATEROLE login)."""
     return run(cmd_db_roles, json=json)
 
 
@@ -353,14 +356,20 @@ def db_roles(json: bool) -> int:
     "--yes", is_flag=True, help="Also reset a DATABASE_URL database, not only the embedded one."
 )
 def db_reset(yes: bool) -> int:
-    """Drop and recreate the database, then apply roles and every migration (development)."""
+    """Drop, recreate and migrate the database (development).
+
+    Roles and every migration are applied afresh. A DATABASE_URL database needs --yes.
+    """
     return run(cmd_db_reset, yes=yes)
 
 
 @db_group.command("restore")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def db_restore(file: Path) -> int:
-    """Restore FILE, a backup `chatdb migrate --backup` wrote (schema public, one transaction)."""
+    """Restore FILE, a backup made by `migrate --backup`.
+
+    Schema public is replaced by the backup's in one transaction. See docs/operations.md.
+    """
     return run(cmd_db_restore, file=file)
 
 
@@ -385,7 +394,12 @@ def db_restore(file: Path) -> int:
 )
 @json_option
 def migrate(no_shadow_check: bool, write_schema: bool, backup: Path | None, json: bool) -> int:
-    """Apply pending migrations: roles, shadow check, advisory lock, checksums."""
+    """Apply pending migrations.
+
+    Provisions roles when the login may, proves the migrations on a throwaway database
+    (shadow check), applies them under an advisory lock as chatdb_migrator and records
+    each one's checksum. An applied migration edited since is refused.
+    """
     return run(
         cmd_migrate,
         no_shadow_check=no_shadow_check,
@@ -417,13 +431,16 @@ def status(exit_code: bool, json: bool) -> int:
 @click.command("new-migration", context_settings=CONTEXT)
 @click.argument("name")
 def new_migration(name: str) -> int:
-    """Create db/migrations/<timestamp>_NAME.sql from a template that lints clean."""
+    """Create a migration from a template that lints clean.
+
+    Writes db/migrations/<timestamp>_NAME.sql with timeouts set in both sections.
+    """
     return run(cmd_new_migration, name=name)
 
 
 @click.group("schema", context_settings=CONTEXT)
 def schema_group() -> None:
-    """The schema: the committed dump (dump, check, roundtrip) and the live database (drift)."""
+    """The schema dump (dump, check, roundtrip) and drift."""
 
 
 @schema_group.command("dump")
@@ -447,7 +464,11 @@ def schema_roundtrip() -> int:
 @schema_group.command("drift")
 @json_option
 def schema_drift(json: bool) -> int:
-    """Compare the live database with what its migrations build (exit 1 on drift)."""
+    """Compare the live database with what its migrations build.
+
+    Exits 1 on drift: tables, columns, indexes, constraints, policies, grants, views,
+    functions, triggers and enums added, missing or defined differently.
+    """
     return run(cmd_schema_drift, json=json)
 
 
@@ -457,7 +478,9 @@ def schema_drift(json: bool) -> int:
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def psql(args: tuple[str, ...]) -> int:
-    """Open psql on the database; ARGS go to psql (`chatdb psql -c 'SELECT 1'`).
+    """Open psql on the database; ARGS go to psql.
+
+    `chatdb psql -c 'SELECT 1'` runs one statement.
 
     Without ARGS, pgcli when it is installed.
     """

@@ -396,7 +396,7 @@ def next_steps(source: str) -> list[str]:
 
 @click.command("demo", context_settings=CONTEXT)
 def demo_command() -> int:
-    """Run a real chat scenario on the database and print what each step does."""
+    """Run a real chat scenario and print what each step does."""
     return run(cmd_demo)
 
 

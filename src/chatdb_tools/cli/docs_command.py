@@ -116,7 +116,10 @@ def cmd_docs(args: argparse.Namespace) -> int:
     help="The named queries to map onto tables (default: db/queries).",
 )
 def docs(check: bool, out: Path | None, queries: Path | None) -> int:
-    """Generate the schema reference (docs/schema) from a freshly migrated database."""
+    """Generate the schema reference (docs/schema).
+
+    Read from a freshly migrated throwaway database.
+    """
     return run(cmd_docs, check=check, out=out, queries=queries)
 
 

@@ -165,8 +165,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
 )
 @json_option
 def seed_command(users: int, chats: int, messages: int, json: bool) -> int:
-    """Fill the database with realistic users, chats and messages (COPY, as chatdb_system).
+    """Fill the database with realistic users, chats and messages.
 
+    COPY, as chatdb_system.
     Progress shows rate and ETA; piped, it prints a line every few seconds.
     """
     return run(cmd_seed, users=users, chats=chats, messages=messages, json=json)

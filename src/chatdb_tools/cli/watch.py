@@ -62,7 +62,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
 )
 @json_option
 def watch_command(sql: str, every: float, count: int | None, json: bool) -> int:
-    """Re-run SQL on one read-only connection and redraw its rows (JSON lines with --json)."""
+    """Re-run SQL every few seconds and redraw its rows.
+
+    One read-only connection; with --json, one JSON line per run.
+    """
     return run(cmd_watch, sql=sql, every=every, count=count, json=json)
 
 
