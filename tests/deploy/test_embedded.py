@@ -24,7 +24,18 @@ def _tree(root: Path) -> list[tuple[str, int, int]]:
     )
 
 
-def test_two_starts_at_once_on_a_fresh_folder_both_succeed(tmp_path: Path) -> None:
+@pytest.fixture
+def shared_folder() -> Iterator[Path]:
+    """A project folder every user may enter (pytest's own tmp_path is root's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="chatdb_shared_"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def test_two_starts_at_once_on_a_fresh_folder_both_succeed(shared_folder: Path) -> None:
+    # As root the server runs as pgserver's user, which must be able to enter the folder.
+    tmp_path = shared_folder
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["CHATDB_HOME"] = str(tmp_path)
     command = [sys.executable, "-m", "chatdb_tools", "db", "start"]
@@ -77,15 +88,6 @@ except ConfigError as exc:
     print(exc)
     sys.exit(2)
 """
-
-
-@pytest.fixture
-def shared_folder() -> Iterator[Path]:
-    """A project folder every user may enter (pytest's own tmp_path is root's alone)."""
-    folder = Path(tempfile.mkdtemp(prefix="chatdb_shared_"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder)
 
 
 @as_root
