@@ -113,7 +113,7 @@ def test_bad_environment_name_is_a_config_error(monkeypatch: pytest.MonkeyPatch)
 
 def test_doctor_reports_keepalives_and_sslmode(db_url: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "chatdb", "--json", "doctor"],
+        [sys.executable, "-m", "chatdb_tools", "--json", "doctor"],
         capture_output=True,
         text=True,
         env={**os.environ, "DATABASE_URL": db_url, "DB_KEEPALIVES_COUNT": "4"},
