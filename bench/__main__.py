@@ -99,6 +99,7 @@ def _run(
     chart_path: Path | None,
 ) -> int:
     from bench import bulk, dataset, explain, modelbuild, percall, report, scaling, server
+    from bench import runtime_cost as cost
     from bench.workloads import ALL
     from chatdb import dburl
 
@@ -134,6 +135,11 @@ def _run(
                 bulk_results = bulk.run(
                     url, data, plan.bulk_rows, plan.row_by_row, progress, rounds=plan.rounds
                 )
+                progress.stage("runtime cost per statement (chatdb cursor vs psycopg's)")
+                results["runtime_cost"] = cost.run(
+                    url, rounds=3 if args.smoke else 15, calls=50 if args.smoke else 400
+                )
+                progress.tick()
                 progress.stage("read cache (Redis): cached vs uncached, interleaved")
                 results["cache"] = _cache_bench(url, smoke=args.smoke)
                 progress.tick()
@@ -145,7 +151,10 @@ def _run(
         results["messages_in_table"] = data.total_messages
     progress.close()
 
-    targets = report.evaluate(cells, bulk_results, scale_points, {}, results.get("cache"))
+    targets = report.evaluate(
+        cells, bulk_results, scale_points, {"runtime_cost": results.get("runtime_cost")},
+        results.get("cache"),
+    )  # fmt: skip
     results["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["per_call"] = [
@@ -272,7 +281,10 @@ def _per_call(
 
 
 def _print_extras(results: dict[str, Any]) -> None:
-    from bench import report
+    from bench import report, runtime_cost
+
+    if results.get("runtime_cost"):
+        print(runtime_cost.text(results["runtime_cost"]))
 
     if results.get("cache"):
         print(report.cache_text(results["cache"]))

@@ -27,6 +27,7 @@ TARGETS_TEXT = {
     "keyset_growth": "keyset page growth 10k -> largest: generated's / raw psycopg's <= 1.0",
     "flow": "credit-consume flow <= 1.2x the same statements on raw psycopg",
     "cache": "read cache: uncached median >= 5x the cached median (issue 10)",
+    "runtime_cost": "statement logging, timing, error translation: µs a call, record dropped",
 }
 
 
@@ -170,6 +171,10 @@ def evaluate(
         cell = _cell(cells, "consume_credits", mode)
         if cell:
             add_ratio("flow", cell, v, base, 1.2, f"consume_credits {v}")
+    cost = flags.get("runtime_cost")
+    if cost:
+        add("runtime_cost", "chatdb cursor - psycopg cursor, paired", cost["cost_us"],
+            cost["limit_us"], at_most=True, iqr=tuple(cost["cost_iqr_us"]))  # fmt: skip
     headline = (cache or {}).get("workloads", {}).get((cache or {}).get("headline", ""))
     if headline:
         add("cache", f"{headline['title']}: uncached / cached", headline["speedup"], 5.0,
@@ -313,6 +318,15 @@ def markdown(results: dict[str, Any]) -> str:
         out += ["", f"pgbench select-only (the server's limit): {pg['latency_us']:.1f} µs per "
                 f"prepared primary-key select, {pg.get('ratio_to_psycopg_point_read', math.nan):.2f}× "
                 "raw psycopg's point read."]  # fmt: skip
+    cost = results.get("runtime_cost")
+    if cost:
+        worst = ", ".join(
+            f"{r['function']} {r['own_us_per_call']:.2f}" for r in cost["profile"][:3]
+        )
+        out += ["", f"Runtime cost per statement with its log record dropped (`python -m "
+                f"bench.runtime_cost`): {cost['cost_us']:.2f} µs paired difference, chatdb's "
+                f"cursor vs psycopg's (IQR {_iqr(cost['cost_iqr_us'])}), bookkeeping alone "
+                f"{cost['hooks_us']:.2f} µs; cProfile own µs a call: {worst}."]  # fmt: skip
     explained = results.get("explain", [])
     if explained:
         scans = [e["query"] for e in explained if e["seq_scans"]]
