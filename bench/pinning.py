@@ -88,8 +88,10 @@ def pinned(url: str, *, enabled: bool) -> Iterator[dict[str, Any]]:
         }
     finally:
         os.sched_setaffinity(0, own)
-        for pid in [*restore, *_children(next(iter(restore)))]:
-            _set_quietly(pid, restore.get(pid, set(cpus)))
+        postmaster = pids[0]
+        # Backends forked while pinned inherited the server's cores: give them all back.
+        for pid in [*restore, *_children(postmaster)]:
+            _set_quietly(pid, restore.get(pid, restore.get(postmaster, set(cpus))))
 
 
 def _cpus(cpus: set[int]) -> str:
