@@ -65,7 +65,13 @@ def test_bench_smoke_runs_every_workload_and_writes_results(
     assert {m["row_type"] for m in results["model_building"]} >= {"tuple", "dataclass", "pydantic"}
     assert results["explain"], "the EXPLAIN check found no generated statements"
     targets = {t["target"] for t in results["targets"]}
-    assert targets >= {"one", "page", "dataclass", "copy", "keyset", "keyset_growth", "flow"}
+    assert targets >= {
+        "one", "page", "dataclass", "copy", "keyset", "keyset_growth", "flow", "runtime_cost"
+    }  # fmt: skip
+    # The runtime's per-statement cost, with the profile that says where it goes.
+    cost = results["runtime_cost"]
+    assert cost["limit_us"] == 2.0 and len(cost["cost_iqr_us"]) == 2
+    assert any("cursors.py" in row["function"] for row in cost["profile"])
     if importlib.util.find_spec("asyncpg") is not None:
         assert "page_asyncpg" in targets
     # Issue 19: every ratio comes with its spread over the rounds (smoke runs two rounds).
