@@ -13,6 +13,8 @@ from types import ModuleType
 import psycopg
 import pytest
 
+from chatdb import dburl
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -39,6 +41,9 @@ def _backend_cpus(url: str) -> set[int]:
 
 
 def test_pinned_splits_the_cores_or_says_why_not(pinning: ModuleType, server_url: str) -> None:
+    if dburl.resolve().source != "embedded":
+        # Re-pinning a server other sessions use (DATABASE_URL) would slow them down.
+        pytest.skip("pins only this worktree's embedded server")
     own = os.sched_getaffinity(0)
     with pinning.pinned(server_url, enabled=True) as pin:
         if len(own) < 2:
