@@ -72,7 +72,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench import pinning
     from bench.harness import Progress
-    from chatdb import dburl
     from chatdb_tools import target
 
     plan = plan_for(args)

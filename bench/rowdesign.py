@@ -376,9 +376,9 @@ if __name__ == "__main__":
     import json
 
     from bench import dataset
-    from chatdb import dburl
+    from chatdb_tools import target
 
-    with dataset.scratch(dburl.resolve().url) as url:
+    with dataset.scratch(target.resolve().url) as url:
         seeded = dataset.seed(url, dataset.QUICK)
         found = {
             "client": client_cost(seeded),

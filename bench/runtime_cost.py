@@ -141,6 +141,6 @@ def text(result: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    from chatdb import dburl
+    from chatdb_tools import target
 
-    print(text(run(dburl.resolve().url)))
+    print(text(run(target.resolve().url)))

@@ -13,7 +13,7 @@ from types import ModuleType
 import psycopg
 import pytest
 
-from chatdb import dburl
+from chatdb_tools import target
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ def _backend_cpus(url: str) -> set[int]:
 
 
 def test_pinned_splits_the_cores_or_says_why_not(pinning: ModuleType, server_url: str) -> None:
-    if dburl.resolve().source != "embedded":
+    if target.resolve().source != "embedded":
         # Re-pinning a server other sessions use (DATABASE_URL) would slow them down.
         pytest.skip("pins only this worktree's embedded server")
     own = os.sched_getaffinity(0)
