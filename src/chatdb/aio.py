@@ -200,7 +200,7 @@ class AsyncDatabase:
                     await _rollback_quietly(conn)
                 raise
         except psycopg.Error as exc:
-            raise transaction_error(exc, committing) from exc
+            raise errors.chain(transaction_error(exc, committing), exc) from exc
         except errors.DatabaseUnavailable as exc:
             raise commit_error(exc, committing) from exc.__cause__
         finally:

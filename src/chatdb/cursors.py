@@ -11,7 +11,6 @@ scrubbed cause, so no exception in the chain carries a value, a DETAIL row or a 
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
@@ -196,20 +195,11 @@ def generated_code_error(exc: BaseException | None) -> errors.ChatdbError | None
     return errors.InvalidInput(f"invalid input: {what}: {problem}")
 
 
-def _scrub_original(exc: BaseException) -> None:
-    """Python will chain the original as `__context__` of the error raised in `__exit__`:
-    leave nothing of the value in it."""
-    exc.args = ("(replaced by chatdb's error)",)
-    exc.__traceback__ = None
-    with contextlib.suppress(AttributeError, TypeError):
-        exc.obj = None  # type: ignore[attr-defined]  # AttributeError keeps the object
-
-
 def _exit_error(exc: BaseException | None) -> errors.ChatdbError | None:
     failure = generated_code_error(exc)
     if failure is not None and exc is not None:
-        _scrub_original(exc)
-        errors.chain(failure, None)
+        # Raised in `__exit__`, the new error gets `exc` as `__context__`: scrub it.
+        errors.chain(failure, exc)
     return failure
 
 

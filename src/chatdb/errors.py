@@ -1,18 +1,21 @@
 """chatdb's errors: one small hierarchy, and the one place psycopg errors are translated.
 
 Every error says what went wrong in words a person can act on, names the constraint or column
-when PostgreSQL reported one, and chains a scrubbed copy of the psycopg error as `__cause__`
-(same class and SQLSTATE, PostgreSQL's primary message without echoed values, no DETAIL).
+when PostgreSQL reported one, and chains the psycopg error as `__cause__`, scrubbed (same
+class and SQLSTATE, PostgreSQL's primary message without echoed values, no DETAIL).
 Parameter values never appear in messages, causes or contexts: they may be secrets.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-from typing import Final
+from typing import Final, TypeVar
 
 import psycopg
 from psycopg import errors as pg
+
+_E = TypeVar("_E", bound=BaseException)
 
 
 class ChatdbError(Exception):
@@ -198,28 +201,39 @@ def _describe(exc: psycopg.Error) -> str:
     return primary
 
 
-def scrubbed(exc: psycopg.Error) -> psycopg.Error:
-    """A copy of `exc` safe to chain: same class (so SQLSTATE), no DETAIL, no echoed value.
+def scrub(exc: BaseException) -> None:
+    """Remove every value and DETAIL from `exc` in place, once it has been translated.
 
-    psycopg's own message carries the server's DETAIL line (`Key (email)=(...)`, the failing
-    row of a CHECK) and the full primary message, which may quote the input.
+    psycopg's message carries the server's DETAIL line (`Key (email)=(...)`, the failing row
+    of a CHECK) and may quote the input; its diagnostics hold the same. Python's own errors
+    keep the offending object (`UnicodeError.object`, `AttributeError.obj`). The class (so
+    the SQLSTATE) stays, so a caller can still tell what the cause was.
     """
-    copy = type(exc)(_describe(exc) if exc.sqlstate else _first_line(exc))
-    copy.__traceback__ = None
-    return copy
+    if isinstance(exc, psycopg.Error):
+        safe = _describe(exc) if exc.sqlstate else _first_line(exc)
+        state = exc.sqlstate
+        exc.args = (safe,)
+        exc._info = None  # the server's result: DETAIL, HINT, the full primary message
+        exc._pgconn = None
+        exc.sqlstate = state
+        return
+    for attribute, empty in (("object", ""), ("obj", None)):
+        with contextlib.suppress(AttributeError, TypeError):
+            if hasattr(exc, attribute):
+                setattr(exc, attribute, empty)
+    if not isinstance(exc, UnicodeError):  # its str() is built from the fields just emptied
+        exc.args = (f"{type(exc).__name__} (value removed by chatdb)",)
 
 
-def chain(error: ChatdbError, cause: BaseException | None) -> ChatdbError:
-    """Set `error`'s cause to a scrubbed copy of `cause` and hide any implicit context.
+def chain(error: _E, cause: BaseException | None) -> _E:
+    """Chain the psycopg error `cause` to `error`, both free of values and DETAIL.
 
-    Raise the result outside the `except` block that caught `cause`, or Python sets the
-    unscrubbed original as `__context__`.
+    The cause is scrubbed in place, so wherever Python also keeps it (`__context__`, a
+    traceback) it says nothing secret; a Python error (e.g. UnicodeEncodeError) is not chained.
     """
-    if isinstance(cause, psycopg.Error):
-        error.__cause__ = scrubbed(cause)
-    else:
-        error.__cause__ = None  # Python's own errors can hold the value (UnicodeError.object)
-    error.__context__ = None
+    if cause is not None:
+        scrub(cause)
+    error.__cause__ = cause if isinstance(cause, psycopg.Error) else None
     error.__suppress_context__ = True
     return error
 
@@ -341,6 +355,6 @@ __all__ = [
     "StillReferenced",
     "chain",
     "is_retryable",
-    "scrubbed",
+    "scrub",
     "translate",
 ]
