@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from chatdb import dburl, errors
+from chatdb import dburl, errors, schema_state
 from chatdb.config import Settings, load_settings
 from chatdb.connection_setup import check_async, configure_async
 from chatdb.cursors import AsyncConnection
@@ -176,6 +176,7 @@ class AsyncDatabase:
                 return pool, conn
             except BaseException as exc:
                 await _rollback_quietly(conn)
+                await schema_state.add_pending_async(conn, exc)  # "N pending migration(s)"
                 ctx.role = ctx.user_id = None
                 await pool.release(conn)
                 lost = isinstance(exc, errors.DatabaseUnavailable)
@@ -195,9 +196,10 @@ class AsyncDatabase:
                 yield conn
                 committing = True
                 await conn.commit()
-            except BaseException:
+            except BaseException as exc:
                 if not committing:
                     await _rollback_quietly(conn)
+                    await schema_state.add_pending_async(conn, exc)
                 raise
         except psycopg.Error as exc:
             raise errors.chain(transaction_error(exc, committing), exc) from exc

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from chatdb import dburl, errors
+from chatdb import dburl, errors, schema_state
 from chatdb.config import Settings, load_settings
 from chatdb.connection_setup import check_sync, configure_sync
 from chatdb.cursors import Connection
@@ -186,6 +186,7 @@ class Database:
                 return pool, conn
             except BaseException as exc:
                 _rollback_quietly(conn)
+                schema_state.add_pending(conn, exc)  # "N pending migration(s)"
                 ctx.role = ctx.user_id = None
                 pool.release(conn)  # the pool discards a broken connection
                 lost = isinstance(exc, errors.DatabaseUnavailable)
@@ -205,9 +206,10 @@ class Database:
                 yield conn
                 committing = True
                 conn.commit()
-            except BaseException:
+            except BaseException as exc:
                 if not committing:
                     _rollback_quietly(conn)
+                    schema_state.add_pending(conn, exc)
                 raise
         except psycopg.Error as exc:
             raise errors.chain(transaction_error(exc, committing), exc) from exc

@@ -303,7 +303,12 @@ def translate(exc: BaseException, *, statement: str | None = None) -> BaseExcept
         return CheckViolation(f"rejected{where}: {detail}", **fields)
     if state.startswith("22"):
         return InvalidInput(f"invalid input{where}: {detail}", **fields)
-    if state in ("42P01", "3F000") or (state == "42704" and detail.startswith("type ")):
+    role_missing = state == "22023" and detail.startswith("role ") and "does not exist" in detail
+    if (
+        state in ("42P01", "3F000")
+        or (state == "42704" and detail.startswith("type "))
+        or role_missing  # chatdb's roles: provisioned by `chatdb migrate` (db/roles.sql)
+    ):
         # undefined table, schema or type (an enum): the migrations have not run
         return SchemaNotMigrated(f"{detail}{where}", pending=None, **fields)
     if state in ("42501", "25006"):
