@@ -3,7 +3,7 @@
 The outage is made by a TCP proxy on loopback that these tests control, in front of the real
 test server: `down()` closes its listening socket (new connections are refused, as from a
 stopped server) and cuts every relayed connection; `up()` listens on the same port again.
-The outage lasts long enough (3 s) for psycopg-pool's own doubling backoff (1 s, 2 s, 4 s)
+The outage lasts long enough (4.5 s) for psycopg-pool's own doubling backoff (1 s, 2 s, 4 s)
 to have grown past a second; chatdb's pools retry within `MAX_RECONNECT_DELAY_S` and try a
 real connection before failing a caller from the last error.
 """
@@ -22,7 +22,7 @@ import pytest
 from chatdb import AsyncDatabase, Database, errors
 from support.relay import Proxy, through, upstream_of
 
-OUTAGE_S = 3.0
+OUTAGE_S = 4.5
 RECOVERY_LIMIT_S = 1.0
 
 
