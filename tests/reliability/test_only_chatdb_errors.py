@@ -1,7 +1,8 @@
 """Only chatdb errors escape: a property test over every public function.
 
 Every public function of the generated query modules (`chatdb.queries.<module>` and their
-asyncio twins in `chatdb.queries.aio`) and of `chatdb.flows`, found by introspection, is
+asyncio twins in `chatdb.queries.aio`) and of the flows (`chatdb.flows`, `chatdb.flows.aio`),
+found by introspection, is
 called with one parameter replaced by a hostile value drawn by hypothesis: an arbitrary
 object or a dict where data belongs, text with a lone surrogate, JSON nested 10,000 deep or
 holding NaN, an integer beyond bigint, NaN or infinite numbers, a naive datetime, a string
@@ -47,7 +48,7 @@ EXAMPLES = 4
 def public_functions() -> dict[str, Callable[..., Any]]:
     """Every public function of the generated modules, their async twins and the flows."""
     found: dict[str, Callable[..., Any]] = {}
-    for package in ("chatdb.queries", "chatdb.queries.aio", "chatdb.flows"):
+    for package in ("chatdb.queries", "chatdb.queries.aio", "chatdb.flows", "chatdb.flows.aio"):
         pkg = importlib.import_module(package)
         for info in pkgutil.iter_modules(pkg.__path__):
             if info.name in ("enums", "models", "aio"):
@@ -405,4 +406,5 @@ def test_the_property_covers_every_public_function() -> None:
     flows = {k for k in FUNCTIONS if k.startswith("flows.")}
     assert len(generated) >= 170 and len(twins) >= 170 and len(flows) >= 15
     assert "flows.billing.process_webhook_event" in flows
+    assert "flows.aio.billing.process_webhook_event" in flows
     assert "queries.messages.import_messages" in generated

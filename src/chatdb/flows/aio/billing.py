@@ -231,7 +231,9 @@ async def process_webhook_event(
         raise _bad("must be a JSON object")
     if not isinstance(occurred_at, datetime.datetime) or occurred_at.tzinfo is None:
         raise errors.InvalidInput(
-            "occurred_at must be a timezone-aware datetime", table="webhook_events", column="event_created_at"
+            "occurred_at must be a timezone-aware datetime",
+            table="webhook_events",
+            column="event_created_at",
         )
     await q.record_webhook_event(
         conn,

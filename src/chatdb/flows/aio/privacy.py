@@ -73,7 +73,9 @@ async def erase_user(
     refresh. What is kept (billing, webhook payloads) is listed in the module docstring.
     """
     if not isinstance(refresh_usage_stats, bool):
-        raise errors.InvalidInput("refresh_usage_stats must be a bool", column="refresh_usage_stats")
+        raise errors.InvalidInput(
+            "refresh_usage_stats must be a bool", column="refresh_usage_stats"
+        )
     profile = await users.get_user_by_id(conn, id=user_id)
     if profile is None:
         return False
