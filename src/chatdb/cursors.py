@@ -155,11 +155,14 @@ def _failure(timer: _Timer, exc: BaseException, context: Any, params: Any) -> Ba
     return errors.chain(failure, exc)
 
 
-def _innermost_frame(exc: BaseException) -> Any:
+def _frames(exc: BaseException) -> list[Any]:
+    """The frames of `exc`'s traceback, outermost first."""
+    frames = []
     tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
+    while tb is not None:
+        frames.append(tb.tb_frame)
         tb = tb.tb_next
-    return None if tb is None else tb.tb_frame
+    return frames
 
 
 def _generated(frame: Any) -> bool:
@@ -175,10 +178,12 @@ def generated_code_error(exc: BaseException | None) -> errors.ChatdbError | None
         return None
     if not isinstance(exc, Exception):
         return None
-    frame = _innermost_frame(exc)
-    if frame is None:
+    frames = _frames(exc)
+    if not frames:
         return None
-    if isinstance(exc, pydantic.ValidationError):
+    frame = frames[-1]
+    if isinstance(exc, pydantic.ValidationError) and any(map(_generated, frames)):
+        # A generated row maker built a model from a row (pydantic raised, deeper down).
         fields = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
         return errors.DatabaseError(
             f"a row does not fit its model {exc.title}: {', '.join(fields)} "

@@ -408,3 +408,25 @@ def test_the_property_covers_every_public_function() -> None:
     assert "flows.billing.process_webhook_event" in flows
     assert "flows.aio.billing.process_webhook_event" in flows
     assert "queries.messages.import_messages" in generated
+
+
+def test_the_callers_own_exceptions_pass_through_untouched(
+    dbs: tuple[Database, AsyncDatabase, Any],
+) -> None:
+    """Only errors raised by generated code or psycopg are translated: the application's own
+    exceptions inside a transaction or a cursor block keep their type and message."""
+    db, _, _ = dbs
+
+    class Mine(pydantic.BaseModel):
+        n: int
+
+    with pytest.raises(ValueError, match="the caller's own"), db.system() as conn:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1")
+            raise ValueError("the caller's own")
+    with pytest.raises(pydantic.ValidationError), db.system() as conn:
+        with conn.cursor() as cur:
+            Mine.model_validate({"n": "not a number"})
+    with pytest.raises(AttributeError), db.system() as conn:
+        with conn.cursor():
+            _ = object().tzinfo  # type: ignore[attr-defined]
