@@ -20,10 +20,11 @@ from typing import Any, cast
 
 import psycopg
 import pydantic
-from psycopg.abc import Params, Query
+from psycopg.abc import Params, PQGen, Query
 from psycopg.adapt import PyFormat, Transformer
 
 from chatdb import errors, finite, logs
+from chatdb.session_state import leaves_session_clean
 
 _ROW = Any
 
@@ -31,18 +32,29 @@ _ROW = Any
 class StatementContext:
     """Who runs the current transaction, for the logs; kept on the connection."""
 
-    __slots__ = ("last_used", "role", "slow_ms", "user_id")
+    __slots__ = ("dirty", "last_used", "role", "slow_ms", "trusted", "user_id")
 
     def __init__(self, slow_ms: float = 500.0) -> None:
         self.role: str | None = None
         self.user_id: str | None = None
         self.slow_ms = slow_ms
         self.last_used = 0.0  # time.monotonic() when a transaction last finished on it
+        # Whether the session may differ from a clean one (session_state): a new connection
+        # is reset once before it is lent.
+        self.dirty = True
+        self.trusted = False  # set by our cursors while they run a statement that leaves none
 
 
 def _context(conn: Any) -> StatementContext:
     ctx = getattr(conn, "chatdb_context", None)
     return ctx if isinstance(ctx, StatementContext) else StatementContext()
+
+
+def _trusting(conn: Any, query: object) -> StatementContext:
+    """The connection's context, trusting `query` to leave the session clean if it does."""
+    ctx = _context(conn)
+    ctx.trusted = leaves_session_clean(query)
+    return ctx
 
 
 class _Timer:
@@ -297,6 +309,7 @@ class Cursor(psycopg.Cursor[_ROW]):
         binary: bool | None = None,
     ) -> Cursor:
         timer = _Timer(self._conn, query)
+        ctx = _trusting(self._conn, query)
         try:
             super().execute(cast(Any, query), params, prepare=prepare, binary=binary)
         except Exception as exc:
@@ -304,12 +317,15 @@ class Cursor(psycopg.Cursor[_ROW]):
         else:
             timer.done(self.rowcount)
             return self
+        finally:
+            ctx.trusted = False
         raise failure
 
     def executemany(
         self, query: Query, params_seq: Iterable[Params], *, returning: bool = False
     ) -> None:
         timer = _Timer(self._conn, query)
+        ctx = _trusting(self._conn, query)
         try:
             super().executemany(query, params_seq, returning=returning)
         except Exception as exc:
@@ -317,6 +333,8 @@ class Cursor(psycopg.Cursor[_ROW]):
         else:
             timer.done(self.rowcount)
             return
+        finally:
+            ctx.trusted = False
         raise failure
 
     @contextmanager
@@ -393,6 +411,7 @@ class AsyncCursor(psycopg.AsyncCursor[_ROW]):
         binary: bool | None = None,
     ) -> AsyncCursor:
         timer = _Timer(self._conn, query)
+        ctx = _trusting(self._conn, query)
         try:
             await super().execute(cast(Any, query), params, prepare=prepare, binary=binary)
         except Exception as exc:
@@ -400,12 +419,15 @@ class AsyncCursor(psycopg.AsyncCursor[_ROW]):
         else:
             timer.done(self.rowcount)
             return self
+        finally:
+            ctx.trusted = False
         raise failure
 
     async def executemany(
         self, query: Query, params_seq: Iterable[Params], *, returning: bool = False
     ) -> None:
         timer = _Timer(self._conn, query)
+        ctx = _trusting(self._conn, query)
         try:
             await super().executemany(query, params_seq, returning=returning)
         except Exception as exc:
@@ -413,6 +435,8 @@ class AsyncCursor(psycopg.AsyncCursor[_ROW]):
         else:
             timer.done(self.rowcount)
             return
+        finally:
+            ctx.trusted = False
         raise failure
 
     @asynccontextmanager
@@ -467,7 +491,8 @@ class AsyncServerCursor(psycopg.AsyncServerCursor[_ROW]):
 
 
 class Connection(psycopg.Connection[_ROW]):
-    """A psycopg connection that knows who runs its current transaction."""
+    """A psycopg connection that knows who runs its current transaction, and whether anything
+    but generated statements ran on it since its session was last reset."""
 
     chatdb_context: StatementContext
 
@@ -477,6 +502,12 @@ class Connection(psycopg.Connection[_ROW]):
         self.cursor_factory = Cursor
         self.server_cursor_factory = ServerCursor
         finite.install(self)
+
+    def _start_query(self) -> PQGen[None]:
+        # Every cursor of every class starts each query here (psycopg's BaseCursor calls it),
+        # so a statement not vouched for by our cursors marks the session dirty.
+        _mark_untrusted(self.chatdb_context)
+        return super()._start_query()
 
 
 class AsyncConnection(psycopg.AsyncConnection[_ROW]):
@@ -490,3 +521,12 @@ class AsyncConnection(psycopg.AsyncConnection[_ROW]):
         self.cursor_factory = AsyncCursor
         self.server_cursor_factory = AsyncServerCursor
         finite.install(self)
+
+    def _start_query(self) -> PQGen[None]:
+        _mark_untrusted(self.chatdb_context)
+        return super()._start_query()
+
+
+def _mark_untrusted(ctx: StatementContext) -> None:
+    if not ctx.trusted:
+        ctx.dirty = True
