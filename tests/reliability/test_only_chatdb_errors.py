@@ -39,6 +39,12 @@ from hypothesis import strategies as st
 from chatdb import AsyncDatabase, Database, errors
 from chatdb.crypto import KeyRing
 
+# psycopg-pool and the retry policy draw jitter from `random` while a call runs; hypothesis
+# warns about any use of `random` during a test, which here is not the strategies' own.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module:hypothesis.errors.HypothesisDeprecationWarning"
+)
+
 UTC = datetime.UTC
 KEYRING = KeyRing({1: bytes([7]) * 32}, 1)
 NOT_DATA = {"conn", "keyring"}
