@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 
 from chatdb import AsyncDatabase, Database, errors
 from chatdb.crypto import KeyRing
+from support.logins import logins
 
 # psycopg-pool and the retry policy draw jitter from `random` while a call runs; hypothesis
 # warns about any use of `random` during a test, which here is not the strategies' own.
@@ -355,12 +356,12 @@ def dbs(make_clone: Callable[[str], str]) -> Iterator[tuple[Database, AsyncDatab
     loop = asyncio.new_event_loop()
 
     async def opened() -> AsyncDatabase:
-        adb = AsyncDatabase(url, pool_min_size=1, pool_max_size=1)
+        adb = AsyncDatabase(**logins(url), pool_min_size=1, pool_max_size=1)
         await adb.open(wait=True)
         return adb
 
     adb = loop.run_until_complete(opened())
-    with Database(url, pool_min_size=1, pool_max_size=1) as db:
+    with Database(**logins(url), pool_min_size=1, pool_max_size=1) as db:
         yield db, adb, loop
     loop.run_until_complete(adb.close())
     loop.close()

@@ -16,9 +16,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from chatdb import AsyncDatabase, Database, dburl, errors, migrations
+from chatdb import AsyncDatabase, Database, dburl, errors
 from chatdb.queries import users
 from chatdb.queries.aio import users as ausers
+from chatdb_tools import migrations
 from conftest import create_database, drop_database
 from support.relay import Proxy, through, upstream_of
 from support.servers import TempCluster

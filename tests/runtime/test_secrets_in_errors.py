@@ -25,6 +25,7 @@ from chatdb import Database, errors
 from chatdb.config import load_settings
 from chatdb.dburl import validate_url
 from chatdb.queries import credits, users
+from support.logins import logins
 
 SECRET_HASH = "$argon2id$v=19$m=65536,t=3,p=4$U0VDUkVUU0FMVA$SECRETHASHSECRETHASH"
 SECRET_KEY = "sk-live-SECRETAPIKEY0123456789"
@@ -69,7 +70,7 @@ def sdb(make_clone: Callable[[str], str]) -> Iterator[Database]:
             " CONSTRAINT deferred_keys_k_key UNIQUE (k) DEFERRABLE INITIALLY DEFERRED);"
             "GRANT SELECT, INSERT ON deferred_keys TO chatdb_system"
         )
-    with Database(url, pool_min_size=1, pool_max_size=2) as db:
+    with Database(**logins(url), pool_min_size=1, pool_max_size=2) as db:
         yield db
 
 
@@ -157,7 +158,7 @@ def test_a_malformed_percent_escape_does_not_print_the_password() -> None:
 def test_chatdb_status_with_a_malformed_url_does_not_print_the_password() -> None:
     env: dict[str, Any] = {**os.environ, "DATABASE_URL": MALFORMED}
     result = subprocess.run(
-        [sys.executable, "-m", "chatdb", "status"],
+        [sys.executable, "-m", "chatdb_tools", "status"],
         env=env,
         capture_output=True,
         text=True,
