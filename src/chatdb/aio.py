@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from chatdb import dburl, errors, session_state
+from chatdb import dburl, errors, schema_state, session_state
 from chatdb.config import Settings, load_settings
 from chatdb.connection_setup import (
     check_async,
@@ -194,6 +194,7 @@ class AsyncDatabase:
                 return pool, conn
             except BaseException as exc:
                 await _rollback_quietly(conn)
+                await schema_state.add_pending_async(conn, exc)  # "N pending migration(s)"
                 ctx.role = ctx.user_id = None
                 await pool.release(conn)
                 lost = isinstance(exc, errors.DatabaseUnavailable)
@@ -216,12 +217,13 @@ class AsyncDatabase:
                 await commit_and_reset_async(conn, reset)
                 ctx.dirty = ctx.dirty and not reset
                 clean = True
-            except BaseException:
+            except BaseException as exc:
                 if not committing:
                     await _rollback_quietly(conn)
+                    await schema_state.add_pending_async(conn, exc)
                 raise
         except psycopg.Error as exc:
-            raise transaction_error(exc, committing) from exc
+            raise errors.chain(transaction_error(exc, committing), exc) from exc
         except errors.DatabaseUnavailable as exc:
             raise commit_error(exc, committing) from exc.__cause__
         finally:

@@ -12,14 +12,16 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import uuid
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from chatdb.errors import ChatdbError, ConfigError
+from chatdb.errors import ChatdbError, ConfigError, InvalidInput
 
 NONCE_BYTES = 12
+TAG_BYTES = 16
 
 
 class DecryptionError(ChatdbError):
@@ -92,7 +94,12 @@ class KeyRing:
         )
 
     def encrypt(self, plaintext: str | bytes, associated_data: bytes) -> Sealed:
-        data = plaintext.encode() if isinstance(plaintext, str) else plaintext
+        if not isinstance(plaintext, str | bytes):
+            raise InvalidInput("a secret to encrypt must be text or bytes")
+        try:
+            data = plaintext.encode() if isinstance(plaintext, str) else plaintext
+        except UnicodeEncodeError:
+            raise InvalidInput("a secret to encrypt is not valid Unicode text") from None
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._keys[self.current].encrypt(nonce, data, associated_data)
         return Sealed(nonce + sealed, self.current)
@@ -101,10 +108,15 @@ class KeyRing:
         aead = self._keys.get(sealed.key_id)
         if aead is None:
             raise DecryptionError(f"no key with id {sealed.key_id} in CHATDB_ENCRYPTION_KEYS")
-        nonce, body = sealed.ciphertext[:NONCE_BYTES], sealed.ciphertext[NONCE_BYTES:]
+        ciphertext = sealed.ciphertext
+        # A nonce and at least the 16-byte tag; anything shorter is truncated (AESGCM itself
+        # would raise ValueError on a short nonce).
+        if not isinstance(ciphertext, bytes) or len(ciphertext) < NONCE_BYTES + TAG_BYTES:
+            raise DecryptionError("ciphertext is truncated or not bytes: it cannot decrypt")
+        nonce, body = ciphertext[:NONCE_BYTES], ciphertext[NONCE_BYTES:]
         try:
             return aead.decrypt(nonce, body, associated_data)
-        except InvalidTag:
+        except (InvalidTag, ValueError, TypeError):
             raise DecryptionError(
                 "ciphertext does not decrypt: wrong key, tampered, or bound to another row"
             ) from None
@@ -118,4 +130,10 @@ class KeyRing:
 
 def associated_data(*parts: object) -> bytes:
     """Stable bytes binding a secret to its row, e.g. `associated_data(user_id, provider)`."""
-    return b"\x1f".join(str(part).encode() for part in parts)
+    for part in parts:
+        if not isinstance(part, str | int | uuid.UUID):
+            raise InvalidInput("associated data is made of text, integers and UUIDs only")
+    try:
+        return b"\x1f".join(str(part).encode() for part in parts)
+    except UnicodeEncodeError:
+        raise InvalidInput("associated data is not valid Unicode text") from None

@@ -2,20 +2,29 @@
 
 They are installed on pooled connections by `Database`/`AsyncDatabase`, so generated query
 functions (which only see a psycopg connection) get logging and typed errors for free.
+
+Only chatdb errors leave them: a parameter psycopg cannot send (wrong type, lone surrogate,
+JSON nested too deep, NaN) is `InvalidInput` naming the parameter, a generated function's own
+argument check (`_aware`) too. The error is raised outside the `except` block, with a
+scrubbed cause, so no exception in the chain carries a value, a DETAIL row or a secret.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, NoReturn, cast
+from types import TracebackType
+from typing import Any, cast
 
 import psycopg
+import pydantic
 from psycopg.abc import Params, PQGen, Query
+from psycopg.adapt import PyFormat, Transformer
 
-from chatdb import errors, logs
+from chatdb import errors, finite, logs
 from chatdb.session_state import leaves_session_clean
 
 _ROW = Any
@@ -55,23 +64,6 @@ _DEBUG = logging.DEBUG
 _sql_logger = logs.STATEMENT_LOGGER
 
 
-def _done(conn: Any, query: object, start: float, rows: int | None) -> None:
-    """A statement succeeded: log it when its record would be written (slow, or DEBUG on)."""
-    duration_ms = (_clock() - start) * 1000
-    ctx = _context(conn)
-    if duration_ms < ctx.slow_ms and not _sql_logger.isEnabledFor(_DEBUG):
-        return
-    logs.log_statement(
-        name=logs.statement_name(query),
-        duration_ms=duration_ms,
-        rows=rows,
-        error=None,
-        role=ctx.role,
-        user_id=ctx.user_id,
-        slow_ms=ctx.slow_ms,
-    )
-
-
 def _trusting(conn: Any, query: object) -> StatementContext:
     """The connection's context, trusting `query` to leave the session clean if it does."""
     ctx = _context(conn)
@@ -82,28 +74,256 @@ def _trusting(conn: Any, query: object) -> StatementContext:
     return ctx
 
 
-def _raise(conn: Any, query: object, start: float, exc: BaseException) -> NoReturn:
-    """A statement failed: translate the error, log it, raise chatdb's (or the original)."""
-    duration_ms = (_clock() - start) * 1000
-    name = logs.statement_name(query)
-    translated = errors.translate(exc, statement=name)
-    ctx = _context(conn)
-    logs.log_statement(
-        name=name,
-        duration_ms=duration_ms,
-        rows=None,
-        error=translated,
-        role=ctx.role,
-        user_id=ctx.user_id,
-        slow_ms=ctx.slow_ms,
-    )
-    if translated is exc:
-        raise exc
-    raise translated from exc
+class _Timer:
+    """Times one statement, logs it, and turns a psycopg error into chatdb's."""
+
+    __slots__ = ("conn", "query", "start")
+
+    def __init__(self, conn: Any, query: object) -> None:
+        self.conn = conn
+        self.query = query
+        self.start = _clock()
+
+    @property
+    def name(self) -> str:
+        return logs.statement_name(self.query)
+
+    def done(self, rows: int | None) -> None:
+        """A statement succeeded: log it when its record would be written (slow, or DEBUG)."""
+        duration_ms = (_clock() - self.start) * 1000
+        ctx = _context(self.conn)
+        if duration_ms < ctx.slow_ms and not _sql_logger.isEnabledFor(_DEBUG):
+            return
+        logs.log_statement(
+            name=self.name,
+            duration_ms=duration_ms,
+            rows=rows,
+            error=None,
+            role=ctx.role,
+            user_id=ctx.user_id,
+            slow_ms=ctx.slow_ms,
+        )
+
+    def log_failure(self, error: BaseException) -> None:
+        ctx = _context(self.conn)
+        logs.log_statement(
+            name=self.name,
+            duration_ms=(_clock() - self.start) * 1000,
+            rows=None,
+            error=error,
+            role=ctx.role,
+            user_id=ctx.user_id,
+            slow_ms=ctx.slow_ms,
+        )
+
+
+# Python's words for what is wrong with a value, by the exception psycopg's adaptation raised.
+_INPUT_PROBLEMS: tuple[tuple[type[BaseException], str], ...] = (
+    (UnicodeError, "text that is not valid Unicode (a lone surrogate?)"),
+    (RecursionError, "a value nested too deep"),
+    (OverflowError, "a number out of range"),
+    (TypeError, "a value of a type it cannot send"),
+    (ValueError, "a value it cannot send"),
+)
+
+
+def _problem(exc: BaseException) -> str:
+    if isinstance(exc, TypeError) and "recursion" in str(exc).lower():
+        return "a value nested too deep"  # orjson: "Recursion limit reached"
+    return next((text for cls, text in _INPUT_PROBLEMS if isinstance(exc, cls)), "a bad value")
+
+
+def _dumps_cleanly(tx: Any, value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        tx.get_dumper(value, PyFormat.AUTO).dump(value)
+    except Exception:
+        return False
+    return True
+
+
+def bad_parameter(context: Any, params: Any) -> str | None:
+    """The name (or 1-based position) of the first parameter that cannot be sent.
+
+    Found by dumping each again, only after the statement failed client-side."""
+    if params is None:
+        return None
+    tx = Transformer(context)
+    items = params.items() if isinstance(params, Mapping) else enumerate(params, 1)
+    for key, value in items:
+        if not _dumps_cleanly(tx, value):
+            return str(key)
+    return None
+
+
+def _input_error(
+    timer: _Timer, exc: BaseException, where: str | None, what: str = "parameter"
+) -> errors.InvalidInput:
+    """InvalidInput for a value psycopg refused client-side, naming it where known."""
+    named = f" {what} {where}" if where else f" a {what}"
+    if isinstance(exc, finite.NonFiniteNumber):
+        text = f"invalid input in {timer.name}:{named} is NaN or infinite ({finite.MESSAGE})"
+        return errors.InvalidInput(text, column=where)
+    if isinstance(exc, errors.ChatdbError):  # e.g. NaN inside a JSON value
+        return errors.InvalidInput(f"{exc.message} ({what} {where or '?'} in {timer.name})")
+    text = f"invalid input in {timer.name}:{named} holds {_problem(exc)}"
+    return errors.InvalidInput(text, column=where)
+
+
+def _failure(timer: _Timer, exc: BaseException, context: Any, params: Any) -> BaseException:
+    """The error to raise for a failed statement, chained safely (see `errors.chain`)."""
+    failure: BaseException
+    if isinstance(exc, psycopg.Error):
+        failure = errors.translate(exc, statement=timer.name)
+        if isinstance(failure, errors.InvalidInput) and not exc.sqlstate:
+            where = bad_parameter(context, params)  # refused client-side: say which one
+            if where:
+                failure = errors.InvalidInput(
+                    f"{failure.message} (parameter {where})", column=where
+                )
+    elif isinstance(exc, errors.InvalidInput) or not isinstance(exc, errors.ChatdbError):
+        failure = _input_error(timer, exc, bad_parameter(context, params))
+    else:
+        failure = exc
+    timer.log_failure(failure)
+    if failure is exc or not isinstance(failure, errors.ChatdbError):
+        return failure
+    return errors.chain(failure, exc)
+
+
+def _frames(exc: BaseException) -> list[Any]:
+    """The frames of `exc`'s traceback, outermost first."""
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    return frames
+
+
+def _generated(frame: Any) -> bool:
+    return str(frame.f_globals.get("__name__", "")).startswith("chatdb.queries.")
+
+
+def generated_code_error(exc: BaseException | None) -> errors.ChatdbError | None:
+    """chatdb's error for a Python exception raised by generated query code itself inside a
+    cursor block: its argument checks (`_aware`: a naive datetime, a string where a timestamp
+    belongs) and the models it builds from rows. None for anything else (the caller's own
+    exceptions pass through untouched)."""
+    if exc is None or isinstance(exc, errors.ChatdbError | psycopg.Error):
+        return None
+    if not isinstance(exc, Exception):
+        return None
+    frames = _frames(exc)
+    if not frames:
+        return None
+    frame = frames[-1]
+    if isinstance(exc, pydantic.ValidationError) and any(map(_generated, frames)):
+        # A generated row maker built a model from a row (pydantic raised, deeper down).
+        fields = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
+        return errors.DatabaseError(
+            f"a row does not fit its model {exc.title}: {', '.join(fields)} "
+            "(stored data outside what the schema documents)"
+        )
+    if not _generated(frame):
+        return None
+    name = frame.f_locals.get("name") if frame.f_code.co_name == "_aware" else None
+    what = str(name) if isinstance(name, str) else frame.f_code.co_name
+    if isinstance(exc, ValueError) and "naive datetime" in str(exc):
+        problem = "a naive datetime for a timestamptz parameter; pass an aware datetime"
+    else:
+        problem = f"{_problem(exc)} (expected a datetime)" if name else _problem(exc)
+    return errors.InvalidInput(f"invalid input: {what}: {problem}")
+
+
+def _exit_error(exc: BaseException | None) -> errors.ChatdbError | None:
+    failure = generated_code_error(exc)
+    if failure is not None and exc is not None:
+        # Raised in `__exit__`, the new error gets `exc` as `__context__`: scrub it.
+        errors.chain(failure, exc)
+    return failure
+
+
+_COPY_COLUMNS = re.compile(r"\(([^)]*)\)\s+FROM", re.IGNORECASE)
+
+
+def _copy_columns(statement: object) -> list[str]:
+    found = _COPY_COLUMNS.search(str(statement))
+    return [c.strip().strip('"') for c in found.group(1).split(",")] if found else []
+
+
+class _CopyRows:
+    """What both COPY wrappers share: which column of a row could not be encoded."""
+
+    def __init__(self, copy: Any, statement: object) -> None:
+        self._copy = copy
+        self._columns = _copy_columns(statement)
+        self.failed_column: str | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._copy, name)
+
+    def _note(self, row: Any, exc: BaseException) -> None:
+        index = None
+        if isinstance(exc, finite.NonFiniteNumber):
+            index = next((i for i, v in enumerate(row) if finite.is_non_finite(v)), None)
+        else:
+            tx = Transformer(self._copy.cursor)
+            index = next((i for i, v in enumerate(row) if not _dumps_cleanly(tx, v)), None)
+        if index is not None:
+            self.failed_column = (
+                self._columns[index] if index < len(self._columns) else f"#{index + 1}"
+            )
+
+
+class _Copy(_CopyRows):
+    def write_row(self, row: Any) -> None:
+        try:
+            self._copy.write_row(row)
+        except Exception as exc:
+            self._note(row, exc)
+            raise
+
+
+class _AsyncCopy(_CopyRows):
+    async def write_row(self, row: Any) -> None:
+        try:
+            await self._copy.write_row(row)
+        except Exception as exc:
+            self._note(row, exc)
+            raise
+
+
+def _copy_failure(timer: _Timer, exc: BaseException, rows: _CopyRows) -> BaseException:
+    if isinstance(exc, psycopg.Error):
+        return _failure(timer, exc, None, None)
+    if isinstance(exc, errors.ChatdbError) and not isinstance(exc, errors.InvalidInput):
+        return exc
+    if not isinstance(exc, Exception):
+        return exc
+    # Binary COPY encodes each value client-side: a wrong type, an int beyond int4, NaN or a
+    # naive datetime fails in Python, after which the COPY is abandoned (nothing loads).
+    failure = _input_error(timer, exc, rows.failed_column, "column")
+    failure.message += "; nothing was loaded"
+    failure.args = (failure.message,)
+    timer.log_failure(failure)
+    return errors.chain(failure, None)
 
 
 class Cursor(psycopg.Cursor[_ROW]):
     __slots__ = ()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        super().__exit__(exc_type, exc_val, exc_tb)
+        failure = _exit_error(exc_val)
+        if failure is not None:
+            raise failure
 
     def execute(
         self,
@@ -113,58 +333,66 @@ class Cursor(psycopg.Cursor[_ROW]):
         prepare: bool | None = None,
         binary: bool | None = None,
     ) -> Cursor:
-        start = _clock()
+        timer = _Timer(self._conn, query)
         ctx = _trusting(self._conn, query)
         try:
             super().execute(cast(Any, query), params, prepare=prepare, binary=binary)
-        except psycopg.Error as exc:
-            _raise(self._conn, query, start, exc)
+        except Exception as exc:
+            failure = _failure(timer, exc, self, params)
+        else:
+            timer.done(self.rowcount)
+            return self
         finally:
             ctx.trusted = False
-        _done(self._conn, query, start, self.rowcount)
-        return self
+        raise failure
 
     def executemany(
         self, query: Query, params_seq: Iterable[Params], *, returning: bool = False
     ) -> None:
-        start = _clock()
+        timer = _Timer(self._conn, query)
         ctx = _trusting(self._conn, query)
         try:
             super().executemany(query, params_seq, returning=returning)
-        except psycopg.Error as exc:
-            _raise(self._conn, query, start, exc)
+        except Exception as exc:
+            failure = _failure(timer, exc, self, None)
+        else:
+            timer.done(self.rowcount)
+            return
         finally:
             ctx.trusted = False
-        _done(self._conn, query, start, self.rowcount)
+        raise failure
 
     @contextmanager
     def copy(
         self, statement: Query, params: Params | None = None, *, writer: Any = None
     ) -> Iterator[psycopg.Copy]:
-        start = _clock()
+        timer = _Timer(self._conn, statement)
+        failure: BaseException | None = None
+        rows: _Copy | None = None
         try:
             with super().copy(statement, params, writer=writer) as copy:
-                yield copy
-        except psycopg.Error as exc:
-            _raise(self._conn, statement, start, exc)
-        except _COPY_ENCODING_ERRORS as exc:
-            # Binary COPY encodes each value client-side: a wrong type, an int beyond int4 or a
-            # naive datetime fails in Python, after which the COPY is abandoned (nothing loads).
-            raise _copy_input_error(exc) from exc
-        _done(self._conn, statement, start, self.rowcount)
-
-
-_COPY_ENCODING_ERRORS = (TypeError, ValueError, OverflowError, AttributeError)
-
-
-def _copy_input_error(exc: BaseException) -> errors.InvalidInput:
-    return errors.InvalidInput(
-        f"a row cannot be encoded for COPY ({type(exc).__name__}); nothing was loaded"
-    )
+                rows = _Copy(copy, statement)
+                yield cast(psycopg.Copy, rows)
+        except Exception as exc:
+            failure = _copy_failure(timer, exc, rows or _Copy(None, statement))
+        if failure is not None:
+            raise failure
+        timer.done(self.rowcount)
 
 
 class ServerCursor(psycopg.ServerCursor[_ROW]):
     __slots__ = ()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        super().__exit__(exc_type, exc_val, exc_tb)
+        failure = _exit_error(exc_val)
+        if failure is not None:
+            raise failure
 
     def execute(
         self,
@@ -174,17 +402,30 @@ class ServerCursor(psycopg.ServerCursor[_ROW]):
         binary: bool | None = None,
         **kwargs: Any,
     ) -> ServerCursor:
-        start = _clock()
+        timer = _Timer(self._conn, query)
         try:
             super().execute(cast(Any, query), params, binary=binary, **kwargs)
-        except psycopg.Error as exc:
-            _raise(self._conn, query, start, exc)
-        _done(self._conn, query, start, None)
-        return self
+        except Exception as exc:
+            failure = _failure(timer, exc, self, params)
+        else:
+            timer.done(None)
+            return self
+        raise failure
 
 
 class AsyncCursor(psycopg.AsyncCursor[_ROW]):
     __slots__ = ()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        await super().__aexit__(exc_type, exc_val, exc_tb)
+        failure = _exit_error(exc_val)
+        if failure is not None:
+            raise failure
 
     async def execute(
         self,
@@ -194,47 +435,66 @@ class AsyncCursor(psycopg.AsyncCursor[_ROW]):
         prepare: bool | None = None,
         binary: bool | None = None,
     ) -> AsyncCursor:
-        start = _clock()
+        timer = _Timer(self._conn, query)
         ctx = _trusting(self._conn, query)
         try:
             await super().execute(cast(Any, query), params, prepare=prepare, binary=binary)
-        except psycopg.Error as exc:
-            _raise(self._conn, query, start, exc)
+        except Exception as exc:
+            failure = _failure(timer, exc, self, params)
+        else:
+            timer.done(self.rowcount)
+            return self
         finally:
             ctx.trusted = False
-        _done(self._conn, query, start, self.rowcount)
-        return self
+        raise failure
 
     async def executemany(
         self, query: Query, params_seq: Iterable[Params], *, returning: bool = False
     ) -> None:
-        start = _clock()
+        timer = _Timer(self._conn, query)
         ctx = _trusting(self._conn, query)
         try:
             await super().executemany(query, params_seq, returning=returning)
-        except psycopg.Error as exc:
-            _raise(self._conn, query, start, exc)
+        except Exception as exc:
+            failure = _failure(timer, exc, self, None)
+        else:
+            timer.done(self.rowcount)
+            return
         finally:
             ctx.trusted = False
-        _done(self._conn, query, start, self.rowcount)
+        raise failure
 
     @asynccontextmanager
     async def copy(
         self, statement: Query, params: Params | None = None, *, writer: Any = None
     ) -> AsyncIterator[psycopg.AsyncCopy]:
-        start = _clock()
+        timer = _Timer(self._conn, statement)
+        failure: BaseException | None = None
+        rows: _AsyncCopy | None = None
         try:
             async with super().copy(statement, params, writer=writer) as copy:
-                yield copy
-        except psycopg.Error as exc:
-            _raise(self._conn, statement, start, exc)
-        except _COPY_ENCODING_ERRORS as exc:
-            raise _copy_input_error(exc) from exc
-        _done(self._conn, statement, start, self.rowcount)
+                rows = _AsyncCopy(copy, statement)
+                yield cast(psycopg.AsyncCopy, rows)
+        except Exception as exc:
+            failure = _copy_failure(timer, exc, rows or _AsyncCopy(None, statement))
+        if failure is not None:
+            raise failure
+        timer.done(self.rowcount)
 
 
 class AsyncServerCursor(psycopg.AsyncServerCursor[_ROW]):
     __slots__ = ()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        await super().__aexit__(exc_type, exc_val, exc_tb)
+        failure = _exit_error(exc_val)
+        if failure is not None:
+            raise failure
 
     async def execute(
         self,
@@ -244,13 +504,15 @@ class AsyncServerCursor(psycopg.AsyncServerCursor[_ROW]):
         binary: bool | None = None,
         **kwargs: Any,
     ) -> AsyncServerCursor:
-        start = _clock()
+        timer = _Timer(self._conn, query)
         try:
             await super().execute(cast(Any, query), params, binary=binary, **kwargs)
-        except psycopg.Error as exc:
-            _raise(self._conn, query, start, exc)
-        _done(self._conn, query, start, None)
-        return self
+        except Exception as exc:
+            failure = _failure(timer, exc, self, params)
+        else:
+            timer.done(None)
+            return self
+        raise failure
 
 
 class Connection(psycopg.Connection[_ROW]):
@@ -264,6 +526,7 @@ class Connection(psycopg.Connection[_ROW]):
         self.chatdb_context = StatementContext()
         self.cursor_factory = Cursor
         self.server_cursor_factory = ServerCursor
+        finite.install(self)
 
     def _start_query(self) -> PQGen[None]:
         # Every cursor of every class starts each query here (psycopg's BaseCursor calls it),
@@ -282,6 +545,7 @@ class AsyncConnection(psycopg.AsyncConnection[_ROW]):
         self.chatdb_context = StatementContext()
         self.cursor_factory = AsyncCursor
         self.server_cursor_factory = AsyncServerCursor
+        finite.install(self)
 
     def _start_query(self) -> PQGen[None]:
         _mark_untrusted(self.chatdb_context)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from chatdb import dburl, errors, session_state
+from chatdb import dburl, errors, schema_state, session_state
 from chatdb.config import Settings, load_settings
 from chatdb.connection_setup import (
     check_sync,
@@ -209,6 +209,7 @@ class Database:
                 return pool, conn
             except BaseException as exc:
                 _rollback_quietly(conn)
+                schema_state.add_pending(conn, exc)  # "N pending migration(s)"
                 ctx.role = ctx.user_id = None
                 pool.release(conn)  # the pool discards a broken connection
                 lost = isinstance(exc, errors.DatabaseUnavailable)
@@ -231,12 +232,13 @@ class Database:
                 commit_and_reset_sync(conn, reset)
                 ctx.dirty = ctx.dirty and not reset
                 clean = True
-            except BaseException:
+            except BaseException as exc:
                 if not committing:
                     _rollback_quietly(conn)
+                    schema_state.add_pending(conn, exc)
                 raise
         except psycopg.Error as exc:
-            raise transaction_error(exc, committing) from exc
+            raise errors.chain(transaction_error(exc, committing), exc) from exc
         except errors.DatabaseUnavailable as exc:
             raise commit_error(exc, committing) from exc.__cause__
         finally:

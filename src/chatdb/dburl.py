@@ -8,6 +8,7 @@ ConfigError and starts nothing. The embedded development server is the tooling's
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -41,26 +42,40 @@ def validate_url(url: str, variable: str = "DATABASE_URL") -> str:
         raise ConfigError(
             f"{variable} is set but blank", fix=f"{fix}, or unset it", variable=variable
         )
+    problem: str | None = None
     try:
         parts = urlsplit(url)
     except ValueError as exc:  # e.g. "Invalid IPv6 URL" for an unclosed [
+        problem = str(exc).splitlines()[0]
+    if problem is not None:
         raise ConfigError(
-            f"{variable} is malformed: {str(exc).splitlines()[0]}", fix=fix, variable=variable
-        ) from None
+            f"{variable} is malformed: {_without_quoted(problem)}", fix=fix, variable=variable
+        )
     if parts.scheme not in _SCHEMES:
         raise ConfigError(
             f"{variable} must be a postgresql:// URL, got scheme {parts.scheme or 'none'!r}",
             fix=fix,
             variable=variable,
         )
+    problem = None
     try:
         _ = parts.port  # urllib validates the port here
         psycopg.conninfo.conninfo_to_dict(url)
     except (psycopg.ProgrammingError, ValueError) as exc:
+        problem = str(exc).splitlines()[0]
+    if problem is not None:  # raised here, not in the except: the original quotes the URL
         raise ConfigError(
-            f"{variable} is malformed: {str(exc).splitlines()[0]}", fix=fix, variable=variable
-        ) from None
+            f"{variable} is malformed: {_without_quoted(problem)}",
+            fix=f"{fix} (a % in the password is written %25)" if "percent" in problem else fix,
+            variable=variable,
+        )
     return url
+
+
+def _without_quoted(message: str) -> str:
+    """libpq's message without the piece of the URL it quotes: it may be the password
+    (`invalid percent-encoded token: "pa%zzword"`)."""
+    return re.sub(r'"[^"]*"|\'[^\']*\'', "<hidden>", message)
 
 
 def resolve() -> ResolvedDatabase:

@@ -1,17 +1,21 @@
 """chatdb's errors: one small hierarchy, and the one place psycopg errors are translated.
 
 Every error says what went wrong in words a person can act on, names the constraint or column
-when PostgreSQL reported one, and chains the original psycopg error as `__cause__`.
-Parameter values never appear in messages: they may be secrets.
+when PostgreSQL reported one, and chains the psycopg error as `__cause__`, scrubbed (same
+class and SQLSTATE, PostgreSQL's primary message without echoed values, no DETAIL).
+Parameter values never appear in messages, causes or contexts: they may be secrets.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-from typing import Final
+from typing import Final, TypeVar
 
 import psycopg
 from psycopg import errors as pg
+
+_E = TypeVar("_E", bound=BaseException)
 
 
 class ChatdbError(Exception):
@@ -112,6 +116,39 @@ class SerializationFailure(ChatdbError):
     """A concurrent transaction conflicted (40001, 40P01); retrying the whole unit may succeed."""
 
 
+class SchemaNotMigrated(DatabaseError):
+    """A table or type the application needs does not exist: the database is not migrated
+    (or not fully). `pending` is the number of migrations not applied, when it could be told."""
+
+    FIX = "Fix: run `chatdb migrate` (`make migrate` in a checkout) against this database"
+
+    def __init__(
+        self,
+        missing: str,
+        *,
+        pending: int | None = None,
+        constraint: str | None = None,
+        column: str | None = None,
+        table: str | None = None,
+        sqlstate: str | None = None,
+    ) -> None:
+        self.missing = missing
+        self.pending = pending
+        super().__init__(
+            self._text(), constraint=constraint, column=column, table=table, sqlstate=sqlstate
+        )
+
+    def _text(self) -> str:
+        count = "" if self.pending is None else f"{self.pending} pending migration(s); "
+        return f"the database schema is not migrated ({self.missing}): {count}{self.FIX}"
+
+    def set_pending(self, pending: int) -> None:
+        """Add the number of pending migrations (counted after the transaction rolled back)."""
+        self.pending = pending
+        self.message = self._text()
+        self.args = (self.message,)
+
+
 class DatabaseUnavailable(ChatdbError):
     """The server cannot be reached, the connection was lost, or no pooled connection came."""
 
@@ -164,10 +201,48 @@ def _describe(exc: psycopg.Error) -> str:
     return primary
 
 
+def scrub(exc: BaseException) -> None:
+    """Remove every value and DETAIL from `exc` in place, once it has been translated.
+
+    psycopg's message carries the server's DETAIL line (`Key (email)=(...)`, the failing row
+    of a CHECK) and may quote the input; its diagnostics hold the same. Python's own errors
+    keep the offending object (`UnicodeError.object`, `AttributeError.obj`). The class (so
+    the SQLSTATE) stays, so a caller can still tell what the cause was.
+    """
+    if isinstance(exc, psycopg.Error):
+        safe = _describe(exc) if exc.sqlstate else _first_line(exc)
+        state = exc.sqlstate
+        exc.args = (safe,)
+        exc._info = None  # the server's result: DETAIL, HINT, the full primary message
+        exc._pgconn = None
+        exc.sqlstate = state
+        return
+    for attribute, empty in (("object", ""), ("obj", None)):
+        with contextlib.suppress(AttributeError, TypeError):
+            if hasattr(exc, attribute):
+                setattr(exc, attribute, empty)
+    if not isinstance(exc, UnicodeError):  # its str() is built from the fields just emptied
+        exc.args = (f"{type(exc).__name__} (value removed by chatdb)",)
+
+
+def chain(error: _E, cause: BaseException | None) -> _E:
+    """Chain the psycopg error `cause` to `error`, both free of values and DETAIL.
+
+    The cause is scrubbed in place, so wherever Python also keeps it (`__context__`, a
+    traceback) it says nothing secret; a Python error (e.g. UnicodeEncodeError) is not chained.
+    """
+    if cause is not None:
+        scrub(cause)
+    error.__cause__ = cause if isinstance(cause, psycopg.Error) else None
+    error.__suppress_context__ = True
+    return error
+
+
 def translate(exc: BaseException, *, statement: str | None = None) -> BaseException:
     """Return chatdb's error for `exc` (or `exc` itself when it is not a database error).
 
     `statement` is the query name, used only to make the message say where it happened.
+    The result is not chained yet: see `chain`.
     """
     if isinstance(exc, ChatdbError) or not isinstance(exc, psycopg.Error):
         return exc
@@ -184,7 +259,13 @@ def translate(exc: BaseException, *, statement: str | None = None) -> BaseExcept
             exc, psycopg.OperationalError | psycopg.InterfaceError | psycopg.InternalError
         ):
             return DatabaseUnavailable(f"the database connection failed or was lost{where}")
-        return exc
+        if isinstance(exc, psycopg.ProgrammingError):
+            # Raised client-side while adapting parameters: "cannot adapt type 'dict'", a
+            # placeholder without a value. The message names types, never values.
+            return InvalidInput(
+                f"a parameter cannot be sent to PostgreSQL{where}: {_first_line(exc)}"
+            )
+        return DatabaseError(f"database error{where}: {_first_line(exc)}")
     diag = exc.diag
     constraint = diag.constraint_name
     fields: dict[str, str | None] = {
@@ -222,6 +303,14 @@ def translate(exc: BaseException, *, statement: str | None = None) -> BaseExcept
         return CheckViolation(f"rejected{where}: {detail}", **fields)
     if state.startswith("22"):
         return InvalidInput(f"invalid input{where}: {detail}", **fields)
+    role_missing = state == "22023" and detail.startswith("role ") and "does not exist" in detail
+    if (
+        state in ("42P01", "3F000")
+        or (state == "42704" and detail.startswith("type "))
+        or role_missing  # chatdb's roles: provisioned by `chatdb migrate` (db/roles.sql)
+    ):
+        # undefined table, schema or type (an enum): the migrations have not run
+        return SchemaNotMigrated(f"{detail}{where}", pending=None, **fields)
     if state in ("42501", "25006"):
         return PermissionDenied(f"not allowed{where}: {detail}", **fields)
     if state == "57014":
@@ -265,9 +354,12 @@ __all__ = [
     "PoolExhausted",
     "QueryTimeout",
     "ReferralRejected",
+    "SchemaNotMigrated",
     "SerializationFailure",
     "StaleEvent",
     "StillReferenced",
+    "chain",
     "is_retryable",
+    "scrub",
     "translate",
 ]

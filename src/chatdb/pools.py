@@ -1,18 +1,27 @@
-"""psycopg-pool pools that remember why they could not connect.
+"""psycopg-pool pools that remember why they could not connect, and recover fast.
 
 A pool whose server is down only logs its connection failures and lets callers wait the full
 acquire timeout. These pools keep the last connection error and count borrowed connections,
-so a caller can be told at once that the server is unreachable (and why), and
-`PoolExhausted` is kept for the case it names: connections exist, but all are busy.
+so a caller can be told at once that the server is unreachable (why, and what to do about
+that cause), and `PoolExhausted` is kept for the case it names: connections exist, but all
+are busy.
+
+Recovery: psycopg-pool retries a failed connection after 1 s, 2 s, 4 s, ... (measured: callers
+still failed 7.5 s after the server came back). Here the retry delay starts at 0.1 s and never
+exceeds `MAX_RECONNECT_DELAY_S`, and before a caller is failed from the last error, one real
+connection is tried; if it works, the caller gets it. So once the server accepts connections,
+calls succeed within a second.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
 
 from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolClosed, PoolTimeout
+from psycopg_pool.base import AttemptWithBackoff
 
 from chatdb import dburl, errors
 from chatdb.config import Settings
@@ -23,6 +32,19 @@ from chatdb.transactions import pool_exhausted
 # it checks whether the pool is failing to connect, so an unreachable server is reported in
 # well under a second.
 WAIT_SLICE_S = 0.25
+# The pool's reconnection backoff: first retry after ~0.1 s, doubling, never above this.
+FIRST_RECONNECT_DELAY_S = 0.1
+MAX_RECONNECT_DELAY_S = 0.5
+
+
+class BoundedBackoff(AttemptWithBackoff):
+    """psycopg-pool's reconnection attempt with a short first delay and a ceiling."""
+
+    INITIAL_DELAY = FIRST_RECONNECT_DELAY_S
+
+    def update_delay(self, now: float) -> None:
+        super().update_delay(now)
+        self.delay = min(self.delay, MAX_RECONNECT_DELAY_S)
 
 
 class _Tracking:
@@ -61,16 +83,92 @@ class _Tracking:
         target = str(self.conninfo)
         # A key=value conninfo may hold a password that redact() cannot find: name no target.
         where = f" to {dburl.redact(target)}" if target.startswith("postgres") else ""
-        return errors.DatabaseUnavailable(
-            f"cannot connect{where}: {connect_reason(exc)}. "
-            "Fix: start the server, or set DATABASE_URL to one that runs"
+        return errors.chain(
+            errors.DatabaseUnavailable(
+                f"cannot connect{where}: {connect_reason(exc)}. Fix: {connect_fix(exc)}"
+            ),
+            exc,
         )
+
+    def _room_for_one(self) -> bool:
+        """Reserve a slot for a connection made outside the pool's own workers."""
+        pool: Any = self
+        if pool._nconns >= pool.max_size:
+            return False
+        pool._nconns += 1
+        return True
 
 
 def connect_reason(exc: BaseException, default: str | None = None) -> str:
     """The first meaningful line of a connection error (libpq never echoes the password)."""
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     return lines[0] if lines else (default or exc.__class__.__name__)
+
+
+# libpq's words for why a connection failed, and what fixes that cause. Checked in order on
+# the lower-cased message (libpq reports these client-side; the server's FATAL text is
+# English unless the server's lc_messages says otherwise).
+_CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("password authentication failed", "no password supplied", "password is required"),
+        "the password is wrong or missing: set the login's password in DATABASE_URL "
+        "(postgresql://user:password@host/db; a % in it is written %25)",
+    ),
+    (
+        ("role", "does not exist"),
+        "the login role does not exist on this server: create it (db/roles.sql provisions "
+        "chatdb's logins) or fix the user name in DATABASE_URL",
+    ),
+    (
+        ("database", "does not exist"),
+        "the database does not exist: create it (`createdb NAME`, or `chatdb migrate` for "
+        "the embedded server) or fix the database name in DATABASE_URL",
+    ),
+    (
+        ("no pg_hba.conf entry",),
+        "the server refuses this host/user/database: add a pg_hba.conf entry or use a "
+        "login and database it allows",
+    ),
+    (
+        ("ssl", "tls", "certificate"),
+        "TLS failed: match DB_SSLMODE to the server (`require` needs a server with SSL; "
+        "`verify-full` needs DB_SSLROOTCERT naming the CA that signed the server's certificate)",
+    ),
+    (
+        ("too many connections", "remaining connection slots"),
+        "the server is at max_connections: lower DB_POOL_MAX_SIZE, put PgBouncer in front, "
+        "or raise max_connections",
+    ),
+    (
+        ("the database system is starting up", "shutting down", "in recovery mode"),
+        "the server is starting or stopping: wait for it and retry",
+    ),
+    (
+        ("timeout expired",),
+        "the server did not answer within DB_CONNECT_TIMEOUT_S: check the host, port and "
+        "firewall, or raise the timeout",
+    ),
+    (
+        ("could not translate host name", "name or service not known"),
+        "the host name does not resolve: fix the host in DATABASE_URL",
+    ),
+)
+_DOWN = (
+    "the server is down or refuses connections there: start the server (`make demo` starts "
+    "the embedded one), or set DATABASE_URL to one that runs"
+)
+
+
+def connect_fix(exc: BaseException) -> str:
+    """What to do about a connection error, for its cause (server down is the default)."""
+    text = str(exc).lower()
+    for needles, fix in _CAUSES:
+        if needles[0] in ("role", "database"):  # both words must be there
+            if all(n in text for n in needles) and f'{needles[0]} "' in text:
+                return fix
+        elif any(n in text for n in needles):
+            return fix
+    return _DOWN
 
 
 def closed_error() -> errors.DatabaseClosed:
@@ -83,8 +181,10 @@ def closed_error() -> errors.DatabaseClosed:
 class TrackingPool(_Tracking, ConnectionPool[Connection]):
     """A `ConnectionPool` that remembers connection failures (see the module docstring)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, probe_timeout: float = 5.0, **kwargs: Any) -> None:
         self._init_tracking()
+        self._probe_lock = threading.Lock()
+        self._probe_timeout = probe_timeout
         super().__init__(*args, **kwargs)
 
     def _connect(self, timeout: float | None = None) -> Connection:
@@ -95,6 +195,31 @@ class TrackingPool(_Tracking, ConnectionPool[Connection]):
             raise
         self._connected()
         return conn
+
+    def _add_connection(self, attempt: AttemptWithBackoff | None, growing: bool = False) -> None:
+        super()._add_connection(attempt or BoundedBackoff(timeout=self.reconnect_timeout), growing)
+
+    def _try_connecting(self, timeout: float) -> None:
+        """One real connection attempt before a caller is failed from the last error; a
+        connection made is handed to the pool (so to a waiting caller). One caller tries at
+        a time; the others wait for its outcome."""
+        if not self._probe_lock.acquire(timeout=max(timeout, 0.001)):
+            return
+        try:
+            if self.last_connect_error is None:
+                return  # another caller's attempt (or the pool's) just succeeded
+            try:
+                conn = self._connect(timeout)
+            except Exception:
+                return  # still down: `last_connect_error` holds the fresh reason
+            with self._lock:
+                adopted = self._room_for_one()
+            if adopted:
+                self._add_to_pool(conn)
+            else:
+                conn.close()  # the pool's own reconnection is due within the backoff
+        finally:
+            self._probe_lock.release()
 
     def acquire(self, settings: Settings, timeout: float | None = None) -> Connection:
         """A connection within `timeout` (default DB_POOL_TIMEOUT_S), or a typed error:
@@ -108,9 +233,11 @@ class TrackingPool(_Tracking, ConnectionPool[Connection]):
             except PoolClosed as exc:
                 raise closed_error() from exc
             except PoolTimeout as exc:
+                if self.unreachable() is not None:
+                    self._try_connecting(min(deadline - time.monotonic(), self._probe_timeout))
                 failure = self.unreachable()
                 if failure is not None:
-                    raise failure from self.last_connect_error
+                    raise failure from failure.__cause__
                 if time.monotonic() >= deadline:
                     raise pool_exhausted(settings) from exc
                 continue
@@ -125,8 +252,10 @@ class TrackingPool(_Tracking, ConnectionPool[Connection]):
 class AsyncTrackingPool(_Tracking, AsyncConnectionPool[AsyncConnection]):
     """The asyncio twin of `TrackingPool`."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, probe_timeout: float = 5.0, **kwargs: Any) -> None:
         self._init_tracking()
+        self._probe_lock = asyncio.Lock()
+        self._probe_timeout = probe_timeout
         super().__init__(*args, **kwargs)
 
     async def _connect(self, timeout: float | None = None) -> AsyncConnection:
@@ -138,6 +267,35 @@ class AsyncTrackingPool(_Tracking, AsyncConnectionPool[AsyncConnection]):
         self._connected()
         return conn
 
+    async def _add_connection(
+        self, attempt: AttemptWithBackoff | None, growing: bool = False
+    ) -> None:
+        await super()._add_connection(
+            attempt or BoundedBackoff(timeout=self.reconnect_timeout), growing
+        )
+
+    async def _try_connecting(self, timeout: float) -> None:
+        """See `TrackingPool._try_connecting`."""
+        try:
+            await asyncio.wait_for(self._probe_lock.acquire(), max(timeout, 0.001))
+        except TimeoutError:
+            return
+        try:
+            if self.last_connect_error is None:
+                return
+            try:
+                conn = await self._connect(timeout)
+            except Exception:
+                return
+            async with self._lock:
+                adopted = self._room_for_one()
+            if adopted:
+                await self._add_to_pool(conn)
+            else:
+                await conn.close()
+        finally:
+            self._probe_lock.release()
+
     async def acquire(self, settings: Settings, timeout: float | None = None) -> AsyncConnection:
         """See `TrackingPool.acquire`."""
         deadline = time.monotonic() + (settings.pool_timeout_s if timeout is None else timeout)
@@ -148,9 +306,13 @@ class AsyncTrackingPool(_Tracking, AsyncConnectionPool[AsyncConnection]):
             except PoolClosed as exc:
                 raise closed_error() from exc
             except PoolTimeout as exc:
+                if self.unreachable() is not None:
+                    await self._try_connecting(
+                        min(deadline - time.monotonic(), self._probe_timeout)
+                    )
                 failure = self.unreachable()
                 if failure is not None:
-                    raise failure from self.last_connect_error
+                    raise failure from failure.__cause__
                 if time.monotonic() >= deadline:
                     raise pool_exhausted(settings) from exc
                 continue
@@ -162,4 +324,4 @@ class AsyncTrackingPool(_Tracking, AsyncConnectionPool[AsyncConnection]):
         await self.putconn(conn)
 
 
-__all__ = ["AsyncTrackingPool", "TrackingPool", "connect_reason"]
+__all__ = ["AsyncTrackingPool", "BoundedBackoff", "TrackingPool", "connect_fix", "connect_reason"]

@@ -25,9 +25,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from chatdb import dburl
+from chatdb import dburl, errors
 from chatdb.errors import ConfigError, DatabaseUnavailable
-from chatdb.pools import connect_reason
+from chatdb.pools import connect_fix, connect_reason
 from chatdb_tools import drift, pg_tools, project
 
 MIGRATOR_ROLE = "chatdb_migrator"
@@ -72,11 +72,12 @@ def connect(url: str, *, autocommit: bool = True, connect_timeout: int = 10) -> 
     try:
         return psycopg.connect(url, autocommit=autocommit, connect_timeout=connect_timeout)
     except psycopg.OperationalError as exc:
-        reason = connect_reason(exc, "unreachable")
-        raise DatabaseUnavailable(
-            f"cannot connect to {dburl.redact(url)}: {reason}. Fix: start the server, or set "
-            "DATABASE_URL to one that runs (unset it to use the embedded PostgreSQL)"
-        ) from exc
+        reason, fix = connect_reason(exc, "unreachable"), connect_fix(exc)
+        failure = errors.chain(
+            DatabaseUnavailable(f"cannot connect to {dburl.redact(url)}: {reason}. Fix: {fix}"),
+            exc,
+        )
+    raise failure
 
 
 def apply_roles(url: str) -> None:

@@ -186,7 +186,7 @@ def test_upsert_subscription_rejects_bad_period_and_writes_nothing(database: Dat
 
 def test_naive_event_time_is_refused_before_sending(database: Database) -> None:
     params = sub_params(last_event_at=datetime.datetime(2026, 1, 1))
-    with pytest.raises(ValueError, match="last_event_at"), database.system() as conn:
+    with pytest.raises(errors.InvalidInput, match="last_event_at"), database.system() as conn:
         billing.upsert_subscription(conn, params=params)
 
 

@@ -282,7 +282,7 @@ def test_count_user_messages_since_counts_only_user_turns_of_that_user(
 
 def test_naive_datetime_is_refused_before_sending(database: Database) -> None:
     user = make_user(database)
-    with pytest.raises(ValueError, match="naive"), database.as_user(user.id) as conn:
+    with pytest.raises(errors.InvalidInput, match="naive"), database.as_user(user.id) as conn:
         messages.count_user_messages_since(
             conn, user_id=user.id, since=datetime.datetime(2030, 1, 1)
         )

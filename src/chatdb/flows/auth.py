@@ -24,7 +24,7 @@ from typing import Final
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from chatdb.errors import ChatdbError
+from chatdb.errors import ChatdbError, InvalidInput
 
 # argon2-cffi's defaults are RFC 9106's "low memory" profile (argon2id, t=3, m=64 MiB, p=4).
 _HASHER: Final = PasswordHasher()
@@ -45,7 +45,12 @@ TOKEN_BYTES: Final = 32
 
 
 class InvalidPassword(ChatdbError):
-    """The password cannot be hashed (empty, too long, or contains a NUL byte)."""
+    """The password cannot be hashed (not text, empty, too long, or contains a NUL byte)."""
+
+
+class InvalidToken(InvalidInput, ValueError):
+    """A token that cannot be hashed: not text, empty, or not valid Unicode (a ValueError
+    too, as it was before it was a chatdb error)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +65,12 @@ class PasswordCheck:
 
 
 def _encode(password: str) -> bytes:
-    data = password.encode("utf-8")
+    if not isinstance(password, str):
+        raise InvalidPassword("the password is not a string")
+    try:
+        data = password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidPassword("the password is not valid Unicode text") from None
     if not data:
         raise InvalidPassword("the password is empty")
     if len(data) > MAX_PASSWORD_BYTES:
@@ -84,12 +94,20 @@ def verify_password(password_hash: str | None, password: str) -> PasswordCheck:
     every case. When it matches but the hash used older parameters, `needs_rehash` is true:
     store `hash_password(password)` (UpdateUserPasswordHash).
     """
+    if not isinstance(password, str):
+        raise InvalidInput("password must be a string", column="password")
+    if password_hash is not None and not isinstance(password_hash, str):
+        raise InvalidInput("password_hash must be a string or None", column="password_hash")
     try:
         data = _encode(password)
         # No stored hash: do the same work against a hash nothing matches, then refuse.
         _HASHER.verify(password_hash or _dummy_hash(), data)
     except (InvalidPassword, VerifyMismatchError, VerificationError, InvalidHashError):
         return PasswordCheck(ok=False)
+    except UnicodeEncodeError:  # a lone surrogate: no stored hash holds one
+        raise InvalidInput(
+            "password_hash is not valid Unicode text", column="password_hash"
+        ) from None
     if not password_hash:  # pragma: no cover - the dummy hash never matches
         return PasswordCheck(ok=False)
     return PasswordCheck(ok=True, needs_rehash=_HASHER.check_needs_rehash(password_hash))
@@ -102,11 +120,16 @@ def new_token() -> str:
 
 def hash_token(token: str) -> bytes:
     """The SHA-256 digest (32 bytes) stored and looked up instead of the token itself."""
-    if not token:
-        raise ValueError("empty token")
-    return hashlib.sha256(token.encode("utf-8")).digest()
+    if not isinstance(token, str) or not token:
+        raise InvalidToken("the token must be a non-empty string", column="token")
+    try:
+        return hashlib.sha256(token.encode("utf-8")).digest()
+    except UnicodeEncodeError:
+        raise InvalidToken("the token is not valid Unicode text", column="token") from None
 
 
 def token_matches(token: str, token_hash: bytes) -> bool:
     """Whether `token` hashes to `token_hash` (constant-time comparison)."""
+    if not isinstance(token_hash, bytes):
+        raise InvalidInput("token_hash must be bytes", column="token_hash")
     return hmac.compare_digest(hash_token(token), token_hash)

@@ -40,6 +40,7 @@ from typing import Any
 
 import psycopg
 
+from chatdb import errors
 from chatdb.queries import auth, usage, users
 
 
@@ -71,6 +72,10 @@ def erase_user(
     transaction, so the user's rows leave it at commit instead of at the next scheduled
     refresh. What is kept (billing, webhook payloads) is listed in the module docstring.
     """
+    if not isinstance(refresh_usage_stats, bool):
+        raise errors.InvalidInput(
+            "refresh_usage_stats must be a bool", column="refresh_usage_stats"
+        )
     profile = users.get_user_by_id(conn, id=user_id)
     if profile is None:
         return False

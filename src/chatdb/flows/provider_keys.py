@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Final
 
+from chatdb import errors
 from chatdb.crypto import KeyRing, Sealed, associated_data
 from chatdb.queries import models
 
@@ -25,6 +26,8 @@ def decrypt_provider_key(keyring: KeyRing, config: models.ProviderConfig) -> str
     Raises `chatdb.crypto.DecryptionError` when the ciphertext does not belong to this row
     (copied from another), was tampered with, or its key is not in the ring.
     """
+    if not isinstance(config, models.ProviderConfig):
+        raise errors.InvalidInput("config must be a ProviderConfig row", column="config")
     if config.api_key_ciphertext is None or config.api_key_version is None:
         return None
     sealed = Sealed(config.api_key_ciphertext, config.api_key_version)

@@ -275,9 +275,11 @@ async def process_webhook_event(
     """
     if not isinstance(payload, Mapping):
         raise _bad("must be a JSON object")
-    if occurred_at.tzinfo is None:
+    if not isinstance(occurred_at, datetime.datetime) or occurred_at.tzinfo is None:
         raise errors.InvalidInput(
-            "occurred_at must be timezone-aware", table="webhook_events", column="event_created_at"
+            "occurred_at must be a timezone-aware datetime",
+            table="webhook_events",
+            column="event_created_at",
         )
     await q.record_webhook_event(
         conn,
