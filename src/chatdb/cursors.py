@@ -77,16 +77,20 @@ def _trusting(conn: Any, query: object) -> StatementContext:
 class _Timer:
     """Times one statement, logs it, and turns a psycopg error into chatdb's."""
 
-    __slots__ = ("conn", "query", "start")
+    __slots__ = ("_name", "conn", "query", "start")
 
     def __init__(self, conn: Any, query: object) -> None:
         self.conn = conn
         self.query = query
         self.start = _clock()
+        self._name: str | None = None
 
     @property
     def name(self) -> str:
-        return logs.statement_name(self.query)
+        """The statement's name, parsed on first use (only when a record is written)."""
+        if self._name is None:
+            self._name = logs.statement_name(self.query)
+        return self._name
 
     def done(self, rows: int | None) -> None:
         """A statement succeeded: log it when its record would be written (slow, or DEBUG)."""
