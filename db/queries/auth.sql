@@ -21,9 +21,7 @@ VALUES (
     sqlc.narg(scope)::text,
     sqlc.narg(session_state)::text
 )
-RETURNING provider, provider_account_id, user_id, type, access_token_ciphertext,
-    refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type,
-    scope, session_state, created_at, updated_at;
+RETURNING *;
 
 -- name: UpdateAccountTokens :one
 -- Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
@@ -36,9 +34,7 @@ SET access_token_ciphertext = sqlc.narg(access_token_ciphertext)::bytea,
     expires_at = sqlc.narg(expires_at)::timestamptz
 WHERE provider = @provider::text
   AND provider_account_id = @provider_account_id::text
-RETURNING provider, provider_account_id, user_id, type, access_token_ciphertext,
-    refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type,
-    scope, session_state, created_at, updated_at;
+RETURNING *;
 
 -- name: UnlinkAccount :execrows
 -- Remove a linked provider account (Auth.js unlinkAccount). Also usable as chatdb_app from
@@ -48,6 +44,7 @@ WHERE provider = @provider::text
   AND provider_account_id = @provider_account_id::text;
 
 -- name: GetUserByAccount :one
+-- @optional
 -- The user a provider account is linked to (Auth.js getUserByAccount), without secrets.
 SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance,
     u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date,
@@ -75,9 +72,10 @@ VALUES (
     @expires::timestamptz,
     sqlc.narg(fingerprint_id)::uuid
 )
-RETURNING id, session_token_hash, user_id, expires, fingerprint_id, created_at, updated_at;
+RETURNING *;
 
 -- name: GetSessionAndUser :one
+-- @optional
 -- The unexpired session with this token digest, with its user (Auth.js getSessionAndUser).
 -- No row for an unknown or expired token.
 SELECT sqlc.embed(s), sqlc.embed(u)
@@ -87,11 +85,12 @@ WHERE s.session_token_hash = @session_token_hash::bytea
   AND s.expires > now();
 
 -- name: UpdateSession :one
+-- @optional
 -- Extend (or shorten) a session (Auth.js updateSession). No row when the token is unknown.
 UPDATE sessions
 SET expires = @expires::timestamptz
 WHERE session_token_hash = @session_token_hash::bytea
-RETURNING id, session_token_hash, user_id, expires, fingerprint_id, created_at, updated_at;
+RETURNING *;
 
 -- name: DeleteSession :execrows
 -- Sign out: delete the session with this token digest (Auth.js deleteSession). 0 when unknown.
@@ -113,9 +112,10 @@ WHERE expires <= now();
 -- createVerificationToken). Issuing the same token twice raises ConflictError.
 INSERT INTO verification_tokens (identifier, token_hash, expires)
 VALUES (@identifier::text, @token_hash::bytea, @expires::timestamptz)
-RETURNING identifier, token_hash, expires, created_at;
+RETURNING *;
 
 -- name: UseVerificationToken :one
+-- @optional
 -- Consume a verification token (Auth.js useVerificationToken): deletes it and returns it,
 -- so it works once; a concurrent second use gets no row. An expired token is deleted too
 -- but not returned.
@@ -125,7 +125,7 @@ WITH used AS (
       AND token_hash = @token_hash::bytea
     RETURNING identifier, token_hash, expires, created_at
 )
-SELECT identifier, token_hash, expires, created_at
+SELECT *
 FROM used
 WHERE expires > now();
 

@@ -12,8 +12,7 @@ VALUES (
     sqlc.narg(context_window)::integer,
     coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb)
 )
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at;
+RETURNING *;
 
 -- name: ImportChats :copyfrom
 -- Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
@@ -28,9 +27,9 @@ VALUES (
 );
 
 -- name: GetChatByID :one
+-- @optional
 -- One chat: the owner's, or anyone's public chat (RLS decides). No row otherwise.
-SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at
+SELECT *
 FROM chats
 WHERE id = @id::uuid;
 
@@ -38,8 +37,7 @@ WHERE id = @id::uuid;
 -- A user's chats, most recently updated first: one keyset page of page_size rows plus one.
 -- Pass the (updated_at, id) of the last chat seen, or NULLs for the first page;
 -- chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
-SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at
+SELECT *
 FROM chats
 WHERE user_id = @user_id::uuid
   AND (updated_at, id) < (
@@ -55,8 +53,7 @@ UPDATE chats
 SET title = @title::text
 WHERE id = @id::uuid
   AND user_id = @user_id::uuid
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at;
+RETURNING *;
 
 -- name: UpdateChatVisibility :one
 -- Make a chat of this user public or private. No row when it is not theirs.
@@ -64,8 +61,7 @@ UPDATE chats
 SET visibility = @visibility::chat_visibility
 WHERE id = @id::uuid
   AND user_id = @user_id::uuid
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at;
+RETURNING *;
 
 -- name: UpdateChatSettings :one
 -- Change a chat's model settings and UI metadata; a NULL argument keeps the current value.
@@ -78,8 +74,7 @@ SET provider = coalesce(sqlc.narg(provider)::text, provider),
     metadata = coalesce(sqlc.narg(metadata)::jsonb, metadata)
 WHERE id = @id::uuid
   AND user_id = @user_id::uuid
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at;
+RETURNING *;
 
 -- name: UpdateChatTimestamp :execrows
 -- Move a chat to the top of its owner's list (after a new message). 0 when not theirs.
@@ -132,12 +127,14 @@ WHERE chat_id = @chat_id::uuid
 ORDER BY tag;
 
 -- name: GetChatState :one
+-- @optional
 -- The typed state document of a chat with its version (for UpsertChatState).
-SELECT chat_id, state, version, created_at, updated_at
+SELECT *
 FROM chat_states
 WHERE chat_id = @chat_id::uuid;
 
 -- name: UpsertChatState :one
+-- @optional
 -- Save a chat's state with optimistic concurrency. With expected_version NULL it creates the
 -- state (version 1) and returns no row if one exists; with the version last read it replaces
 -- the state and bumps the version, and returns no row when someone saved in between or the
@@ -151,4 +148,4 @@ ON CONFLICT (chat_id) DO UPDATE
 SET state = excluded.state,
     version = chat_states.version + 1
 WHERE chat_states.version = sqlc.narg(expected_version)::integer
-RETURNING chat_id, state, version, created_at, updated_at;
+RETURNING *;

@@ -5,13 +5,12 @@ INSERT INTO companions (user_id, name, description, avatar_url, is_public, provi
 VALUES (@user_id, @name, sqlc.narg(description)::text, sqlc.narg(avatar_url)::text, @is_public,
     sqlc.narg(provider)::text, sqlc.narg(model)::text, @personality, @knowledge, @interaction,
     @tool_config, @tool_access::text[])
-RETURNING id, user_id, name, description, avatar_url, is_public, provider, model, personality,
-    knowledge, interaction, tool_config, tool_access, version, created_at, updated_at;
+RETURNING *;
 
 -- name: GetCompanion :one
+-- @optional
 -- One companion: the user's own or a public one.
-SELECT id, user_id, name, description, avatar_url, is_public, provider, model, personality,
-    knowledge, interaction, tool_config, tool_access, version, created_at, updated_at
+SELECT *
 FROM companions
 WHERE id = @id;
 
@@ -31,20 +30,19 @@ SET provider = coalesce(sqlc.narg(provider)::text, provider),
     version = version + 1
 WHERE id = @id
   AND version = sqlc.arg(expected_version)::integer
-RETURNING id, user_id, name, description, avatar_url, is_public, provider, model, personality,
-    knowledge, interaction, tool_config, tool_access, version, created_at, updated_at;
+RETURNING *;
 
 -- name: InsertCompanionMessage :one
 -- Append a turn to the user's conversation with a companion.
 INSERT INTO companion_messages (companion_id, user_id, role, content, metadata, input_tokens, output_tokens)
 VALUES (@companion_id, @user_id, @role, @content, @metadata, @input_tokens, @output_tokens)
-RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at;
+RETURNING *;
 
 -- name: ListCompanionMessages :many
 -- The user's conversation with a companion, newest first, one keyset page (before_created_at
 -- and before_id NULL for the first page; page_size rows plus one are fetched)
 -- (companion_messages_companion_id_user_id_created_at_id_idx).
-SELECT id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at
+SELECT *
 FROM companion_messages
 WHERE companion_id = @companion_id
   AND user_id = @user_id

@@ -21,21 +21,19 @@ VALUES (
     sqlc.narg(description)::text,
     coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb)
 )
-RETURNING id, user_id, operation_id, amount, balance_after, reason, description, metadata,
-    created_at;
+RETURNING *;
 
 -- name: GetLedgerEntryByOperationID :one
+-- @optional
 -- The ledger entry of an operation, e.g. the first result of a retried grant or charge.
-SELECT id, user_id, operation_id, amount, balance_after, reason, description, metadata,
-    created_at
+SELECT *
 FROM credit_ledger
 WHERE operation_id = @operation_id;
 
 -- name: ListLedgerEntries :many
 -- The user's credit statement, newest first, one keyset page: pass the last row's
 -- (created_at, id) as the cursor (none for the first page) and the page size (one more row is fetched).
-SELECT id, user_id, operation_id, amount, balance_after, reason, description, metadata,
-    created_at
+SELECT *
 FROM credit_ledger
 WHERE user_id = @user_id
   AND (created_at, id) < (

@@ -14,11 +14,12 @@ VALUES (
     @kind,
     sqlc.narg(content)::text
 )
-RETURNING id, created_at, user_id, chat_id, title, kind, content;
+RETURNING *;
 
 -- name: GetLatestDocument :one
+-- @optional
 -- The latest version of a document.
-SELECT id, created_at, user_id, chat_id, title, kind, content
+SELECT *
 FROM documents
 WHERE id = @id
 ORDER BY created_at DESC
@@ -26,7 +27,7 @@ LIMIT 1;
 
 -- name: ListDocumentVersions :many
 -- Every version of a document, oldest first (a document has few versions: no pagination).
-SELECT id, created_at, user_id, chat_id, title, kind, content
+SELECT *
 FROM documents
 WHERE id = @id
 ORDER BY created_at ASC;
@@ -44,12 +45,12 @@ WHERE id = @id
 -- clock, so they list in the order they were given.
 INSERT INTO suggestions (document_id, document_created_at, user_id, original_text, suggested_text, description, created_at)
 VALUES (@document_id, @document_created_at, @user_id, @original_text, @suggested_text, sqlc.narg(description)::text, clock_timestamp())
-RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at;
+RETURNING *;
 
 -- name: ListSuggestionsByDocument :many
 -- A document's suggestions, oldest first: of one version when document_created_at is given,
 -- else of every version.
-SELECT id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at
+SELECT *
 FROM suggestions
 WHERE document_id = @document_id
   AND (sqlc.narg(document_created_at)::timestamptz IS NULL
@@ -62,4 +63,4 @@ ORDER BY created_at ASC, id ASC;
 UPDATE suggestions
 SET is_resolved = true
 WHERE id = @id
-RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at;
+RETURNING *;

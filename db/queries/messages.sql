@@ -22,8 +22,7 @@ VALUES (
 )
 ON CONFLICT (chat_id, client_request_id) DO UPDATE
 SET client_request_id = excluded.client_request_id
-RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at;
+RETURNING *;
 
 -- name: ImportMessages :copyfrom
 -- Bulk-load messages with binary COPY (chatdb_system: seeding, imports from another app).
@@ -37,17 +36,16 @@ VALUES (
 );
 
 -- name: GetMessageByID :one
+-- @optional
 -- One message, if the caller may read its chat (the owner, or anyone for a public chat).
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT *
 FROM messages
 WHERE id = @id::uuid;
 
 -- name: ListMessagesByChat :many
 -- A chat's messages older than a cursor, newest first (scrolling back through history): one
 -- keyset page of page_size rows plus one. NULL cursor = from the latest message.
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT *
 FROM messages
 WHERE chat_id = @chat_id::uuid
   AND (created_at, id) < (
@@ -60,8 +58,7 @@ LIMIT sqlc.arg(page_size)::integer + 1;
 -- name: ListMessagesByChatAfter :many
 -- A chat's messages newer than a cursor, oldest first (catching up, building a model
 -- request): one keyset page of page_size rows plus one. NULL cursor = from the first message.
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT *
 FROM messages
 WHERE chat_id = @chat_id::uuid
   AND (created_at, id) > (

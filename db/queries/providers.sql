@@ -22,10 +22,10 @@ ON CONFLICT (user_id, provider) DO UPDATE SET
     base_url = EXCLUDED.base_url,
     default_model = EXCLUDED.default_model,
     settings = EXCLUDED.settings
-RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at;
+RETURNING *;
 
 -- name: SetDefaultProvider :one
+-- @optional
 -- Makes the user's configuration of provider their default and every other one not, in one
 -- statement (the deferrable exclusion constraint is checked at its end). The user's rows are
 -- locked in id order first, so concurrent switches queue up instead of deadlocking, and the
@@ -48,29 +48,27 @@ WITH locked AS MATERIALIZED (
     RETURNING pc.id, pc.user_id, pc.provider, pc.api_key_ciphertext, pc.api_key_version,
         pc.base_url, pc.default_model, pc.is_default, pc.settings, pc.created_at, pc.updated_at
 )
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT *
 FROM switched
 WHERE is_default;
 
 -- name: GetDefaultProviderConfig :one
+-- @optional
 -- The user's default provider configuration, if they chose one.
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT *
 FROM provider_configs
 WHERE user_id = @user_id AND is_default;
 
 -- name: GetProviderConfig :one
+-- @optional
 -- The user's configuration of one provider.
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT *
 FROM provider_configs
 WHERE user_id = @user_id AND provider = @provider;
 
 -- name: ListProviderConfigs :many
 -- All of the user's provider configurations (a handful), the default first, then by name.
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT *
 FROM provider_configs
 WHERE user_id = @user_id
 ORDER BY is_default DESC, provider;
@@ -85,8 +83,7 @@ WHERE user_id = @user_id AND provider = @provider;
 UPDATE provider_configs
 SET api_key_ciphertext = NULL, api_key_version = NULL
 WHERE user_id = @user_id AND provider = @provider
-RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at;
+RETURNING *;
 
 -- name: ListProviderKeysToRotate :many
 -- Key rotation (chatdb_system): configurations whose API key is sealed with another key
@@ -106,9 +103,9 @@ SET api_key_ciphertext = @new_ciphertext::bytea, api_key_version = @new_version:
 WHERE id = @id AND api_key_ciphertext = @old_ciphertext::bytea;
 
 -- name: GetAutoApprovalSettings :one
+-- @optional
 -- The user's tool auto-approval settings; no row means the safe defaults (disabled).
-SELECT user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools,
-    created_at, updated_at
+SELECT *
 FROM auto_approval_settings
 WHERE user_id = @user_id;
 
@@ -131,5 +128,4 @@ ON CONFLICT (user_id) DO UPDATE SET
     max_daily_cost = EXCLUDED.max_daily_cost,
     allowed_tools = EXCLUDED.allowed_tools,
     blocked_tools = EXCLUDED.blocked_tools
-RETURNING user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools,
-    created_at, updated_at;
+RETURNING *;

@@ -1,4 +1,5 @@
 -- name: GetUserByReferralCode :one
+-- @optional
 -- The user who owns a referral code (chatdb_system: the code is someone else's), with how
 -- many successful referrals they already have.
 SELECT id, referral_code, status, successful_referral_count
@@ -20,11 +21,12 @@ VALUES (
     CASE WHEN @status::referral_status = 'completed' THEN now() END
 )
 ON CONFLICT (referred_id) DO NOTHING
-RETURNING referrer_id, referred_id, status, credits_awarded, completed_at, created_at, updated_at;
+RETURNING *;
 
 -- name: GetReferralByReferred :one
+-- @optional
 -- Who referred this user, if anyone.
-SELECT referrer_id, referred_id, status, credits_awarded, completed_at, created_at, updated_at
+SELECT *
 FROM referrals
 WHERE referred_id = @referred_id;
 
@@ -32,7 +34,7 @@ WHERE referred_id = @referred_id;
 -- The users a referrer brought in, newest first, one keyset page: pass the last row's
 -- (created_at, referred_id) as the cursor (none for the first page) and the page size as
 -- page_size (one more row is fetched: chatdb.Page drops it).
-SELECT referrer_id, referred_id, status, credits_awarded, completed_at, created_at, updated_at
+SELECT *
 FROM referrals
 WHERE referrer_id = @referrer_id
   AND (created_at, referred_id) < (

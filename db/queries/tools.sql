@@ -13,13 +13,12 @@ VALUES (
 )
 ON CONFLICT ON CONSTRAINT tool_executions_chat_id_tool_call_id_key
 DO UPDATE SET tool_call_id = excluded.tool_call_id
-RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at;
+RETURNING *;
 
 -- name: GetToolExecution :one
+-- @optional
 -- One tool execution by id.
-SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at
+SELECT *
 FROM tool_executions
 WHERE id = @id;
 
@@ -47,14 +46,12 @@ WHERE id = @id
           ELSE '{}'
       END::tool_execution_status[]
   )
-RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at;
+RETURNING *;
 
 -- name: ListPendingToolExecutions :many
 -- The chat's approval queue: calls awaiting a decision, oldest first
 -- (tool_executions_chat_id_created_at_pending_idx).
-SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at
+SELECT *
 FROM tool_executions
 WHERE chat_id = @chat_id
   AND status = 'pending'

@@ -11,12 +11,12 @@ VALUES (
     sqlc.narg(summary)::text,
     @metadata
 )
-RETURNING id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at;
+RETURNING *;
 
 -- name: ListContextOptimizations :many
 -- A chat's context optimizations, newest first, one keyset page (before_created_at and
 -- before_id NULL for the first page; page_size rows plus one are fetched).
-SELECT id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at
+SELECT *
 FROM context_optimizations
 WHERE chat_id = @chat_id
   AND (created_at, id) < (
@@ -42,7 +42,7 @@ RETURNING id, user_id, chat_id, content_hash, filename, content_type, size_bytes
 -- name: ListUploadsByUser :many
 -- The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
 -- for the first page; page_size rows plus one are fetched) (file_uploads_user_id_created_at_id_idx).
-SELECT id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at
+SELECT *
 FROM file_uploads
 WHERE user_id = @user_id
   AND (created_at, id) < (

@@ -18,8 +18,7 @@ INSERT INTO usage_logs (
     sqlc.narg(duration_ms)::integer,
     coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb)
 )
-RETURNING id, created_at, user_id, chat_id, message_id, provider, model, input_tokens,
-    output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms, metadata;
+RETURNING *;
 
 -- name: UsageByProviderModel :many
 -- The user's requests, tokens and cost per provider and model since a time, most expensive
@@ -61,8 +60,9 @@ ON CONFLICT (user_id, day) DO UPDATE SET message_count = daily_usage.message_cou
 RETURNING message_count;
 
 -- name: GetDailyUsage :one
+-- @optional
 -- The user's counters for one UTC day (today by default); no row = nothing counted yet.
-SELECT user_id, day, message_count, input_tokens, output_tokens, cost, created_at, updated_at
+SELECT *
 FROM daily_usage
 WHERE user_id = @user_id AND day = coalesce(sqlc.narg(day)::date, (now() AT TIME ZONE 'UTC')::date);
 

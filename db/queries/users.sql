@@ -15,6 +15,7 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at;
 
 -- name: GetUserByID :one
+-- @optional
 -- One user's profile (as the user themselves, or chatdb_system). No secrets.
 SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
@@ -31,6 +32,7 @@ WHERE id IN (sqlc.slice(ids))
 ORDER BY id;
 
 -- name: GetUserByEmail :one
+-- @optional
 -- A user by sign-in email, case-insensitively (uses users_lower_email_key). Auth.js
 -- getUserByEmail, run as chatdb_system before sign-in.
 SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
@@ -39,6 +41,7 @@ FROM user_profiles
 WHERE lower(email) = lower(@email::text);
 
 -- name: GetUserCredentialsByEmail :one
+-- @optional
 -- What email+password sign-in needs (chatdb_system only): the user's id, status and argon2id
 -- hash (NULL for OAuth/email-link users). Verify with chatdb.flows.auth.verify_password.
 SELECT id, status, password_hash

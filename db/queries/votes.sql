@@ -5,7 +5,7 @@ INSERT INTO votes (message_id, user_id, direction)
 VALUES (@message_id::uuid, @user_id::uuid, @direction::vote_direction)
 ON CONFLICT (message_id, user_id) DO UPDATE
 SET direction = excluded.direction
-RETURNING message_id, user_id, direction, created_at, updated_at;
+RETURNING *;
 
 -- name: VoteMessages :batchexec
 -- Several votes in one round trip (pipeline), each an upsert like VoteMessage.
@@ -17,7 +17,7 @@ SET direction = excluded.direction;
 -- name: ListVotesByChat :many
 -- The votes on a chat's messages, in message order. As chatdb_app: the signed-in user's own
 -- votes (RLS); as chatdb_system: everyone's.
-SELECT v.message_id, v.user_id, v.direction, v.created_at, v.updated_at
+SELECT v.*
 FROM votes AS v
 JOIN messages AS m ON m.id = v.message_id
 WHERE m.chat_id = @chat_id::uuid

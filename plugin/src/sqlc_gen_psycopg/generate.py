@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
-from sqlc_gen_psycopg import __version__, naming, sqltext
+from sqlc_gen_psycopg import __version__, markers, naming, sqltext
 from sqlc_gen_psycopg.errors import PluginError
 from sqlc_gen_psycopg.options import Options, Override, parse_options
 from sqlc_gen_psycopg.pytypes import (
@@ -17,21 +17,22 @@ from sqlc_gen_psycopg.pytypes import (
     ENUM,
     JSON,
     JSON_OVERRIDE,
-    OVERRIDE,
     PLAIN,
-    TIMESTAMPTZ,
     Import,
     TypeSpec,
     canonical,
     override_spec,
 )
+from sqlc_gen_psycopg.render_queries import QueryModule, add_imports
+from sqlc_gen_psycopg.render_support import check_sources, render_support
 from sqlc_gen_psycopg.request import Column, Identifier, Query, Request, Table
+from sqlc_gen_psycopg.statement import Statement, analyze
 from sqlc_gen_psycopg.writer import Group, Imports, docstring, module_source, py_string, render
 
 ROW_COMMANDS = {":one", ":many", ":batchone", ":batchmany"}
 COMMANDS = ROW_COMMANDS | {":exec", ":execrows", ":execresult", ":copyfrom", ":batchexec"}
 BATCH_COMMANDS = {":batchexec", ":batchone", ":batchmany"}
-RESERVED_MODULES = {"models", "enums", "aio", "__init__"}
+RESERVED_MODULES = {"models", "enums", "aio", "support", "__init__"}
 
 
 # ---------------------------------------------------------------------------- plans
@@ -44,6 +45,7 @@ class EnumPlan:
     pg_name: str  # what PostgreSQL resolves: "user_role" or "other.user_role"
     class_name: str
     members: list[tuple[str, str]]
+    comment: str = ""
 
 
 @dataclass
@@ -53,6 +55,11 @@ class ModelPlan:
     fields: list[tuple[str, TypeSpec]]
     not_null_index: int | None  # first NOT NULL column, to tell a missing outer-join row
 
+    @property
+    def rows_name(self) -> str:
+        """Prefix of its builders in the support module: `user_profile_row(v, i)`."""
+        return naming.snake(self.class_name)
+
 
 @dataclass
 class ParamPlan:
@@ -60,6 +67,7 @@ class ParamPlan:
     name: str
     spec: TypeSpec
     column: Column
+    optional: bool = False  # sqlc.narg: may be left out (None)
 
 
 @dataclass
@@ -86,6 +94,17 @@ class QueryPlan:
     fields: list[FieldPlan] = field(default_factory=list)
     model: ModelPlan | None = None
     copy_types: list[str] = field(default_factory=list)
+    annotations: dict[str, str] = field(default_factory=dict)
+    doc: list[str] = field(default_factory=list)
+    statement: Statement = field(default_factory=Statement)
+
+    @property
+    def optional(self) -> bool:
+        return markers.OPTIONAL in self.annotations
+
+    @property
+    def stream(self) -> bool:
+        return markers.STREAM in self.annotations
 
     @property
     def cmd(self) -> str:
@@ -108,6 +127,11 @@ class Generator:
         # `messages.part` fails generation instead of silently falling back to JsonValue.
         self.used_renames: set[str] = set()
         self.used_overrides: set[int] = set()
+        # What the rendered query modules use from the support module.
+        self.adapters: dict[str, TypeSpec] = {}
+        self.used_models: set[str] = set()
+        self.needs_aware = False
+        self.needs_cursor_names = False
         self.catalog = request.catalog
         self.default_schema = self.catalog.default_schema
         self.composites = {(c.schema, c.name) for c in self.catalog.composite_types}
@@ -127,6 +151,7 @@ class Generator:
                 e.name if default else f"{e.schema}.{e.name}",
                 base,
                 list(zip(members, e.vals, strict=True)),
+                e.comment,
             )
         self.models: dict[tuple[str, str], ModelPlan] = {}
         seen: dict[str, str] = {}
@@ -186,6 +211,11 @@ class Generator:
         """Names a generated module-level function must not take."""
         roots = {ov.py_type.split(".")[0] for ov in self.opts.overrides if "." in ov.py_type}
         return set(naming.MODULE_NAMES | naming.IMPORTED_NAMES | naming.BUILTINS_USED) | roots
+
+    def adapter(self, spec: TypeSpec) -> str:
+        """The support module's TypeAdapter constant for an override type."""
+        self.adapters.setdefault(spec.adapter, spec)
+        return f"support.{spec.adapter}"
 
     # ------------------------------------------------------------------ types
 
@@ -332,6 +362,23 @@ class Generator:
                 not_null_index = i
         return ModelPlan(table, class_name, fields, not_null_index)
 
+    def model_for(self, schema: str, name: str) -> ModelPlan | None:
+        """The model of a table; tables of other schemas get one when a query embeds them."""
+        model = self.models.get((schema, name))
+        if model is not None:
+            return model
+        table = next(
+            (t for t in self.catalog.tables if t.schema == schema and t.name == name), None
+        )
+        if table is None:
+            return None
+        class_name = self.renamed(f"{schema}.{name}") or naming.pascal(
+            f"{schema}_{naming.model_name(name)}"
+        )
+        model = self._plan_model(table, naming.avoid(class_name, naming.IMPORTED_NAMES))
+        self.models[(schema, name)] = model
+        return model
+
     def views(self) -> dict[str, set[str]]:
         if self._views is None:
             try:
@@ -397,9 +444,22 @@ class Generator:
                 naming.avoid(renamed or naming.identifier(raw, f"dollar_{p.number}"), reserved)
             )
         sql = q.text
-        cast_slices = (
-            sqltext.cast_slices(sqltext.query_source(path, q.name)) if "::" in sql else set()
-        )
+        source = sqltext.query_source(path, q.name)
+        cast_slices = sqltext.cast_slices(source) if "::" in sql else set()
+        optional_names = sqltext.nargs(source)
+        annotations, doc, bad = markers.split(q.comments)
+        for line in bad:
+            self.errors.append(
+                f"{where}: annotation {line!r} is not `@name` or `@name value`; "
+                "see docs/plugin.md (annotations)"
+            )
+        if markers.OPTIONAL in annotations and q.cmd not in (":one", ":batchone"):
+            self.errors.append(
+                f"{where}: @optional applies to :one and :batchone only (a {q.cmd} "
+                "already says how many rows it returns); remove it"
+            )
+        if markers.STREAM in annotations and q.cmd != ":many":
+            self.errors.append(f"{where}: @stream applies to :many only; remove it")
         for p, name in zip(ordered, naming.dedupe(raw_names), strict=True):
             spec = self.resolve(p.column, f"{where}: parameter {name!r}", loaded=True)
             if spec is None:
@@ -427,9 +487,12 @@ class Generator:
                     f"{where}: parameter {name!r}: multi-dimensional json arrays are not "
                     "supported; pass one jsonb value instead"
                 )
-            params.append(ParamPlan(p.number, name, spec, p.column))
+            optional = p.column.name.lower() in optional_names and spec.nullable
+            params.append(ParamPlan(p.number, name, spec, p.column, optional))
         if len(params) != len(ordered):
             return None
+        # Optional (sqlc.narg) last: a Params NamedTuple needs its defaults at the end.
+        params.sort(key=lambda p: p.optional)
 
         struct = q.cmd in BATCH_COMMANDS or q.cmd == ":copyfrom"
         struct = struct or len(params) > self.opts.query_parameter_limit
@@ -449,6 +512,9 @@ class Generator:
             row_class="",
             result="none",
             result_type="None",
+            annotations=annotations,
+            doc=doc,
+            statement=analyze(q.text),
         )
 
         if q.cmd == ":copyfrom":
@@ -493,13 +559,17 @@ class Generator:
 
     def _plan_result(self, plan: QueryPlan, where: str) -> bool:
         q = plan.query
-        outer = sqltext.outer_joined(q.text)
-        # sqlc reports a column of a LEFT JOINed table as nullable, but not one that comes
-        # through an outer-joined subquery (`LEFT JOIN LATERAL (...) r`) or bracketed join
-        # (`LEFT JOIN (t JOIN u ON ..) ON ..`): the same conservative scan as for embeds.
+        stmt = plan.statement
+        # sqlc reports a column of a LEFT JOINed table as nullable, per table reference, but
+        # not one that comes through an outer-joined subquery (`LEFT JOIN LATERAL (...) r`)
+        # or bracketed join (`LEFT JOIN (t JOIN u ON ..) ON ..`): those the plugin adds.
+        nested = {n.lower() for n in stmt.nullable_nested}
+        refs = {n.lower() for n in stmt.nullable_refs}
+        if not stmt.parsed:
+            nested = refs = sqltext.outer_joined(q.text)
         cols = [
             replace(c, not_null=False)
-            if c.embed_table is None and c.table is not None and c.table.name.lower() in outer
+            if c.embed_table is None and c.table is not None and c.table.name.lower() in nested
             else c
             for c in q.columns
         ]
@@ -520,16 +590,16 @@ class Generator:
         for i, col in enumerate(cols):
             if col.embed_table is not None:
                 et = col.embed_table
-                model = self.models.get((et.schema or self.default_schema, et.name))
+                model = self.model_for(et.schema or self.default_schema, et.name)
                 if model is None:
                     self.errors.append(
-                        f"{where}: sqlc.embed({et.name}) needs a table of the default schema "
-                        f"({self.default_schema}); select its columns instead"
+                        f"{where}: sqlc.embed({col.name or et.name}) names no table sqlc "
+                        "knows; embed a table (not a view of another schema or a CTE)"
                     )
                     ok = False
                     continue
                 names.append(naming.avoid(naming.snake(model.class_name), reserved))
-                nullable = et.name.lower() in outer or col.name.lower() in outer
+                nullable = (col.name or et.name).lower() in refs
                 fields.append(FieldPlan("", None, index, model, nullable))
                 index += len(model.fields)
                 continue
@@ -594,7 +664,8 @@ class Generator:
         for plans in by_file.values():
             seen: dict[str, str] = {}
             for plan in plans:
-                for name in (plan.func, f"iter_{plan.func}"):
+                names = [plan.func] + ([f"iter_{plan.func}"] if plan.stream else [])
+                for name in names:
                     if name in seen and seen[name] != plan.query.name:
                         self.errors.append(
                             f"{self.query_path(plan.query.filename)}: queries {seen[name]} and "
@@ -608,8 +679,6 @@ class Generator:
 
         files: dict[str, str] = {}
         files["__init__.py"] = self.render_init(sorted(modules), aio=False)
-        files["models.py"] = self.render_models()
-        files["enums.py"] = self.render_enums()
         if self.opts.emit_async:
             files["aio/__init__.py"] = self.render_init(sorted(modules), aio=True)
         for filename in sorted(by_file):
@@ -624,6 +693,15 @@ class Generator:
                 files[f"aio/{module}.py"] = QueryModule(
                     self, module, filename, plans, True, shared
                 ).source()
+        # Last: the query modules decide what the support module must hold.
+        files["support.py"] = render_support(self)
+        if self.models:
+            files["models.py"] = self.render_models()
+        if self.enums:
+            files["enums.py"] = self.render_enums()
+        if self.errors:
+            raise PluginError(self.errors)
+        check_sources(files, self.errors)
         if self.errors:
             raise PluginError(self.errors)
         return files
@@ -667,7 +745,14 @@ class Generator:
                 "Typed psycopg 3 queries generated by sqlc-gen-psycopg; import the modules directly.",
                 "",
                 "Modules: "
-                + ", ".join(["models", "enums", *modules])
+                + ", ".join(
+                    [
+                        *(["models"] if self.models else []),
+                        *(["enums"] if self.enums else []),
+                        "support",
+                        *modules,
+                    ]
+                )
                 + (", aio (async twins)" if self.opts.emit_async else "")
                 + ".",
             ]
@@ -688,14 +773,23 @@ class Generator:
                 imports.module("dataclasses")
                 lines.append("@dataclasses.dataclass(frozen=True, slots=True)")
                 lines.append(f"class {model.class_name}:")
-            comment = model.table.comment or f"A row of {model.table.name}."
-            lines.extend(docstring(comment.splitlines(), 1))
-            lines.append("")
+            doc = docstring(model.table.comment.splitlines(), 1)
+            lines.extend([*doc, ""] if doc else [])
             if pydantic_mode:
                 lines.extend(["    model_config = ConfigDict(frozen=True)", ""])
-            for name, spec in model.fields:
+            for (name, spec), col in zip(model.fields, model.table.columns, strict=True):
                 add_imports(imports, spec, self.package, skip_module="models")
-                lines.append(f"    {name}: {spec.annotation}")
+                if pydantic_mode and col.comment.strip():
+                    imports.name("pydantic", "Field")
+                    lines.extend(
+                        render(
+                            Group("Field(", [f"description={py_string(col.comment.strip())}"], ")"),
+                            1,
+                            f"{name}: {spec.annotation} = ",
+                        )
+                    )
+                else:
+                    lines.append(f"    {name}: {spec.annotation}")
             blocks.append(lines)
         return module_source(
             self.banner([self.schema_label()]),
@@ -716,8 +810,8 @@ class Generator:
         blocks: list[list[str]] = []
         for e in sorted(self.enums.values(), key=lambda e: e.class_name):
             lines = [f"class {e.class_name}(enum.StrEnum):"]
-            lines.extend(docstring([f"PostgreSQL enum {e.pg_name}."], 1))
-            lines.append("")
+            doc = docstring(e.comment.splitlines(), 1)
+            lines.extend([*doc, ""] if doc else [])
             lines.extend(f"    {member} = {py_string_short(label)}" for member, label in e.members)
             blocks.append(lines)
         items: list[str | Group] = [
@@ -749,16 +843,6 @@ class Generator:
 
 def py_string_short(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def add_imports(imports: Imports, spec: TypeSpec, package: str, skip_module: str = "") -> None:
-    for imp in spec.imports:
-        if imp.name is None:
-            imports.module(imp.module)
-        elif imp.module == package and imp.name == skip_module:
-            continue
-        else:
-            imports.name(imp.module, imp.name)
 
 
 _FETCH_ENUM_TYPES_SQL = """-- name: FetchEnumTypes :many
@@ -799,406 +883,6 @@ def _register(
         cls = classes[name]
         info = EnumInfo(name, oid, array_oid, labels, regtype=regtype)
         register_enum(info, conn, cls, mapping={member: member.value for member in cls})'''
-
-
-# ---------------------------------------------------------------------------- query modules
-
-
-class QueryModule:
-    """One query file rendered as a sync module, or as its async twin."""
-
-    def __init__(
-        self,
-        gen: Generator,
-        module: str,
-        filename: str,
-        plans: list[QueryPlan],
-        is_async: bool,
-        shared_from: str | None,
-    ) -> None:
-        self.gen = gen
-        self.module = module
-        self.filename = filename
-        self.plans = plans
-        self.is_async = is_async
-        self.shared_from = shared_from  # sync module holding constants, rows and helpers
-        self.q = f"{shared_from}." if shared_from else ""
-        self.imports = Imports(gen.root)
-        self.needs_aware = False
-        self.adapters: dict[str, str] = {}  # constant -> annotation
-        self.needs_cursor_ids = False
-        self.pydantic = gen.opts.emit_pydantic_models
-        if shared_from:
-            self.imports.name(gen.package, shared_from)
-
-    # ------------------------------------------------------------------ helpers
-
-    def ann(self, spec: TypeSpec) -> str:
-        add_imports(self.imports, spec, self.gen.package)
-        return spec.annotation
-
-    def use_adapter(self, spec: TypeSpec) -> str:
-        if not self.shared_from:
-            self.adapters[spec.adapter] = spec.base
-            add_imports(self.imports, spec, self.gen.package)
-        return f"{self.q}{spec.adapter}"
-
-    def shared(self, name: str) -> str:
-        return f"{self.q}{name}"
-
-    def dump_expr(self, spec: TypeSpec, expr: str, label: str) -> str:
-        """The value psycopg gets for a parameter."""
-        if spec.kind == TIMESTAMPTZ and spec.dims <= 1:
-            self.needs_aware = True
-            return f'{self.shared("_aware")}({expr}, "{label}")'
-        if spec.kind in (JSON, JSON_OVERRIDE):
-            wrapper = spec.json_wrapper or "Jsonb"
-            self.imports.name("psycopg.types.json", wrapper)
-            dumps = (
-                f", dumps={self.use_adapter(spec)}.dump_json" if spec.kind == JSON_OVERRIDE else ""
-            )
-            if spec.dims and not spec.whole:
-                inner = f"[{wrapper}(x{dumps}) for x in {expr}]"
-            else:
-                inner = f"{wrapper}({expr}{dumps})"
-            return f"None if {expr} is None else {inner}" if spec.nullable else inner
-        return expr
-
-    def load_expr(self, spec: TypeSpec, expr: str, *, convert: bool) -> str:
-        """The Python value for a result column (pydantic models convert by themselves)."""
-        if not convert:
-            return expr
-        if spec.kind == ENUM and spec.dims == 0:
-            add_imports(self.imports, spec, self.gen.package)
-            value = f"{spec.base}({expr})"
-        elif spec.kind in (OVERRIDE, JSON_OVERRIDE):
-            value = f"{self.use_adapter(spec)}.validate_python({expr})"
-        else:
-            return expr
-        return f"None if {expr} is None else {value}" if spec.nullable else value
-
-    def args_group(self, plan: QueryPlan, source: str) -> Group:
-        items: list[str | Group] = []
-        for p in plan.params:
-            expr = f"{source}{p.name}"
-            items.append(
-                f'"{p.name}": {self.dump_expr(p.spec, expr, f"{plan.func}({p.name}=...)")}'
-            )
-        return Group("{", items, "}")
-
-    def signature(self, plan: QueryPlan, name: str, returns: str) -> list[str]:
-        conn = "psycopg.AsyncConnection[Any]" if self.is_async else "psycopg.Connection[Any]"
-        self.imports.module("psycopg")
-        self.imports.name("typing", "Any")
-        args: list[str | Group] = [f"conn: {conn}"]
-        if plan.cmd == ":copyfrom":
-            self.imports.name("collections.abc", "Iterable")
-            args += ["*", f"rows: Iterable[{self.shared(plan.params_class)}]"]
-        elif plan.cmd in BATCH_COMMANDS:
-            self.imports.name("collections.abc", "Iterable")
-            args += ["*", f"params: Iterable[{self.shared(plan.params_class)}]"]
-        elif plan.use_struct:
-            args += ["*", f"params: {self.shared(plan.params_class)}"]
-        elif plan.params:
-            args.append("*")
-            # A nullable parameter (sqlc.narg, or a nullable column) may be left out: None.
-            args += [
-                f"{p.name}: {self.ann(p.spec)}" + (" = None" if p.spec.nullable else "")
-                for p in plan.params
-            ]
-        prefix = "async def" if self.is_async else "def"
-        return render(Group(f"{prefix} {name}(", args, f") -> {returns}:"), 0)
-
-    def row_type(self, plan: QueryPlan) -> str:
-        if plan.result == "scalar":
-            return self.ann(plan.fields[0].spec or TypeSpec(base="object"))
-        if plan.result == "model":
-            self.imports.name(self.gen.package, "models")
-            return plan.result_type
-        return self.shared(plan.row_class)
-
-    def execute_args(self, plan: QueryPlan) -> str | Group:
-        if plan.use_struct:
-            return f"{self.shared('_' + plan.func + '_args')}(params)"
-        return self.args_group(plan, "")
-
-    # ------------------------------------------------------------------ shared blocks
-
-    def shared_blocks(self, plan: QueryPlan) -> list[list[str]]:
-        blocks: list[list[str]] = []
-        self.imports.name("typing", "Final")
-        blocks.append([f"{plan.const}: Final = {py_string(plan.sql)}"])
-        if plan.use_struct:
-            self.imports.name("typing", "NamedTuple")
-            lines = [f"class {plan.params_class}(NamedTuple):"]
-            lines += docstring([f"Parameters of {plan.query.name}."], 1)
-            lines.append("")
-            lines += [f"    {p.name}: {self.ann(p.spec)}" for p in plan.params]
-            blocks.append(lines)
-        if plan.result == "row":
-            blocks.append(self.row_class_block(plan))
-        if plan.result != "none":
-            blocks.append(self.row_factory_block(plan))
-        if plan.use_struct and plan.cmd != ":copyfrom":
-            self.imports.name("typing", "Any")
-            group = self.args_group(plan, "p.")
-            body = render(group, 1, "return ")
-            blocks.append(
-                [f"def _{plan.func}_args(p: {plan.params_class}) -> dict[str, Any]:", *body]
-            )
-        if plan.cmd == ":copyfrom" and any(p.spec.kind == JSON_OVERRIDE for p in plan.params):
-            self.imports.name("typing", "Any")
-            items: list[str | Group] = [
-                self.dump_expr(p.spec, f"p.{p.name}", p.name)
-                if p.spec.kind == JSON_OVERRIDE
-                else f"p.{p.name}"
-                for p in plan.params
-            ]
-            body = render(Group("(", items, ",)" if len(items) == 1 else ")"), 1, "return ")
-            blocks.append(
-                [f"def _{plan.func}_copy_row(p: {plan.params_class}) -> tuple[Any, ...]:", *body]
-            )
-        return blocks
-
-    def row_class_block(self, plan: QueryPlan) -> list[str]:
-        lines: list[str] = []
-        if self.pydantic:
-            self.imports.name("pydantic", "BaseModel")
-            self.imports.name("pydantic", "ConfigDict")
-            lines.append(f"class {plan.row_class}(BaseModel):")
-        else:
-            self.imports.module("dataclasses")
-            lines += ["@dataclasses.dataclass(frozen=True, slots=True)", f"class {plan.row_class}:"]
-        lines += docstring([f"A row of {plan.query.name}."], 1)
-        lines.append("")
-        if self.pydantic:
-            lines += ["    model_config = ConfigDict(frozen=True)", ""]
-        for f in plan.fields:
-            if f.embed is not None:
-                self.imports.name(self.gen.package, "models")
-                ann = f"models.{f.embed.class_name}" + (" | None" if f.embed_nullable else "")
-            else:
-                ann = self.ann(f.spec or TypeSpec(base="object"))
-            lines.append(f"    {f.name}: {ann}")
-        return lines
-
-    def model_call(self, model: ModelPlan, start: int) -> Group:
-        self.imports.name(self.gen.package, "models")
-        items: list[str | Group] = [
-            f"{name}={self.load_expr(spec, f'v[{start + i}]', convert=not self.pydantic)}"
-            for i, (name, spec) in enumerate(model.fields)
-        ]
-        return Group(f"models.{model.class_name}(", items, ")")
-
-    def row_factory_block(self, plan: QueryPlan) -> list[str]:
-        self.imports.name("typing", "Any")
-        self.imports.name("collections.abc", "Sequence")
-        self.imports.name("psycopg.rows", "RowMaker")
-        rtype = self.row_type(plan)
-        body: list[str] = []
-        if plan.result == "scalar":
-            spec = plan.fields[0].spec or TypeSpec(base="object")
-            value = self.load_expr(spec, "v[0]", convert=True)
-            seq = "Any" if value != "v[0]" else rtype
-            body += render(value, 2, "return ")
-        elif plan.result == "model" and plan.model is not None:
-            seq = "Any"
-            body += render(self.model_call(plan.model, 0), 2, "return ")
-        else:
-            seq = "Any"
-            items: list[str | Group] = []
-            for f in plan.fields:
-                if f.embed is not None:
-                    call = self.model_call(f.embed, f.start)
-                    if f.embed_nullable:
-                        ann = f"models.{f.embed.class_name} | None"
-                        body.append(f"        {f.name}: {ann} = None")
-                        if f.embed.not_null_index is not None:
-                            body.append(
-                                f"        if v[{f.start + f.embed.not_null_index}] is not None:"
-                            )
-                        else:
-                            end = f.start + len(f.embed.fields)
-                            body.append(
-                                f"        if any(x is not None for x in v[{f.start}:{end}]):"
-                            )
-                        body += render(call, 3, f"{f.name} = ")
-                    else:
-                        body += render(call, 2, f"{f.name} = ")
-                    items.append(f"{f.name}={f.name}")
-                else:
-                    spec = f.spec or TypeSpec(base="object")
-                    items.append(
-                        f"{f.name}={self.load_expr(spec, f'v[{f.start}]', convert=not self.pydantic)}"
-                    )
-            body += render(Group(f"{plan.row_class}(", items, ")"), 2, "return ")
-        return [
-            f"def _{plan.func}_row(cursor: Any) -> RowMaker[{rtype}]:",
-            f"    def make(v: Sequence[{seq}]) -> {rtype}:",
-            *body,
-            "",
-            "    return make",
-        ]
-
-    # ------------------------------------------------------------------ functions
-
-    def doc(self, plan: QueryPlan, extra: list[str] | None = None) -> list[str]:
-        lines = [c[1:] if c.startswith(" ") else c for c in plan.query.comments]
-        if extra:
-            lines = [*lines, "", *extra] if lines else extra
-        return docstring(lines, 1)
-
-    def function_blocks(self, plan: QueryPlan) -> list[list[str]]:
-        aw = "await " if self.is_async else ""
-        awith = "async with" if self.is_async else "with"
-        const = self.shared(plan.const)
-        rtype = self.row_type(plan) if plan.result != "none" else "None"
-        factory = self.shared(f"_{plan.func}_row")
-        blocks: list[list[str]] = []
-        cmd = plan.cmd
-        args = self.execute_args(plan) if cmd not in BATCH_COMMANDS | {":copyfrom"} else ""
-
-        def execute(indent: int, method: str = "cur.execute") -> list[str]:
-            return render(Group(f"{method}(", [const, args], ")"), indent, aw)
-
-        if cmd in (":one", ":many"):
-            if cmd == ":one":
-                returns = rtype if rtype.endswith("| None") else f"{rtype} | None"
-                fetch = "fetchone"
-            else:
-                returns = f"list[{rtype}]"
-                fetch = "fetchall"
-            lines = self.signature(plan, plan.func, returns) + self.doc(plan)
-            lines += render(
-                Group("conn.cursor(", [f"row_factory={factory}"], ")"), 1, f"{awith} ", " as cur:"
-            )
-            lines += execute(2)
-            lines.append(f"        return {aw}cur.{fetch}()")
-            blocks.append(lines)
-            if cmd == ":many":
-                self.needs_cursor_ids = True
-                if self.is_async:
-                    self.imports.name("collections.abc", "AsyncIterator")
-                    returns = f"AsyncIterator[{rtype}]"
-                else:
-                    self.imports.name("collections.abc", "Iterator")
-                    returns = f"Iterator[{rtype}]"
-                name = f"iter_{plan.func}"
-                lines = self.signature(plan, name, returns)
-                lines += self.doc(
-                    plan,
-                    [
-                        "Streams the rows through a server-side cursor, so it must run inside a",
-                        "transaction (not in autocommit mode).",
-                    ],
-                )
-                cursor_name = f'f"{plan.func}_{{next(_cursor_ids)}}"'
-                lines += render(
-                    Group("conn.cursor(", [cursor_name, f"row_factory={factory}"], ")"),
-                    1,
-                    f"{awith} ",
-                    " as cur:",
-                )
-                lines += execute(2)
-                if self.is_async:
-                    lines += ["        async for row in cur:", "            yield row"]
-                else:
-                    lines.append("        yield from cur")
-                blocks.append(lines)
-        elif cmd in (":exec", ":execrows"):
-            returns = "None" if cmd == ":exec" else "int"
-            lines = self.signature(plan, plan.func, returns) + self.doc(plan)
-            lines.append(f"    {awith} conn.cursor() as cur:")
-            lines += execute(2)
-            if cmd == ":execrows":
-                lines.append("        return cur.rowcount")
-            blocks.append(lines)
-        elif cmd == ":execresult":
-            returns = "psycopg.AsyncCursor[Any]" if self.is_async else "psycopg.Cursor[Any]"
-            lines = self.signature(plan, plan.func, returns) + self.doc(plan)
-            lines += render(Group("conn.execute(", [const, args], ")"), 1, f"return {aw}")
-            blocks.append(lines)
-        elif cmd == ":copyfrom":
-            lines = self.signature(plan, plan.func, "int") + self.doc(plan)
-            lines.append(f"    {awith} conn.cursor() as cur:")
-            lines.append(f"        {awith} cur.copy({const}) as copy:")
-            types = Group("[", [f'"{t}"' for t in plan.copy_types], "]")
-            lines += render(Group("copy.set_types(", [types], ")"), 3)
-            lines.append("            for row in rows:")
-            if any(p.spec.kind == JSON_OVERRIDE for p in plan.params):
-                row = f"{self.shared('_' + plan.func + '_copy_row')}(row)"
-            else:
-                row = "row"
-            lines.append(f"                {aw}copy.write_row({row})")
-            lines.append("        return cur.rowcount")
-            blocks.append(lines)
-        else:  # batch
-            call = Group(
-                "cur.executemany(",
-                [const, f"map({self.shared('_' + plan.func + '_args')}, params)"]
-                + ([] if cmd == ":batchexec" else ["returning=True"]),
-                ")",
-            )
-            if cmd == ":batchexec":
-                returns = "None"
-                lines = self.signature(plan, plan.func, returns) + self.doc(plan)
-                lines.append(f"    {awith} conn.cursor() as cur:")
-                lines += render(call, 2, aw)
-            else:
-                fetch = "fetchone" if cmd == ":batchone" else "fetchall"
-                one = rtype if rtype.endswith("| None") else f"{rtype} | None"
-                returns = f"list[{one}]" if cmd == ":batchone" else f"list[list[{rtype}]]"
-                lines = self.signature(plan, plan.func, returns) + self.doc(plan)
-                lines += render(
-                    Group("conn.cursor(", [f"row_factory={factory}"], ")"),
-                    1,
-                    f"{awith} ",
-                    " as cur:",
-                )
-                lines += render(call, 2, aw)
-                loop = "async for" if self.is_async else "for"
-                lines.append(f"        return [{aw}cur.{fetch}() {loop} _ in cur.results()]")
-            blocks.append(lines)
-        return blocks
-
-    # ------------------------------------------------------------------ assembly
-
-    def source(self) -> str:
-        query_blocks: list[list[str]] = []
-        for plan in self.plans:
-            if not self.shared_from:
-                query_blocks += self.shared_blocks(plan)
-            query_blocks += self.function_blocks(plan)
-        top: list[list[str]] = []
-        if self.needs_cursor_ids:
-            self.imports.module("itertools")
-            top.append(["_cursor_ids = itertools.count()"])
-        if not self.shared_from:
-            for const, base in sorted(self.adapters.items()):
-                self.imports.name("pydantic", "TypeAdapter")
-                self.imports.name("typing", "Final")
-                top.append([f"{const}: Final = TypeAdapter({base})"])
-            if self.needs_aware:
-                self.imports.name("typing", "Any")
-                top.append(_AWARE_SOURCE.splitlines())
-        path = self.gen.query_path(self.filename)
-        if self.is_async:
-            doc = f"Async twins of the queries in {path} (same names, psycopg.AsyncConnection)."
-        else:
-            doc = f"Queries from {path}."
-        return module_source(self.gen.banner([path]), doc, self.imports, [*top, *query_blocks])
-
-
-_AWARE_SOURCE = '''\
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value'''
 
 
 def generate(request: Request) -> dict[str, str]:

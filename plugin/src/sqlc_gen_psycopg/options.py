@@ -32,9 +32,13 @@ class Options:
     emit_async: bool = True
     emit_pydantic_models: bool = True
     query_parameter_limit: int = DEFAULT_QUERY_PARAMETER_LIMIT
+    # Dotted path of the exception a :one raises when no row comes back; "" = the generated
+    # support module's own NotFoundError (a LookupError).
+    not_found_error: str = ""
 
 
 _KEYS = {
+    "not_found_error",
     "package",
     "overrides",
     "rename",
@@ -141,7 +145,16 @@ def parse_options(raw: dict[str, Any], out: str) -> Options:
         raise PluginError.one(
             "options `emit_sync` and `emit_async` are both false: nothing to emit"
         )
+    not_found = raw.get("not_found_error", "")
+    if not isinstance(not_found, str) or (
+        not_found and (not _DOTTED.match(not_found) or "." not in not_found)
+    ):
+        raise PluginError.one(
+            "option `not_found_error` must be the dotted path of an exception class, such as "
+            f"`myapp.errors.NotFoundError`, got {not_found!r}"
+        )
     return Options(
+        not_found_error=not_found,
         package=package,
         overrides=overrides,
         rename=dict(rename),

@@ -249,6 +249,14 @@ def query_source(path: str, name: str) -> str:
     return ""
 
 
+_NARG = re.compile(r"(?i)\bsqlc\s*\.\s*narg\s*\(\s*['\"]?(\w+)['\"]?\s*\)")
+
+
+def nargs(source: str) -> set[str]:
+    """Names of the `sqlc.narg(x)` parameters in a query's source: the optional ones."""
+    return {m.group(1).lower() for m in _NARG.finditer(_code(source))}
+
+
 def cast_slices(source: str) -> set[str]:
     """Names of `sqlc.slice(x)::type` in a query's source: sqlc does not mark them as slices."""
     return {m.group(1).lower() for m in _CAST_SLICE.finditer(_code(source))}

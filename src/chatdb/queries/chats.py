@@ -3,35 +3,16 @@
 """Queries from db/queries/chats.sql."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Final, NamedTuple
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict, JsonValue, TypeAdapter
+from pydantic import BaseModel, ConfigDict, JsonValue
 
 import chatdb.types
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-_CHAT_STATE_ADAPTER: Final = TypeAdapter(chatdb.types.ChatState)
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 CREATE_CHAT: Final = """-- name: CreateChat :one
 INSERT INTO chats (user_id, title, visibility, provider, model, system_prompt, context_window, metadata)
@@ -45,29 +26,32 @@ VALUES (
     %(context_window)s::integer,
     coalesce(%(metadata)s::jsonb, '{}'::jsonb)
 )
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at"""
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at"""
 
 
-def _create_chat_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-        )
+CREATE_CHAT_QUERY: Final = support.Query(
+    name="CreateChat",
+    command=":one",
+    sql=CREATE_CHAT,
+    source="db/queries/chats.sql",
+    reads=frozenset(),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("title", "str | None", optional=True),
+        support.Parameter("visibility", "enums.ChatVisibility | None", optional=True),
+        support.Parameter("provider", "str | None", optional=True),
+        support.Parameter("model", "str | None", optional=True),
+        support.Parameter("system_prompt", "str | None", optional=True),
+        support.Parameter("context_window", "int | None", optional=True),
+        support.Parameter("metadata", "JsonValue | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(CREATE_CHAT_QUERY)
 def create_chat(
     conn: psycopg.Connection[Any],
     *,
@@ -79,11 +63,11 @@ def create_chat(
     system_prompt: str | None = None,
     context_window: int | None = None,
     metadata: JsonValue | None = None,
-) -> models.Chat | None:
+) -> models.Chat:
     """Start a chat for a user. NULL arguments take the defaults ('New Chat', private, the
     user's default provider/model, an empty metadata object).
     """
-    with conn.cursor(row_factory=_create_chat_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             CREATE_CHAT,
             {
@@ -97,16 +81,41 @@ def create_chat(
                 "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_CHAT_QUERY)
+    return row
 
 
 IMPORT_CHATS: Final = """-- name: ImportChats :copyfrom
 COPY chats (id, user_id, title, visibility, provider, model, context_window, metadata, created_at, updated_at) FROM STDIN (FORMAT BINARY)"""
 
 
-class ImportChatsParams(NamedTuple):
-    """Parameters of ImportChats."""
+IMPORT_CHATS_QUERY: Final = support.Query(
+    name="ImportChats",
+    command=":copyfrom",
+    sql=IMPORT_CHATS,
+    source="db/queries/chats.sql",
+    reads=frozenset(),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("title", "str", optional=False),
+        support.Parameter("visibility", "enums.ChatVisibility", optional=False),
+        support.Parameter("provider", "str | None", optional=False),
+        support.Parameter("model", "str | None", optional=False),
+        support.Parameter("context_window", "int | None", optional=False),
+        support.Parameter("metadata", "JsonValue", optional=False),
+        support.Parameter("created_at", "datetime.datetime", optional=False),
+        support.Parameter("updated_at", "datetime.datetime", optional=False),
+    ),
+    annotations=(),
+)
 
+
+class ImportChatsParams(NamedTuple):
     id: uuid.UUID
     user_id: uuid.UUID
     title: str
@@ -119,6 +128,7 @@ class ImportChatsParams(NamedTuple):
     updated_at: datetime.datetime
 
 
+@support.describe(IMPORT_CHATS_QUERY)
 def import_chats(conn: psycopg.Connection[Any], *, rows: Iterable[ImportChatsParams]) -> int:
     """Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
     their original creation and last-activity times.
@@ -145,41 +155,35 @@ def import_chats(conn: psycopg.Connection[Any], *, rows: Iterable[ImportChatsPar
 
 
 GET_CHAT_BY_ID: Final = """-- name: GetChatByID :one
-SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at
+SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at
 FROM chats
 WHERE id = %(id)s::uuid"""
 
 
-def _get_chat_by_id_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-        )
-
-    return make
+GET_CHAT_BY_ID_QUERY: Final = support.Query(
+    name="GetChatByID",
+    command=":one",
+    sql=GET_CHAT_BY_ID,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
 
+@support.describe(GET_CHAT_BY_ID_QUERY)
 def get_chat_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Chat | None:
     """One chat: the owner's, or anyone's public chat (RLS decides). No row otherwise."""
-    with conn.cursor(row_factory=_get_chat_by_id_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(GET_CHAT_BY_ID, {"id": id})
-        return cur.fetchone()
+        row = cur.fetchone()
+    return row
 
 
 LIST_CHATS_BY_USER: Final = """-- name: ListChatsByUser :many
-SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at
+SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at
 FROM chats
 WHERE user_id = %(user_id)s::uuid
   AND (updated_at, id) < (
@@ -190,79 +194,48 @@ ORDER BY updated_at DESC, id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_chats_by_user_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-        )
+LIST_CHATS_BY_USER_QUERY: Final = support.Query(
+    name="ListChatsByUser",
+    command=":many",
+    sql=LIST_CHATS_BY_USER,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_CHATS_BY_USER_QUERY)
 def list_chats_by_user(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
+    page_size: int,
     before_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Chat]:
     """A user's chats, most recently updated first: one keyset page of page_size rows plus one.
     Pass the (updated_at, id) of the last chat seen, or NULLs for the first page;
     chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
     """
-    with conn.cursor(row_factory=_list_chats_by_user_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             LIST_CHATS_BY_USER,
             {
                 "user_id": user_id,
-                "before_at": _aware(before_at, "list_chats_by_user(before_at=...)"),
-                "before_id": before_id,
                 "page_size": page_size,
+                "before_at": support.aware(before_at, "list_chats_by_user(before_at=...)"),
+                "before_id": before_id,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_chats_by_user(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-    before_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.Chat]:
-    """A user's chats, most recently updated first: one keyset page of page_size rows plus one.
-    Pass the (updated_at, id) of the last chat seen, or NULLs for the first page;
-    chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_chats_by_user_{next(_cursor_ids)}",
-        row_factory=_list_chats_by_user_row,
-    ) as cur:
-        cur.execute(
-            LIST_CHATS_BY_USER,
-            {
-                "user_id": user_id,
-                "before_at": _aware(before_at, "list_chats_by_user(before_at=...)"),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 UPDATE_CHAT_TITLE: Final = """-- name: UpdateChatTitle :one
@@ -270,40 +243,41 @@ UPDATE chats
 SET title = %(title)s::text
 WHERE id = %(id)s::uuid
   AND user_id = %(user_id)s::uuid
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at"""
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at"""
 
 
-def _update_chat_title_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-        )
-
-    return make
+UPDATE_CHAT_TITLE_QUERY: Final = support.Query(
+    name="UpdateChatTitle",
+    command=":one",
+    sql=UPDATE_CHAT_TITLE,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("title", "str", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
 
 
+@support.describe(UPDATE_CHAT_TITLE_QUERY)
 def update_chat_title(
     conn: psycopg.Connection[Any],
     *,
     title: str,
     id: uuid.UUID,
     user_id: uuid.UUID,
-) -> models.Chat | None:
+) -> models.Chat:
     """Rename a chat of this user. No row when the chat is not theirs or does not exist."""
-    with conn.cursor(row_factory=_update_chat_title_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(UPDATE_CHAT_TITLE, {"title": title, "id": id, "user_id": user_id})
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(UPDATE_CHAT_TITLE_QUERY)
+    return row
 
 
 UPDATE_CHAT_VISIBILITY: Final = """-- name: UpdateChatVisibility :one
@@ -311,43 +285,44 @@ UPDATE chats
 SET visibility = %(visibility)s::chat_visibility
 WHERE id = %(id)s::uuid
   AND user_id = %(user_id)s::uuid
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at"""
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at"""
 
 
-def _update_chat_visibility_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-        )
-
-    return make
+UPDATE_CHAT_VISIBILITY_QUERY: Final = support.Query(
+    name="UpdateChatVisibility",
+    command=":one",
+    sql=UPDATE_CHAT_VISIBILITY,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("visibility", "enums.ChatVisibility", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
 
 
+@support.describe(UPDATE_CHAT_VISIBILITY_QUERY)
 def update_chat_visibility(
     conn: psycopg.Connection[Any],
     *,
     visibility: enums.ChatVisibility,
     id: uuid.UUID,
     user_id: uuid.UUID,
-) -> models.Chat | None:
+) -> models.Chat:
     """Make a chat of this user public or private. No row when it is not theirs."""
-    with conn.cursor(row_factory=_update_chat_visibility_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             UPDATE_CHAT_VISIBILITY,
             {"visibility": visibility, "id": id, "user_id": user_id},
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(UPDATE_CHAT_VISIBILITY_QUERY)
+    return row
 
 
 UPDATE_CHAT_SETTINGS: Final = """-- name: UpdateChatSettings :one
@@ -359,57 +334,62 @@ SET provider = coalesce(%(provider)s::text, provider),
     metadata = coalesce(%(metadata)s::jsonb, metadata)
 WHERE id = %(id)s::uuid
   AND user_id = %(user_id)s::uuid
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at"""
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at"""
 
 
-def _update_chat_settings_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-        )
+UPDATE_CHAT_SETTINGS_QUERY: Final = support.Query(
+    name="UpdateChatSettings",
+    command=":one",
+    sql=UPDATE_CHAT_SETTINGS,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("provider", "str | None", optional=True),
+        support.Parameter("model", "str | None", optional=True),
+        support.Parameter("system_prompt", "str | None", optional=True),
+        support.Parameter("context_window", "int | None", optional=True),
+        support.Parameter("metadata", "JsonValue | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(UPDATE_CHAT_SETTINGS_QUERY)
 def update_chat_settings(
     conn: psycopg.Connection[Any],
     *,
+    id: uuid.UUID,
+    user_id: uuid.UUID,
     provider: str | None = None,
     model: str | None = None,
     system_prompt: str | None = None,
     context_window: int | None = None,
     metadata: JsonValue | None = None,
-    id: uuid.UUID,
-    user_id: uuid.UUID,
-) -> models.Chat | None:
+) -> models.Chat:
     """Change a chat's model settings and UI metadata; a NULL argument keeps the current value.
     No row when the chat is not this user's.
     """
-    with conn.cursor(row_factory=_update_chat_settings_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             UPDATE_CHAT_SETTINGS,
             {
+                "id": id,
+                "user_id": user_id,
                 "provider": provider,
                 "model": model,
                 "system_prompt": system_prompt,
                 "context_window": context_window,
                 "metadata": None if metadata is None else Jsonb(metadata),
-                "id": id,
-                "user_id": user_id,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(UPDATE_CHAT_SETTINGS_QUERY)
+    return row
 
 
 UPDATE_CHAT_TIMESTAMP: Final = """-- name: UpdateChatTimestamp :execrows
@@ -419,6 +399,23 @@ WHERE id = %(id)s::uuid
   AND user_id = %(user_id)s::uuid"""
 
 
+UPDATE_CHAT_TIMESTAMP_QUERY: Final = support.Query(
+    name="UpdateChatTimestamp",
+    command=":execrows",
+    sql=UPDATE_CHAT_TIMESTAMP,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(UPDATE_CHAT_TIMESTAMP_QUERY)
 def update_chat_timestamp(
     conn: psycopg.Connection[Any],
     *,
@@ -437,6 +434,23 @@ WHERE id = %(id)s::uuid
   AND user_id = %(user_id)s::uuid"""
 
 
+DELETE_CHAT_QUERY: Final = support.Query(
+    name="DeleteChat",
+    command=":execrows",
+    sql=DELETE_CHAT,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_CHAT_QUERY)
 def delete_chat(conn: psycopg.Connection[Any], *, id: uuid.UUID, user_id: uuid.UUID) -> int:
     """Delete a chat of this user with everything in it (messages, votes, streams, state, tool
     executions, optimizations, tags). 1 when deleted, 0 when it was not theirs.
@@ -461,54 +475,37 @@ WHERE c.id = %(id)s::uuid
 ORDER BY m.created_at, m.id"""
 
 
-class GetChatWithRecentMessagesRow(BaseModel):
-    """A row of GetChatWithRecentMessages."""
+GET_CHAT_WITH_RECENT_MESSAGES_QUERY: Final = support.Query(
+    name="GetChatWithRecentMessages",
+    command=":many",
+    sql=GET_CHAT_WITH_RECENT_MESSAGES,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats", "messages"}),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(
+        support.Parameter("message_limit", "int", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
 
+
+class GetChatWithRecentMessagesRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     chat: models.Chat
-    message: models.Message | None
+    message: models.Message
 
-
-def _get_chat_with_recent_messages_row(cursor: Any) -> RowMaker[GetChatWithRecentMessagesRow]:
-    def make(v: Sequence[Any]) -> GetChatWithRecentMessagesRow:
-        chat = models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
+    @staticmethod
+    def build(v: Sequence[Any]) -> GetChatWithRecentMessagesRow:
+        return GetChatWithRecentMessagesRow(
+            chat=support.chat_row(v, 0),
+            message=support.message_row(v, 11),
         )
-        message: models.Message | None = None
-        if v[11] is not None:
-            message = models.Message(
-                id=v[11],
-                chat_id=v[12],
-                role=v[13],
-                parts=v[14],
-                attachments=v[15],
-                provider=v[16],
-                model=v[17],
-                input_tokens=v[18],
-                output_tokens=v[19],
-                cache_read_tokens=v[20],
-                cache_write_tokens=v[21],
-                cost=v[22],
-                client_request_id=v[23],
-                provider_metadata=v[24],
-                created_at=v[25],
-            )
-        return GetChatWithRecentMessagesRow(chat=chat, message=message)
-
-    return make
 
 
+@support.describe(GET_CHAT_WITH_RECENT_MESSAGES_QUERY)
 def get_chat_with_recent_messages(
     conn: psycopg.Connection[Any],
     *,
@@ -519,30 +516,9 @@ def get_chat_with_recent_messages(
     the chat repeated; a chat without messages gives one row with message None. No rows when
     the chat is not readable.
     """
-    with conn.cursor(row_factory=_get_chat_with_recent_messages_row) as cur:
+    with conn.cursor(row_factory=support.rows(GetChatWithRecentMessagesRow.build)) as cur:
         cur.execute(GET_CHAT_WITH_RECENT_MESSAGES, {"message_limit": message_limit, "id": id})
         return cur.fetchall()
-
-
-def iter_get_chat_with_recent_messages(
-    conn: psycopg.Connection[Any],
-    *,
-    message_limit: int,
-    id: uuid.UUID,
-) -> Iterator[GetChatWithRecentMessagesRow]:
-    """A chat with its latest message_limit messages, oldest of them first: one row per message,
-    the chat repeated; a chat without messages gives one row with message None. No rows when
-    the chat is not readable.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"get_chat_with_recent_messages_{next(_cursor_ids)}",
-        row_factory=_get_chat_with_recent_messages_row,
-    ) as cur:
-        cur.execute(GET_CHAT_WITH_RECENT_MESSAGES, {"message_limit": message_limit, "id": id})
-        yield from cur
 
 
 ADD_CHAT_TAG: Final = """-- name: AddChatTag :execrows
@@ -551,6 +527,23 @@ VALUES (%(chat_id)s::uuid, lower(%(tag)s::text))
 ON CONFLICT (chat_id, tag) DO NOTHING"""
 
 
+ADD_CHAT_TAG_QUERY: Final = support.Query(
+    name="AddChatTag",
+    command=":execrows",
+    sql=ADD_CHAT_TAG,
+    source="db/queries/chats.sql",
+    reads=frozenset(),
+    writes=frozenset({"chat_tags"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("tag", "str", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(ADD_CHAT_TAG_QUERY)
 def add_chat_tag(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID, tag: str) -> int:
     """Tag a chat (the tag is stored lower-case). 1 when added, 0 when it already had the tag."""
     with conn.cursor() as cur:
@@ -564,6 +557,23 @@ WHERE chat_id = %(chat_id)s::uuid
   AND tag = lower(%(tag)s::text)"""
 
 
+REMOVE_CHAT_TAG_QUERY: Final = support.Query(
+    name="RemoveChatTag",
+    command=":execrows",
+    sql=REMOVE_CHAT_TAG,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chat_tags"}),
+    writes=frozenset({"chat_tags"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("tag", "str", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(REMOVE_CHAT_TAG_QUERY)
 def remove_chat_tag(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID, tag: str) -> int:
     """Remove a tag from a chat. 1 when removed, 0 when it did not have it."""
     with conn.cursor() as cur:
@@ -578,29 +588,25 @@ WHERE chat_id = %(chat_id)s::uuid
 ORDER BY tag"""
 
 
-def _list_chat_tags_row(cursor: Any) -> RowMaker[str]:
-    def make(v: Sequence[str]) -> str:
-        return v[0]
+LIST_CHAT_TAGS_QUERY: Final = support.Query(
+    name="ListChatTags",
+    command=":many",
+    sql=LIST_CHAT_TAGS,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chat_tags"}),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(support.Parameter("chat_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_CHAT_TAGS_QUERY)
 def list_chat_tags(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID) -> list[str]:
     """A chat's tags in alphabetical order (owner only)."""
-    with conn.cursor(row_factory=_list_chat_tags_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(LIST_CHAT_TAGS, {"chat_id": chat_id})
-        return cur.fetchall()
-
-
-def iter_list_chat_tags(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID) -> Iterator[str]:
-    """A chat's tags in alphabetical order (owner only).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(f"list_chat_tags_{next(_cursor_ids)}", row_factory=_list_chat_tags_row) as cur:
-        cur.execute(LIST_CHAT_TAGS, {"chat_id": chat_id})
-        yield from cur
+        return [row[0] for row in cur.fetchall()]
 
 
 GET_CHAT_STATE: Final = """-- name: GetChatState :one
@@ -609,24 +615,26 @@ FROM chat_states
 WHERE chat_id = %(chat_id)s::uuid"""
 
 
-def _get_chat_state_row(cursor: Any) -> RowMaker[models.ChatState]:
-    def make(v: Sequence[Any]) -> models.ChatState:
-        return models.ChatState(
-            chat_id=v[0],
-            state=v[1],
-            version=v[2],
-            created_at=v[3],
-            updated_at=v[4],
-        )
+GET_CHAT_STATE_QUERY: Final = support.Query(
+    name="GetChatState",
+    command=":one",
+    sql=GET_CHAT_STATE,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chat_states"}),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(support.Parameter("chat_id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_CHAT_STATE_QUERY)
 def get_chat_state(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID) -> models.ChatState | None:
     """The typed state document of a chat with its version (for UpsertChatState)."""
-    with conn.cursor(row_factory=_get_chat_state_row) as cur:
+    with conn.cursor(row_factory=support.chat_state_rows) as cur:
         cur.execute(GET_CHAT_STATE, {"chat_id": chat_id})
-        return cur.fetchone()
+        row = cur.fetchone()
+    return row
 
 
 UPSERT_CHAT_STATE: Final = """-- name: UpsertChatState :one
@@ -641,19 +649,24 @@ WHERE chat_states.version = %(expected_version)s::integer
 RETURNING chat_id, state, version, created_at, updated_at"""
 
 
-def _upsert_chat_state_row(cursor: Any) -> RowMaker[models.ChatState]:
-    def make(v: Sequence[Any]) -> models.ChatState:
-        return models.ChatState(
-            chat_id=v[0],
-            state=v[1],
-            version=v[2],
-            created_at=v[3],
-            updated_at=v[4],
-        )
+UPSERT_CHAT_STATE_QUERY: Final = support.Query(
+    name="UpsertChatState",
+    command=":one",
+    sql=UPSERT_CHAT_STATE,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chat_states"}),
+    writes=frozenset({"chat_states"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("state", "chatdb.types.ChatState", optional=False),
+        support.Parameter("expected_version", "int | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPSERT_CHAT_STATE_QUERY)
 def upsert_chat_state(
     conn: psycopg.Connection[Any],
     *,
@@ -667,13 +680,14 @@ def upsert_chat_state(
     state does not exist (re-read and retry): an expected version never creates a state.
     With an expected version, only an existing state may be replaced (through the conflict).
     """
-    with conn.cursor(row_factory=_upsert_chat_state_row) as cur:
+    with conn.cursor(row_factory=support.chat_state_rows) as cur:
         cur.execute(
             UPSERT_CHAT_STATE,
             {
                 "chat_id": chat_id,
-                "state": Jsonb(state, dumps=_CHAT_STATE_ADAPTER.dump_json),
+                "state": Jsonb(state, dumps=support._CHAT_STATE_ADAPTER.dump_json),
                 "expected_version": expected_version,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    return row

@@ -3,31 +3,15 @@
 """Queries from db/queries/uploads.sql."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 RECORD_CONTEXT_OPTIMIZATION: Final = """-- name: RecordContextOptimization :one
 INSERT INTO context_optimizations (chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata)
@@ -44,52 +28,60 @@ VALUES (
 RETURNING id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at"""
 
 
-def _record_context_optimization_row(cursor: Any) -> RowMaker[models.ContextOptimization]:
-    def make(v: Sequence[Any]) -> models.ContextOptimization:
-        return models.ContextOptimization(
-            id=v[0],
-            chat_id=v[1],
-            message_id=v[2],
-            strategy=v[3],
-            tokens_before=v[4],
-            tokens_after=v[5],
-            messages_removed=v[6],
-            summary=v[7],
-            metadata=v[8],
-            created_at=v[9],
-        )
+RECORD_CONTEXT_OPTIMIZATION_QUERY: Final = support.Query(
+    name="RecordContextOptimization",
+    command=":one",
+    sql=RECORD_CONTEXT_OPTIMIZATION,
+    source="db/queries/uploads.sql",
+    reads=frozenset(),
+    writes=frozenset({"context_optimizations"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("strategy", "enums.ContextOptimizationStrategy", optional=False),
+        support.Parameter("tokens_before", "int", optional=False),
+        support.Parameter("tokens_after", "int", optional=False),
+        support.Parameter("messages_removed", "int", optional=False),
+        support.Parameter("metadata", "JsonValue", optional=False),
+        support.Parameter("message_id", "uuid.UUID | None", optional=True),
+        support.Parameter("summary", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(RECORD_CONTEXT_OPTIMIZATION_QUERY)
 def record_context_optimization(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
-    message_id: uuid.UUID | None = None,
     strategy: enums.ContextOptimizationStrategy,
     tokens_before: int,
     tokens_after: int,
     messages_removed: int,
-    summary: str | None = None,
     metadata: JsonValue,
-) -> models.ContextOptimization | None:
+    message_id: uuid.UUID | None = None,
+    summary: str | None = None,
+) -> models.ContextOptimization:
     """Record that a chat's context was shrunk before a model request."""
-    with conn.cursor(row_factory=_record_context_optimization_row) as cur:
+    with conn.cursor(row_factory=support.context_optimization_rows) as cur:
         cur.execute(
             RECORD_CONTEXT_OPTIMIZATION,
             {
                 "chat_id": chat_id,
-                "message_id": message_id,
                 "strategy": strategy,
                 "tokens_before": tokens_before,
                 "tokens_after": tokens_after,
                 "messages_removed": messages_removed,
-                "summary": summary,
                 "metadata": Jsonb(metadata),
+                "message_id": message_id,
+                "summary": summary,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(RECORD_CONTEXT_OPTIMIZATION_QUERY)
+    return row
 
 
 LIST_CONTEXT_OPTIMIZATIONS: Final = """-- name: ListContextOptimizations :many
@@ -104,80 +96,49 @@ ORDER BY created_at DESC, id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_context_optimizations_row(cursor: Any) -> RowMaker[models.ContextOptimization]:
-    def make(v: Sequence[Any]) -> models.ContextOptimization:
-        return models.ContextOptimization(
-            id=v[0],
-            chat_id=v[1],
-            message_id=v[2],
-            strategy=v[3],
-            tokens_before=v[4],
-            tokens_after=v[5],
-            messages_removed=v[6],
-            summary=v[7],
-            metadata=v[8],
-            created_at=v[9],
-        )
+LIST_CONTEXT_OPTIMIZATIONS_QUERY: Final = support.Query(
+    name="ListContextOptimizations",
+    command=":many",
+    sql=LIST_CONTEXT_OPTIMIZATIONS,
+    source="db/queries/uploads.sql",
+    reads=frozenset({"context_optimizations"}),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_created_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_CONTEXT_OPTIMIZATIONS_QUERY)
 def list_context_optimizations(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.ContextOptimization]:
     """A chat's context optimizations, newest first, one keyset page (before_created_at and
     before_id NULL for the first page; page_size rows plus one are fetched).
     """
-    with conn.cursor(row_factory=_list_context_optimizations_row) as cur:
+    with conn.cursor(row_factory=support.context_optimization_rows) as cur:
         cur.execute(
             LIST_CONTEXT_OPTIMIZATIONS,
             {
                 "chat_id": chat_id,
-                "before_created_at": _aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_context_optimizations(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_context_optimizations(
-    conn: psycopg.Connection[Any],
-    *,
-    chat_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.ContextOptimization]:
-    """A chat's context optimizations, newest first, one keyset page (before_created_at and
-    before_id NULL for the first page; page_size rows plus one are fetched).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_context_optimizations_{next(_cursor_ids)}",
-        row_factory=_list_context_optimizations_row,
-    ) as cur:
-        cur.execute(
-            LIST_CONTEXT_OPTIMIZATIONS,
-            {
-                "chat_id": chat_id,
-                "before_created_at": _aware(
-                    before_created_at, "list_context_optimizations(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 CREATE_FILE_UPLOAD: Final = """-- name: CreateFileUpload :one
@@ -189,9 +150,28 @@ RETURNING id, user_id, chat_id, content_hash, filename, content_type, size_bytes
     (xmax = 0)::boolean AS created"""
 
 
-class CreateFileUploadRow(BaseModel):
-    """A row of CreateFileUpload."""
+CREATE_FILE_UPLOAD_QUERY: Final = support.Query(
+    name="CreateFileUpload",
+    command=":one",
+    sql=CREATE_FILE_UPLOAD,
+    source="db/queries/uploads.sql",
+    reads=frozenset(),
+    writes=frozenset({"file_uploads"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("content_hash", "bytes", optional=False),
+        support.Parameter("filename", "str", optional=False),
+        support.Parameter("content_type", "str", optional=False),
+        support.Parameter("size_bytes", "int", optional=False),
+        support.Parameter("storage_key", "str", optional=False),
+        support.Parameter("chat_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
+
+class CreateFileUploadRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
@@ -205,9 +185,8 @@ class CreateFileUploadRow(BaseModel):
     created_at: datetime.datetime
     created: bool
 
-
-def _create_file_upload_row(cursor: Any) -> RowMaker[CreateFileUploadRow]:
-    def make(v: Sequence[Any]) -> CreateFileUploadRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> CreateFileUploadRow:
         return CreateFileUploadRow(
             id=v[0],
             user_id=v[1],
@@ -221,40 +200,42 @@ def _create_file_upload_row(cursor: Any) -> RowMaker[CreateFileUploadRow]:
             created=v[9],
         )
 
-    return make
 
-
+@support.describe(CREATE_FILE_UPLOAD_QUERY)
 def create_file_upload(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
-    chat_id: uuid.UUID | None = None,
     content_hash: bytes,
     filename: str,
     content_type: str,
     size_bytes: int,
     storage_key: str,
-) -> CreateFileUploadRow | None:
+    chat_id: uuid.UUID | None = None,
+) -> CreateFileUploadRow:
     """Record an upload, deduplicated per user by content hash: uploading the same bytes again,
     even concurrently, returns the one existing row unchanged (first filename and storage key
     win). ON CONFLICT DO UPDATE (a no-op write) rather than DO NOTHING + SELECT: it waits for
     a racing insert and returns its row, which a fallback SELECT in the same statement could
     not see (its snapshot predates that commit). created says whether this call inserted it.
     """
-    with conn.cursor(row_factory=_create_file_upload_row) as cur:
+    with conn.cursor(row_factory=support.rows(CreateFileUploadRow.build)) as cur:
         cur.execute(
             CREATE_FILE_UPLOAD,
             {
                 "user_id": user_id,
-                "chat_id": chat_id,
                 "content_hash": content_hash,
                 "filename": filename,
                 "content_type": content_type,
                 "size_bytes": size_bytes,
                 "storage_key": storage_key,
+                "chat_id": chat_id,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_FILE_UPLOAD_QUERY)
+    return row
 
 
 LIST_UPLOADS_BY_USER: Final = """-- name: ListUploadsByUser :many
@@ -269,76 +250,46 @@ ORDER BY created_at DESC, id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_uploads_by_user_row(cursor: Any) -> RowMaker[models.FileUpload]:
-    def make(v: Sequence[Any]) -> models.FileUpload:
-        return models.FileUpload(
-            id=v[0],
-            user_id=v[1],
-            chat_id=v[2],
-            content_hash=v[3],
-            filename=v[4],
-            content_type=v[5],
-            size_bytes=v[6],
-            storage_key=v[7],
-            created_at=v[8],
-        )
+LIST_UPLOADS_BY_USER_QUERY: Final = support.Query(
+    name="ListUploadsByUser",
+    command=":many",
+    sql=LIST_UPLOADS_BY_USER,
+    source="db/queries/uploads.sql",
+    reads=frozenset({"file_uploads"}),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_created_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_UPLOADS_BY_USER_QUERY)
 def list_uploads_by_user(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.FileUpload]:
     """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
     for the first page; page_size rows plus one are fetched) (file_uploads_user_id_created_at_id_idx).
     """
-    with conn.cursor(row_factory=_list_uploads_by_user_row) as cur:
+    with conn.cursor(row_factory=support.file_upload_rows) as cur:
         cur.execute(
             LIST_UPLOADS_BY_USER,
             {
                 "user_id": user_id,
-                "before_created_at": _aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_uploads_by_user(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_uploads_by_user(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.FileUpload]:
-    """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
-    for the first page; page_size rows plus one are fetched) (file_uploads_user_id_created_at_id_idx).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_uploads_by_user_{next(_cursor_ids)}",
-        row_factory=_list_uploads_by_user_row,
-    ) as cur:
-        cur.execute(
-            LIST_UPLOADS_BY_USER,
-            {
-                "user_id": user_id,
-                "before_created_at": _aware(
-                    before_created_at, "list_uploads_by_user(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur

@@ -3,30 +3,14 @@
 """Queries from db/queries/users.sql."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 CREATE_USER: Final = """-- name: CreateUser :one
 INSERT INTO users (email, name, image, email_verified, password_hash)
@@ -41,30 +25,26 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
 
 
-def _create_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
-
-    return make
+CREATE_USER_QUERY: Final = support.Query(
+    name="CreateUser",
+    command=":one",
+    sql=CREATE_USER,
+    source="db/queries/users.sql",
+    reads=frozenset(),
+    writes=frozenset({"users"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("email", "str", optional=False),
+        support.Parameter("name", "str | None", optional=True),
+        support.Parameter("image", "str | None", optional=True),
+        support.Parameter("email_verified", "datetime.datetime | None", optional=True),
+        support.Parameter("password_hash", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
 
+@support.describe(CREATE_USER_QUERY)
 def create_user(
     conn: psycopg.Connection[Any],
     *,
@@ -73,24 +53,27 @@ def create_user(
     image: str | None = None,
     email_verified: datetime.datetime | None = None,
     password_hash: str | None = None,
-) -> models.UserProfile | None:
+) -> models.UserProfile:
     """Sign a user up (chatdb_system: chatdb_app cannot insert users). The signup credits are
     granted by an AFTER trigger through the ledger, so the returned credit_balance is still 0;
     read the user again for the balance. A duplicate email (case-insensitive) raises
     ConflictError on users_lower_email_key.
     """
-    with conn.cursor(row_factory=_create_user_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(
             CREATE_USER,
             {
                 "email": email,
                 "name": name,
                 "image": image,
-                "email_verified": _aware(email_verified, "create_user(email_verified=...)"),
+                "email_verified": support.aware(email_verified, "create_user(email_verified=...)"),
                 "password_hash": password_hash,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_USER_QUERY)
+    return row
 
 
 GET_USER_BY_ID: Final = """-- name: GetUserByID :one
@@ -100,35 +83,26 @@ FROM user_profiles
 WHERE id = %(id)s::uuid"""
 
 
-def _get_user_by_id_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
-
-    return make
+GET_USER_BY_ID_QUERY: Final = support.Query(
+    name="GetUserByID",
+    command=":one",
+    sql=GET_USER_BY_ID,
+    source="db/queries/users.sql",
+    reads=frozenset({"user_profiles"}),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
 
+@support.describe(GET_USER_BY_ID_QUERY)
 def get_user_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.UserProfile | None:
     """One user's profile (as the user themselves, or chatdb_system). No secrets."""
-    with conn.cursor(row_factory=_get_user_by_id_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(GET_USER_BY_ID, {"id": id})
-        return cur.fetchone()
+        row = cur.fetchone()
+    return row
 
 
 GET_USER_BY_IDS: Final = """-- name: GetUserByIDs :many
@@ -139,30 +113,20 @@ WHERE id = ANY(%(ids)s)
 ORDER BY id"""
 
 
-def _get_user_by_ids_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
-
-    return make
+GET_USER_BY_IDS_QUERY: Final = support.Query(
+    name="GetUserByIDs",
+    command=":many",
+    sql=GET_USER_BY_IDS,
+    source="db/queries/users.sql",
+    reads=frozenset({"user_profiles"}),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(support.Parameter("ids", "list[uuid.UUID]", optional=False),),
+    annotations=(),
+)
 
 
+@support.describe(GET_USER_BY_IDS_QUERY)
 def get_user_by_ids(
     conn: psycopg.Connection[Any],
     *,
@@ -171,28 +135,9 @@ def get_user_by_ids(
     """Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
     order; ids that do not exist are simply absent.
     """
-    with conn.cursor(row_factory=_get_user_by_ids_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(GET_USER_BY_IDS, {"ids": ids})
         return cur.fetchall()
-
-
-def iter_get_user_by_ids(
-    conn: psycopg.Connection[Any],
-    *,
-    ids: list[uuid.UUID],
-) -> Iterator[models.UserProfile]:
-    """Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
-    order; ids that do not exist are simply absent.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"get_user_by_ids_{next(_cursor_ids)}",
-        row_factory=_get_user_by_ids_row,
-    ) as cur:
-        cur.execute(GET_USER_BY_IDS, {"ids": ids})
-        yield from cur
 
 
 GET_USER_BY_EMAIL: Final = """-- name: GetUserByEmail :one
@@ -202,37 +147,28 @@ FROM user_profiles
 WHERE lower(email) = lower(%(email)s::text)"""
 
 
-def _get_user_by_email_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
-
-    return make
+GET_USER_BY_EMAIL_QUERY: Final = support.Query(
+    name="GetUserByEmail",
+    command=":one",
+    sql=GET_USER_BY_EMAIL,
+    source="db/queries/users.sql",
+    reads=frozenset({"user_profiles"}),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(support.Parameter("email", "str", optional=False),),
+    annotations=(("optional", ""),),
+)
 
 
+@support.describe(GET_USER_BY_EMAIL_QUERY)
 def get_user_by_email(conn: psycopg.Connection[Any], *, email: str) -> models.UserProfile | None:
     """A user by sign-in email, case-insensitively (uses users_lower_email_key). Auth.js
     getUserByEmail, run as chatdb_system before sign-in.
     """
-    with conn.cursor(row_factory=_get_user_by_email_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(GET_USER_BY_EMAIL, {"email": email})
-        return cur.fetchone()
+        row = cur.fetchone()
+    return row
 
 
 GET_USER_CREDENTIALS_BY_EMAIL: Final = """-- name: GetUserCredentialsByEmail :one
@@ -241,23 +177,32 @@ FROM users
 WHERE lower(email) = lower(%(email)s::text)"""
 
 
-class GetUserCredentialsByEmailRow(BaseModel):
-    """A row of GetUserCredentialsByEmail."""
+GET_USER_CREDENTIALS_BY_EMAIL_QUERY: Final = support.Query(
+    name="GetUserCredentialsByEmail",
+    command=":one",
+    sql=GET_USER_CREDENTIALS_BY_EMAIL,
+    source="db/queries/users.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(support.Parameter("email", "str", optional=False),),
+    annotations=(("optional", ""),),
+)
 
+
+class GetUserCredentialsByEmailRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
     status: enums.UserStatus
     password_hash: str | None
 
-
-def _get_user_credentials_by_email_row(cursor: Any) -> RowMaker[GetUserCredentialsByEmailRow]:
-    def make(v: Sequence[Any]) -> GetUserCredentialsByEmailRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> GetUserCredentialsByEmailRow:
         return GetUserCredentialsByEmailRow(id=v[0], status=v[1], password_hash=v[2])
 
-    return make
 
-
+@support.describe(GET_USER_CREDENTIALS_BY_EMAIL_QUERY)
 def get_user_credentials_by_email(
     conn: psycopg.Connection[Any],
     *,
@@ -266,9 +211,10 @@ def get_user_credentials_by_email(
     """What email+password sign-in needs (chatdb_system only): the user's id, status and argon2id
     hash (NULL for OAuth/email-link users). Verify with chatdb.flows.auth.verify_password.
     """
-    with conn.cursor(row_factory=_get_user_credentials_by_email_row) as cur:
+    with conn.cursor(row_factory=support.rows(GetUserCredentialsByEmailRow.build)) as cur:
         cur.execute(GET_USER_CREDENTIALS_BY_EMAIL, {"email": email})
-        return cur.fetchone()
+        row = cur.fetchone()
+    return row
 
 
 UPDATE_USER_PASSWORD_HASH: Final = """-- name: UpdateUserPasswordHash :execrows
@@ -277,17 +223,34 @@ SET password_hash = %(password_hash)s::text
 WHERE id = %(id)s::uuid"""
 
 
+UPDATE_USER_PASSWORD_HASH_QUERY: Final = support.Query(
+    name="UpdateUserPasswordHash",
+    command=":execrows",
+    sql=UPDATE_USER_PASSWORD_HASH,
+    source="db/queries/users.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("password_hash", "str | None", optional=True),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(UPDATE_USER_PASSWORD_HASH_QUERY)
 def update_user_password_hash(
     conn: psycopg.Connection[Any],
     *,
-    password_hash: str | None = None,
     id: uuid.UUID,
+    password_hash: str | None = None,
 ) -> int:
     """Set (or, with NULL, remove) a user's argon2id password hash (chatdb_system): password
     change, reset, or a rehash after the argon2 parameters changed. 0 when no such user.
     """
     with conn.cursor() as cur:
-        cur.execute(UPDATE_USER_PASSWORD_HASH, {"password_hash": password_hash, "id": id})
+        cur.execute(UPDATE_USER_PASSWORD_HASH, {"id": id, "password_hash": password_hash})
         return cur.rowcount
 
 
@@ -300,43 +263,40 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
 
 
-def _update_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
-
-    return make
+UPDATE_USER_QUERY: Final = support.Query(
+    name="UpdateUser",
+    command=":one",
+    sql=UPDATE_USER,
+    source="db/queries/users.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("name", "str | None", optional=True),
+        support.Parameter("image", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
 
+@support.describe(UPDATE_USER_QUERY)
 def update_user(
     conn: psycopg.Connection[Any],
     *,
+    id: uuid.UUID,
     name: str | None = None,
     image: str | None = None,
-    id: uuid.UUID,
-) -> models.UserProfile | None:
+) -> models.UserProfile:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
     the current value. As chatdb_app RLS limits it to the signed-in user: no row otherwise.
     """
-    with conn.cursor(row_factory=_update_user_row) as cur:
-        cur.execute(UPDATE_USER, {"name": name, "image": image, "id": id})
-        return cur.fetchone()
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
+        cur.execute(UPDATE_USER, {"id": id, "name": name, "image": image})
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(UPDATE_USER_QUERY)
+    return row
 
 
 UPDATE_USER_EMAIL: Final = """-- name: UpdateUserEmail :one
@@ -348,51 +308,48 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
 
 
-def _update_user_email_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
-
-    return make
+UPDATE_USER_EMAIL_QUERY: Final = support.Query(
+    name="UpdateUserEmail",
+    command=":one",
+    sql=UPDATE_USER_EMAIL,
+    source="db/queries/users.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("email", "str | None", optional=True),
+        support.Parameter("verified_at", "datetime.datetime | None", optional=True),
+    ),
+    annotations=(),
+)
 
 
+@support.describe(UPDATE_USER_EMAIL_QUERY)
 def update_user_email(
     conn: psycopg.Connection[Any],
     *,
+    id: uuid.UUID,
     email: str | None = None,
     verified_at: datetime.datetime | None = None,
-    id: uuid.UUID,
-) -> models.UserProfile | None:
+) -> models.UserProfile:
     """Change the sign-in email and/or mark it verified (chatdb_system: Auth.js updateUser, email
     verification). A NULL argument keeps the current value. ConflictError when another user
     has the email.
     """
-    with conn.cursor(row_factory=_update_user_email_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(
             UPDATE_USER_EMAIL,
             {
-                "email": email,
-                "verified_at": _aware(verified_at, "update_user_email(verified_at=...)"),
                 "id": id,
+                "email": email,
+                "verified_at": support.aware(verified_at, "update_user_email(verified_at=...)"),
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(UPDATE_USER_EMAIL_QUERY)
+    return row
 
 
 DELETE_USER: Final = """-- name: DeleteUser :execrows
@@ -400,6 +357,20 @@ DELETE FROM users
 WHERE id = %(id)s::uuid"""
 
 
+DELETE_USER_QUERY: Final = support.Query(
+    name="DeleteUser",
+    command=":execrows",
+    sql=DELETE_USER,
+    source="db/queries/users.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_USER_QUERY)
 def delete_user(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> int:
     """Delete a user and, by cascade, everything they own (chatdb_system). Payments and
     subscriptions survive with user_id NULL. 1 when deleted, 0 when there was no such user.
@@ -422,77 +393,45 @@ ORDER BY created_at, id
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_users_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
-
-    return make
+LIST_USERS_QUERY: Final = support.Query(
+    name="ListUsers",
+    command=":many",
+    sql=LIST_USERS,
+    source="db/queries/users.sql",
+    reads=frozenset({"user_profiles"}),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("after_at", "datetime.datetime | None", optional=True),
+        support.Parameter("after_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
 
+@support.describe(LIST_USERS_QUERY)
 def list_users(
     conn: psycopg.Connection[Any],
     *,
+    page_size: int,
     after_at: datetime.datetime | None = None,
     after_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.UserProfile]:
     """All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
     back-office). Pass the (created_at, id) of the last row seen, or NULLs for the first page;
     chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
     """
-    with conn.cursor(row_factory=_list_users_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(
             LIST_USERS,
             {
-                "after_at": _aware(after_at, "list_users(after_at=...)"),
-                "after_id": after_id,
                 "page_size": page_size,
+                "after_at": support.aware(after_at, "list_users(after_at=...)"),
+                "after_id": after_id,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_users(
-    conn: psycopg.Connection[Any],
-    *,
-    after_at: datetime.datetime | None = None,
-    after_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.UserProfile]:
-    """All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
-    back-office). Pass the (created_at, id) of the last row seen, or NULLs for the first page;
-    chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(f"list_users_{next(_cursor_ids)}", row_factory=_list_users_row) as cur:
-        cur.execute(
-            LIST_USERS,
-            {
-                "after_at": _aware(after_at, "list_users(after_at=...)"),
-                "after_id": after_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 EXPORT_USER_DATA: Final = """-- name: ExportUserData :one
@@ -598,18 +537,62 @@ FROM users AS u
 WHERE u.id = %(id)s::uuid"""
 
 
-def _export_user_data_row(cursor: Any) -> RowMaker[JsonValue]:
-    def make(v: Sequence[JsonValue]) -> JsonValue:
-        return v[0]
+EXPORT_USER_DATA_QUERY: Final = support.Query(
+    name="ExportUserData",
+    command=":one",
+    sql=EXPORT_USER_DATA,
+    source="db/queries/users.sql",
+    reads=frozenset(
+        {
+            "accounts",
+            "auto_approval_settings",
+            "chat_states",
+            "chat_tags",
+            "chats",
+            "companion_messages",
+            "companion_token_burns",
+            "companions",
+            "context_optimizations",
+            "credit_ledger",
+            "daily_usage",
+            "documents",
+            "external_tokens",
+            "file_uploads",
+            "fingerprints",
+            "group_chat_members",
+            "group_chats",
+            "group_messages",
+            "message_reactions",
+            "messages",
+            "payments",
+            "provider_configs",
+            "referrals",
+            "sessions",
+            "subscriptions",
+            "suggestions",
+            "tool_executions",
+            "usage_logs",
+            "users",
+            "votes",
+        }
+    ),
+    writes=frozenset(),
+    read_only=True,
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
-def export_user_data(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> JsonValue | None:
+@support.describe(EXPORT_USER_DATA_QUERY)
+def export_user_data(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> JsonValue:
     """Everything a user owns, as one JSON document (chatdb_system; data-subject access
     requests, chatdb.flows.privacy.export_user_data). Secrets are left out: the password hash,
     OAuth token and API key ciphertexts, session token digests. NULL when there is no such user.
     """
-    with conn.cursor(row_factory=_export_user_data_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(EXPORT_USER_DATA, {"id": id})
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(EXPORT_USER_DATA_QUERY)
+    value: JsonValue = row[0]
+    return value

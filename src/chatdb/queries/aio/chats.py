@@ -3,9 +3,8 @@
 """Async twins of the queries in db/queries/chats.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
@@ -13,11 +12,10 @@ from psycopg.types.json import Jsonb
 from pydantic import JsonValue
 
 import chatdb.types
-from chatdb.queries import chats, enums, models
-
-_cursor_ids = itertools.count()
+from chatdb.queries import chats, enums, models, support
 
 
+@support.describe(chats.CREATE_CHAT_QUERY)
 async def create_chat(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -29,11 +27,11 @@ async def create_chat(
     system_prompt: str | None = None,
     context_window: int | None = None,
     metadata: JsonValue | None = None,
-) -> models.Chat | None:
+) -> models.Chat:
     """Start a chat for a user. NULL arguments take the defaults ('New Chat', private, the
     user's default provider/model, an empty metadata object).
     """
-    async with conn.cursor(row_factory=chats._create_chat_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.CREATE_CHAT,
             {
@@ -47,9 +45,13 @@ async def create_chat(
                 "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(chats.CREATE_CHAT_QUERY)
+    return row
 
 
+@support.describe(chats.IMPORT_CHATS_QUERY)
 async def import_chats(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -79,133 +81,117 @@ async def import_chats(
         return cur.rowcount
 
 
+@support.describe(chats.GET_CHAT_BY_ID_QUERY)
 async def get_chat_by_id(
     conn: psycopg.AsyncConnection[Any],
     *,
     id: uuid.UUID,
 ) -> models.Chat | None:
     """One chat: the owner's, or anyone's public chat (RLS decides). No row otherwise."""
-    async with conn.cursor(row_factory=chats._get_chat_by_id_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(chats.GET_CHAT_BY_ID, {"id": id})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    return row
 
 
+@support.describe(chats.LIST_CHATS_BY_USER_QUERY)
 async def list_chats_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
+    page_size: int,
     before_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Chat]:
     """A user's chats, most recently updated first: one keyset page of page_size rows plus one.
     Pass the (updated_at, id) of the last chat seen, or NULLs for the first page;
     chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
     """
-    async with conn.cursor(row_factory=chats._list_chats_by_user_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.LIST_CHATS_BY_USER,
             {
                 "user_id": user_id,
-                "before_at": chats._aware(before_at, "list_chats_by_user(before_at=...)"),
-                "before_id": before_id,
                 "page_size": page_size,
+                "before_at": support.aware(before_at, "list_chats_by_user(before_at=...)"),
+                "before_id": before_id,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_chats_by_user(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    before_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.Chat]:
-    """A user's chats, most recently updated first: one keyset page of page_size rows plus one.
-    Pass the (updated_at, id) of the last chat seen, or NULLs for the first page;
-    chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_chats_by_user_{next(_cursor_ids)}",
-        row_factory=chats._list_chats_by_user_row,
-    ) as cur:
-        await cur.execute(
-            chats.LIST_CHATS_BY_USER,
-            {
-                "user_id": user_id,
-                "before_at": chats._aware(before_at, "list_chats_by_user(before_at=...)"),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(chats.UPDATE_CHAT_TITLE_QUERY)
 async def update_chat_title(
     conn: psycopg.AsyncConnection[Any],
     *,
     title: str,
     id: uuid.UUID,
     user_id: uuid.UUID,
-) -> models.Chat | None:
+) -> models.Chat:
     """Rename a chat of this user. No row when the chat is not theirs or does not exist."""
-    async with conn.cursor(row_factory=chats._update_chat_title_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(chats.UPDATE_CHAT_TITLE, {"title": title, "id": id, "user_id": user_id})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(chats.UPDATE_CHAT_TITLE_QUERY)
+    return row
 
 
+@support.describe(chats.UPDATE_CHAT_VISIBILITY_QUERY)
 async def update_chat_visibility(
     conn: psycopg.AsyncConnection[Any],
     *,
     visibility: enums.ChatVisibility,
     id: uuid.UUID,
     user_id: uuid.UUID,
-) -> models.Chat | None:
+) -> models.Chat:
     """Make a chat of this user public or private. No row when it is not theirs."""
-    async with conn.cursor(row_factory=chats._update_chat_visibility_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.UPDATE_CHAT_VISIBILITY,
             {"visibility": visibility, "id": id, "user_id": user_id},
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(chats.UPDATE_CHAT_VISIBILITY_QUERY)
+    return row
 
 
+@support.describe(chats.UPDATE_CHAT_SETTINGS_QUERY)
 async def update_chat_settings(
     conn: psycopg.AsyncConnection[Any],
     *,
+    id: uuid.UUID,
+    user_id: uuid.UUID,
     provider: str | None = None,
     model: str | None = None,
     system_prompt: str | None = None,
     context_window: int | None = None,
     metadata: JsonValue | None = None,
-    id: uuid.UUID,
-    user_id: uuid.UUID,
-) -> models.Chat | None:
+) -> models.Chat:
     """Change a chat's model settings and UI metadata; a NULL argument keeps the current value.
     No row when the chat is not this user's.
     """
-    async with conn.cursor(row_factory=chats._update_chat_settings_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.UPDATE_CHAT_SETTINGS,
             {
+                "id": id,
+                "user_id": user_id,
                 "provider": provider,
                 "model": model,
                 "system_prompt": system_prompt,
                 "context_window": context_window,
                 "metadata": None if metadata is None else Jsonb(metadata),
-                "id": id,
-                "user_id": user_id,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(chats.UPDATE_CHAT_SETTINGS_QUERY)
+    return row
 
 
+@support.describe(chats.UPDATE_CHAT_TIMESTAMP_QUERY)
 async def update_chat_timestamp(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -218,6 +204,7 @@ async def update_chat_timestamp(
         return cur.rowcount
 
 
+@support.describe(chats.DELETE_CHAT_QUERY)
 async def delete_chat(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -232,6 +219,7 @@ async def delete_chat(
         return cur.rowcount
 
 
+@support.describe(chats.GET_CHAT_WITH_RECENT_MESSAGES_QUERY)
 async def get_chat_with_recent_messages(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -242,7 +230,9 @@ async def get_chat_with_recent_messages(
     the chat repeated; a chat without messages gives one row with message None. No rows when
     the chat is not readable.
     """
-    async with conn.cursor(row_factory=chats._get_chat_with_recent_messages_row) as cur:
+    async with conn.cursor(
+        row_factory=support.rows(chats.GetChatWithRecentMessagesRow.build),
+    ) as cur:
         await cur.execute(
             chats.GET_CHAT_WITH_RECENT_MESSAGES,
             {"message_limit": message_limit, "id": id},
@@ -250,31 +240,7 @@ async def get_chat_with_recent_messages(
         return await cur.fetchall()
 
 
-async def iter_get_chat_with_recent_messages(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    message_limit: int,
-    id: uuid.UUID,
-) -> AsyncIterator[chats.GetChatWithRecentMessagesRow]:
-    """A chat with its latest message_limit messages, oldest of them first: one row per message,
-    the chat repeated; a chat without messages gives one row with message None. No rows when
-    the chat is not readable.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"get_chat_with_recent_messages_{next(_cursor_ids)}",
-        row_factory=chats._get_chat_with_recent_messages_row,
-    ) as cur:
-        await cur.execute(
-            chats.GET_CHAT_WITH_RECENT_MESSAGES,
-            {"message_limit": message_limit, "id": id},
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(chats.ADD_CHAT_TAG_QUERY)
 async def add_chat_tag(conn: psycopg.AsyncConnection[Any], *, chat_id: uuid.UUID, tag: str) -> int:
     """Tag a chat (the tag is stored lower-case). 1 when added, 0 when it already had the tag."""
     async with conn.cursor() as cur:
@@ -282,6 +248,7 @@ async def add_chat_tag(conn: psycopg.AsyncConnection[Any], *, chat_id: uuid.UUID
         return cur.rowcount
 
 
+@support.describe(chats.REMOVE_CHAT_TAG_QUERY)
 async def remove_chat_tag(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -294,43 +261,28 @@ async def remove_chat_tag(
         return cur.rowcount
 
 
+@support.describe(chats.LIST_CHAT_TAGS_QUERY)
 async def list_chat_tags(conn: psycopg.AsyncConnection[Any], *, chat_id: uuid.UUID) -> list[str]:
     """A chat's tags in alphabetical order (owner only)."""
-    async with conn.cursor(row_factory=chats._list_chat_tags_row) as cur:
+    async with conn.cursor() as cur:
         await cur.execute(chats.LIST_CHAT_TAGS, {"chat_id": chat_id})
-        return await cur.fetchall()
+        return [row[0] for row in await cur.fetchall()]
 
 
-async def iter_list_chat_tags(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    chat_id: uuid.UUID,
-) -> AsyncIterator[str]:
-    """A chat's tags in alphabetical order (owner only).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_chat_tags_{next(_cursor_ids)}",
-        row_factory=chats._list_chat_tags_row,
-    ) as cur:
-        await cur.execute(chats.LIST_CHAT_TAGS, {"chat_id": chat_id})
-        async for row in cur:
-            yield row
-
-
+@support.describe(chats.GET_CHAT_STATE_QUERY)
 async def get_chat_state(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
 ) -> models.ChatState | None:
     """The typed state document of a chat with its version (for UpsertChatState)."""
-    async with conn.cursor(row_factory=chats._get_chat_state_row) as cur:
+    async with conn.cursor(row_factory=support.chat_state_rows) as cur:
         await cur.execute(chats.GET_CHAT_STATE, {"chat_id": chat_id})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    return row
 
 
+@support.describe(chats.UPSERT_CHAT_STATE_QUERY)
 async def upsert_chat_state(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -344,13 +296,14 @@ async def upsert_chat_state(
     state does not exist (re-read and retry): an expected version never creates a state.
     With an expected version, only an existing state may be replaced (through the conflict).
     """
-    async with conn.cursor(row_factory=chats._upsert_chat_state_row) as cur:
+    async with conn.cursor(row_factory=support.chat_state_rows) as cur:
         await cur.execute(
             chats.UPSERT_CHAT_STATE,
             {
                 "chat_id": chat_id,
-                "state": Jsonb(state, dumps=chats._CHAT_STATE_ADAPTER.dump_json),
+                "state": Jsonb(state, dumps=support._CHAT_STATE_ADAPTER.dump_json),
                 "expected_version": expected_version,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    return row

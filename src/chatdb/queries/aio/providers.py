@@ -3,20 +3,17 @@
 """Async twins of the queries in db/queries/providers.sql (same names, psycopg.AsyncConnection)."""
 
 import decimal
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import JsonValue
 
-from chatdb.queries import models, providers
-
-_cursor_ids = itertools.count()
+from chatdb.queries import models, providers, support
 
 
+@support.describe(providers.UPSERT_PROVIDER_CONFIG_QUERY)
 async def upsert_provider_config(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -27,12 +24,12 @@ async def upsert_provider_config(
     base_url: str | None = None,
     default_model: str | None = None,
     settings: JsonValue | None = None,
-) -> models.ProviderConfig | None:
+) -> models.ProviderConfig:
     """Creates or updates the user's configuration of one provider. A NULL api_key_ciphertext
     keeps the stored key (use ClearProviderKey to remove it); ciphertext and key version are
     set together. The default flag is left alone (SetDefaultProvider switches it).
     """
-    async with conn.cursor(row_factory=providers._upsert_provider_config_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(
             providers.UPSERT_PROVIDER_CONFIG,
             {
@@ -45,9 +42,13 @@ async def upsert_provider_config(
                 "settings": None if settings is None else Jsonb(settings),
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(providers.UPSERT_PROVIDER_CONFIG_QUERY)
+    return row
 
 
+@support.describe(providers.SET_DEFAULT_PROVIDER_QUERY)
 async def set_default_provider(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -59,25 +60,29 @@ async def set_default_provider(
     locked in id order first, so concurrent switches queue up instead of deadlocking, and the
     last one wins. No row (and no change) when the user has no configuration for provider.
     """
-    async with conn.cursor(row_factory=providers._set_default_provider_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(
             providers.SET_DEFAULT_PROVIDER,
             {"user_id": user_id, "provider": provider},
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    return row
 
 
+@support.describe(providers.GET_DEFAULT_PROVIDER_CONFIG_QUERY)
 async def get_default_provider_config(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
 ) -> models.ProviderConfig | None:
     """The user's default provider configuration, if they chose one."""
-    async with conn.cursor(row_factory=providers._get_default_provider_config_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(providers.GET_DEFAULT_PROVIDER_CONFIG, {"user_id": user_id})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    return row
 
 
+@support.describe(providers.GET_PROVIDER_CONFIG_QUERY)
 async def get_provider_config(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -85,41 +90,25 @@ async def get_provider_config(
     provider: str,
 ) -> models.ProviderConfig | None:
     """The user's configuration of one provider."""
-    async with conn.cursor(row_factory=providers._get_provider_config_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(providers.GET_PROVIDER_CONFIG, {"user_id": user_id, "provider": provider})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    return row
 
 
+@support.describe(providers.LIST_PROVIDER_CONFIGS_QUERY)
 async def list_provider_configs(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
 ) -> list[models.ProviderConfig]:
     """All of the user's provider configurations (a handful), the default first, then by name."""
-    async with conn.cursor(row_factory=providers._list_provider_configs_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(providers.LIST_PROVIDER_CONFIGS, {"user_id": user_id})
         return await cur.fetchall()
 
 
-async def iter_list_provider_configs(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-) -> AsyncIterator[models.ProviderConfig]:
-    """All of the user's provider configurations (a handful), the default first, then by name.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_provider_configs_{next(_cursor_ids)}",
-        row_factory=providers._list_provider_configs_row,
-    ) as cur:
-        await cur.execute(providers.LIST_PROVIDER_CONFIGS, {"user_id": user_id})
-        async for row in cur:
-            yield row
-
-
+@support.describe(providers.DELETE_PROVIDER_CONFIG_QUERY)
 async def delete_provider_config(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -135,61 +124,44 @@ async def delete_provider_config(
         return cur.rowcount
 
 
+@support.describe(providers.CLEAR_PROVIDER_KEY_QUERY)
 async def clear_provider_key(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
     provider: str,
-) -> models.ProviderConfig | None:
+) -> models.ProviderConfig:
     """Removes the stored API key of one provider configuration, keeping the rest."""
-    async with conn.cursor(row_factory=providers._clear_provider_key_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(providers.CLEAR_PROVIDER_KEY, {"user_id": user_id, "provider": provider})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(providers.CLEAR_PROVIDER_KEY_QUERY)
+    return row
 
 
+@support.describe(providers.LIST_PROVIDER_KEYS_TO_ROTATE_QUERY)
 async def list_provider_keys_to_rotate(
     conn: psycopg.AsyncConnection[Any],
     *,
     current_version: int,
-    after_id: uuid.UUID | None = None,
     batch_size: int,
+    after_id: uuid.UUID | None = None,
 ) -> list[providers.ListProviderKeysToRotateRow]:
     """Key rotation (chatdb_system): configurations whose API key is sealed with another key
     version than current_version, in id order after after_id (keyset), one batch.
     """
-    async with conn.cursor(row_factory=providers._list_provider_keys_to_rotate_row) as cur:
+    async with conn.cursor(
+        row_factory=support.rows(providers.ListProviderKeysToRotateRow.build),
+    ) as cur:
         await cur.execute(
             providers.LIST_PROVIDER_KEYS_TO_ROTATE,
-            {"current_version": current_version, "after_id": after_id, "batch_size": batch_size},
+            {"current_version": current_version, "batch_size": batch_size, "after_id": after_id},
         )
         return await cur.fetchall()
 
 
-async def iter_list_provider_keys_to_rotate(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    current_version: int,
-    after_id: uuid.UUID | None = None,
-    batch_size: int,
-) -> AsyncIterator[providers.ListProviderKeysToRotateRow]:
-    """Key rotation (chatdb_system): configurations whose API key is sealed with another key
-    version than current_version, in id order after after_id (keyset), one batch.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_provider_keys_to_rotate_{next(_cursor_ids)}",
-        row_factory=providers._list_provider_keys_to_rotate_row,
-    ) as cur:
-        await cur.execute(
-            providers.LIST_PROVIDER_KEYS_TO_ROTATE,
-            {"current_version": current_version, "after_id": after_id, "batch_size": batch_size},
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(providers.REPLACE_PROVIDER_KEY_QUERY)
 async def replace_provider_key(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -214,17 +186,20 @@ async def replace_provider_key(
         return cur.rowcount
 
 
+@support.describe(providers.GET_AUTO_APPROVAL_SETTINGS_QUERY)
 async def get_auto_approval_settings(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
 ) -> models.AutoApprovalSetting | None:
     """The user's tool auto-approval settings; no row means the safe defaults (disabled)."""
-    async with conn.cursor(row_factory=providers._get_auto_approval_settings_row) as cur:
+    async with conn.cursor(row_factory=support.auto_approval_setting_rows) as cur:
         await cur.execute(providers.GET_AUTO_APPROVAL_SETTINGS, {"user_id": user_id})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    return row
 
 
+@support.describe(providers.UPSERT_AUTO_APPROVAL_SETTINGS_QUERY)
 async def upsert_auto_approval_settings(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -234,11 +209,11 @@ async def upsert_auto_approval_settings(
     max_daily_cost: decimal.Decimal,
     allowed_tools: list[str],
     blocked_tools: list[str],
-) -> models.AutoApprovalSetting | None:
+) -> models.AutoApprovalSetting:
     """Creates or replaces the user's tool auto-approval settings (the CHECKs keep the cost limits
     ordered and the allowed and blocked tool lists disjoint).
     """
-    async with conn.cursor(row_factory=providers._upsert_auto_approval_settings_row) as cur:
+    async with conn.cursor(row_factory=support.auto_approval_setting_rows) as cur:
         await cur.execute(
             providers.UPSERT_AUTO_APPROVAL_SETTINGS,
             {
@@ -250,4 +225,7 @@ async def upsert_auto_approval_settings(
                 "blocked_tools": blocked_tools,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(providers.UPSERT_AUTO_APPROVAL_SETTINGS_QUERY)
+    return row
