@@ -24,6 +24,7 @@ VALUES (
 RETURNING *;
 
 -- name: UpdateAccountTokens :one
+-- @optional
 -- Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
 -- rotation or a key rotation. NULL ciphertexts clear that token. No row when not linked.
 UPDATE accounts

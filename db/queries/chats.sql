@@ -48,6 +48,7 @@ ORDER BY updated_at DESC, id DESC
 LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: UpdateChatTitle :one
+-- @optional
 -- Rename a chat of this user. No row when the chat is not theirs or does not exist.
 UPDATE chats
 SET title = @title::text
@@ -56,6 +57,7 @@ WHERE id = @id::uuid
 RETURNING *;
 
 -- name: UpdateChatVisibility :one
+-- @optional
 -- Make a chat of this user public or private. No row when it is not theirs.
 UPDATE chats
 SET visibility = @visibility::chat_visibility
@@ -64,6 +66,7 @@ WHERE id = @id::uuid
 RETURNING *;
 
 -- name: UpdateChatSettings :one
+-- @optional
 -- Change a chat's model settings and UI metadata; a NULL argument keeps the current value.
 -- No row when the chat is not this user's.
 UPDATE chats

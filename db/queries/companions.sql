@@ -15,6 +15,7 @@ FROM companions
 WHERE id = @id;
 
 -- name: UpdateCompanionConfig :one
+-- @optional
 -- Change a companion's configuration (model, persona, knowledge, interaction, tools),
 -- optimistically: only when its version is still expected_version (what the editor read),
 -- bumping the version. A NULL argument keeps that setting. No row when someone saved in between (re-read and retry) or the companion is not
@@ -54,6 +55,7 @@ ORDER BY created_at DESC, id DESC
 LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: RecordTokenBurn :one
+-- @optional
 -- Charge the credits a companion conversation burned: one companion_burn ledger entry
 -- (amount -credits, idempotent by operation_id, e.g. burn:<message id>) and the token usage
 -- behind it, in one statement. Returns the burn with the balance after it; no row when this

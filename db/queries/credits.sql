@@ -1,10 +1,12 @@
 -- name: GetCreditBalance :one
+-- @optional
 -- The user's spendable credits (the running sum of their ledger).
 SELECT credit_balance
 FROM users
 WHERE id = @user_id;
 
 -- name: InsertLedgerEntry :one
+-- @optional
 -- Moves credits: the trigger applies amount to the balance atomically and fills in
 -- balance_after. Idempotent by operation_id: an operation already applied (same user, amount
 -- and reason) inserts nothing and returns no row (read it with GetLedgerEntryByOperationID);

@@ -79,6 +79,7 @@ DELETE FROM provider_configs
 WHERE user_id = @user_id AND provider = @provider;
 
 -- name: ClearProviderKey :one
+-- @optional
 -- Removes the stored API key of one provider configuration, keeping the rest.
 UPDATE provider_configs
 SET api_key_ciphertext = NULL, api_key_version = NULL

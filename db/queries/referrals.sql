@@ -7,6 +7,7 @@ FROM users
 WHERE referral_code = @referral_code;
 
 -- name: CreateReferral :one
+-- @optional
 -- Records that referred_id redeemed referrer_id's code. No row when referred_id was already
 -- referred (referrals_referred_id_key; a concurrent redemption waits and then gets no row).
 -- A completed referral counts toward the referrer's maximum: exceeding it raises

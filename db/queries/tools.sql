@@ -23,6 +23,7 @@ FROM tool_executions
 WHERE id = @id;
 
 -- name: TransitionToolExecution :one
+-- @optional
 -- Move a tool execution to to_status, only from a state that allows it (pending -> approved;
 -- approved -> executing; executing -> completed; pending/approved/executing -> failed or
 -- cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,

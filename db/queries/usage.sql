@@ -67,6 +67,7 @@ FROM daily_usage
 WHERE user_id = @user_id AND day = coalesce(sqlc.narg(day)::date, (now() AT TIME ZONE 'UTC')::date);
 
 -- name: GetQuotaInfo :one
+-- @optional
 -- The user's message quota: the allowance, the period (end_date is the generated end of the
 -- period), whether it has expired, and messages counted in daily_usage since the period
 -- started (UTC days).

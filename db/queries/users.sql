@@ -56,6 +56,7 @@ SET password_hash = sqlc.narg(password_hash)::text
 WHERE id = @id::uuid;
 
 -- name: UpdateUser :one
+-- @optional
 -- Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
 -- the current value. As chatdb_app RLS limits it to the signed-in user: no row otherwise.
 UPDATE users
@@ -98,6 +99,7 @@ ORDER BY created_at, id
 LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: ExportUserData :one
+-- @optional
 -- Everything a user owns, as one JSON document (chatdb_system; data-subject access
 -- requests, chatdb.flows.privacy.export_user_data). Secrets are left out: the password hash,
 -- OAuth token and API key ciphertexts, session token digests. NULL when there is no such user.

@@ -563,6 +563,7 @@ class Generator:
         # sqlc reports a column of a LEFT JOINed table as nullable, per table reference, but
         # not one that comes through an outer-joined subquery (`LEFT JOIN LATERAL (...) r`)
         # or bracketed join (`LEFT JOIN (t JOIN u ON ..) ON ..`): those the plugin adds.
+        embed_refs = sqltext.embeds(sqltext.query_source(self.query_path(q.filename), q.name))
         nested = {n.lower() for n in stmt.nullable_nested}
         refs = {n.lower() for n in stmt.nullable_refs}
         if not stmt.parsed:
@@ -599,7 +600,8 @@ class Generator:
                     ok = False
                     continue
                 names.append(naming.avoid(naming.snake(model.class_name), reserved))
-                nullable = (col.name or et.name).lower() in refs
+                ref = embed_refs.pop(0) if embed_refs else col.name.lower()
+                nullable = ref in refs
                 fields.append(FieldPlan("", None, index, model, nullable))
                 index += len(model.fields)
                 continue

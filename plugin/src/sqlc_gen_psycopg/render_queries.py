@@ -308,7 +308,7 @@ class QueryModule:
         lines += [
             "",
             "    @staticmethod",
-            f"    def build(v: Sequence[Any]) -> {plan.row_class}:",
+            f'    def build(v: Sequence[Any]) -> "{plan.row_class}":',
             *body,
         ]
         return lines
@@ -330,6 +330,9 @@ class QueryModule:
         lines = self.signature(plan, plan.func, returns) + self.doc(plan)
         lines += self.cursor(plan)
         lines += self.execute(plan)
+        if plan.optional and plan.result != "scalar":
+            lines.append(f"        return {self.aw}cur.fetchone()")
+            return [lines]
         lines.append(f"        row = {self.aw}cur.fetchone()")
         if plan.result == "scalar":
             if plan.optional:
@@ -341,8 +344,7 @@ class QueryModule:
                 lines.append(f"    value: {returns} = {self.scalar(plan, 'row')}")
             lines.append("    return value")
         else:
-            if not plan.optional:
-                lines += self.not_found(plan, 1)
+            lines += self.not_found(plan, 1)
             lines.append("    return row")
         return [lines]
 

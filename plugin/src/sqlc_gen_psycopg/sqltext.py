@@ -252,6 +252,15 @@ def query_source(path: str, name: str) -> str:
 _NARG = re.compile(r"(?i)\bsqlc\s*\.\s*narg\s*\(\s*['\"]?(\w+)['\"]?\s*\)")
 
 
+_EMBED = re.compile(r"(?i)\bsqlc\s*\.\s*embed\s*\(\s*([\w.]+)\s*\)")
+
+
+def embeds(source: str) -> list[str]:
+    """The references (alias or table) of the `sqlc.embed(x)` calls in a query, in order:
+    sqlc names an embed column after the table, so a self-join needs the alias from here."""
+    return [m.group(1).rsplit(".", 1)[-1].lower() for m in _EMBED.finditer(_code(source))]
+
+
 def nargs(source: str) -> set[str]:
     """Names of the `sqlc.narg(x)` parameters in a query's source: the optional ones."""
     return {m.group(1).lower() for m in _NARG.finditer(_code(source))}

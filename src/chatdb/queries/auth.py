@@ -135,7 +135,7 @@ UPDATE_ACCOUNT_TOKENS_QUERY: Final = support.Query(
         support.Parameter("token_key_version", "int | None", optional=True),
         support.Parameter("expires_at", "datetime.datetime | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
@@ -150,7 +150,7 @@ def update_account_tokens(
     id_token_ciphertext: bytes | None = None,
     token_key_version: int | None = None,
     expires_at: datetime.datetime | None = None,
-) -> models.Account:
+) -> models.Account | None:
     """Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
     rotation or a key rotation. NULL ciphertexts clear that token. No row when not linked.
     """
@@ -167,10 +167,7 @@ def update_account_tokens(
                 "expires_at": support.aware(expires_at, "update_account_tokens(expires_at=...)"),
             },
         )
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(UPDATE_ACCOUNT_TOKENS_QUERY)
-    return row
+        return cur.fetchone()
 
 
 UNLINK_ACCOUNT: Final = """-- name: UnlinkAccount :execrows
@@ -252,8 +249,7 @@ def get_user_by_account(
             GET_USER_BY_ACCOUNT,
             {"provider": provider, "provider_account_id": provider_account_id},
         )
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 LIST_ACCOUNTS_BY_USER: Final = """-- name: ListAccountsByUser :many
@@ -287,7 +283,7 @@ class ListAccountsByUserRow(BaseModel):
     created_at: datetime.datetime
 
     @staticmethod
-    def build(v: Sequence[Any]) -> ListAccountsByUserRow:
+    def build(v: Sequence[Any]) -> "ListAccountsByUserRow":
         return ListAccountsByUserRow(
             provider=v[0],
             provider_account_id=v[1],
@@ -397,7 +393,7 @@ class GetSessionAndUserRow(BaseModel):
     user_profile: models.UserProfile
 
     @staticmethod
-    def build(v: Sequence[Any]) -> GetSessionAndUserRow:
+    def build(v: Sequence[Any]) -> "GetSessionAndUserRow":
         return GetSessionAndUserRow(
             session=support.session_row(v, 0),
             user_profile=support.user_profile_row(v, 7),
@@ -415,8 +411,7 @@ def get_session_and_user(
     """
     with conn.cursor(row_factory=support.rows(GetSessionAndUserRow.build)) as cur:
         cur.execute(GET_SESSION_AND_USER, {"session_token_hash": session_token_hash})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 UPDATE_SESSION: Final = """-- name: UpdateSession :one
@@ -458,8 +453,7 @@ def update_session(
                 "session_token_hash": session_token_hash,
             },
         )
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 DELETE_SESSION: Final = """-- name: DeleteSession :execrows
@@ -630,8 +624,7 @@ def use_verification_token(
     """
     with conn.cursor(row_factory=support.verification_token_rows) as cur:
         cur.execute(USE_VERIFICATION_TOKEN, {"identifier": identifier, "token_hash": token_hash})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 DELETE_EXPIRED_VERIFICATION_TOKENS: Final = """-- name: DeleteExpiredVerificationTokens :execrows

@@ -159,8 +159,7 @@ def upsert_subscription(
     """
     with conn.cursor(row_factory=support.subscription_rows) as cur:
         cur.execute(UPSERT_SUBSCRIPTION, params.to_args())
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 GET_SUBSCRIPTION_BY_PROVIDER_ID: Final = """-- name: GetSubscriptionByProviderID :one
@@ -198,8 +197,7 @@ def get_subscription_by_provider_id(
             GET_SUBSCRIPTION_BY_PROVIDER_ID,
             {"provider": provider, "provider_subscription_id": provider_subscription_id},
         )
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 GET_ACTIVE_SUBSCRIPTION_BY_USER: Final = """-- name: GetActiveSubscriptionByUser :one
@@ -234,8 +232,7 @@ def get_active_subscription_by_user(
     """
     with conn.cursor(row_factory=support.subscription_rows) as cur:
         cur.execute(GET_ACTIVE_SUBSCRIPTION_BY_USER, {"user_id": user_id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION: Final = """-- name: ListSubscriptionsNeedingReconciliation :many
@@ -430,8 +427,7 @@ def upsert_payment(
     """
     with conn.cursor(row_factory=support.payment_rows) as cur:
         cur.execute(UPSERT_PAYMENT, params.to_args())
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 LIST_PAYMENTS_BY_USER: Final = """-- name: ListPaymentsByUser :many
@@ -547,8 +543,7 @@ def record_webhook_event(
                 ),
             },
         )
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 LOCK_UNPROCESSED_WEBHOOK_EVENT: Final = """-- name: LockUnprocessedWebhookEvent :one
@@ -586,8 +581,7 @@ def lock_unprocessed_webhook_event(
     """
     with conn.cursor(row_factory=support.webhook_event_rows) as cur:
         cur.execute(LOCK_UNPROCESSED_WEBHOOK_EVENT, {"provider": provider, "event_id": event_id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 MARK_WEBHOOK_EVENT_PROCESSED: Final = """-- name: MarkWebhookEventProcessed :execrows
@@ -817,8 +811,7 @@ def get_external_token(
             GET_EXTERNAL_TOKEN,
             {"user_id": user_id, "service": service, "environment": environment},
         )
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 LIST_EXTERNAL_TOKENS_BY_USER: Final = """-- name: ListExternalTokensByUser :many

@@ -178,8 +178,7 @@ def get_chat_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Ch
     """One chat: the owner's, or anyone's public chat (RLS decides). No row otherwise."""
     with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(GET_CHAT_BY_ID, {"id": id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 LIST_CHATS_BY_USER: Final = """-- name: ListChatsByUser :many
@@ -259,7 +258,7 @@ UPDATE_CHAT_TITLE_QUERY: Final = support.Query(
         support.Parameter("id", "uuid.UUID", optional=False),
         support.Parameter("user_id", "uuid.UUID", optional=False),
     ),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
@@ -270,14 +269,11 @@ def update_chat_title(
     title: str,
     id: uuid.UUID,
     user_id: uuid.UUID,
-) -> models.Chat:
+) -> models.Chat | None:
     """Rename a chat of this user. No row when the chat is not theirs or does not exist."""
     with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(UPDATE_CHAT_TITLE, {"title": title, "id": id, "user_id": user_id})
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(UPDATE_CHAT_TITLE_QUERY)
-    return row
+        return cur.fetchone()
 
 
 UPDATE_CHAT_VISIBILITY: Final = """-- name: UpdateChatVisibility :one
@@ -301,7 +297,7 @@ UPDATE_CHAT_VISIBILITY_QUERY: Final = support.Query(
         support.Parameter("id", "uuid.UUID", optional=False),
         support.Parameter("user_id", "uuid.UUID", optional=False),
     ),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
@@ -312,17 +308,14 @@ def update_chat_visibility(
     visibility: enums.ChatVisibility,
     id: uuid.UUID,
     user_id: uuid.UUID,
-) -> models.Chat:
+) -> models.Chat | None:
     """Make a chat of this user public or private. No row when it is not theirs."""
     with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             UPDATE_CHAT_VISIBILITY,
             {"visibility": visibility, "id": id, "user_id": user_id},
         )
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(UPDATE_CHAT_VISIBILITY_QUERY)
-    return row
+        return cur.fetchone()
 
 
 UPDATE_CHAT_SETTINGS: Final = """-- name: UpdateChatSettings :one
@@ -354,7 +347,7 @@ UPDATE_CHAT_SETTINGS_QUERY: Final = support.Query(
         support.Parameter("context_window", "int | None", optional=True),
         support.Parameter("metadata", "JsonValue | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
@@ -369,7 +362,7 @@ def update_chat_settings(
     system_prompt: str | None = None,
     context_window: int | None = None,
     metadata: JsonValue | None = None,
-) -> models.Chat:
+) -> models.Chat | None:
     """Change a chat's model settings and UI metadata; a NULL argument keeps the current value.
     No row when the chat is not this user's.
     """
@@ -386,10 +379,7 @@ def update_chat_settings(
                 "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(UPDATE_CHAT_SETTINGS_QUERY)
-    return row
+        return cur.fetchone()
 
 
 UPDATE_CHAT_TIMESTAMP: Final = """-- name: UpdateChatTimestamp :execrows
@@ -495,13 +485,13 @@ class GetChatWithRecentMessagesRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     chat: models.Chat
-    message: models.Message
+    message: models.Message | None
 
     @staticmethod
-    def build(v: Sequence[Any]) -> GetChatWithRecentMessagesRow:
+    def build(v: Sequence[Any]) -> "GetChatWithRecentMessagesRow":
         return GetChatWithRecentMessagesRow(
             chat=support.chat_row(v, 0),
-            message=support.message_row(v, 11),
+            message=None if v[11] is None else support.message_row(v, 11),
         )
 
 
@@ -633,8 +623,7 @@ def get_chat_state(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID) -> mode
     """The typed state document of a chat with its version (for UpsertChatState)."""
     with conn.cursor(row_factory=support.chat_state_rows) as cur:
         cur.execute(GET_CHAT_STATE, {"chat_id": chat_id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 UPSERT_CHAT_STATE: Final = """-- name: UpsertChatState :one
@@ -689,5 +678,4 @@ def upsert_chat_state(
                 "expected_version": expected_version,
             },
         )
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()

@@ -115,8 +115,7 @@ def get_companion(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Com
     """One companion: the user's own or a public one."""
     with conn.cursor(row_factory=support.companion_rows) as cur:
         cur.execute(GET_COMPANION, {"id": id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 UPDATE_COMPANION_CONFIG: Final = """-- name: UpdateCompanionConfig :one
@@ -153,7 +152,7 @@ UPDATE_COMPANION_CONFIG_QUERY: Final = support.Query(
         support.Parameter("tool_config", "JsonValue | None", optional=True),
         support.Parameter("tool_access", "list[str] | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
@@ -170,7 +169,7 @@ def update_companion_config(
     interaction: JsonValue | None = None,
     tool_config: JsonValue | None = None,
     tool_access: list[str] | None = None,
-) -> models.Companion:
+) -> models.Companion | None:
     """Change a companion's configuration (model, persona, knowledge, interaction, tools),
     optimistically: only when its version is still expected_version (what the editor read),
     bumping the version. A NULL argument keeps that setting. No row when someone saved in between (re-read and retry) or the companion is not
@@ -191,10 +190,7 @@ def update_companion_config(
                 "tool_access": tool_access,
             },
         )
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(UPDATE_COMPANION_CONFIG_QUERY)
-    return row
+        return cur.fetchone()
 
 
 INSERT_COMPANION_MESSAGE: Final = """-- name: InsertCompanionMessage :one
@@ -366,7 +362,7 @@ RECORD_TOKEN_BURN_QUERY: Final = support.Query(
         support.Parameter("provider", "str | None", optional=True),
         support.Parameter("model", "str | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
@@ -387,7 +383,7 @@ class RecordTokenBurnRow(BaseModel):
     balance_after: decimal.Decimal
 
     @staticmethod
-    def build(v: Sequence[Any]) -> RecordTokenBurnRow:
+    def build(v: Sequence[Any]) -> "RecordTokenBurnRow":
         return RecordTokenBurnRow(
             id=v[0],
             companion_id=v[1],
@@ -417,7 +413,7 @@ def record_token_burn(
     companion_message_id: uuid.UUID | None = None,
     provider: str | None = None,
     model: str | None = None,
-) -> RecordTokenBurnRow:
+) -> RecordTokenBurnRow | None:
     """Charge the credits a companion conversation burned: one companion_burn ledger entry
     (amount -credits, idempotent by operation_id, e.g. burn:<message id>) and the token usage
     behind it, in one statement. Returns the burn with the balance after it; no row when this
@@ -439,7 +435,4 @@ def record_token_burn(
                 "model": model,
             },
         )
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(RECORD_TOKEN_BURN_QUERY)
-    return row
+        return cur.fetchone()

@@ -28,19 +28,21 @@ GET_CREDIT_BALANCE_QUERY: Final = support.Query(
     writes=frozenset(),
     read_only=True,
     parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
 @support.describe(GET_CREDIT_BALANCE_QUERY)
-def get_credit_balance(conn: psycopg.Connection[Any], *, user_id: uuid.UUID) -> decimal.Decimal:
+def get_credit_balance(
+    conn: psycopg.Connection[Any],
+    *,
+    user_id: uuid.UUID,
+) -> decimal.Decimal | None:
     """The user's spendable credits (the running sum of their ledger)."""
     with conn.cursor() as cur:
         cur.execute(GET_CREDIT_BALANCE, {"user_id": user_id})
         row = cur.fetchone()
-    if row is None:
-        raise support.not_found(GET_CREDIT_BALANCE_QUERY)
-    value: decimal.Decimal = row[0]
+    value: decimal.Decimal | None = None if row is None else row[0]
     return value
 
 
@@ -73,7 +75,7 @@ INSERT_LEDGER_ENTRY_QUERY: Final = support.Query(
         support.Parameter("description", "str | None", optional=True),
         support.Parameter("metadata", "JsonValue | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
@@ -87,7 +89,7 @@ def insert_ledger_entry(
     reason: enums.CreditReason,
     description: str | None = None,
     metadata: JsonValue | None = None,
-) -> models.CreditLedger:
+) -> models.CreditLedger | None:
     """Moves credits: the trigger applies amount to the balance atomically and fills in
     balance_after. Idempotent by operation_id: an operation already applied (same user, amount
     and reason) inserts nothing and returns no row (read it with GetLedgerEntryByOperationID);
@@ -108,10 +110,7 @@ def insert_ledger_entry(
                 "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(INSERT_LEDGER_ENTRY_QUERY)
-    return row
+        return cur.fetchone()
 
 
 GET_LEDGER_ENTRY_BY_OPERATION_ID: Final = """-- name: GetLedgerEntryByOperationID :one
@@ -142,8 +141,7 @@ def get_ledger_entry_by_operation_id(
     """The ledger entry of an operation, e.g. the first result of a retried grant or charge."""
     with conn.cursor(row_factory=support.credit_ledger_rows) as cur:
         cur.execute(GET_LEDGER_ENTRY_BY_OPERATION_ID, {"operation_id": operation_id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 LIST_LEDGER_ENTRIES: Final = """-- name: ListLedgerEntries :many

@@ -106,8 +106,7 @@ def get_latest_document(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> mode
     """The latest version of a document."""
     with conn.cursor(row_factory=support.document_rows) as cur:
         cur.execute(GET_LATEST_DOCUMENT, {"id": id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 LIST_DOCUMENT_VERSIONS: Final = """-- name: ListDocumentVersions :many
@@ -319,18 +318,15 @@ RESOLVE_SUGGESTION_QUERY: Final = support.Query(
     writes=frozenset({"suggestions"}),
     read_only=False,
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
 @support.describe(RESOLVE_SUGGESTION_QUERY)
-def resolve_suggestion(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Suggestion:
+def resolve_suggestion(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Suggestion | None:
     """Mark a suggestion resolved (accepted or dismissed); resolving twice is harmless. No row
     when it does not exist or is not the caller's.
     """
     with conn.cursor(row_factory=support.suggestion_rows) as cur:
         cur.execute(RESOLVE_SUGGESTION, {"id": id})
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(RESOLVE_SUGGESTION_QUERY)
-    return row
+        return cur.fetchone()

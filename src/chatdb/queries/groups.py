@@ -103,8 +103,7 @@ def add_group_member(
             ADD_GROUP_MEMBER,
             {"group_chat_id": group_chat_id, "user_id": user_id, "role": role},
         )
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 REMOVE_GROUP_MEMBER: Final = """-- name: RemoveGroupMember :execrows
@@ -297,7 +296,7 @@ class ListGroupChatsByMemberRow(BaseModel):
     joined_at: datetime.datetime
 
     @staticmethod
-    def build(v: Sequence[Any]) -> ListGroupChatsByMemberRow:
+    def build(v: Sequence[Any]) -> "ListGroupChatsByMemberRow":
         return ListGroupChatsByMemberRow(
             id=v[0],
             creator_id=v[1],

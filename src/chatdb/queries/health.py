@@ -59,7 +59,7 @@ class ListForeignKeysRow(BaseModel):
     on_delete: str
 
     @staticmethod
-    def build(v: Sequence[Any]) -> ListForeignKeysRow:
+    def build(v: Sequence[Any]) -> "ListForeignKeysRow":
         return ListForeignKeysRow(
             table_name=v[0],
             constraint_name=v[1],
@@ -131,7 +131,7 @@ class ListForeignKeysWithoutIndexRow(BaseModel):
     referenced_table: str
 
     @staticmethod
-    def build(v: Sequence[Any]) -> ListForeignKeysWithoutIndexRow:
+    def build(v: Sequence[Any]) -> "ListForeignKeysWithoutIndexRow":
         return ListForeignKeysWithoutIndexRow(
             table_name=v[0],
             constraint_name=v[1],
@@ -200,7 +200,7 @@ class ListIndexesRow(BaseModel):
     scans: int
 
     @staticmethod
-    def build(v: Sequence[Any]) -> ListIndexesRow:
+    def build(v: Sequence[Any]) -> "ListIndexesRow":
         return ListIndexesRow(
             table_name=v[0],
             index_name=v[1],
@@ -265,7 +265,7 @@ class TableSizesRow(BaseModel):
     total_bytes: int
 
     @staticmethod
-    def build(v: Sequence[Any]) -> TableSizesRow:
+    def build(v: Sequence[Any]) -> "TableSizesRow":
         return TableSizesRow(
             table_name=v[0],
             kind=v[1],
@@ -331,7 +331,7 @@ class ListPoliciesRow(BaseModel):
     rls_forced: bool
 
     @staticmethod
-    def build(v: Sequence[Any]) -> ListPoliciesRow:
+    def build(v: Sequence[Any]) -> "ListPoliciesRow":
         return ListPoliciesRow(
             table_name=v[0],
             policy_name=v[1],
@@ -392,7 +392,7 @@ class ListUnusedIndexesRow(BaseModel):
     scans: int
 
     @staticmethod
-    def build(v: Sequence[Any]) -> ListUnusedIndexesRow:
+    def build(v: Sequence[Any]) -> "ListUnusedIndexesRow":
         return ListUnusedIndexesRow(table_name=v[0], index_name=v[1], size_bytes=v[2], scans=v[3])
 
 

@@ -222,8 +222,7 @@ def get_message_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models
     """One message, if the caller may read its chat (the owner, or anyone for a public chat)."""
     with conn.cursor(row_factory=support.message_rows) as cur:
         cur.execute(GET_MESSAGE_BY_ID, {"id": id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 LIST_MESSAGES_BY_CHAT: Final = """-- name: ListMessagesByChat :many
@@ -544,7 +543,7 @@ class ListMessageReactionsRow(BaseModel):
     reacted: bool
 
     @staticmethod
-    def build(v: Sequence[Any]) -> ListMessageReactionsRow:
+    def build(v: Sequence[Any]) -> "ListMessageReactionsRow":
         return ListMessageReactionsRow(emoji=v[0], reaction_count=v[1], reacted=v[2])
 
 

@@ -147,8 +147,7 @@ def set_default_provider(
     """
     with conn.cursor(row_factory=support.provider_config_rows) as cur:
         cur.execute(SET_DEFAULT_PROVIDER, {"user_id": user_id, "provider": provider})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 GET_DEFAULT_PROVIDER_CONFIG: Final = """-- name: GetDefaultProviderConfig :one
@@ -179,8 +178,7 @@ def get_default_provider_config(
     """The user's default provider configuration, if they chose one."""
     with conn.cursor(row_factory=support.provider_config_rows) as cur:
         cur.execute(GET_DEFAULT_PROVIDER_CONFIG, {"user_id": user_id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 GET_PROVIDER_CONFIG: Final = """-- name: GetProviderConfig :one
@@ -215,8 +213,7 @@ def get_provider_config(
     """The user's configuration of one provider."""
     with conn.cursor(row_factory=support.provider_config_rows) as cur:
         cur.execute(GET_PROVIDER_CONFIG, {"user_id": user_id, "provider": provider})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 LIST_PROVIDER_CONFIGS: Final = """-- name: ListProviderConfigs :many
@@ -304,7 +301,7 @@ CLEAR_PROVIDER_KEY_QUERY: Final = support.Query(
         support.Parameter("user_id", "uuid.UUID", optional=False),
         support.Parameter("provider", "str", optional=False),
     ),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
@@ -314,14 +311,11 @@ def clear_provider_key(
     *,
     user_id: uuid.UUID,
     provider: str,
-) -> models.ProviderConfig:
+) -> models.ProviderConfig | None:
     """Removes the stored API key of one provider configuration, keeping the rest."""
     with conn.cursor(row_factory=support.provider_config_rows) as cur:
         cur.execute(CLEAR_PROVIDER_KEY, {"user_id": user_id, "provider": provider})
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(CLEAR_PROVIDER_KEY_QUERY)
-    return row
+        return cur.fetchone()
 
 
 LIST_PROVIDER_KEYS_TO_ROTATE: Final = """-- name: ListProviderKeysToRotate :many
@@ -360,7 +354,7 @@ class ListProviderKeysToRotateRow(BaseModel):
     api_key_version: int | None
 
     @staticmethod
-    def build(v: Sequence[Any]) -> ListProviderKeysToRotateRow:
+    def build(v: Sequence[Any]) -> "ListProviderKeysToRotateRow":
         return ListProviderKeysToRotateRow(
             id=v[0],
             user_id=v[1],
@@ -466,8 +460,7 @@ def get_auto_approval_settings(
     """The user's tool auto-approval settings; no row means the safe defaults (disabled)."""
     with conn.cursor(row_factory=support.auto_approval_setting_rows) as cur:
         cur.execute(GET_AUTO_APPROVAL_SETTINGS, {"user_id": user_id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 UPSERT_AUTO_APPROVAL_SETTINGS: Final = """-- name: UpsertAutoApprovalSettings :one

@@ -41,7 +41,7 @@ class GetUserByReferralCodeRow(BaseModel):
     successful_referral_count: int
 
     @staticmethod
-    def build(v: Sequence[Any]) -> GetUserByReferralCodeRow:
+    def build(v: Sequence[Any]) -> "GetUserByReferralCodeRow":
         return GetUserByReferralCodeRow(
             id=v[0],
             referral_code=v[1],
@@ -61,8 +61,7 @@ def get_user_by_referral_code(
     """
     with conn.cursor(row_factory=support.rows(GetUserByReferralCodeRow.build)) as cur:
         cur.execute(GET_USER_BY_REFERRAL_CODE, {"referral_code": referral_code})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 CREATE_REFERRAL: Final = """-- name: CreateReferral :one
@@ -92,7 +91,7 @@ CREATE_REFERRAL_QUERY: Final = support.Query(
         support.Parameter("status", "enums.ReferralStatus", optional=False),
         support.Parameter("credits_awarded", "decimal.Decimal", optional=False),
     ),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
@@ -104,7 +103,7 @@ def create_referral(
     referred_id: uuid.UUID,
     status: enums.ReferralStatus,
     credits_awarded: decimal.Decimal,
-) -> models.Referral:
+) -> models.Referral | None:
     """Records that referred_id redeemed referrer_id's code. No row when referred_id was already
     referred (referrals_referred_id_key; a concurrent redemption waits and then gets no row).
     A completed referral counts toward the referrer's maximum: exceeding it raises
@@ -121,10 +120,7 @@ def create_referral(
                 "credits_awarded": credits_awarded,
             },
         )
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(CREATE_REFERRAL_QUERY)
-    return row
+        return cur.fetchone()
 
 
 GET_REFERRAL_BY_REFERRED: Final = """-- name: GetReferralByReferred :one
@@ -155,8 +151,7 @@ def get_referral_by_referred(
     """Who referred this user, if anyone."""
     with conn.cursor(row_factory=support.referral_rows) as cur:
         cur.execute(GET_REFERRAL_BY_REFERRED, {"referred_id": referred_id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 LIST_REFERRALS_BY_REFERRER: Final = """-- name: ListReferralsByReferrer :many

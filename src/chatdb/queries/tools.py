@@ -110,8 +110,7 @@ def get_tool_execution(
     """One tool execution by id."""
     with conn.cursor(row_factory=support.tool_execution_rows) as cur:
         cur.execute(GET_TOOL_EXECUTION, {"id": id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 TRANSITION_TOOL_EXECUTION: Final = """-- name: TransitionToolExecution :one
@@ -151,7 +150,7 @@ TRANSITION_TOOL_EXECUTION_QUERY: Final = support.Query(
         support.Parameter("execution_ms", "int | None", optional=True),
         support.Parameter("cost", "decimal.Decimal | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
@@ -165,7 +164,7 @@ def transition_tool_execution(
     error: str | None = None,
     execution_ms: int | None = None,
     cost: decimal.Decimal | None = None,
-) -> models.ToolExecution:
+) -> models.ToolExecution | None:
     """Move a tool execution to to_status, only from a state that allows it (pending -> approved;
     approved -> executing; executing -> completed; pending/approved/executing -> failed or
     cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
@@ -185,10 +184,7 @@ def transition_tool_execution(
                 "cost": cost,
             },
         )
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(TRANSITION_TOOL_EXECUTION_QUERY)
-    return row
+        return cur.fetchone()
 
 
 LIST_PENDING_TOOL_EXECUTIONS: Final = """-- name: ListPendingToolExecutions :many
@@ -271,7 +267,7 @@ class ToolUsageStatsRow(BaseModel):
     total_cost: decimal.Decimal
 
     @staticmethod
-    def build(v: Sequence[Any]) -> ToolUsageStatsRow:
+    def build(v: Sequence[Any]) -> "ToolUsageStatsRow":
         return ToolUsageStatsRow(
             tool_name=v[0],
             calls=v[1],

@@ -186,7 +186,7 @@ class CreateFileUploadRow(BaseModel):
     created: bool
 
     @staticmethod
-    def build(v: Sequence[Any]) -> CreateFileUploadRow:
+    def build(v: Sequence[Any]) -> "CreateFileUploadRow":
         return CreateFileUploadRow(
             id=v[0],
             user_id=v[1],

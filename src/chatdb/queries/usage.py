@@ -152,7 +152,7 @@ class UsageByProviderModelRow(BaseModel):
     cost: decimal.Decimal
 
     @staticmethod
-    def build(v: Sequence[Any]) -> UsageByProviderModelRow:
+    def build(v: Sequence[Any]) -> "UsageByProviderModelRow":
         return UsageByProviderModelRow(
             provider=v[0],
             model=v[1],
@@ -324,8 +324,7 @@ def get_daily_usage(
     """The user's counters for one UTC day (today by default); no row = nothing counted yet."""
     with conn.cursor(row_factory=support.daily_usage_rows) as cur:
         cur.execute(GET_DAILY_USAGE, {"user_id": user_id, "day": day})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 GET_QUOTA_INFO: Final = """-- name: GetQuotaInfo :one
@@ -355,7 +354,7 @@ GET_QUOTA_INFO_QUERY: Final = support.Query(
     writes=frozenset(),
     read_only=True,
     parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
@@ -371,7 +370,7 @@ class GetQuotaInfoRow(BaseModel):
     used: int
 
     @staticmethod
-    def build(v: Sequence[Any]) -> GetQuotaInfoRow:
+    def build(v: Sequence[Any]) -> "GetQuotaInfoRow":
         return GetQuotaInfoRow(
             user_id=v[0],
             quota=v[1],
@@ -384,17 +383,14 @@ class GetQuotaInfoRow(BaseModel):
 
 
 @support.describe(GET_QUOTA_INFO_QUERY)
-def get_quota_info(conn: psycopg.Connection[Any], *, user_id: uuid.UUID) -> GetQuotaInfoRow:
+def get_quota_info(conn: psycopg.Connection[Any], *, user_id: uuid.UUID) -> GetQuotaInfoRow | None:
     """The user's message quota: the allowance, the period (end_date is the generated end of the
     period), whether it has expired, and messages counted in daily_usage since the period
     started (UTC days).
     """
     with conn.cursor(row_factory=support.rows(GetQuotaInfoRow.build)) as cur:
         cur.execute(GET_QUOTA_INFO, {"user_id": user_id})
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(GET_QUOTA_INFO_QUERY)
-    return row
+        return cur.fetchone()
 
 
 RESET_EXPIRED_QUOTAS: Final = """-- name: ResetExpiredQuotas :many
@@ -444,7 +440,7 @@ class ResetExpiredQuotasRow(BaseModel):
     end_date: datetime.datetime | None
 
     @staticmethod
-    def build(v: Sequence[Any]) -> ResetExpiredQuotasRow:
+    def build(v: Sequence[Any]) -> "ResetExpiredQuotasRow":
         return ResetExpiredQuotasRow(
             id=v[0],
             quota=v[1],

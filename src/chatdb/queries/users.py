@@ -101,8 +101,7 @@ def get_user_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Us
     """One user's profile (as the user themselves, or chatdb_system). No secrets."""
     with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(GET_USER_BY_ID, {"id": id})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 GET_USER_BY_IDS: Final = """-- name: GetUserByIDs :many
@@ -167,8 +166,7 @@ def get_user_by_email(conn: psycopg.Connection[Any], *, email: str) -> models.Us
     """
     with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(GET_USER_BY_EMAIL, {"email": email})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 GET_USER_CREDENTIALS_BY_EMAIL: Final = """-- name: GetUserCredentialsByEmail :one
@@ -198,7 +196,7 @@ class GetUserCredentialsByEmailRow(BaseModel):
     password_hash: str | None
 
     @staticmethod
-    def build(v: Sequence[Any]) -> GetUserCredentialsByEmailRow:
+    def build(v: Sequence[Any]) -> "GetUserCredentialsByEmailRow":
         return GetUserCredentialsByEmailRow(id=v[0], status=v[1], password_hash=v[2])
 
 
@@ -213,8 +211,7 @@ def get_user_credentials_by_email(
     """
     with conn.cursor(row_factory=support.rows(GetUserCredentialsByEmailRow.build)) as cur:
         cur.execute(GET_USER_CREDENTIALS_BY_EMAIL, {"email": email})
-        row = cur.fetchone()
-    return row
+        return cur.fetchone()
 
 
 UPDATE_USER_PASSWORD_HASH: Final = """-- name: UpdateUserPasswordHash :execrows
@@ -276,7 +273,7 @@ UPDATE_USER_QUERY: Final = support.Query(
         support.Parameter("name", "str | None", optional=True),
         support.Parameter("image", "str | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
@@ -287,16 +284,13 @@ def update_user(
     id: uuid.UUID,
     name: str | None = None,
     image: str | None = None,
-) -> models.UserProfile:
+) -> models.UserProfile | None:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
     the current value. As chatdb_app RLS limits it to the signed-in user: no row otherwise.
     """
     with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(UPDATE_USER, {"id": id, "name": name, "image": image})
-        row = cur.fetchone()
-    if row is None:
-        raise support.not_found(UPDATE_USER_QUERY)
-    return row
+        return cur.fetchone()
 
 
 UPDATE_USER_EMAIL: Final = """-- name: UpdateUserEmail :one
@@ -579,12 +573,12 @@ EXPORT_USER_DATA_QUERY: Final = support.Query(
     writes=frozenset(),
     read_only=True,
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
-    annotations=(),
+    annotations=(("optional", ""),),
 )
 
 
 @support.describe(EXPORT_USER_DATA_QUERY)
-def export_user_data(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> JsonValue:
+def export_user_data(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> JsonValue | None:
     """Everything a user owns, as one JSON document (chatdb_system; data-subject access
     requests, chatdb.flows.privacy.export_user_data). Secrets are left out: the password hash,
     OAuth token and API key ciphertexts, session token digests. NULL when there is no such user.
@@ -592,7 +586,5 @@ def export_user_data(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> JsonVal
     with conn.cursor() as cur:
         cur.execute(EXPORT_USER_DATA, {"id": id})
         row = cur.fetchone()
-    if row is None:
-        raise support.not_found(EXPORT_USER_DATA_QUERY)
-    value: JsonValue = row[0]
+    value: JsonValue | None = None if row is None else row[0]
     return value

@@ -67,7 +67,7 @@ async def update_account_tokens(
     id_token_ciphertext: bytes | None = None,
     token_key_version: int | None = None,
     expires_at: datetime.datetime | None = None,
-) -> models.Account:
+) -> models.Account | None:
     """Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
     rotation or a key rotation. NULL ciphertexts clear that token. No row when not linked.
     """
@@ -84,10 +84,7 @@ async def update_account_tokens(
                 "expires_at": support.aware(expires_at, "update_account_tokens(expires_at=...)"),
             },
         )
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(auth.UPDATE_ACCOUNT_TOKENS_QUERY)
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(auth.UNLINK_ACCOUNT_QUERY)
@@ -121,8 +118,7 @@ async def get_user_by_account(
             auth.GET_USER_BY_ACCOUNT,
             {"provider": provider, "provider_account_id": provider_account_id},
         )
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(auth.LIST_ACCOUNTS_BY_USER_QUERY)
@@ -178,8 +174,7 @@ async def get_session_and_user(
     """
     async with conn.cursor(row_factory=support.rows(auth.GetSessionAndUserRow.build)) as cur:
         await cur.execute(auth.GET_SESSION_AND_USER, {"session_token_hash": session_token_hash})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(auth.UPDATE_SESSION_QUERY)
@@ -198,8 +193,7 @@ async def update_session(
                 "session_token_hash": session_token_hash,
             },
         )
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(auth.DELETE_SESSION_QUERY)
@@ -268,8 +262,7 @@ async def use_verification_token(
             auth.USE_VERIFICATION_TOKEN,
             {"identifier": identifier, "token_hash": token_hash},
         )
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(auth.DELETE_EXPIRED_VERIFICATION_TOKENS_QUERY)

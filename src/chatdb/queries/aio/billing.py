@@ -29,8 +29,7 @@ async def upsert_subscription(
     """
     async with conn.cursor(row_factory=support.subscription_rows) as cur:
         await cur.execute(billing.UPSERT_SUBSCRIPTION, params.to_args())
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(billing.GET_SUBSCRIPTION_BY_PROVIDER_ID_QUERY)
@@ -46,8 +45,7 @@ async def get_subscription_by_provider_id(
             billing.GET_SUBSCRIPTION_BY_PROVIDER_ID,
             {"provider": provider, "provider_subscription_id": provider_subscription_id},
         )
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(billing.GET_ACTIVE_SUBSCRIPTION_BY_USER_QUERY)
@@ -61,8 +59,7 @@ async def get_active_subscription_by_user(
     """
     async with conn.cursor(row_factory=support.subscription_rows) as cur:
         await cur.execute(billing.GET_ACTIVE_SUBSCRIPTION_BY_USER, {"user_id": user_id})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(billing.LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION_QUERY)
@@ -109,8 +106,7 @@ async def upsert_payment(
     """
     async with conn.cursor(row_factory=support.payment_rows) as cur:
         await cur.execute(billing.UPSERT_PAYMENT, params.to_args())
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(billing.LIST_PAYMENTS_BY_USER_QUERY)
@@ -164,8 +160,7 @@ async def record_webhook_event(
                 ),
             },
         )
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(billing.LOCK_UNPROCESSED_WEBHOOK_EVENT_QUERY)
@@ -183,8 +178,7 @@ async def lock_unprocessed_webhook_event(
             billing.LOCK_UNPROCESSED_WEBHOOK_EVENT,
             {"provider": provider, "event_id": event_id},
         )
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(billing.MARK_WEBHOOK_EVENT_PROCESSED_QUERY)
@@ -282,8 +276,7 @@ async def get_external_token(
             billing.GET_EXTERNAL_TOKEN,
             {"user_id": user_id, "service": service, "environment": environment},
         )
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(billing.LIST_EXTERNAL_TOKENS_BY_USER_QUERY)

@@ -90,8 +90,7 @@ async def get_chat_by_id(
     """One chat: the owner's, or anyone's public chat (RLS decides). No row otherwise."""
     async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(chats.GET_CHAT_BY_ID, {"id": id})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(chats.LIST_CHATS_BY_USER_QUERY)
@@ -127,14 +126,11 @@ async def update_chat_title(
     title: str,
     id: uuid.UUID,
     user_id: uuid.UUID,
-) -> models.Chat:
+) -> models.Chat | None:
     """Rename a chat of this user. No row when the chat is not theirs or does not exist."""
     async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(chats.UPDATE_CHAT_TITLE, {"title": title, "id": id, "user_id": user_id})
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(chats.UPDATE_CHAT_TITLE_QUERY)
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(chats.UPDATE_CHAT_VISIBILITY_QUERY)
@@ -144,17 +140,14 @@ async def update_chat_visibility(
     visibility: enums.ChatVisibility,
     id: uuid.UUID,
     user_id: uuid.UUID,
-) -> models.Chat:
+) -> models.Chat | None:
     """Make a chat of this user public or private. No row when it is not theirs."""
     async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.UPDATE_CHAT_VISIBILITY,
             {"visibility": visibility, "id": id, "user_id": user_id},
         )
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(chats.UPDATE_CHAT_VISIBILITY_QUERY)
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(chats.UPDATE_CHAT_SETTINGS_QUERY)
@@ -168,7 +161,7 @@ async def update_chat_settings(
     system_prompt: str | None = None,
     context_window: int | None = None,
     metadata: JsonValue | None = None,
-) -> models.Chat:
+) -> models.Chat | None:
     """Change a chat's model settings and UI metadata; a NULL argument keeps the current value.
     No row when the chat is not this user's.
     """
@@ -185,10 +178,7 @@ async def update_chat_settings(
                 "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(chats.UPDATE_CHAT_SETTINGS_QUERY)
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(chats.UPDATE_CHAT_TIMESTAMP_QUERY)
@@ -278,8 +268,7 @@ async def get_chat_state(
     """The typed state document of a chat with its version (for UpsertChatState)."""
     async with conn.cursor(row_factory=support.chat_state_rows) as cur:
         await cur.execute(chats.GET_CHAT_STATE, {"chat_id": chat_id})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(chats.UPSERT_CHAT_STATE_QUERY)
@@ -305,5 +294,4 @@ async def upsert_chat_state(
                 "expected_version": expected_version,
             },
         )
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()

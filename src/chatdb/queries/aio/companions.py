@@ -65,8 +65,7 @@ async def get_companion(
     """One companion: the user's own or a public one."""
     async with conn.cursor(row_factory=support.companion_rows) as cur:
         await cur.execute(companions.GET_COMPANION, {"id": id})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(companions.UPDATE_COMPANION_CONFIG_QUERY)
@@ -82,7 +81,7 @@ async def update_companion_config(
     interaction: JsonValue | None = None,
     tool_config: JsonValue | None = None,
     tool_access: list[str] | None = None,
-) -> models.Companion:
+) -> models.Companion | None:
     """Change a companion's configuration (model, persona, knowledge, interaction, tools),
     optimistically: only when its version is still expected_version (what the editor read),
     bumping the version. A NULL argument keeps that setting. No row when someone saved in between (re-read and retry) or the companion is not
@@ -103,10 +102,7 @@ async def update_companion_config(
                 "tool_access": tool_access,
             },
         )
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(companions.UPDATE_COMPANION_CONFIG_QUERY)
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(companions.INSERT_COMPANION_MESSAGE_QUERY)
@@ -184,7 +180,7 @@ async def record_token_burn(
     companion_message_id: uuid.UUID | None = None,
     provider: str | None = None,
     model: str | None = None,
-) -> companions.RecordTokenBurnRow:
+) -> companions.RecordTokenBurnRow | None:
     """Charge the credits a companion conversation burned: one companion_burn ledger entry
     (amount -credits, idempotent by operation_id, e.g. burn:<message id>) and the token usage
     behind it, in one statement. Returns the burn with the balance after it; no row when this
@@ -206,7 +202,4 @@ async def record_token_burn(
                 "model": model,
             },
         )
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(companions.RECORD_TOKEN_BURN_QUERY)
-    return row
+        return await cur.fetchone()

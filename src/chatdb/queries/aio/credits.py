@@ -19,14 +19,12 @@ async def get_credit_balance(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-) -> decimal.Decimal:
+) -> decimal.Decimal | None:
     """The user's spendable credits (the running sum of their ledger)."""
     async with conn.cursor() as cur:
         await cur.execute(credits.GET_CREDIT_BALANCE, {"user_id": user_id})
         row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(credits.GET_CREDIT_BALANCE_QUERY)
-    value: decimal.Decimal = row[0]
+    value: decimal.Decimal | None = None if row is None else row[0]
     return value
 
 
@@ -40,7 +38,7 @@ async def insert_ledger_entry(
     reason: enums.CreditReason,
     description: str | None = None,
     metadata: JsonValue | None = None,
-) -> models.CreditLedger:
+) -> models.CreditLedger | None:
     """Moves credits: the trigger applies amount to the balance atomically and fills in
     balance_after. Idempotent by operation_id: an operation already applied (same user, amount
     and reason) inserts nothing and returns no row (read it with GetLedgerEntryByOperationID);
@@ -61,10 +59,7 @@ async def insert_ledger_entry(
                 "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(credits.INSERT_LEDGER_ENTRY_QUERY)
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(credits.GET_LEDGER_ENTRY_BY_OPERATION_ID_QUERY)
@@ -76,8 +71,7 @@ async def get_ledger_entry_by_operation_id(
     """The ledger entry of an operation, e.g. the first result of a retried grant or charge."""
     async with conn.cursor(row_factory=support.credit_ledger_rows) as cur:
         await cur.execute(credits.GET_LEDGER_ENTRY_BY_OPERATION_ID, {"operation_id": operation_id})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(credits.LIST_LEDGER_ENTRIES_QUERY)

@@ -53,8 +53,7 @@ async def get_latest_document(
     """The latest version of a document."""
     async with conn.cursor(row_factory=support.document_rows) as cur:
         await cur.execute(documents.GET_LATEST_DOCUMENT, {"id": id})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(documents.LIST_DOCUMENT_VERSIONS_QUERY)
@@ -145,13 +144,10 @@ async def resolve_suggestion(
     conn: psycopg.AsyncConnection[Any],
     *,
     id: uuid.UUID,
-) -> models.Suggestion:
+) -> models.Suggestion | None:
     """Mark a suggestion resolved (accepted or dismissed); resolving twice is harmless. No row
     when it does not exist or is not the caller's.
     """
     async with conn.cursor(row_factory=support.suggestion_rows) as cur:
         await cur.execute(documents.RESOLVE_SUGGESTION, {"id": id})
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(documents.RESOLVE_SUGGESTION_QUERY)
-    return row
+        return await cur.fetchone()

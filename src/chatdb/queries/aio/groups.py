@@ -55,8 +55,7 @@ async def add_group_member(
             groups.ADD_GROUP_MEMBER,
             {"group_chat_id": group_chat_id, "user_id": user_id, "role": role},
         )
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(groups.REMOVE_GROUP_MEMBER_QUERY)

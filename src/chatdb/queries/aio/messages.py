@@ -67,8 +67,7 @@ async def get_message_by_id(
     """One message, if the caller may read its chat (the owner, or anyone for a public chat)."""
     async with conn.cursor(row_factory=support.message_rows) as cur:
         await cur.execute(messages.GET_MESSAGE_BY_ID, {"id": id})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(messages.LIST_MESSAGES_BY_CHAT_QUERY)

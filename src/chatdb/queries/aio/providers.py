@@ -65,8 +65,7 @@ async def set_default_provider(
             providers.SET_DEFAULT_PROVIDER,
             {"user_id": user_id, "provider": provider},
         )
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(providers.GET_DEFAULT_PROVIDER_CONFIG_QUERY)
@@ -78,8 +77,7 @@ async def get_default_provider_config(
     """The user's default provider configuration, if they chose one."""
     async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(providers.GET_DEFAULT_PROVIDER_CONFIG, {"user_id": user_id})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(providers.GET_PROVIDER_CONFIG_QUERY)
@@ -92,8 +90,7 @@ async def get_provider_config(
     """The user's configuration of one provider."""
     async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(providers.GET_PROVIDER_CONFIG, {"user_id": user_id, "provider": provider})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(providers.LIST_PROVIDER_CONFIGS_QUERY)
@@ -130,14 +127,11 @@ async def clear_provider_key(
     *,
     user_id: uuid.UUID,
     provider: str,
-) -> models.ProviderConfig:
+) -> models.ProviderConfig | None:
     """Removes the stored API key of one provider configuration, keeping the rest."""
     async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(providers.CLEAR_PROVIDER_KEY, {"user_id": user_id, "provider": provider})
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(providers.CLEAR_PROVIDER_KEY_QUERY)
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(providers.LIST_PROVIDER_KEYS_TO_ROTATE_QUERY)
@@ -195,8 +189,7 @@ async def get_auto_approval_settings(
     """The user's tool auto-approval settings; no row means the safe defaults (disabled)."""
     async with conn.cursor(row_factory=support.auto_approval_setting_rows) as cur:
         await cur.execute(providers.GET_AUTO_APPROVAL_SETTINGS, {"user_id": user_id})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(providers.UPSERT_AUTO_APPROVAL_SETTINGS_QUERY)

@@ -25,8 +25,7 @@ async def get_user_by_referral_code(
         row_factory=support.rows(referrals.GetUserByReferralCodeRow.build),
     ) as cur:
         await cur.execute(referrals.GET_USER_BY_REFERRAL_CODE, {"referral_code": referral_code})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(referrals.CREATE_REFERRAL_QUERY)
@@ -37,7 +36,7 @@ async def create_referral(
     referred_id: uuid.UUID,
     status: enums.ReferralStatus,
     credits_awarded: decimal.Decimal,
-) -> models.Referral:
+) -> models.Referral | None:
     """Records that referred_id redeemed referrer_id's code. No row when referred_id was already
     referred (referrals_referred_id_key; a concurrent redemption waits and then gets no row).
     A completed referral counts toward the referrer's maximum: exceeding it raises
@@ -54,10 +53,7 @@ async def create_referral(
                 "credits_awarded": credits_awarded,
             },
         )
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(referrals.CREATE_REFERRAL_QUERY)
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(referrals.GET_REFERRAL_BY_REFERRED_QUERY)
@@ -69,8 +65,7 @@ async def get_referral_by_referred(
     """Who referred this user, if anyone."""
     async with conn.cursor(row_factory=support.referral_rows) as cur:
         await cur.execute(referrals.GET_REFERRAL_BY_REFERRED, {"referred_id": referred_id})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(referrals.LIST_REFERRALS_BY_REFERRER_QUERY)

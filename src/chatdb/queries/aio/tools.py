@@ -55,8 +55,7 @@ async def get_tool_execution(
     """One tool execution by id."""
     async with conn.cursor(row_factory=support.tool_execution_rows) as cur:
         await cur.execute(tools.GET_TOOL_EXECUTION, {"id": id})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(tools.TRANSITION_TOOL_EXECUTION_QUERY)
@@ -69,7 +68,7 @@ async def transition_tool_execution(
     error: str | None = None,
     execution_ms: int | None = None,
     cost: decimal.Decimal | None = None,
-) -> models.ToolExecution:
+) -> models.ToolExecution | None:
     """Move a tool execution to to_status, only from a state that allows it (pending -> approved;
     approved -> executing; executing -> completed; pending/approved/executing -> failed or
     cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
@@ -89,10 +88,7 @@ async def transition_tool_execution(
                 "cost": cost,
             },
         )
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(tools.TRANSITION_TOOL_EXECUTION_QUERY)
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(tools.LIST_PENDING_TOOL_EXECUTIONS_QUERY)

@@ -100,8 +100,7 @@ async def get_daily_usage(
     """The user's counters for one UTC day (today by default); no row = nothing counted yet."""
     async with conn.cursor(row_factory=support.daily_usage_rows) as cur:
         await cur.execute(usage.GET_DAILY_USAGE, {"user_id": user_id, "day": day})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(usage.GET_QUOTA_INFO_QUERY)
@@ -109,17 +108,14 @@ async def get_quota_info(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-) -> usage.GetQuotaInfoRow:
+) -> usage.GetQuotaInfoRow | None:
     """The user's message quota: the allowance, the period (end_date is the generated end of the
     period), whether it has expired, and messages counted in daily_usage since the period
     started (UTC days).
     """
     async with conn.cursor(row_factory=support.rows(usage.GetQuotaInfoRow.build)) as cur:
         await cur.execute(usage.GET_QUOTA_INFO, {"user_id": user_id})
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(usage.GET_QUOTA_INFO_QUERY)
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(usage.RESET_EXPIRED_QUOTAS_QUERY)

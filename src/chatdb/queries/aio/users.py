@@ -53,8 +53,7 @@ async def get_user_by_id(
     """One user's profile (as the user themselves, or chatdb_system). No secrets."""
     async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(users.GET_USER_BY_ID, {"id": id})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(users.GET_USER_BY_IDS_QUERY)
@@ -82,8 +81,7 @@ async def get_user_by_email(
     """
     async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(users.GET_USER_BY_EMAIL, {"email": email})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(users.GET_USER_CREDENTIALS_BY_EMAIL_QUERY)
@@ -99,8 +97,7 @@ async def get_user_credentials_by_email(
         row_factory=support.rows(users.GetUserCredentialsByEmailRow.build),
     ) as cur:
         await cur.execute(users.GET_USER_CREDENTIALS_BY_EMAIL, {"email": email})
-        row = await cur.fetchone()
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(users.UPDATE_USER_PASSWORD_HASH_QUERY)
@@ -128,16 +125,13 @@ async def update_user(
     id: uuid.UUID,
     name: str | None = None,
     image: str | None = None,
-) -> models.UserProfile:
+) -> models.UserProfile | None:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
     the current value. As chatdb_app RLS limits it to the signed-in user: no row otherwise.
     """
     async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(users.UPDATE_USER, {"id": id, "name": name, "image": image})
-        row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(users.UPDATE_USER_QUERY)
-    return row
+        return await cur.fetchone()
 
 
 @support.describe(users.UPDATE_USER_EMAIL_QUERY)
@@ -203,7 +197,11 @@ async def list_users(
 
 
 @support.describe(users.EXPORT_USER_DATA_QUERY)
-async def export_user_data(conn: psycopg.AsyncConnection[Any], *, id: uuid.UUID) -> JsonValue:
+async def export_user_data(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    id: uuid.UUID,
+) -> JsonValue | None:
     """Everything a user owns, as one JSON document (chatdb_system; data-subject access
     requests, chatdb.flows.privacy.export_user_data). Secrets are left out: the password hash,
     OAuth token and API key ciphertexts, session token digests. NULL when there is no such user.
@@ -211,7 +209,5 @@ async def export_user_data(conn: psycopg.AsyncConnection[Any], *, id: uuid.UUID)
     async with conn.cursor() as cur:
         await cur.execute(users.EXPORT_USER_DATA, {"id": id})
         row = await cur.fetchone()
-    if row is None:
-        raise support.not_found(users.EXPORT_USER_DATA_QUERY)
-    value: JsonValue = row[0]
+    value: JsonValue | None = None if row is None else row[0]
     return value

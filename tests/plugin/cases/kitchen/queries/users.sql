@@ -7,6 +7,7 @@ INSERT INTO users (email, name, mood, moods) VALUES (@email, @name, @mood, @mood
 SELECT * FROM users WHERE email = @email;
 
 -- name: ListUsersByMoods :many
+-- @stream
 SELECT * FROM users WHERE mood = ANY(@moods::mood[]) ORDER BY name;
 
 -- name: GetUsersByIDs :many
