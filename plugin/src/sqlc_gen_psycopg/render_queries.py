@@ -162,6 +162,8 @@ class QueryModule:
         return f"{self.support('rows')}({self.shared(plan.row_class)}.build)"
 
     def scalar(self, plan: QueryPlan, row: str) -> str:
+        if plan.result_type == "None":  # a void function: psycopg hands back ""
+            return "None"
         return self.load(plan.fields[0].spec or TypeSpec(base="object"), f"{row}[0]")
 
     def cursor(self, plan: QueryPlan, named: bool = False) -> list[str]:
