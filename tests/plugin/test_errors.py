@@ -152,12 +152,6 @@ ERROR_CASES: dict[str, tuple[str, dict[str, str], dict[str, object], list[str]]]
         {},
         ["parameter 'ds': multi-dimensional json arrays are not supported"],
     ),
-    "embed_of_another_schema": (
-        "",
-        {"items.sql": "-- name: F :many\nSELECT sqlc.embed(t) FROM other.things AS t;\n"},
-        {},
-        ["query F (:many): sqlc.embed(", ") needs a table of the default schema (public)"],
-    ),
     "untyped_parameter": (
         "",
         {"items.sql": "-- name: F :many\nSELECT id FROM items WHERE @flag IS NULL;\n"},
