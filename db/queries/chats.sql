@@ -3,7 +3,7 @@
 -- user's default provider/model, an empty metadata object).
 INSERT INTO chats (user_id, title, visibility, provider, model, system_prompt, context_window, metadata)
 VALUES (
-    @user_id::uuid,
+    signed_in_user(@user_id::uuid),
     coalesce(sqlc.narg(title)::text, 'New Chat'),
     coalesce(sqlc.narg(visibility)::chat_visibility, 'private'),
     sqlc.narg(provider)::text,
@@ -39,7 +39,7 @@ WHERE id = @id::uuid;
 -- chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
 SELECT *
 FROM chats
-WHERE user_id = @user_id::uuid
+WHERE user_id = signed_in_user(@user_id::uuid)
   AND (updated_at, id) < (
       coalesce(sqlc.narg(before_at)::timestamptz, 'infinity'::timestamptz),
       coalesce(sqlc.narg(before_id)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
@@ -53,7 +53,7 @@ LIMIT sqlc.arg(page_size)::integer + 1;
 UPDATE chats
 SET title = @title::text
 WHERE id = @id::uuid
-  AND user_id = @user_id::uuid
+  AND user_id = signed_in_user(@user_id::uuid)
 RETURNING *;
 
 -- name: UpdateChatVisibility :one
@@ -62,7 +62,7 @@ RETURNING *;
 UPDATE chats
 SET visibility = @visibility::chat_visibility
 WHERE id = @id::uuid
-  AND user_id = @user_id::uuid
+  AND user_id = signed_in_user(@user_id::uuid)
 RETURNING *;
 
 -- name: UpdateChatSettings :one
@@ -76,7 +76,7 @@ SET provider = coalesce(sqlc.narg(provider)::text, provider),
     context_window = coalesce(sqlc.narg(context_window)::integer, context_window),
     metadata = coalesce(sqlc.narg(metadata)::jsonb, metadata)
 WHERE id = @id::uuid
-  AND user_id = @user_id::uuid
+  AND user_id = signed_in_user(@user_id::uuid)
 RETURNING *;
 
 -- name: UpdateChatTimestamp :execrows
@@ -84,14 +84,14 @@ RETURNING *;
 UPDATE chats
 SET updated_at = now()
 WHERE id = @id::uuid
-  AND user_id = @user_id::uuid;
+  AND user_id = signed_in_user(@user_id::uuid);
 
 -- name: DeleteChat :execrows
 -- Delete a chat of this user with everything in it (messages, votes, streams, state, tool
 -- executions, optimizations, tags). 1 when deleted, 0 when it was not theirs.
 DELETE FROM chats
 WHERE id = @id::uuid
-  AND user_id = @user_id::uuid;
+  AND user_id = signed_in_user(@user_id::uuid);
 
 -- name: GetChatWithRecentMessages :many
 -- A chat with its latest message_limit messages, oldest of them first: one row per message,

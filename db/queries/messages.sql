@@ -1,6 +1,7 @@
 -- name: InsertMessage :one
 -- Append a message to a chat (as its owner). Idempotent by client_request_id: a retried send
 -- with the same id returns the message stored the first time instead of inserting again.
+-- Token counts and cost left out (NULL) take the column defaults (0).
 INSERT INTO messages (
     chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
     cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata
@@ -12,11 +13,11 @@ VALUES (
     @attachments,
     sqlc.narg(provider)::text,
     sqlc.narg(model)::text,
-    @input_tokens::integer,
-    @output_tokens::integer,
-    @cache_read_tokens::integer,
-    @cache_write_tokens::integer,
-    @cost::numeric,
+    coalesce(sqlc.narg(input_tokens)::integer, 0),
+    coalesce(sqlc.narg(output_tokens)::integer, 0),
+    coalesce(sqlc.narg(cache_read_tokens)::integer, 0),
+    coalesce(sqlc.narg(cache_write_tokens)::integer, 0),
+    coalesce(sqlc.narg(cost)::numeric, 0),
     sqlc.narg(client_request_id)::text,
     sqlc.narg(provider_metadata)::jsonb
 )

@@ -58,10 +58,13 @@ WHERE id = @id::uuid;
 -- name: UpdateUser :one
 -- @optional
 -- Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
--- the current value. As chatdb_app RLS limits it to the signed-in user: no row otherwise.
+-- the current value, clear_name / clear_image set it to NULL. As chatdb_app RLS limits it to
+-- the signed-in user: no row otherwise.
 UPDATE users
-SET name = coalesce(sqlc.narg(name)::text, name),
-    image = coalesce(sqlc.narg(image)::text, image)
+SET name = CASE WHEN coalesce(sqlc.narg(clear_name)::boolean, false) THEN NULL
+               ELSE coalesce(sqlc.narg(name)::text, name) END,
+    image = CASE WHEN coalesce(sqlc.narg(clear_image)::boolean, false) THEN NULL
+                ELSE coalesce(sqlc.narg(image)::text, image) END
 WHERE id = @id::uuid
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at;

@@ -2,7 +2,7 @@
 -- Vote a message up or down (a message the user can read). Voting again replaces the earlier
 -- vote, so a vote flips; one row per user and message.
 INSERT INTO votes (message_id, user_id, direction)
-VALUES (@message_id::uuid, @user_id::uuid, @direction::vote_direction)
+VALUES (@message_id::uuid, signed_in_user(@user_id::uuid), @direction::vote_direction)
 ON CONFLICT (message_id, user_id) DO UPDATE
 SET direction = excluded.direction
 RETURNING *;
@@ -10,7 +10,7 @@ RETURNING *;
 -- name: VoteMessages :batchexec
 -- Several votes in one round trip (pipeline), each an upsert like VoteMessage.
 INSERT INTO votes (message_id, user_id, direction)
-VALUES (@message_id::uuid, @user_id::uuid, @direction::vote_direction)
+VALUES (@message_id::uuid, signed_in_user(@user_id::uuid), @direction::vote_direction)
 ON CONFLICT (message_id, user_id) DO UPDATE
 SET direction = excluded.direction;
 
@@ -27,4 +27,4 @@ ORDER BY m.created_at, m.id, v.user_id;
 -- Withdraw a user's vote on a message. 1 when removed, 0 when there was none.
 DELETE FROM votes
 WHERE message_id = @message_id::uuid
-  AND user_id = @user_id::uuid;
+  AND user_id = signed_in_user(@user_id::uuid);

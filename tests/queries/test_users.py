@@ -150,6 +150,18 @@ def test_update_user_changes_only_given_fields_of_self(database: Database) -> No
     assert still.name == "Other"
 
 
+def test_update_user_tells_keep_from_clear(database: Database) -> None:
+    me = make_user(database, name="Me")
+    with database.as_user(me.id) as conn:
+        users.update_user(conn, id=me.id, image="https://x.test/a.png")
+        kept = users.update_user(conn, id=me.id)  # nothing given: everything kept
+        assert kept is not None
+        assert (kept.name, kept.image) == ("Me", "https://x.test/a.png")
+        cleared = users.update_user(conn, id=me.id, clear_name=True, clear_image=True)
+        assert cleared is not None
+        assert (cleared.name, cleared.image) == (None, None)
+
+
 def test_update_user_rejects_too_long_name(database: Database) -> None:
     me = make_user(database)
     with pytest.raises(errors.CheckViolation), database.as_user(me.id) as conn:

@@ -84,7 +84,8 @@ def test_list_votes_by_chat_shows_own_votes_to_app_and_all_to_system(database: D
     with database.as_user(other.id) as conn:
         votes.vote_message(conn, message_id=rows[0].id, user_id=other.id, direction=DOWN)
         assert [v.user_id for v in votes.list_votes_by_chat(conn, chat_id=chat.id)] == [other.id]
-        assert votes.delete_vote(conn, message_id=rows[1].id, user_id=owner.id) == 0
+    with pytest.raises(errors.PermissionDenied), database.as_user(other.id) as conn:
+        votes.delete_vote(conn, message_id=rows[1].id, user_id=owner.id)
     with database.system() as conn:
         got = votes.list_votes_by_chat(conn, chat_id=chat.id)
         assert [v.message_id for v in got] == [rows[0].id, rows[1].id]

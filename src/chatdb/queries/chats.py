@@ -17,7 +17,7 @@ from chatdb.queries import enums, models, support
 CREATE_CHAT: Final = """-- name: CreateChat :one
 INSERT INTO chats (user_id, title, visibility, provider, model, system_prompt, context_window, metadata)
 VALUES (
-    %(user_id)s::uuid,
+    signed_in_user(%(user_id)s::uuid),
     coalesce(%(title)s::text, 'New Chat'),
     coalesce(%(visibility)s::chat_visibility, 'private'),
     %(provider)s::text,
@@ -184,7 +184,7 @@ def get_chat_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Ch
 LIST_CHATS_BY_USER: Final = """-- name: ListChatsByUser :many
 SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at
 FROM chats
-WHERE user_id = %(user_id)s::uuid
+WHERE user_id = signed_in_user(%(user_id)s::uuid)
   AND (updated_at, id) < (
       coalesce(%(before_at)s::timestamptz, 'infinity'::timestamptz),
       coalesce(%(before_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
@@ -241,7 +241,7 @@ UPDATE_CHAT_TITLE: Final = """-- name: UpdateChatTitle :one
 UPDATE chats
 SET title = %(title)s::text
 WHERE id = %(id)s::uuid
-  AND user_id = %(user_id)s::uuid
+  AND user_id = signed_in_user(%(user_id)s::uuid)
 RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at"""
 
 
@@ -280,7 +280,7 @@ UPDATE_CHAT_VISIBILITY: Final = """-- name: UpdateChatVisibility :one
 UPDATE chats
 SET visibility = %(visibility)s::chat_visibility
 WHERE id = %(id)s::uuid
-  AND user_id = %(user_id)s::uuid
+  AND user_id = signed_in_user(%(user_id)s::uuid)
 RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at"""
 
 
@@ -326,7 +326,7 @@ SET provider = coalesce(%(provider)s::text, provider),
     context_window = coalesce(%(context_window)s::integer, context_window),
     metadata = coalesce(%(metadata)s::jsonb, metadata)
 WHERE id = %(id)s::uuid
-  AND user_id = %(user_id)s::uuid
+  AND user_id = signed_in_user(%(user_id)s::uuid)
 RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at"""
 
 
@@ -386,7 +386,7 @@ UPDATE_CHAT_TIMESTAMP: Final = """-- name: UpdateChatTimestamp :execrows
 UPDATE chats
 SET updated_at = now()
 WHERE id = %(id)s::uuid
-  AND user_id = %(user_id)s::uuid"""
+  AND user_id = signed_in_user(%(user_id)s::uuid)"""
 
 
 UPDATE_CHAT_TIMESTAMP_QUERY: Final = support.Query(
@@ -421,7 +421,7 @@ def update_chat_timestamp(
 DELETE_CHAT: Final = """-- name: DeleteChat :execrows
 DELETE FROM chats
 WHERE id = %(id)s::uuid
-  AND user_id = %(user_id)s::uuid"""
+  AND user_id = signed_in_user(%(user_id)s::uuid)"""
 
 
 DELETE_CHAT_QUERY: Final = support.Query(

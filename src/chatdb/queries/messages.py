@@ -27,11 +27,11 @@ VALUES (
     %(attachments)s,
     %(provider)s::text,
     %(model)s::text,
-    %(input_tokens)s::integer,
-    %(output_tokens)s::integer,
-    %(cache_read_tokens)s::integer,
-    %(cache_write_tokens)s::integer,
-    %(cost)s::numeric,
+    coalesce(%(input_tokens)s::integer, 0),
+    coalesce(%(output_tokens)s::integer, 0),
+    coalesce(%(cache_read_tokens)s::integer, 0),
+    coalesce(%(cache_write_tokens)s::integer, 0),
+    coalesce(%(cost)s::numeric, 0),
     %(client_request_id)s::text,
     %(provider_metadata)s::jsonb
 )
@@ -53,13 +53,13 @@ INSERT_MESSAGE_QUERY: Final = support.Query(
         support.Parameter("role", "enums.MessageRole", optional=False),
         support.Parameter("parts", "chatdb.types.MessageParts", optional=False),
         support.Parameter("attachments", "chatdb.types.Attachments", optional=False),
-        support.Parameter("input_tokens", "int", optional=False),
-        support.Parameter("output_tokens", "int", optional=False),
-        support.Parameter("cache_read_tokens", "int", optional=False),
-        support.Parameter("cache_write_tokens", "int", optional=False),
-        support.Parameter("cost", "decimal.Decimal", optional=False),
         support.Parameter("provider", "str | None", optional=True),
         support.Parameter("model", "str | None", optional=True),
+        support.Parameter("input_tokens", "int | None", optional=True),
+        support.Parameter("output_tokens", "int | None", optional=True),
+        support.Parameter("cache_read_tokens", "int | None", optional=True),
+        support.Parameter("cache_write_tokens", "int | None", optional=True),
+        support.Parameter("cost", "decimal.Decimal | None", optional=True),
         support.Parameter("client_request_id", "str | None", optional=True),
         support.Parameter("provider_metadata", "JsonValue | None", optional=True),
     ),
@@ -72,13 +72,13 @@ class InsertMessageParams(NamedTuple):
     role: enums.MessageRole
     parts: chatdb.types.MessageParts
     attachments: chatdb.types.Attachments
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    cost: decimal.Decimal
     provider: str | None = None
     model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    cost: decimal.Decimal | None = None
     client_request_id: str | None = None
     provider_metadata: JsonValue | None = None
 
@@ -88,13 +88,13 @@ class InsertMessageParams(NamedTuple):
             "role": self.role,
             "parts": Jsonb(self.parts, dumps=support._MESSAGE_PARTS_ADAPTER.dump_json),
             "attachments": Jsonb(self.attachments, dumps=support._ATTACHMENTS_ADAPTER.dump_json),
+            "provider": self.provider,
+            "model": self.model,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "cache_read_tokens": self.cache_read_tokens,
             "cache_write_tokens": self.cache_write_tokens,
             "cost": self.cost,
-            "provider": self.provider,
-            "model": self.model,
             "client_request_id": self.client_request_id,
             "provider_metadata": None
             if self.provider_metadata is None
@@ -106,6 +106,7 @@ class InsertMessageParams(NamedTuple):
 def insert_message(conn: psycopg.Connection[Any], *, params: InsertMessageParams) -> models.Message:
     """Append a message to a chat (as its owner). Idempotent by client_request_id: a retried send
     with the same id returns the message stored the first time instead of inserting again.
+    Token counts and cost left out (NULL) take the column defaults (0).
     """
     with conn.cursor(row_factory=support.message_rows) as cur:
         cur.execute(INSERT_MESSAGE, params.to_args())

@@ -253,8 +253,10 @@ def update_user_password_hash(
 
 UPDATE_USER: Final = """-- name: UpdateUser :one
 UPDATE users
-SET name = coalesce(%(name)s::text, name),
-    image = coalesce(%(image)s::text, image)
+SET name = CASE WHEN coalesce(%(clear_name)s::boolean, false) THEN NULL
+               ELSE coalesce(%(name)s::text, name) END,
+    image = CASE WHEN coalesce(%(clear_image)s::boolean, false) THEN NULL
+                ELSE coalesce(%(image)s::text, image) END
 WHERE id = %(id)s::uuid
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
@@ -270,7 +272,9 @@ UPDATE_USER_QUERY: Final = support.Query(
     read_only=False,
     parameters=(
         support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("clear_name", "bool | None", optional=True),
         support.Parameter("name", "str | None", optional=True),
+        support.Parameter("clear_image", "bool | None", optional=True),
         support.Parameter("image", "str | None", optional=True),
     ),
     annotations=(("optional", ""),),
@@ -282,14 +286,26 @@ def update_user(
     conn: psycopg.Connection[Any],
     *,
     id: uuid.UUID,
+    clear_name: bool | None = None,
     name: str | None = None,
+    clear_image: bool | None = None,
     image: str | None = None,
 ) -> models.UserProfile | None:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
-    the current value. As chatdb_app RLS limits it to the signed-in user: no row otherwise.
+    the current value, clear_name / clear_image set it to NULL. As chatdb_app RLS limits it to
+    the signed-in user: no row otherwise.
     """
     with conn.cursor(row_factory=support.user_profile_rows) as cur:
-        cur.execute(UPDATE_USER, {"id": id, "name": name, "image": image})
+        cur.execute(
+            UPDATE_USER,
+            {
+                "id": id,
+                "clear_name": clear_name,
+                "name": name,
+                "clear_image": clear_image,
+                "image": image,
+            },
+        )
         return cur.fetchone()
 
 

@@ -12,7 +12,7 @@ from chatdb.queries import enums, models, support
 
 VOTE_MESSAGE: Final = """-- name: VoteMessage :one
 INSERT INTO votes (message_id, user_id, direction)
-VALUES (%(message_id)s::uuid, %(user_id)s::uuid, %(direction)s::vote_direction)
+VALUES (%(message_id)s::uuid, signed_in_user(%(user_id)s::uuid), %(direction)s::vote_direction)
 ON CONFLICT (message_id, user_id) DO UPDATE
 SET direction = excluded.direction
 RETURNING message_id, user_id, direction, created_at, updated_at"""
@@ -59,7 +59,7 @@ def vote_message(
 
 VOTE_MESSAGES: Final = """-- name: VoteMessages :batchexec
 INSERT INTO votes (message_id, user_id, direction)
-VALUES (%(message_id)s::uuid, %(user_id)s::uuid, %(direction)s::vote_direction)
+VALUES (%(message_id)s::uuid, signed_in_user(%(user_id)s::uuid), %(direction)s::vote_direction)
 ON CONFLICT (message_id, user_id) DO UPDATE
 SET direction = excluded.direction"""
 
@@ -131,7 +131,7 @@ def list_votes_by_chat(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID) -> 
 DELETE_VOTE: Final = """-- name: DeleteVote :execrows
 DELETE FROM votes
 WHERE message_id = %(message_id)s::uuid
-  AND user_id = %(user_id)s::uuid"""
+  AND user_id = signed_in_user(%(user_id)s::uuid)"""
 
 
 DELETE_VOTE_QUERY: Final = support.Query(

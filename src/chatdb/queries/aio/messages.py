@@ -20,6 +20,7 @@ async def insert_message(
 ) -> models.Message:
     """Append a message to a chat (as its owner). Idempotent by client_request_id: a retried send
     with the same id returns the message stored the first time instead of inserting again.
+    Token counts and cost left out (NULL) take the column defaults (0).
     """
     async with conn.cursor(row_factory=support.message_rows) as cur:
         await cur.execute(messages.INSERT_MESSAGE, params.to_args())

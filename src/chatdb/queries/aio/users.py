@@ -123,14 +123,26 @@ async def update_user(
     conn: psycopg.AsyncConnection[Any],
     *,
     id: uuid.UUID,
+    clear_name: bool | None = None,
     name: str | None = None,
+    clear_image: bool | None = None,
     image: str | None = None,
 ) -> models.UserProfile | None:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
-    the current value. As chatdb_app RLS limits it to the signed-in user: no row otherwise.
+    the current value, clear_name / clear_image set it to NULL. As chatdb_app RLS limits it to
+    the signed-in user: no row otherwise.
     """
     async with conn.cursor(row_factory=support.user_profile_rows) as cur:
-        await cur.execute(users.UPDATE_USER, {"id": id, "name": name, "image": image})
+        await cur.execute(
+            users.UPDATE_USER,
+            {
+                "id": id,
+                "clear_name": clear_name,
+                "name": name,
+                "clear_image": clear_image,
+                "image": image,
+            },
+        )
         return await cur.fetchone()
 
 
