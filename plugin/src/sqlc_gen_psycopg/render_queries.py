@@ -222,6 +222,15 @@ class QueryModule:
             f'("{k}", {py_string(v) if v else chr(34) * 2})'
             for k, v in sorted(plan.annotations.items())
         ]
+        columns: list[str] = []
+        for f in plan.fields:
+            if f.embed is not None:
+                columns += [c.name for c in f.embed.table.columns]
+            elif plan.result == "scalar":
+                columns.append(plan.query.columns[0].name or "column_1")
+            else:
+                columns.append(f.name)
+        column_items: list[str | Group] = [f'"{c}"' for c in columns]
         fields: list[str | Group] = [
             f'name="{plan.query.name}"',
             f'command="{plan.cmd}"',
@@ -230,6 +239,7 @@ class QueryModule:
             f"reads={names(stmt.reads)}",
             f"writes={names(stmt.writes)}",
             f"read_only={stmt.read_only and plan.cmd in (':one', ':many')}",
+            Group("columns=(", column_items, ",)" if len(column_items) == 1 else ")"),
             Group("parameters=(", params, ",)" if len(params) == 1 else ")"),
             Group("annotations=(", notes, ",)" if len(notes) == 1 else ")"),
         ]

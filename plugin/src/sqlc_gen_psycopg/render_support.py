@@ -32,7 +32,8 @@ class Query:
 
     `reads`/`writes` are the relations the statement reads and changes (read with
     PostgreSQL's parser); `read_only` is true for a :one/:many that writes nothing and takes no
-    lock; `annotations` are the query's `-- @name value` lines.
+    lock; `columns` are the result's column names (an embedded table's columns included);
+    `annotations` are the query's `-- @name value` lines.
     """
 
     name: str
@@ -42,6 +43,7 @@ class Query:
     reads: frozenset[str]
     writes: frozenset[str]
     read_only: bool
+    columns: tuple[str, ...]
     parameters: tuple[Parameter, ...]
     annotations: tuple[tuple[str, str], ...]
 

@@ -36,6 +36,7 @@ SAVE_DOCUMENT_QUERY: Final = support.Query(
     reads=frozenset({"documents"}),
     writes=frozenset({"documents"}),
     read_only=False,
+    columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content"),
     parameters=(
         support.Parameter("user_id", "uuid.UUID", optional=False),
         support.Parameter("title", "str", optional=False),
@@ -96,6 +97,7 @@ GET_LATEST_DOCUMENT_QUERY: Final = support.Query(
     reads=frozenset({"documents"}),
     writes=frozenset(),
     read_only=True,
+    columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content"),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
     annotations=(("optional", ""),),
 )
@@ -124,6 +126,7 @@ LIST_DOCUMENT_VERSIONS_QUERY: Final = support.Query(
     reads=frozenset({"documents"}),
     writes=frozenset(),
     read_only=True,
+    columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content"),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
     annotations=(),
 )
@@ -155,6 +158,7 @@ DELETE_DOCUMENT_VERSIONS_AFTER_QUERY: Final = support.Query(
     reads=frozenset({"documents"}),
     writes=frozenset({"documents"}),
     read_only=False,
+    columns=(),
     parameters=(
         support.Parameter("id", "uuid.UUID", optional=False),
         support.Parameter("after_created_at", "datetime.datetime", optional=False),
@@ -201,6 +205,17 @@ SAVE_SUGGESTIONS_QUERY: Final = support.Query(
     reads=frozenset(),
     writes=frozenset({"suggestions"}),
     read_only=False,
+    columns=(
+        "id",
+        "document_id",
+        "document_created_at",
+        "user_id",
+        "original_text",
+        "suggested_text",
+        "description",
+        "is_resolved",
+        "created_at",
+    ),
     parameters=(
         support.Parameter("document_id", "uuid.UUID", optional=False),
         support.Parameter("document_created_at", "datetime.datetime", optional=False),
@@ -271,6 +286,17 @@ LIST_SUGGESTIONS_BY_DOCUMENT_QUERY: Final = support.Query(
     reads=frozenset({"suggestions"}),
     writes=frozenset(),
     read_only=True,
+    columns=(
+        "id",
+        "document_id",
+        "document_created_at",
+        "user_id",
+        "original_text",
+        "suggested_text",
+        "description",
+        "is_resolved",
+        "created_at",
+    ),
     parameters=(
         support.Parameter("document_id", "uuid.UUID", optional=False),
         support.Parameter("document_created_at", "datetime.datetime | None", optional=True),
@@ -317,6 +343,17 @@ RESOLVE_SUGGESTION_QUERY: Final = support.Query(
     reads=frozenset({"suggestions"}),
     writes=frozenset({"suggestions"}),
     read_only=False,
+    columns=(
+        "id",
+        "document_id",
+        "document_created_at",
+        "user_id",
+        "original_text",
+        "suggested_text",
+        "description",
+        "is_resolved",
+        "created_at",
+    ),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
     annotations=(("optional", ""),),
 )

@@ -27,6 +27,7 @@ CREATE_GROUP_CHAT_QUERY: Final = support.Query(
     reads=frozenset(),
     writes=frozenset({"group_chats"}),
     read_only=False,
+    columns=("id", "creator_id", "companion_id", "name", "description", "created_at", "updated_at"),
     parameters=(
         support.Parameter("creator_id", "uuid.UUID", optional=False),
         support.Parameter("name", "str", optional=False),
@@ -78,6 +79,7 @@ ADD_GROUP_MEMBER_QUERY: Final = support.Query(
     reads=frozenset(),
     writes=frozenset({"group_chat_members"}),
     read_only=False,
+    columns=("group_chat_id", "user_id", "role", "joined_at"),
     parameters=(
         support.Parameter("group_chat_id", "uuid.UUID", optional=False),
         support.Parameter("user_id", "uuid.UUID", optional=False),
@@ -121,6 +123,7 @@ REMOVE_GROUP_MEMBER_QUERY: Final = support.Query(
     reads=frozenset({"group_chat_members"}),
     writes=frozenset({"group_chat_members"}),
     read_only=False,
+    columns=(),
     parameters=(
         support.Parameter("group_chat_id", "uuid.UUID", optional=False),
         support.Parameter("user_id", "uuid.UUID", optional=False),
@@ -158,6 +161,16 @@ INSERT_GROUP_MESSAGE_QUERY: Final = support.Query(
     reads=frozenset(),
     writes=frozenset({"group_messages"}),
     read_only=False,
+    columns=(
+        "id",
+        "group_chat_id",
+        "sender_id",
+        "companion_id",
+        "is_bot",
+        "content",
+        "metadata",
+        "created_at",
+    ),
     parameters=(
         support.Parameter("group_chat_id", "uuid.UUID", optional=False),
         support.Parameter("is_bot", "bool", optional=False),
@@ -222,6 +235,16 @@ LIST_GROUP_MESSAGES_QUERY: Final = support.Query(
     reads=frozenset({"group_messages"}),
     writes=frozenset(),
     read_only=True,
+    columns=(
+        "id",
+        "group_chat_id",
+        "sender_id",
+        "companion_id",
+        "is_bot",
+        "content",
+        "metadata",
+        "created_at",
+    ),
     parameters=(
         support.Parameter("group_chat_id", "uuid.UUID", optional=False),
         support.Parameter("page_size", "int", optional=False),
@@ -277,6 +300,17 @@ LIST_GROUP_CHATS_BY_MEMBER_QUERY: Final = support.Query(
     reads=frozenset({"group_chat_members", "group_chats"}),
     writes=frozenset(),
     read_only=True,
+    columns=(
+        "id",
+        "creator_id",
+        "companion_id",
+        "name",
+        "description",
+        "created_at",
+        "updated_at",
+        "role",
+        "joined_at",
+    ),
     parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
     annotations=(),
 )

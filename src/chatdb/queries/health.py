@@ -43,6 +43,14 @@ LIST_FOREIGN_KEYS_QUERY: Final = support.Query(
     reads=frozenset({"pg_catalog.pg_attribute", "pg_catalog.pg_constraint"}),
     writes=frozenset(),
     read_only=True,
+    columns=(
+        "table_name",
+        "constraint_name",
+        "columns",
+        "referenced_table",
+        "referenced_columns",
+        "on_delete",
+    ),
     parameters=(),
     annotations=(),
 )
@@ -117,6 +125,7 @@ LIST_FOREIGN_KEYS_WITHOUT_INDEX_QUERY: Final = support.Query(
     reads=frozenset({"pg_catalog.pg_attribute", "pg_catalog.pg_constraint", "pg_catalog.pg_index"}),
     writes=frozenset(),
     read_only=True,
+    columns=("table_name", "constraint_name", "columns", "referenced_table"),
     parameters=(),
     annotations=(),
 )
@@ -181,6 +190,17 @@ LIST_INDEXES_QUERY: Final = support.Query(
     ),
     writes=frozenset(),
     read_only=True,
+    columns=(
+        "table_name",
+        "index_name",
+        "definition",
+        "is_unique",
+        "is_primary",
+        "is_valid",
+        "is_partial",
+        "size_bytes",
+        "scans",
+    ),
     parameters=(),
     annotations=(),
 )
@@ -249,6 +269,7 @@ TABLE_SIZES_QUERY: Final = support.Query(
     reads=frozenset({"pg_catalog.pg_class"}),
     writes=frozenset(),
     read_only=True,
+    columns=("table_name", "kind", "estimated_rows", "table_bytes", "index_bytes", "total_bytes"),
     parameters=(),
     annotations=(),
 )
@@ -312,6 +333,17 @@ LIST_POLICIES_QUERY: Final = support.Query(
     reads=frozenset({"pg_catalog.pg_class", "pg_catalog.pg_policies"}),
     writes=frozenset(),
     read_only=True,
+    columns=(
+        "table_name",
+        "policy_name",
+        "permissive",
+        "roles",
+        "command",
+        "using_expression",
+        "check_expression",
+        "rls_enabled",
+        "rls_forced",
+    ),
     parameters=(),
     annotations=(),
 )
@@ -378,6 +410,7 @@ LIST_UNUSED_INDEXES_QUERY: Final = support.Query(
     reads=frozenset({"pg_catalog.pg_index", "pg_catalog.pg_stat_user_indexes"}),
     writes=frozenset(),
     read_only=True,
+    columns=("table_name", "index_name", "size_bytes", "scans"),
     parameters=(),
     annotations=(),
 )

@@ -22,6 +22,7 @@ CREATE_USAGE_LOG_PARTITIONS_QUERY: Final = support.Query(
     reads=frozenset(),
     writes=frozenset(),
     read_only=True,
+    columns=("partition_name",),
     parameters=(
         support.Parameter("months_ahead", "int", optional=False),
         support.Parameter("months_back", "int", optional=False),
@@ -62,6 +63,7 @@ DROP_USAGE_LOG_PARTITIONS_QUERY: Final = support.Query(
     reads=frozenset(),
     writes=frozenset(),
     read_only=True,
+    columns=("partition_name",),
     parameters=(support.Parameter("retention", "datetime.timedelta", optional=False),),
     annotations=(),
 )

@@ -27,6 +27,7 @@ GET_USER_BY_REFERRAL_CODE_QUERY: Final = support.Query(
     reads=frozenset({"users"}),
     writes=frozenset(),
     read_only=True,
+    columns=("id", "referral_code", "status", "successful_referral_count"),
     parameters=(support.Parameter("referral_code", "str", optional=False),),
     annotations=(("optional", ""),),
 )
@@ -85,6 +86,15 @@ CREATE_REFERRAL_QUERY: Final = support.Query(
     reads=frozenset(),
     writes=frozenset({"referrals"}),
     read_only=False,
+    columns=(
+        "referrer_id",
+        "referred_id",
+        "status",
+        "credits_awarded",
+        "completed_at",
+        "created_at",
+        "updated_at",
+    ),
     parameters=(
         support.Parameter("referrer_id", "uuid.UUID", optional=False),
         support.Parameter("referred_id", "uuid.UUID", optional=False),
@@ -137,6 +147,15 @@ GET_REFERRAL_BY_REFERRED_QUERY: Final = support.Query(
     reads=frozenset({"referrals"}),
     writes=frozenset(),
     read_only=True,
+    columns=(
+        "referrer_id",
+        "referred_id",
+        "status",
+        "credits_awarded",
+        "completed_at",
+        "created_at",
+        "updated_at",
+    ),
     parameters=(support.Parameter("referred_id", "uuid.UUID", optional=False),),
     annotations=(("optional", ""),),
 )
@@ -174,6 +193,15 @@ LIST_REFERRALS_BY_REFERRER_QUERY: Final = support.Query(
     reads=frozenset({"referrals"}),
     writes=frozenset(),
     read_only=True,
+    columns=(
+        "referrer_id",
+        "referred_id",
+        "status",
+        "credits_awarded",
+        "completed_at",
+        "created_at",
+        "updated_at",
+    ),
     parameters=(
         support.Parameter("referrer_id", "uuid.UUID", optional=False),
         support.Parameter("page_size", "int", optional=False),
@@ -226,6 +254,7 @@ COUNT_SUCCESSFUL_REFERRALS_QUERY: Final = support.Query(
     reads=frozenset({"referrals"}),
     writes=frozenset(),
     read_only=True,
+    columns=("successful",),
     parameters=(support.Parameter("referrer_id", "uuid.UUID", optional=False),),
     annotations=(),
 )

@@ -23,6 +23,7 @@ CREATE_STREAM_QUERY: Final = support.Query(
     reads=frozenset(),
     writes=frozenset({"streams"}),
     read_only=False,
+    columns=("id", "chat_id", "created_at"),
     parameters=(
         support.Parameter("chat_id", "uuid.UUID", optional=False),
         support.Parameter("id", "uuid.UUID | None", optional=True),
@@ -65,6 +66,7 @@ LIST_STREAM_IDS_BY_CHAT_QUERY: Final = support.Query(
     reads=frozenset({"streams"}),
     writes=frozenset(),
     read_only=True,
+    columns=("id",),
     parameters=(support.Parameter("chat_id", "uuid.UUID", optional=False),),
     annotations=(),
 )
