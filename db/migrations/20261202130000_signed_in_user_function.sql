@@ -38,4 +38,5 @@ GRANT EXECUTE ON FUNCTION public.signed_in_user(uuid) TO chatdb_app, chatdb_syst
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 
+-- squawk-ignore ban-drop-function
 DROP FUNCTION public.signed_in_user(uuid);
