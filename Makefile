@@ -13,7 +13,8 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: help install demo test migrate rollback status new-migration generate verify lint \
-        typecheck bench stress docs psql seed doctor clean db-start db-stop schema maintain
+        typecheck bench stress docs psql seed doctor clean db-start db-stop schema maintain \
+        sync-twins
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -21,7 +22,9 @@ help: ## list every target
 
 $(STAMP): pyproject.toml plugin/pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]' -e ./plugin
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# The plugin after chatdb: an older chatdb install owned the same console script.
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ./plugin
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv with pinned dependencies and the plugin (editable; re-runs when a pyproject.toml changes)
@@ -49,7 +52,11 @@ new-migration: $(STAMP) ## create a migration: make new-migration NAME=add_thing
 schema: $(STAMP) ## rewrite db/schema/schema.sql from a throwaway database
 	$(CHATDB) schema dump
 
-generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), the schema dump and docs
+sync-twins: $(STAMP) ## regenerate the sync modules from their async sources (tools/async_to_sync.py)
+	$(PY) tools/async_to_sync.py
+
+generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), sync twins, schema dump and docs
+	$(PY) tools/async_to_sync.py
 	$(PY) tools/clean_generated.py
 	$(BIN)/sqlc generate
 	$(BIN)/ruff format --quiet src/chatdb/queries
@@ -64,9 +71,10 @@ lint: $(STAMP) ## ruff (lint + format check) and squawk on the migrations
 typecheck: $(STAMP) ## mypy --strict on the runtime, the plugin and the generated code
 	$(BIN)/mypy
 
-verify: lint typecheck ## lint, types, freshness (generated code, dump, docs), migrations, index check
+verify: lint typecheck ## lint, types, freshness (generated code, sync twins, dump, docs), migrations, index check
 	$(BIN)/sqlc vet
 	$(PY) tools/verify_generated.py
+	$(PY) tools/async_to_sync.py --check
 	$(CHATDB) schema check
 	$(CHATDB) schema roundtrip
 	$(CHATDB) docs --check

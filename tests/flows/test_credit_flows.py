@@ -15,13 +15,8 @@ from functools import partial
 import pytest
 
 from chatdb import AsyncDatabase, Database, errors
-from chatdb.flows.credits import (
-    CreditResult,
-    consume_credits,
-    consume_credits_async,
-    grant_credits,
-    grant_credits_async,
-)
+from chatdb.flows.aio import credits as async_credits
+from chatdb.flows.credits import CreditResult, consume_credits, grant_credits
 from chatdb.queries import credits
 from chatdb.queries.enums import CreditReason
 from queries.helpers_q3 import balance, ledger_sum, make_user, op
@@ -337,7 +332,7 @@ async def test_concurrent_async_grants_and_consumes_stay_exact(db_url: str) -> N
                     try:
                         if kind == "grant":
                             async with adb.system() as conn:
-                                result = await grant_credits_async(
+                                result = await async_credits.grant_credits(
                                     conn,
                                     user_id=user,
                                     amount=amount,
@@ -346,7 +341,7 @@ async def test_concurrent_async_grants_and_consumes_stay_exact(db_url: str) -> N
                                 )
                         else:
                             async with adb.as_user(user) as conn:
-                                result = await consume_credits_async(
+                                result = await async_credits.consume_credits(
                                     conn, user_id=user, amount=amount, operation_id=operation
                                 )
                     except errors.InsufficientCredits:
@@ -364,6 +359,10 @@ async def test_async_consume_over_balance_raises(
     start = balance(database, user)
     async with async_database.as_user(user) as conn:
         with pytest.raises(errors.InsufficientCredits):
-            await consume_credits_async(conn, user_id=user, amount=start + 1, operation_id=op("m"))
-        again = await consume_credits_async(conn, user_id=user, amount=1, operation_id=op("m"))
+            await async_credits.consume_credits(
+                conn, user_id=user, amount=start + 1, operation_id=op("m")
+            )
+        again = await async_credits.consume_credits(
+            conn, user_id=user, amount=1, operation_id=op("m")
+        )
     assert again.applied and balance(database, user) == start - 1

@@ -32,6 +32,7 @@ from chatdb.flows import billing as billing_flows
 from chatdb.flows import credits as credit_flows
 from chatdb.flows import referrals as referral_flows
 from chatdb.flows import tools as tool_flows
+from chatdb.flows.aio import credits as async_credit_flows
 from chatdb.queries import chats, tools, usage, users
 from chatdb.queries.enums import CreditReason, ToolExecutionStatus
 
@@ -297,14 +298,14 @@ async def _credits_async(
         async def call(op: CreditOp) -> None:
             async def fn(conn: Any) -> credit_flows.CreditResult:
                 if op.grant:
-                    return await credit_flows.grant_credits_async(
+                    return await async_credit_flows.grant_credits(
                         conn,
                         user_id=op.user_id,
                         amount=op.amount,
                         operation_id=op.operation_id,
                         reason=CreditReason.PROMOTION,
                     )
-                return await credit_flows.consume_credits_async(
+                return await async_credit_flows.consume_credits(
                     conn, user_id=op.user_id, amount=op.amount, operation_id=op.operation_id
                 )
 

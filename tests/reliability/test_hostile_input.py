@@ -3,8 +3,8 @@
 The paths: every generated write function of `chatdb.queries.*` (its SQL holds INSERT /
 UPDATE / DELETE / COPY), the write flows of `chatdb.flows`, and the asyncio twin of every one
 of them that has one, run through `AsyncDatabase`: `chatdb.queries.aio.<module>.<name>` for
-every generated function (a test fails if one is missing or takes other arguments) and
-`<flow>_async` (the credit flows). The async twins get the full cross-product: the same
+every generated function and `chatdb.flows.aio.<module>.<name>` for every flow (a test fails
+if one is missing or takes other arguments). The async twins get the full cross-product: the same
 baselines, every case of the sync matrix, the same expected outcome, in one event loop and one
 pool for the module (about 15 s for ~1150 cases). Each runs against a real world (users,
 chats, messages, sessions, tool executions, provider configs, documents, ...) built once per
@@ -121,7 +121,7 @@ def async_paths() -> tuple[dict[str, Callable[..., Any]], list[str]]:
 
     A generated `chatdb.queries.<module>.<name>` has its twin at
     `chatdb.queries.aio.<module>.<name>`; a flow `chatdb.flows.<module>.<name>` at
-    `<name>_async` of the same module, where one exists (today: the credit flows only).
+    `chatdb.flows.aio.<module>.<name>` (the async source it is generated from).
     """
     found: dict[str, Callable[..., Any]] = {}
     missing = []
@@ -138,9 +138,12 @@ def async_paths() -> tuple[dict[str, Callable[..., Any]], list[str]]:
         else:
             missing.append(label)
     for label, fn in FLOWS.items():
-        twin = getattr(importlib.import_module(fn.__module__), f"{fn.__name__}_async", None)
+        module = fn.__module__.replace("chatdb.flows.", "chatdb.flows.aio.", 1)
+        twin = getattr(importlib.import_module(module), fn.__name__, None)
         if inspect.iscoroutinefunction(twin):
             found[label] = twin
+        else:
+            missing.append(label)
     return found, missing
 
 
@@ -934,9 +937,9 @@ def test_hostile_value_gives_a_typed_error_and_writes_nothing(
 
 def test_every_sync_write_function_has_an_async_twin_in_the_matrix() -> None:
     sync = dict(write_functions())
-    assert ASYNC_MISSING == [], "sync write functions without a chatdb.queries.aio twin"
+    assert ASYNC_MISSING == [], "sync write functions or flows without an async twin"
     assert set(sync) <= set(ASYNC_PATHS)
-    assert {"flows.consume_credits", "flows.grant_credits"} <= set(ASYNC_PATHS)
+    assert set(FLOWS) <= set(ASYNC_PATHS)
     mismatched = []
     for label, twin in ASYNC_PATHS.items():
         fn = PATHS[label]
