@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlc_gen_psycopg.plans import BATCH_COMMANDS
 from sqlc_gen_psycopg.pytypes import ENUM, JSON, JSON_OVERRIDE, OVERRIDE, TIMESTAMPTZ, TypeSpec
 from sqlc_gen_psycopg.writer import Group, Imports, docstring, module_source, py_string, render
 
 if TYPE_CHECKING:
-    from sqlc_gen_psycopg.generate import Generator, ModelPlan, QueryPlan
-
-BATCH_COMMANDS = {":batchexec", ":batchone", ":batchmany"}
+    from sqlc_gen_psycopg.generate import Generator
+    from sqlc_gen_psycopg.plans import ModelPlan, QueryPlan
 
 
 def add_imports(imports: Imports, spec: TypeSpec, package: str, skip_module: str = "") -> None:

@@ -58,7 +58,7 @@ def _children(node: Any) -> list[Any]:
     return [c for c in out if isinstance(c, ast.Node)]
 
 
-def _walk(node: Any) -> list[Any]:
+def walk(node: Any) -> list[Any]:
     found: list[Any] = []
     stack = [node]
     while stack:
@@ -72,11 +72,11 @@ def _refs(item: Any) -> tuple[set[str], set[str]]:
     """(reference names, base table names) of every relation inside a FROM item."""
     refs: set[str] = set()
     tables: set[str] = set()
-    for node in _walk(item):
+    for node in walk(item):
         if isinstance(node, ast.RangeVar):
             tables.add(str(node.relname))
             refs.add(str(node.alias.aliasname) if node.alias else str(node.relname))
-        elif isinstance(node, ast.RangeSubselect | ast.RangeFunction) and node.alias:
+        elif isinstance(node, ast.RangeSubselect | ast.RangeFunction | ast.JoinExpr) and node.alias:
             refs.add(str(node.alias.aliasname))
     return refs, tables
 
@@ -89,16 +89,21 @@ def _nullable_side(item: Any, stmt: Statement) -> None:
 
 
 def analyze(sql: str) -> Statement:
-    stmt = Statement()
     try:
         tree = pglast.parse_sql(sql)
-    except Exception:
+    except Exception:  # sqlc accepted it: fall back to "may do anything"
         return Statement(parsed=False, locks=True)
+    return analyze_tree(tree)
+
+
+def analyze_tree(tree: Any) -> Statement:
+    """The facts of an already parsed statement (or a view's query)."""
+    stmt = Statement()
     ctes: set[str] = set()
-    for node in _walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.CommonTableExpr):
             ctes.add(str(node.ctename))
-    for node in _walk(tree):
+    for node in walk(tree):
         if isinstance(node, _WRITE_STATEMENTS) and node.relation is not None:
             stmt.writes.add(_name(node.relation))
         elif isinstance(node, ast.RangeVar):
@@ -119,12 +124,12 @@ def analyze(sql: str) -> Statement:
             if jointype in (2, 3):
                 _nullable_side(node.larg, stmt)
     # A relation only written (INSERT INTO t) is not read; UPDATE/DELETE read their target.
-    for node in _walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.InsertStmt) and node.relation is not None:
             target = _name(node.relation)
             if not any(
                 isinstance(n, ast.RangeVar) and _name(n) == target and n is not node.relation
-                for n in _walk(tree)
+                for n in walk(tree)
             ):
                 stmt.reads.discard(target)
     return stmt
