@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -23,6 +27,10 @@ CREATE TABLE authors (
 );
 COMMENT ON TABLE authors IS 'People who write books.';
 COMMENT ON COLUMN authors.name IS 'The name printed on the cover.';
+CREATE TYPE pair AS (a integer, b text);
+CREATE TABLE pairs (id integer PRIMARY KEY, p pair NOT NULL);
+CREATE SCHEMA other;
+CREATE TABLE other.things (id bigint PRIMARY KEY, label text NOT NULL);
 """
 
 QUERIES = {
@@ -58,6 +66,18 @@ ORDER BY a.id;
 
 -- name: LockAuthor :one
 SELECT pg_advisory_xact_lock(@key::bigint);
+
+-- name: ListThingsWithAuthor :many
+SELECT sqlc.embed(t), a.name
+FROM other.things AS t JOIN authors AS a ON a.id = t.id
+ORDER BY t.id;
+""",
+    "pairs.sql": """
+-- name: InsertPair :one
+INSERT INTO pairs (id, p) VALUES (@id, @p) RETURNING *;
+
+-- name: GetPair :one
+SELECT * FROM pairs WHERE id = @id;
 """,
 }
 
@@ -74,6 +94,7 @@ def conn(scratch_db_url: str) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(scratch_db_url) as c:
         c.execute(SCHEMA)
         c.execute("INSERT INTO authors VALUES (1, 'Ann', NULL, NULL), (2, 'Bo', 'x', 1)")
+        c.execute("INSERT INTO other.things VALUES (2, 'thing')")
         yield c
         c.rollback()
 
@@ -171,3 +192,53 @@ def test_no_iter_twin_without_stream_and_no_private_imports(gen: Generated) -> N
                     name,
                     node.attr,
                 )
+
+
+def test_embed_of_an_aliased_table_of_another_schema_gets_its_model(
+    gen: Generated, conn: Any
+) -> None:
+    rows = gen.module("authors").list_things_with_author(conn)
+    assert [(r.other_thing.label, r.name) for r in rows] == [("thing", "Bo")]
+    assert type(rows[0].other_thing).__name__ == "OtherThing"
+
+
+def test_composite_type_maps_to_a_named_tuple_both_ways(gen: Generated, conn: Any) -> None:
+    models = gen.module("models")
+    models.register_composites(conn)
+    pairs = gen.module("pairs")
+    created = pairs.insert_pair(conn, id=1, p_=models.PairType(a=7, b="seven"))
+    assert created.p == models.PairType(a=7, b="seven")
+    assert isinstance(pairs.get_pair(conn, id=1).p, models.PairType)
+
+
+def test_generated_package_passes_ruff_and_mypy_strict(gen: Generated) -> None:
+    # The async twins of `:one`, a void result, composites and another schema's embed
+    # (`SELECT pg_advisory_lock(..)` was `-> None | None` and failed mypy before).
+    project = Path(__file__).resolve().parents[2]
+    pyproject = project / "pyproject.toml"
+    bin_dir = Path(sys.executable).parent
+    src_setting = f"src = ['{gen.src}']"
+    for args in (
+        ["ruff", "check", "--config", str(pyproject), "--config", src_setting, str(gen.src)],
+        ["ruff", "format", "--check", "--config", str(pyproject), str(gen.src)],
+        [
+            "mypy",
+            "--config-file",
+            str(pyproject),
+            "--strict",
+            "--cache-dir",
+            str(gen.root / ".mypy_cache"),
+            "-p",
+            gen.package.split(".")[0],
+        ],
+    ):
+        result = subprocess.run(
+            [str(bin_dir / args[0]), *args[1:]],
+            cwd=project,
+            env={**os.environ, "MYPYPATH": str(gen.src)},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -158,12 +158,6 @@ ERROR_CASES: dict[str, tuple[str, dict[str, str], dict[str, object], list[str]]]
         {},
         ["parameter 'flag': sqlc could not infer", "`@flag::text`"],
     ),
-    "composite_type": (
-        "CREATE TABLE pairs (id int PRIMARY KEY, p pair);",
-        {"items.sql": "-- name: F :many\nSELECT id FROM items;\n"},
-        {},
-        ["table pairs: column p: 'pair' is a composite type, which sqlc-gen-psycopg cannot map"],
-    ),
     "two_tables_one_model": (
         "CREATE TABLE item (id int PRIMARY KEY);",
         {"items.sql": "-- name: F :many\nSELECT id FROM items;\n"},

@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 
 from sqlc_gen_psycopg import __version__, naming
 from sqlc_gen_psycopg.options import Options, parse_options
-from sqlc_gen_psycopg.plans import EnumPlan, ModelPlan
+from sqlc_gen_psycopg.plans import CompositePlan, EnumPlan, ModelPlan
 from sqlc_gen_psycopg.pytypes import TypeSpec
 from sqlc_gen_psycopg.request import Request
 from sqlc_gen_psycopg.schema_sql import SchemaFacts, read_schema
@@ -35,6 +35,7 @@ class Context:
         self.composites = {(c.schema, c.name) for c in self.catalog.composite_types}
         self.enums: dict[tuple[str, str], EnumPlan] = {}
         self.models: dict[tuple[str, str], ModelPlan] = {}
+        self.composite_plans: dict[tuple[str, str], CompositePlan | None] = {}
 
     # ------------------------------------------------------------------ labels and names
 
@@ -93,3 +94,8 @@ class Context:
             except OSError:
                 self._schema_facts = SchemaFacts()
         return self._schema_facts
+
+    @property
+    def composites_used(self) -> list[CompositePlan]:
+        """The composite types some column or parameter resolved to."""
+        return [c for c in self.composite_plans.values() if c is not None]

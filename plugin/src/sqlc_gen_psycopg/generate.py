@@ -79,7 +79,7 @@ class Generator(Planner):
                 ).source()
         # Last: the query modules decide what the support module must hold.
         files["support.py"] = render_support(self)
-        if self.models:
+        if self.models or self.composites_used:
             files["models.py"] = render_models(self)
         if self.enums:
             files["enums.py"] = render_enums(self)

@@ -27,6 +27,15 @@ class EnumPlan:
 
 
 @dataclass
+class CompositePlan:
+    """A composite type as a typing.NamedTuple in models.py (psycopg builds it positionally)."""
+
+    pg_name: str  # what PostgreSQL resolves: "pair" or "other.pair"
+    class_name: str
+    fields: list[tuple[str, TypeSpec]]
+
+
+@dataclass
 class ModelPlan:
     table: Table
     class_name: str

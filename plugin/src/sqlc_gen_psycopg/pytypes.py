@@ -15,6 +15,7 @@ JSON = "json"  # JsonValue: wrapped in psycopg Json/Jsonb
 TIMESTAMPTZ = "timestamptz"  # naive datetimes refused before they reach the database
 OVERRIDE = "override"  # py_type from an override: loaded through a pydantic TypeAdapter
 JSON_OVERRIDE = "json_override"  # override of json/jsonb: dumped with the adapter's dump_json
+COMPOSITE = "composite"  # a typing.NamedTuple in models.py; psycopg needs register_composites()
 
 
 @dataclass(frozen=True)

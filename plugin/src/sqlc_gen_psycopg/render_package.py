@@ -42,7 +42,8 @@ def render_init(gen: Generator, modules: list[str], *, aio: bool) -> str:
 
 def render_models(gen: Generator) -> str:
     imports = Imports(gen.root)
-    blocks: list[list[str]] = []
+    # Composite types first: table models use them in annotations evaluated at class creation.
+    blocks: list[list[str]] = composite_blocks(gen, imports)
     pydantic_mode = gen.opts.emit_pydantic_models
     for model in sorted(gen.models.values(), key=lambda m: m.class_name):
         lines: list[str] = []
@@ -60,25 +61,86 @@ def render_models(gen: Generator) -> str:
             lines.extend(["    model_config = ConfigDict(frozen=True)", ""])
         for (name, spec), col in zip(model.fields, model.table.columns, strict=True):
             add_imports(imports, spec, gen.package, skip_module="models")
+            # A composite column's NamedTuple lives in this very module.
+            annotation = spec.annotation.replace("models.", "")
             if pydantic_mode and col.comment.strip():
                 imports.name("pydantic", "Field")
                 lines.extend(
                     render(
                         Group("Field(", [f"description={py_string(col.comment.strip())}"], ")"),
                         1,
-                        f"{name}: {spec.annotation} = ",
+                        f"{name}: {annotation} = ",
                     )
                 )
             else:
-                lines.append(f"    {name}: {spec.annotation}")
+                lines.append(f"    {name}: {annotation}")
         blocks.append(lines)
     return module_source(
         gen.banner([gen.schema_label()]),
         "Models of the tables and views in the schema: one per relation, "
-        + ("frozen pydantic models." if pydantic_mode else "frozen slotted dataclasses."),
+        + ("frozen pydantic models." if pydantic_mode else "frozen slotted dataclasses.")
+        + (
+            " Composite types are NamedTuples (see register_composites)."
+            if gen.composites_used
+            else ""
+        ),
         imports,
         blocks,
     )
+
+
+_REGISTER_COMPOSITES = '''\
+def register_composites(conn: psycopg.Connection[Any]) -> None:
+    """Make conn load and dump the composite types as the NamedTuples above.
+
+    Call it once per connection (e.g. from the pool's `configure`), like register_enums:
+    without it psycopg returns a composite value as its text form.
+    """
+    for name, cls in COMPOSITE_TYPES:
+        info = CompositeInfo.fetch(conn, name)
+        if info is None:
+            msg = f"composite type {name} does not exist in this database"
+            raise LookupError(msg)
+        register_composite(info, conn, cls)
+
+
+async def register_composites_async(conn: psycopg.AsyncConnection[Any]) -> None:
+    """The async twin of register_composites()."""
+    for name, cls in COMPOSITE_TYPES:
+        info = await CompositeInfo.fetch(conn, name)
+        if info is None:
+            msg = f"composite type {name} does not exist in this database"
+            raise LookupError(msg)
+        register_composite(info, conn, cls)'''
+
+
+def composite_blocks(gen: Generator, imports: Imports) -> list[list[str]]:
+    plans = sorted(gen.composites_used, key=lambda c: c.class_name)
+    if not plans:
+        return []
+    imports.name("typing", "NamedTuple")
+    blocks: list[list[str]] = []
+    for plan in plans:
+        lines = [f"class {plan.class_name}(NamedTuple):"]
+        for name, spec in plan.fields:
+            add_imports(imports, spec, gen.package, skip_module="models")
+            lines.append(f"    {name}: {spec.annotation.replace('models.', '')}")
+        blocks.append(lines)
+    imports.module("psycopg")
+    imports.name("typing", "Any")
+    imports.name("typing", "Final")
+    imports.name("psycopg.types.composite", "CompositeInfo")
+    imports.name("psycopg.types.composite", "register_composite")
+    items: list[str | Group] = [f'("{c.pg_name}", {c.class_name})' for c in plans]
+    blocks.append(
+        render(
+            Group("(", items, ",)" if len(items) == 1 else ")"),
+            0,
+            "COMPOSITE_TYPES: Final[tuple[tuple[str, type[tuple[Any, ...]]], ...]] = ",
+        )
+    )
+    blocks.append(_REGISTER_COMPOSITES.splitlines())
+    return blocks
 
 
 def render_enums(gen: Generator) -> str:

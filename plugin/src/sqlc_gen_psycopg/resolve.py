@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sqlc_gen_psycopg import naming
 from sqlc_gen_psycopg.context import Context
 from sqlc_gen_psycopg.options import Override
+from sqlc_gen_psycopg.plans import CompositePlan
 from sqlc_gen_psycopg.pytypes import (
     BASE_TYPES,
+    COMPOSITE,
     ENUM,
     PLAIN,
     Import,
@@ -75,6 +78,12 @@ class TypeResolver(Context):
                 copy_type="text" if dims == 0 else f"{enum.pg_name}[]",
                 imports=(Import(self.package, "enums"),),
             )
+        elif (composite := self.composite(schema, name, depth)) is not None:
+            spec = TypeSpec(
+                base=f"models.{composite.class_name}",
+                kind=COMPOSITE,
+                imports=(Import(self.package, "models"),),
+            )
         elif name in self.domains() and depth < 10:
             base_name, base_dims = canonical(self.domains()[name])
             spec = self._db_spec(Identifier(name=base_name), dims + base_dims, nullable, depth + 1)
@@ -86,6 +95,42 @@ class TypeResolver(Context):
             base = spec or TypeSpec(base="", dims=dims, nullable=nullable)
             spec = override_spec(ov, base, whole=False)
         return spec
+
+    def composite(self, schema: str, name: str, depth: int = 0) -> CompositePlan | None:
+        """The NamedTuple plan of a composite type (its fields read from the schema files)."""
+        facts = self.schema_facts().composites
+        key = (schema, name) if (schema, name) in facts else ("", name)
+        if key not in facts or depth >= 10:
+            return None
+        if key in self.composite_plans:
+            return self.composite_plans[key]
+        self.composite_plans[key] = None  # a type that contains itself is not mappable
+        pg_name = f"{schema}.{name}" if schema and schema != self.default_schema else name
+        class_name = self.renamed(name) or naming.pascal(
+            name if not schema or schema == self.default_schema else f"{schema}_{name}"
+        )
+        reserved = set(naming.NAMEDTUPLE_RESERVED | naming.MODULE_NAMES)
+        fields: list[tuple[str, TypeSpec]] = []
+        for i, f in enumerate(facts[key]):
+            fname = naming.avoid(naming.identifier(f.name, f"field_{i + 1}"), reserved)
+            inner = self._db_spec(Identifier(name=f.type_name), f.dims, True, depth + 1)
+            if inner is None:
+                self.errors.append(
+                    f"{self.schema_label()}: composite type {pg_name}: field {f.name}: "
+                    f"{f.type_name!r} cannot be mapped; add an override for it"
+                )
+                return None
+            fields.append((fname, inner))
+        table_models = {
+            self.opts.rename.get(tb.name) or naming.model_name(tb.name)
+            for tb in self.catalog.tables
+            if tb.schema == self.default_schema
+        }
+        if class_name in table_models:
+            class_name += "Type"  # table `pairs` is models.Pair; composite `pair` is PairType
+        plan = CompositePlan(pg_name, naming.avoid(class_name, naming.IMPORTED_NAMES), fields)
+        self.composite_plans[key] = plan
+        return plan
 
     def resolve(
         self, col: Column, where: str, table: Identifier | None = None, *, loaded: bool = False
