@@ -152,6 +152,6 @@ def override_spec(override: Override, base: TypeSpec, *, whole: bool) -> TypeSpe
         base=annotation,
         imports=imports,
         kind=JSON_OVERRIDE if is_json else OVERRIDE,
-        adapter=f"_{naming.upper_snake(name)}_ADAPTER",
+        adapter=f"{naming.upper_snake(name)}_ADAPTER",
         whole=whole,
     )

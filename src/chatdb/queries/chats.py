@@ -788,7 +788,7 @@ def upsert_chat_state(
             UPSERT_CHAT_STATE,
             {
                 "chat_id": chat_id,
-                "state": Jsonb(state, dumps=support._CHAT_STATE_ADAPTER.dump_json),
+                "state": Jsonb(state, dumps=support.CHAT_STATE_ADAPTER.dump_json),
                 "expected_version": expected_version,
             },
         )

@@ -94,13 +94,13 @@ def aware(value: Any, name: str) -> Any:
     return value
 
 
-_ATTACHMENTS_ADAPTER: Final = TypeAdapter(chatdb.types.Attachments)
+ATTACHMENTS_ADAPTER: Final = TypeAdapter(chatdb.types.Attachments)
 
 
-_CHAT_STATE_ADAPTER: Final = TypeAdapter(chatdb.types.ChatState)
+CHAT_STATE_ADAPTER: Final = TypeAdapter(chatdb.types.ChatState)
 
 
-_MESSAGE_PARTS_ADAPTER: Final = TypeAdapter(chatdb.types.MessageParts)
+MESSAGE_PARTS_ADAPTER: Final = TypeAdapter(chatdb.types.MessageParts)
 
 
 def account_row(v: Sequence[Any], i: int = 0) -> models.Account:
