@@ -152,6 +152,12 @@ ERROR_CASES: dict[str, tuple[str, dict[str, str], dict[str, object], list[str]]]
         {},
         ["parameter 'ds': multi-dimensional json arrays are not supported"],
     ),
+    "unnamed_parameter": (
+        "",
+        {"items.sql": "-- name: F :many\nSELECT id FROM items WHERE name = ANY($1::varchar[]);\n"},
+        {},
+        ["parameter $1 has no name sqlc can infer", "`dollar_1`", "unnamed_parameters: allow"],
+    ),
     "untyped_parameter": (
         "",
         {"items.sql": "-- name: F :many\nSELECT id FROM items WHERE @flag IS NULL;\n"},

@@ -35,10 +35,14 @@ class Options:
     # Dotted path of the exception a :one raises when no row comes back; "" = the generated
     # support module's own NotFoundError (a LookupError).
     not_found_error: str = ""
+    # "error": a parameter sqlc cannot name (`$1::varchar[]`) fails generation with the fix;
+    # "allow": it becomes `dollar_<n>`.
+    unnamed_parameters: str = "error"
 
 
 _KEYS = {
     "not_found_error",
+    "unnamed_parameters",
     "package",
     "overrides",
     "rename",
@@ -153,7 +157,13 @@ def parse_options(raw: dict[str, Any], out: str) -> Options:
             "option `not_found_error` must be the dotted path of an exception class, such as "
             f"`myapp.errors.NotFoundError`, got {not_found!r}"
         )
+    unnamed = raw.get("unnamed_parameters", "error")
+    if unnamed not in ("error", "allow"):
+        raise PluginError.one(
+            f"option `unnamed_parameters` must be `error` or `allow`, got {unnamed!r}"
+        )
     return Options(
+        unnamed_parameters=unnamed,
         not_found_error=not_found,
         package=package,
         overrides=overrides,

@@ -146,6 +146,15 @@ class Planner(TypeResolver):
                 # `WHERE name = $1` takes the column's name, so it takes its rename too; an
                 # explicit `@name`/`sqlc.arg(name)` keeps the name its author wrote.
                 renamed = self.renamed(f"{col_table}.{p.column.original_name or raw}") or renamed
+            if (
+                not (renamed or naming.identifier(raw, ""))
+                and self.opts.unnamed_parameters == "error"
+            ):
+                self.errors.append(
+                    f"{where}: parameter ${p.number} has no name sqlc can infer (it would be "
+                    f"`dollar_{p.number}`); name it in the query, e.g. `@ids::varchar[]` or "
+                    f"`sqlc.arg(ids)`, or set the option `unnamed_parameters: allow`"
+                )
             raw_names.append(
                 naming.avoid(renamed or naming.identifier(raw, f"dollar_{p.number}"), reserved)
             )
