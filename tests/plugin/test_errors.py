@@ -152,6 +152,15 @@ ERROR_CASES: dict[str, tuple[str, dict[str, str], dict[str, object], list[str]]]
         {},
         ["parameter 'ds': multi-dimensional json arrays are not supported"],
     ),
+    "generated_code_fails_mypy": (
+        "",
+        {"items.sql": "-- name: F :many\nSELECT id, name FROM items;\n"},
+        {
+            "check_types": True,
+            "overrides": [{"column": "items.name", "py_type": "no_such_module.Name"}],
+        },
+        ["(mypy --strict;", "no_such_module"],
+    ),
     "unnamed_parameter": (
         "",
         {"items.sql": "-- name: F :many\nSELECT id FROM items WHERE name = ANY($1::varchar[]);\n"},

@@ -16,6 +16,7 @@ from sqlc_gen_psycopg.render_package import render_enums, render_init, render_mo
 from sqlc_gen_psycopg.render_queries import QueryModule
 from sqlc_gen_psycopg.render_support import check_sources, render_support
 from sqlc_gen_psycopg.request import Request
+from sqlc_gen_psycopg.typecheck import mypy_errors
 
 
 class Generator(Planner):
@@ -86,6 +87,8 @@ class Generator(Planner):
         if self.errors:
             raise PluginError(self.errors)
         check_sources(files, self.errors)
+        if not self.errors and self.opts.check_types:
+            self.errors += mypy_errors(files, self.package)
         if self.errors:
             raise PluginError(self.errors)
         return files

@@ -38,9 +38,12 @@ class Options:
     # "error": a parameter sqlc cannot name (`$1::varchar[]`) fails generation with the fix;
     # "allow": it becomes `dollar_<n>`.
     unnamed_parameters: str = "error"
+    # Run mypy --strict on the generated files; a finding fails generation.
+    check_types: bool = False
 
 
 _KEYS = {
+    "check_types",
     "not_found_error",
     "unnamed_parameters",
     "package",
@@ -163,6 +166,7 @@ def parse_options(raw: dict[str, Any], out: str) -> Options:
             f"option `unnamed_parameters` must be `error` or `allow`, got {unnamed!r}"
         )
     return Options(
+        check_types=_bool(raw, "check_types", False),
         unnamed_parameters=unnamed,
         not_found_error=not_found,
         package=package,
