@@ -352,7 +352,6 @@ async def test_async_create_and_list_chats(
             context_window=None,
             metadata={"a": 1},
         )
-        assert chat is not None
         rows = await achats.list_chats_by_user(
             conn, user_id=user.id, before_at=None, before_id=None, page_size=5
         )

@@ -18,7 +18,7 @@ from .helpers_q2 import count_rows, make_user
 
 def new_companion(db: Database, user: uuid.UUID, *, is_public: bool = False) -> models.Companion:
     with db.as_user(user) as conn:
-        row = companions.create_companion(
+        return companions.create_companion(
             conn,
             user_id=user,
             name="Ada",
@@ -33,8 +33,6 @@ def new_companion(db: Database, user: uuid.UUID, *, is_public: bool = False) -> 
             tool_config={"approval": {"mode": "manual"}},
             tool_access=["search"],
         )
-    assert row is not None
-    return row
 
 
 def test_create_and_get_companion(database: Database) -> None:
@@ -125,7 +123,7 @@ def message(
     db: Database, user: uuid.UUID, companion: uuid.UUID, text: str
 ) -> models.CompanionMessage:
     with db.as_user(user) as conn:
-        row = companions.insert_companion_message(
+        return companions.insert_companion_message(
             conn,
             companion_id=companion,
             user_id=user,
@@ -135,8 +133,6 @@ def message(
             input_tokens=0,
             output_tokens=0,
         )
-    assert row is not None
-    return row
 
 
 def page_of(

@@ -160,7 +160,6 @@ def test_increment_daily_message_count_loses_no_concurrent_update(database: Data
         for _ in range(5):
             with database.as_user(user) as conn:
                 n = usage.increment_daily_message_count(conn, user_id=user, day=None)
-                assert n is not None
                 results.append(n)
 
     threads = [threading.Thread(target=bump) for _ in range(8)]

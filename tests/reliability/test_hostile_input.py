@@ -1000,7 +1000,6 @@ def test_injection_strings_are_stored_verbatim_and_the_tables_survive(matrix: Ma
                 context_window=None,
                 metadata={"note": text},
             )
-            assert chat is not None
             stored = chats.get_chat_by_id(conn, id=chat.id)
             assert stored is not None
             assert (stored.title, stored.system_prompt, stored.metadata) == (
