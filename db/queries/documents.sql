@@ -1,12 +1,14 @@
 -- name: SaveDocument :one
--- Save a new version of a document (a new document when id is NULL). The version time is
--- strictly after the document's latest version, also for two saves in one transaction.
+-- Save a new version of a document (a new document when id is NULL). The version time has
+-- millisecond precision, so a JavaScript Date round-trips it exactly, and is at least 1 ms
+-- after the document's latest version, also for two saves in one transaction.
 INSERT INTO documents (id, created_at, user_id, chat_id, title, kind, content)
 VALUES (
     coalesce(sqlc.narg(id)::uuid, gen_random_uuid()),
     greatest(
-        clock_timestamp(),
-        (SELECT max(d.created_at) + interval '1 microsecond' FROM documents AS d WHERE d.id = sqlc.narg(id)::uuid)
+        date_trunc('milliseconds', clock_timestamp()),
+        (SELECT date_trunc('milliseconds', max(d.created_at)) + interval '1 millisecond'
+         FROM documents AS d WHERE d.id = sqlc.narg(id)::uuid)
     ),
     @user_id,
     sqlc.narg(chat_id)::uuid,

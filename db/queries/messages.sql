@@ -111,3 +111,40 @@ FROM message_reactions
 WHERE message_id = @message_id::uuid
 GROUP BY emoji
 ORDER BY count(*) DESC, emoji;
+
+-- name: InsertMessageWithID :one
+-- @optional
+-- Append a message with an id the client generated (the AI SDK gives every message an id).
+-- No row when the id is taken, by this message or any other: use
+-- chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
+INSERT INTO messages (
+    id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
+    cache_read_tokens, cache_write_tokens, cost, provider_metadata
+)
+VALUES (
+    @id::uuid,
+    @chat_id::uuid,
+    @role::message_role,
+    @parts,
+    @attachments,
+    sqlc.narg(provider)::text,
+    sqlc.narg(model)::text,
+    @input_tokens::integer,
+    @output_tokens::integer,
+    @cache_read_tokens::integer,
+    @cache_write_tokens::integer,
+    @cost::numeric,
+    sqlc.narg(provider_metadata)::jsonb
+)
+ON CONFLICT (id) DO NOTHING
+RETURNING *;
+
+-- name: UpdateMessageParts :one
+-- @optional
+-- Replace a message's parts in place (the chat app edits a message, or completes a streamed
+-- one); updated_at moves, created_at (its place in the conversation) does not. No row when
+-- the message does not exist or its chat is not the caller's.
+UPDATE messages
+SET parts = @parts
+WHERE id = @id::uuid
+RETURNING *;

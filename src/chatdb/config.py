@@ -19,7 +19,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(populate_by_name=True, extra="ignore", frozen=True)
 
-    database_url: str = Field("", alias="DATABASE_URL")
+    database_url: str = Field(
+        "",
+        alias="DATABASE_URL",
+        description="the application login (chatdb_app_login); alone, it serves everything",
+    )
+    database_system_url: str = Field(
+        "",
+        alias="DATABASE_SYSTEM_URL",
+        description="the login for system transactions (chatdb_system_login)",
+    )
     replica_urls: str = Field(
         "", alias="DATABASE_REPLICA_URLS", description="comma-separated read replica URLs"
     )
@@ -40,6 +49,18 @@ class Settings(BaseSettings):
     )
     tcp_keepalives: bool = Field(True, alias="DB_TCP_KEEPALIVES")
     keepalives_idle_s: int = Field(30, alias="DB_KEEPALIVES_IDLE_S", ge=1)
+    keepalives_interval_s: int = Field(
+        10,
+        alias="DB_KEEPALIVES_INTERVAL_S",
+        ge=1,
+        description="seconds between unanswered keepalive probes",
+    )
+    keepalives_count: int = Field(
+        5,
+        alias="DB_KEEPALIVES_COUNT",
+        ge=1,
+        description="unanswered probes before the connection counts as dead",
+    )
     application_name: str = Field("chatdb", alias="DB_APPLICATION_NAME", max_length=63)
     sslmode: Literal["", "disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = (
         Field("", alias="DB_SSLMODE")
@@ -60,6 +81,18 @@ class Settings(BaseSettings):
         description="after a user's write, their reads go to the primary for this long",
     )
     log_format: Literal["json", "text"] = Field("json", alias="LOG_FORMAT")
+    environment: str = Field(
+        "development",
+        alias="CHATDB_ENVIRONMENT",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="deployment environment named in every JSON log record",
+    )
+    service: str = Field(
+        "chatdb",
+        alias="CHATDB_SERVICE",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="service name in every JSON log record",
+    )
     encryption_keys: str = Field(
         "",
         alias="CHATDB_ENCRYPTION_KEYS",
@@ -128,6 +161,8 @@ def load_settings(**overrides: object) -> Settings:
 
     if settings.database_url:
         dburl.validate_url(settings.database_url)
+    if settings.database_system_url:
+        dburl.validate_url(settings.database_system_url, "DATABASE_SYSTEM_URL")
     for url in settings.replicas:
         dburl.validate_url(url, "DATABASE_REPLICA_URLS")
     if settings.encryption_keys or settings.encryption_key_id:

@@ -13,6 +13,7 @@ from chatdb import AsyncDatabase, Database, Page, errors
 from chatdb.queries import billing, models
 from chatdb.queries.aio import billing as aio_billing
 from chatdb.queries.enums import PaymentStatus, SubscriptionStatus, TokenEnvironment
+from support.logins import logins
 
 from .helpers_q3 import make_user, set_user
 
@@ -39,6 +40,7 @@ def sub_params(**kw: Any) -> billing.UpsertSubscriptionParams:
         "metadata": None,
         "last_event_id": "evt_1",
         "last_event_at": T0,
+        "created_at": None,
     } | kw
     return billing.UpsertSubscriptionParams(**values)
 
@@ -60,6 +62,7 @@ def pay_params(**kw: Any) -> billing.UpsertPaymentParams:
         "metadata": None,
         "paid_at": T0,
         "last_event_at": T0,
+        "created_at": None,
     } | kw
     return billing.UpsertPaymentParams(**values)
 
@@ -212,7 +215,7 @@ def test_app_role_cannot_write_subscriptions_or_payments(database: Database) -> 
 
 
 def test_list_subscriptions_needing_reconciliation_pages_overdue_ones(db_url: str) -> None:
-    with Database(db_url, pool_min_size=1, pool_max_size=2) as db:
+    with Database(**logins(db_url), pool_min_size=1, pool_max_size=2) as db:
         now = datetime.datetime.now(UTC)
         overdue = []
         with db.system() as conn:

@@ -35,6 +35,7 @@ from chatdb.flows import tools as tool_flows
 from chatdb.flows.aio import credits as async_credit_flows
 from chatdb.queries import chats, tools, usage, users
 from chatdb.queries.enums import CreditReason, ToolExecutionStatus
+from support.logins import logins
 
 SIGNUP_CREDITS = Decimal(100)  # chatdb.signup_credits default (users_grant_signup_credits)
 MAX_REFERRALS = 10  # chatdb.max_successful_referrals default
@@ -112,7 +113,9 @@ def make_chat(db: Database, user_id: uuid.UUID) -> uuid.UUID:
 
 
 def _pool(url: str, size: int) -> Database:
-    return Database(url, pool_min_size=1, pool_max_size=size, pool_timeout_s=30.0, max_retries=10)
+    return Database(
+        **logins(url), pool_min_size=1, pool_max_size=size, pool_timeout_s=30.0, max_retries=10
+    )
 
 
 def _run_threads(threads: int, work: Callable[[int], None]) -> None:
@@ -288,7 +291,11 @@ async def _credits_async(
     ops, sequence = _credit_plan(user_ids, distinct, calls, seed=2)
     applied: Counter[str] = Counter()
     db = AsyncDatabase(
-        url, pool_min_size=1, pool_max_size=min(tasks, 16), pool_timeout_s=30.0, max_retries=10
+        **logins(url),
+        pool_min_size=1,
+        pool_max_size=min(tasks, 16),
+        pool_timeout_s=30.0,
+        max_retries=10,
     )
     await db.open()
     try:

@@ -6,11 +6,16 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from chatdb import Database, migrations
+import psycopg
+import psycopg.conninfo
+
+from chatdb import Database, dburl, migrations
 from chatdb.cli.db_commands import ROLES, resolved
+from chatdb.cli.logins import login_report
 from chatdb.cli.output import emit, info
 from chatdb.config import load_settings
 from chatdb.queries import health, maintenance, usage
+from chatdb.transactions import connect_kwargs
 
 # Settings a production server should have; doctor shows them beside their values.
 _SETTINGS = (
@@ -117,8 +122,8 @@ def _ddl_problems(conn: Any) -> list[str]:
 def _setting_warnings(conn: Any) -> list[str]:
     """Defaults a connection gets when it sets nothing itself (psql, dbmate, other apps).
 
-    chatdb's own pools SET statement_timeout per connection, so these are warnings: they
-    do not make doctor fail.
+    chatdb's own pools set statement_timeout in every transaction, so these are warnings:
+    they do not make doctor fail.
     """
     warnings = []
     for name, advice in (
@@ -139,6 +144,34 @@ def _setting_warnings(conn: Any) -> list[str]:
     return warnings
 
 
+def connection_report(url: str, conn: Any) -> tuple[dict[str, Any], list[str]]:
+    """What the application's pools will use to reach `url` (TCP keepalives, sslmode) and
+    whether this connection is encrypted, with a warning for clear text to another host."""
+    settings = load_settings()
+    kwargs = connect_kwargs(settings, url)
+    from_url = psycopg.conninfo.conninfo_to_dict(url).get("sslmode")
+    sslmode = str(kwargs.get("sslmode") or from_url or "prefer (libpq default)")
+    report = {
+        "tcp_keepalives": bool(kwargs.get("keepalives")),
+        "keepalives_idle_s": kwargs.get("keepalives_idle"),
+        "keepalives_interval_s": kwargs.get("keepalives_interval"),
+        "keepalives_count": kwargs.get("keepalives_count"),
+        "sslmode": sslmode,
+        "ssl_in_use": bool(
+            _scalar(conn, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        ),
+    }
+    warnings = []
+    if not dburl.is_local(url) and not report["ssl_in_use"]:
+        warnings.append(
+            "the connection to a remote server is not encrypted: set DB_SSLMODE=require "
+            "(or verify-full with DB_SSLROOTCERT)"
+        )
+    if not report["tcp_keepalives"]:
+        warnings.append("TCP keepalives are off (DB_TCP_KEEPALIVES): a dead peer goes unnoticed")
+    return report, warnings
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     target = resolved()
     report: dict[str, Any] = {}
@@ -148,9 +181,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     # missing (it reports that) and must not need dbmate, which logs in as chatdb_migrator.
     with migrations.connect(target.url) as conn:
         report["connectivity"] = {"server": _scalar(conn, "SELECT version()")}
+        report["connection"], connection_warnings = connection_report(target.url, conn)
+        warnings += connection_warnings
         roles = conn.execute(
             "SELECT r.rolname, r.rolbypassrls, pg_has_role(session_user, r.oid, 'MEMBER') "
-            "FROM pg_roles r WHERE r.rolname LIKE 'chatdb\\_%' ORDER BY 1"
+            "FROM pg_roles r WHERE r.rolname = ANY (%s) ORDER BY 1",
+            (list(ROLES),),
         ).fetchall()
         report["roles"] = [{"role": r, "bypassrls": b, "login_is_member": m} for r, b, m in roles]
         missing_roles = sorted(set(ROLES) - {r[0] for r in roles})
@@ -159,17 +195,36 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                 f"roles missing: {', '.join(missing_roles)}: run `chatdb db roles` with a "
                 "privileged connection"
             )
-        not_member = [r for r, _, member in roles if not member]
+        # With a system login of its own, DATABASE_URL needs chatdb_app only; alone, all three.
+        system_url = load_settings().database_system_url
+        needed = {"chatdb_app"} if system_url else set(ROLES)
+        not_member = [r for r, _, member in roles if not member and r in needed]
         if not_member:
             problems.append(
                 f"the login role cannot SET ROLE to {', '.join(not_member)}: run `chatdb db roles` "
                 "as this login (with a privileged connection)"
             )
-        applied = set(migrations.applied_versions(target.url))
-        pending = [v for v in migrations.migration_versions() if v not in applied]
-        report["pending_migrations"] = pending
-        if pending:
-            problems.append(f"{len(pending)} pending migration(s): run `make migrate`")
+        if not missing_roles:
+            report["logins"], found, cautions = login_report(
+                conn, system_url=system_url, development=target.source == "embedded"
+            )
+            problems += found
+            warnings += cautions
+        try:
+            applied: set[str] | None = set(migrations.applied_versions(target.url))
+        except psycopg.errors.InsufficientPrivilege:
+            applied = None  # an application login may not read schema_migrations
+        if applied is None:
+            report["pending_migrations"] = "unknown"
+            warnings.append(
+                "pending migrations unknown: this login may not read schema_migrations "
+                "(`chatdb status` with the migrating URL tells)"
+            )
+        else:
+            pending = [v for v in migrations.migration_versions() if v not in applied]
+            report["pending_migrations"] = pending
+            if pending:
+                problems.append(f"{len(pending)} pending migration(s): run `make migrate`")
         if not missing_roles:
             privileges = list(_DML + _NEVER)
             found = grant_problems(conn.execute(_GRANTS_SQL, (privileges,)).fetchall())

@@ -147,7 +147,7 @@ def run_demo(db: Database) -> None:
         )
         _say(
             f"chat {chat.title!r} with 2 messages; a retried send returned the same message: "
-            f"{retried is not None and retried.id == question.id}"
+            f"{retried.id == question.id}"
         )
         votes.vote_message(conn, message_id=answer.id, user_id=ada.id, direction=VoteDirection.UP)
         flipped = votes.vote_message(

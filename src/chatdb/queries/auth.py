@@ -244,9 +244,7 @@ def unlink_account(
 
 
 GET_USER_BY_ACCOUNT: Final = """-- name: GetUserByAccount :one
-SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance,
-    u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date,
-    u.stripe_customer_id, u.created_at, u.updated_at
+SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance, u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date, u.stripe_customer_id, u.created_at, u.updated_at, u.user_type
 FROM accounts AS a
 JOIN user_profiles AS u ON u.id = a.user_id
 WHERE a.provider = %(provider)s::text
@@ -278,6 +276,7 @@ GET_USER_BY_ACCOUNT_QUERY: Final = support.Query(
         "stripe_customer_id",
         "created_at",
         "updated_at",
+        "user_type",
     ),
     parameters=(
         support.Parameter("provider", "str", optional=False),
@@ -427,7 +426,7 @@ def create_session(
 
 
 GET_SESSION_AND_USER: Final = """-- name: GetSessionAndUser :one
-SELECT s.id, s.session_token_hash, s.user_id, s.expires, s.fingerprint_id, s.created_at, s.updated_at, u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance, u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date, u.stripe_customer_id, u.created_at, u.updated_at
+SELECT s.id, s.session_token_hash, s.user_id, s.expires, s.fingerprint_id, s.created_at, s.updated_at, u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance, u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date, u.stripe_customer_id, u.created_at, u.updated_at, u.user_type
 FROM sessions AS s
 JOIN user_profiles AS u ON u.id = s.user_id
 WHERE s.session_token_hash = %(session_token_hash)s::bytea
@@ -466,6 +465,7 @@ GET_SESSION_AND_USER_QUERY: Final = support.Query(
         "stripe_customer_id",
         "created_at",
         "updated_at",
+        "user_type",
     ),
     parameters=(support.Parameter("session_token_hash", "bytes", optional=False),),
     annotations=(("optional", ""),),
@@ -635,7 +635,7 @@ def delete_expired_sessions(conn: psycopg.Connection[Any]) -> int:
 CREATE_VERIFICATION_TOKEN: Final = """-- name: CreateVerificationToken :one
 INSERT INTO verification_tokens (identifier, token_hash, expires)
 VALUES (%(identifier)s::text, %(token_hash)s::bytea, %(expires)s::timestamptz)
-RETURNING identifier, token_hash, expires, created_at"""
+RETURNING identifier, token_hash, expires, created_at, updated_at"""
 
 
 CREATE_VERIFICATION_TOKEN_QUERY: Final = support.Query(
@@ -646,7 +646,7 @@ CREATE_VERIFICATION_TOKEN_QUERY: Final = support.Query(
     reads=frozenset(),
     writes=frozenset({"verification_tokens"}),
     read_only=False,
-    columns=("identifier", "token_hash", "expires", "created_at"),
+    columns=("identifier", "token_hash", "expires", "created_at", "updated_at"),
     parameters=(
         support.Parameter("identifier", "str", optional=False),
         support.Parameter("token_hash", "bytes", optional=False),
@@ -687,9 +687,9 @@ WITH used AS (
     DELETE FROM verification_tokens
     WHERE identifier = %(identifier)s::text
       AND token_hash = %(token_hash)s::bytea
-    RETURNING identifier, token_hash, expires, created_at
+    RETURNING identifier, token_hash, expires, created_at, updated_at
 )
-SELECT identifier, token_hash, expires, created_at
+SELECT identifier, token_hash, expires, created_at, updated_at
 FROM used
 WHERE expires > now()"""
 
@@ -702,7 +702,7 @@ USE_VERIFICATION_TOKEN_QUERY: Final = support.Query(
     reads=frozenset({"verification_tokens"}),
     writes=frozenset({"verification_tokens"}),
     read_only=False,
-    columns=("identifier", "token_hash", "expires", "created_at"),
+    columns=("identifier", "token_hash", "expires", "created_at", "updated_at"),
     parameters=(
         support.Parameter("identifier", "str", optional=False),
         support.Parameter("token_hash", "bytes", optional=False),
@@ -785,4 +785,320 @@ def delete_verification_tokens_by_identifier(
     """
     with conn.cursor() as cur:
         cur.execute(DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER, {"identifier": identifier})
+        return cur.rowcount
+
+
+GET_ACCOUNT: Final = """-- name: GetAccount :one
+SELECT provider, provider_account_id, user_id, type, access_token_ciphertext, refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type, scope, session_state, created_at, updated_at
+FROM accounts
+WHERE provider = %(provider)s::text
+  AND provider_account_id = %(provider_account_id)s::text"""
+
+
+GET_ACCOUNT_QUERY: Final = support.Query(
+    name="GetAccount",
+    command=":one",
+    sql=GET_ACCOUNT,
+    source="db/queries/auth.sql",
+    reads=frozenset({"accounts"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "provider",
+        "provider_account_id",
+        "user_id",
+        "type",
+        "access_token_ciphertext",
+        "refresh_token_ciphertext",
+        "id_token_ciphertext",
+        "token_key_version",
+        "expires_at",
+        "token_type",
+        "scope",
+        "session_state",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("provider_account_id", "str", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
+
+
+@support.describe(GET_ACCOUNT_QUERY)
+def get_account(
+    conn: psycopg.Connection[Any],
+    *,
+    provider: str,
+    provider_account_id: str,
+) -> models.Account | None:
+    """A linked account by provider and the provider's account id (Auth.js getAccount), with its
+    token ciphertexts (chatdb_system: decrypt with the keyring that sealed them).
+    """
+    with conn.cursor(row_factory=support.account_rows) as cur:
+        cur.execute(GET_ACCOUNT, {"provider": provider, "provider_account_id": provider_account_id})
+        return cur.fetchone()
+
+
+CREATE_AUTHENTICATOR: Final = """-- name: CreateAuthenticator :one
+INSERT INTO authenticators (
+    credential_id, user_id, provider_account_id, credential_public_key, counter,
+    credential_device_type, credential_backed_up, transports
+)
+VALUES (
+    %(credential_id)s::text,
+    %(user_id)s::uuid,
+    %(provider_account_id)s::text,
+    %(credential_public_key)s::text,
+    %(counter)s::bigint,
+    %(credential_device_type)s::text,
+    %(credential_backed_up)s::boolean,
+    %(transports)s::text
+)
+RETURNING credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at"""
+
+
+CREATE_AUTHENTICATOR_QUERY: Final = support.Query(
+    name="CreateAuthenticator",
+    command=":one",
+    sql=CREATE_AUTHENTICATOR,
+    source="db/queries/auth.sql",
+    reads=frozenset(),
+    writes=frozenset({"authenticators"}),
+    read_only=False,
+    columns=(
+        "credential_id",
+        "user_id",
+        "provider_account_id",
+        "credential_public_key",
+        "counter",
+        "credential_device_type",
+        "credential_backed_up",
+        "transports",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("credential_id", "str", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("provider_account_id", "str", optional=False),
+        support.Parameter("credential_public_key", "str", optional=False),
+        support.Parameter("counter", "int", optional=False),
+        support.Parameter("credential_device_type", "str", optional=False),
+        support.Parameter("credential_backed_up", "bool", optional=False),
+        support.Parameter("transports", "str | None", optional=True),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(CREATE_AUTHENTICATOR_QUERY)
+def create_authenticator(
+    conn: psycopg.Connection[Any],
+    *,
+    credential_id: str,
+    user_id: uuid.UUID,
+    provider_account_id: str,
+    credential_public_key: str,
+    counter: int,
+    credential_device_type: str,
+    credential_backed_up: bool,
+    transports: str | None = None,
+) -> models.Authenticator:
+    """Register a WebAuthn credential (passkey) of a user (Auth.js createAuthenticator,
+    chatdb_system). A credential id registered before raises ConflictError on
+    authenticators_pkey.
+    """
+    with conn.cursor(row_factory=support.authenticator_rows) as cur:
+        cur.execute(
+            CREATE_AUTHENTICATOR,
+            {
+                "credential_id": credential_id,
+                "user_id": user_id,
+                "provider_account_id": provider_account_id,
+                "credential_public_key": credential_public_key,
+                "counter": counter,
+                "credential_device_type": credential_device_type,
+                "credential_backed_up": credential_backed_up,
+                "transports": transports,
+            },
+        )
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_AUTHENTICATOR_QUERY)
+    return row
+
+
+GET_AUTHENTICATOR: Final = """-- name: GetAuthenticator :one
+SELECT credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at
+FROM authenticators
+WHERE credential_id = %(credential_id)s::text"""
+
+
+GET_AUTHENTICATOR_QUERY: Final = support.Query(
+    name="GetAuthenticator",
+    command=":one",
+    sql=GET_AUTHENTICATOR,
+    source="db/queries/auth.sql",
+    reads=frozenset({"authenticators"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "credential_id",
+        "user_id",
+        "provider_account_id",
+        "credential_public_key",
+        "counter",
+        "credential_device_type",
+        "credential_backed_up",
+        "transports",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(support.Parameter("credential_id", "str", optional=False),),
+    annotations=(("optional", ""),),
+)
+
+
+@support.describe(GET_AUTHENTICATOR_QUERY)
+def get_authenticator(
+    conn: psycopg.Connection[Any],
+    *,
+    credential_id: str,
+) -> models.Authenticator | None:
+    """A WebAuthn credential by its id (Auth.js getAuthenticator): the browser presents the
+    credential id before anyone knows the user.
+    """
+    with conn.cursor(row_factory=support.authenticator_rows) as cur:
+        cur.execute(GET_AUTHENTICATOR, {"credential_id": credential_id})
+        return cur.fetchone()
+
+
+LIST_AUTHENTICATORS_BY_USER: Final = """-- name: ListAuthenticatorsByUser :many
+SELECT credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at
+FROM authenticators
+WHERE user_id = %(user_id)s::uuid
+ORDER BY created_at, credential_id"""
+
+
+LIST_AUTHENTICATORS_BY_USER_QUERY: Final = support.Query(
+    name="ListAuthenticatorsByUser",
+    command=":many",
+    sql=LIST_AUTHENTICATORS_BY_USER,
+    source="db/queries/auth.sql",
+    reads=frozenset({"authenticators"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "credential_id",
+        "user_id",
+        "provider_account_id",
+        "credential_public_key",
+        "counter",
+        "credential_device_type",
+        "credential_backed_up",
+        "transports",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
+
+
+@support.describe(LIST_AUTHENTICATORS_BY_USER_QUERY)
+def list_authenticators_by_user(
+    conn: psycopg.Connection[Any],
+    *,
+    user_id: uuid.UUID,
+) -> list[models.Authenticator]:
+    """A user's passkeys, oldest first (Auth.js listAuthenticatorsByUserId; chatdb_app as that
+    user for a settings page).
+    """
+    with conn.cursor(row_factory=support.authenticator_rows) as cur:
+        cur.execute(LIST_AUTHENTICATORS_BY_USER, {"user_id": user_id})
+        return cur.fetchall()
+
+
+UPDATE_AUTHENTICATOR_COUNTER: Final = """-- name: UpdateAuthenticatorCounter :one
+UPDATE authenticators
+SET counter = %(counter)s::bigint
+WHERE credential_id = %(credential_id)s::text
+RETURNING credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at"""
+
+
+UPDATE_AUTHENTICATOR_COUNTER_QUERY: Final = support.Query(
+    name="UpdateAuthenticatorCounter",
+    command=":one",
+    sql=UPDATE_AUTHENTICATOR_COUNTER,
+    source="db/queries/auth.sql",
+    reads=frozenset({"authenticators"}),
+    writes=frozenset({"authenticators"}),
+    read_only=False,
+    columns=(
+        "credential_id",
+        "user_id",
+        "provider_account_id",
+        "credential_public_key",
+        "counter",
+        "credential_device_type",
+        "credential_backed_up",
+        "transports",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("counter", "int", optional=False),
+        support.Parameter("credential_id", "str", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
+
+
+@support.describe(UPDATE_AUTHENTICATOR_COUNTER_QUERY)
+def update_authenticator_counter(
+    conn: psycopg.Connection[Any],
+    *,
+    counter: int,
+    credential_id: str,
+) -> models.Authenticator | None:
+    """Store the signature counter of a successful passkey sign-in (Auth.js
+    updateAuthenticatorCounter). No row when the credential is unknown.
+    """
+    with conn.cursor(row_factory=support.authenticator_rows) as cur:
+        cur.execute(
+            UPDATE_AUTHENTICATOR_COUNTER,
+            {"counter": counter, "credential_id": credential_id},
+        )
+        return cur.fetchone()
+
+
+DELETE_AUTHENTICATOR: Final = """-- name: DeleteAuthenticator :execrows
+DELETE FROM authenticators
+WHERE credential_id = %(credential_id)s::text"""
+
+
+DELETE_AUTHENTICATOR_QUERY: Final = support.Query(
+    name="DeleteAuthenticator",
+    command=":execrows",
+    sql=DELETE_AUTHENTICATOR,
+    source="db/queries/auth.sql",
+    reads=frozenset({"authenticators"}),
+    writes=frozenset({"authenticators"}),
+    read_only=False,
+    columns=(),
+    parameters=(support.Parameter("credential_id", "str", optional=False),),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_AUTHENTICATOR_QUERY)
+def delete_authenticator(conn: psycopg.Connection[Any], *, credential_id: str) -> int:
+    """Remove a passkey (chatdb_app as its user, from the settings page; chatdb_system). 0 when
+    unknown or not the caller's.
+    """
+    with conn.cursor() as cur:
+        cur.execute(DELETE_AUTHENTICATOR, {"credential_id": credential_id})
         return cur.rowcount

@@ -17,7 +17,7 @@ UPSERT_SUBSCRIPTION: Final = """-- name: UpsertSubscription :one
 INSERT INTO subscriptions (
     user_id, provider, provider_subscription_id, provider_customer_id, status, price_id, plan,
     quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
-    ended_at, trial_end, metadata, last_event_id, last_event_at
+    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at
 ) VALUES (
     coalesce(
         (SELECT u.id FROM users AS u WHERE u.id = %(user_id)s::uuid),
@@ -38,9 +38,11 @@ INSERT INTO subscriptions (
     %(trial_end)s::timestamptz,
     coalesce(%(metadata)s::jsonb, '{}'::jsonb),
     %(last_event_id)s::text,
-    %(last_event_at)s::timestamptz
+    %(last_event_at)s::timestamptz,
+    coalesce(%(created_at)s::timestamptz, now())
 )
 ON CONFLICT (provider, provider_subscription_id) DO UPDATE SET
+    created_at = coalesce(%(created_at)s::timestamptz, subscriptions.created_at),
     user_id = coalesce(EXCLUDED.user_id, subscriptions.user_id),
     provider_customer_id = coalesce(EXCLUDED.provider_customer_id, subscriptions.provider_customer_id),
     status = EXCLUDED.status,
@@ -113,6 +115,7 @@ UPSERT_SUBSCRIPTION_QUERY: Final = support.Query(
         support.Parameter("trial_end", "datetime.datetime | None", optional=True),
         support.Parameter("metadata", "JsonValue | None", optional=True),
         support.Parameter("last_event_id", "str | None", optional=True),
+        support.Parameter("created_at", "datetime.datetime | None", optional=True),
     ),
     annotations=(("optional", ""),),
 )
@@ -136,6 +139,7 @@ class UpsertSubscriptionParams(NamedTuple):
     trial_end: datetime.datetime | None = None
     metadata: JsonValue | None = None
     last_event_id: str | None = None
+    created_at: datetime.datetime | None = None
 
     def to_args(self) -> dict[str, Any]:
         return {
@@ -162,6 +166,7 @@ class UpsertSubscriptionParams(NamedTuple):
             "trial_end": support.aware(self.trial_end, "upsert_subscription(trial_end=...)"),
             "metadata": None if self.metadata is None else Jsonb(self.metadata),
             "last_event_id": self.last_event_id,
+            "created_at": support.aware(self.created_at, "upsert_subscription(created_at=...)"),
         }
 
 
@@ -178,6 +183,7 @@ def upsert_subscription(
     are stopped earlier, by RecordWebhookEvent). The subscriber is user_id if that user still
     exists (an erased user's later events apply with no subscriber), else the user whose
     stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
+    created_at is the provider's creation time (Stripe `created`) when the event carries it.
     """
     with conn.cursor(row_factory=support.subscription_rows) as cur:
         cur.execute(UPSERT_SUBSCRIPTION, params.to_args())
@@ -389,7 +395,7 @@ UPSERT_PAYMENT: Final = """-- name: UpsertPayment :one
 INSERT INTO payments (
     id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency, status,
     description, credits_granted, billing_details, customer_details, metadata, paid_at,
-    last_event_at
+    last_event_at, created_at
 ) VALUES (
     %(id)s::text,
     %(provider)s::text,
@@ -407,9 +413,11 @@ INSERT INTO payments (
     coalesce(%(customer_details)s::jsonb, '{}'::jsonb),
     coalesce(%(metadata)s::jsonb, '{}'::jsonb),
     %(paid_at)s::timestamptz,
-    %(last_event_at)s::timestamptz
+    %(last_event_at)s::timestamptz,
+    coalesce(%(created_at)s::timestamptz, now())
 )
 ON CONFLICT (id) DO UPDATE SET
+    created_at = coalesce(%(created_at)s::timestamptz, payments.created_at),
     user_id = coalesce(EXCLUDED.user_id, payments.user_id),
     subscription_id = coalesce(EXCLUDED.subscription_id, payments.subscription_id),
     amount_cents = EXCLUDED.amount_cents,
@@ -418,10 +426,10 @@ ON CONFLICT (id) DO UPDATE SET
     status = EXCLUDED.status,
     description = EXCLUDED.description,
     credits_granted = EXCLUDED.credits_granted,
-    billing_details = EXCLUDED.billing_details,
-    customer_details = EXCLUDED.customer_details,
+    billing_details = coalesce(%(billing_details)s::jsonb, payments.billing_details),
+    customer_details = coalesce(%(customer_details)s::jsonb, payments.customer_details),
     metadata = EXCLUDED.metadata,
-    paid_at = coalesce(EXCLUDED.paid_at, payments.paid_at),
+    paid_at = coalesce(payments.paid_at, EXCLUDED.paid_at),
     last_event_at = EXCLUDED.last_event_at
 WHERE payments.last_event_at < EXCLUDED.last_event_at
    OR (
@@ -475,6 +483,7 @@ UPSERT_PAYMENT_QUERY: Final = support.Query(
         support.Parameter("customer_details", "JsonValue | None", optional=True),
         support.Parameter("metadata", "JsonValue | None", optional=True),
         support.Parameter("paid_at", "datetime.datetime | None", optional=True),
+        support.Parameter("created_at", "datetime.datetime | None", optional=True),
     ),
     annotations=(("optional", ""),),
 )
@@ -496,6 +505,7 @@ class UpsertPaymentParams(NamedTuple):
     customer_details: JsonValue | None = None
     metadata: JsonValue | None = None
     paid_at: datetime.datetime | None = None
+    created_at: datetime.datetime | None = None
 
     def to_args(self) -> dict[str, Any]:
         return {
@@ -518,6 +528,7 @@ class UpsertPaymentParams(NamedTuple):
             else Jsonb(self.customer_details),
             "metadata": None if self.metadata is None else Jsonb(self.metadata),
             "paid_at": support.aware(self.paid_at, "upsert_payment(paid_at=...)"),
+            "created_at": support.aware(self.created_at, "upsert_payment(created_at=...)"),
         }
 
 
@@ -530,7 +541,11 @@ def upsert_payment(
     """Creates or updates a payment from a provider event, unless the stored row was changed by a
     newer event, or by one of the same second that ranks higher (payment_status_precedence,
     then the amount refunded): then no row. subscription_id is resolved from the provider's
-    subscription id; user_id is NULL when that user no longer exists (erased).
+    subscription id; user_id is NULL when that user no longer exists (erased). created_at is
+    the provider's creation time (Stripe `created`) when given. billing_details and
+    customer_details NULL keep what is stored (an event without them never blanks them).
+    paid_at keeps the first payment time known: a later event (a partial refund) never moves
+    it, and any event that knows it fills it in.
     """
     with conn.cursor(row_factory=support.payment_rows) as cur:
         cur.execute(UPSERT_PAYMENT, params.to_args())
@@ -621,7 +636,7 @@ VALUES (
     %(event_created_at)s::timestamptz
 )
 ON CONFLICT (provider, event_id) DO NOTHING
-RETURNING id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error"""
+RETURNING id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error, updated_at"""
 
 
 RECORD_WEBHOOK_EVENT_QUERY: Final = support.Query(
@@ -643,6 +658,7 @@ RECORD_WEBHOOK_EVENT_QUERY: Final = support.Query(
         "processed_at",
         "attempts",
         "last_error",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("provider", "str", optional=False),
@@ -685,7 +701,7 @@ def record_webhook_event(
 
 
 LOCK_UNPROCESSED_WEBHOOK_EVENT: Final = """-- name: LockUnprocessedWebhookEvent :one
-SELECT id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error
+SELECT id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error, updated_at
 FROM webhook_events
 WHERE provider = %(provider)s AND event_id = %(event_id)s AND processed_at IS NULL
 FOR UPDATE"""
@@ -710,6 +726,7 @@ LOCK_UNPROCESSED_WEBHOOK_EVENT_QUERY: Final = support.Query(
         "processed_at",
         "attempts",
         "last_error",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("provider", "str", optional=False),
@@ -801,7 +818,7 @@ def record_webhook_event_failure(
 
 
 LIST_UNPROCESSED_WEBHOOK_EVENTS: Final = """-- name: ListUnprocessedWebhookEvents :many
-SELECT id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error
+SELECT id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error, updated_at
 FROM webhook_events
 WHERE processed_at IS NULL AND received_at < %(received_before)s::timestamptz
 ORDER BY received_at
@@ -827,6 +844,7 @@ LIST_UNPROCESSED_WEBHOOK_EVENTS_QUERY: Final = support.Query(
         "processed_at",
         "attempts",
         "last_error",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("received_before", "datetime.datetime", optional=False),
@@ -859,11 +877,13 @@ def list_unprocessed_webhook_events(
 
 UPSERT_EXTERNAL_TOKEN: Final = """-- name: UpsertExternalToken :one
 INSERT INTO external_tokens (
-    user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at
+    user_id, service, environment, token_type, label, token_ciphertext, token_key_version,
+    scopes, expires_at
 ) VALUES (
     %(user_id)s,
     %(service)s,
     %(environment)s::token_environment,
+    coalesce(%(token_type)s::text, 'api_key'),
     %(label)s::text,
     %(token_ciphertext)s::bytea,
     %(token_key_version)s::integer,
@@ -871,12 +891,13 @@ INSERT INTO external_tokens (
     %(expires_at)s::timestamptz
 )
 ON CONFLICT (user_id, service, environment) DO UPDATE SET
+    token_type = EXCLUDED.token_type,
     label = EXCLUDED.label,
     token_ciphertext = EXCLUDED.token_ciphertext,
     token_key_version = EXCLUDED.token_key_version,
     scopes = EXCLUDED.scopes,
     expires_at = EXCLUDED.expires_at
-RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at"""
+RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type"""
 
 
 UPSERT_EXTERNAL_TOKEN_QUERY: Final = support.Query(
@@ -900,13 +921,15 @@ UPSERT_EXTERNAL_TOKEN_QUERY: Final = support.Query(
         "last_used_at",
         "created_at",
         "updated_at",
+        "token_type",
     ),
     parameters=(
-        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID | None", optional=False),
         support.Parameter("service", "str", optional=False),
         support.Parameter("environment", "enums.TokenEnvironment", optional=False),
         support.Parameter("token_ciphertext", "bytes", optional=False),
         support.Parameter("token_key_version", "int", optional=False),
+        support.Parameter("token_type", "str | None", optional=True),
         support.Parameter("label", "str | None", optional=True),
         support.Parameter("scopes", "list[str] | None", optional=True),
         support.Parameter("expires_at", "datetime.datetime | None", optional=True),
@@ -919,16 +942,19 @@ UPSERT_EXTERNAL_TOKEN_QUERY: Final = support.Query(
 def upsert_external_token(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     service: str,
     environment: enums.TokenEnvironment,
     token_ciphertext: bytes,
     token_key_version: int,
+    token_type: str | None = None,
     label: str | None = None,
     scopes: list[str] | None = None,
     expires_at: datetime.datetime | None = None,
 ) -> models.ExternalToken:
-    """Stores (or replaces) the user's encrypted token for a service and environment."""
+    """Stores (or replaces) the user's encrypted token for a service and environment; token_type
+    NULL means api_key.
+    """
     with conn.cursor(row_factory=support.external_token_rows) as cur:
         cur.execute(
             UPSERT_EXTERNAL_TOKEN,
@@ -938,6 +964,7 @@ def upsert_external_token(
                 "environment": environment,
                 "token_ciphertext": token_ciphertext,
                 "token_key_version": token_key_version,
+                "token_type": token_type,
                 "label": label,
                 "scopes": scopes,
                 "expires_at": support.aware(expires_at, "upsert_external_token(expires_at=...)"),
@@ -950,7 +977,7 @@ def upsert_external_token(
 
 
 GET_EXTERNAL_TOKEN: Final = """-- name: GetExternalToken :one
-SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at
+SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type
 FROM external_tokens
 WHERE user_id = %(user_id)s
   AND service = %(service)s
@@ -979,9 +1006,10 @@ GET_EXTERNAL_TOKEN_QUERY: Final = support.Query(
         "last_used_at",
         "created_at",
         "updated_at",
+        "token_type",
     ),
     parameters=(
-        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID | None", optional=False),
         support.Parameter("service", "str", optional=False),
         support.Parameter("environment", "enums.TokenEnvironment", optional=False),
     ),
@@ -993,7 +1021,7 @@ GET_EXTERNAL_TOKEN_QUERY: Final = support.Query(
 def get_external_token(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> models.ExternalToken | None:
@@ -1007,7 +1035,7 @@ def get_external_token(
 
 
 LIST_EXTERNAL_TOKENS_BY_USER: Final = """-- name: ListExternalTokensByUser :many
-SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at
+SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type
 FROM external_tokens
 WHERE user_id = %(user_id)s
 ORDER BY service, environment"""
@@ -1034,8 +1062,9 @@ LIST_EXTERNAL_TOKENS_BY_USER_QUERY: Final = support.Query(
         "last_used_at",
         "created_at",
         "updated_at",
+        "token_type",
     ),
-    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    parameters=(support.Parameter("user_id", "uuid.UUID | None", optional=False),),
     annotations=(),
 )
 
@@ -1044,7 +1073,7 @@ LIST_EXTERNAL_TOKENS_BY_USER_QUERY: Final = support.Query(
 def list_external_tokens_by_user(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
 ) -> list[models.ExternalToken]:
     """The user's connected services (a handful), by service and environment."""
     with conn.cursor(row_factory=support.external_token_rows) as cur:
@@ -1095,7 +1124,7 @@ DELETE_EXTERNAL_TOKEN_QUERY: Final = support.Query(
     read_only=False,
     columns=(),
     parameters=(
-        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID | None", optional=False),
         support.Parameter("service", "str", optional=False),
         support.Parameter("environment", "enums.TokenEnvironment", optional=False),
     ),
@@ -1107,7 +1136,7 @@ DELETE_EXTERNAL_TOKEN_QUERY: Final = support.Query(
 def delete_external_token(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> int:
@@ -1118,3 +1147,203 @@ def delete_external_token(
             {"user_id": user_id, "service": service, "environment": environment},
         )
         return cur.rowcount
+
+
+SET_USER_STRIPE_CUSTOMER_ID: Final = """-- name: SetUserStripeCustomerID :execrows
+UPDATE users
+SET stripe_customer_id = %(stripe_customer_id)s::text
+WHERE id = %(id)s::uuid
+  AND stripe_customer_id IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM users AS other WHERE other.stripe_customer_id = %(stripe_customer_id)s::text
+  )"""
+
+
+SET_USER_STRIPE_CUSTOMER_ID_QUERY: Final = support.Query(
+    name="SetUserStripeCustomerID",
+    command=":execrows",
+    sql=SET_USER_STRIPE_CUSTOMER_ID,
+    source="db/queries/billing.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("stripe_customer_id", "str", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(SET_USER_STRIPE_CUSTOMER_ID_QUERY)
+def set_user_stripe_customer_id(
+    conn: psycopg.Connection[Any],
+    *,
+    stripe_customer_id: str,
+    id: uuid.UUID,
+) -> int:
+    """Remember the Stripe customer of a user from a webhook (chatdb_system): set only while the
+    user has none and no other user has this customer, so a late or replayed event never
+    switches an established customer and a webhook never fails over it. 1 when set, else 0
+    (users_stripe_customer_id_key still refuses a concurrent double claim).
+    """
+    with conn.cursor() as cur:
+        cur.execute(
+            SET_USER_STRIPE_CUSTOMER_ID,
+            {"stripe_customer_id": stripe_customer_id, "id": id},
+        )
+        return cur.rowcount
+
+
+UPSERT_APP_EXTERNAL_TOKEN: Final = """-- name: UpsertAppExternalToken :one
+INSERT INTO external_tokens (
+    user_id, service, environment, token_type, label, token_ciphertext, token_key_version,
+    scopes, expires_at
+) VALUES (
+    NULL,
+    %(service)s,
+    %(environment)s::token_environment,
+    coalesce(%(token_type)s::text, 'api_key'),
+    %(label)s::text,
+    %(token_ciphertext)s::bytea,
+    %(token_key_version)s::integer,
+    coalesce(%(scopes)s::text[], '{}'::text[]),
+    %(expires_at)s::timestamptz
+)
+ON CONFLICT (service, environment) WHERE user_id IS NULL DO UPDATE SET
+    token_type = EXCLUDED.token_type,
+    label = EXCLUDED.label,
+    token_ciphertext = EXCLUDED.token_ciphertext,
+    token_key_version = EXCLUDED.token_key_version,
+    scopes = EXCLUDED.scopes,
+    expires_at = EXCLUDED.expires_at
+RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type"""
+
+
+UPSERT_APP_EXTERNAL_TOKEN_QUERY: Final = support.Query(
+    name="UpsertAppExternalToken",
+    command=":one",
+    sql=UPSERT_APP_EXTERNAL_TOKEN,
+    source="db/queries/billing.sql",
+    reads=frozenset(),
+    writes=frozenset({"external_tokens"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "service",
+        "environment",
+        "label",
+        "token_ciphertext",
+        "token_key_version",
+        "scopes",
+        "expires_at",
+        "last_used_at",
+        "created_at",
+        "updated_at",
+        "token_type",
+    ),
+    parameters=(
+        support.Parameter("service", "str", optional=False),
+        support.Parameter("environment", "enums.TokenEnvironment", optional=False),
+        support.Parameter("token_ciphertext", "bytes", optional=False),
+        support.Parameter("token_key_version", "int", optional=False),
+        support.Parameter("token_type", "str | None", optional=True),
+        support.Parameter("label", "str | None", optional=True),
+        support.Parameter("scopes", "list[str] | None", optional=True),
+        support.Parameter("expires_at", "datetime.datetime | None", optional=True),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(UPSERT_APP_EXTERNAL_TOKEN_QUERY)
+def upsert_app_external_token(
+    conn: psycopg.Connection[Any],
+    *,
+    service: str,
+    environment: enums.TokenEnvironment,
+    token_ciphertext: bytes,
+    token_key_version: int,
+    token_type: str | None = None,
+    label: str | None = None,
+    scopes: list[str] | None = None,
+    expires_at: datetime.datetime | None = None,
+) -> models.ExternalToken:
+    """Store (or replace) the application's own token for a service and environment (no user;
+    chatdb_system only): the product's API key of a third-party service.
+    """
+    with conn.cursor(row_factory=support.external_token_rows) as cur:
+        cur.execute(
+            UPSERT_APP_EXTERNAL_TOKEN,
+            {
+                "service": service,
+                "environment": environment,
+                "token_ciphertext": token_ciphertext,
+                "token_key_version": token_key_version,
+                "token_type": token_type,
+                "label": label,
+                "scopes": scopes,
+                "expires_at": support.aware(
+                    expires_at, "upsert_app_external_token(expires_at=...)"
+                ),
+            },
+        )
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(UPSERT_APP_EXTERNAL_TOKEN_QUERY)
+    return row
+
+
+GET_APP_EXTERNAL_TOKEN: Final = """-- name: GetAppExternalToken :one
+SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type
+FROM external_tokens
+WHERE user_id IS NULL
+  AND service = %(service)s
+  AND environment = %(environment)s::token_environment
+  AND (expires_at IS NULL OR expires_at > now())"""
+
+
+GET_APP_EXTERNAL_TOKEN_QUERY: Final = support.Query(
+    name="GetAppExternalToken",
+    command=":one",
+    sql=GET_APP_EXTERNAL_TOKEN,
+    source="db/queries/billing.sql",
+    reads=frozenset({"external_tokens"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "service",
+        "environment",
+        "label",
+        "token_ciphertext",
+        "token_key_version",
+        "scopes",
+        "expires_at",
+        "last_used_at",
+        "created_at",
+        "updated_at",
+        "token_type",
+    ),
+    parameters=(
+        support.Parameter("service", "str", optional=False),
+        support.Parameter("environment", "enums.TokenEnvironment", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
+
+
+@support.describe(GET_APP_EXTERNAL_TOKEN_QUERY)
+def get_app_external_token(
+    conn: psycopg.Connection[Any],
+    *,
+    service: str,
+    environment: enums.TokenEnvironment,
+) -> models.ExternalToken | None:
+    """The application's own token for a service and environment, if not expired (chatdb_system)."""
+    with conn.cursor(row_factory=support.external_token_rows) as cur:
+        cur.execute(GET_APP_EXTERNAL_TOKEN, {"service": service, "environment": environment})
+        return cur.fetchone()

@@ -26,7 +26,7 @@ VALUES (
     %(context_window)s::integer,
     coalesce(%(metadata)s::jsonb, '{}'::jsonb)
 )
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at"""
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
 CREATE_CHAT_QUERY: Final = support.Query(
@@ -49,6 +49,8 @@ CREATE_CHAT_QUERY: Final = support.Query(
         "metadata",
         "created_at",
         "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
     ),
     parameters=(
         support.Parameter("user_id", "uuid.UUID", optional=False),
@@ -169,7 +171,7 @@ def import_chats(conn: psycopg.Connection[Any], *, rows: Iterable[ImportChatsPar
 
 
 GET_CHAT_BY_ID: Final = """-- name: GetChatByID :one
-SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at
+SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools
 FROM chats
 WHERE id = %(id)s::uuid"""
 
@@ -194,6 +196,8 @@ GET_CHAT_BY_ID_QUERY: Final = support.Query(
         "metadata",
         "created_at",
         "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
     ),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
     annotations=(("optional", ""),),
@@ -209,7 +213,7 @@ def get_chat_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Ch
 
 
 LIST_CHATS_BY_USER: Final = """-- name: ListChatsByUser :many
-SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at
+SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools
 FROM chats
 WHERE user_id = signed_in_user(%(user_id)s::uuid)
   AND (updated_at, id) < (
@@ -240,6 +244,8 @@ LIST_CHATS_BY_USER_QUERY: Final = support.Query(
         "metadata",
         "created_at",
         "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
     ),
     parameters=(
         support.Parameter("user_id", "uuid.UUID", optional=False),
@@ -282,7 +288,7 @@ UPDATE chats
 SET title = %(title)s::text
 WHERE id = %(id)s::uuid
   AND user_id = signed_in_user(%(user_id)s::uuid)
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at"""
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
 UPDATE_CHAT_TITLE_QUERY: Final = support.Query(
@@ -305,6 +311,8 @@ UPDATE_CHAT_TITLE_QUERY: Final = support.Query(
         "metadata",
         "created_at",
         "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
     ),
     parameters=(
         support.Parameter("title", "str", optional=False),
@@ -334,7 +342,7 @@ UPDATE chats
 SET visibility = %(visibility)s::chat_visibility
 WHERE id = %(id)s::uuid
   AND user_id = signed_in_user(%(user_id)s::uuid)
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at"""
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
 UPDATE_CHAT_VISIBILITY_QUERY: Final = support.Query(
@@ -357,6 +365,8 @@ UPDATE_CHAT_VISIBILITY_QUERY: Final = support.Query(
         "metadata",
         "created_at",
         "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
     ),
     parameters=(
         support.Parameter("visibility", "enums.ChatVisibility", optional=False),
@@ -393,7 +403,7 @@ SET provider = coalesce(%(provider)s::text, provider),
     metadata = coalesce(%(metadata)s::jsonb, metadata)
 WHERE id = %(id)s::uuid
   AND user_id = signed_in_user(%(user_id)s::uuid)
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at"""
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
 UPDATE_CHAT_SETTINGS_QUERY: Final = support.Query(
@@ -416,6 +426,8 @@ UPDATE_CHAT_SETTINGS_QUERY: Final = support.Query(
         "metadata",
         "created_at",
         "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
     ),
     parameters=(
         support.Parameter("id", "uuid.UUID", optional=False),
@@ -532,7 +544,7 @@ def delete_chat(conn: psycopg.Connection[Any], *, id: uuid.UUID, user_id: uuid.U
 
 
 GET_CHAT_WITH_RECENT_MESSAGES: Final = """-- name: GetChatWithRecentMessages :many
-SELECT c.id, c.user_id, c.title, c.visibility, c.provider, c.model, c.system_prompt, c.context_window, c.metadata, c.created_at, c.updated_at, m.id, m.chat_id, m.role, m.parts, m.attachments, m.provider, m.model, m.input_tokens, m.output_tokens, m.cache_read_tokens, m.cache_write_tokens, m.cost, m.client_request_id, m.provider_metadata, m.created_at
+SELECT c.id, c.user_id, c.title, c.visibility, c.provider, c.model, c.system_prompt, c.context_window, c.metadata, c.created_at, c.updated_at, c.auto_approve, c.auto_approve_tools, m.id, m.chat_id, m.role, m.parts, m.attachments, m.provider, m.model, m.input_tokens, m.output_tokens, m.cache_read_tokens, m.cache_write_tokens, m.cost, m.client_request_id, m.provider_metadata, m.created_at, m.updated_at
 FROM chats AS c
 LEFT JOIN LATERAL (
     SELECT r.id, r.created_at
@@ -566,6 +578,8 @@ GET_CHAT_WITH_RECENT_MESSAGES_QUERY: Final = support.Query(
         "metadata",
         "created_at",
         "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
         "id",
         "chat_id",
         "role",
@@ -581,6 +595,7 @@ GET_CHAT_WITH_RECENT_MESSAGES_QUERY: Final = support.Query(
         "client_request_id",
         "provider_metadata",
         "created_at",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("message_limit", "int", optional=False),
@@ -600,7 +615,7 @@ class GetChatWithRecentMessagesRow(BaseModel):
     def build(v: Sequence[Any]) -> "GetChatWithRecentMessagesRow":
         return GetChatWithRecentMessagesRow(
             chat=support.chat_row(v, 0),
-            message=None if v[11] is None else support.message_row(v, 11),
+            message=None if v[13] is None else support.message_row(v, 13),
         )
 
 
@@ -790,6 +805,338 @@ def upsert_chat_state(
                 "chat_id": chat_id,
                 "state": Jsonb(state, dumps=support.CHAT_STATE_ADAPTER.dump_json),
                 "expected_version": expected_version,
+            },
+        )
+        return cur.fetchone()
+
+
+INSERT_CHAT_WITH_ID: Final = """-- name: InsertChatWithID :one
+INSERT INTO chats (id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata)
+VALUES (
+    %(id)s::uuid,
+    %(user_id)s::uuid,
+    coalesce(%(title)s::text, 'New Chat'),
+    coalesce(%(visibility)s::chat_visibility, 'private'),
+    %(provider)s::text,
+    %(model)s::text,
+    %(system_prompt)s::text,
+    %(context_window)s::integer,
+    coalesce(%(metadata)s::jsonb, '{}'::jsonb)
+)
+ON CONFLICT (id) DO NOTHING
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
+
+
+INSERT_CHAT_WITH_ID_QUERY: Final = support.Query(
+    name="InsertChatWithID",
+    command=":one",
+    sql=INSERT_CHAT_WITH_ID,
+    source="db/queries/chats.sql",
+    reads=frozenset(),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("title", "str | None", optional=True),
+        support.Parameter("visibility", "enums.ChatVisibility | None", optional=True),
+        support.Parameter("provider", "str | None", optional=True),
+        support.Parameter("model", "str | None", optional=True),
+        support.Parameter("system_prompt", "str | None", optional=True),
+        support.Parameter("context_window", "int | None", optional=True),
+        support.Parameter("metadata", "JsonValue | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
+
+
+@support.describe(INSERT_CHAT_WITH_ID_QUERY)
+def insert_chat_with_id(
+    conn: psycopg.Connection[Any],
+    *,
+    id: uuid.UUID,
+    user_id: uuid.UUID,
+    title: str | None = None,
+    visibility: enums.ChatVisibility | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    system_prompt: str | None = None,
+    context_window: int | None = None,
+    metadata: JsonValue | None = None,
+) -> models.Chat | None:
+    """Create a chat with an id the client generated (the chat app names a chat in the browser
+    before saving it). No row when the id is taken, by this chat or any other: use
+    chatdb.flows.chats.save_chat, which tells an idempotent replay from a conflict.
+    """
+    with conn.cursor(row_factory=support.chat_rows) as cur:
+        cur.execute(
+            INSERT_CHAT_WITH_ID,
+            {
+                "id": id,
+                "user_id": user_id,
+                "title": title,
+                "visibility": visibility,
+                "provider": provider,
+                "model": model,
+                "system_prompt": system_prompt,
+                "context_window": context_window,
+                "metadata": None if metadata is None else Jsonb(metadata),
+            },
+        )
+        return cur.fetchone()
+
+
+LIST_CHATS_BY_USER_CREATED_BEFORE: Final = """-- name: ListChatsByUserCreatedBefore :many
+SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools
+FROM chats
+WHERE user_id = signed_in_user(%(user_id)s::uuid)
+  AND (created_at, id) < (
+      coalesce(%(before_at)s::timestamptz, 'infinity'::timestamptz),
+      coalesce(%(before_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  )
+ORDER BY created_at DESC, id DESC
+LIMIT %(page_size)s::integer + 1"""
+
+
+LIST_CHATS_BY_USER_CREATED_BEFORE_QUERY: Final = support.Query(
+    name="ListChatsByUserCreatedBefore",
+    command=":many",
+    sql=LIST_CHATS_BY_USER_CREATED_BEFORE,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(LIST_CHATS_BY_USER_CREATED_BEFORE_QUERY)
+def list_chats_by_user_created_before(
+    conn: psycopg.Connection[Any],
+    *,
+    user_id: uuid.UUID,
+    page_size: int,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
+) -> list[models.Chat]:
+    """A user's chats by creation time, newest first, created before a cursor (the chat app's
+    sidebar; endingBefore): one keyset page of page_size rows plus one, so a longer result
+    means there are more. NULL cursor = from the newest chat. Renaming or sharing a chat does
+    not move it (chats_user_id_created_at_id_idx).
+    """
+    with conn.cursor(row_factory=support.chat_rows) as cur:
+        cur.execute(
+            LIST_CHATS_BY_USER_CREATED_BEFORE,
+            {
+                "user_id": user_id,
+                "page_size": page_size,
+                "before_at": support.aware(
+                    before_at, "list_chats_by_user_created_before(before_at=...)"
+                ),
+                "before_id": before_id,
+            },
+        )
+        return cur.fetchall()
+
+
+LIST_CHATS_BY_USER_CREATED_AFTER: Final = """-- name: ListChatsByUserCreatedAfter :many
+SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools
+FROM chats
+WHERE user_id = signed_in_user(%(user_id)s::uuid)
+  AND (created_at, id) > (%(after_at)s::timestamptz, %(after_id)s::uuid)
+ORDER BY created_at ASC, id ASC
+LIMIT %(page_size)s::integer + 1"""
+
+
+LIST_CHATS_BY_USER_CREATED_AFTER_QUERY: Final = support.Query(
+    name="ListChatsByUserCreatedAfter",
+    command=":many",
+    sql=LIST_CHATS_BY_USER_CREATED_AFTER,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("after_at", "datetime.datetime", optional=False),
+        support.Parameter("after_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(LIST_CHATS_BY_USER_CREATED_AFTER_QUERY)
+def list_chats_by_user_created_after(
+    conn: psycopg.Connection[Any],
+    *,
+    user_id: uuid.UUID,
+    after_at: datetime.datetime,
+    after_id: uuid.UUID,
+    page_size: int,
+) -> list[models.Chat]:
+    """A user's chats created after a cursor (the sidebar's startingAfter), oldest first, so the
+    page is the one next to the cursor: page_size rows plus one (a longer result means there
+    are more). chatdb.flows.chats.list_chats_by_creation returns them newest first.
+    """
+    with conn.cursor(row_factory=support.chat_rows) as cur:
+        cur.execute(
+            LIST_CHATS_BY_USER_CREATED_AFTER,
+            {
+                "user_id": user_id,
+                "after_at": support.aware(
+                    after_at, "list_chats_by_user_created_after(after_at=...)"
+                ),
+                "after_id": after_id,
+                "page_size": page_size,
+            },
+        )
+        return cur.fetchall()
+
+
+DELETE_CHATS_BY_USER: Final = """-- name: DeleteChatsByUser :execrows
+DELETE FROM chats
+WHERE user_id = signed_in_user(%(user_id)s::uuid)"""
+
+
+DELETE_CHATS_BY_USER_QUERY: Final = support.Query(
+    name="DeleteChatsByUser",
+    command=":execrows",
+    sql=DELETE_CHATS_BY_USER,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_CHATS_BY_USER_QUERY)
+def delete_chats_by_user(conn: psycopg.Connection[Any], *, user_id: uuid.UUID) -> int:
+    """Delete every chat of a user in one statement, each with everything in it (as DeleteChat).
+    Returns how many chats were deleted.
+    """
+    with conn.cursor() as cur:
+        cur.execute(DELETE_CHATS_BY_USER, {"user_id": user_id})
+        return cur.rowcount
+
+
+UPDATE_CHAT_AUTO_APPROVAL: Final = """-- name: UpdateChatAutoApproval :one
+UPDATE chats
+SET auto_approve = %(auto_approve)s::boolean,
+    auto_approve_tools = %(auto_approve_tools)s::text[]
+WHERE id = %(id)s::uuid
+  AND user_id = signed_in_user(%(user_id)s::uuid)
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
+
+
+UPDATE_CHAT_AUTO_APPROVAL_QUERY: Final = support.Query(
+    name="UpdateChatAutoApproval",
+    command=":one",
+    sql=UPDATE_CHAT_AUTO_APPROVAL,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("auto_approve_tools", "list[str]", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("auto_approve", "bool | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
+
+
+@support.describe(UPDATE_CHAT_AUTO_APPROVAL_QUERY)
+def update_chat_auto_approval(
+    conn: psycopg.Connection[Any],
+    *,
+    auto_approve_tools: list[str],
+    id: uuid.UUID,
+    user_id: uuid.UUID,
+    auto_approve: bool | None = None,
+) -> models.Chat | None:
+    """Set a chat's own auto-approval: auto_approve true/false overrides the user's setting, NULL
+    follows it; auto_approve_tools replaces the chat's extra approved tools. No row when the
+    chat is not this user's.
+    """
+    with conn.cursor(row_factory=support.chat_rows) as cur:
+        cur.execute(
+            UPDATE_CHAT_AUTO_APPROVAL,
+            {
+                "auto_approve_tools": auto_approve_tools,
+                "id": id,
+                "user_id": user_id,
+                "auto_approve": auto_approve,
             },
         )
         return cur.fetchone()

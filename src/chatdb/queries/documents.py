@@ -16,8 +16,9 @@ INSERT INTO documents (id, created_at, user_id, chat_id, title, kind, content)
 VALUES (
     coalesce(%(id)s::uuid, gen_random_uuid()),
     greatest(
-        clock_timestamp(),
-        (SELECT max(d.created_at) + interval '1 microsecond' FROM documents AS d WHERE d.id = %(id)s::uuid)
+        date_trunc('milliseconds', clock_timestamp()),
+        (SELECT date_trunc('milliseconds', max(d.created_at)) + interval '1 millisecond'
+         FROM documents AS d WHERE d.id = %(id)s::uuid)
     ),
     %(user_id)s,
     %(chat_id)s::uuid,
@@ -25,7 +26,7 @@ VALUES (
     %(kind)s,
     %(content)s::text
 )
-RETURNING id, created_at, user_id, chat_id, title, kind, content"""
+RETURNING id, created_at, user_id, chat_id, title, kind, content, updated_at"""
 
 
 SAVE_DOCUMENT_QUERY: Final = support.Query(
@@ -36,7 +37,7 @@ SAVE_DOCUMENT_QUERY: Final = support.Query(
     reads=frozenset({"documents"}),
     writes=frozenset({"documents"}),
     read_only=False,
-    columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content"),
+    columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content", "updated_at"),
     parameters=(
         support.Parameter("user_id", "uuid.UUID", optional=False),
         support.Parameter("title", "str", optional=False),
@@ -60,8 +61,9 @@ def save_document(
     chat_id: uuid.UUID | None = None,
     content: str | None = None,
 ) -> models.Document:
-    """Save a new version of a document (a new document when id is NULL). The version time is
-    strictly after the document's latest version, also for two saves in one transaction.
+    """Save a new version of a document (a new document when id is NULL). The version time has
+    millisecond precision, so a JavaScript Date round-trips it exactly, and is at least 1 ms
+    after the document's latest version, also for two saves in one transaction.
     """
     with conn.cursor(row_factory=support.document_rows) as cur:
         cur.execute(
@@ -82,7 +84,7 @@ def save_document(
 
 
 GET_LATEST_DOCUMENT: Final = """-- name: GetLatestDocument :one
-SELECT id, created_at, user_id, chat_id, title, kind, content
+SELECT id, created_at, user_id, chat_id, title, kind, content, updated_at
 FROM documents
 WHERE id = %(id)s
 ORDER BY created_at DESC
@@ -97,7 +99,7 @@ GET_LATEST_DOCUMENT_QUERY: Final = support.Query(
     reads=frozenset({"documents"}),
     writes=frozenset(),
     read_only=True,
-    columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content"),
+    columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content", "updated_at"),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
     annotations=(("optional", ""),),
 )
@@ -112,7 +114,7 @@ def get_latest_document(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> mode
 
 
 LIST_DOCUMENT_VERSIONS: Final = """-- name: ListDocumentVersions :many
-SELECT id, created_at, user_id, chat_id, title, kind, content
+SELECT id, created_at, user_id, chat_id, title, kind, content, updated_at
 FROM documents
 WHERE id = %(id)s
 ORDER BY created_at ASC"""
@@ -126,7 +128,7 @@ LIST_DOCUMENT_VERSIONS_QUERY: Final = support.Query(
     reads=frozenset({"documents"}),
     writes=frozenset(),
     read_only=True,
-    columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content"),
+    columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content", "updated_at"),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
     annotations=(),
 )
@@ -194,7 +196,7 @@ def delete_document_versions_after(
 SAVE_SUGGESTIONS: Final = """-- name: SaveSuggestions :batchone
 INSERT INTO suggestions (document_id, document_created_at, user_id, original_text, suggested_text, description, created_at)
 VALUES (%(document_id)s, %(document_created_at)s, %(user_id)s, %(original_text)s, %(suggested_text)s, %(description)s::text, clock_timestamp())
-RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at"""
+RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at, updated_at"""
 
 
 SAVE_SUGGESTIONS_QUERY: Final = support.Query(
@@ -215,6 +217,7 @@ SAVE_SUGGESTIONS_QUERY: Final = support.Query(
         "description",
         "is_resolved",
         "created_at",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("document_id", "uuid.UUID", optional=False),
@@ -270,7 +273,7 @@ def save_suggestions(
 
 
 LIST_SUGGESTIONS_BY_DOCUMENT: Final = """-- name: ListSuggestionsByDocument :many
-SELECT id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at
+SELECT id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at, updated_at
 FROM suggestions
 WHERE document_id = %(document_id)s
   AND (%(document_created_at)s::timestamptz IS NULL
@@ -296,6 +299,7 @@ LIST_SUGGESTIONS_BY_DOCUMENT_QUERY: Final = support.Query(
         "description",
         "is_resolved",
         "created_at",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("document_id", "uuid.UUID", optional=False),
@@ -332,7 +336,7 @@ RESOLVE_SUGGESTION: Final = """-- name: ResolveSuggestion :one
 UPDATE suggestions
 SET is_resolved = true
 WHERE id = %(id)s
-RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at"""
+RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at, updated_at"""
 
 
 RESOLVE_SUGGESTION_QUERY: Final = support.Query(
@@ -353,6 +357,7 @@ RESOLVE_SUGGESTION_QUERY: Final = support.Query(
         "description",
         "is_resolved",
         "created_at",
+        "updated_at",
     ),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
     annotations=(("optional", ""),),

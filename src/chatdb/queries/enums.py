@@ -25,6 +25,14 @@ class ContextOptimizationStrategy(enum.StrEnum):
     PRUNE_TOOL_RESULTS = "prune_tool_results"
 
 
+class ContextOptimizationTrigger(enum.StrEnum):
+    """Why a chat's context was shrunk: the request hit the model's token limit, the user asked for it, or an automatic policy ran."""
+
+    TOKEN_LIMIT = "token_limit"
+    USER_REQUEST = "user_request"
+    AUTO = "auto"
+
+
 class CreditReason(enum.StrEnum):
     """Why credits moved. Grants (signup, referral, purchase, subscription, promotion) are positive, spending (usage, companion_burn) negative, refund and adjustment either way (credit_ledger_reason_amount_check)."""
 
@@ -106,13 +114,14 @@ class TokenEnvironment(enum.StrEnum):
 
 
 class ToolExecutionStatus(enum.StrEnum):
-    """Life cycle of a tool call: pending (awaiting approval) -> approved -> executing -> completed | failed; cancelled from any non-terminal state."""
+    """Life cycle of a tool call: pending (awaiting approval) -> approved -> executing -> completed | failed | timeout; cancelled from any non-terminal state."""
 
     PENDING = "pending"
     APPROVED = "approved"
     EXECUTING = "executing"
     COMPLETED = "completed"
     FAILED = "failed"
+    TIMEOUT = "timeout"
     CANCELLED = "cancelled"
 
 
@@ -131,6 +140,13 @@ class UserStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
+class UserType(enum.StrEnum):
+    """regular: signed up with an email; guest: created anonymously, no email, upgradable to regular."""
+
+    REGULAR = "regular"
+    GUEST = "guest"
+
+
 class VoteDirection(enum.StrEnum):
     """A thumbs-up or thumbs-down on an assistant message."""
 
@@ -141,6 +157,7 @@ class VoteDirection(enum.StrEnum):
 ENUM_TYPES: Final[tuple[tuple[str, type[enum.StrEnum]], ...]] = (
     ("chat_visibility", ChatVisibility),
     ("context_optimization_strategy", ContextOptimizationStrategy),
+    ("context_optimization_trigger", ContextOptimizationTrigger),
     ("credit_reason", CreditReason),
     ("document_kind", DocumentKind),
     ("group_member_role", GroupMemberRole),
@@ -152,6 +169,7 @@ ENUM_TYPES: Final[tuple[tuple[str, type[enum.StrEnum]], ...]] = (
     ("tool_execution_status", ToolExecutionStatus),
     ("user_role", UserRole),
     ("user_status", UserStatus),
+    ("user_type", UserType),
     ("vote_direction", VoteDirection),
 )
 

@@ -68,7 +68,7 @@ ADD_GROUP_MEMBER: Final = """-- name: AddGroupMember :one
 INSERT INTO group_chat_members (group_chat_id, user_id, role)
 VALUES (%(group_chat_id)s, %(user_id)s, coalesce(%(role)s::group_member_role, 'member'))
 ON CONFLICT ON CONSTRAINT group_chat_members_pkey DO NOTHING
-RETURNING group_chat_id, user_id, role, joined_at"""
+RETURNING group_chat_id, user_id, role, joined_at, updated_at"""
 
 
 ADD_GROUP_MEMBER_QUERY: Final = support.Query(
@@ -79,7 +79,7 @@ ADD_GROUP_MEMBER_QUERY: Final = support.Query(
     reads=frozenset(),
     writes=frozenset({"group_chat_members"}),
     read_only=False,
-    columns=("group_chat_id", "user_id", "role", "joined_at"),
+    columns=("group_chat_id", "user_id", "role", "joined_at", "updated_at"),
     parameters=(
         support.Parameter("group_chat_id", "uuid.UUID", optional=False),
         support.Parameter("user_id", "uuid.UUID", optional=False),
@@ -150,7 +150,7 @@ def remove_group_member(
 INSERT_GROUP_MESSAGE: Final = """-- name: InsertGroupMessage :one
 INSERT INTO group_messages (group_chat_id, sender_id, companion_id, is_bot, content, metadata)
 VALUES (%(group_chat_id)s, %(sender_id)s::uuid, %(companion_id)s::uuid, %(is_bot)s, %(content)s, %(metadata)s)
-RETURNING id, group_chat_id, sender_id, companion_id, is_bot, content, metadata, created_at"""
+RETURNING id, group_chat_id, sender_id, companion_id, is_bot, content, metadata, created_at, updated_at"""
 
 
 INSERT_GROUP_MESSAGE_QUERY: Final = support.Query(
@@ -170,6 +170,7 @@ INSERT_GROUP_MESSAGE_QUERY: Final = support.Query(
         "content",
         "metadata",
         "created_at",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("group_chat_id", "uuid.UUID", optional=False),
@@ -216,7 +217,7 @@ def insert_group_message(
 
 
 LIST_GROUP_MESSAGES: Final = """-- name: ListGroupMessages :many
-SELECT id, group_chat_id, sender_id, companion_id, is_bot, content, metadata, created_at
+SELECT id, group_chat_id, sender_id, companion_id, is_bot, content, metadata, created_at, updated_at
 FROM group_messages
 WHERE group_chat_id = %(group_chat_id)s
   AND (created_at, id) < (
@@ -244,6 +245,7 @@ LIST_GROUP_MESSAGES_QUERY: Final = support.Query(
         "content",
         "metadata",
         "created_at",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("group_chat_id", "uuid.UUID", optional=False),

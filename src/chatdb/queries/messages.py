@@ -37,7 +37,7 @@ VALUES (
 )
 ON CONFLICT (chat_id, client_request_id) DO UPDATE
 SET client_request_id = excluded.client_request_id
-RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at"""
+RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at"""
 
 
 INSERT_MESSAGE_QUERY: Final = support.Query(
@@ -64,6 +64,7 @@ INSERT_MESSAGE_QUERY: Final = support.Query(
         "client_request_id",
         "provider_metadata",
         "created_at",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("chat_id", "uuid.UUID", optional=False),
@@ -218,7 +219,7 @@ def import_messages(conn: psycopg.Connection[Any], *, rows: Iterable[ImportMessa
 
 
 GET_MESSAGE_BY_ID: Final = """-- name: GetMessageByID :one
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at
 FROM messages
 WHERE id = %(id)s::uuid"""
 
@@ -247,6 +248,7 @@ GET_MESSAGE_BY_ID_QUERY: Final = support.Query(
         "client_request_id",
         "provider_metadata",
         "created_at",
+        "updated_at",
     ),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
     annotations=(("optional", ""),),
@@ -262,7 +264,7 @@ def get_message_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models
 
 
 LIST_MESSAGES_BY_CHAT: Final = """-- name: ListMessagesByChat :many
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at
 FROM messages
 WHERE chat_id = %(chat_id)s::uuid
   AND (created_at, id) < (
@@ -297,6 +299,7 @@ LIST_MESSAGES_BY_CHAT_QUERY: Final = support.Query(
         "client_request_id",
         "provider_metadata",
         "created_at",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("chat_id", "uuid.UUID", optional=False),
@@ -334,7 +337,7 @@ def list_messages_by_chat(
 
 
 LIST_MESSAGES_BY_CHAT_AFTER: Final = """-- name: ListMessagesByChatAfter :many
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at
 FROM messages
 WHERE chat_id = %(chat_id)s::uuid
   AND (created_at, id) > (
@@ -369,6 +372,7 @@ LIST_MESSAGES_BY_CHAT_AFTER_QUERY: Final = support.Query(
         "client_request_id",
         "provider_metadata",
         "created_at",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("chat_id", "uuid.UUID", optional=False),
@@ -635,3 +639,182 @@ def list_message_reactions(
     with conn.cursor(row_factory=support.rows(ListMessageReactionsRow.build)) as cur:
         cur.execute(LIST_MESSAGE_REACTIONS, {"user_id": user_id, "message_id": message_id})
         return cur.fetchall()
+
+
+INSERT_MESSAGE_WITH_ID: Final = """-- name: InsertMessageWithID :one
+INSERT INTO messages (
+    id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
+    cache_read_tokens, cache_write_tokens, cost, provider_metadata
+)
+VALUES (
+    %(id)s::uuid,
+    %(chat_id)s::uuid,
+    %(role)s::message_role,
+    %(parts)s,
+    %(attachments)s,
+    %(provider)s::text,
+    %(model)s::text,
+    %(input_tokens)s::integer,
+    %(output_tokens)s::integer,
+    %(cache_read_tokens)s::integer,
+    %(cache_write_tokens)s::integer,
+    %(cost)s::numeric,
+    %(provider_metadata)s::jsonb
+)
+ON CONFLICT (id) DO NOTHING
+RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at"""
+
+
+INSERT_MESSAGE_WITH_ID_QUERY: Final = support.Query(
+    name="InsertMessageWithID",
+    command=":one",
+    sql=INSERT_MESSAGE_WITH_ID,
+    source="db/queries/messages.sql",
+    reads=frozenset(),
+    writes=frozenset({"messages"}),
+    read_only=False,
+    columns=(
+        "id",
+        "chat_id",
+        "role",
+        "parts",
+        "attachments",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+        "client_request_id",
+        "provider_metadata",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("role", "enums.MessageRole", optional=False),
+        support.Parameter("parts", "chatdb.types.MessageParts", optional=False),
+        support.Parameter("attachments", "chatdb.types.Attachments", optional=False),
+        support.Parameter("input_tokens", "int", optional=False),
+        support.Parameter("output_tokens", "int", optional=False),
+        support.Parameter("cache_read_tokens", "int", optional=False),
+        support.Parameter("cache_write_tokens", "int", optional=False),
+        support.Parameter("cost", "decimal.Decimal", optional=False),
+        support.Parameter("provider", "str | None", optional=True),
+        support.Parameter("model", "str | None", optional=True),
+        support.Parameter("provider_metadata", "JsonValue | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
+
+
+class InsertMessageWithIDParams(NamedTuple):
+    id: uuid.UUID
+    chat_id: uuid.UUID
+    role: enums.MessageRole
+    parts: chatdb.types.MessageParts
+    attachments: chatdb.types.Attachments
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cost: decimal.Decimal
+    provider: str | None = None
+    model: str | None = None
+    provider_metadata: JsonValue | None = None
+
+    def to_args(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "chat_id": self.chat_id,
+            "role": self.role,
+            "parts": Jsonb(self.parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json),
+            "attachments": Jsonb(self.attachments, dumps=support.ATTACHMENTS_ADAPTER.dump_json),
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_read_tokens": self.cache_read_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "cost": self.cost,
+            "provider": self.provider,
+            "model": self.model,
+            "provider_metadata": None
+            if self.provider_metadata is None
+            else Jsonb(self.provider_metadata),
+        }
+
+
+@support.describe(INSERT_MESSAGE_WITH_ID_QUERY)
+def insert_message_with_id(
+    conn: psycopg.Connection[Any],
+    *,
+    params: InsertMessageWithIDParams,
+) -> models.Message | None:
+    """Append a message with an id the client generated (the AI SDK gives every message an id).
+    No row when the id is taken, by this message or any other: use
+    chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
+    """
+    with conn.cursor(row_factory=support.message_rows) as cur:
+        cur.execute(INSERT_MESSAGE_WITH_ID, params.to_args())
+        return cur.fetchone()
+
+
+UPDATE_MESSAGE_PARTS: Final = """-- name: UpdateMessageParts :one
+UPDATE messages
+SET parts = %(parts)s
+WHERE id = %(id)s::uuid
+RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at"""
+
+
+UPDATE_MESSAGE_PARTS_QUERY: Final = support.Query(
+    name="UpdateMessageParts",
+    command=":one",
+    sql=UPDATE_MESSAGE_PARTS,
+    source="db/queries/messages.sql",
+    reads=frozenset({"messages"}),
+    writes=frozenset({"messages"}),
+    read_only=False,
+    columns=(
+        "id",
+        "chat_id",
+        "role",
+        "parts",
+        "attachments",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+        "client_request_id",
+        "provider_metadata",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("parts", "chatdb.types.MessageParts", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
+
+
+@support.describe(UPDATE_MESSAGE_PARTS_QUERY)
+def update_message_parts(
+    conn: psycopg.Connection[Any],
+    *,
+    parts: chatdb.types.MessageParts,
+    id: uuid.UUID,
+) -> models.Message | None:
+    """Replace a message's parts in place (the chat app edits a message, or completes a streamed
+    one); updated_at moves, created_at (its place in the conversation) does not. No row when
+    the message does not exist or its chat is not the caller's.
+    """
+    with conn.cursor(row_factory=support.message_rows) as cur:
+        cur.execute(
+            UPDATE_MESSAGE_PARTS,
+            {"parts": Jsonb(parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json), "id": id},
+        )
+        return cur.fetchone()

@@ -47,6 +47,39 @@ class Account(BaseModel):
     updated_at: datetime.datetime
 
 
+class Authenticator(BaseModel):
+    """WebAuthn credentials (passkeys) registered by users (Auth.js "Authenticator"); deleted with the user."""
+
+    model_config = ConfigDict(frozen=True)
+
+    credential_id: str = Field(
+        description="""The credential id (base64url) the authenticator returns; the primary key.""",
+    )
+    user_id: uuid.UUID = Field(description="""The user the passkey signs in.""")
+    provider_account_id: str = Field(
+        description="""The providerAccountId of the user's webauthn account (accounts row of provider webauthn).""",
+    )
+    credential_public_key: str = Field(
+        description="""The credential's public key (base64); public by nature, not a secret.""",
+    )
+    counter: int = Field(
+        description="""Signature counter the authenticator reported last (WebAuthn signCount, unsigned 32-bit); a lower value on sign-in hints at a cloned key.""",
+    )
+    credential_device_type: str = Field(
+        description="""singleDevice or multiDevice (WebAuthn credentialDeviceType).""",
+    )
+    credential_backed_up: bool = Field(
+        description="""Whether the credential is backed up (synced passkey).""",
+    )
+    transports: str | None = Field(
+        description="""Comma-separated transports the authenticator supports (usb, nfc, ble, internal, hybrid).""",
+    )
+    created_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at): the last counter update.""",
+    )
+
+
 class AutoApprovalSetting(BaseModel):
     """Whether and within which limits tool calls run without asking the user; one row per user. The defaults are safe: disabled, no budget, no tools."""
 
@@ -70,6 +103,15 @@ class AutoApprovalSetting(BaseModel):
     )
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    read_only_operations: list[str] = Field(
+        description="""Operations that only read (search, list, fetch) and may run unapproved (at most 500).""",
+    )
+    low_risk_operations: list[str] = Field(
+        description="""Operations with small, reversible effects that may run unapproved (at most 500).""",
+    )
+    max_hourly_cost: decimal.Decimal | None = Field(
+        description="""Budget (USD) of unapproved calls per rolling hour, at most max_daily_cost; NULL = no hourly cap (the daily budget only, as before this column).""",
+    )
 
 
 class Chat(BaseModel):
@@ -104,6 +146,12 @@ class Chat(BaseModel):
     updated_at: datetime.datetime = Field(
         description="""Last change of the chat row; the sort key of chat lists (with id).""",
     )
+    auto_approve: bool | None = Field(
+        description="""Per-conversation auto-approval: true or false overrides the user's auto_approval_settings.enabled for this chat; NULL follows it.""",
+    )
+    auto_approve_tools: list[str] = Field(
+        description="""Tools approved for this chat only, on top of the user's allowed_tools (at most 500); the user's blocked_tools still win.""",
+    )
 
 
 class ChatState(BaseModel):
@@ -130,6 +178,9 @@ class ChatTag(BaseModel):
     chat_id: uuid.UUID
     tag: str = Field(description="""Lower-case label, 1 to 50 characters.""")
     created_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class Companion(BaseModel):
@@ -193,6 +244,9 @@ class CompanionMessage(BaseModel):
     created_at: datetime.datetime = Field(
         description="""When the message was written: clock_timestamp(), so messages written in one transaction keep their order.""",
     )
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class CompanionTokenBurn(BaseModel):
@@ -217,6 +271,12 @@ class CompanionTokenBurn(BaseModel):
         description="""Credits charged (positive; the ledger entry is its negation).""",
     )
     created_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
+    credits_per_1k_tokens: decimal.Decimal | None = Field(
+        description="""The rate the burn was charged at: credits per 1,000 tokens (input + output); credits follow from it (companion_token_burns_rate_check). NULL only for burns recorded before rates were stored.""",
+    )
 
 
 class ContextOptimization(BaseModel):
@@ -242,6 +302,18 @@ class ContextOptimization(BaseModel):
     )
     metadata: JsonValue = Field(description="""Strategy parameters and model used (JSON object).""")
     created_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
+    trigger_reason: enums.ContextOptimizationTrigger = Field(
+        description="""Why the optimization ran: token_limit, user_request or auto.""",
+    )
+    affected_message_ids: list[uuid.UUID] = Field(
+        description="""Every message the optimization removed, summarised or pruned (at most 10,000), in conversation order; not foreign keys, so the record survives the messages it removed.""",
+    )
+    compression_strategy: str | None = Field(
+        description="""How the kept content was compressed (e.g. lossless, lossy, hybrid, or the summariser's method), a lower-case slug; NULL when nothing was compressed.""",
+    )
 
 
 class CreditLedger(BaseModel):
@@ -296,7 +368,7 @@ class Document(BaseModel):
 
     id: uuid.UUID = Field(description="""The document; shared by all its versions.""")
     created_at: datetime.datetime = Field(
-        description="""The version: when this version was saved.""",
+        description="""The version: when this version was saved, at millisecond precision (documents_created_at_milliseconds_check) so clients round-trip it exactly.""",
     )
     user_id: uuid.UUID = Field(description="""Owner of the document.""")
     chat_id: uuid.UUID | None = Field(
@@ -309,6 +381,9 @@ class Document(BaseModel):
     content: str | None = Field(
         description="""Body of this version (text, source code, CSV, or a data URL / JSON for images and canvases).""",
     )
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class ExternalToken(BaseModel):
@@ -317,7 +392,9 @@ class ExternalToken(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None = Field(
+        description="""The user who connected the service; NULL for an application-wide token (chatdb_system only).""",
+    )
     service: str = Field(description="""The third-party service (slug).""")
     environment: enums.TokenEnvironment = Field(
         description="""Environment of the service the token is for; one token per user, service and environment.""",
@@ -338,6 +415,9 @@ class ExternalToken(BaseModel):
     )
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    token_type: str = Field(
+        description="""What kind of credential the token is: api_key (default), oauth_access, oauth_refresh, personal_access, webhook_secret, ... (lower-case slug).""",
+    )
 
 
 class FileUpload(BaseModel):
@@ -358,6 +438,12 @@ class FileUpload(BaseModel):
     size_bytes: int = Field(description="""Size of the content in bytes.""")
     storage_key: str = Field(description="""Where the bytes are: the object-storage key or URL.""")
     created_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
+    metadata: JsonValue = Field(
+        description="""Facts about the file (dimensions, pages, processing state), a JSON object of at most 64 KiB.""",
+    )
 
 
 class Fingerprint(BaseModel):
@@ -407,6 +493,9 @@ class GroupChatMember(BaseModel):
     user_id: uuid.UUID
     role: enums.GroupMemberRole = Field(description="""owner (creator), admin or member.""")
     joined_at: datetime.datetime = Field(description="""When the user joined.""")
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class GroupMessage(BaseModel):
@@ -429,6 +518,9 @@ class GroupMessage(BaseModel):
     )
     created_at: datetime.datetime = Field(
         description="""When the message was written: clock_timestamp(), so messages written in one transaction keep their order.""",
+    )
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
     )
 
 
@@ -468,6 +560,9 @@ class Message(BaseModel):
     created_at: datetime.datetime = Field(
         description="""Order of the conversation; keyset cursor (created_at, id). clock_timestamp(), not now(), so messages written in one transaction (question and answer) keep their order.""",
     )
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class MessageReaction(BaseModel):
@@ -479,6 +574,9 @@ class MessageReaction(BaseModel):
     user_id: uuid.UUID
     emoji: str = Field(description="""The emoji (or short code), 1 to 32 characters.""")
     created_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class Payment(BaseModel):
@@ -553,6 +651,9 @@ class ProviderConfig(BaseModel):
     )
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    is_active: bool = Field(
+        description="""Whether requests may use this configuration; false keeps the key but takes the provider out of use.""",
+    )
 
 
 class Referral(BaseModel):
@@ -605,6 +706,9 @@ class Stream(BaseModel):
     )
     chat_id: uuid.UUID
     created_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class Subscription(BaseModel):
@@ -678,6 +782,9 @@ class Suggestion(BaseModel):
         description="""Whether the user accepted or dismissed the suggestion.""",
     )
     created_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class ToolExecution(BaseModel):
@@ -732,6 +839,9 @@ class ToolExecution(BaseModel):
         description="""Stamped by the trigger on the move to cancelled.""",
     )
     updated_at: datetime.datetime
+    timed_out_at: datetime.datetime | None = Field(
+        description="""When the call was given up for running past its deadline (status timeout).""",
+    )
 
 
 class UsageDailyStat(BaseModel):
@@ -780,6 +890,9 @@ class UsageLog(BaseModel):
     metadata: JsonValue = Field(
         description="""Request details (endpoint, finish reason, ...), JSON object.""",
     )
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class UsageLogsDefault(BaseModel):
@@ -817,8 +930,8 @@ class User(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID = Field(description="""Primary key (random uuid).""")
-    email: str = Field(
-        description="""Sign-in email. Unique case-insensitively (users_lower_email_key on lower(email)); look it up with lower(email) = lower(@email).""",
+    email: str | None = Field(
+        description="""Sign-in email; NULL exactly for guests. Unique case-insensitively (users_lower_email_key on lower(email)); look it up with lower(email) = lower(@email).""",
     )
     name: str | None = Field(description="""Display name (at most 200 characters).""")
     email_verified: datetime.datetime | None = Field(
@@ -860,15 +973,18 @@ class User(BaseModel):
     successful_referral_count: int = Field(
         description="""Referrals of this user that became completed, maintained by the referrals_count_successful trigger and capped by chatdb.max_successful_referrals. Not decremented when a referred user is deleted (a slot cannot be recycled by deleting accounts).""",
     )
+    user_type: enums.UserType = Field(
+        description="""regular or guest; a guest has no email, a regular user has one (users_email_user_type_check).""",
+    )
 
 
 class UserProfile(BaseModel):
-    """A user without secrets (no password_hash): the shape every profile query returns. security_invoker, so the users RLS policies and column privileges of the caller apply."""
-
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    email: str
+    email: str | None = Field(
+        description="""Sign-in email; NULL exactly for guests. Unique case-insensitively (users_lower_email_key on lower(email)); look it up with lower(email) = lower(@email).""",
+    )
     name: str | None
     email_verified: datetime.datetime | None
     image: str | None
@@ -883,6 +999,9 @@ class UserProfile(BaseModel):
     stripe_customer_id: str | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    user_type: enums.UserType = Field(
+        description="""regular or guest; a guest has no email, a regular user has one (users_email_user_type_check).""",
+    )
 
 
 class VerificationToken(BaseModel):
@@ -896,6 +1015,9 @@ class VerificationToken(BaseModel):
     token_hash: bytes = Field(description="""SHA-256 digest (32 bytes) of the emailed token.""")
     expires: datetime.datetime = Field(description="""After this time the token is refused.""")
     created_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class Vote(BaseModel):
@@ -929,3 +1051,6 @@ class WebhookEvent(BaseModel):
     )
     attempts: int = Field(description="""How many times processing was attempted.""")
     last_error: str | None = Field(description="""Error of the last failed attempt.""")
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )

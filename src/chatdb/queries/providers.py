@@ -34,7 +34,7 @@ ON CONFLICT (user_id, provider) DO UPDATE SET
     base_url = EXCLUDED.base_url,
     default_model = EXCLUDED.default_model,
     settings = EXCLUDED.settings
-RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at"""
+RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active"""
 
 
 UPSERT_PROVIDER_CONFIG_QUERY: Final = support.Query(
@@ -57,6 +57,7 @@ UPSERT_PROVIDER_CONFIG_QUERY: Final = support.Query(
         "settings",
         "created_at",
         "updated_at",
+        "is_active",
     ),
     parameters=(
         support.Parameter("user_id", "uuid.UUID", optional=False),
@@ -122,10 +123,9 @@ WITH locked AS MATERIALIZED (
           SELECT 1 FROM provider_configs AS t
           WHERE t.user_id = %(user_id)s AND t.provider = %(provider)s::text
       )
-    RETURNING pc.id, pc.user_id, pc.provider, pc.api_key_ciphertext, pc.api_key_version,
-        pc.base_url, pc.default_model, pc.is_default, pc.settings, pc.created_at, pc.updated_at
+    RETURNING pc.id, pc.user_id, pc.provider, pc.api_key_ciphertext, pc.api_key_version, pc.base_url, pc.default_model, pc.is_default, pc.settings, pc.created_at, pc.updated_at, pc.is_active
 )
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at
+SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active
 FROM switched
 WHERE is_default"""
 
@@ -150,6 +150,7 @@ SET_DEFAULT_PROVIDER_QUERY: Final = support.Query(
         "settings",
         "created_at",
         "updated_at",
+        "is_active",
     ),
     parameters=(
         support.Parameter("user_id", "uuid.UUID", optional=False),
@@ -177,7 +178,7 @@ def set_default_provider(
 
 
 GET_DEFAULT_PROVIDER_CONFIG: Final = """-- name: GetDefaultProviderConfig :one
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at
+SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active
 FROM provider_configs
 WHERE user_id = %(user_id)s AND is_default"""
 
@@ -202,6 +203,7 @@ GET_DEFAULT_PROVIDER_CONFIG_QUERY: Final = support.Query(
         "settings",
         "created_at",
         "updated_at",
+        "is_active",
     ),
     parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
     annotations=(("optional", ""),),
@@ -221,7 +223,7 @@ def get_default_provider_config(
 
 
 GET_PROVIDER_CONFIG: Final = """-- name: GetProviderConfig :one
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at
+SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active
 FROM provider_configs
 WHERE user_id = %(user_id)s AND provider = %(provider)s"""
 
@@ -246,6 +248,7 @@ GET_PROVIDER_CONFIG_QUERY: Final = support.Query(
         "settings",
         "created_at",
         "updated_at",
+        "is_active",
     ),
     parameters=(
         support.Parameter("user_id", "uuid.UUID", optional=False),
@@ -269,7 +272,7 @@ def get_provider_config(
 
 
 LIST_PROVIDER_CONFIGS: Final = """-- name: ListProviderConfigs :many
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at
+SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active
 FROM provider_configs
 WHERE user_id = %(user_id)s
 ORDER BY is_default DESC, provider"""
@@ -295,6 +298,7 @@ LIST_PROVIDER_CONFIGS_QUERY: Final = support.Query(
         "settings",
         "created_at",
         "updated_at",
+        "is_active",
     ),
     parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
     annotations=(),
@@ -352,7 +356,7 @@ CLEAR_PROVIDER_KEY: Final = """-- name: ClearProviderKey :one
 UPDATE provider_configs
 SET api_key_ciphertext = NULL, api_key_version = NULL
 WHERE user_id = %(user_id)s AND provider = %(provider)s
-RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at"""
+RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active"""
 
 
 CLEAR_PROVIDER_KEY_QUERY: Final = support.Query(
@@ -375,6 +379,7 @@ CLEAR_PROVIDER_KEY_QUERY: Final = support.Query(
         "settings",
         "created_at",
         "updated_at",
+        "is_active",
     ),
     parameters=(
         support.Parameter("user_id", "uuid.UUID", optional=False),
@@ -514,7 +519,7 @@ def replace_provider_key(
 
 
 GET_AUTO_APPROVAL_SETTINGS: Final = """-- name: GetAutoApprovalSettings :one
-SELECT user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools, created_at, updated_at
+SELECT user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools, created_at, updated_at, read_only_operations, low_risk_operations, max_hourly_cost
 FROM auto_approval_settings
 WHERE user_id = %(user_id)s"""
 
@@ -536,6 +541,9 @@ GET_AUTO_APPROVAL_SETTINGS_QUERY: Final = support.Query(
         "blocked_tools",
         "created_at",
         "updated_at",
+        "read_only_operations",
+        "low_risk_operations",
+        "max_hourly_cost",
     ),
     parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
     annotations=(("optional", ""),),
@@ -556,22 +564,29 @@ def get_auto_approval_settings(
 
 UPSERT_AUTO_APPROVAL_SETTINGS: Final = """-- name: UpsertAutoApprovalSettings :one
 INSERT INTO auto_approval_settings (
-    user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools
+    user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools,
+    read_only_operations, low_risk_operations, max_hourly_cost
 ) VALUES (
     %(user_id)s,
     %(enabled)s::boolean,
     %(max_cost_per_execution)s::numeric,
     %(max_daily_cost)s::numeric,
     %(allowed_tools)s::text[],
-    %(blocked_tools)s::text[]
+    %(blocked_tools)s::text[],
+    coalesce(%(read_only_operations)s::text[], '{}'::text[]),
+    coalesce(%(low_risk_operations)s::text[], '{}'::text[]),
+    %(max_hourly_cost)s::numeric
 )
 ON CONFLICT (user_id) DO UPDATE SET
     enabled = EXCLUDED.enabled,
     max_cost_per_execution = EXCLUDED.max_cost_per_execution,
     max_daily_cost = EXCLUDED.max_daily_cost,
     allowed_tools = EXCLUDED.allowed_tools,
-    blocked_tools = EXCLUDED.blocked_tools
-RETURNING user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools, created_at, updated_at"""
+    blocked_tools = EXCLUDED.blocked_tools,
+    read_only_operations = EXCLUDED.read_only_operations,
+    low_risk_operations = EXCLUDED.low_risk_operations,
+    max_hourly_cost = EXCLUDED.max_hourly_cost
+RETURNING user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools, created_at, updated_at, read_only_operations, low_risk_operations, max_hourly_cost"""
 
 
 UPSERT_AUTO_APPROVAL_SETTINGS_QUERY: Final = support.Query(
@@ -591,6 +606,9 @@ UPSERT_AUTO_APPROVAL_SETTINGS_QUERY: Final = support.Query(
         "blocked_tools",
         "created_at",
         "updated_at",
+        "read_only_operations",
+        "low_risk_operations",
+        "max_hourly_cost",
     ),
     parameters=(
         support.Parameter("user_id", "uuid.UUID", optional=False),
@@ -599,6 +617,9 @@ UPSERT_AUTO_APPROVAL_SETTINGS_QUERY: Final = support.Query(
         support.Parameter("max_daily_cost", "decimal.Decimal", optional=False),
         support.Parameter("allowed_tools", "list[str]", optional=False),
         support.Parameter("blocked_tools", "list[str]", optional=False),
+        support.Parameter("read_only_operations", "list[str] | None", optional=True),
+        support.Parameter("low_risk_operations", "list[str] | None", optional=True),
+        support.Parameter("max_hourly_cost", "decimal.Decimal | None", optional=True),
     ),
     annotations=(),
 )
@@ -614,9 +635,14 @@ def upsert_auto_approval_settings(
     max_daily_cost: decimal.Decimal,
     allowed_tools: list[str],
     blocked_tools: list[str],
+    read_only_operations: list[str] | None = None,
+    low_risk_operations: list[str] | None = None,
+    max_hourly_cost: decimal.Decimal | None = None,
 ) -> models.AutoApprovalSetting:
     """Creates or replaces the user's tool auto-approval settings (the CHECKs keep the cost limits
     ordered and the allowed and blocked tool lists disjoint).
+    read_only_operations and low_risk_operations NULL mean none; max_hourly_cost NULL means no
+    hourly cap (the daily budget only).
     """
     with conn.cursor(row_factory=support.auto_approval_setting_rows) as cur:
         cur.execute(
@@ -628,9 +654,71 @@ def upsert_auto_approval_settings(
                 "max_daily_cost": max_daily_cost,
                 "allowed_tools": allowed_tools,
                 "blocked_tools": blocked_tools,
+                "read_only_operations": read_only_operations,
+                "low_risk_operations": low_risk_operations,
+                "max_hourly_cost": max_hourly_cost,
             },
         )
         row = cur.fetchone()
     if row is None:
         raise support.not_found(UPSERT_AUTO_APPROVAL_SETTINGS_QUERY)
     return row
+
+
+SET_PROVIDER_CONFIG_ACTIVE: Final = """-- name: SetProviderConfigActive :one
+UPDATE provider_configs
+SET is_active = %(is_active)s::boolean
+WHERE user_id = %(user_id)s
+  AND provider = %(provider)s::text
+RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active"""
+
+
+SET_PROVIDER_CONFIG_ACTIVE_QUERY: Final = support.Query(
+    name="SetProviderConfigActive",
+    command=":one",
+    sql=SET_PROVIDER_CONFIG_ACTIVE,
+    source="db/queries/providers.sql",
+    reads=frozenset({"provider_configs"}),
+    writes=frozenset({"provider_configs"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "provider",
+        "api_key_ciphertext",
+        "api_key_version",
+        "base_url",
+        "default_model",
+        "is_default",
+        "settings",
+        "created_at",
+        "updated_at",
+        "is_active",
+    ),
+    parameters=(
+        support.Parameter("is_active", "bool", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("provider", "str", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
+
+
+@support.describe(SET_PROVIDER_CONFIG_ACTIVE_QUERY)
+def set_provider_config_active(
+    conn: psycopg.Connection[Any],
+    *,
+    is_active: bool,
+    user_id: uuid.UUID,
+    provider: str,
+) -> models.ProviderConfig | None:
+    """Switch a provider configuration of the user on or off, keeping its key. Deactivating the
+    default one raises CheckViolation (provider_configs_default_active_check): choose another
+    default first. No row when the user has no configuration for provider.
+    """
+    with conn.cursor(row_factory=support.provider_config_rows) as cur:
+        cur.execute(
+            SET_PROVIDER_CONFIG_ACTIVE,
+            {"is_active": is_active, "user_id": user_id, "provider": provider},
+        )
+        return cur.fetchone()

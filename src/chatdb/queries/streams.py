@@ -12,7 +12,7 @@ from chatdb.queries import models, support
 CREATE_STREAM: Final = """-- name: CreateStream :one
 INSERT INTO streams (id, chat_id, created_at)
 VALUES (coalesce(%(id)s::uuid, gen_random_uuid()), %(chat_id)s, clock_timestamp())
-RETURNING id, chat_id, created_at"""
+RETURNING id, chat_id, created_at, updated_at"""
 
 
 CREATE_STREAM_QUERY: Final = support.Query(
@@ -23,7 +23,7 @@ CREATE_STREAM_QUERY: Final = support.Query(
     reads=frozenset(),
     writes=frozenset({"streams"}),
     read_only=False,
-    columns=("id", "chat_id", "created_at"),
+    columns=("id", "chat_id", "created_at", "updated_at"),
     parameters=(
         support.Parameter("chat_id", "uuid.UUID", optional=False),
         support.Parameter("id", "uuid.UUID | None", optional=True),

@@ -126,6 +126,25 @@ def account_rows(cursor: Any) -> RowMaker[models.Account]:
     return account_row
 
 
+def authenticator_row(v: Sequence[Any], i: int = 0) -> models.Authenticator:
+    return models.Authenticator(
+        credential_id=v[i],
+        user_id=v[i + 1],
+        provider_account_id=v[i + 2],
+        credential_public_key=v[i + 3],
+        counter=v[i + 4],
+        credential_device_type=v[i + 5],
+        credential_backed_up=v[i + 6],
+        transports=v[i + 7],
+        created_at=v[i + 8],
+        updated_at=v[i + 9],
+    )
+
+
+def authenticator_rows(cursor: Any) -> RowMaker[models.Authenticator]:
+    return authenticator_row
+
+
 def auto_approval_setting_row(v: Sequence[Any], i: int = 0) -> models.AutoApprovalSetting:
     return models.AutoApprovalSetting(
         user_id=v[i],
@@ -136,6 +155,9 @@ def auto_approval_setting_row(v: Sequence[Any], i: int = 0) -> models.AutoApprov
         blocked_tools=v[i + 5],
         created_at=v[i + 6],
         updated_at=v[i + 7],
+        read_only_operations=v[i + 8],
+        low_risk_operations=v[i + 9],
+        max_hourly_cost=v[i + 10],
     )
 
 
@@ -156,6 +178,8 @@ def chat_row(v: Sequence[Any], i: int = 0) -> models.Chat:
         metadata=v[i + 8],
         created_at=v[i + 9],
         updated_at=v[i + 10],
+        auto_approve=v[i + 11],
+        auto_approve_tools=v[i + 12],
     )
 
 
@@ -213,6 +237,7 @@ def companion_message_row(v: Sequence[Any], i: int = 0) -> models.CompanionMessa
         input_tokens=v[i + 6],
         output_tokens=v[i + 7],
         created_at=v[i + 8],
+        updated_at=v[i + 9],
     )
 
 
@@ -232,6 +257,10 @@ def context_optimization_row(v: Sequence[Any], i: int = 0) -> models.ContextOpti
         summary=v[i + 7],
         metadata=v[i + 8],
         created_at=v[i + 9],
+        updated_at=v[i + 10],
+        trigger_reason=v[i + 11],
+        affected_message_ids=v[i + 12],
+        compression_strategy=v[i + 13],
     )
 
 
@@ -283,6 +312,7 @@ def document_row(v: Sequence[Any], i: int = 0) -> models.Document:
         title=v[i + 4],
         kind=v[i + 5],
         content=v[i + 6],
+        updated_at=v[i + 7],
     )
 
 
@@ -304,6 +334,7 @@ def external_token_row(v: Sequence[Any], i: int = 0) -> models.ExternalToken:
         last_used_at=v[i + 9],
         created_at=v[i + 10],
         updated_at=v[i + 11],
+        token_type=v[i + 12],
     )
 
 
@@ -322,6 +353,8 @@ def file_upload_row(v: Sequence[Any], i: int = 0) -> models.FileUpload:
         size_bytes=v[i + 6],
         storage_key=v[i + 7],
         created_at=v[i + 8],
+        updated_at=v[i + 9],
+        metadata=v[i + 10],
     )
 
 
@@ -351,6 +384,7 @@ def group_chat_member_row(v: Sequence[Any], i: int = 0) -> models.GroupChatMembe
         user_id=v[i + 1],
         role=v[i + 2],
         joined_at=v[i + 3],
+        updated_at=v[i + 4],
     )
 
 
@@ -368,6 +402,7 @@ def group_message_row(v: Sequence[Any], i: int = 0) -> models.GroupMessage:
         content=v[i + 5],
         metadata=v[i + 6],
         created_at=v[i + 7],
+        updated_at=v[i + 8],
     )
 
 
@@ -392,6 +427,7 @@ def message_row(v: Sequence[Any], i: int = 0) -> models.Message:
         client_request_id=v[i + 12],
         provider_metadata=v[i + 13],
         created_at=v[i + 14],
+        updated_at=v[i + 15],
     )
 
 
@@ -438,6 +474,7 @@ def provider_config_row(v: Sequence[Any], i: int = 0) -> models.ProviderConfig:
         settings=v[i + 8],
         created_at=v[i + 9],
         updated_at=v[i + 10],
+        is_active=v[i + 11],
     )
 
 
@@ -478,7 +515,7 @@ def session_rows(cursor: Any) -> RowMaker[models.Session]:
 
 
 def stream_row(v: Sequence[Any], i: int = 0) -> models.Stream:
-    return models.Stream(id=v[i], chat_id=v[i + 1], created_at=v[i + 2])
+    return models.Stream(id=v[i], chat_id=v[i + 1], created_at=v[i + 2], updated_at=v[i + 3])
 
 
 def stream_rows(cursor: Any) -> RowMaker[models.Stream]:
@@ -525,6 +562,7 @@ def suggestion_row(v: Sequence[Any], i: int = 0) -> models.Suggestion:
         description=v[i + 6],
         is_resolved=v[i + 7],
         created_at=v[i + 8],
+        updated_at=v[i + 9],
     )
 
 
@@ -553,6 +591,7 @@ def tool_execution_row(v: Sequence[Any], i: int = 0) -> models.ToolExecution:
         failed_at=v[i + 16],
         cancelled_at=v[i + 17],
         updated_at=v[i + 18],
+        timed_out_at=v[i + 19],
     )
 
 
@@ -595,6 +634,7 @@ def usage_log_row(v: Sequence[Any], i: int = 0) -> models.UsageLog:
         cost=v[i + 11],
         duration_ms=v[i + 12],
         metadata=v[i + 13],
+        updated_at=v[i + 14],
     )
 
 
@@ -620,6 +660,7 @@ def user_profile_row(v: Sequence[Any], i: int = 0) -> models.UserProfile:
         stripe_customer_id=v[i + 13],
         created_at=v[i + 14],
         updated_at=v[i + 15],
+        user_type=v[i + 16],
     )
 
 
@@ -633,6 +674,7 @@ def verification_token_row(v: Sequence[Any], i: int = 0) -> models.VerificationT
         token_hash=v[i + 1],
         expires=v[i + 2],
         created_at=v[i + 3],
+        updated_at=v[i + 4],
     )
 
 
@@ -666,6 +708,7 @@ def webhook_event_row(v: Sequence[Any], i: int = 0) -> models.WebhookEvent:
         processed_at=v[i + 7],
         attempts=v[i + 8],
         last_error=v[i + 9],
+        updated_at=v[i + 10],
     )
 
 

@@ -27,7 +27,7 @@ VALUES (
 )
 ON CONFLICT ON CONSTRAINT tool_executions_chat_id_tool_call_id_key
 DO UPDATE SET tool_call_id = excluded.tool_call_id
-RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at"""
+RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at"""
 
 
 CREATE_TOOL_EXECUTION_QUERY: Final = support.Query(
@@ -58,6 +58,7 @@ CREATE_TOOL_EXECUTION_QUERY: Final = support.Query(
         "failed_at",
         "cancelled_at",
         "updated_at",
+        "timed_out_at",
     ),
     parameters=(
         support.Parameter("chat_id", "uuid.UUID", optional=False),
@@ -104,7 +105,7 @@ def create_tool_execution(
 
 
 GET_TOOL_EXECUTION: Final = """-- name: GetToolExecution :one
-SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at
+SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at
 FROM tool_executions
 WHERE id = %(id)s"""
 
@@ -137,6 +138,7 @@ GET_TOOL_EXECUTION_QUERY: Final = support.Query(
         "failed_at",
         "cancelled_at",
         "updated_at",
+        "timed_out_at",
     ),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
     annotations=(("optional", ""),),
@@ -170,10 +172,11 @@ WHERE id = %(id)s
           WHEN 'completed' THEN '{executing}'
           WHEN 'failed' THEN '{pending,approved,executing}'
           WHEN 'cancelled' THEN '{pending,approved,executing}'
+          WHEN 'timeout' THEN '{executing}'
           ELSE '{}'
       END::tool_execution_status[]
   )
-RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at"""
+RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at"""
 
 
 TRANSITION_TOOL_EXECUTION_QUERY: Final = support.Query(
@@ -204,6 +207,7 @@ TRANSITION_TOOL_EXECUTION_QUERY: Final = support.Query(
         "failed_at",
         "cancelled_at",
         "updated_at",
+        "timed_out_at",
     ),
     parameters=(
         support.Parameter("to_status", "enums.ToolExecutionStatus", optional=False),
@@ -229,8 +233,8 @@ def transition_tool_execution(
     cost: decimal.Decimal | None = None,
 ) -> models.ToolExecution | None:
     """Move a tool execution to to_status, only from a state that allows it (pending -> approved;
-    approved -> executing; executing -> completed; pending/approved/executing -> failed or
-    cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
+    approved -> executing; executing -> completed or timeout; pending/approved/executing ->
+    failed or cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
     error, execution_ms and cost are kept when NULL. No row when the move is illegal or the
     row is missing or not the caller's; the tool_executions_check_transition trigger stays
     the authority on legal moves.
@@ -251,7 +255,7 @@ def transition_tool_execution(
 
 
 LIST_PENDING_TOOL_EXECUTIONS: Final = """-- name: ListPendingToolExecutions :many
-SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at
+SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at
 FROM tool_executions
 WHERE chat_id = %(chat_id)s
   AND status = 'pending'
@@ -286,6 +290,7 @@ LIST_PENDING_TOOL_EXECUTIONS_QUERY: Final = support.Query(
         "failed_at",
         "cancelled_at",
         "updated_at",
+        "timed_out_at",
     ),
     parameters=(support.Parameter("chat_id", "uuid.UUID", optional=False),),
     annotations=(),
@@ -313,7 +318,8 @@ SELECT
     (count(*) FILTER (WHERE t.status = 'completed'))::bigint AS completed,
     (count(*) FILTER (WHERE t.status = 'failed'))::bigint AS failed,
     (count(*) FILTER (WHERE t.status = 'cancelled'))::bigint AS cancelled,
-    coalesce(avg(t.execution_ms::float8) FILTER (WHERE t.status IN ('completed', 'failed')), 0)::float8 AS avg_execution_ms,
+    (count(*) FILTER (WHERE t.status = 'timeout'))::bigint AS timed_out,
+    coalesce(avg(t.execution_ms::float8) FILTER (WHERE t.status IN ('completed', 'failed', 'timeout')), 0)::float8 AS avg_execution_ms,
     coalesce(sum(t.cost), 0)::numeric AS total_cost
 FROM tool_executions AS t
 JOIN chats AS c ON c.id = t.chat_id
@@ -337,6 +343,7 @@ TOOL_USAGE_STATS_QUERY: Final = support.Query(
         "completed",
         "failed",
         "cancelled",
+        "timed_out",
         "avg_execution_ms",
         "total_cost",
     ),
@@ -356,6 +363,7 @@ class ToolUsageStatsRow(BaseModel):
     completed: int
     failed: int
     cancelled: int
+    timed_out: int
     avg_execution_ms: float
     total_cost: decimal.Decimal
 
@@ -367,8 +375,9 @@ class ToolUsageStatsRow(BaseModel):
             completed=v[2],
             failed=v[3],
             cancelled=v[4],
-            avg_execution_ms=v[5],
-            total_cost=v[6],
+            timed_out=v[5],
+            avg_execution_ms=v[6],
+            total_cost=v[7],
         )
 
 
@@ -380,7 +389,7 @@ def tool_usage_stats(
     since: datetime.datetime,
 ) -> list[ToolUsageStatsRow]:
     """Per tool, the user's calls since a time: how many, how they ended, mean duration in ms of
-    the finished (completed or failed) ones, 0 when none finished, and total cost. Most used
+    the finished (completed, failed or timed out) ones, 0 when none finished, and total cost. Most used
     first.
     """
     with conn.cursor(row_factory=support.rows(ToolUsageStatsRow.build)) as cur:
@@ -389,3 +398,92 @@ def tool_usage_stats(
             {"user_id": user_id, "since": support.aware(since, "tool_usage_stats(since=...)")},
         )
         return cur.fetchall()
+
+
+TOOL_STATS_BY_NAME: Final = """-- name: ToolStatsByName :one
+SELECT
+    count(*)::bigint AS calls,
+    (count(*) FILTER (WHERE status = 'completed'))::bigint AS completed,
+    (count(*) FILTER (WHERE status = 'failed'))::bigint AS failed,
+    (count(*) FILTER (WHERE status = 'timeout'))::bigint AS timed_out,
+    (count(*) FILTER (WHERE status = 'cancelled'))::bigint AS cancelled,
+    coalesce(avg(execution_ms::float8) FILTER (WHERE status IN ('completed', 'failed', 'timeout')), 0)::float8
+        AS avg_execution_ms,
+    coalesce(sum(cost), 0)::numeric AS total_cost
+FROM tool_executions
+WHERE tool_name = %(tool_name)s::text
+  AND created_at >= %(since)s::timestamptz"""
+
+
+TOOL_STATS_BY_NAME_QUERY: Final = support.Query(
+    name="ToolStatsByName",
+    command=":one",
+    sql=TOOL_STATS_BY_NAME,
+    source="db/queries/tools.sql",
+    reads=frozenset({"tool_executions"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "calls",
+        "completed",
+        "failed",
+        "timed_out",
+        "cancelled",
+        "avg_execution_ms",
+        "total_cost",
+    ),
+    parameters=(
+        support.Parameter("tool_name", "str", optional=False),
+        support.Parameter("since", "datetime.datetime", optional=False),
+    ),
+    annotations=(),
+)
+
+
+class ToolStatsByNameRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    calls: int
+    completed: int
+    failed: int
+    timed_out: int
+    cancelled: int
+    avg_execution_ms: float
+    total_cost: decimal.Decimal
+
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ToolStatsByNameRow":
+        return ToolStatsByNameRow(
+            calls=v[0],
+            completed=v[1],
+            failed=v[2],
+            timed_out=v[3],
+            cancelled=v[4],
+            avg_execution_ms=v[5],
+            total_cost=v[6],
+        )
+
+
+@support.describe(TOOL_STATS_BY_NAME_QUERY)
+def tool_stats_by_name(
+    conn: psycopg.Connection[Any],
+    *,
+    tool_name: str,
+    since: datetime.datetime,
+) -> ToolStatsByNameRow:
+    """Product-wide usage of one tool since a time (chatdb_system, operations dashboards): how
+    many calls, how they ended, mean duration in ms of the finished ones (0 when none) and
+    total cost. Read from tool_executions_tool_name_created_at_idx alone.
+    """
+    with conn.cursor(row_factory=support.rows(ToolStatsByNameRow.build)) as cur:
+        cur.execute(
+            TOOL_STATS_BY_NAME,
+            {
+                "tool_name": tool_name,
+                "since": support.aware(since, "tool_stats_by_name(since=...)"),
+            },
+        )
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(TOOL_STATS_BY_NAME_QUERY)
+    return row

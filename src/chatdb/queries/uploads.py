@@ -14,7 +14,10 @@ from pydantic import BaseModel, ConfigDict, JsonValue
 from chatdb.queries import enums, models, support
 
 RECORD_CONTEXT_OPTIMIZATION: Final = """-- name: RecordContextOptimization :one
-INSERT INTO context_optimizations (chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata)
+INSERT INTO context_optimizations (
+    chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary,
+    metadata, trigger_reason, affected_message_ids, compression_strategy
+)
 VALUES (
     %(chat_id)s,
     %(message_id)s::uuid,
@@ -23,9 +26,12 @@ VALUES (
     %(tokens_after)s,
     %(messages_removed)s,
     %(summary)s::text,
-    %(metadata)s
+    %(metadata)s,
+    %(trigger_reason)s::context_optimization_trigger,
+    %(affected_message_ids)s::uuid[],
+    %(compression_strategy)s::text
 )
-RETURNING id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at"""
+RETURNING id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at, updated_at, trigger_reason, affected_message_ids, compression_strategy"""
 
 
 RECORD_CONTEXT_OPTIMIZATION_QUERY: Final = support.Query(
@@ -47,6 +53,10 @@ RECORD_CONTEXT_OPTIMIZATION_QUERY: Final = support.Query(
         "summary",
         "metadata",
         "created_at",
+        "updated_at",
+        "trigger_reason",
+        "affected_message_ids",
+        "compression_strategy",
     ),
     parameters=(
         support.Parameter("chat_id", "uuid.UUID", optional=False),
@@ -55,8 +65,11 @@ RECORD_CONTEXT_OPTIMIZATION_QUERY: Final = support.Query(
         support.Parameter("tokens_after", "int", optional=False),
         support.Parameter("messages_removed", "int", optional=False),
         support.Parameter("metadata", "JsonValue", optional=False),
+        support.Parameter("trigger_reason", "enums.ContextOptimizationTrigger", optional=False),
+        support.Parameter("affected_message_ids", "list[uuid.UUID]", optional=False),
         support.Parameter("message_id", "uuid.UUID | None", optional=True),
         support.Parameter("summary", "str | None", optional=True),
+        support.Parameter("compression_strategy", "str | None", optional=True),
     ),
     annotations=(),
 )
@@ -72,10 +85,16 @@ def record_context_optimization(
     tokens_after: int,
     messages_removed: int,
     metadata: JsonValue,
+    trigger_reason: enums.ContextOptimizationTrigger,
+    affected_message_ids: list[uuid.UUID],
     message_id: uuid.UUID | None = None,
     summary: str | None = None,
+    compression_strategy: str | None = None,
 ) -> models.ContextOptimization:
-    """Record that a chat's context was shrunk before a model request."""
+    """Record that a chat's context was shrunk before a model request.
+    trigger_reason says why (token_limit, user_request, auto), affected_message_ids lists every
+    message removed, summarised or pruned, compression_strategy how the rest was compressed.
+    """
     with conn.cursor(row_factory=support.context_optimization_rows) as cur:
         cur.execute(
             RECORD_CONTEXT_OPTIMIZATION,
@@ -86,8 +105,11 @@ def record_context_optimization(
                 "tokens_after": tokens_after,
                 "messages_removed": messages_removed,
                 "metadata": Jsonb(metadata),
+                "trigger_reason": trigger_reason,
+                "affected_message_ids": affected_message_ids,
                 "message_id": message_id,
                 "summary": summary,
+                "compression_strategy": compression_strategy,
             },
         )
         row = cur.fetchone()
@@ -97,7 +119,7 @@ def record_context_optimization(
 
 
 LIST_CONTEXT_OPTIMIZATIONS: Final = """-- name: ListContextOptimizations :many
-SELECT id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at
+SELECT id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at, updated_at, trigger_reason, affected_message_ids, compression_strategy
 FROM context_optimizations
 WHERE chat_id = %(chat_id)s
   AND (created_at, id) < (
@@ -127,6 +149,10 @@ LIST_CONTEXT_OPTIMIZATIONS_QUERY: Final = support.Query(
         "summary",
         "metadata",
         "created_at",
+        "updated_at",
+        "trigger_reason",
+        "affected_message_ids",
+        "compression_strategy",
     ),
     parameters=(
         support.Parameter("chat_id", "uuid.UUID", optional=False),
@@ -166,12 +192,15 @@ def list_context_optimizations(
 
 
 CREATE_FILE_UPLOAD: Final = """-- name: CreateFileUpload :one
-INSERT INTO file_uploads (user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key)
-VALUES (%(user_id)s, %(chat_id)s::uuid, %(content_hash)s, %(filename)s, %(content_type)s, %(size_bytes)s, %(storage_key)s)
+INSERT INTO file_uploads (user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, metadata)
+VALUES (
+    %(user_id)s, %(chat_id)s::uuid, %(content_hash)s, %(filename)s, %(content_type)s, %(size_bytes)s,
+    %(storage_key)s, coalesce(%(metadata)s::jsonb, '{}'::jsonb)
+)
 ON CONFLICT ON CONSTRAINT file_uploads_user_id_content_hash_key
 DO UPDATE SET user_id = excluded.user_id
 RETURNING id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at,
-    (xmax = 0)::boolean AS created"""
+    metadata, updated_at, (xmax = 0)::boolean AS created"""
 
 
 CREATE_FILE_UPLOAD_QUERY: Final = support.Query(
@@ -192,6 +221,8 @@ CREATE_FILE_UPLOAD_QUERY: Final = support.Query(
         "size_bytes",
         "storage_key",
         "created_at",
+        "metadata",
+        "updated_at",
         "created",
     ),
     parameters=(
@@ -202,6 +233,7 @@ CREATE_FILE_UPLOAD_QUERY: Final = support.Query(
         support.Parameter("size_bytes", "int", optional=False),
         support.Parameter("storage_key", "str", optional=False),
         support.Parameter("chat_id", "uuid.UUID | None", optional=True),
+        support.Parameter("metadata", "JsonValue | None", optional=True),
     ),
     annotations=(),
 )
@@ -219,6 +251,8 @@ class CreateFileUploadRow(BaseModel):
     size_bytes: int
     storage_key: str
     created_at: datetime.datetime
+    metadata: JsonValue
+    updated_at: datetime.datetime
     created: bool
 
     @staticmethod
@@ -233,7 +267,9 @@ class CreateFileUploadRow(BaseModel):
             size_bytes=v[6],
             storage_key=v[7],
             created_at=v[8],
-            created=v[9],
+            metadata=v[9],
+            updated_at=v[10],
+            created=v[11],
         )
 
 
@@ -248,12 +284,14 @@ def create_file_upload(
     size_bytes: int,
     storage_key: str,
     chat_id: uuid.UUID | None = None,
+    metadata: JsonValue | None = None,
 ) -> CreateFileUploadRow:
     """Record an upload, deduplicated per user by content hash: uploading the same bytes again,
     even concurrently, returns the one existing row unchanged (first filename and storage key
     win). ON CONFLICT DO UPDATE (a no-op write) rather than DO NOTHING + SELECT: it waits for
     a racing insert and returns its row, which a fallback SELECT in the same statement could
     not see (its snapshot predates that commit). created says whether this call inserted it.
+    metadata (NULL = {}) is the first upload's too.
     """
     with conn.cursor(row_factory=support.rows(CreateFileUploadRow.build)) as cur:
         cur.execute(
@@ -266,6 +304,7 @@ def create_file_upload(
                 "size_bytes": size_bytes,
                 "storage_key": storage_key,
                 "chat_id": chat_id,
+                "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
         row = cur.fetchone()
@@ -275,7 +314,7 @@ def create_file_upload(
 
 
 LIST_UPLOADS_BY_USER: Final = """-- name: ListUploadsByUser :many
-SELECT id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at
+SELECT id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at, updated_at, metadata
 FROM file_uploads
 WHERE user_id = %(user_id)s
   AND (created_at, id) < (
@@ -304,6 +343,8 @@ LIST_UPLOADS_BY_USER_QUERY: Final = support.Query(
         "size_bytes",
         "storage_key",
         "created_at",
+        "updated_at",
+        "metadata",
     ),
     parameters=(
         support.Parameter("user_id", "uuid.UUID", optional=False),
@@ -340,3 +381,98 @@ def list_uploads_by_user(
             },
         )
         return cur.fetchall()
+
+
+UPDATE_FILE_UPLOAD_METADATA: Final = """-- name: UpdateFileUploadMetadata :one
+UPDATE file_uploads
+SET metadata = %(metadata)s::jsonb
+WHERE id = %(id)s::uuid
+RETURNING id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at, updated_at, metadata"""
+
+
+UPDATE_FILE_UPLOAD_METADATA_QUERY: Final = support.Query(
+    name="UpdateFileUploadMetadata",
+    command=":one",
+    sql=UPDATE_FILE_UPLOAD_METADATA,
+    source="db/queries/uploads.sql",
+    reads=frozenset({"file_uploads"}),
+    writes=frozenset({"file_uploads"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "chat_id",
+        "content_hash",
+        "filename",
+        "content_type",
+        "size_bytes",
+        "storage_key",
+        "created_at",
+        "updated_at",
+        "metadata",
+    ),
+    parameters=(
+        support.Parameter("metadata", "JsonValue", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
+
+
+@support.describe(UPDATE_FILE_UPLOAD_METADATA_QUERY)
+def update_file_upload_metadata(
+    conn: psycopg.Connection[Any],
+    *,
+    metadata: JsonValue,
+    id: uuid.UUID,
+) -> models.FileUpload | None:
+    """Replace an upload's metadata (dimensions, pages, processing state; a JSON object). No row
+    when the upload does not exist or is not the caller's.
+    """
+    with conn.cursor(row_factory=support.file_upload_rows) as cur:
+        cur.execute(UPDATE_FILE_UPLOAD_METADATA, {"metadata": Jsonb(metadata), "id": id})
+        return cur.fetchone()
+
+
+DELETE_FILE_UPLOAD: Final = """-- name: DeleteFileUpload :one
+DELETE FROM file_uploads
+WHERE id = %(id)s::uuid
+RETURNING id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at, updated_at, metadata"""
+
+
+DELETE_FILE_UPLOAD_QUERY: Final = support.Query(
+    name="DeleteFileUpload",
+    command=":one",
+    sql=DELETE_FILE_UPLOAD,
+    source="db/queries/uploads.sql",
+    reads=frozenset({"file_uploads"}),
+    writes=frozenset({"file_uploads"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "chat_id",
+        "content_hash",
+        "filename",
+        "content_type",
+        "size_bytes",
+        "storage_key",
+        "created_at",
+        "updated_at",
+        "metadata",
+    ),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
+
+
+@support.describe(DELETE_FILE_UPLOAD_QUERY)
+def delete_file_upload(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.FileUpload | None:
+    """Delete an upload record with its metadata, returning it so the caller can delete the bytes
+    at storage_key. Messages that attached the file keep their attachment entries (a JSON copy
+    of url, name and type): the conversation stays as it was. No row when the upload does not
+    exist or is not the caller's.
+    """
+    with conn.cursor(row_factory=support.file_upload_rows) as cur:
+        cur.execute(DELETE_FILE_UPLOAD, {"id": id})
+        return cur.fetchone()

@@ -33,7 +33,7 @@ INSERT INTO usage_logs (
     %(duration_ms)s::integer,
     coalesce(%(metadata)s::jsonb, '{}'::jsonb)
 )
-RETURNING id, created_at, user_id, chat_id, message_id, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms, metadata"""
+RETURNING id, created_at, user_id, chat_id, message_id, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms, metadata, updated_at"""
 
 
 LOG_USAGE_QUERY: Final = support.Query(
@@ -59,6 +59,7 @@ LOG_USAGE_QUERY: Final = support.Query(
         "cost",
         "duration_ms",
         "metadata",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("user_id", "uuid.UUID", optional=False),
@@ -382,7 +383,6 @@ SELECT
     u.id AS user_id,
     u.quota,
     u.quota_started_at,
-    u.next_quota_reset,
     u.end_date,
     coalesce(u.end_date <= now(), false)::boolean AS expired,
     coalesce((
@@ -403,15 +403,7 @@ GET_QUOTA_INFO_QUERY: Final = support.Query(
     reads=frozenset({"daily_usage", "users"}),
     writes=frozenset(),
     read_only=True,
-    columns=(
-        "user_id",
-        "quota",
-        "quota_started_at",
-        "next_quota_reset",
-        "end_date",
-        "expired",
-        "used",
-    ),
+    columns=("user_id", "quota", "quota_started_at", "end_date", "expired", "used"),
     parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
     annotations=(("optional", ""),),
 )
@@ -423,7 +415,6 @@ class GetQuotaInfoRow(BaseModel):
     user_id: uuid.UUID
     quota: int
     quota_started_at: datetime.datetime | None
-    next_quota_reset: datetime.datetime | None
     end_date: datetime.datetime | None
     expired: bool
     used: int
@@ -434,17 +425,16 @@ class GetQuotaInfoRow(BaseModel):
             user_id=v[0],
             quota=v[1],
             quota_started_at=v[2],
-            next_quota_reset=v[3],
-            end_date=v[4],
-            expired=v[5],
-            used=v[6],
+            end_date=v[3],
+            expired=v[4],
+            used=v[5],
         )
 
 
 @support.describe(GET_QUOTA_INFO_QUERY)
 def get_quota_info(conn: psycopg.Connection[Any], *, user_id: uuid.UUID) -> GetQuotaInfoRow | None:
-    """The user's message quota: the allowance, the period (end_date is the generated end of the
-    period), whether it has expired, and messages counted in daily_usage since the period
+    """The user's message quota: the allowance, the period (end_date, the generated end of the
+    period, is the one end the application reads; next_quota_reset is only its input), whether it has expired, and messages counted in daily_usage since the period
     started (UTC days).
     """
     with conn.cursor(row_factory=support.rows(GetQuotaInfoRow.build)) as cur:
@@ -469,7 +459,7 @@ SET quota_started_at = %(as_of)s::timestamptz,
     )
 FROM due
 WHERE u.id = due.id
-RETURNING u.id, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date"""
+RETURNING u.id, u.quota, u.quota_started_at, u.end_date"""
 
 
 RESET_EXPIRED_QUOTAS_QUERY: Final = support.Query(
@@ -480,7 +470,7 @@ RESET_EXPIRED_QUOTAS_QUERY: Final = support.Query(
     reads=frozenset({"users"}),
     writes=frozenset({"users"}),
     read_only=False,
-    columns=("id", "quota", "quota_started_at", "next_quota_reset", "end_date"),
+    columns=("id", "quota", "quota_started_at", "end_date"),
     parameters=(
         support.Parameter("as_of", "datetime.datetime", optional=False),
         support.Parameter("default_period", "datetime.timedelta", optional=False),
@@ -496,18 +486,11 @@ class ResetExpiredQuotasRow(BaseModel):
     id: uuid.UUID
     quota: int
     quota_started_at: datetime.datetime | None
-    next_quota_reset: datetime.datetime | None
     end_date: datetime.datetime | None
 
     @staticmethod
     def build(v: Sequence[Any]) -> "ResetExpiredQuotasRow":
-        return ResetExpiredQuotasRow(
-            id=v[0],
-            quota=v[1],
-            quota_started_at=v[2],
-            next_quota_reset=v[3],
-            end_date=v[4],
-        )
+        return ResetExpiredQuotasRow(id=v[0], quota=v[1], quota_started_at=v[2], end_date=v[3])
 
 
 @support.describe(RESET_EXPIRED_QUOTAS_QUERY)

@@ -22,7 +22,7 @@ VALUES (
     %(password_hash)s::text
 )
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
 CREATE_USER_QUERY: Final = support.Query(
@@ -50,6 +50,7 @@ CREATE_USER_QUERY: Final = support.Query(
         "stripe_customer_id",
         "created_at",
         "updated_at",
+        "user_type",
     ),
     parameters=(
         support.Parameter("email", "str", optional=False),
@@ -95,8 +96,7 @@ def create_user(
 
 
 GET_USER_BY_ID: Final = """-- name: GetUserByID :one
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code, quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type
 FROM user_profiles
 WHERE id = %(id)s::uuid"""
 
@@ -126,6 +126,7 @@ GET_USER_BY_ID_QUERY: Final = support.Query(
         "stripe_customer_id",
         "created_at",
         "updated_at",
+        "user_type",
     ),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
     annotations=(("optional", ""),),
@@ -141,8 +142,7 @@ def get_user_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Us
 
 
 GET_USER_BY_IDS: Final = """-- name: GetUserByIDs :many
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code, quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type
 FROM user_profiles
 WHERE id = ANY(%(ids)s)
 ORDER BY id"""
@@ -173,6 +173,7 @@ GET_USER_BY_IDS_QUERY: Final = support.Query(
         "stripe_customer_id",
         "created_at",
         "updated_at",
+        "user_type",
     ),
     parameters=(support.Parameter("ids", "list[uuid.UUID]", optional=False),),
     annotations=(),
@@ -194,8 +195,7 @@ def get_user_by_ids(
 
 
 GET_USER_BY_EMAIL: Final = """-- name: GetUserByEmail :one
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code, quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type
 FROM user_profiles
 WHERE lower(email) = lower(%(email)s::text)"""
 
@@ -225,6 +225,7 @@ GET_USER_BY_EMAIL_QUERY: Final = support.Query(
         "stripe_customer_id",
         "created_at",
         "updated_at",
+        "user_type",
     ),
     parameters=(support.Parameter("email", "str", optional=False),),
     annotations=(("optional", ""),),
@@ -328,12 +329,12 @@ def update_user_password_hash(
 UPDATE_USER: Final = """-- name: UpdateUser :one
 UPDATE users
 SET name = CASE WHEN coalesce(%(clear_name)s::boolean, false) THEN NULL
-               ELSE coalesce(%(name)s::text, name) END,
+                ELSE coalesce(%(name)s::text, name) END,
     image = CASE WHEN coalesce(%(clear_image)s::boolean, false) THEN NULL
-                ELSE coalesce(%(image)s::text, image) END
+                 ELSE coalesce(%(image)s::text, image) END
 WHERE id = %(id)s::uuid
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
 UPDATE_USER_QUERY: Final = support.Query(
@@ -361,6 +362,7 @@ UPDATE_USER_QUERY: Final = support.Query(
         "stripe_customer_id",
         "created_at",
         "updated_at",
+        "user_type",
     ),
     parameters=(
         support.Parameter("id", "uuid.UUID", optional=False),
@@ -384,8 +386,9 @@ def update_user(
     image: str | None = None,
 ) -> models.UserProfile | None:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
-    the current value, clear_name / clear_image set it to NULL. As chatdb_app RLS limits it to
-    the signed-in user: no row otherwise.
+    the current value, and clear_name / clear_image true sets that field to NULL (Auth.js
+    updateUser with name: null). As chatdb_app RLS limits it to the signed-in user: no row
+    otherwise.
     """
     with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(
@@ -407,7 +410,7 @@ SET email = coalesce(%(email)s::text, email),
     email_verified = coalesce(%(verified_at)s::timestamptz, email_verified)
 WHERE id = %(id)s::uuid
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
 UPDATE_USER_EMAIL_QUERY: Final = support.Query(
@@ -435,6 +438,7 @@ UPDATE_USER_EMAIL_QUERY: Final = support.Query(
         "stripe_customer_id",
         "created_at",
         "updated_at",
+        "user_type",
     ),
     parameters=(
         support.Parameter("id", "uuid.UUID", optional=False),
@@ -503,8 +507,7 @@ def delete_user(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> int:
 
 
 LIST_USERS: Final = """-- name: ListUsers :many
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code, quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type
 FROM user_profiles
 WHERE (created_at, id) > (
     coalesce(%(after_at)s::timestamptz, '-infinity'::timestamptz),
@@ -539,6 +542,7 @@ LIST_USERS_QUERY: Final = support.Query(
         "stripe_customer_id",
         "created_at",
         "updated_at",
+        "user_type",
     ),
     parameters=(
         support.Parameter("page_size", "int", optional=False),
@@ -734,3 +738,265 @@ def export_user_data(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> JsonVal
         row = cur.fetchone()
     value: JsonValue | None = None if row is None else row[0]
     return value
+
+
+CREATE_GUEST_USER: Final = """-- name: CreateGuestUser :one
+INSERT INTO users (email, user_type, name)
+VALUES (NULL, 'guest', %(name)s::text)
+RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
+
+
+CREATE_GUEST_USER_QUERY: Final = support.Query(
+    name="CreateGuestUser",
+    command=":one",
+    sql=CREATE_GUEST_USER,
+    source="db/queries/users.sql",
+    reads=frozenset(),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(support.Parameter("name", "str | None", optional=True),),
+    annotations=(),
+)
+
+
+@support.describe(CREATE_GUEST_USER_QUERY)
+def create_guest_user(
+    conn: psycopg.Connection[Any],
+    *,
+    name: str | None = None,
+) -> models.UserProfile:
+    """Create a guest (chatdb_system): a user who chats before signing up. No email (guests never
+    get a placeholder address); user_type guest. Upgrade with UpgradeGuestUser.
+    """
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
+        cur.execute(CREATE_GUEST_USER, {"name": name})
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_GUEST_USER_QUERY)
+    return row
+
+
+UPGRADE_GUEST_USER: Final = """-- name: UpgradeGuestUser :one
+UPDATE users
+SET user_type = 'regular',
+    email = %(email)s::text,
+    name = coalesce(%(name)s::text, name),
+    email_verified = %(email_verified)s::timestamptz,
+    password_hash = %(password_hash)s::text
+WHERE id = %(id)s::uuid
+  AND user_type = 'guest'
+RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
+
+
+UPGRADE_GUEST_USER_QUERY: Final = support.Query(
+    name="UpgradeGuestUser",
+    command=":one",
+    sql=UPGRADE_GUEST_USER,
+    source="db/queries/users.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(
+        support.Parameter("email", "str", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("name", "str | None", optional=True),
+        support.Parameter("email_verified", "datetime.datetime | None", optional=True),
+        support.Parameter("password_hash", "str | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
+
+
+@support.describe(UPGRADE_GUEST_USER_QUERY)
+def upgrade_guest_user(
+    conn: psycopg.Connection[Any],
+    *,
+    email: str,
+    id: uuid.UUID,
+    name: str | None = None,
+    email_verified: datetime.datetime | None = None,
+    password_hash: str | None = None,
+) -> models.UserProfile | None:
+    """Turn a guest into a regular user with an email (chatdb_system: sign-up of a guest),
+    keeping the id and so everything the guest made. No row when the user is not a guest
+    (already upgraded, or a regular user); ConflictError when another user has the email.
+    """
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
+        cur.execute(
+            UPGRADE_GUEST_USER,
+            {
+                "email": email,
+                "id": id,
+                "name": name,
+                "email_verified": support.aware(
+                    email_verified, "upgrade_guest_user(email_verified=...)"
+                ),
+                "password_hash": password_hash,
+            },
+        )
+        return cur.fetchone()
+
+
+DELETE_STALE_GUESTS: Final = """-- name: DeleteStaleGuests :execrows
+DELETE FROM users
+WHERE id IN (
+    SELECT g.id
+    FROM users AS g
+    WHERE g.user_type = 'guest'
+      AND g.created_at < %(inactive_since)s::timestamptz
+      AND NOT EXISTS (
+          SELECT 1 FROM chats AS c
+          WHERE c.user_id = g.id AND c.updated_at >= %(inactive_since)s::timestamptz
+      )
+    ORDER BY g.created_at
+    LIMIT %(batch_size)s::integer
+    FOR UPDATE SKIP LOCKED
+)"""
+
+
+DELETE_STALE_GUESTS_QUERY: Final = support.Query(
+    name="DeleteStaleGuests",
+    command=":execrows",
+    sql=DELETE_STALE_GUESTS,
+    source="db/queries/users.sql",
+    reads=frozenset({"chats", "users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("inactive_since", "datetime.datetime", optional=False),
+        support.Parameter("batch_size", "int", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_STALE_GUESTS_QUERY)
+def delete_stale_guests(
+    conn: psycopg.Connection[Any],
+    *,
+    inactive_since: datetime.datetime,
+    batch_size: int,
+) -> int:
+    """Housekeeping (chatdb_system): delete up to batch_size guests created before
+    inactive_since who have touched no chat since then, with everything they own. Returns
+    how many were deleted; call again until 0 (users_guest_created_at_idx).
+    """
+    with conn.cursor() as cur:
+        cur.execute(
+            DELETE_STALE_GUESTS,
+            {
+                "inactive_since": support.aware(
+                    inactive_since, "delete_stale_guests(inactive_since=...)"
+                ),
+                "batch_size": batch_size,
+            },
+        )
+        return cur.rowcount
+
+
+GET_USER_WITH_CHAT_COUNT: Final = """-- name: GetUserWithChatCount :one
+SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance, u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date, u.stripe_customer_id, u.created_at, u.updated_at, u.user_type, (
+    SELECT count(*) FROM chats AS c WHERE c.user_id = u.id
+)::bigint AS chat_count
+FROM user_profiles AS u
+WHERE u.id = %(id)s::uuid"""
+
+
+GET_USER_WITH_CHAT_COUNT_QUERY: Final = support.Query(
+    name="GetUserWithChatCount",
+    command=":one",
+    sql=GET_USER_WITH_CHAT_COUNT,
+    source="db/queries/users.sql",
+    reads=frozenset({"chats", "user_profiles"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+        "chat_count",
+    ),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
+
+
+class GetUserWithChatCountRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    user_profile: models.UserProfile
+    chat_count: int
+
+    @staticmethod
+    def build(v: Sequence[Any]) -> "GetUserWithChatCountRow":
+        return GetUserWithChatCountRow(
+            user_profile=support.user_profile_row(v, 0),
+            chat_count=v[17],
+        )
+
+
+@support.describe(GET_USER_WITH_CHAT_COUNT_QUERY)
+def get_user_with_chat_count(
+    conn: psycopg.Connection[Any],
+    *,
+    id: uuid.UUID,
+) -> GetUserWithChatCountRow | None:
+    """A user's profile with how many chats they have (as the user, or chatdb_system)."""
+    with conn.cursor(row_factory=support.rows(GetUserWithChatCountRow.build)) as cur:
+        cur.execute(GET_USER_WITH_CHAT_COUNT, {"id": id})
+        return cur.fetchone()

@@ -26,6 +26,7 @@ async def upsert_subscription(
     are stopped earlier, by RecordWebhookEvent). The subscriber is user_id if that user still
     exists (an erased user's later events apply with no subscriber), else the user whose
     stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
+    created_at is the provider's creation time (Stripe `created`) when the event carries it.
     """
     async with conn.cursor(row_factory=support.subscription_rows) as cur:
         await cur.execute(billing.UPSERT_SUBSCRIPTION, params.to_args())
@@ -102,7 +103,11 @@ async def upsert_payment(
     """Creates or updates a payment from a provider event, unless the stored row was changed by a
     newer event, or by one of the same second that ranks higher (payment_status_precedence,
     then the amount refunded): then no row. subscription_id is resolved from the provider's
-    subscription id; user_id is NULL when that user no longer exists (erased).
+    subscription id; user_id is NULL when that user no longer exists (erased). created_at is
+    the provider's creation time (Stripe `created`) when given. billing_details and
+    customer_details NULL keep what is stored (an event without them never blanks them).
+    paid_at keeps the first payment time known: a later event (a partial refund) never moves
+    it, and any event that knows it fills it in.
     """
     async with conn.cursor(row_factory=support.payment_rows) as cur:
         await cur.execute(billing.UPSERT_PAYMENT, params.to_args())
@@ -232,16 +237,19 @@ async def list_unprocessed_webhook_events(
 async def upsert_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     service: str,
     environment: enums.TokenEnvironment,
     token_ciphertext: bytes,
     token_key_version: int,
+    token_type: str | None = None,
     label: str | None = None,
     scopes: list[str] | None = None,
     expires_at: datetime.datetime | None = None,
 ) -> models.ExternalToken:
-    """Stores (or replaces) the user's encrypted token for a service and environment."""
+    """Stores (or replaces) the user's encrypted token for a service and environment; token_type
+    NULL means api_key.
+    """
     async with conn.cursor(row_factory=support.external_token_rows) as cur:
         await cur.execute(
             billing.UPSERT_EXTERNAL_TOKEN,
@@ -251,6 +259,7 @@ async def upsert_external_token(
                 "environment": environment,
                 "token_ciphertext": token_ciphertext,
                 "token_key_version": token_key_version,
+                "token_type": token_type,
                 "label": label,
                 "scopes": scopes,
                 "expires_at": support.aware(expires_at, "upsert_external_token(expires_at=...)"),
@@ -266,7 +275,7 @@ async def upsert_external_token(
 async def get_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> models.ExternalToken | None:
@@ -283,7 +292,7 @@ async def get_external_token(
 async def list_external_tokens_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
 ) -> list[models.ExternalToken]:
     """The user's connected services (a handful), by service and environment."""
     async with conn.cursor(row_factory=support.external_token_rows) as cur:
@@ -303,7 +312,7 @@ async def touch_external_token(conn: psycopg.AsyncConnection[Any], *, id: uuid.U
 async def delete_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> int:
@@ -314,3 +323,77 @@ async def delete_external_token(
             {"user_id": user_id, "service": service, "environment": environment},
         )
         return cur.rowcount
+
+
+@support.describe(billing.SET_USER_STRIPE_CUSTOMER_ID_QUERY)
+async def set_user_stripe_customer_id(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    stripe_customer_id: str,
+    id: uuid.UUID,
+) -> int:
+    """Remember the Stripe customer of a user from a webhook (chatdb_system): set only while the
+    user has none and no other user has this customer, so a late or replayed event never
+    switches an established customer and a webhook never fails over it. 1 when set, else 0
+    (users_stripe_customer_id_key still refuses a concurrent double claim).
+    """
+    async with conn.cursor() as cur:
+        await cur.execute(
+            billing.SET_USER_STRIPE_CUSTOMER_ID,
+            {"stripe_customer_id": stripe_customer_id, "id": id},
+        )
+        return cur.rowcount
+
+
+@support.describe(billing.UPSERT_APP_EXTERNAL_TOKEN_QUERY)
+async def upsert_app_external_token(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    service: str,
+    environment: enums.TokenEnvironment,
+    token_ciphertext: bytes,
+    token_key_version: int,
+    token_type: str | None = None,
+    label: str | None = None,
+    scopes: list[str] | None = None,
+    expires_at: datetime.datetime | None = None,
+) -> models.ExternalToken:
+    """Store (or replace) the application's own token for a service and environment (no user;
+    chatdb_system only): the product's API key of a third-party service.
+    """
+    async with conn.cursor(row_factory=support.external_token_rows) as cur:
+        await cur.execute(
+            billing.UPSERT_APP_EXTERNAL_TOKEN,
+            {
+                "service": service,
+                "environment": environment,
+                "token_ciphertext": token_ciphertext,
+                "token_key_version": token_key_version,
+                "token_type": token_type,
+                "label": label,
+                "scopes": scopes,
+                "expires_at": support.aware(
+                    expires_at, "upsert_app_external_token(expires_at=...)"
+                ),
+            },
+        )
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(billing.UPSERT_APP_EXTERNAL_TOKEN_QUERY)
+    return row
+
+
+@support.describe(billing.GET_APP_EXTERNAL_TOKEN_QUERY)
+async def get_app_external_token(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    service: str,
+    environment: enums.TokenEnvironment,
+) -> models.ExternalToken | None:
+    """The application's own token for a service and environment, if not expired (chatdb_system)."""
+    async with conn.cursor(row_factory=support.external_token_rows) as cur:
+        await cur.execute(
+            billing.GET_APP_EXTERNAL_TOKEN,
+            {"service": service, "environment": environment},
+        )
+        return await cur.fetchone()

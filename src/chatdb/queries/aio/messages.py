@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
+import chatdb.types
 from chatdb.queries import messages, models, support
 
 
@@ -217,3 +219,37 @@ async def list_message_reactions(
             {"user_id": user_id, "message_id": message_id},
         )
         return await cur.fetchall()
+
+
+@support.describe(messages.INSERT_MESSAGE_WITH_ID_QUERY)
+async def insert_message_with_id(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    params: messages.InsertMessageWithIDParams,
+) -> models.Message | None:
+    """Append a message with an id the client generated (the AI SDK gives every message an id).
+    No row when the id is taken, by this message or any other: use
+    chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
+    """
+    async with conn.cursor(row_factory=support.message_rows) as cur:
+        await cur.execute(messages.INSERT_MESSAGE_WITH_ID, params.to_args())
+        return await cur.fetchone()
+
+
+@support.describe(messages.UPDATE_MESSAGE_PARTS_QUERY)
+async def update_message_parts(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    parts: chatdb.types.MessageParts,
+    id: uuid.UUID,
+) -> models.Message | None:
+    """Replace a message's parts in place (the chat app edits a message, or completes a streamed
+    one); updated_at moves, created_at (its place in the conversation) does not. No row when
+    the message does not exist or its chat is not the caller's.
+    """
+    async with conn.cursor(row_factory=support.message_rows) as cur:
+        await cur.execute(
+            messages.UPDATE_MESSAGE_PARTS,
+            {"parts": Jsonb(parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json), "id": id},
+        )
+        return await cur.fetchone()

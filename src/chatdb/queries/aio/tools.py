@@ -70,8 +70,8 @@ async def transition_tool_execution(
     cost: decimal.Decimal | None = None,
 ) -> models.ToolExecution | None:
     """Move a tool execution to to_status, only from a state that allows it (pending -> approved;
-    approved -> executing; executing -> completed; pending/approved/executing -> failed or
-    cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
+    approved -> executing; executing -> completed or timeout; pending/approved/executing ->
+    failed or cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
     error, execution_ms and cost are kept when NULL. No row when the move is illegal or the
     row is missing or not the caller's; the tool_executions_check_transition trigger stays
     the authority on legal moves.
@@ -113,7 +113,7 @@ async def tool_usage_stats(
     since: datetime.datetime,
 ) -> list[tools.ToolUsageStatsRow]:
     """Per tool, the user's calls since a time: how many, how they ended, mean duration in ms of
-    the finished (completed or failed) ones, 0 when none finished, and total cost. Most used
+    the finished (completed, failed or timed out) ones, 0 when none finished, and total cost. Most used
     first.
     """
     async with conn.cursor(row_factory=support.rows(tools.ToolUsageStatsRow.build)) as cur:
@@ -122,3 +122,28 @@ async def tool_usage_stats(
             {"user_id": user_id, "since": support.aware(since, "tool_usage_stats(since=...)")},
         )
         return await cur.fetchall()
+
+
+@support.describe(tools.TOOL_STATS_BY_NAME_QUERY)
+async def tool_stats_by_name(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    tool_name: str,
+    since: datetime.datetime,
+) -> tools.ToolStatsByNameRow:
+    """Product-wide usage of one tool since a time (chatdb_system, operations dashboards): how
+    many calls, how they ended, mean duration in ms of the finished ones (0 when none) and
+    total cost. Read from tool_executions_tool_name_created_at_idx alone.
+    """
+    async with conn.cursor(row_factory=support.rows(tools.ToolStatsByNameRow.build)) as cur:
+        await cur.execute(
+            tools.TOOL_STATS_BY_NAME,
+            {
+                "tool_name": tool_name,
+                "since": support.aware(since, "tool_stats_by_name(since=...)"),
+            },
+        )
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(tools.TOOL_STATS_BY_NAME_QUERY)
+    return row

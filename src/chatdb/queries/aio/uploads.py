@@ -23,10 +23,16 @@ async def record_context_optimization(
     tokens_after: int,
     messages_removed: int,
     metadata: JsonValue,
+    trigger_reason: enums.ContextOptimizationTrigger,
+    affected_message_ids: list[uuid.UUID],
     message_id: uuid.UUID | None = None,
     summary: str | None = None,
+    compression_strategy: str | None = None,
 ) -> models.ContextOptimization:
-    """Record that a chat's context was shrunk before a model request."""
+    """Record that a chat's context was shrunk before a model request.
+    trigger_reason says why (token_limit, user_request, auto), affected_message_ids lists every
+    message removed, summarised or pruned, compression_strategy how the rest was compressed.
+    """
     async with conn.cursor(row_factory=support.context_optimization_rows) as cur:
         await cur.execute(
             uploads.RECORD_CONTEXT_OPTIMIZATION,
@@ -37,8 +43,11 @@ async def record_context_optimization(
                 "tokens_after": tokens_after,
                 "messages_removed": messages_removed,
                 "metadata": Jsonb(metadata),
+                "trigger_reason": trigger_reason,
+                "affected_message_ids": affected_message_ids,
                 "message_id": message_id,
                 "summary": summary,
+                "compression_strategy": compression_strategy,
             },
         )
         row = await cur.fetchone()
@@ -85,12 +94,14 @@ async def create_file_upload(
     size_bytes: int,
     storage_key: str,
     chat_id: uuid.UUID | None = None,
+    metadata: JsonValue | None = None,
 ) -> uploads.CreateFileUploadRow:
     """Record an upload, deduplicated per user by content hash: uploading the same bytes again,
     even concurrently, returns the one existing row unchanged (first filename and storage key
     win). ON CONFLICT DO UPDATE (a no-op write) rather than DO NOTHING + SELECT: it waits for
     a racing insert and returns its row, which a fallback SELECT in the same statement could
     not see (its snapshot predates that commit). created says whether this call inserted it.
+    metadata (NULL = {}) is the first upload's too.
     """
     async with conn.cursor(row_factory=support.rows(uploads.CreateFileUploadRow.build)) as cur:
         await cur.execute(
@@ -103,6 +114,7 @@ async def create_file_upload(
                 "size_bytes": size_bytes,
                 "storage_key": storage_key,
                 "chat_id": chat_id,
+                "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
         row = await cur.fetchone()
@@ -136,3 +148,37 @@ async def list_uploads_by_user(
             },
         )
         return await cur.fetchall()
+
+
+@support.describe(uploads.UPDATE_FILE_UPLOAD_METADATA_QUERY)
+async def update_file_upload_metadata(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    metadata: JsonValue,
+    id: uuid.UUID,
+) -> models.FileUpload | None:
+    """Replace an upload's metadata (dimensions, pages, processing state; a JSON object). No row
+    when the upload does not exist or is not the caller's.
+    """
+    async with conn.cursor(row_factory=support.file_upload_rows) as cur:
+        await cur.execute(
+            uploads.UPDATE_FILE_UPLOAD_METADATA,
+            {"metadata": Jsonb(metadata), "id": id},
+        )
+        return await cur.fetchone()
+
+
+@support.describe(uploads.DELETE_FILE_UPLOAD_QUERY)
+async def delete_file_upload(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    id: uuid.UUID,
+) -> models.FileUpload | None:
+    """Delete an upload record with its metadata, returning it so the caller can delete the bytes
+    at storage_key. Messages that attached the file keep their attachment entries (a JSON copy
+    of url, name and type): the conversation stays as it was. No row when the upload does not
+    exist or is not the caller's.
+    """
+    async with conn.cursor(row_factory=support.file_upload_rows) as cur:
+        await cur.execute(uploads.DELETE_FILE_UPLOAD, {"id": id})
+        return await cur.fetchone()

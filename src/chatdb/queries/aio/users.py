@@ -129,8 +129,9 @@ async def update_user(
     image: str | None = None,
 ) -> models.UserProfile | None:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
-    the current value, clear_name / clear_image set it to NULL. As chatdb_app RLS limits it to
-    the signed-in user: no row otherwise.
+    the current value, and clear_name / clear_image true sets that field to NULL (Auth.js
+    updateUser with name: null). As chatdb_app RLS limits it to the signed-in user: no row
+    otherwise.
     """
     async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(
@@ -223,3 +224,86 @@ async def export_user_data(
         row = await cur.fetchone()
     value: JsonValue | None = None if row is None else row[0]
     return value
+
+
+@support.describe(users.CREATE_GUEST_USER_QUERY)
+async def create_guest_user(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    name: str | None = None,
+) -> models.UserProfile:
+    """Create a guest (chatdb_system): a user who chats before signing up. No email (guests never
+    get a placeholder address); user_type guest. Upgrade with UpgradeGuestUser.
+    """
+    async with conn.cursor(row_factory=support.user_profile_rows) as cur:
+        await cur.execute(users.CREATE_GUEST_USER, {"name": name})
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(users.CREATE_GUEST_USER_QUERY)
+    return row
+
+
+@support.describe(users.UPGRADE_GUEST_USER_QUERY)
+async def upgrade_guest_user(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    email: str,
+    id: uuid.UUID,
+    name: str | None = None,
+    email_verified: datetime.datetime | None = None,
+    password_hash: str | None = None,
+) -> models.UserProfile | None:
+    """Turn a guest into a regular user with an email (chatdb_system: sign-up of a guest),
+    keeping the id and so everything the guest made. No row when the user is not a guest
+    (already upgraded, or a regular user); ConflictError when another user has the email.
+    """
+    async with conn.cursor(row_factory=support.user_profile_rows) as cur:
+        await cur.execute(
+            users.UPGRADE_GUEST_USER,
+            {
+                "email": email,
+                "id": id,
+                "name": name,
+                "email_verified": support.aware(
+                    email_verified, "upgrade_guest_user(email_verified=...)"
+                ),
+                "password_hash": password_hash,
+            },
+        )
+        return await cur.fetchone()
+
+
+@support.describe(users.DELETE_STALE_GUESTS_QUERY)
+async def delete_stale_guests(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    inactive_since: datetime.datetime,
+    batch_size: int,
+) -> int:
+    """Housekeeping (chatdb_system): delete up to batch_size guests created before
+    inactive_since who have touched no chat since then, with everything they own. Returns
+    how many were deleted; call again until 0 (users_guest_created_at_idx).
+    """
+    async with conn.cursor() as cur:
+        await cur.execute(
+            users.DELETE_STALE_GUESTS,
+            {
+                "inactive_since": support.aware(
+                    inactive_since, "delete_stale_guests(inactive_since=...)"
+                ),
+                "batch_size": batch_size,
+            },
+        )
+        return cur.rowcount
+
+
+@support.describe(users.GET_USER_WITH_CHAT_COUNT_QUERY)
+async def get_user_with_chat_count(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    id: uuid.UUID,
+) -> users.GetUserWithChatCountRow | None:
+    """A user's profile with how many chats they have (as the user, or chatdb_system)."""
+    async with conn.cursor(row_factory=support.rows(users.GetUserWithChatCountRow.build)) as cur:
+        await cur.execute(users.GET_USER_WITH_CHAT_COUNT, {"id": id})
+        return await cur.fetchone()
