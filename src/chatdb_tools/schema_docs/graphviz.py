@@ -14,8 +14,8 @@ import subprocess
 from collections.abc import Iterable
 
 from chatdb.errors import ConfigError
-from chatdb.schema_docs.catalog import Relation
-from chatdb.schema_docs.model import Relationship, SchemaModel, page_name
+from chatdb_tools.schema_docs.catalog import Relation
+from chatdb_tools.schema_docs.model import Relationship, SchemaModel, page_name
 
 _FONT = "Helvetica"
 _HEADER = {"table": "#dbe7f3", "partitioned table": "#dbe7f3", "view": "#e3f1dc"}

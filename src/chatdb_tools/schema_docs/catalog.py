@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from chatdb.schema_docs.normalise import unqualify_single_relation
+from chatdb_tools.schema_docs.normalise import unqualify_single_relation
 
 # Relations the reference documents: tables, partitioned tables, views, materialized views and
 # foreign tables of the application's schemas.

@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chatdb import embedded, migrations
 from chatdb.errors import ConfigError
-from chatdb.schema_docs import graphviz, markdown
-from chatdb.schema_docs.catalog import Catalog, missing_comments, read_catalog
-from chatdb.schema_docs.domains import read_domains
-from chatdb.schema_docs.model import SchemaModel, build_model, page_name, slug
-from chatdb.schema_docs.queries import read_queries
+from chatdb_tools import migrations, project
+from chatdb_tools.schema_docs import graphviz, markdown
+from chatdb_tools.schema_docs.catalog import Catalog, missing_comments, read_catalog
+from chatdb_tools.schema_docs.domains import read_domains
+from chatdb_tools.schema_docs.model import SchemaModel, build_model, page_name, slug
+from chatdb_tools.schema_docs.queries import read_queries
 
 __all__ = [
     "Catalog",
@@ -45,11 +45,11 @@ class Output:
 
 
 def default_out_dir() -> Path:
-    return embedded.project_root() / "docs" / "schema"
+    return project.work_dir() / "docs" / "schema"
 
 
 def default_queries_dir() -> Path:
-    return embedded.project_root() / "db" / "queries"
+    return project.work_dir() / "db" / "queries"
 
 
 def load_model(
@@ -59,7 +59,7 @@ def load_model(
     migrations_dir = migrations_dir or migrations.migrations_dir()
     queries_dir = queries_dir or default_queries_dir()
     domains = read_domains(migrations_dir)
-    root = embedded.project_root()
+    root = project.work_dir()
     queries = read_queries(queries_dir, root if queries_dir.is_relative_to(root) else None)
     with migrations.connect(url) as conn:
         catalog = read_catalog(conn, declared=domains.declared)
@@ -83,7 +83,7 @@ def render(model: SchemaModel, *, svg: bool = True) -> Output:
         if page_name(relation) in output.files:
             raise ConfigError(
                 f"relation {relation.qualified} would overwrite docs/schema/{page_name(relation)}",
-                fix="rename the relation, or the page in chatdb.schema_docs.markdown",
+                fix="rename the relation, or the page in chatdb_tools.schema_docs.markdown",
             )
         output.files[page_name(relation)] = markdown.page(model, relation)
     dot = graphviz.dot_binary() if svg else None

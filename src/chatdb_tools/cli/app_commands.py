@@ -6,16 +6,20 @@ import argparse
 import datetime as dt
 from typing import Any
 
+import click
 import psycopg
 import psycopg.conninfo
 
-from chatdb import Database, dburl, migrations
-from chatdb.cli.db_commands import ROLES, resolved
-from chatdb.cli.logins import login_report
-from chatdb.cli.output import emit, info
+from chatdb import Database, dburl
 from chatdb.config import load_settings
+from chatdb.errors import ChatdbError
 from chatdb.queries import health, maintenance, usage
 from chatdb.transactions import connect_kwargs
+from chatdb_tools import migrations
+from chatdb_tools.cli.base import CONTEXT, json_option, run
+from chatdb_tools.cli.db_commands import ROLES, resolved
+from chatdb_tools.cli.logins import login_report
+from chatdb_tools.cli.output import emit, info
 
 # Settings a production server should have; doctor shows them beside their values.
 _SETTINGS = (
@@ -172,6 +176,17 @@ def connection_report(url: str, conn: Any) -> tuple[dict[str, Any], list[str]]:
     return report, warnings
 
 
+def _drift(target: dburl.ResolvedDatabase) -> tuple[list[str], str | None]:
+    """The schema drift lines, or why drift could not be checked (a warning, not a problem)."""
+    server, why = migrations.shadow_server(target.url, embedded_target=target.source == "embedded")
+    if server is None:
+        return [], why.replace("shadow check skipped", "schema drift not checked")
+    try:
+        return migrations.schema_drift(target.url, server).lines(), None
+    except (ChatdbError, psycopg.Error) as exc:
+        return [], f"schema drift not checked: {str(exc).splitlines()[0]}"
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     target = resolved()
     report: dict[str, Any] = {}
@@ -255,6 +270,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             for name in _SETTINGS
         ]
         warnings += _setting_warnings(conn)
+    drift_lines, drift_warning = _drift(target)
+    report["schema_drift"] = drift_lines
+    if drift_lines:
+        problems.append(
+            f"schema drift: {len(drift_lines)} difference(s) from what the migrations build "
+            "(`chatdb schema drift` lists them)"
+        )
+    if drift_warning:
+        warnings.append(drift_warning)
     report["warnings"] = warnings
     report["problems"] = problems
     if args.json:
@@ -294,17 +318,46 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
-    d = sub.add_parser("doctor", help="health report (exit 1 when something needs fixing)")
-    d.set_defaults(handler=cmd_doctor)
-    sub.add_parser("refresh-stats", help="refresh the materialized views").set_defaults(
-        handler=cmd_refresh_stats
-    )
-    m = sub.add_parser("maintain", help="usage_logs partitions: create ahead, drop past retention")
-    m.add_argument("--months-ahead", type=int, default=3)
-    m.add_argument("--retention-days", type=int, default=400)
-    m.set_defaults(handler=cmd_maintain)
-    from chatdb.cli import demo, seed
+@click.command("doctor", context_settings=CONTEXT)
+@json_option
+def doctor(json: bool) -> int:
+    """Health report; exit 1 when something needs fixing.
 
-    seed.register(sub)
-    demo.register(sub)
+    Connectivity, migrations, roles and grants, RLS, indexes, schema drift and settings;
+    warnings do not count.
+    """
+    return run(cmd_doctor, json=json)
+
+
+@click.command("refresh-stats", context_settings=CONTEXT)
+@json_option
+def refresh_stats(json: bool) -> int:
+    """Refresh the usage materialized view (CONCURRENTLY)."""
+    return run(cmd_refresh_stats, json=json)
+
+
+@click.command("maintain", context_settings=CONTEXT)
+@click.option(
+    "--months-ahead",
+    type=click.IntRange(0, 36),
+    default=3,
+    show_default=True,
+    help="Create usage_logs partitions for this many coming months.",
+)
+@click.option(
+    "--retention-days",
+    type=click.IntRange(1, 36500),
+    default=400,
+    show_default=True,
+    help="Drop usage_logs partitions that end more than this many days ago.",
+)
+@json_option
+def maintain(months_ahead: int, retention_days: int, json: bool) -> int:
+    """usage_logs partitions: create ahead, drop past retention.
+
+    Run it daily.
+    """
+    return run(cmd_maintain, months_ahead=months_ahead, retention_days=retention_days, json=json)
+
+
+COMMANDS = [doctor, refresh_stats, maintain]

@@ -9,11 +9,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import click
 from psycopg.rows import dict_row
 
-from chatdb import migrations
-from chatdb.cli.db_commands import resolved
-from chatdb.cli.output import table
+from chatdb_tools import migrations
+from chatdb_tools.cli.base import CONTEXT, json_option, run
+from chatdb_tools.cli.db_commands import resolved
+from chatdb_tools.cli.output import table
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -42,9 +44,29 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
-    w = sub.add_parser("watch", help="re-run a query every N seconds on one connection")
-    w.add_argument("sql")
-    w.add_argument("--every", type=float, default=2.0, metavar="N")
-    w.add_argument("--count", type=int, default=None, help="stop after this many runs")
-    w.set_defaults(handler=cmd_watch)
+@click.command("watch", context_settings=CONTEXT)
+@click.argument("sql")
+@click.option(
+    "--every",
+    type=click.FloatRange(min=0.1),
+    default=2.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds between runs.",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many runs (default: until interrupted).",
+)
+@json_option
+def watch_command(sql: str, every: float, count: int | None, json: bool) -> int:
+    """Re-run SQL every few seconds and redraw its rows.
+
+    One read-only connection; with --json, one JSON line per run.
+    """
+    return run(cmd_watch, sql=sql, every=every, count=count, json=json)
+
+
+COMMANDS = [watch_command]

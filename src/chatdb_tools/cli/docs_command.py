@@ -2,7 +2,7 @@
 
 Builds a throwaway database on the resolved server (embedded PostgreSQL, or DATABASE_URL),
 applies the roles and every migration, and writes the reference generated from its catalog
-(see `chatdb.schema_docs`). `--check` writes nothing: it fails when the committed files differ
+(see `chatdb_tools.schema_docs`). `--check` writes nothing: it fails when the committed files differ
 from what the current migrations and queries produce, or when a relation has no comment.
 """
 
@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatdb import embedded, migrations, schema_docs
-from chatdb.cli.db_commands import resolved
-from chatdb.cli.output import info
+import click
+
+from chatdb.errors import ConfigError
+from chatdb_tools import migrations, project
+
+if TYPE_CHECKING:  # imported when the command runs: it needs pglast, a development tool
+    from chatdb_tools import schema_docs
+from chatdb_tools.cli.base import CONTEXT, run
+from chatdb_tools.cli.db_commands import resolved
+from chatdb_tools.cli.output import info
 
 _NO_DOT = (
     "Graphviz `dot` not found: SVG diagrams skipped (install the Debian package graphviz); {what}"
@@ -23,21 +30,35 @@ _NO_DOT = (
 
 def _shown(path: Path) -> str:
     try:
-        return path.resolve().relative_to(embedded.project_root()).as_posix()
+        return path.resolve().relative_to(project.work_dir()).as_posix()
     except ValueError:
         return str(path)
 
 
 def _generate(args: argparse.Namespace) -> schema_docs.Output:
+    docs = _schema_docs()
     target = resolved()
     with migrations.scratch_database(target.url, prefix="chatdb_docs") as url:
         migrations.apply_roles(url)
         migrations.run_dbmate(url, ["migrate"], capture=True)
-        return schema_docs.generate(url, queries_dir=args.queries)
+        output: schema_docs.Output = docs.generate(url, queries_dir=args.queries)
+        return output
+
+
+def _schema_docs() -> Any:
+    try:
+        from chatdb_tools import schema_docs
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"`chatdb docs` needs {exc.name}, a development tool that is not installed",
+            fix="run `make install` (the dev extra)",
+        ) from None
+    return schema_docs
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    out_dir: Path = args.out or schema_docs.default_out_dir()
+    docs = _schema_docs()
+    out_dir: Path = args.out or docs.default_out_dir()
     shown = _shown(out_dir)
     output = _generate(args)
     if not output.svg_rendered:
@@ -45,7 +66,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         info(_NO_DOT.format(what=what))
     missing = output.missing_comments
     if args.check:
-        differences = schema_docs.compare(output, out_dir)
+        differences = docs.compare(output, out_dir)
         failed = False
         if missing:
             info(
@@ -69,35 +90,37 @@ def cmd_docs(args: argparse.Namespace) -> int:
         return 0
     if missing:
         info(f"warning: relation(s) or function(s) without COMMENT ON: {', '.join(missing)}")
-    changed = schema_docs.write(output, out_dir)
+    changed = docs.write(output, out_dir)
     info(f"wrote {shown}: {len(output.files)} files, {len(changed)} changed")
     return 0
 
 
-def register(sub: Any) -> None:
-    d = sub.add_parser(
-        "docs",
-        help="generate the schema reference (docs/schema) from a freshly migrated database",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    d.add_argument(
-        "--check",
-        action="store_true",
-        help="write nothing; exit 2 when the committed docs are stale or a relation lacks a comment",
-    )
-    d.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="output directory (default: docs/schema)",
-    )
-    d.add_argument(
-        "--queries",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the named queries to map onto tables (default: db/queries)",
-    )
-    d.set_defaults(handler=cmd_docs)
+@click.command("docs", context_settings=CONTEXT)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 2 when the committed docs are stale or a relation lacks a comment.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Output directory (default: docs/schema).",
+)
+@click.option(
+    "--queries",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="The named queries to map onto tables (default: db/queries).",
+)
+def docs(check: bool, out: Path | None, queries: Path | None) -> int:
+    """Generate the schema reference (docs/schema).
+
+    Read from a freshly migrated throwaway database.
+    """
+    return run(cmd_docs, check=check, out=out, queries=queries)
+
+
+COMMANDS = [docs]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from chatdb.schema_docs.catalog import Relation
-from chatdb.schema_docs.model import Relationship, SchemaModel
+from chatdb_tools.schema_docs.catalog import Relation
+from chatdb_tools.schema_docs.model import Relationship, SchemaModel
 
 _SHORT_TYPES = {
     "timestamp with time zone": "timestamptz",

@@ -107,7 +107,7 @@ def domain_name(migration: Path, text: str = "", overrides: dict[str, str] | Non
     if header and mapped and header != mapped:
         raise ConfigError(
             f"{migration.name}: `-- domain: {header}` contradicts MIGRATION_DOMAINS ({mapped})",
-            fix="keep one of the two (src/chatdb/schema_docs/domains.py)",
+            fix="keep one of the two (src/chatdb_tools/schema_docs/domains.py)",
         )
     return header or mapped or default
 

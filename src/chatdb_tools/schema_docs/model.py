@@ -16,9 +16,9 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from chatdb.schema_docs.catalog import Catalog, Constraint, Function, Relation
-from chatdb.schema_docs.domains import OTHER, Domain, DomainMap
-from chatdb.schema_docs.queries import BodyUsage, NamedQuery, body_usage
+from chatdb_tools.schema_docs.catalog import Catalog, Constraint, Function, Relation
+from chatdb_tools.schema_docs.domains import OTHER, Domain, DomainMap
+from chatdb_tools.schema_docs.queries import BodyUsage, NamedQuery, body_usage
 
 Key = tuple[str, str]
 

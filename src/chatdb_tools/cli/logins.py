@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chatdb import migrations
+from chatdb_tools import migrations
 
 # The logins db/roles.sql provisions, and the one NOLOGIN role each of them may become.
 PROVISIONED = {"chatdb_app_login": "chatdb_app", "chatdb_system_login": "chatdb_system"}

@@ -1,39 +1,104 @@
-"""The embedded PostgreSQL that chatdb uses when `DATABASE_URL` is unset.
+"""The embedded PostgreSQL that the chatdb tooling uses when `DATABASE_URL` is unset.
 
 It is pgserver's PostgreSQL 16, with its data in the git-ignored `.data/pg` folder of the
-project. It is started on demand, left running so later commands reuse it, and stopped with
-`chatdb db stop`. It listens on a unix socket only, inside its data folder.
+project. The CLI and the make targets start it on demand (the runtime never does), leave it
+running so later commands reuse it, and `chatdb db stop` stops it. It listens on a unix
+socket only, inside its data folder.
+
+Starting is serialised by a file lock beside the data folder, so two commands started at
+once on a fresh clone (two `make demo`) make one cluster and both use it. A data folder that
+belongs to another user is refused before anything touches it: pgserver would otherwise hand
+it to its own `pgserver` user when run as root, or fail half-way when not.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib.util
 import os
+import pwd
 import signal
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from chatdb.errors import ConfigError
+from chatdb_tools import project
 
 EMBEDDED_DATABASE = "chatdb"
-
-
-def project_root() -> Path:
-    """The folder holding `sqlc.yaml` and `db/`: `CHATDB_HOME`, else the nearest parent of cwd."""
-    if home := os.environ.get("CHATDB_HOME"):
-        return Path(home).resolve()
-    here = Path.cwd().resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "db" / "migrations").is_dir():
-            return candidate
-    return here
+# When run as root, pgserver runs PostgreSQL as this unprivileged system user.
+ROOT_RUNS_AS = "pgserver"
 
 
 def data_dir() -> Path:
     """Where the embedded server keeps its cluster."""
-    return project_root() / ".data" / "pg"
+    return project.work_dir() / ".data" / "pg"
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _allowed_owners() -> set[int]:
+    """The owners of a data folder this process may use without damaging it.
+
+    As root, pgserver runs PostgreSQL as its `pgserver` user and hands the folder to it (a
+    folder root made and pgserver has not yet handed over is root's); otherwise the folder
+    must be this user's own.
+    """
+    me = os.geteuid()
+    if me != 0:
+        return {me}
+    try:
+        return {0, pwd.getpwnam(ROOT_RUNS_AS).pw_uid}
+    except KeyError:
+        return {0}
+
+
+def _refuse(path: Path, owner: int) -> ConfigError:
+    who = _user_name(os.geteuid())
+    return ConfigError(
+        f"the embedded PostgreSQL data folder {path} belongs to {_user_name(owner)}, but this "
+        f"command runs as {who}; it was left untouched",
+        fix="run the command as the user who made it, or set CHATDB_HOME to a folder of "
+        f"{who}'s own, or set DATABASE_URL",
+    )
+
+
+def check_ownership(pgdata: Path | None = None) -> None:
+    """Refuse, in one line and before touching anything, a data folder of another user."""
+    pgdata = pgdata or data_dir()
+    try:
+        if pgdata.exists() and (owner := pgdata.stat().st_uid) not in _allowed_owners():
+            raise _refuse(pgdata, owner)
+        parent = pgdata.parent
+        if parent.exists() and os.geteuid() != 0 and not os.access(parent, os.W_OK):
+            raise _refuse(parent, parent.stat().st_uid)
+    except PermissionError:
+        who = _user_name(os.geteuid())
+        raise ConfigError(
+            f"the embedded PostgreSQL data folder {pgdata} cannot be reached by {who} "
+            "(permission denied); it was left untouched",
+            fix="run the command as the user who made it, or set CHATDB_HOME to a folder of "
+            f"{who}'s own, or set DATABASE_URL",
+        ) from None
+
+
+@contextlib.contextmanager
+def _start_lock(pgdata: Path) -> Iterator[None]:
+    """An exclusive lock beside the data folder for the whole start (initdb, tune, database)."""
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with open(pgdata.parent / "pg.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def pg_bin_dir() -> Path:
@@ -75,7 +140,19 @@ def server_url(database: str = EMBEDDED_DATABASE) -> str:
 def start() -> str:
     """Start the embedded server if needed; return the URL of the `chatdb` database."""
     pgdata = data_dir()
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    check_ownership(pgdata)
+    try:
+        with _start_lock(pgdata):
+            return _start_locked(pgdata)
+    except PermissionError as exc:  # e.g. a .data of another user that we may not write
+        raise ConfigError(
+            f"the embedded PostgreSQL data folder {pgdata} cannot be used by this user "
+            f"({exc.strerror}); it was left untouched",
+            fix="run the command as the user who made it, or set CHATDB_HOME or DATABASE_URL",
+        ) from None
+
+
+def _start_locked(pgdata: Path) -> str:
     was_running = is_running()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -25,9 +25,10 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from chatdb import dburl, embedded
+from chatdb import dburl
 from chatdb.errors import ConfigError, DatabaseUnavailable
 from chatdb.pools import connect_reason
+from chatdb_tools import drift, pg_tools, project
 
 MIGRATOR_ROLE = "chatdb_migrator"
 # Arbitrary constant: the key of the advisory lock that serialises migrations per database.
@@ -35,15 +36,15 @@ MIGRATION_LOCK_KEY = 0x63686174_6462  # "chatdb"
 
 
 def migrations_dir() -> Path:
-    return embedded.project_root() / "db" / "migrations"
+    return project.sql_dir() / "migrations"
 
 
 def schema_file() -> Path:
-    return embedded.project_root() / "db" / "schema" / "schema.sql"
+    return project.sql_dir() / "schema" / "schema.sql"
 
 
 def roles_file() -> Path:
-    return embedded.project_root() / "db" / "roles.sql"
+    return project.sql_dir() / "roles.sql"
 
 
 def migrations_hash() -> str:
@@ -94,18 +95,26 @@ def can_provision_roles(url: str) -> bool:
 
 
 def run_dbmate(
-    url: str, args: Sequence[str], *, dump_schema: bool = False, capture: bool = False
+    url: str,
+    args: Sequence[str],
+    *,
+    dump_schema: bool = False,
+    capture: bool = False,
+    folder: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run dbmate on `url` as the migrator role, with pgserver's pg_dump first on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = f"{embedded.pg_bin_dir()}{os.pathsep}{env.get('PATH', '')}"
+    """Run dbmate on `url` as the migrator role.
+
+    Only a schema dump needs pg_dump; then the one `pg_tools.find` picks for this server goes
+    first on PATH. Applying migrations needs neither pg_dump nor pgserver.
+    """
+    env = pg_tools.env_for(url) if dump_schema else dict(os.environ)
     env.pop("DATABASE_URL", None)
     command = [
         dbmate_binary(),
         "--url",
         dburl.for_dbmate(url, role=MIGRATOR_ROLE),
         "--migrations-dir",
-        str(migrations_dir()),
+        str(folder or migrations_dir()),
         "--schema-file",
         str(schema_file()),
         "--wait",
@@ -228,11 +237,10 @@ def normalise_dump(text: str) -> str:
 
 
 def dump_schema(url: str) -> str:
-    """The schema dump dbmate writes for `url`, with pgserver's pg_dump."""
+    """The schema dump dbmate writes for `url`, with a pg_dump new enough for its server."""
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "schema.sql"
-        env = dict(os.environ)
-        env["PATH"] = f"{embedded.pg_bin_dir()}{os.pathsep}{env.get('PATH', '')}"
+        env = pg_tools.env_for(url)
         env.pop("DATABASE_URL", None)
         result = subprocess.run(
             [dbmate_binary(), "--url", dburl.for_dbmate(url), "--schema-file", str(target), "dump"],
@@ -308,3 +316,176 @@ def write_schema_dump(url: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(build_shadow_dump(url))
     return path
+
+
+# -- checksums: an applied migration must not change ------------------------------------------
+
+
+def file_checksums() -> dict[str, str]:
+    """version -> sha256 of its migration file, as it is now."""
+    return {
+        path.name.split("_", 1)[0]: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(migrations_dir().glob("*.sql"))
+    }
+
+
+def migration_files() -> dict[str, str]:
+    """version -> file name."""
+    return {p.name.split("_", 1)[0]: p.name for p in sorted(migrations_dir().glob("*.sql"))}
+
+
+_HAS_CHECKSUM = """
+SELECT EXISTS (
+    SELECT 1 FROM pg_catalog.pg_attribute
+    WHERE attrelid = to_regclass('public.schema_migrations') AND attname = 'checksum'
+      AND NOT attisdropped)
+"""
+
+
+def recorded_checksums(url: str) -> dict[str, str | None]:
+    """version -> the checksum recorded when it was applied (None: applied before recording)."""
+    with connect(url) as conn:
+        if conn.execute("SELECT to_regclass('public.schema_migrations')").fetchone() == (None,):
+            return {}
+        row = conn.execute(_HAS_CHECKSUM).fetchone()
+        column = "checksum" if row and row[0] else "NULL::text"
+        rows = conn.execute(f"SELECT version, {column} FROM schema_migrations ORDER BY 1")
+        return {str(version): checksum for version, checksum in rows}
+
+
+def edited_migrations(url: str) -> list[str]:
+    """Applied migrations whose file changed (or vanished) since their checksum was recorded."""
+    now = file_checksums()
+    return [
+        version
+        for version, recorded in recorded_checksums(url).items()
+        if recorded is not None and now.get(version) != recorded
+    ]
+
+
+def record_checksums(url: str) -> int:
+    """Record the checksum of every applied migration that has none; return how many.
+
+    The column lives on dbmate's own table (owned by the migrator), so a database migrated
+    before checksums existed gets them on its next `migrate`, from the files as they are then.
+    """
+    now = file_checksums()
+    with connect(url, autocommit=False) as conn:
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(MIGRATOR_ROLE)))
+        conn.execute("SET LOCAL lock_timeout = '5s'")
+        row = conn.execute(_HAS_CHECKSUM).fetchone()
+        if not (row and row[0]):
+            conn.execute("ALTER TABLE schema_migrations ADD COLUMN checksum text")
+            conn.execute(
+                "COMMENT ON COLUMN schema_migrations.checksum IS "
+                "'sha256 of the migration file when it was applied (chatdb migrate)'"
+            )
+        missing = [
+            str(r[0])
+            for r in conn.execute("SELECT version FROM schema_migrations WHERE checksum IS NULL")
+        ]
+        for version in missing:
+            if version in now:
+                conn.execute(
+                    "UPDATE schema_migrations SET checksum = %s WHERE version = %s",
+                    (now[version], version),
+                )
+        conn.commit()
+    return len([v for v in missing if v in now])
+
+
+def refuse_edited(url: str) -> None:
+    """ConfigError naming every applied migration edited since it was applied."""
+    edited = edited_migrations(url)
+    if edited:
+        files = migration_files()
+        names = ", ".join(files.get(v, f"{v} (file missing)") for v in edited)
+        raise ConfigError(
+            f"applied migration(s) edited after they were applied: {names}",
+            fix="restore the file as it was (git) and put the change in a new migration",
+        )
+
+
+# -- drift: the live database against what the migrations build --------------------------------
+
+
+@contextmanager
+def _migrations_up_to(versions: set[str]) -> Iterator[Path]:
+    """A folder with only the given migrations (the shadow mirrors what the target applied)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in migrations_dir().glob("*.sql"):
+            if path.name.split("_", 1)[0] in versions:
+                shutil.copy(path, tmp)
+        yield Path(tmp)
+
+
+def shadow_snapshot(server: str, versions: set[str] | None = None) -> drift.Snapshot:
+    """What the migrations (all, or only `versions`) build, read on a throwaway database."""
+    with scratch_database(server) as shadow:
+        apply_roles(shadow)
+        if versions is None:
+            run_dbmate(shadow, ["up"], capture=True)
+        else:
+            with _migrations_up_to(versions) as folder:
+                run_dbmate(shadow, ["up"], capture=True, folder=folder)
+        with connect(shadow) as conn:
+            return drift.snapshot(conn)
+
+
+def schema_drift(url: str, server: str) -> drift.Drift:
+    """The live database at `url` against the migrations it has applied, built on `server`."""
+    applied = set(applied_versions(url))
+    with connect(url) as conn:
+        live = drift.snapshot(conn)
+    return drift.compare(live, shadow_snapshot(server, applied))
+
+
+def check_shadow_catalog(server: str) -> str | None:
+    """None when the migrations build the committed dump's schema; else the differences.
+
+    The deployment form of the shadow check: both sides are loaded on `server` and compared
+    through the catalog, so it needs no pg_dump and works on any server version.
+    """
+    built = shadow_snapshot(server)
+    if not schema_file().exists():
+        return None
+    with scratch_database(server, prefix="chatdb_committed") as scratch:
+        apply_roles(scratch)
+        with connect(scratch) as conn:
+            conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(MIGRATOR_ROLE)))
+            conn.execute(schema_file().read_text().encode())
+            committed = drift.snapshot(conn)
+    # The dump carries no privileges (dbmate dumps with --no-privileges): compare the rest.
+    found = drift.compare(
+        drift.without_grants(built), drift.without_grants(committed), reloaded=True
+    )
+    return "\n".join(found.lines()[:60]) if found else None
+
+
+def can_create_databases(url: str) -> bool:
+    """Whether the login may create (throwaway) databases: superuser or CREATEDB."""
+    with connect(url) as conn:
+        row = conn.execute(
+            "SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def shadow_server(url: str, *, embedded_target: bool) -> tuple[str | None, str]:
+    """Where throwaway databases go, and why: SHADOW_DATABASE_URL, the target, or nowhere.
+
+    SHADOW_DATABASE_URL (as Prisma's shadow database) names a server and a login that may
+    create databases, for deploy logins that may not. The embedded development server is its
+    own shadow; so is a target whose login may create databases.
+    """
+    shadow = os.environ.get("SHADOW_DATABASE_URL", "").strip()
+    if shadow:
+        return dburl.validate_url(shadow, "SHADOW_DATABASE_URL"), "SHADOW_DATABASE_URL"
+    if embedded_target:
+        return url, "the embedded server"
+    if can_create_databases(url):
+        return url, "the target server"
+    return None, (
+        "shadow check skipped: this login cannot create databases and SHADOW_DATABASE_URL "
+        "is not set"
+    )

@@ -6,17 +6,18 @@ import argparse
 import datetime as dt
 import random
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+
+import click
 
 from chatdb import Database
-from chatdb.cli.db_commands import resolved
-from chatdb.cli.output import Progress, emit
 from chatdb.config import load_settings
 from chatdb.queries import chats, messages, users
 from chatdb.queries.enums import ChatVisibility, MessageRole
 from chatdb.types import Attachments, MessagePart, MessageParts
+from chatdb_tools.cli.base import CONTEXT, json_option, run
+from chatdb_tools.cli.db_commands import resolved
+from chatdb_tools.cli.output import Progress, emit
 
 _WORDS = [
     "plan",
@@ -139,24 +140,36 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def _count(limit: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from 0 to `limit` (a typo must not seed for hours)."""
+@click.command("seed", context_settings=CONTEXT)
+@click.option(
+    "--users",
+    type=click.IntRange(0, 1_000_000),
+    default=100,
+    show_default=True,
+    help="Users to create.",
+)
+@click.option(
+    "--chats",
+    type=click.IntRange(0, 10_000),
+    default=10,
+    show_default=True,
+    help="Chats per user.",
+)
+@click.option(
+    "--messages",
+    type=click.IntRange(0, 100_000),
+    default=20,
+    show_default=True,
+    help="Messages per chat.",
+)
+@json_option
+def seed_command(users: int, chats: int, messages: int, json: bool) -> int:
+    """Fill the database with realistic users, chats and messages.
 
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not 0 <= value <= limit:
-            raise argparse.ArgumentTypeError(f"{value} is not between 0 and {limit:,}")
-        return value
-
-    return parse
+    COPY, as chatdb_system.
+    Progress shows rate and ETA; piped, it prints a line every few seconds.
+    """
+    return run(cmd_seed, users=users, chats=chats, messages=messages, json=json)
 
 
-def register(sub: Any) -> None:
-    s = sub.add_parser("seed", help="fill the database with realistic data (COPY, system role)")
-    s.add_argument("--users", type=_count(1_000_000), default=100)
-    s.add_argument("--chats", type=_count(10_000), default=10, help="chats per user")
-    s.add_argument("--messages", type=_count(100_000), default=20, help="messages per chat")
-    s.set_defaults(handler=cmd_seed)
+COMMANDS = [seed_command]

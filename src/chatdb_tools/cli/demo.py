@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import click
+
 from chatdb import Database, Page, errors
-from chatdb.cli.db_commands import resolved
 from chatdb.config import load_settings
 from chatdb.crypto import KeyRing
 from chatdb.flows import auth as auth_flows
@@ -30,6 +31,9 @@ from chatdb.queries import auth, chats, messages, users, votes
 from chatdb.queries import tools as tool_queries
 from chatdb.queries.enums import ChatVisibility, MessageRole, ToolExecutionStatus, VoteDirection
 from chatdb.types import Attachments, MessagePart, MessageParts
+from chatdb_tools.cli.base import CONTEXT, run
+from chatdb_tools.cli.db_commands import resolved
+from chatdb_tools.cli.output import info
 
 
 def _step(text: str) -> None:
@@ -365,10 +369,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     target = resolved()
     with Database(target.url, settings=load_settings(pool_min_size=1, pool_max_size=2)) as db:
         run_demo(db)
+    for line in next_steps(target.source):
+        info(line)
     return 0
 
 
-def register(sub: Any) -> None:
-    sub.add_parser("demo", help="run a real chat scenario and print what it does").set_defaults(
-        handler=cmd_demo
+def next_steps(source: str) -> list[str]:
+    """What to do after the demo, said where it ends."""
+    where = (
+        "The embedded PostgreSQL is still running (`chatdb db stop` stops it; "
+        "`chatdb db reset` starts it over)."
+        if source == "embedded"
+        else "The demo's rows stay in the DATABASE_URL database."
     )
+    return [
+        where,
+        "Next: `make psql` to look around, `make seed` for more data, `make doctor` for a "
+        "health report, `make test` for the suite; README.md walks through the rest.",
+    ]
+
+
+@click.command("demo", context_settings=CONTEXT)
+def demo_command() -> int:
+    """Run a real chat scenario and print what each step does."""
+    return run(cmd_demo)
+
+
+COMMANDS = [demo_command]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from chatdb.schema_docs import mermaid
-from chatdb.schema_docs.catalog import Function, Grant, Relation
-from chatdb.schema_docs.model import QueryUse, SchemaModel, Step, anchor, page_name
+from chatdb_tools.schema_docs import mermaid
+from chatdb_tools.schema_docs.catalog import Function, Grant, Relation
+from chatdb_tools.schema_docs.model import QueryUse, SchemaModel, Step, anchor, page_name
 
 FUNCTIONS_PAGE = "functions.md"
 
@@ -118,7 +118,7 @@ def readme(model: SchemaModel, *, svg_names: dict[str, str]) -> str:
         "",
         "- **Domains.** A relation or function belongs to the domain of the migration that "
         "creates it. A migration's domain is its `-- domain: <name>` comment line, else its "
-        "entry in `MIGRATION_DOMAINS` (`src/chatdb/schema_docs/domains.py`, for migrations "
+        "entry in `MIGRATION_DOMAINS` (`src/chatdb_tools/schema_docs/domains.py`, for migrations "
         "that landed before that header), else its file name "
         "(`20261123000300_chats_messages.sql` -> `chats_messages`); a domain's first migration "
         "named after it describes it. A relation a later migration renames keeps its domain.",
