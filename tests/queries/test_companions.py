@@ -282,7 +282,7 @@ async def test_async_companion_round_trip(
             before_id=None,
             page_size=5,
         )
-    assert got == made and msg is not None and [m.id for m in listed] == [msg.id]
+    assert got == made and [m.id for m in listed] == [msg.id]
 
 
 def test_update_companion_config_by_concurrent_editors_lets_exactly_one_win(db_url: str) -> None:

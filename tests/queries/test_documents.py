@@ -182,7 +182,7 @@ def test_resolve_suggestion_marks_it_once_and_others_cannot(database: Database) 
             conn,
             params=[documents.SaveSuggestionsParams(doc.id, doc.created_at, owner, "t", "T", None)],
         )
-    assert made is not None and not made.is_resolved
+    assert not made.is_resolved
     with database.as_user(other) as conn:
         assert documents.resolve_suggestion(conn, id=made.id) is None
     with database.as_user(owner) as conn:

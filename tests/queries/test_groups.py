@@ -200,4 +200,4 @@ async def test_async_group_round_trip(database: Database, async_database: AsyncD
         listed = await aio_groups.list_group_messages(
             conn, group_chat_id=group.id, before_created_at=None, before_id=None, page_size=3
         )
-    assert msg is not None and [m.id for m in listed] == [msg.id]
+    assert [m.id for m in listed] == [msg.id]

@@ -228,9 +228,9 @@ def test_auto_approval_settings_default_then_upsert(database: Database) -> None:
             blocked_tools=[],
         )
         read = providers.get_auto_approval_settings(conn, user_id=user)
-    assert made is not None and made.allowed_tools == ["search"]
+    assert made.allowed_tools == ["search"]
     assert made.max_daily_cost == Decimal("1.00")
-    assert changed is not None and read == changed and not read.enabled
+    assert read == changed and not read.enabled
 
 
 @pytest.mark.parametrize(
@@ -292,5 +292,5 @@ async def test_async_provider_config_round_trip(
         )
         default = await aio_providers.set_default_provider(conn, user_id=user, provider="openai")
         listed = await aio_providers.list_provider_configs(conn, user_id=user)
-    assert row is not None and default is not None and default.is_default
+    assert default is not None and default.is_default
     assert [r.id for r in listed] == [row.id]

@@ -63,7 +63,7 @@ def test_create_tool_execution_pending_or_auto_approved(database: Database) -> N
             requires_approval=True,
         )
     auto = create(database, user, chat, requires_approval=False)
-    assert pending is not None and pending.status == S.PENDING and pending.approved_at is None
+    assert pending.status == S.PENDING and pending.approved_at is None
     assert pending.message_id == message and pending.arguments == {"q": "x"}
     assert auto.status == S.APPROVED and auto.approved_at is not None
 
