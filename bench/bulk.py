@@ -146,9 +146,7 @@ def run(
     def batchexec(conn: Any) -> int:
         # What the plugin emits for a :batchexec query (see votes.vote_messages).
         with conn.cursor() as cur:
-            cur.executemany(
-                messages.INSERT_MESSAGE, map(messages._insert_message_args, batch_params)
-            )
+            cur.executemany(messages.INSERT_MESSAGE, [p.to_args() for p in batch_params])
         return rows
 
     slow = [(*r[:3], Jsonb(r[3]), Jsonb(r[4]), *r[5:]) for r in raw_rows[:slow_rows]]

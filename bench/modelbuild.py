@@ -51,13 +51,13 @@ class MessageRow:
 
 
 def builders() -> dict[str, Callable[[Sequence[Any]], Any]]:
-    from chatdb.queries import messages, models
+    from chatdb.queries import models, support
     from chatdb.queries.enums import MessageRole
     from chatdb.types import Attachments, MessageParts
 
     parts_adapter = TypeAdapter(MessageParts)
     attachments_adapter = TypeAdapter(Attachments)
-    pydantic_row = messages._list_messages_by_chat_row(None)
+    pydantic_row = support.message_row
     fields = list(models.Message.model_fields)
 
     def convert(v: Sequence[Any]) -> MessageRow:

@@ -21,11 +21,10 @@ VALUES (
     sqlc.narg(scope)::text,
     sqlc.narg(session_state)::text
 )
-RETURNING provider, provider_account_id, user_id, type, access_token_ciphertext,
-    refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type,
-    scope, session_state, created_at, updated_at;
+RETURNING *;
 
 -- name: UpdateAccountTokens :one
+-- @optional
 -- Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
 -- rotation or a key rotation. NULL ciphertexts clear that token. No row when not linked.
 UPDATE accounts
@@ -36,9 +35,7 @@ SET access_token_ciphertext = sqlc.narg(access_token_ciphertext)::bytea,
     expires_at = sqlc.narg(expires_at)::timestamptz
 WHERE provider = @provider::text
   AND provider_account_id = @provider_account_id::text
-RETURNING provider, provider_account_id, user_id, type, access_token_ciphertext,
-    refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type,
-    scope, session_state, created_at, updated_at;
+RETURNING *;
 
 -- name: UnlinkAccount :execrows
 -- Remove a linked provider account (Auth.js unlinkAccount). Also usable as chatdb_app from
@@ -48,6 +45,7 @@ WHERE provider = @provider::text
   AND provider_account_id = @provider_account_id::text;
 
 -- name: GetUserByAccount :one
+-- @optional
 -- The user a provider account is linked to (Auth.js getUserByAccount), without secrets.
 SELECT u.*
 FROM accounts AS a
@@ -73,9 +71,10 @@ VALUES (
     @expires::timestamptz,
     sqlc.narg(fingerprint_id)::uuid
 )
-RETURNING id, session_token_hash, user_id, expires, fingerprint_id, created_at, updated_at;
+RETURNING *;
 
 -- name: GetSessionAndUser :one
+-- @optional
 -- The unexpired session with this token digest, with its user (Auth.js getSessionAndUser).
 -- No row for an unknown or expired token.
 SELECT sqlc.embed(s), sqlc.embed(u)
@@ -85,11 +84,12 @@ WHERE s.session_token_hash = @session_token_hash::bytea
   AND s.expires > now();
 
 -- name: UpdateSession :one
+-- @optional
 -- Extend (or shorten) a session (Auth.js updateSession). No row when the token is unknown.
 UPDATE sessions
 SET expires = @expires::timestamptz
 WHERE session_token_hash = @session_token_hash::bytea
-RETURNING id, session_token_hash, user_id, expires, fingerprint_id, created_at, updated_at;
+RETURNING *;
 
 -- name: DeleteSession :execrows
 -- Sign out: delete the session with this token digest (Auth.js deleteSession). 0 when unknown.
@@ -114,6 +114,7 @@ VALUES (@identifier::text, @token_hash::bytea, @expires::timestamptz)
 RETURNING *;
 
 -- name: UseVerificationToken :one
+-- @optional
 -- Consume a verification token (Auth.js useVerificationToken): deletes it and returns it,
 -- so it works once; a concurrent second use gets no row. An expired token is deleted too
 -- but not returned.
@@ -140,6 +141,7 @@ DELETE FROM verification_tokens
 WHERE lower(identifier) = lower(@identifier::text);
 
 -- name: GetAccount :one
+-- @optional
 -- A linked account by provider and the provider's account id (Auth.js getAccount), with its
 -- token ciphertexts (chatdb_system: decrypt with the keyring that sealed them).
 SELECT *
@@ -168,6 +170,7 @@ VALUES (
 RETURNING *;
 
 -- name: GetAuthenticator :one
+-- @optional
 -- A WebAuthn credential by its id (Auth.js getAuthenticator): the browser presents the
 -- credential id before anyone knows the user.
 SELECT *
@@ -183,6 +186,7 @@ WHERE user_id = @user_id::uuid
 ORDER BY created_at, credential_id;
 
 -- name: UpdateAuthenticatorCounter :one
+-- @optional
 -- Store the signature counter of a successful passkey sign-in (Auth.js
 -- updateAuthenticatorCounter). No row when the credential is unknown.
 UPDATE authenticators

@@ -1,4 +1,5 @@
 -- name: UpsertSubscription :one
+-- @optional
 -- Creates or updates a subscription from a provider event, unless the stored row was changed
 -- by a newer event (last_event_at), or by one of the same second whose status ranks higher
 -- (subscription_status_precedence: provider times have one-second precision): then nothing
@@ -57,24 +58,20 @@ WHERE subscriptions.last_event_at < EXCLUDED.last_event_at
        AND subscription_status_precedence(EXCLUDED.status)
            >= subscription_status_precedence(subscriptions.status)
    )
-RETURNING id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
-    plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
-    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at;
+RETURNING *;
 
 -- name: GetSubscriptionByProviderID :one
+-- @optional
 -- A subscription by the provider's id (sub_...).
-SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
-    plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
-    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at
+SELECT *
 FROM subscriptions
 WHERE provider = @provider AND provider_subscription_id = @provider_subscription_id;
 
 -- name: GetActiveSubscriptionByUser :one
+-- @optional
 -- The user's subscription that grants a plan now (active or trialing), the one running
 -- longest if there are several.
-SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
-    plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
-    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at
+SELECT *
 FROM subscriptions
 WHERE user_id = @user_id AND status IN ('active', 'trialing')
 ORDER BY current_period_end DESC NULLS FIRST, id
@@ -84,9 +81,7 @@ LIMIT 1;
 -- Background check (chatdb_system): subscriptions that should grant a plan (active,
 -- trialing, past_due) but whose paid period ended before as_of without a renewal event, in
 -- period-end order, one keyset page after the cursor (current_period_end, id).
-SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
-    plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
-    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at
+SELECT *
 FROM subscriptions
 WHERE status IN ('active', 'trialing', 'past_due')
   AND current_period_end < sqlc.arg(as_of)::timestamptz
@@ -98,6 +93,7 @@ ORDER BY current_period_end, id
 LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: UpsertPayment :one
+-- @optional
 -- Creates or updates a payment from a provider event, unless the stored row was changed by a
 -- newer event, or by one of the same second that ranks higher (payment_status_precedence,
 -- then the amount refunded): then no row. subscription_id is resolved from the provider's
@@ -151,15 +147,11 @@ WHERE payments.last_event_at < EXCLUDED.last_event_at
        AND (payment_status_precedence(EXCLUDED.status), EXCLUDED.amount_refunded_cents)
            >= (payment_status_precedence(payments.status), payments.amount_refunded_cents)
    )
-RETURNING id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency,
-    status, description, credits_granted, billing_details, customer_details, metadata, paid_at,
-    last_event_at, created_at, updated_at;
+RETURNING *;
 
 -- name: ListPaymentsByUser :many
 -- The user's payments, newest first, one keyset page after the cursor (created_at, id).
-SELECT id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency,
-    status, description, credits_granted, billing_details, customer_details, metadata, paid_at,
-    last_event_at, created_at, updated_at
+SELECT *
 FROM payments
 WHERE user_id = @user_id
   AND (
@@ -170,6 +162,7 @@ ORDER BY created_at DESC, id DESC
 LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: RecordWebhookEvent :one
+-- @optional
 -- Records a received webhook event once per (provider, event_id); no row when it was already
 -- recorded (a concurrent delivery waits for the first and then gets no row).
 INSERT INTO webhook_events (provider, event_id, event_type, payload, event_created_at)
@@ -184,6 +177,7 @@ ON CONFLICT (provider, event_id) DO NOTHING
 RETURNING *;
 
 -- name: LockUnprocessedWebhookEvent :one
+-- @optional
 -- Locks a recorded event for processing, if it is not processed yet; no row when it is
 -- (also when a concurrent processor committed it while this one waited for the lock).
 SELECT *
@@ -239,6 +233,7 @@ ON CONFLICT (user_id, service, environment) DO UPDATE SET
 RETURNING *;
 
 -- name: GetExternalToken :one
+-- @optional
 -- The user's token for a service and environment, if not expired.
 SELECT *
 FROM external_tokens
@@ -305,6 +300,7 @@ ON CONFLICT (service, environment) WHERE user_id IS NULL DO UPDATE SET
 RETURNING *;
 
 -- name: GetAppExternalToken :one
+-- @optional
 -- The application's own token for a service and environment, if not expired (chatdb_system).
 SELECT *
 FROM external_tokens

@@ -3,7 +3,7 @@
 -- user's default provider/model, an empty metadata object).
 INSERT INTO chats (user_id, title, visibility, provider, model, system_prompt, context_window, metadata)
 VALUES (
-    @user_id::uuid,
+    signed_in_user(@user_id::uuid),
     coalesce(sqlc.narg(title)::text, 'New Chat'),
     coalesce(sqlc.narg(visibility)::chat_visibility, 'private'),
     sqlc.narg(provider)::text,
@@ -27,6 +27,7 @@ VALUES (
 );
 
 -- name: GetChatByID :one
+-- @optional
 -- One chat: the owner's, or anyone's public chat (RLS decides). No row otherwise.
 SELECT *
 FROM chats
@@ -38,7 +39,7 @@ WHERE id = @id::uuid;
 -- chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
 SELECT *
 FROM chats
-WHERE user_id = @user_id::uuid
+WHERE user_id = signed_in_user(@user_id::uuid)
   AND (updated_at, id) < (
       coalesce(sqlc.narg(before_at)::timestamptz, 'infinity'::timestamptz),
       coalesce(sqlc.narg(before_id)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
@@ -47,22 +48,25 @@ ORDER BY updated_at DESC, id DESC
 LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: UpdateChatTitle :one
+-- @optional
 -- Rename a chat of this user. No row when the chat is not theirs or does not exist.
 UPDATE chats
 SET title = @title::text
 WHERE id = @id::uuid
-  AND user_id = @user_id::uuid
+  AND user_id = signed_in_user(@user_id::uuid)
 RETURNING *;
 
 -- name: UpdateChatVisibility :one
+-- @optional
 -- Make a chat of this user public or private. No row when it is not theirs.
 UPDATE chats
 SET visibility = @visibility::chat_visibility
 WHERE id = @id::uuid
-  AND user_id = @user_id::uuid
+  AND user_id = signed_in_user(@user_id::uuid)
 RETURNING *;
 
 -- name: UpdateChatSettings :one
+-- @optional
 -- Change a chat's model settings and UI metadata; a NULL argument keeps the current value.
 -- No row when the chat is not this user's.
 UPDATE chats
@@ -72,7 +76,7 @@ SET provider = coalesce(sqlc.narg(provider)::text, provider),
     context_window = coalesce(sqlc.narg(context_window)::integer, context_window),
     metadata = coalesce(sqlc.narg(metadata)::jsonb, metadata)
 WHERE id = @id::uuid
-  AND user_id = @user_id::uuid
+  AND user_id = signed_in_user(@user_id::uuid)
 RETURNING *;
 
 -- name: UpdateChatTimestamp :execrows
@@ -80,14 +84,14 @@ RETURNING *;
 UPDATE chats
 SET updated_at = now()
 WHERE id = @id::uuid
-  AND user_id = @user_id::uuid;
+  AND user_id = signed_in_user(@user_id::uuid);
 
 -- name: DeleteChat :execrows
 -- Delete a chat of this user with everything in it (messages, votes, streams, state, tool
 -- executions, optimizations, tags). 1 when deleted, 0 when it was not theirs.
 DELETE FROM chats
 WHERE id = @id::uuid
-  AND user_id = @user_id::uuid;
+  AND user_id = signed_in_user(@user_id::uuid);
 
 -- name: GetChatWithRecentMessages :many
 -- A chat with its latest message_limit messages, oldest of them first: one row per message,
@@ -126,12 +130,14 @@ WHERE chat_id = @chat_id::uuid
 ORDER BY tag;
 
 -- name: GetChatState :one
+-- @optional
 -- The typed state document of a chat with its version (for UpsertChatState).
-SELECT chat_id, state, version, created_at, updated_at
+SELECT *
 FROM chat_states
 WHERE chat_id = @chat_id::uuid;
 
 -- name: UpsertChatState :one
+-- @optional
 -- Save a chat's state with optimistic concurrency. With expected_version NULL it creates the
 -- state (version 1) and returns no row if one exists; with the version last read it replaces
 -- the state and bumps the version, and returns no row when someone saved in between or the
@@ -145,9 +151,10 @@ ON CONFLICT (chat_id) DO UPDATE
 SET state = excluded.state,
     version = chat_states.version + 1
 WHERE chat_states.version = sqlc.narg(expected_version)::integer
-RETURNING chat_id, state, version, created_at, updated_at;
+RETURNING *;
 
 -- name: InsertChatWithID :one
+-- @optional
 -- Create a chat with an id the client generated (the chat app names a chat in the browser
 -- before saving it). No row when the id is taken, by this chat or any other: use
 -- chatdb.flows.chats.save_chat, which tells an idempotent replay from a conflict.
@@ -173,7 +180,7 @@ RETURNING *;
 -- not move it (chats_user_id_created_at_id_idx).
 SELECT *
 FROM chats
-WHERE user_id = @user_id::uuid
+WHERE user_id = signed_in_user(@user_id::uuid)
   AND (created_at, id) < (
       coalesce(sqlc.narg(before_at)::timestamptz, 'infinity'::timestamptz),
       coalesce(sqlc.narg(before_id)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
@@ -187,7 +194,7 @@ LIMIT sqlc.arg(page_size)::integer + 1;
 -- are more). chatdb.flows.chats.list_chats_by_creation returns them newest first.
 SELECT *
 FROM chats
-WHERE user_id = @user_id::uuid
+WHERE user_id = signed_in_user(@user_id::uuid)
   AND (created_at, id) > (@after_at::timestamptz, @after_id::uuid)
 ORDER BY created_at ASC, id ASC
 LIMIT sqlc.arg(page_size)::integer + 1;
@@ -196,9 +203,10 @@ LIMIT sqlc.arg(page_size)::integer + 1;
 -- Delete every chat of a user in one statement, each with everything in it (as DeleteChat).
 -- Returns how many chats were deleted.
 DELETE FROM chats
-WHERE user_id = @user_id::uuid;
+WHERE user_id = signed_in_user(@user_id::uuid);
 
 -- name: UpdateChatAutoApproval :one
+-- @optional
 -- Set a chat's own auto-approval: auto_approve true/false overrides the user's setting, NULL
 -- follows it; auto_approve_tools replaces the chat's extra approved tools. No row when the
 -- chat is not this user's.
@@ -206,5 +214,5 @@ UPDATE chats
 SET auto_approve = sqlc.narg(auto_approve)::boolean,
     auto_approve_tools = @auto_approve_tools::text[]
 WHERE id = @id::uuid
-  AND user_id = @user_id::uuid
+  AND user_id = signed_in_user(@user_id::uuid)
 RETURNING *;

@@ -5,17 +5,17 @@ INSERT INTO companions (user_id, name, description, avatar_url, is_public, provi
 VALUES (@user_id, @name, sqlc.narg(description)::text, sqlc.narg(avatar_url)::text, @is_public,
     sqlc.narg(provider)::text, sqlc.narg(model)::text, @personality, @knowledge, @interaction,
     @tool_config, @tool_access::text[])
-RETURNING id, user_id, name, description, avatar_url, is_public, provider, model, personality,
-    knowledge, interaction, tool_config, tool_access, version, created_at, updated_at;
+RETURNING *;
 
 -- name: GetCompanion :one
+-- @optional
 -- One companion: the user's own or a public one.
-SELECT id, user_id, name, description, avatar_url, is_public, provider, model, personality,
-    knowledge, interaction, tool_config, tool_access, version, created_at, updated_at
+SELECT *
 FROM companions
 WHERE id = @id;
 
 -- name: UpdateCompanionConfig :one
+-- @optional
 -- Change a companion's configuration (model, persona, knowledge, interaction, tools),
 -- optimistically: only when its version is still expected_version (what the editor read),
 -- bumping the version. A NULL argument keeps that setting. No row when someone saved in between (re-read and retry) or the companion is not
@@ -31,8 +31,7 @@ SET provider = coalesce(sqlc.narg(provider)::text, provider),
     version = version + 1
 WHERE id = @id
   AND version = sqlc.arg(expected_version)::integer
-RETURNING id, user_id, name, description, avatar_url, is_public, provider, model, personality,
-    knowledge, interaction, tool_config, tool_access, version, created_at, updated_at;
+RETURNING *;
 
 -- name: InsertCompanionMessage :one
 -- Append a turn to the user's conversation with a companion.
@@ -56,6 +55,7 @@ ORDER BY created_at DESC, id DESC
 LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: RecordTokenBurn :one
+-- @optional
 -- Charge the credits a companion conversation burned, at a stated rate: credits are the
 -- tokens (input + output) times credits_per_1k_tokens / 1000, rounded up to the next
 -- micro-credit, computed here and held by companion_token_burns_rate_check. One

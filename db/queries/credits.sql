@@ -1,10 +1,12 @@
 -- name: GetCreditBalance :one
+-- @optional
 -- The user's spendable credits (the running sum of their ledger).
 SELECT credit_balance
 FROM users
 WHERE id = @user_id;
 
 -- name: InsertLedgerEntry :one
+-- @optional
 -- Moves credits: the trigger applies amount to the balance atomically and fills in
 -- balance_after. Idempotent by operation_id: an operation already applied (same user, amount
 -- and reason) inserts nothing and returns no row (read it with GetLedgerEntryByOperationID);
@@ -21,21 +23,19 @@ VALUES (
     sqlc.narg(description)::text,
     coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb)
 )
-RETURNING id, user_id, operation_id, amount, balance_after, reason, description, metadata,
-    created_at;
+RETURNING *;
 
 -- name: GetLedgerEntryByOperationID :one
+-- @optional
 -- The ledger entry of an operation, e.g. the first result of a retried grant or charge.
-SELECT id, user_id, operation_id, amount, balance_after, reason, description, metadata,
-    created_at
+SELECT *
 FROM credit_ledger
 WHERE operation_id = @operation_id;
 
 -- name: ListLedgerEntries :many
 -- The user's credit statement, newest first, one keyset page: pass the last row's
 -- (created_at, id) as the cursor (none for the first page) and the page size (one more row is fetched).
-SELECT id, user_id, operation_id, amount, balance_after, reason, description, metadata,
-    created_at
+SELECT *
 FROM credit_ledger
 WHERE user_id = @user_id
   AND (created_at, id) < (

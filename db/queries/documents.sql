@@ -19,6 +19,7 @@ VALUES (
 RETURNING *;
 
 -- name: GetLatestDocument :one
+-- @optional
 -- The latest version of a document.
 SELECT *
 FROM documents
@@ -59,6 +60,7 @@ WHERE document_id = @document_id
 ORDER BY created_at ASC, id ASC;
 
 -- name: ResolveSuggestion :one
+-- @optional
 -- Mark a suggestion resolved (accepted or dismissed); resolving twice is harmless. No row
 -- when it does not exist or is not the caller's.
 UPDATE suggestions

@@ -2,9 +2,10 @@
 -- Create a group chat; the creator becomes its owner member (group_chats_add_creator trigger).
 INSERT INTO group_chats (creator_id, companion_id, name, description)
 VALUES (@creator_id, sqlc.narg(companion_id)::uuid, @name, sqlc.narg(description)::text)
-RETURNING id, creator_id, companion_id, name, description, created_at, updated_at;
+RETURNING *;
 
 -- name: AddGroupMember :one
+-- @optional
 -- Add a user to a group (only its creator may). No row when the user already is a member:
 -- their role is left as it was.
 INSERT INTO group_chat_members (group_chat_id, user_id, role)

@@ -1,6 +1,7 @@
 -- name: InsertMessage :one
 -- Append a message to a chat (as its owner). Idempotent by client_request_id: a retried send
 -- with the same id returns the message stored the first time instead of inserting again.
+-- Token counts and cost left out (NULL) take the column defaults (0).
 INSERT INTO messages (
     chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
     cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata
@@ -12,11 +13,11 @@ VALUES (
     @attachments,
     sqlc.narg(provider)::text,
     sqlc.narg(model)::text,
-    @input_tokens::integer,
-    @output_tokens::integer,
-    @cache_read_tokens::integer,
-    @cache_write_tokens::integer,
-    @cost::numeric,
+    coalesce(sqlc.narg(input_tokens)::integer, 0),
+    coalesce(sqlc.narg(output_tokens)::integer, 0),
+    coalesce(sqlc.narg(cache_read_tokens)::integer, 0),
+    coalesce(sqlc.narg(cache_write_tokens)::integer, 0),
+    coalesce(sqlc.narg(cost)::numeric, 0),
     sqlc.narg(client_request_id)::text,
     sqlc.narg(provider_metadata)::jsonb
 )
@@ -36,6 +37,7 @@ VALUES (
 );
 
 -- name: GetMessageByID :one
+-- @optional
 -- One message, if the caller may read its chat (the owner, or anyone for a public chat).
 SELECT *
 FROM messages
@@ -111,6 +113,7 @@ GROUP BY emoji
 ORDER BY count(*) DESC, emoji;
 
 -- name: InsertMessageWithID :one
+-- @optional
 -- Append a message with an id the client generated (the AI SDK gives every message an id).
 -- No row when the id is taken, by this message or any other: use
 -- chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
@@ -137,6 +140,7 @@ ON CONFLICT (id) DO NOTHING
 RETURNING *;
 
 -- name: UpdateMessageParts :one
+-- @optional
 -- Replace a message's parts in place (the chat app edits a message, or completes a streamed
 -- one); updated_at moves, created_at (its place in the conversation) does not. No row when
 -- the message does not exist or its chat is not the caller's.

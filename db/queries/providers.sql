@@ -25,6 +25,7 @@ ON CONFLICT (user_id, provider) DO UPDATE SET
 RETURNING *;
 
 -- name: SetDefaultProvider :one
+-- @optional
 -- Makes the user's configuration of provider their default and every other one not, in one
 -- statement (the deferrable exclusion constraint is checked at its end). The user's rows are
 -- locked in id order first, so concurrent switches queue up instead of deadlocking, and the
@@ -51,12 +52,14 @@ FROM switched
 WHERE is_default;
 
 -- name: GetDefaultProviderConfig :one
+-- @optional
 -- The user's default provider configuration, if they chose one.
 SELECT *
 FROM provider_configs
 WHERE user_id = @user_id AND is_default;
 
 -- name: GetProviderConfig :one
+-- @optional
 -- The user's configuration of one provider.
 SELECT *
 FROM provider_configs
@@ -75,6 +78,7 @@ DELETE FROM provider_configs
 WHERE user_id = @user_id AND provider = @provider;
 
 -- name: ClearProviderKey :one
+-- @optional
 -- Removes the stored API key of one provider configuration, keeping the rest.
 UPDATE provider_configs
 SET api_key_ciphertext = NULL, api_key_version = NULL
@@ -99,6 +103,7 @@ SET api_key_ciphertext = @new_ciphertext::bytea, api_key_version = @new_version:
 WHERE id = @id AND api_key_ciphertext = @old_ciphertext::bytea;
 
 -- name: GetAutoApprovalSettings :one
+-- @optional
 -- The user's tool auto-approval settings; no row means the safe defaults (disabled).
 SELECT *
 FROM auto_approval_settings
@@ -135,6 +140,7 @@ ON CONFLICT (user_id) DO UPDATE SET
 RETURNING *;
 
 -- name: SetProviderConfigActive :one
+-- @optional
 -- Switch a provider configuration of the user on or off, keeping its key. Deactivating the
 -- default one raises CheckViolation (provider_configs_default_active_check): choose another
 -- default first. No row when the user has no configuration for provider.

@@ -1,4 +1,5 @@
 -- name: GetUserByReferralCode :one
+-- @optional
 -- The user who owns a referral code (chatdb_system: the code is someone else's), with how
 -- many successful referrals they already have.
 SELECT id, referral_code, status, successful_referral_count
@@ -6,6 +7,7 @@ FROM users
 WHERE referral_code = @referral_code;
 
 -- name: CreateReferral :one
+-- @optional
 -- Records that referred_id redeemed referrer_id's code. No row when referred_id was already
 -- referred (referrals_referred_id_key; a concurrent redemption waits and then gets no row).
 -- A completed referral counts toward the referrer's maximum: exceeding it raises
@@ -20,11 +22,12 @@ VALUES (
     CASE WHEN @status::referral_status = 'completed' THEN now() END
 )
 ON CONFLICT (referred_id) DO NOTHING
-RETURNING referrer_id, referred_id, status, credits_awarded, completed_at, created_at, updated_at;
+RETURNING *;
 
 -- name: GetReferralByReferred :one
+-- @optional
 -- Who referred this user, if anyone.
-SELECT referrer_id, referred_id, status, credits_awarded, completed_at, created_at, updated_at
+SELECT *
 FROM referrals
 WHERE referred_id = @referred_id;
 
@@ -32,7 +35,7 @@ WHERE referred_id = @referred_id;
 -- The users a referrer brought in, newest first, one keyset page: pass the last row's
 -- (created_at, referred_id) as the cursor (none for the first page) and the page size as
 -- page_size (one more row is fetched: chatdb.Page drops it).
-SELECT referrer_id, referred_id, status, credits_awarded, completed_at, created_at, updated_at
+SELECT *
 FROM referrals
 WHERE referrer_id = @referrer_id
   AND (created_at, referred_id) < (

@@ -16,12 +16,14 @@ DO UPDATE SET tool_call_id = excluded.tool_call_id
 RETURNING *;
 
 -- name: GetToolExecution :one
+-- @optional
 -- One tool execution by id.
 SELECT *
 FROM tool_executions
 WHERE id = @id;
 
 -- name: TransitionToolExecution :one
+-- @optional
 -- Move a tool execution to to_status, only from a state that allows it (pending -> approved;
 -- approved -> executing; executing -> completed or timeout; pending/approved/executing ->
 -- failed or cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,

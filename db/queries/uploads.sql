@@ -65,6 +65,7 @@ ORDER BY created_at DESC, id DESC
 LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: UpdateFileUploadMetadata :one
+-- @optional
 -- Replace an upload's metadata (dimensions, pages, processing state; a JSON object). No row
 -- when the upload does not exist or is not the caller's.
 UPDATE file_uploads
@@ -73,6 +74,7 @@ WHERE id = @id::uuid
 RETURNING *;
 
 -- name: DeleteFileUpload :one
+-- @optional
 -- Delete an upload record with its metadata, returning it so the caller can delete the bytes
 -- at storage_key. Messages that attached the file keep their attachment entries (a JSON copy
 -- of url, name and type): the conversation stays as it was. No row when the upload does not

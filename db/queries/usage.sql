@@ -60,12 +60,14 @@ ON CONFLICT (user_id, day) DO UPDATE SET message_count = daily_usage.message_cou
 RETURNING message_count;
 
 -- name: GetDailyUsage :one
+-- @optional
 -- The user's counters for one UTC day (today by default); no row = nothing counted yet.
-SELECT user_id, day, message_count, input_tokens, output_tokens, cost, created_at, updated_at
+SELECT *
 FROM daily_usage
 WHERE user_id = @user_id AND day = coalesce(sqlc.narg(day)::date, (now() AT TIME ZONE 'UTC')::date);
 
 -- name: GetQuotaInfo :one
+-- @optional
 -- The user's message quota: the allowance, the period (end_date, the generated end of the
 -- period, is the one end the application reads; next_quota_reset is only its input), whether it has expired, and messages counted in daily_usage since the period
 -- started (UTC days).

@@ -15,6 +15,7 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
 
 -- name: GetUserByID :one
+-- @optional
 -- One user's profile (as the user themselves, or chatdb_system). No secrets.
 SELECT *
 FROM user_profiles
@@ -29,6 +30,7 @@ WHERE id IN (sqlc.slice(ids))
 ORDER BY id;
 
 -- name: GetUserByEmail :one
+-- @optional
 -- A user by sign-in email, case-insensitively (uses users_lower_email_key). Auth.js
 -- getUserByEmail, run as chatdb_system before sign-in.
 SELECT *
@@ -36,6 +38,7 @@ FROM user_profiles
 WHERE lower(email) = lower(@email::text);
 
 -- name: GetUserCredentialsByEmail :one
+-- @optional
 -- What email+password sign-in needs (chatdb_system only): the user's id, status and argon2id
 -- hash (NULL for OAuth/email-link users). Verify with chatdb.flows.auth.verify_password.
 SELECT id, status, password_hash
@@ -50,6 +53,7 @@ SET password_hash = sqlc.narg(password_hash)::text
 WHERE id = @id::uuid;
 
 -- name: UpdateUser :one
+-- @optional
 -- Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
 -- the current value, and clear_name / clear_image true sets that field to NULL (Auth.js
 -- updateUser with name: null). As chatdb_app RLS limits it to the signed-in user: no row
@@ -95,6 +99,7 @@ ORDER BY created_at, id
 LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: ExportUserData :one
+-- @optional
 -- Everything a user owns, as one JSON document (chatdb_system; data-subject access
 -- requests, chatdb.flows.privacy.export_user_data). Secrets are left out: the password hash,
 -- OAuth token and API key ciphertexts, session token digests. NULL when there is no such user.
@@ -208,6 +213,7 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
 
 -- name: UpgradeGuestUser :one
+-- @optional
 -- Turn a guest into a regular user with an email (chatdb_system: sign-up of a guest),
 -- keeping the id and so everything the guest made. No row when the user is not a guest
 -- (already upgraded, or a regular user); ConflictError when another user has the email.
@@ -242,6 +248,7 @@ WHERE id IN (
 );
 
 -- name: GetUserWithChatCount :one
+-- @optional
 -- A user's profile with how many chats they have (as the user, or chatdb_system).
 SELECT sqlc.embed(u), (
     SELECT count(*) FROM chats AS c WHERE c.user_id = u.id

@@ -1196,6 +1196,34 @@ COMMENT ON FUNCTION public.set_updated_at_on_change() IS 'BEFORE UPDATE trigger 
 
 
 --
+-- Name: signed_in_user(uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.signed_in_user(claimed uuid) RETURNS uuid
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+DECLARE
+    signed_in text := nullif(current_setting('app.user_id', true), '');
+BEGIN
+    IF signed_in IS NOT NULL AND claimed IS DISTINCT FROM signed_in::uuid THEN
+        RAISE EXCEPTION 'the user_id argument is not the signed-in user (app.user_id)'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'inside as_user(), pass the signed-in user''s id';
+    END IF;
+    RETURN claimed;
+END
+$$;
+
+
+--
+-- Name: FUNCTION signed_in_user(claimed uuid); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.signed_in_user(claimed uuid) IS 'Returns its argument when no user is signed in (app.user_id unset: chatdb_system) or when it is the signed-in user; raises insufficient_privilege (42501) otherwise, so a query scoped to another user inside as_user() fails loudly instead of returning nothing. Executable by chatdb_app and chatdb_system.';
+
+
+--
 -- Name: subscription_status_precedence(public.subscription_status); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -6931,6 +6959,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201185525'),
     ('20261201185606'),
     ('20261201200500'),
+    ('20261202130000'),
     ('20261202140100'),
     ('20261202140200'),
     ('20261202140300'),

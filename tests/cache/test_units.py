@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import pytest
 
 from chatdb.cache import core, load_cache_settings
 from chatdb.errors import ConfigError
+from chatdb.queries import billing, chats, users
 
 
 class Clock:
@@ -148,3 +150,30 @@ def test_ordinary_reads_are_allowed() -> None:
     sql = "-- name: GetChatByID :one\nSELECT id, title, updated_at FROM chats WHERE id = $1"
     assert core.denied_reason("GetChatByID", sql) is None
     assert core.denied_reason("GetCompanion", "SELECT name FROM companions WHERE id = $1") is None
+
+
+def test_a_generated_query_is_judged_by_its_metadata_not_by_its_function_name() -> None:
+    def page_of_chats(conn: Any, *, id: uuid.UUID) -> Any:  # a wrapper with its own name
+        return chats.get_chat_by_id(conn, id=id)
+
+    page_of_chats.query = chats.get_chat_by_id.query  # type: ignore[attr-defined]
+    spec = core.make_spec(page_of_chats, version="1", name=None, sql=None, tags=None, ttl_s=None)
+    assert spec.name == "GetChatByID"
+    with pytest.raises(ConfigError, match=r"critical data \(password_hash\)"):
+        core.make_spec(
+            users.get_user_credentials_by_email,
+            version="1",
+            name=None,
+            sql=None,
+            tags=None,
+            ttl_s=None,
+        )
+    with pytest.raises(ConfigError, match="not a plain read"):
+        core.make_spec(
+            billing.lock_unprocessed_webhook_event,
+            version="1",
+            name=None,
+            sql=None,
+            tags=None,
+            ttl_s=None,
+        )

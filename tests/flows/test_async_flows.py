@@ -148,7 +148,6 @@ async def test_transition_tool_execution_from_an_async_scope(
             arguments={},
             requires_approval=True,
         )
-    assert created is not None
     async with async_database.as_user(user) as conn:
         approved = await tools.transition_tool_execution(conn, id=created.id, to_status=S.APPROVED)
     assert approved.status == S.APPROVED and approved.approved_at is not None

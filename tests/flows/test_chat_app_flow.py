@@ -234,6 +234,10 @@ def test_delete_chats_by_user_removes_every_chat_with_its_messages_and_votes_onl
     user, bystander = make_user(database), make_user(database)
     with database.as_user(bystander.id) as conn:
         kept = flow.save_chat(conn, id=uuid.uuid4(), user_id=bystander.id)
+    # The bystander's chats are out of reach: passing their id inside as_user() is refused
+    # (signed_in_user()), not answered with 0.
+    with pytest.raises(errors.PermissionDenied), database.as_user(user.id) as conn:
+        chats.delete_chats_by_user(conn, user_id=bystander.id)
     with database.as_user(user.id) as conn:
         for _ in range(3):
             chat = flow.save_chat(conn, id=uuid.uuid4(), user_id=user.id)
@@ -246,8 +250,6 @@ def test_delete_chats_by_user_removes_every_chat_with_its_messages_and_votes_onl
             votes.vote_message(
                 conn, message_id=message.id, user_id=user.id, direction=VoteDirection.UP
             )
-        # RLS: the bystander's chat is out of reach even when their id is passed.
-        assert chats.delete_chats_by_user(conn, user_id=bystander.id) == 0
         assert chats.delete_chats_by_user(conn, user_id=user.id) == 3
         assert (
             chats.list_chats_by_user(

@@ -28,7 +28,6 @@ def new_execution(db: Database) -> tuple[uuid.UUID, uuid.UUID]:
             arguments={},
             requires_approval=True,
         )
-    assert row is not None
     return user, row.id
 
 

@@ -54,4 +54,4 @@ def test_plugin_installs_alone_and_generates_without_chatdb(tmp_path: Path) -> N
     subprocess.run([str(SQLC), "generate"], cwd=project, check=True, timeout=120)
     source = (project / "tutorial" / "query.py").read_text()
     assert "def get_author(" in source
-    assert "-> list[models.Author]:" in source
+    assert ") -> models.Author:" in source  # a :one raises when no row comes back

@@ -97,7 +97,8 @@ def test_plugin_writes_base64_files_for_a_minimal_request() -> None:
         check=True,
     )
     names = [f["name"] for f in json.loads(result.stdout)["files"]]
-    assert names == ["__init__.py", "aio/__init__.py", "enums.py", "models.py"]
+    # No empty modules: a schema without tables or enums gets no models.py / enums.py.
+    assert names == ["__init__.py", "aio/__init__.py", "support.py"]
 
 
 # One case per plugin error message: (extra schema, queries by file, options, expected parts).
@@ -151,23 +152,26 @@ ERROR_CASES: dict[str, tuple[str, dict[str, str], dict[str, object], list[str]]]
         {},
         ["parameter 'ds': multi-dimensional json arrays are not supported"],
     ),
-    "embed_of_another_schema": (
+    "generated_code_fails_mypy": (
         "",
-        {"items.sql": "-- name: F :many\nSELECT sqlc.embed(t) FROM other.things AS t;\n"},
+        {"items.sql": "-- name: F :many\nSELECT id, name FROM items;\n"},
+        {
+            "check_types": True,
+            "overrides": [{"column": "items.name", "py_type": "no_such_module.Name"}],
+        },
+        ["(mypy --strict;", "no_such_module"],
+    ),
+    "unnamed_parameter": (
+        "",
+        {"items.sql": "-- name: F :many\nSELECT id FROM items WHERE name = ANY($1::varchar[]);\n"},
         {},
-        ["query F (:many): sqlc.embed(", ") needs a table of the default schema (public)"],
+        ["parameter $1 has no name sqlc can infer", "`dollar_1`", "unnamed_parameters: allow"],
     ),
     "untyped_parameter": (
         "",
         {"items.sql": "-- name: F :many\nSELECT id FROM items WHERE @flag IS NULL;\n"},
         {},
         ["parameter 'flag': sqlc could not infer", "`@flag::text`"],
-    ),
-    "composite_type": (
-        "CREATE TABLE pairs (id int PRIMARY KEY, p pair);",
-        {"items.sql": "-- name: F :many\nSELECT id FROM items;\n"},
-        {},
-        ["table pairs: column p: 'pair' is a composite type, which sqlc-gen-psycopg cannot map"],
     ),
     "two_tables_one_model": (
         "CREATE TABLE item (id int PRIMARY KEY);",

@@ -45,6 +45,8 @@ def test_generated_code_matches_golden(case: str, tmp_path: Path) -> None:
 def test_generation_is_deterministic(tmp_path: Path) -> None:
     src = GOLDEN / "sample"
     queries = {p.name: p.read_text() for p in (src / "queries").glob("*.sql")}
-    first = generate(tmp_path / "a", (src / "schema.sql").read_text(), queries, "golden.queries")
-    second = generate(tmp_path / "b", (src / "schema.sql").read_text(), queries, "golden.queries")
+    options = json.loads((src / "options.json").read_text())
+    schema = (src / "schema.sql").read_text()
+    first = generate(tmp_path / "a", schema, queries, "golden.queries", options)
+    second = generate(tmp_path / "b", schema, queries, "golden.queries", options)
     assert first.files == second.files

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sqlc_gen_psycopg import naming, sqltext, writer
+from sqlc_gen_psycopg.macros import read_macros
+from sqlc_gen_psycopg.statement import analyze
 
 
 def test_placeholders_skip_literals_comments_and_dollar_quotes_and_double_percent() -> None:
@@ -32,11 +34,16 @@ def test_slice_rewrite(sql: str, expected: str) -> None:
     assert sqltext.rewrite_slice(sql, 1) == (expected, True)
 
 
-def test_outer_join_sides() -> None:
-    assert sqltext.outer_joined("SELECT 1 FROM a LEFT JOIN b ON true JOIN c ON true") == {"b"}
-    assert sqltext.outer_joined("SELECT 1 FROM a x RIGHT JOIN b y ON true") == {"a", "x"}
-    assert sqltext.outer_joined("SELECT 1 FROM a FULL OUTER JOIN b USING (id)") == {"a", "b"}
-    assert sqltext.outer_joined("SELECT 1 FROM a JOIN b ON true") == set()
+def test_outer_join_sides_are_table_references() -> None:
+    def refs(sql: str) -> set[str]:
+        return analyze(sql).nullable_refs
+
+    assert refs("SELECT 1 FROM a LEFT JOIN b ON true JOIN c ON true") == {"b"}
+    assert refs("SELECT 1 FROM a x RIGHT JOIN b y ON true") == {"x"}
+    assert refs("SELECT 1 FROM a FULL OUTER JOIN b USING (id)") == {"a", "b"}
+    assert refs("SELECT 1 FROM a JOIN b ON true") == set()
+    # A table joined to itself: only the outer-joined reference is nullable.
+    assert refs("SELECT 1 FROM authors a LEFT JOIN authors p ON p.id = a.parent_id") == {"p"}
 
 
 @pytest.mark.parametrize(
@@ -95,26 +102,29 @@ def test_python_string_literal_round_trips_sql() -> None:
 
 
 def test_outer_join_sides_of_lateral_subqueries_and_bracketed_joins() -> None:
-    lateral = "SELECT 1 FROM w LEFT JOIN LATERAL (SELECT u.name FROM u LIMIT 1) r ON true"
-    assert sqltext.outer_joined(lateral) == {"r", "u"}
-    bracketed = "SELECT 1 FROM w LEFT JOIN (t AS tt JOIN u ON u.id = tt.id) ON tt.id = w.id"
-    assert sqltext.outer_joined(bracketed) == {"t", "tt", "u"}
-    nested = "SELECT 1 FROM w LEFT JOIN ((t JOIN u ON true) JOIN z ON true) q ON true"
-    assert sqltext.outer_joined(nested) == {"t", "u", "z", "q"}
-    assert sqltext.outer_joined('SELECT 1 FROM a LEFT JOIN "B" b ON true') == {"B", "b"}
-    assert sqltext.outer_joined("SELECT 1 FROM (SELECT 1 FROM t) s JOIN u ON true") == set()
+    lateral = analyze("SELECT 1 FROM w LEFT JOIN LATERAL (SELECT u.name FROM u LIMIT 1) r ON true")
+    assert (lateral.nullable_refs, lateral.nullable_nested) == ({"r", "u"}, {"u"})
+    bracketed = analyze(
+        "SELECT 1 FROM w LEFT JOIN (t AS tt JOIN u ON u.id = tt.id) ON tt.id = w.id"
+    )
+    assert (bracketed.nullable_refs, bracketed.nullable_nested) == ({"tt", "u"}, {"t", "u"})
+    nested = analyze("SELECT 1 FROM w LEFT JOIN ((t JOIN u ON true) JOIN z ON true) q ON true")
+    assert nested.nullable_refs == {"t", "u", "z", "q"}
+    assert analyze('SELECT 1 FROM a LEFT JOIN "B" b ON true').nullable_refs == {"b"}
+    assert analyze("SELECT 1 FROM (SELECT 1 FROM t) s JOIN u ON true").nullable_refs == set()
 
 
-def test_referenced_relations_cover_insert_update_and_upserts() -> None:
-    upsert = "INSERT INTO users (email) VALUES ($1) ON CONFLICT (email) DO UPDATE SET x = 1"
-    assert sqltext.referenced(upsert) == {"users"}
-    assert sqltext.referenced("UPDATE chats c SET title = $1 FROM users u") == {
-        "chats",
-        "c",
-        "users",
-        "u",
-    }
-    assert sqltext.referenced("SELECT 1 FROM t FOR UPDATE SKIP LOCKED") == {"t"}
+def test_relations_read_and_written_cover_insert_update_upserts_and_locks() -> None:
+    upsert = analyze(
+        "INSERT INTO users (email) VALUES ($1) ON CONFLICT (email) DO UPDATE SET x = 1"
+    )
+    assert (upsert.reads, upsert.writes) == (set(), {"users"})
+    update = analyze("UPDATE chats c SET title = $1 FROM users u")
+    assert (update.reads, update.writes) == ({"chats", "users"}, {"chats"})
+    locked = analyze("SELECT 1 FROM t FOR UPDATE SKIP LOCKED")
+    assert (locked.reads, locked.read_only) == ({"t"}, False)
+    cte = analyze("WITH gone AS (DELETE FROM s RETURNING id) SELECT id FROM gone")
+    assert (cte.reads, cte.writes) == ({"s"}, {"s"})
 
 
 @pytest.mark.parametrize(
@@ -127,7 +137,16 @@ def test_referenced_relations_cover_insert_update_and_upserts() -> None:
 def test_cast_slice_rewrite(sql: str, expected: str) -> None:
     assert sqltext.rewrite_slice(sql, 1) == (expected, True)
     source = "-- name: X :many\nSELECT 1 WHERE id IN (sqlc.slice(ids)::bigint[]) AND b IN (sqlc.slice(bs))"
-    assert sqltext.cast_slices(source) == {"ids"}
+    assert read_macros(source).cast_slices == {"ids"}
+
+
+def test_macros_name_optional_parameters_and_embed_references_in_order() -> None:
+    macros = read_macros(
+        "SELECT sqlc.embed(a), sqlc.embed(p) FROM authors a LEFT JOIN authors p ON true "
+        "WHERE a.name = sqlc.narg('name') AND a.bio = sqlc.narg(bio) AND a.id = @id"
+    )
+    assert macros.nargs == {"name", "bio"}
+    assert macros.embeds == ["a", "p"]
 
 
 def test_names_avoid_imports_and_builtins_the_module_uses() -> None:

@@ -35,7 +35,7 @@ def make_user(
 ) -> models.UserProfile:
     """A new user, signed up as chatdb_system (chatdb_app cannot insert users)."""
     with db.system() as conn:
-        user = users.create_user(
+        return users.create_user(
             conn,
             email=address or email(),
             name=name,
@@ -43,8 +43,6 @@ def make_user(
             email_verified=None,
             password_hash=password_hash,
         )
-    assert user is not None
-    return user
 
 
 def make_chat(
@@ -52,7 +50,7 @@ def make_chat(
 ) -> models.Chat:
     """A new chat of `user_id`, created as that user."""
     with db.as_user(user_id) as conn:
-        chat = chats.create_chat(
+        return chats.create_chat(
             conn,
             user_id=user_id,
             title=title,
@@ -63,8 +61,6 @@ def make_chat(
             context_window=None,
             metadata=None,
         )
-    assert chat is not None
-    return chat
 
 
 def text(value: str) -> MessageParts:

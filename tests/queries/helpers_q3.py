@@ -51,9 +51,7 @@ def balance(db: Database, user_id: uuid.UUID) -> Decimal:
 
 def ledger_sum(db: Database, user_id: uuid.UUID) -> Decimal:
     with db.system() as conn:
-        value = credits.sum_ledger_amounts(conn, user_id=user_id)
-    assert value is not None
-    return value
+        return credits.sum_ledger_amounts(conn, user_id=user_id)
 
 
 def op(kind: str = "test") -> str:

@@ -47,7 +47,6 @@ ALLOWED: Final[dict[str, str]] = {
 # COPY has no plan. Batch statements are ordinary prepared statements and are explained.
 SKIPPED_COMMANDS: Final = frozenset({":copyfrom"})
 
-_NAME_LINE = re.compile(r"^-- name: (\w+) (:\w+)")
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 _ROLES: Final = ("chatdb_app", "chatdb_system")
 
@@ -61,18 +60,20 @@ class NamedQuery:
 
 
 def named_queries() -> Iterator[NamedQuery]:
-    """Every `-- name:` SQL constant of the generated sync modules (`chatdb.queries.<file>`)."""
+    """Every query of the generated sync modules (`chatdb.queries.<file>`), from the metadata
+    each generated function carries (`fn.query`)."""
     package = importlib.import_module("chatdb.queries")
+    support = importlib.import_module("chatdb.queries.support")
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.ispkg or info.name in ("models", "enums"):
+        if info.ispkg or info.name in ("models", "enums", "support"):
             continue
         module = importlib.import_module(f"chatdb.queries.{info.name}")
+        seen: set[str] = set()
         for value in vars(module).values():
-            if not isinstance(value, str):
-                continue
-            match = _NAME_LINE.match(value)
-            if match:
-                yield NamedQuery(info.name, match.group(1), match.group(2), value)
+            query = support.query_of(value) if callable(value) else None
+            if query is not None and query.name not in seen:
+                seen.add(query.name)
+                yield NamedQuery(info.name, query.name, query.command, query.sql)
 
 
 def to_positional(sql: str) -> tuple[str, int]:

@@ -25,7 +25,7 @@ def link(
     db: Database, user_id: uuid.UUID, provider_account_id: str | None = None
 ) -> models.Account:
     with db.system() as conn:
-        account = auth.link_account(
+        return auth.link_account(
             conn,
             user_id=user_id,
             type="oauth",
@@ -40,8 +40,6 @@ def link(
             scope="read:user",
             session_state=None,
         )
-    assert account is not None
-    return account
 
 
 def test_link_account_stores_ciphertext_and_finds_user(database: Database) -> None:
@@ -162,7 +160,6 @@ def test_session_lifecycle_by_token_hash(database: Database) -> None:
             expires=later(days=30),
             fingerprint_id=None,
         )
-        assert session is not None
         assert session.session_token_hash == hash_token(token) != token.encode()
         found = auth.get_session_and_user(conn, session_token_hash=hash_token(token))
         assert found is not None
@@ -255,7 +252,6 @@ def test_verification_token_is_usable_once(database: Database) -> None:
         created = auth.create_verification_token(
             conn, identifier=identifier, token_hash=hash_token(token), expires=later(hours=1)
         )
-        assert created is not None
         assert (
             auth.use_verification_token(conn, identifier=email(), token_hash=hash_token(token))
             is None

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
+from typing import Any
 
+import psycopg
 import pydantic
 import pytest
 
@@ -145,15 +148,13 @@ def test_list_chats_by_user_same_updated_at_breaks_ties_by_id(database: Database
     assert not third.has_more
 
 
-def test_list_chats_by_user_shows_nothing_of_another_user(database: Database) -> None:
+def test_list_chats_by_user_of_another_user_is_refused(database: Database) -> None:
     owner, other = make_user(database), make_user(database)
     make_chat(database, owner.id, public=True)
-    with database.as_user(other.id) as conn:
-        rows = chats.list_chats_by_user(
-            conn, user_id=owner.id, before_at=None, before_id=None, page_size=10
-        )
-    # Public chats are readable by link, but are not listed as someone else's.
-    assert [c.visibility for c in rows] == [ChatVisibility.PUBLIC]
+    # Public chats are readable by link, but listing someone else's chats inside as_user()
+    # is refused (signed_in_user()), not answered with whatever RLS happens to show.
+    with pytest.raises(errors.PermissionDenied), database.as_user(other.id) as conn:
+        chats.list_chats_by_user(conn, user_id=owner.id, page_size=10)
 
 
 def test_update_title_visibility_and_settings_only_by_owner(database: Database) -> None:
@@ -161,15 +162,6 @@ def test_update_title_visibility_and_settings_only_by_owner(database: Database) 
     chat = make_chat(database, owner.id)
     with database.as_user(other.id) as conn:
         assert chats.update_chat_title(conn, id=chat.id, user_id=other.id, title="x") is None
-        assert chats.update_chat_title(conn, id=chat.id, user_id=owner.id, title="x") is None
-        assert (
-            chats.update_chat_visibility(
-                conn, id=chat.id, user_id=owner.id, visibility=ChatVisibility.PUBLIC
-            )
-            is None
-        )
-        assert chats.update_chat_timestamp(conn, id=chat.id, user_id=owner.id) == 0
-        assert chats.delete_chat(conn, id=chat.id, user_id=owner.id) == 0
     with database.as_user(owner.id) as conn:
         renamed = chats.update_chat_title(conn, id=chat.id, user_id=owner.id, title="Renamed")
         assert renamed is not None
@@ -360,7 +352,6 @@ async def test_async_create_and_list_chats(
             context_window=None,
             metadata={"a": 1},
         )
-        assert chat is not None
         rows = await achats.list_chats_by_user(
             conn, user_id=user.id, before_at=None, before_id=None, page_size=5
         )
@@ -412,3 +403,24 @@ def test_import_chats_is_all_or_nothing_and_not_for_the_app_role(database: Datab
             chats.import_chats(conn, rows=[good])
     with database.as_user(user.id) as conn:
         assert chats.get_chat_by_id(conn, id=good.id) is None
+
+
+def test_another_users_id_inside_as_user_is_refused_not_silently_empty(database: Database) -> None:
+    owner, other = make_user(database), make_user(database)
+    chat = make_chat(database, owner.id)
+    calls: list[Callable[[psycopg.Connection[Any]], object]] = [
+        lambda c: chats.update_chat_title(c, id=chat.id, user_id=owner.id, title="x"),
+        lambda c: chats.update_chat_visibility(
+            c, id=chat.id, user_id=owner.id, visibility=ChatVisibility.PUBLIC
+        ),
+        lambda c: chats.update_chat_timestamp(c, id=chat.id, user_id=owner.id),
+        lambda c: chats.delete_chat(c, id=chat.id, user_id=owner.id),
+        lambda c: chats.list_chats_by_user(c, user_id=owner.id, page_size=10),
+        lambda c: chats.create_chat(c, user_id=owner.id),
+    ]
+    for call in calls:
+        with pytest.raises(errors.PermissionDenied), database.as_user(other.id) as conn:
+            call(conn)
+    with database.system() as conn:  # no signed-in user: the system role acts for anyone
+        assert chats.get_chat_by_id(conn, id=chat.id) is not None
+        assert chats.update_chat_timestamp(conn, id=chat.id, user_id=owner.id) == 1

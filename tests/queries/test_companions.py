@@ -19,7 +19,7 @@ from .helpers_q2 import count_rows, make_user
 
 def new_companion(db: Database, user: uuid.UUID, *, is_public: bool = False) -> models.Companion:
     with db.as_user(user) as conn:
-        row = companions.create_companion(
+        return companions.create_companion(
             conn,
             user_id=user,
             name="Ada",
@@ -34,8 +34,6 @@ def new_companion(db: Database, user: uuid.UUID, *, is_public: bool = False) -> 
             tool_config={"approval": {"mode": "manual"}},
             tool_access=["search"],
         )
-    assert row is not None
-    return row
 
 
 def test_create_and_get_companion(database: Database) -> None:
@@ -126,7 +124,7 @@ def message(
     db: Database, user: uuid.UUID, companion: uuid.UUID, text: str
 ) -> models.CompanionMessage:
     with db.as_user(user) as conn:
-        row = companions.insert_companion_message(
+        return companions.insert_companion_message(
             conn,
             companion_id=companion,
             user_id=user,
@@ -136,8 +134,6 @@ def message(
             input_tokens=0,
             output_tokens=0,
         )
-    assert row is not None
-    return row
 
 
 def page_of(
@@ -286,7 +282,7 @@ async def test_async_companion_round_trip(
             before_id=None,
             page_size=5,
         )
-    assert got == made and msg is not None and [m.id for m in listed] == [msg.id]
+    assert got == made and [m.id for m in listed] == [msg.id]
 
 
 def test_update_companion_config_by_concurrent_editors_lets_exactly_one_win(db_url: str) -> None:

@@ -17,11 +17,9 @@ TEXT = enums.DocumentKind.TEXT
 
 def save(db: Database, user: uuid.UUID, doc: uuid.UUID | None, content: str) -> models.Document:
     with db.as_user(user) as conn:
-        row = documents.save_document(
+        return documents.save_document(
             conn, id=doc, user_id=user, chat_id=None, title="Essay", kind=TEXT, content=content
         )
-    assert row is not None
-    return row
 
 
 def test_save_document_twice_creates_two_versions_latest_wins(database: Database) -> None:
@@ -31,12 +29,10 @@ def test_save_document_twice_creates_two_versions_latest_wins(database: Database
         first = documents.save_document(
             conn, id=None, user_id=user, chat_id=chat, title="Plan", kind=TEXT, content="v1"
         )
-        assert first is not None
         # Two saves in one transaction still get distinct, increasing versions.
         second = documents.save_document(
             conn, id=first.id, user_id=user, chat_id=chat, title="Plan", kind=TEXT, content="v2"
         )
-        assert second is not None
         latest = documents.get_latest_document(conn, id=first.id)
         versions = documents.list_document_versions(conn, id=first.id)
     assert second.id == first.id and second.created_at > first.created_at
@@ -186,7 +182,7 @@ def test_resolve_suggestion_marks_it_once_and_others_cannot(database: Database) 
             conn,
             params=[documents.SaveSuggestionsParams(doc.id, doc.created_at, owner, "t", "T", None)],
         )
-    assert made is not None and not made.is_resolved
+    assert not made.is_resolved
     with database.as_user(other) as conn:
         assert documents.resolve_suggestion(conn, id=made.id) is None
     with database.as_user(owner) as conn:
@@ -206,7 +202,6 @@ async def test_async_save_and_get_latest_document(
         saved = await aio_documents.save_document(
             conn, id=None, user_id=user, chat_id=None, title="A", kind=TEXT, content="async"
         )
-        assert saved is not None
         latest = await aio_documents.get_latest_document(conn, id=saved.id)
         deleted = await aio_documents.delete_document_versions_after(
             conn, id=saved.id, after_created_at=saved.created_at

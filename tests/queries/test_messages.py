@@ -21,7 +21,6 @@ def test_insert_message_and_get_it(database: Database) -> None:
     chat = make_chat(database, user.id)
     with database.as_user(user.id) as conn:
         message = messages.insert_message(conn, params=message_params(chat.id, "hi"))
-        assert message is not None
         assert message.parts.root[0].text == "hi"
         assert message.cost == decimal.Decimal("0")
         assert messages.get_message_by_id(conn, id=message.id) == message
@@ -38,8 +37,6 @@ def test_insert_message_retry_with_same_client_request_id_inserts_once(database:
         again = messages.insert_message(
             conn, params=message_params(chat.id, "twice", client_request_id="req-1")
         )
-        assert first is not None
-        assert again is not None
         assert again.id == first.id
         assert again.parts == first.parts
         rows = messages.list_messages_by_chat(
@@ -90,7 +87,6 @@ def test_injection_text_is_stored_verbatim(database: Database) -> None:
     evil = "'); DELETE FROM messages; --"
     with database.as_user(user.id) as conn:
         message = messages.insert_message(conn, params=message_params(chat.id, evil))
-        assert message is not None
         stored = messages.get_message_by_id(conn, id=message.id)
     assert stored is not None
     assert stored.parts.root[0].text == evil
@@ -343,7 +339,6 @@ async def test_async_insert_and_list(async_database: AsyncDatabase, database: Da
     chat = make_chat(database, user.id)
     async with async_database.as_user(user.id) as conn:
         message = await amessages.insert_message(conn, params=message_params(chat.id, "async"))
-        assert message is not None
         rows = await amessages.list_messages_by_chat_after(
             conn, chat_id=chat.id, after_at=None, after_id=None, page_size=10
         )

@@ -50,7 +50,6 @@ def test_document_versions_round_trip_through_a_javascript_date(database: Databa
                 conn, id=doc_id, user_id=user.id, chat_id=None, title="Doc",
                 kind=enums.DocumentKind.TEXT, content=text,
             )  # fmt: skip
-            assert row is not None
             doc_id = row.id
             versions.append(row)
     assert doc_id is not None
@@ -94,7 +93,6 @@ def test_document_version_with_microseconds_is_refused(database: Database) -> No
 def test_guest_has_no_email_and_upgrades_keeping_id_and_chats(database: Database) -> None:
     with database.system() as conn:
         guest = users.create_guest_user(conn)
-    assert guest is not None
     assert (guest.user_type, guest.email) == (enums.UserType.GUEST, None)
     chat = make_chat(database, guest.id, title="as guest")
     address = f"upgraded-{uuid.uuid4().hex[:12]}@example.com"
@@ -128,7 +126,7 @@ def test_upgrading_a_guest_to_a_taken_email_is_a_conflict(database: Database) ->
     taken = make_user(database)
     with database.system() as conn:
         guest = users.create_guest_user(conn)
-    assert guest is not None and taken.email is not None
+    assert taken.email is not None
     with pytest.raises(errors.ConflictError), database.system() as conn:
         users.upgrade_guest_user(conn, id=guest.id, email=taken.email.upper())
 
@@ -138,7 +136,6 @@ def test_delete_stale_guests_removes_only_inactive_old_guests(database: Database
         stale = users.create_guest_user(conn)
         active = users.create_guest_user(conn)
         fresh = users.create_guest_user(conn)
-        assert stale is not None and active is not None and fresh is not None
         long_ago = datetime.datetime.now(UTC) - datetime.timedelta(days=40)
         conn.execute(
             "UPDATE users SET created_at = %s WHERE id = ANY(%s)", (long_ago, [stale.id, active.id])
@@ -212,7 +209,6 @@ def test_authjs_get_account_and_authenticator_life_cycle(database: Database) -> 
             credential_device_type="singleDevice", credential_backed_up=False,
             transports="usb,nfc",
         )  # fmt: skip
-        assert created is not None
         assert auth.get_authenticator(conn, credential_id=credential) == created
         bumped = auth.update_authenticator_counter(conn, credential_id=credential, counter=7)
         assert bumped is not None and bumped.counter == 7
@@ -286,7 +282,7 @@ def test_upload_metadata_is_stored_updated_and_deleted_with_the_upload(database:
             content_type="image/png", size_bytes=10, storage_key="k/a.png",
             metadata={"width": 3, "height": 4},
         )  # fmt: skip
-        assert row is not None and row.metadata == {"width": 3, "height": 4}
+        assert row.metadata == {"width": 3, "height": 4}
         updated = uploads.update_file_upload_metadata(conn, id=row.id, metadata={"pages": 1})
         assert updated is not None and updated.metadata == {"pages": 1}
         with pytest.raises(errors.CheckViolation), conn.transaction():
@@ -328,7 +324,6 @@ def test_tool_execution_times_out_only_while_executing_and_counts_in_stats(
         call = tools.create_tool_execution(
             conn, chat_id=chat.id, tool_name=tool, arguments={}, requires_approval=False
         )
-        assert call is not None
         # approved -> timeout is not a move the trigger allows.
         assert tools.transition_tool_execution(conn, id=call.id, to_status="timeout") is None
         tools.transition_tool_execution(
@@ -347,7 +342,7 @@ def test_tool_execution_times_out_only_while_executing_and_counts_in_stats(
         assert (mine.calls, mine.timed_out, mine.failed) == (1, 1, 0)
     with database.system() as conn:
         stats = tools.tool_stats_by_name(conn, tool_name=tool, since=since)
-    assert stats is not None and (stats.calls, stats.timed_out) == (1, 1)
+    assert (stats.calls, stats.timed_out) == (1, 1)
 
 
 def test_context_optimization_records_trigger_affected_ids_and_compression(
@@ -363,7 +358,6 @@ def test_context_optimization_records_trigger_affected_ids_and_compression(
             trigger_reason=enums.ContextOptimizationTrigger.USER_REQUEST,
             affected_message_ids=affected, compression_strategy="hybrid",
         )  # fmt: skip
-        assert row is not None
         assert (row.trigger_reason, row.affected_message_ids, row.compression_strategy) == (
             enums.ContextOptimizationTrigger.USER_REQUEST,
             affected,
@@ -387,7 +381,6 @@ def test_auto_approval_lists_and_hourly_cap_and_per_chat_override(database: Data
             read_only_operations=["list_files"], low_risk_operations=["create_draft"],
             max_hourly_cost=D("2"),
         )  # fmt: skip
-        assert settings is not None
         assert (settings.read_only_operations, settings.low_risk_operations) == (
             ["list_files"],
             ["create_draft"],
@@ -433,12 +426,10 @@ def test_updated_at_moves_on_a_change_and_not_on_an_idempotent_replay(database: 
 
     def upload() -> uploads.CreateFileUploadRow:
         with database.as_user(user.id) as conn:
-            row = uploads.create_file_upload(
+            return uploads.create_file_upload(
                 conn, user_id=user.id, chat_id=chat.id, content_hash=digest, filename="f",
                 content_type="text/plain", size_bytes=1, storage_key="k",
             )  # fmt: skip
-        assert row is not None
-        return row
 
     first, replay = upload(), upload()
     assert replay.updated_at == first.updated_at  # the no-op DO UPDATE changed nothing
@@ -463,7 +454,7 @@ def test_external_tokens_carry_a_type_and_app_wide_tokens_are_system_only(
             conn, user_id=user.id, service=service, environment=prod,
             token_type="oauth_access", token_ciphertext=b"c1", token_key_version=1,
         )  # fmt: skip
-    assert mine is not None and mine.token_type == "oauth_access"
+    assert mine.token_type == "oauth_access"
     with database.system() as conn:
         app = billing.upsert_app_external_token(
             conn, service=service, environment=prod, token_ciphertext=b"app1",
@@ -474,8 +465,8 @@ def test_external_tokens_carry_a_type_and_app_wide_tokens_are_system_only(
             token_ciphertext=b"app2", token_key_version=2,
         )  # fmt: skip
         got = billing.get_app_external_token(conn, service=service, environment=prod)
-    assert app is not None and app.user_id is None and app.token_type == "api_key"
-    assert replaced is not None and replaced.id == app.id  # one per service and environment
+    assert app.user_id is None and app.token_type == "api_key"
+    assert replaced.id == app.id  # one per service and environment
     assert got is not None and got.token_ciphertext == b"app2"
     with database.as_user(user.id) as conn:
         assert billing.get_app_external_token(conn, service=service, environment=prod) is None

@@ -21,7 +21,7 @@ def test_create_streams_and_list_ids_oldest_first(database: Database) -> None:
         first = streams.create_stream(conn, id=None, chat_id=chat)
         second = streams.create_stream(conn, id=chosen, chat_id=chat)
         ids = streams.list_stream_ids_by_chat(conn, chat_id=chat)
-    assert first is not None and second is not None and second.id == chosen
+    assert second.id == chosen
     assert ids == [first.id, chosen]
 
 
@@ -59,4 +59,4 @@ async def test_async_create_stream(database: Database, async_database: AsyncData
     async with async_database.as_user(user) as conn:
         made = await aio_streams.create_stream(conn, id=None, chat_id=chat)
         ids = await aio_streams.list_stream_ids_by_chat(conn, chat_id=chat)
-    assert made is not None and ids == [made.id]
+    assert ids == [made.id]

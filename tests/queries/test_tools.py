@@ -28,7 +28,7 @@ def create(
     tool_name: str = "search",
 ) -> models.ToolExecution:
     with db.as_user(user) as conn:
-        row = tools.create_tool_execution(
+        return tools.create_tool_execution(
             conn,
             chat_id=chat,
             message_id=None,
@@ -37,8 +37,6 @@ def create(
             arguments={"q": "weather"},
             requires_approval=requires_approval,
         )
-    assert row is not None
-    return row
 
 
 def move(
@@ -65,7 +63,7 @@ def test_create_tool_execution_pending_or_auto_approved(database: Database) -> N
             requires_approval=True,
         )
     auto = create(database, user, chat, requires_approval=False)
-    assert pending is not None and pending.status == S.PENDING and pending.approved_at is None
+    assert pending.status == S.PENDING and pending.approved_at is None
     assert pending.message_id == message and pending.arguments == {"q": "x"}
     assert auto.status == S.APPROVED and auto.approved_at is not None
 
@@ -219,7 +217,6 @@ async def test_async_create_and_transition(
             arguments={},
             requires_approval=True,
         )
-        assert made is not None
         moved = await aio_tools.transition_tool_execution(
             conn,
             id=made.id,

@@ -26,7 +26,7 @@ def upload(
     db: Database, user: uuid.UUID, data: str, *, filename: str = "a.txt"
 ) -> uploads.CreateFileUploadRow:
     with db.as_user(user) as conn:
-        row = uploads.create_file_upload(
+        return uploads.create_file_upload(
             conn,
             user_id=user,
             chat_id=None,
@@ -36,8 +36,6 @@ def upload(
             size_bytes=len(data),
             storage_key=f"s3://bucket/{uuid.uuid4()}",
         )
-    assert row is not None
-    return row
 
 
 def test_record_and_list_context_optimizations_keyset(database: Database) -> None:
@@ -173,7 +171,6 @@ def test_create_file_upload_concurrent_same_hash_both_get_the_same_row(database:
                     size_bytes=1,
                     storage_key="k1",
                 )
-                assert row is not None
                 results.append(row)
                 inserted.set()
                 barrier.wait()  # the other upload now blocks on our uncommitted row

@@ -43,7 +43,7 @@ def test_log_usage_returns_the_row_with_defaults(database: Database) -> None:
     user = make_user(database)
     with database.as_user(user) as conn:
         row = usage.log_usage(conn, params=log_params(user, metadata={"finish": "stop"}))
-    assert row is not None and row.user_id == user
+    assert row.user_id == user
     assert (row.cache_read_tokens, row.cache_write_tokens) == (0, 0)
     assert row.metadata == {"finish": "stop"} and row.cost == Decimal("0.001")
 
@@ -161,7 +161,6 @@ def test_increment_daily_message_count_loses_no_concurrent_update(database: Data
         for _ in range(5):
             with database.as_user(user) as conn:
                 n = usage.increment_daily_message_count(conn, user_id=user, day=None)
-                assert n is not None
                 results.append(n)
 
     threads = [threading.Thread(target=bump) for _ in range(8)]
@@ -266,10 +265,10 @@ async def test_async_log_usage_and_increment(
 ) -> None:
     user = make_user(database)
     async with async_database.as_user(user) as conn:
-        row = await aio_usage.log_usage(conn, params=log_params(user))
+        await aio_usage.log_usage(conn, params=log_params(user))
         count = await aio_usage.increment_daily_message_count(conn, user_id=user, day=None)
         info = await aio_usage.get_quota_info(conn, user_id=user)
-    assert row is not None and count == 1 and info is not None and info.used == 1
+    assert count == 1 and info is not None and info.used == 1
 
 
 def test_reset_expired_quotas_by_concurrent_workers_resets_each_user_once(db_url: str) -> None:

@@ -150,6 +150,18 @@ def test_update_user_changes_only_given_fields_of_self(database: Database) -> No
     assert still.name == "Other"
 
 
+def test_update_user_tells_keep_from_clear(database: Database) -> None:
+    me = make_user(database, name="Me")
+    with database.as_user(me.id) as conn:
+        users.update_user(conn, id=me.id, image="https://x.test/a.png")
+        kept = users.update_user(conn, id=me.id)  # nothing given: everything kept
+        assert kept is not None
+        assert (kept.name, kept.image) == ("Me", "https://x.test/a.png")
+        cleared = users.update_user(conn, id=me.id, clear_name=True, clear_image=True)
+        assert cleared is not None
+        assert (cleared.name, cleared.image) == (None, None)
+
+
 def test_update_user_rejects_too_long_name(database: Database) -> None:
     me = make_user(database)
     with pytest.raises(errors.CheckViolation), database.as_user(me.id) as conn:
@@ -161,7 +173,6 @@ def test_update_user_email_marks_verified_and_refuses_taken_email(database: Data
     now = datetime.datetime.now(datetime.UTC)
     with database.system() as conn:
         updated = users.update_user_email(conn, id=a.id, email=None, verified_at=now)
-    assert updated is not None
     assert updated.email == a.email
     assert updated.email_verified == now
     with pytest.raises(errors.ConflictError), database.system() as conn:
@@ -222,7 +233,6 @@ async def test_async_get_user_by_email_and_update(async_database: AsyncDatabase)
         user = await ausers.create_user(
             conn, email=address, name="Async", image=None, email_verified=None, password_hash=None
         )
-    assert user is not None
     async with async_database.as_user(user.id) as conn:
         updated = await ausers.update_user(conn, id=user.id, name="Renamed", image=None)
         assert updated is not None

@@ -20,10 +20,8 @@ def test_vote_message_inserts_then_flips(database: Database) -> None:
     message = import_rows(database, chat.id, 1, role=MessageRole.ASSISTANT)[0]
     with database.as_user(user.id) as conn:
         first = votes.vote_message(conn, message_id=message.id, user_id=user.id, direction=UP)
-        assert first is not None
         assert first.direction is UP
         flipped = votes.vote_message(conn, message_id=message.id, user_id=user.id, direction=DOWN)
-        assert flipped is not None
         assert (flipped.direction, flipped.created_at) == (DOWN, first.created_at)
         assert votes.list_votes_by_chat(conn, chat_id=chat.id) == [flipped]
 
@@ -84,7 +82,8 @@ def test_list_votes_by_chat_shows_own_votes_to_app_and_all_to_system(database: D
     with database.as_user(other.id) as conn:
         votes.vote_message(conn, message_id=rows[0].id, user_id=other.id, direction=DOWN)
         assert [v.user_id for v in votes.list_votes_by_chat(conn, chat_id=chat.id)] == [other.id]
-        assert votes.delete_vote(conn, message_id=rows[1].id, user_id=owner.id) == 0
+    with pytest.raises(errors.PermissionDenied), database.as_user(other.id) as conn:
+        votes.delete_vote(conn, message_id=rows[1].id, user_id=owner.id)
     with database.system() as conn:
         got = votes.list_votes_by_chat(conn, chat_id=chat.id)
         assert [v.message_id for v in got] == [rows[0].id, rows[1].id]
@@ -106,5 +105,4 @@ async def test_async_vote_flip(async_database: AsyncDatabase, database: Database
         vote = await avotes.vote_message(
             conn, message_id=message.id, user_id=user.id, direction=DOWN
         )
-        assert vote is not None
         assert await avotes.list_votes_by_chat(conn, chat_id=chat.id) == [vote]

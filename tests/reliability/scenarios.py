@@ -93,7 +93,6 @@ def make_user(db: Database, label: str = "rel") -> uuid.UUID:
             email_verified=None,
             password_hash=None,
         )
-    assert user is not None
     return user.id
 
 
@@ -110,7 +109,6 @@ def make_chat(db: Database, user_id: uuid.UUID) -> uuid.UUID:
             context_window=None,
             metadata=None,
         )
-    assert chat is not None
     return chat.id
 
 
@@ -643,7 +641,6 @@ def tool_transitions(
                     arguments={"q": k},
                     requires_approval=True,
                 )
-                assert row is not None
                 ids.append(row.id)
         moves: dict[uuid.UUID, list[ToolExecutionStatus]] = defaultdict(list)
         lock = threading.Lock()

@@ -61,7 +61,7 @@ from chatdb.flows import privacy as privacy_flows
 from chatdb.flows import providers as provider_flows
 from chatdb.flows import referrals as referral_flows
 from chatdb.flows import tools as tool_flows
-from chatdb.queries import enums
+from chatdb.queries import enums, support
 from chatdb.queries import messages as message_queries
 from chatdb.types import MessagePart, MessageParts
 from support.logins import logins
@@ -90,30 +90,20 @@ class _NotJson:
 # -- the write paths ------------------------------------------------------------------------
 
 
-def _sql_of(fn: Callable[..., Any]) -> str:
-    module = importlib.import_module(fn.__module__)
-    return str(getattr(module, fn.__name__.upper(), ""))
-
-
 def write_functions() -> list[tuple[str, Callable[..., Any]]]:
     found = []
     for info in pkgutil.iter_modules(chatdb.queries.__path__):
-        if info.name in ("enums", "models", "aio"):
+        if info.name in ("enums", "models", "aio", "support"):
             continue
         module = importlib.import_module(f"chatdb.queries.{info.name}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if name.startswith(("_", "iter_")) or fn.__module__ != module.__name__:
+            query = support.query_of(fn)
+            if query is None or name.startswith("iter_") or fn.__module__ != module.__name__:
                 continue
-            text = _sql_of(fn)
-            body = text.split("\n", 1)[1].lstrip().upper() if "\n" in text else ""
-            if body.startswith("COPY "):
+            # What it writes comes from the query's metadata (PostgreSQL's parser), not a
+            # guess from the SQL text: COPY and every INSERT/UPDATE/DELETE, CTEs included.
+            if query.writes or query.command == ":copyfrom":
                 found.append((f"{info.name}.{name}", fn))
-                continue
-            if body.startswith("SELECT") or not any(
-                verb in body for verb in ("INSERT ", "UPDATE ", "DELETE ")
-            ):
-                continue
-            found.append((f"{info.name}.{name}", fn))
     return found
 
 
@@ -1051,7 +1041,6 @@ def test_injection_strings_are_stored_verbatim_and_the_tables_survive(matrix: Ma
                 context_window=None,
                 metadata={"note": text},
             )
-            assert chat is not None
             stored = chats.get_chat_by_id(conn, id=chat.id)
             assert stored is not None
             assert (stored.title, stored.system_prompt, stored.metadata) == (

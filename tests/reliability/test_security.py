@@ -473,7 +473,6 @@ def _new_user(database: Database) -> uuid.UUID:
             email_verified=None,
             password_hash=None,
         )
-    assert user is not None
     return user.id
 
 

@@ -47,6 +47,7 @@ PYDANTIC_RESERVED = frozenset(
 # Modules the generated code imports by name; a field or argument must not hide them.
 MODULE_NAMES = frozenset(
     {"dataclasses", "datetime", "decimal", "enum", "enums", "ipaddress", "itertools", "models"}
+    | {"support"}
     | {"psycopg", "pydantic", "typing", "uuid"}
 )
 # Names the generated modules import with `from x import Name`: a model, enum, row or Params

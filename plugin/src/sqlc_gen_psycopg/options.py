@@ -32,9 +32,20 @@ class Options:
     emit_async: bool = True
     emit_pydantic_models: bool = True
     query_parameter_limit: int = DEFAULT_QUERY_PARAMETER_LIMIT
+    # Dotted path of the exception a :one raises when no row comes back; "" = the generated
+    # support module's own NotFoundError (a LookupError).
+    not_found_error: str = ""
+    # "error": a parameter sqlc cannot name (`$1::varchar[]`) fails generation with the fix;
+    # "allow": it becomes `dollar_<n>`.
+    unnamed_parameters: str = "error"
+    # Run mypy --strict on the generated files; a finding fails generation.
+    check_types: bool = False
 
 
 _KEYS = {
+    "check_types",
+    "not_found_error",
+    "unnamed_parameters",
     "package",
     "overrides",
     "rename",
@@ -141,7 +152,23 @@ def parse_options(raw: dict[str, Any], out: str) -> Options:
         raise PluginError.one(
             "options `emit_sync` and `emit_async` are both false: nothing to emit"
         )
+    not_found = raw.get("not_found_error", "")
+    if not isinstance(not_found, str) or (
+        not_found and (not _DOTTED.match(not_found) or "." not in not_found)
+    ):
+        raise PluginError.one(
+            "option `not_found_error` must be the dotted path of an exception class, such as "
+            f"`myapp.errors.NotFoundError`, got {not_found!r}"
+        )
+    unnamed = raw.get("unnamed_parameters", "error")
+    if unnamed not in ("error", "allow"):
+        raise PluginError.one(
+            f"option `unnamed_parameters` must be `error` or `allow`, got {unnamed!r}"
+        )
     return Options(
+        check_types=_bool(raw, "check_types", False),
+        unnamed_parameters=unnamed,
+        not_found_error=not_found,
         package=package,
         overrides=overrides,
         rename=dict(rename),

@@ -15,6 +15,7 @@ JSON = "json"  # JsonValue: wrapped in psycopg Json/Jsonb
 TIMESTAMPTZ = "timestamptz"  # naive datetimes refused before they reach the database
 OVERRIDE = "override"  # py_type from an override: loaded through a pydantic TypeAdapter
 JSON_OVERRIDE = "json_override"  # override of json/jsonb: dumped with the adapter's dump_json
+COMPOSITE = "composite"  # a typing.NamedTuple in models.py; psycopg needs register_composites()
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,6 @@ def override_spec(override: Override, base: TypeSpec, *, whole: bool) -> TypeSpe
         base=annotation,
         imports=imports,
         kind=JSON_OVERRIDE if is_json else OVERRIDE,
-        adapter=f"_{naming.upper_snake(name)}_ADAPTER",
+        adapter=f"{naming.upper_snake(name)}_ADAPTER",
         whole=whole,
     )

@@ -39,7 +39,9 @@ def render(node: str | Group, indent: int, prefix: str = "", suffix: str = "") -
     lines = [f"{pad}{prefix}{node.open}"]
     for item in node.items:
         lines.extend(render(item, indent + 1, "", ","))
-    lines.append(f"{pad}{node.close}{suffix}")
+    # A one-element tuple closes with ",)" on one line; exploded, its item already has a comma.
+    close = node.close[1:] if node.close.startswith(",") else node.close
+    lines.append(f"{pad}{close}{suffix}")
     return lines
 
 

@@ -143,6 +143,54 @@ def denied_reason(name: str, sql: str | None) -> str | None:
 
 # -- what a generated function is ---------------------------------------------------------
 
+DENIED_TABLES: Final = frozenset(
+    {"sessions", "credit_ledger", "verification_tokens", "accounts", "external_tokens"}
+    | {"payments", "subscriptions"}
+)
+DENIED_COLUMNS: Final = frozenset(
+    {"credit_balance", "password_hash", "quota", "api_key_ciphertext", "token_ciphertext"}
+)
+
+
+class QueryInfo(typing.Protocol):
+    """The metadata a generated function carries as `fn.query` (`support.Query`): read by
+    duck typing, since the runtime imports no generated module."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def command(self) -> str: ...
+    @property
+    def sql(self) -> str: ...
+    @property
+    def reads(self) -> frozenset[str]: ...
+    @property
+    def read_only(self) -> bool: ...
+    @property
+    def columns(self) -> tuple[str, ...]: ...
+
+
+def query_info(fn: Callable[..., Any]) -> QueryInfo | None:
+    """`fn.query` when fn is a generated query function, else None."""
+    info = getattr(fn, "query", None)
+    needed = ("name", "command", "sql", "reads", "read_only", "columns")
+    if info is None or not all(hasattr(info, attr) for attr in needed):
+        return None
+    return typing.cast(QueryInfo, info)
+
+
+def denied_by_metadata(info: QueryInfo) -> str | None:
+    """Why a generated query may never be cached, from what it reads and returns."""
+    if not info.read_only:
+        return "it is not a plain read (it writes, locks or uses a sequence)"
+    tables = sorted(info.reads & DENIED_TABLES)
+    if tables:
+        return f"it reads critical data ({tables[0]})"
+    columns = sorted(set(info.columns) & DENIED_COLUMNS)
+    if columns:
+        return f"it reads critical data ({columns[0]})"
+    return None
+
 
 def query_sql(fn: Callable[..., Any]) -> str | None:
     """The SQL constant of a generated query function (`get_chat_by_id` -> `GET_CHAT_BY_ID`,
@@ -198,14 +246,25 @@ def make_spec(
     tags: Mapping[str, str] | None,
     ttl_s: int | None,
 ) -> QuerySpec:
-    """Validate and describe `fn` for caching; ConfigError when it may not be cached."""
-    sql = sql if sql is not None else query_sql(fn)
+    """Validate and describe `fn` for caching; ConfigError when it may not be cached.
+
+    A generated function is described by its metadata (`fn.query`: name, command, relations
+    read, result columns, read-only); any other callable needs name= and sql=, which are
+    checked against the name and SQL deny-lists.
+    """
+    info = query_info(fn) if sql is None else None
     command = None
-    if sql is not None:
-        match = _NAME_LINE.match(sql)
-        if match:
-            name = name or match.group(1)
-            command = match.group(2)
+    if info is not None:
+        sql = info.sql
+        name = name or info.name
+        command = info.command.lstrip(":")
+    else:
+        sql = sql if sql is not None else query_sql(fn)
+        if sql is not None:
+            match = _NAME_LINE.match(sql)
+            if match:
+                name = name or match.group(1)
+                command = match.group(2)
     if not name:
         raise ConfigError(
             f"cannot tell which query {getattr(fn, '__qualname__', fn)!r} runs",
@@ -218,7 +277,7 @@ def make_spec(
             f"{name} is :{command}; only :one and :many reads are cached",
             fix="cache read queries only",
         )
-    reason = denied_reason(name, sql)
+    reason = denied_by_metadata(info) if info is not None else denied_reason(name, sql)
     if reason:
         raise ConfigError(
             f"{name} is never cached: {reason}",

@@ -73,7 +73,7 @@ def save_provider_key(
         default_model = current.default_model if default_model is None else default_model
         settings = current.settings if settings is None else settings
     sealed = keyring.encrypt(api_key, provider_key_ad(user_id, provider))
-    row = q.upsert_provider_config(
+    return q.upsert_provider_config(
         conn,
         user_id=user_id,
         provider=provider,
@@ -83,9 +83,6 @@ def save_provider_key(
         default_model=default_model,
         settings=settings,
     )
-    if row is None:  # pragma: no cover - an upsert always returns its row
-        raise errors.DatabaseError("UpsertProviderConfig returned no row")
-    return row
 
 
 def read_provider_key(

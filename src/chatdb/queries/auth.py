@@ -3,30 +3,14 @@
 """Queries from db/queries/auth.sql."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 from pydantic import BaseModel, ConfigDict
 
-from chatdb.queries import models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import models, support
 
 LINK_ACCOUNT: Final = """-- name: LinkAccount :one
 INSERT INTO accounts (
@@ -48,33 +32,52 @@ VALUES (
     %(scope)s::text,
     %(session_state)s::text
 )
-RETURNING provider, provider_account_id, user_id, type, access_token_ciphertext,
-    refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type,
-    scope, session_state, created_at, updated_at"""
+RETURNING provider, provider_account_id, user_id, type, access_token_ciphertext, refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type, scope, session_state, created_at, updated_at"""
 
 
-def _link_account_row(cursor: Any) -> RowMaker[models.Account]:
-    def make(v: Sequence[Any]) -> models.Account:
-        return models.Account(
-            provider=v[0],
-            provider_account_id=v[1],
-            user_id=v[2],
-            type=v[3],
-            access_token_ciphertext=v[4],
-            refresh_token_ciphertext=v[5],
-            id_token_ciphertext=v[6],
-            token_key_version=v[7],
-            expires_at=v[8],
-            token_type=v[9],
-            scope=v[10],
-            session_state=v[11],
-            created_at=v[12],
-            updated_at=v[13],
-        )
+LINK_ACCOUNT_QUERY: Final = support.Query(
+    name="LinkAccount",
+    command=":one",
+    sql=LINK_ACCOUNT,
+    source="db/queries/auth.sql",
+    reads=frozenset(),
+    writes=frozenset({"accounts"}),
+    read_only=False,
+    columns=(
+        "provider",
+        "provider_account_id",
+        "user_id",
+        "type",
+        "access_token_ciphertext",
+        "refresh_token_ciphertext",
+        "id_token_ciphertext",
+        "token_key_version",
+        "expires_at",
+        "token_type",
+        "scope",
+        "session_state",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("type", "str", optional=False),
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("provider_account_id", "str", optional=False),
+        support.Parameter("access_token_ciphertext", "bytes | None", optional=True),
+        support.Parameter("refresh_token_ciphertext", "bytes | None", optional=True),
+        support.Parameter("id_token_ciphertext", "bytes | None", optional=True),
+        support.Parameter("token_key_version", "int | None", optional=True),
+        support.Parameter("expires_at", "datetime.datetime | None", optional=True),
+        support.Parameter("token_type", "str | None", optional=True),
+        support.Parameter("scope", "str | None", optional=True),
+        support.Parameter("session_state", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LINK_ACCOUNT_QUERY)
 def link_account(
     conn: psycopg.Connection[Any],
     *,
@@ -90,12 +93,12 @@ def link_account(
     token_type: str | None = None,
     scope: str | None = None,
     session_state: str | None = None,
-) -> models.Account | None:
+) -> models.Account:
     """Link a provider account to a user (Auth.js linkAccount). The token columns take
     ciphertext (with the key version that sealed them), never plain tokens. Linking an
     account that is already linked raises ConflictError on accounts_pkey.
     """
-    with conn.cursor(row_factory=_link_account_row) as cur:
+    with conn.cursor(row_factory=support.account_rows) as cur:
         cur.execute(
             LINK_ACCOUNT,
             {
@@ -107,13 +110,16 @@ def link_account(
                 "refresh_token_ciphertext": refresh_token_ciphertext,
                 "id_token_ciphertext": id_token_ciphertext,
                 "token_key_version": token_key_version,
-                "expires_at": _aware(expires_at, "link_account(expires_at=...)"),
+                "expires_at": support.aware(expires_at, "link_account(expires_at=...)"),
                 "token_type": token_type,
                 "scope": scope,
                 "session_state": session_state,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(LINK_ACCOUNT_QUERY)
+    return row
 
 
 UPDATE_ACCOUNT_TOKENS: Final = """-- name: UpdateAccountTokens :one
@@ -125,58 +131,72 @@ SET access_token_ciphertext = %(access_token_ciphertext)s::bytea,
     expires_at = %(expires_at)s::timestamptz
 WHERE provider = %(provider)s::text
   AND provider_account_id = %(provider_account_id)s::text
-RETURNING provider, provider_account_id, user_id, type, access_token_ciphertext,
-    refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type,
-    scope, session_state, created_at, updated_at"""
+RETURNING provider, provider_account_id, user_id, type, access_token_ciphertext, refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type, scope, session_state, created_at, updated_at"""
 
 
-def _update_account_tokens_row(cursor: Any) -> RowMaker[models.Account]:
-    def make(v: Sequence[Any]) -> models.Account:
-        return models.Account(
-            provider=v[0],
-            provider_account_id=v[1],
-            user_id=v[2],
-            type=v[3],
-            access_token_ciphertext=v[4],
-            refresh_token_ciphertext=v[5],
-            id_token_ciphertext=v[6],
-            token_key_version=v[7],
-            expires_at=v[8],
-            token_type=v[9],
-            scope=v[10],
-            session_state=v[11],
-            created_at=v[12],
-            updated_at=v[13],
-        )
+UPDATE_ACCOUNT_TOKENS_QUERY: Final = support.Query(
+    name="UpdateAccountTokens",
+    command=":one",
+    sql=UPDATE_ACCOUNT_TOKENS,
+    source="db/queries/auth.sql",
+    reads=frozenset({"accounts"}),
+    writes=frozenset({"accounts"}),
+    read_only=False,
+    columns=(
+        "provider",
+        "provider_account_id",
+        "user_id",
+        "type",
+        "access_token_ciphertext",
+        "refresh_token_ciphertext",
+        "id_token_ciphertext",
+        "token_key_version",
+        "expires_at",
+        "token_type",
+        "scope",
+        "session_state",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("provider_account_id", "str", optional=False),
+        support.Parameter("access_token_ciphertext", "bytes | None", optional=True),
+        support.Parameter("refresh_token_ciphertext", "bytes | None", optional=True),
+        support.Parameter("id_token_ciphertext", "bytes | None", optional=True),
+        support.Parameter("token_key_version", "int | None", optional=True),
+        support.Parameter("expires_at", "datetime.datetime | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPDATE_ACCOUNT_TOKENS_QUERY)
 def update_account_tokens(
     conn: psycopg.Connection[Any],
     *,
+    provider: str,
+    provider_account_id: str,
     access_token_ciphertext: bytes | None = None,
     refresh_token_ciphertext: bytes | None = None,
     id_token_ciphertext: bytes | None = None,
     token_key_version: int | None = None,
     expires_at: datetime.datetime | None = None,
-    provider: str,
-    provider_account_id: str,
 ) -> models.Account | None:
     """Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
     rotation or a key rotation. NULL ciphertexts clear that token. No row when not linked.
     """
-    with conn.cursor(row_factory=_update_account_tokens_row) as cur:
+    with conn.cursor(row_factory=support.account_rows) as cur:
         cur.execute(
             UPDATE_ACCOUNT_TOKENS,
             {
+                "provider": provider,
+                "provider_account_id": provider_account_id,
                 "access_token_ciphertext": access_token_ciphertext,
                 "refresh_token_ciphertext": refresh_token_ciphertext,
                 "id_token_ciphertext": id_token_ciphertext,
                 "token_key_version": token_key_version,
-                "expires_at": _aware(expires_at, "update_account_tokens(expires_at=...)"),
-                "provider": provider,
-                "provider_account_id": provider_account_id,
+                "expires_at": support.aware(expires_at, "update_account_tokens(expires_at=...)"),
             },
         )
         return cur.fetchone()
@@ -188,6 +208,24 @@ WHERE provider = %(provider)s::text
   AND provider_account_id = %(provider_account_id)s::text"""
 
 
+UNLINK_ACCOUNT_QUERY: Final = support.Query(
+    name="UnlinkAccount",
+    command=":execrows",
+    sql=UNLINK_ACCOUNT,
+    source="db/queries/auth.sql",
+    reads=frozenset({"accounts"}),
+    writes=frozenset({"accounts"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("provider_account_id", "str", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(UNLINK_ACCOUNT_QUERY)
 def unlink_account(
     conn: psycopg.Connection[Any],
     *,
@@ -213,31 +251,42 @@ WHERE a.provider = %(provider)s::text
   AND a.provider_account_id = %(provider_account_id)s::text"""
 
 
-def _get_user_by_account_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-            user_type=v[16],
-        )
+GET_USER_BY_ACCOUNT_QUERY: Final = support.Query(
+    name="GetUserByAccount",
+    command=":one",
+    sql=GET_USER_BY_ACCOUNT,
+    source="db/queries/auth.sql",
+    reads=frozenset({"accounts", "user_profiles"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("provider_account_id", "str", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_USER_BY_ACCOUNT_QUERY)
 def get_user_by_account(
     conn: psycopg.Connection[Any],
     *,
@@ -245,7 +294,7 @@ def get_user_by_account(
     provider_account_id: str,
 ) -> models.UserProfile | None:
     """The user a provider account is linked to (Auth.js getUserByAccount), without secrets."""
-    with conn.cursor(row_factory=_get_user_by_account_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(
             GET_USER_BY_ACCOUNT,
             {"provider": provider, "provider_account_id": provider_account_id},
@@ -260,9 +309,21 @@ WHERE user_id = %(user_id)s::uuid
 ORDER BY provider, provider_account_id"""
 
 
-class ListAccountsByUserRow(BaseModel):
-    """A row of ListAccountsByUser."""
+LIST_ACCOUNTS_BY_USER_QUERY: Final = support.Query(
+    name="ListAccountsByUser",
+    command=":many",
+    sql=LIST_ACCOUNTS_BY_USER,
+    source="db/queries/auth.sql",
+    reads=frozenset({"accounts"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("provider", "provider_account_id", "type", "expires_at", "scope", "created_at"),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
+
+class ListAccountsByUserRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     provider: str
@@ -272,9 +333,8 @@ class ListAccountsByUserRow(BaseModel):
     scope: str | None
     created_at: datetime.datetime
 
-
-def _list_accounts_by_user_row(cursor: Any) -> RowMaker[ListAccountsByUserRow]:
-    def make(v: Sequence[Any]) -> ListAccountsByUserRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ListAccountsByUserRow":
         return ListAccountsByUserRow(
             provider=v[0],
             provider_account_id=v[1],
@@ -284,9 +344,8 @@ def _list_accounts_by_user_row(cursor: Any) -> RowMaker[ListAccountsByUserRow]:
             created_at=v[5],
         )
 
-    return make
 
-
+@support.describe(LIST_ACCOUNTS_BY_USER_QUERY)
 def list_accounts_by_user(
     conn: psycopg.Connection[Any],
     *,
@@ -295,28 +354,9 @@ def list_accounts_by_user(
     """The sign-in methods linked to a user, for a "connected accounts" settings page (chatdb_app
     as that user). Token ciphertexts are not returned.
     """
-    with conn.cursor(row_factory=_list_accounts_by_user_row) as cur:
+    with conn.cursor(row_factory=support.rows(ListAccountsByUserRow.build)) as cur:
         cur.execute(LIST_ACCOUNTS_BY_USER, {"user_id": user_id})
         return cur.fetchall()
-
-
-def iter_list_accounts_by_user(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-) -> Iterator[ListAccountsByUserRow]:
-    """The sign-in methods linked to a user, for a "connected accounts" settings page (chatdb_app
-    as that user). Token ciphertexts are not returned.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_accounts_by_user_{next(_cursor_ids)}",
-        row_factory=_list_accounts_by_user_row,
-    ) as cur:
-        cur.execute(LIST_ACCOUNTS_BY_USER, {"user_id": user_id})
-        yield from cur
 
 
 CREATE_SESSION: Final = """-- name: CreateSession :one
@@ -330,21 +370,34 @@ VALUES (
 RETURNING id, session_token_hash, user_id, expires, fingerprint_id, created_at, updated_at"""
 
 
-def _create_session_row(cursor: Any) -> RowMaker[models.Session]:
-    def make(v: Sequence[Any]) -> models.Session:
-        return models.Session(
-            id=v[0],
-            session_token_hash=v[1],
-            user_id=v[2],
-            expires=v[3],
-            fingerprint_id=v[4],
-            created_at=v[5],
-            updated_at=v[6],
-        )
+CREATE_SESSION_QUERY: Final = support.Query(
+    name="CreateSession",
+    command=":one",
+    sql=CREATE_SESSION,
+    source="db/queries/auth.sql",
+    reads=frozenset(),
+    writes=frozenset({"sessions"}),
+    read_only=False,
+    columns=(
+        "id",
+        "session_token_hash",
+        "user_id",
+        "expires",
+        "fingerprint_id",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("session_token_hash", "bytes", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("expires", "datetime.datetime", optional=False),
+        support.Parameter("fingerprint_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(CREATE_SESSION_QUERY)
 def create_session(
     conn: psycopg.Connection[Any],
     *,
@@ -352,21 +405,24 @@ def create_session(
     user_id: uuid.UUID,
     expires: datetime.datetime,
     fingerprint_id: uuid.UUID | None = None,
-) -> models.Session | None:
+) -> models.Session:
     """Start a database session (Auth.js createSession). session_token_hash is the SHA-256
     digest of the cookie token (hash_token), never the token itself.
     """
-    with conn.cursor(row_factory=_create_session_row) as cur:
+    with conn.cursor(row_factory=support.session_rows) as cur:
         cur.execute(
             CREATE_SESSION,
             {
                 "session_token_hash": session_token_hash,
                 "user_id": user_id,
-                "expires": _aware(expires, "create_session(expires=...)"),
+                "expires": support.aware(expires, "create_session(expires=...)"),
                 "fingerprint_id": fingerprint_id,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_SESSION_QUERY)
+    return row
 
 
 GET_SESSION_AND_USER: Final = """-- name: GetSessionAndUser :one
@@ -377,50 +433,60 @@ WHERE s.session_token_hash = %(session_token_hash)s::bytea
   AND s.expires > now()"""
 
 
-class GetSessionAndUserRow(BaseModel):
-    """A row of GetSessionAndUser."""
+GET_SESSION_AND_USER_QUERY: Final = support.Query(
+    name="GetSessionAndUser",
+    command=":one",
+    sql=GET_SESSION_AND_USER,
+    source="db/queries/auth.sql",
+    reads=frozenset({"sessions", "user_profiles"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "session_token_hash",
+        "user_id",
+        "expires",
+        "fingerprint_id",
+        "created_at",
+        "updated_at",
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(support.Parameter("session_token_hash", "bytes", optional=False),),
+    annotations=(("optional", ""),),
+)
 
+
+class GetSessionAndUserRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     session: models.Session
     user_profile: models.UserProfile
 
-
-def _get_session_and_user_row(cursor: Any) -> RowMaker[GetSessionAndUserRow]:
-    def make(v: Sequence[Any]) -> GetSessionAndUserRow:
-        session = models.Session(
-            id=v[0],
-            session_token_hash=v[1],
-            user_id=v[2],
-            expires=v[3],
-            fingerprint_id=v[4],
-            created_at=v[5],
-            updated_at=v[6],
+    @staticmethod
+    def build(v: Sequence[Any]) -> "GetSessionAndUserRow":
+        return GetSessionAndUserRow(
+            session=support.session_row(v, 0),
+            user_profile=support.user_profile_row(v, 7),
         )
-        user_profile = models.UserProfile(
-            id=v[7],
-            email=v[8],
-            name=v[9],
-            email_verified=v[10],
-            image=v[11],
-            role=v[12],
-            status=v[13],
-            credit_balance=v[14],
-            referral_code=v[15],
-            quota=v[16],
-            quota_started_at=v[17],
-            next_quota_reset=v[18],
-            end_date=v[19],
-            stripe_customer_id=v[20],
-            created_at=v[21],
-            updated_at=v[22],
-            user_type=v[23],
-        )
-        return GetSessionAndUserRow(session=session, user_profile=user_profile)
-
-    return make
 
 
+@support.describe(GET_SESSION_AND_USER_QUERY)
 def get_session_and_user(
     conn: psycopg.Connection[Any],
     *,
@@ -429,7 +495,7 @@ def get_session_and_user(
     """The unexpired session with this token digest, with its user (Auth.js getSessionAndUser).
     No row for an unknown or expired token.
     """
-    with conn.cursor(row_factory=_get_session_and_user_row) as cur:
+    with conn.cursor(row_factory=support.rows(GetSessionAndUserRow.build)) as cur:
         cur.execute(GET_SESSION_AND_USER, {"session_token_hash": session_token_hash})
         return cur.fetchone()
 
@@ -441,21 +507,32 @@ WHERE session_token_hash = %(session_token_hash)s::bytea
 RETURNING id, session_token_hash, user_id, expires, fingerprint_id, created_at, updated_at"""
 
 
-def _update_session_row(cursor: Any) -> RowMaker[models.Session]:
-    def make(v: Sequence[Any]) -> models.Session:
-        return models.Session(
-            id=v[0],
-            session_token_hash=v[1],
-            user_id=v[2],
-            expires=v[3],
-            fingerprint_id=v[4],
-            created_at=v[5],
-            updated_at=v[6],
-        )
+UPDATE_SESSION_QUERY: Final = support.Query(
+    name="UpdateSession",
+    command=":one",
+    sql=UPDATE_SESSION,
+    source="db/queries/auth.sql",
+    reads=frozenset({"sessions"}),
+    writes=frozenset({"sessions"}),
+    read_only=False,
+    columns=(
+        "id",
+        "session_token_hash",
+        "user_id",
+        "expires",
+        "fingerprint_id",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("expires", "datetime.datetime", optional=False),
+        support.Parameter("session_token_hash", "bytes", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPDATE_SESSION_QUERY)
 def update_session(
     conn: psycopg.Connection[Any],
     *,
@@ -463,11 +540,11 @@ def update_session(
     session_token_hash: bytes,
 ) -> models.Session | None:
     """Extend (or shorten) a session (Auth.js updateSession). No row when the token is unknown."""
-    with conn.cursor(row_factory=_update_session_row) as cur:
+    with conn.cursor(row_factory=support.session_rows) as cur:
         cur.execute(
             UPDATE_SESSION,
             {
-                "expires": _aware(expires, "update_session(expires=...)"),
+                "expires": support.aware(expires, "update_session(expires=...)"),
                 "session_token_hash": session_token_hash,
             },
         )
@@ -479,6 +556,21 @@ DELETE FROM sessions
 WHERE session_token_hash = %(session_token_hash)s::bytea"""
 
 
+DELETE_SESSION_QUERY: Final = support.Query(
+    name="DeleteSession",
+    command=":execrows",
+    sql=DELETE_SESSION,
+    source="db/queries/auth.sql",
+    reads=frozenset({"sessions"}),
+    writes=frozenset({"sessions"}),
+    read_only=False,
+    columns=(),
+    parameters=(support.Parameter("session_token_hash", "bytes", optional=False),),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_SESSION_QUERY)
 def delete_session(conn: psycopg.Connection[Any], *, session_token_hash: bytes) -> int:
     """Sign out: delete the session with this token digest (Auth.js deleteSession). 0 when unknown."""
     with conn.cursor() as cur:
@@ -491,6 +583,21 @@ DELETE FROM sessions
 WHERE user_id = %(user_id)s::uuid"""
 
 
+DELETE_SESSIONS_BY_USER_QUERY: Final = support.Query(
+    name="DeleteSessionsByUser",
+    command=":execrows",
+    sql=DELETE_SESSIONS_BY_USER,
+    source="db/queries/auth.sql",
+    reads=frozenset({"sessions"}),
+    writes=frozenset({"sessions"}),
+    read_only=False,
+    columns=(),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_SESSIONS_BY_USER_QUERY)
 def delete_sessions_by_user(conn: psycopg.Connection[Any], *, user_id: uuid.UUID) -> int:
     """Sign a user out everywhere (as that user, or chatdb_system after a password change)."""
     with conn.cursor() as cur:
@@ -503,6 +610,21 @@ DELETE FROM sessions
 WHERE expires <= now()"""
 
 
+DELETE_EXPIRED_SESSIONS_QUERY: Final = support.Query(
+    name="DeleteExpiredSessions",
+    command=":execrows",
+    sql=DELETE_EXPIRED_SESSIONS,
+    source="db/queries/auth.sql",
+    reads=frozenset({"sessions"}),
+    writes=frozenset({"sessions"}),
+    read_only=False,
+    columns=(),
+    parameters=(),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_EXPIRED_SESSIONS_QUERY)
 def delete_expired_sessions(conn: psycopg.Connection[Any]) -> int:
     """Housekeeping: delete every session that has expired (uses sessions_expires_idx)."""
     with conn.cursor() as cur:
@@ -516,39 +638,48 @@ VALUES (%(identifier)s::text, %(token_hash)s::bytea, %(expires)s::timestamptz)
 RETURNING identifier, token_hash, expires, created_at, updated_at"""
 
 
-def _create_verification_token_row(cursor: Any) -> RowMaker[models.VerificationToken]:
-    def make(v: Sequence[Any]) -> models.VerificationToken:
-        return models.VerificationToken(
-            identifier=v[0],
-            token_hash=v[1],
-            expires=v[2],
-            created_at=v[3],
-            updated_at=v[4],
-        )
+CREATE_VERIFICATION_TOKEN_QUERY: Final = support.Query(
+    name="CreateVerificationToken",
+    command=":one",
+    sql=CREATE_VERIFICATION_TOKEN,
+    source="db/queries/auth.sql",
+    reads=frozenset(),
+    writes=frozenset({"verification_tokens"}),
+    read_only=False,
+    columns=("identifier", "token_hash", "expires", "created_at", "updated_at"),
+    parameters=(
+        support.Parameter("identifier", "str", optional=False),
+        support.Parameter("token_hash", "bytes", optional=False),
+        support.Parameter("expires", "datetime.datetime", optional=False),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(CREATE_VERIFICATION_TOKEN_QUERY)
 def create_verification_token(
     conn: psycopg.Connection[Any],
     *,
     identifier: str,
     token_hash: bytes,
     expires: datetime.datetime,
-) -> models.VerificationToken | None:
+) -> models.VerificationToken:
     """Store an emailed sign-in/verification token as its SHA-256 digest (Auth.js
     createVerificationToken). Issuing the same token twice raises ConflictError.
     """
-    with conn.cursor(row_factory=_create_verification_token_row) as cur:
+    with conn.cursor(row_factory=support.verification_token_rows) as cur:
         cur.execute(
             CREATE_VERIFICATION_TOKEN,
             {
                 "identifier": identifier,
                 "token_hash": token_hash,
-                "expires": _aware(expires, "create_verification_token(expires=...)"),
+                "expires": support.aware(expires, "create_verification_token(expires=...)"),
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_VERIFICATION_TOKEN_QUERY)
+    return row
 
 
 USE_VERIFICATION_TOKEN: Final = """-- name: UseVerificationToken :one
@@ -563,19 +694,24 @@ FROM used
 WHERE expires > now()"""
 
 
-def _use_verification_token_row(cursor: Any) -> RowMaker[models.VerificationToken]:
-    def make(v: Sequence[Any]) -> models.VerificationToken:
-        return models.VerificationToken(
-            identifier=v[0],
-            token_hash=v[1],
-            expires=v[2],
-            created_at=v[3],
-            updated_at=v[4],
-        )
+USE_VERIFICATION_TOKEN_QUERY: Final = support.Query(
+    name="UseVerificationToken",
+    command=":one",
+    sql=USE_VERIFICATION_TOKEN,
+    source="db/queries/auth.sql",
+    reads=frozenset({"verification_tokens"}),
+    writes=frozenset({"verification_tokens"}),
+    read_only=False,
+    columns=("identifier", "token_hash", "expires", "created_at", "updated_at"),
+    parameters=(
+        support.Parameter("identifier", "str", optional=False),
+        support.Parameter("token_hash", "bytes", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(USE_VERIFICATION_TOKEN_QUERY)
 def use_verification_token(
     conn: psycopg.Connection[Any],
     *,
@@ -586,7 +722,7 @@ def use_verification_token(
     so it works once; a concurrent second use gets no row. An expired token is deleted too
     but not returned.
     """
-    with conn.cursor(row_factory=_use_verification_token_row) as cur:
+    with conn.cursor(row_factory=support.verification_token_rows) as cur:
         cur.execute(USE_VERIFICATION_TOKEN, {"identifier": identifier, "token_hash": token_hash})
         return cur.fetchone()
 
@@ -596,6 +732,21 @@ DELETE FROM verification_tokens
 WHERE expires <= now()"""
 
 
+DELETE_EXPIRED_VERIFICATION_TOKENS_QUERY: Final = support.Query(
+    name="DeleteExpiredVerificationTokens",
+    command=":execrows",
+    sql=DELETE_EXPIRED_VERIFICATION_TOKENS,
+    source="db/queries/auth.sql",
+    reads=frozenset({"verification_tokens"}),
+    writes=frozenset({"verification_tokens"}),
+    read_only=False,
+    columns=(),
+    parameters=(),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_EXPIRED_VERIFICATION_TOKENS_QUERY)
 def delete_expired_verification_tokens(conn: psycopg.Connection[Any]) -> int:
     """Housekeeping: delete verification tokens that expired unused."""
     with conn.cursor() as cur:
@@ -608,6 +759,21 @@ DELETE FROM verification_tokens
 WHERE lower(identifier) = lower(%(identifier)s::text)"""
 
 
+DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER_QUERY: Final = support.Query(
+    name="DeleteVerificationTokensByIdentifier",
+    command=":execrows",
+    sql=DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER,
+    source="db/queries/auth.sql",
+    reads=frozenset({"verification_tokens"}),
+    writes=frozenset({"verification_tokens"}),
+    read_only=False,
+    columns=(),
+    parameters=(support.Parameter("identifier", "str", optional=False),),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER_QUERY)
 def delete_verification_tokens_by_identifier(
     conn: psycopg.Connection[Any],
     *,
@@ -629,28 +795,39 @@ WHERE provider = %(provider)s::text
   AND provider_account_id = %(provider_account_id)s::text"""
 
 
-def _get_account_row(cursor: Any) -> RowMaker[models.Account]:
-    def make(v: Sequence[Any]) -> models.Account:
-        return models.Account(
-            provider=v[0],
-            provider_account_id=v[1],
-            user_id=v[2],
-            type=v[3],
-            access_token_ciphertext=v[4],
-            refresh_token_ciphertext=v[5],
-            id_token_ciphertext=v[6],
-            token_key_version=v[7],
-            expires_at=v[8],
-            token_type=v[9],
-            scope=v[10],
-            session_state=v[11],
-            created_at=v[12],
-            updated_at=v[13],
-        )
+GET_ACCOUNT_QUERY: Final = support.Query(
+    name="GetAccount",
+    command=":one",
+    sql=GET_ACCOUNT,
+    source="db/queries/auth.sql",
+    reads=frozenset({"accounts"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "provider",
+        "provider_account_id",
+        "user_id",
+        "type",
+        "access_token_ciphertext",
+        "refresh_token_ciphertext",
+        "id_token_ciphertext",
+        "token_key_version",
+        "expires_at",
+        "token_type",
+        "scope",
+        "session_state",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("provider_account_id", "str", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_ACCOUNT_QUERY)
 def get_account(
     conn: psycopg.Connection[Any],
     *,
@@ -660,7 +837,7 @@ def get_account(
     """A linked account by provider and the provider's account id (Auth.js getAccount), with its
     token ciphertexts (chatdb_system: decrypt with the keyring that sealed them).
     """
-    with conn.cursor(row_factory=_get_account_row) as cur:
+    with conn.cursor(row_factory=support.account_rows) as cur:
         cur.execute(GET_ACCOUNT, {"provider": provider, "provider_account_id": provider_account_id})
         return cur.fetchone()
 
@@ -683,24 +860,41 @@ VALUES (
 RETURNING credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at"""
 
 
-def _create_authenticator_row(cursor: Any) -> RowMaker[models.Authenticator]:
-    def make(v: Sequence[Any]) -> models.Authenticator:
-        return models.Authenticator(
-            credential_id=v[0],
-            user_id=v[1],
-            provider_account_id=v[2],
-            credential_public_key=v[3],
-            counter=v[4],
-            credential_device_type=v[5],
-            credential_backed_up=v[6],
-            transports=v[7],
-            created_at=v[8],
-            updated_at=v[9],
-        )
+CREATE_AUTHENTICATOR_QUERY: Final = support.Query(
+    name="CreateAuthenticator",
+    command=":one",
+    sql=CREATE_AUTHENTICATOR,
+    source="db/queries/auth.sql",
+    reads=frozenset(),
+    writes=frozenset({"authenticators"}),
+    read_only=False,
+    columns=(
+        "credential_id",
+        "user_id",
+        "provider_account_id",
+        "credential_public_key",
+        "counter",
+        "credential_device_type",
+        "credential_backed_up",
+        "transports",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("credential_id", "str", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("provider_account_id", "str", optional=False),
+        support.Parameter("credential_public_key", "str", optional=False),
+        support.Parameter("counter", "int", optional=False),
+        support.Parameter("credential_device_type", "str", optional=False),
+        support.Parameter("credential_backed_up", "bool", optional=False),
+        support.Parameter("transports", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(CREATE_AUTHENTICATOR_QUERY)
 def create_authenticator(
     conn: psycopg.Connection[Any],
     *,
@@ -712,12 +906,12 @@ def create_authenticator(
     credential_device_type: str,
     credential_backed_up: bool,
     transports: str | None = None,
-) -> models.Authenticator | None:
+) -> models.Authenticator:
     """Register a WebAuthn credential (passkey) of a user (Auth.js createAuthenticator,
     chatdb_system). A credential id registered before raises ConflictError on
     authenticators_pkey.
     """
-    with conn.cursor(row_factory=_create_authenticator_row) as cur:
+    with conn.cursor(row_factory=support.authenticator_rows) as cur:
         cur.execute(
             CREATE_AUTHENTICATOR,
             {
@@ -731,7 +925,10 @@ def create_authenticator(
                 "transports": transports,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_AUTHENTICATOR_QUERY)
+    return row
 
 
 GET_AUTHENTICATOR: Final = """-- name: GetAuthenticator :one
@@ -740,24 +937,32 @@ FROM authenticators
 WHERE credential_id = %(credential_id)s::text"""
 
 
-def _get_authenticator_row(cursor: Any) -> RowMaker[models.Authenticator]:
-    def make(v: Sequence[Any]) -> models.Authenticator:
-        return models.Authenticator(
-            credential_id=v[0],
-            user_id=v[1],
-            provider_account_id=v[2],
-            credential_public_key=v[3],
-            counter=v[4],
-            credential_device_type=v[5],
-            credential_backed_up=v[6],
-            transports=v[7],
-            created_at=v[8],
-            updated_at=v[9],
-        )
+GET_AUTHENTICATOR_QUERY: Final = support.Query(
+    name="GetAuthenticator",
+    command=":one",
+    sql=GET_AUTHENTICATOR,
+    source="db/queries/auth.sql",
+    reads=frozenset({"authenticators"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "credential_id",
+        "user_id",
+        "provider_account_id",
+        "credential_public_key",
+        "counter",
+        "credential_device_type",
+        "credential_backed_up",
+        "transports",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(support.Parameter("credential_id", "str", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_AUTHENTICATOR_QUERY)
 def get_authenticator(
     conn: psycopg.Connection[Any],
     *,
@@ -766,7 +971,7 @@ def get_authenticator(
     """A WebAuthn credential by its id (Auth.js getAuthenticator): the browser presents the
     credential id before anyone knows the user.
     """
-    with conn.cursor(row_factory=_get_authenticator_row) as cur:
+    with conn.cursor(row_factory=support.authenticator_rows) as cur:
         cur.execute(GET_AUTHENTICATOR, {"credential_id": credential_id})
         return cur.fetchone()
 
@@ -778,24 +983,32 @@ WHERE user_id = %(user_id)s::uuid
 ORDER BY created_at, credential_id"""
 
 
-def _list_authenticators_by_user_row(cursor: Any) -> RowMaker[models.Authenticator]:
-    def make(v: Sequence[Any]) -> models.Authenticator:
-        return models.Authenticator(
-            credential_id=v[0],
-            user_id=v[1],
-            provider_account_id=v[2],
-            credential_public_key=v[3],
-            counter=v[4],
-            credential_device_type=v[5],
-            credential_backed_up=v[6],
-            transports=v[7],
-            created_at=v[8],
-            updated_at=v[9],
-        )
+LIST_AUTHENTICATORS_BY_USER_QUERY: Final = support.Query(
+    name="ListAuthenticatorsByUser",
+    command=":many",
+    sql=LIST_AUTHENTICATORS_BY_USER,
+    source="db/queries/auth.sql",
+    reads=frozenset({"authenticators"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "credential_id",
+        "user_id",
+        "provider_account_id",
+        "credential_public_key",
+        "counter",
+        "credential_device_type",
+        "credential_backed_up",
+        "transports",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_AUTHENTICATORS_BY_USER_QUERY)
 def list_authenticators_by_user(
     conn: psycopg.Connection[Any],
     *,
@@ -804,28 +1017,9 @@ def list_authenticators_by_user(
     """A user's passkeys, oldest first (Auth.js listAuthenticatorsByUserId; chatdb_app as that
     user for a settings page).
     """
-    with conn.cursor(row_factory=_list_authenticators_by_user_row) as cur:
+    with conn.cursor(row_factory=support.authenticator_rows) as cur:
         cur.execute(LIST_AUTHENTICATORS_BY_USER, {"user_id": user_id})
         return cur.fetchall()
-
-
-def iter_list_authenticators_by_user(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-) -> Iterator[models.Authenticator]:
-    """A user's passkeys, oldest first (Auth.js listAuthenticatorsByUserId; chatdb_app as that
-    user for a settings page).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_authenticators_by_user_{next(_cursor_ids)}",
-        row_factory=_list_authenticators_by_user_row,
-    ) as cur:
-        cur.execute(LIST_AUTHENTICATORS_BY_USER, {"user_id": user_id})
-        yield from cur
 
 
 UPDATE_AUTHENTICATOR_COUNTER: Final = """-- name: UpdateAuthenticatorCounter :one
@@ -835,24 +1029,35 @@ WHERE credential_id = %(credential_id)s::text
 RETURNING credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at"""
 
 
-def _update_authenticator_counter_row(cursor: Any) -> RowMaker[models.Authenticator]:
-    def make(v: Sequence[Any]) -> models.Authenticator:
-        return models.Authenticator(
-            credential_id=v[0],
-            user_id=v[1],
-            provider_account_id=v[2],
-            credential_public_key=v[3],
-            counter=v[4],
-            credential_device_type=v[5],
-            credential_backed_up=v[6],
-            transports=v[7],
-            created_at=v[8],
-            updated_at=v[9],
-        )
+UPDATE_AUTHENTICATOR_COUNTER_QUERY: Final = support.Query(
+    name="UpdateAuthenticatorCounter",
+    command=":one",
+    sql=UPDATE_AUTHENTICATOR_COUNTER,
+    source="db/queries/auth.sql",
+    reads=frozenset({"authenticators"}),
+    writes=frozenset({"authenticators"}),
+    read_only=False,
+    columns=(
+        "credential_id",
+        "user_id",
+        "provider_account_id",
+        "credential_public_key",
+        "counter",
+        "credential_device_type",
+        "credential_backed_up",
+        "transports",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("counter", "int", optional=False),
+        support.Parameter("credential_id", "str", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPDATE_AUTHENTICATOR_COUNTER_QUERY)
 def update_authenticator_counter(
     conn: psycopg.Connection[Any],
     *,
@@ -862,7 +1067,7 @@ def update_authenticator_counter(
     """Store the signature counter of a successful passkey sign-in (Auth.js
     updateAuthenticatorCounter). No row when the credential is unknown.
     """
-    with conn.cursor(row_factory=_update_authenticator_counter_row) as cur:
+    with conn.cursor(row_factory=support.authenticator_rows) as cur:
         cur.execute(
             UPDATE_AUTHENTICATOR_COUNTER,
             {"counter": counter, "credential_id": credential_id},
@@ -875,6 +1080,21 @@ DELETE FROM authenticators
 WHERE credential_id = %(credential_id)s::text"""
 
 
+DELETE_AUTHENTICATOR_QUERY: Final = support.Query(
+    name="DeleteAuthenticator",
+    command=":execrows",
+    sql=DELETE_AUTHENTICATOR,
+    source="db/queries/auth.sql",
+    reads=frozenset({"authenticators"}),
+    writes=frozenset({"authenticators"}),
+    read_only=False,
+    columns=(),
+    parameters=(support.Parameter("credential_id", "str", optional=False),),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_AUTHENTICATOR_QUERY)
 def delete_authenticator(conn: psycopg.Connection[Any], *, credential_id: str) -> int:
     """Remove a passkey (chatdb_app as its user, from the settings page; chatdb_system). 0 when
     unknown or not the caller's.

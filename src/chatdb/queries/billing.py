@@ -4,31 +4,14 @@
 
 import datetime
 import decimal
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
 from typing import Any, Final, NamedTuple
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg.types.json import Jsonb
 from pydantic import JsonValue
 
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 UPSERT_SUBSCRIPTION: Final = """-- name: UpsertSubscription :one
 INSERT INTO subscriptions (
@@ -81,89 +64,113 @@ WHERE subscriptions.last_event_at < EXCLUDED.last_event_at
        AND subscription_status_precedence(EXCLUDED.status)
            >= subscription_status_precedence(subscriptions.status)
    )
-RETURNING id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
-    plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
-    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at"""
+RETURNING id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id, plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at, ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at"""
+
+
+UPSERT_SUBSCRIPTION_QUERY: Final = support.Query(
+    name="UpsertSubscription",
+    command=":one",
+    sql=UPSERT_SUBSCRIPTION,
+    source="db/queries/billing.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"subscriptions"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "provider",
+        "provider_subscription_id",
+        "provider_customer_id",
+        "status",
+        "price_id",
+        "plan",
+        "quantity",
+        "current_period_start",
+        "current_period_end",
+        "cancel_at_period_end",
+        "canceled_at",
+        "ended_at",
+        "trial_end",
+        "metadata",
+        "last_event_id",
+        "last_event_at",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("provider_subscription_id", "str", optional=False),
+        support.Parameter("status", "enums.SubscriptionStatus", optional=False),
+        support.Parameter("last_event_at", "datetime.datetime", optional=False),
+        support.Parameter("user_id", "uuid.UUID | None", optional=True),
+        support.Parameter("provider_customer_id", "str | None", optional=True),
+        support.Parameter("price_id", "str | None", optional=True),
+        support.Parameter("plan", "str | None", optional=True),
+        support.Parameter("quantity", "int | None", optional=True),
+        support.Parameter("current_period_start", "datetime.datetime | None", optional=True),
+        support.Parameter("current_period_end", "datetime.datetime | None", optional=True),
+        support.Parameter("cancel_at_period_end", "bool | None", optional=True),
+        support.Parameter("canceled_at", "datetime.datetime | None", optional=True),
+        support.Parameter("ended_at", "datetime.datetime | None", optional=True),
+        support.Parameter("trial_end", "datetime.datetime | None", optional=True),
+        support.Parameter("metadata", "JsonValue | None", optional=True),
+        support.Parameter("last_event_id", "str | None", optional=True),
+        support.Parameter("created_at", "datetime.datetime | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
 
 class UpsertSubscriptionParams(NamedTuple):
-    """Parameters of UpsertSubscription."""
-
-    user_id: uuid.UUID | None
-    provider_customer_id: str | None
     provider: str
     provider_subscription_id: str
     status: enums.SubscriptionStatus
-    price_id: str | None
-    plan: str | None
-    quantity: int | None
-    current_period_start: datetime.datetime | None
-    current_period_end: datetime.datetime | None
-    cancel_at_period_end: bool | None
-    canceled_at: datetime.datetime | None
-    ended_at: datetime.datetime | None
-    trial_end: datetime.datetime | None
-    metadata: JsonValue | None
-    last_event_id: str | None
     last_event_at: datetime.datetime
-    created_at: datetime.datetime | None
+    user_id: uuid.UUID | None = None
+    provider_customer_id: str | None = None
+    price_id: str | None = None
+    plan: str | None = None
+    quantity: int | None = None
+    current_period_start: datetime.datetime | None = None
+    current_period_end: datetime.datetime | None = None
+    cancel_at_period_end: bool | None = None
+    canceled_at: datetime.datetime | None = None
+    ended_at: datetime.datetime | None = None
+    trial_end: datetime.datetime | None = None
+    metadata: JsonValue | None = None
+    last_event_id: str | None = None
+    created_at: datetime.datetime | None = None
+
+    def to_args(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "provider_subscription_id": self.provider_subscription_id,
+            "status": self.status,
+            "last_event_at": support.aware(
+                self.last_event_at, "upsert_subscription(last_event_at=...)"
+            ),
+            "user_id": self.user_id,
+            "provider_customer_id": self.provider_customer_id,
+            "price_id": self.price_id,
+            "plan": self.plan,
+            "quantity": self.quantity,
+            "current_period_start": support.aware(
+                self.current_period_start, "upsert_subscription(current_period_start=...)"
+            ),
+            "current_period_end": support.aware(
+                self.current_period_end, "upsert_subscription(current_period_end=...)"
+            ),
+            "cancel_at_period_end": self.cancel_at_period_end,
+            "canceled_at": support.aware(self.canceled_at, "upsert_subscription(canceled_at=...)"),
+            "ended_at": support.aware(self.ended_at, "upsert_subscription(ended_at=...)"),
+            "trial_end": support.aware(self.trial_end, "upsert_subscription(trial_end=...)"),
+            "metadata": None if self.metadata is None else Jsonb(self.metadata),
+            "last_event_id": self.last_event_id,
+            "created_at": support.aware(self.created_at, "upsert_subscription(created_at=...)"),
+        }
 
 
-def _upsert_subscription_row(cursor: Any) -> RowMaker[models.Subscription]:
-    def make(v: Sequence[Any]) -> models.Subscription:
-        return models.Subscription(
-            id=v[0],
-            user_id=v[1],
-            provider=v[2],
-            provider_subscription_id=v[3],
-            provider_customer_id=v[4],
-            status=v[5],
-            price_id=v[6],
-            plan=v[7],
-            quantity=v[8],
-            current_period_start=v[9],
-            current_period_end=v[10],
-            cancel_at_period_end=v[11],
-            canceled_at=v[12],
-            ended_at=v[13],
-            trial_end=v[14],
-            metadata=v[15],
-            last_event_id=v[16],
-            last_event_at=v[17],
-            created_at=v[18],
-            updated_at=v[19],
-        )
-
-    return make
-
-
-def _upsert_subscription_args(p: UpsertSubscriptionParams) -> dict[str, Any]:
-    return {
-        "user_id": p.user_id,
-        "provider_customer_id": p.provider_customer_id,
-        "provider": p.provider,
-        "provider_subscription_id": p.provider_subscription_id,
-        "status": p.status,
-        "price_id": p.price_id,
-        "plan": p.plan,
-        "quantity": p.quantity,
-        "current_period_start": _aware(
-            p.current_period_start, "upsert_subscription(current_period_start=...)"
-        ),
-        "current_period_end": _aware(
-            p.current_period_end, "upsert_subscription(current_period_end=...)"
-        ),
-        "cancel_at_period_end": p.cancel_at_period_end,
-        "canceled_at": _aware(p.canceled_at, "upsert_subscription(canceled_at=...)"),
-        "ended_at": _aware(p.ended_at, "upsert_subscription(ended_at=...)"),
-        "trial_end": _aware(p.trial_end, "upsert_subscription(trial_end=...)"),
-        "metadata": None if p.metadata is None else Jsonb(p.metadata),
-        "last_event_id": p.last_event_id,
-        "last_event_at": _aware(p.last_event_at, "upsert_subscription(last_event_at=...)"),
-        "created_at": _aware(p.created_at, "upsert_subscription(created_at=...)"),
-    }
-
-
+@support.describe(UPSERT_SUBSCRIPTION_QUERY)
 def upsert_subscription(
     conn: psycopg.Connection[Any],
     *,
@@ -178,47 +185,56 @@ def upsert_subscription(
     stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
     created_at is the provider's creation time (Stripe `created`) when the event carries it.
     """
-    with conn.cursor(row_factory=_upsert_subscription_row) as cur:
-        cur.execute(UPSERT_SUBSCRIPTION, _upsert_subscription_args(params))
+    with conn.cursor(row_factory=support.subscription_rows) as cur:
+        cur.execute(UPSERT_SUBSCRIPTION, params.to_args())
         return cur.fetchone()
 
 
 GET_SUBSCRIPTION_BY_PROVIDER_ID: Final = """-- name: GetSubscriptionByProviderID :one
-SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
-    plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
-    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at
+SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id, plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at, ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at
 FROM subscriptions
 WHERE provider = %(provider)s AND provider_subscription_id = %(provider_subscription_id)s"""
 
 
-def _get_subscription_by_provider_id_row(cursor: Any) -> RowMaker[models.Subscription]:
-    def make(v: Sequence[Any]) -> models.Subscription:
-        return models.Subscription(
-            id=v[0],
-            user_id=v[1],
-            provider=v[2],
-            provider_subscription_id=v[3],
-            provider_customer_id=v[4],
-            status=v[5],
-            price_id=v[6],
-            plan=v[7],
-            quantity=v[8],
-            current_period_start=v[9],
-            current_period_end=v[10],
-            cancel_at_period_end=v[11],
-            canceled_at=v[12],
-            ended_at=v[13],
-            trial_end=v[14],
-            metadata=v[15],
-            last_event_id=v[16],
-            last_event_at=v[17],
-            created_at=v[18],
-            updated_at=v[19],
-        )
+GET_SUBSCRIPTION_BY_PROVIDER_ID_QUERY: Final = support.Query(
+    name="GetSubscriptionByProviderID",
+    command=":one",
+    sql=GET_SUBSCRIPTION_BY_PROVIDER_ID,
+    source="db/queries/billing.sql",
+    reads=frozenset({"subscriptions"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "provider",
+        "provider_subscription_id",
+        "provider_customer_id",
+        "status",
+        "price_id",
+        "plan",
+        "quantity",
+        "current_period_start",
+        "current_period_end",
+        "cancel_at_period_end",
+        "canceled_at",
+        "ended_at",
+        "trial_end",
+        "metadata",
+        "last_event_id",
+        "last_event_at",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("provider_subscription_id", "str", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_SUBSCRIPTION_BY_PROVIDER_ID_QUERY)
 def get_subscription_by_provider_id(
     conn: psycopg.Connection[Any],
     *,
@@ -226,7 +242,7 @@ def get_subscription_by_provider_id(
     provider_subscription_id: str,
 ) -> models.Subscription | None:
     """A subscription by the provider's id (sub_...)."""
-    with conn.cursor(row_factory=_get_subscription_by_provider_id_row) as cur:
+    with conn.cursor(row_factory=support.subscription_rows) as cur:
         cur.execute(
             GET_SUBSCRIPTION_BY_PROVIDER_ID,
             {"provider": provider, "provider_subscription_id": provider_subscription_id},
@@ -235,60 +251,64 @@ def get_subscription_by_provider_id(
 
 
 GET_ACTIVE_SUBSCRIPTION_BY_USER: Final = """-- name: GetActiveSubscriptionByUser :one
-SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
-    plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
-    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at
+SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id, plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at, ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at
 FROM subscriptions
 WHERE user_id = %(user_id)s AND status IN ('active', 'trialing')
 ORDER BY current_period_end DESC NULLS FIRST, id
 LIMIT 1"""
 
 
-def _get_active_subscription_by_user_row(cursor: Any) -> RowMaker[models.Subscription]:
-    def make(v: Sequence[Any]) -> models.Subscription:
-        return models.Subscription(
-            id=v[0],
-            user_id=v[1],
-            provider=v[2],
-            provider_subscription_id=v[3],
-            provider_customer_id=v[4],
-            status=v[5],
-            price_id=v[6],
-            plan=v[7],
-            quantity=v[8],
-            current_period_start=v[9],
-            current_period_end=v[10],
-            cancel_at_period_end=v[11],
-            canceled_at=v[12],
-            ended_at=v[13],
-            trial_end=v[14],
-            metadata=v[15],
-            last_event_id=v[16],
-            last_event_at=v[17],
-            created_at=v[18],
-            updated_at=v[19],
-        )
+GET_ACTIVE_SUBSCRIPTION_BY_USER_QUERY: Final = support.Query(
+    name="GetActiveSubscriptionByUser",
+    command=":one",
+    sql=GET_ACTIVE_SUBSCRIPTION_BY_USER,
+    source="db/queries/billing.sql",
+    reads=frozenset({"subscriptions"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "provider",
+        "provider_subscription_id",
+        "provider_customer_id",
+        "status",
+        "price_id",
+        "plan",
+        "quantity",
+        "current_period_start",
+        "current_period_end",
+        "cancel_at_period_end",
+        "canceled_at",
+        "ended_at",
+        "trial_end",
+        "metadata",
+        "last_event_id",
+        "last_event_at",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(support.Parameter("user_id", "uuid.UUID | None", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_ACTIVE_SUBSCRIPTION_BY_USER_QUERY)
 def get_active_subscription_by_user(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None,
 ) -> models.Subscription | None:
     """The user's subscription that grants a plan now (active or trialing), the one running
     longest if there are several.
     """
-    with conn.cursor(row_factory=_get_active_subscription_by_user_row) as cur:
+    with conn.cursor(row_factory=support.subscription_rows) as cur:
         cur.execute(GET_ACTIVE_SUBSCRIPTION_BY_USER, {"user_id": user_id})
         return cur.fetchone()
 
 
 LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION: Final = """-- name: ListSubscriptionsNeedingReconciliation :many
-SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
-    plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
-    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at
+SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id, plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at, ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at
 FROM subscriptions
 WHERE status IN ('active', 'trialing', 'past_due')
   AND current_period_end < %(as_of)s::timestamptz
@@ -300,94 +320,75 @@ ORDER BY current_period_end, id
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_subscriptions_needing_reconciliation_row(cursor: Any) -> RowMaker[models.Subscription]:
-    def make(v: Sequence[Any]) -> models.Subscription:
-        return models.Subscription(
-            id=v[0],
-            user_id=v[1],
-            provider=v[2],
-            provider_subscription_id=v[3],
-            provider_customer_id=v[4],
-            status=v[5],
-            price_id=v[6],
-            plan=v[7],
-            quantity=v[8],
-            current_period_start=v[9],
-            current_period_end=v[10],
-            cancel_at_period_end=v[11],
-            canceled_at=v[12],
-            ended_at=v[13],
-            trial_end=v[14],
-            metadata=v[15],
-            last_event_id=v[16],
-            last_event_at=v[17],
-            created_at=v[18],
-            updated_at=v[19],
-        )
+LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION_QUERY: Final = support.Query(
+    name="ListSubscriptionsNeedingReconciliation",
+    command=":many",
+    sql=LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION,
+    source="db/queries/billing.sql",
+    reads=frozenset({"subscriptions"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "provider",
+        "provider_subscription_id",
+        "provider_customer_id",
+        "status",
+        "price_id",
+        "plan",
+        "quantity",
+        "current_period_start",
+        "current_period_end",
+        "cancel_at_period_end",
+        "canceled_at",
+        "ended_at",
+        "trial_end",
+        "metadata",
+        "last_event_id",
+        "last_event_at",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("as_of", "datetime.datetime", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("after_period_end", "datetime.datetime | None", optional=True),
+        support.Parameter("after_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION_QUERY)
 def list_subscriptions_needing_reconciliation(
     conn: psycopg.Connection[Any],
     *,
     as_of: datetime.datetime,
+    page_size: int,
     after_period_end: datetime.datetime | None = None,
     after_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Subscription]:
     """Background check (chatdb_system): subscriptions that should grant a plan (active,
     trialing, past_due) but whose paid period ended before as_of without a renewal event, in
     period-end order, one keyset page after the cursor (current_period_end, id).
     """
-    with conn.cursor(row_factory=_list_subscriptions_needing_reconciliation_row) as cur:
+    with conn.cursor(row_factory=support.subscription_rows) as cur:
         cur.execute(
             LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION,
             {
-                "as_of": _aware(as_of, "list_subscriptions_needing_reconciliation(as_of=...)"),
-                "after_period_end": _aware(
+                "as_of": support.aware(
+                    as_of, "list_subscriptions_needing_reconciliation(as_of=...)"
+                ),
+                "page_size": page_size,
+                "after_period_end": support.aware(
                     after_period_end,
                     "list_subscriptions_needing_reconciliation(after_period_end=...)",
                 ),
                 "after_id": after_id,
-                "page_size": page_size,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_subscriptions_needing_reconciliation(
-    conn: psycopg.Connection[Any],
-    *,
-    as_of: datetime.datetime,
-    after_period_end: datetime.datetime | None = None,
-    after_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.Subscription]:
-    """Background check (chatdb_system): subscriptions that should grant a plan (active,
-    trialing, past_due) but whose paid period ended before as_of without a renewal event, in
-    period-end order, one keyset page after the cursor (current_period_end, id).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_subscriptions_needing_reconciliation_{next(_cursor_ids)}",
-        row_factory=_list_subscriptions_needing_reconciliation_row,
-    ) as cur:
-        cur.execute(
-            LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION,
-            {
-                "as_of": _aware(as_of, "list_subscriptions_needing_reconciliation(as_of=...)"),
-                "after_period_end": _aware(
-                    after_period_end,
-                    "list_subscriptions_needing_reconciliation(after_period_end=...)",
-                ),
-                "after_id": after_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 UPSERT_PAYMENT: Final = """-- name: UpsertPayment :one
@@ -436,78 +437,102 @@ WHERE payments.last_event_at < EXCLUDED.last_event_at
        AND (payment_status_precedence(EXCLUDED.status), EXCLUDED.amount_refunded_cents)
            >= (payment_status_precedence(payments.status), payments.amount_refunded_cents)
    )
-RETURNING id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency,
-    status, description, credits_granted, billing_details, customer_details, metadata, paid_at,
-    last_event_at, created_at, updated_at"""
+RETURNING id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency, status, description, credits_granted, billing_details, customer_details, metadata, paid_at, last_event_at, created_at, updated_at"""
+
+
+UPSERT_PAYMENT_QUERY: Final = support.Query(
+    name="UpsertPayment",
+    command=":one",
+    sql=UPSERT_PAYMENT,
+    source="db/queries/billing.sql",
+    reads=frozenset({"subscriptions", "users"}),
+    writes=frozenset({"payments"}),
+    read_only=False,
+    columns=(
+        "id",
+        "provider",
+        "user_id",
+        "subscription_id",
+        "amount_cents",
+        "amount_refunded_cents",
+        "currency",
+        "status",
+        "description",
+        "credits_granted",
+        "billing_details",
+        "customer_details",
+        "metadata",
+        "paid_at",
+        "last_event_at",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("id", "str", optional=False),
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("amount_cents", "int", optional=False),
+        support.Parameter("currency", "str", optional=False),
+        support.Parameter("status", "enums.PaymentStatus", optional=False),
+        support.Parameter("last_event_at", "datetime.datetime", optional=False),
+        support.Parameter("user_id", "uuid.UUID | None", optional=True),
+        support.Parameter("provider_subscription_id", "str | None", optional=True),
+        support.Parameter("amount_refunded_cents", "int | None", optional=True),
+        support.Parameter("description", "str | None", optional=True),
+        support.Parameter("credits_granted", "decimal.Decimal | None", optional=True),
+        support.Parameter("billing_details", "JsonValue | None", optional=True),
+        support.Parameter("customer_details", "JsonValue | None", optional=True),
+        support.Parameter("metadata", "JsonValue | None", optional=True),
+        support.Parameter("paid_at", "datetime.datetime | None", optional=True),
+        support.Parameter("created_at", "datetime.datetime | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
 
 class UpsertPaymentParams(NamedTuple):
-    """Parameters of UpsertPayment."""
-
     id: str
     provider: str
-    user_id: uuid.UUID | None
-    provider_subscription_id: str | None
     amount_cents: int
-    amount_refunded_cents: int | None
     currency: str
     status: enums.PaymentStatus
-    description: str | None
-    credits_granted: decimal.Decimal | None
-    billing_details: JsonValue | None
-    customer_details: JsonValue | None
-    metadata: JsonValue | None
-    paid_at: datetime.datetime | None
     last_event_at: datetime.datetime
-    created_at: datetime.datetime | None
+    user_id: uuid.UUID | None = None
+    provider_subscription_id: str | None = None
+    amount_refunded_cents: int | None = None
+    description: str | None = None
+    credits_granted: decimal.Decimal | None = None
+    billing_details: JsonValue | None = None
+    customer_details: JsonValue | None = None
+    metadata: JsonValue | None = None
+    paid_at: datetime.datetime | None = None
+    created_at: datetime.datetime | None = None
+
+    def to_args(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "provider": self.provider,
+            "amount_cents": self.amount_cents,
+            "currency": self.currency,
+            "status": self.status,
+            "last_event_at": support.aware(self.last_event_at, "upsert_payment(last_event_at=...)"),
+            "user_id": self.user_id,
+            "provider_subscription_id": self.provider_subscription_id,
+            "amount_refunded_cents": self.amount_refunded_cents,
+            "description": self.description,
+            "credits_granted": self.credits_granted,
+            "billing_details": None
+            if self.billing_details is None
+            else Jsonb(self.billing_details),
+            "customer_details": None
+            if self.customer_details is None
+            else Jsonb(self.customer_details),
+            "metadata": None if self.metadata is None else Jsonb(self.metadata),
+            "paid_at": support.aware(self.paid_at, "upsert_payment(paid_at=...)"),
+            "created_at": support.aware(self.created_at, "upsert_payment(created_at=...)"),
+        }
 
 
-def _upsert_payment_row(cursor: Any) -> RowMaker[models.Payment]:
-    def make(v: Sequence[Any]) -> models.Payment:
-        return models.Payment(
-            id=v[0],
-            provider=v[1],
-            user_id=v[2],
-            subscription_id=v[3],
-            amount_cents=v[4],
-            amount_refunded_cents=v[5],
-            currency=v[6],
-            status=v[7],
-            description=v[8],
-            credits_granted=v[9],
-            billing_details=v[10],
-            customer_details=v[11],
-            metadata=v[12],
-            paid_at=v[13],
-            last_event_at=v[14],
-            created_at=v[15],
-            updated_at=v[16],
-        )
-
-    return make
-
-
-def _upsert_payment_args(p: UpsertPaymentParams) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "provider": p.provider,
-        "user_id": p.user_id,
-        "provider_subscription_id": p.provider_subscription_id,
-        "amount_cents": p.amount_cents,
-        "amount_refunded_cents": p.amount_refunded_cents,
-        "currency": p.currency,
-        "status": p.status,
-        "description": p.description,
-        "credits_granted": p.credits_granted,
-        "billing_details": None if p.billing_details is None else Jsonb(p.billing_details),
-        "customer_details": None if p.customer_details is None else Jsonb(p.customer_details),
-        "metadata": None if p.metadata is None else Jsonb(p.metadata),
-        "paid_at": _aware(p.paid_at, "upsert_payment(paid_at=...)"),
-        "last_event_at": _aware(p.last_event_at, "upsert_payment(last_event_at=...)"),
-        "created_at": _aware(p.created_at, "upsert_payment(created_at=...)"),
-    }
-
-
+@support.describe(UPSERT_PAYMENT_QUERY)
 def upsert_payment(
     conn: psycopg.Connection[Any],
     *,
@@ -522,15 +547,13 @@ def upsert_payment(
     paid_at keeps the first payment time known: a later event (a partial refund) never moves
     it, and any event that knows it fills it in.
     """
-    with conn.cursor(row_factory=_upsert_payment_row) as cur:
-        cur.execute(UPSERT_PAYMENT, _upsert_payment_args(params))
+    with conn.cursor(row_factory=support.payment_rows) as cur:
+        cur.execute(UPSERT_PAYMENT, params.to_args())
         return cur.fetchone()
 
 
 LIST_PAYMENTS_BY_USER: Final = """-- name: ListPaymentsByUser :many
-SELECT id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency,
-    status, description, credits_granted, billing_details, customer_details, metadata, paid_at,
-    last_event_at, created_at, updated_at
+SELECT id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency, status, description, credits_granted, billing_details, customer_details, metadata, paid_at, last_event_at, created_at, updated_at
 FROM payments
 WHERE user_id = %(user_id)s
   AND (
@@ -541,84 +564,66 @@ ORDER BY created_at DESC, id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_payments_by_user_row(cursor: Any) -> RowMaker[models.Payment]:
-    def make(v: Sequence[Any]) -> models.Payment:
-        return models.Payment(
-            id=v[0],
-            provider=v[1],
-            user_id=v[2],
-            subscription_id=v[3],
-            amount_cents=v[4],
-            amount_refunded_cents=v[5],
-            currency=v[6],
-            status=v[7],
-            description=v[8],
-            credits_granted=v[9],
-            billing_details=v[10],
-            customer_details=v[11],
-            metadata=v[12],
-            paid_at=v[13],
-            last_event_at=v[14],
-            created_at=v[15],
-            updated_at=v[16],
-        )
+LIST_PAYMENTS_BY_USER_QUERY: Final = support.Query(
+    name="ListPaymentsByUser",
+    command=":many",
+    sql=LIST_PAYMENTS_BY_USER,
+    source="db/queries/billing.sql",
+    reads=frozenset({"payments"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "provider",
+        "user_id",
+        "subscription_id",
+        "amount_cents",
+        "amount_refunded_cents",
+        "currency",
+        "status",
+        "description",
+        "credits_granted",
+        "billing_details",
+        "customer_details",
+        "metadata",
+        "paid_at",
+        "last_event_at",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID | None", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_created_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_PAYMENTS_BY_USER_QUERY)
 def list_payments_by_user(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: str | None = None,
-    page_size: int,
 ) -> list[models.Payment]:
     """The user's payments, newest first, one keyset page after the cursor (created_at, id)."""
-    with conn.cursor(row_factory=_list_payments_by_user_row) as cur:
+    with conn.cursor(row_factory=support.payment_rows) as cur:
         cur.execute(
             LIST_PAYMENTS_BY_USER,
             {
                 "user_id": user_id,
-                "before_created_at": _aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_payments_by_user(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_payments_by_user(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID | None = None,
-    before_created_at: datetime.datetime | None = None,
-    before_id: str | None = None,
-    page_size: int,
-) -> Iterator[models.Payment]:
-    """The user's payments, newest first, one keyset page after the cursor (created_at, id).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_payments_by_user_{next(_cursor_ids)}",
-        row_factory=_list_payments_by_user_row,
-    ) as cur:
-        cur.execute(
-            LIST_PAYMENTS_BY_USER,
-            {
-                "user_id": user_id,
-                "before_created_at": _aware(
-                    before_created_at, "list_payments_by_user(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 RECORD_WEBHOOK_EVENT: Final = """-- name: RecordWebhookEvent :one
@@ -634,25 +639,39 @@ ON CONFLICT (provider, event_id) DO NOTHING
 RETURNING id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error, updated_at"""
 
 
-def _record_webhook_event_row(cursor: Any) -> RowMaker[models.WebhookEvent]:
-    def make(v: Sequence[Any]) -> models.WebhookEvent:
-        return models.WebhookEvent(
-            id=v[0],
-            provider=v[1],
-            event_id=v[2],
-            event_type=v[3],
-            payload=v[4],
-            event_created_at=v[5],
-            received_at=v[6],
-            processed_at=v[7],
-            attempts=v[8],
-            last_error=v[9],
-            updated_at=v[10],
-        )
+RECORD_WEBHOOK_EVENT_QUERY: Final = support.Query(
+    name="RecordWebhookEvent",
+    command=":one",
+    sql=RECORD_WEBHOOK_EVENT,
+    source="db/queries/billing.sql",
+    reads=frozenset(),
+    writes=frozenset({"webhook_events"}),
+    read_only=False,
+    columns=(
+        "id",
+        "provider",
+        "event_id",
+        "event_type",
+        "payload",
+        "event_created_at",
+        "received_at",
+        "processed_at",
+        "attempts",
+        "last_error",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("event_id", "str", optional=False),
+        support.Parameter("event_type", "str", optional=False),
+        support.Parameter("payload", "JsonValue", optional=False),
+        support.Parameter("event_created_at", "datetime.datetime | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(RECORD_WEBHOOK_EVENT_QUERY)
 def record_webhook_event(
     conn: psycopg.Connection[Any],
     *,
@@ -665,7 +684,7 @@ def record_webhook_event(
     """Records a received webhook event once per (provider, event_id); no row when it was already
     recorded (a concurrent delivery waits for the first and then gets no row).
     """
-    with conn.cursor(row_factory=_record_webhook_event_row) as cur:
+    with conn.cursor(row_factory=support.webhook_event_rows) as cur:
         cur.execute(
             RECORD_WEBHOOK_EVENT,
             {
@@ -673,7 +692,7 @@ def record_webhook_event(
                 "event_id": event_id,
                 "event_type": event_type,
                 "payload": Jsonb(payload),
-                "event_created_at": _aware(
+                "event_created_at": support.aware(
                     event_created_at, "record_webhook_event(event_created_at=...)"
                 ),
             },
@@ -688,25 +707,36 @@ WHERE provider = %(provider)s AND event_id = %(event_id)s AND processed_at IS NU
 FOR UPDATE"""
 
 
-def _lock_unprocessed_webhook_event_row(cursor: Any) -> RowMaker[models.WebhookEvent]:
-    def make(v: Sequence[Any]) -> models.WebhookEvent:
-        return models.WebhookEvent(
-            id=v[0],
-            provider=v[1],
-            event_id=v[2],
-            event_type=v[3],
-            payload=v[4],
-            event_created_at=v[5],
-            received_at=v[6],
-            processed_at=v[7],
-            attempts=v[8],
-            last_error=v[9],
-            updated_at=v[10],
-        )
+LOCK_UNPROCESSED_WEBHOOK_EVENT_QUERY: Final = support.Query(
+    name="LockUnprocessedWebhookEvent",
+    command=":one",
+    sql=LOCK_UNPROCESSED_WEBHOOK_EVENT,
+    source="db/queries/billing.sql",
+    reads=frozenset({"webhook_events"}),
+    writes=frozenset(),
+    read_only=False,
+    columns=(
+        "id",
+        "provider",
+        "event_id",
+        "event_type",
+        "payload",
+        "event_created_at",
+        "received_at",
+        "processed_at",
+        "attempts",
+        "last_error",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("event_id", "str", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(LOCK_UNPROCESSED_WEBHOOK_EVENT_QUERY)
 def lock_unprocessed_webhook_event(
     conn: psycopg.Connection[Any],
     *,
@@ -716,7 +746,7 @@ def lock_unprocessed_webhook_event(
     """Locks a recorded event for processing, if it is not processed yet; no row when it is
     (also when a concurrent processor committed it while this one waited for the lock).
     """
-    with conn.cursor(row_factory=_lock_unprocessed_webhook_event_row) as cur:
+    with conn.cursor(row_factory=support.webhook_event_rows) as cur:
         cur.execute(LOCK_UNPROCESSED_WEBHOOK_EVENT, {"provider": provider, "event_id": event_id})
         return cur.fetchone()
 
@@ -727,6 +757,21 @@ SET processed_at = now(), attempts = attempts + 1, last_error = NULL
 WHERE id = %(id)s AND processed_at IS NULL"""
 
 
+MARK_WEBHOOK_EVENT_PROCESSED_QUERY: Final = support.Query(
+    name="MarkWebhookEventProcessed",
+    command=":execrows",
+    sql=MARK_WEBHOOK_EVENT_PROCESSED,
+    source="db/queries/billing.sql",
+    reads=frozenset({"webhook_events"}),
+    writes=frozenset({"webhook_events"}),
+    read_only=False,
+    columns=(),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
+
+
+@support.describe(MARK_WEBHOOK_EVENT_PROCESSED_QUERY)
 def mark_webhook_event_processed(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> int:
     """Marks an event processed (counting the attempt); 0 when it already was."""
     with conn.cursor() as cur:
@@ -740,10 +785,28 @@ SET attempts = attempts + 1, last_error = %(last_error)s
 WHERE id = %(id)s AND processed_at IS NULL"""
 
 
+RECORD_WEBHOOK_EVENT_FAILURE_QUERY: Final = support.Query(
+    name="RecordWebhookEventFailure",
+    command=":execrows",
+    sql=RECORD_WEBHOOK_EVENT_FAILURE,
+    source="db/queries/billing.sql",
+    reads=frozenset({"webhook_events"}),
+    writes=frozenset({"webhook_events"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("last_error", "str | None", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(RECORD_WEBHOOK_EVENT_FAILURE_QUERY)
 def record_webhook_event_failure(
     conn: psycopg.Connection[Any],
     *,
-    last_error: str | None = None,
+    last_error: str | None,
     id: uuid.UUID,
 ) -> int:
     """Counts a failed processing attempt and keeps its error (in a new transaction, after the
@@ -762,25 +825,36 @@ ORDER BY received_at
 LIMIT %(batch_size)s::integer"""
 
 
-def _list_unprocessed_webhook_events_row(cursor: Any) -> RowMaker[models.WebhookEvent]:
-    def make(v: Sequence[Any]) -> models.WebhookEvent:
-        return models.WebhookEvent(
-            id=v[0],
-            provider=v[1],
-            event_id=v[2],
-            event_type=v[3],
-            payload=v[4],
-            event_created_at=v[5],
-            received_at=v[6],
-            processed_at=v[7],
-            attempts=v[8],
-            last_error=v[9],
-            updated_at=v[10],
-        )
+LIST_UNPROCESSED_WEBHOOK_EVENTS_QUERY: Final = support.Query(
+    name="ListUnprocessedWebhookEvents",
+    command=":many",
+    sql=LIST_UNPROCESSED_WEBHOOK_EVENTS,
+    source="db/queries/billing.sql",
+    reads=frozenset({"webhook_events"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "provider",
+        "event_id",
+        "event_type",
+        "payload",
+        "event_created_at",
+        "received_at",
+        "processed_at",
+        "attempts",
+        "last_error",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("received_before", "datetime.datetime", optional=False),
+        support.Parameter("batch_size", "int", optional=False),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_UNPROCESSED_WEBHOOK_EVENTS_QUERY)
 def list_unprocessed_webhook_events(
     conn: psycopg.Connection[Any],
     *,
@@ -788,44 +862,17 @@ def list_unprocessed_webhook_events(
     batch_size: int,
 ) -> list[models.WebhookEvent]:
     """The retry queue: events received before received_before and not processed, oldest first."""
-    with conn.cursor(row_factory=_list_unprocessed_webhook_events_row) as cur:
+    with conn.cursor(row_factory=support.webhook_event_rows) as cur:
         cur.execute(
             LIST_UNPROCESSED_WEBHOOK_EVENTS,
             {
-                "received_before": _aware(
+                "received_before": support.aware(
                     received_before, "list_unprocessed_webhook_events(received_before=...)"
                 ),
                 "batch_size": batch_size,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_unprocessed_webhook_events(
-    conn: psycopg.Connection[Any],
-    *,
-    received_before: datetime.datetime,
-    batch_size: int,
-) -> Iterator[models.WebhookEvent]:
-    """The retry queue: events received before received_before and not processed, oldest first.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_unprocessed_webhook_events_{next(_cursor_ids)}",
-        row_factory=_list_unprocessed_webhook_events_row,
-    ) as cur:
-        cur.execute(
-            LIST_UNPROCESSED_WEBHOOK_EVENTS,
-            {
-                "received_before": _aware(
-                    received_before, "list_unprocessed_webhook_events(received_before=...)"
-                ),
-                "batch_size": batch_size,
-            },
-        )
-        yield from cur
 
 
 UPSERT_EXTERNAL_TOKEN: Final = """-- name: UpsertExternalToken :one
@@ -853,59 +900,80 @@ ON CONFLICT (user_id, service, environment) DO UPDATE SET
 RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type"""
 
 
-def _upsert_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
-    def make(v: Sequence[Any]) -> models.ExternalToken:
-        return models.ExternalToken(
-            id=v[0],
-            user_id=v[1],
-            service=v[2],
-            environment=v[3],
-            label=v[4],
-            token_ciphertext=v[5],
-            token_key_version=v[6],
-            scopes=v[7],
-            expires_at=v[8],
-            last_used_at=v[9],
-            created_at=v[10],
-            updated_at=v[11],
-            token_type=v[12],
-        )
+UPSERT_EXTERNAL_TOKEN_QUERY: Final = support.Query(
+    name="UpsertExternalToken",
+    command=":one",
+    sql=UPSERT_EXTERNAL_TOKEN,
+    source="db/queries/billing.sql",
+    reads=frozenset(),
+    writes=frozenset({"external_tokens"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "service",
+        "environment",
+        "label",
+        "token_ciphertext",
+        "token_key_version",
+        "scopes",
+        "expires_at",
+        "last_used_at",
+        "created_at",
+        "updated_at",
+        "token_type",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID | None", optional=False),
+        support.Parameter("service", "str", optional=False),
+        support.Parameter("environment", "enums.TokenEnvironment", optional=False),
+        support.Parameter("token_ciphertext", "bytes", optional=False),
+        support.Parameter("token_key_version", "int", optional=False),
+        support.Parameter("token_type", "str | None", optional=True),
+        support.Parameter("label", "str | None", optional=True),
+        support.Parameter("scopes", "list[str] | None", optional=True),
+        support.Parameter("expires_at", "datetime.datetime | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(UPSERT_EXTERNAL_TOKEN_QUERY)
 def upsert_external_token(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None,
     service: str,
     environment: enums.TokenEnvironment,
-    token_type: str | None = None,
-    label: str | None = None,
     token_ciphertext: bytes,
     token_key_version: int,
+    token_type: str | None = None,
+    label: str | None = None,
     scopes: list[str] | None = None,
     expires_at: datetime.datetime | None = None,
-) -> models.ExternalToken | None:
+) -> models.ExternalToken:
     """Stores (or replaces) the user's encrypted token for a service and environment; token_type
     NULL means api_key.
     """
-    with conn.cursor(row_factory=_upsert_external_token_row) as cur:
+    with conn.cursor(row_factory=support.external_token_rows) as cur:
         cur.execute(
             UPSERT_EXTERNAL_TOKEN,
             {
                 "user_id": user_id,
                 "service": service,
                 "environment": environment,
-                "token_type": token_type,
-                "label": label,
                 "token_ciphertext": token_ciphertext,
                 "token_key_version": token_key_version,
+                "token_type": token_type,
+                "label": label,
                 "scopes": scopes,
-                "expires_at": _aware(expires_at, "upsert_external_token(expires_at=...)"),
+                "expires_at": support.aware(expires_at, "upsert_external_token(expires_at=...)"),
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(UPSERT_EXTERNAL_TOKEN_QUERY)
+    return row
 
 
 GET_EXTERNAL_TOKEN: Final = """-- name: GetExternalToken :one
@@ -917,36 +985,48 @@ WHERE user_id = %(user_id)s
   AND (expires_at IS NULL OR expires_at > now())"""
 
 
-def _get_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
-    def make(v: Sequence[Any]) -> models.ExternalToken:
-        return models.ExternalToken(
-            id=v[0],
-            user_id=v[1],
-            service=v[2],
-            environment=v[3],
-            label=v[4],
-            token_ciphertext=v[5],
-            token_key_version=v[6],
-            scopes=v[7],
-            expires_at=v[8],
-            last_used_at=v[9],
-            created_at=v[10],
-            updated_at=v[11],
-            token_type=v[12],
-        )
+GET_EXTERNAL_TOKEN_QUERY: Final = support.Query(
+    name="GetExternalToken",
+    command=":one",
+    sql=GET_EXTERNAL_TOKEN,
+    source="db/queries/billing.sql",
+    reads=frozenset({"external_tokens"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "service",
+        "environment",
+        "label",
+        "token_ciphertext",
+        "token_key_version",
+        "scopes",
+        "expires_at",
+        "last_used_at",
+        "created_at",
+        "updated_at",
+        "token_type",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID | None", optional=False),
+        support.Parameter("service", "str", optional=False),
+        support.Parameter("environment", "enums.TokenEnvironment", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_EXTERNAL_TOKEN_QUERY)
 def get_external_token(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> models.ExternalToken | None:
     """The user's token for a service and environment, if not expired."""
-    with conn.cursor(row_factory=_get_external_token_row) as cur:
+    with conn.cursor(row_factory=support.external_token_rows) as cur:
         cur.execute(
             GET_EXTERNAL_TOKEN,
             {"user_id": user_id, "service": service, "environment": environment},
@@ -961,54 +1041,44 @@ WHERE user_id = %(user_id)s
 ORDER BY service, environment"""
 
 
-def _list_external_tokens_by_user_row(cursor: Any) -> RowMaker[models.ExternalToken]:
-    def make(v: Sequence[Any]) -> models.ExternalToken:
-        return models.ExternalToken(
-            id=v[0],
-            user_id=v[1],
-            service=v[2],
-            environment=v[3],
-            label=v[4],
-            token_ciphertext=v[5],
-            token_key_version=v[6],
-            scopes=v[7],
-            expires_at=v[8],
-            last_used_at=v[9],
-            created_at=v[10],
-            updated_at=v[11],
-            token_type=v[12],
-        )
+LIST_EXTERNAL_TOKENS_BY_USER_QUERY: Final = support.Query(
+    name="ListExternalTokensByUser",
+    command=":many",
+    sql=LIST_EXTERNAL_TOKENS_BY_USER,
+    source="db/queries/billing.sql",
+    reads=frozenset({"external_tokens"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "service",
+        "environment",
+        "label",
+        "token_ciphertext",
+        "token_key_version",
+        "scopes",
+        "expires_at",
+        "last_used_at",
+        "created_at",
+        "updated_at",
+        "token_type",
+    ),
+    parameters=(support.Parameter("user_id", "uuid.UUID | None", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_EXTERNAL_TOKENS_BY_USER_QUERY)
 def list_external_tokens_by_user(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None,
 ) -> list[models.ExternalToken]:
     """The user's connected services (a handful), by service and environment."""
-    with conn.cursor(row_factory=_list_external_tokens_by_user_row) as cur:
+    with conn.cursor(row_factory=support.external_token_rows) as cur:
         cur.execute(LIST_EXTERNAL_TOKENS_BY_USER, {"user_id": user_id})
         return cur.fetchall()
-
-
-def iter_list_external_tokens_by_user(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID | None = None,
-) -> Iterator[models.ExternalToken]:
-    """The user's connected services (a handful), by service and environment.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_external_tokens_by_user_{next(_cursor_ids)}",
-        row_factory=_list_external_tokens_by_user_row,
-    ) as cur:
-        cur.execute(LIST_EXTERNAL_TOKENS_BY_USER, {"user_id": user_id})
-        yield from cur
 
 
 TOUCH_EXTERNAL_TOKEN: Final = """-- name: TouchExternalToken :execrows
@@ -1017,6 +1087,21 @@ SET last_used_at = now()
 WHERE id = %(id)s"""
 
 
+TOUCH_EXTERNAL_TOKEN_QUERY: Final = support.Query(
+    name="TouchExternalToken",
+    command=":execrows",
+    sql=TOUCH_EXTERNAL_TOKEN,
+    source="db/queries/billing.sql",
+    reads=frozenset({"external_tokens"}),
+    writes=frozenset({"external_tokens"}),
+    read_only=False,
+    columns=(),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
+
+
+@support.describe(TOUCH_EXTERNAL_TOKEN_QUERY)
 def touch_external_token(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> int:
     """Notes that a tool just used the token."""
     with conn.cursor() as cur:
@@ -1029,10 +1114,29 @@ DELETE FROM external_tokens
 WHERE user_id = %(user_id)s AND service = %(service)s AND environment = %(environment)s::token_environment"""
 
 
+DELETE_EXTERNAL_TOKEN_QUERY: Final = support.Query(
+    name="DeleteExternalToken",
+    command=":execrows",
+    sql=DELETE_EXTERNAL_TOKEN,
+    source="db/queries/billing.sql",
+    reads=frozenset({"external_tokens"}),
+    writes=frozenset({"external_tokens"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID | None", optional=False),
+        support.Parameter("service", "str", optional=False),
+        support.Parameter("environment", "enums.TokenEnvironment", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_EXTERNAL_TOKEN_QUERY)
 def delete_external_token(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> int:
@@ -1055,6 +1159,24 @@ WHERE id = %(id)s::uuid
   )"""
 
 
+SET_USER_STRIPE_CUSTOMER_ID_QUERY: Final = support.Query(
+    name="SetUserStripeCustomerID",
+    command=":execrows",
+    sql=SET_USER_STRIPE_CUSTOMER_ID,
+    source="db/queries/billing.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("stripe_customer_id", "str", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(SET_USER_STRIPE_CUSTOMER_ID_QUERY)
 def set_user_stripe_customer_id(
     conn: psycopg.Connection[Any],
     *,
@@ -1099,57 +1221,79 @@ ON CONFLICT (service, environment) WHERE user_id IS NULL DO UPDATE SET
 RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type"""
 
 
-def _upsert_app_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
-    def make(v: Sequence[Any]) -> models.ExternalToken:
-        return models.ExternalToken(
-            id=v[0],
-            user_id=v[1],
-            service=v[2],
-            environment=v[3],
-            label=v[4],
-            token_ciphertext=v[5],
-            token_key_version=v[6],
-            scopes=v[7],
-            expires_at=v[8],
-            last_used_at=v[9],
-            created_at=v[10],
-            updated_at=v[11],
-            token_type=v[12],
-        )
+UPSERT_APP_EXTERNAL_TOKEN_QUERY: Final = support.Query(
+    name="UpsertAppExternalToken",
+    command=":one",
+    sql=UPSERT_APP_EXTERNAL_TOKEN,
+    source="db/queries/billing.sql",
+    reads=frozenset(),
+    writes=frozenset({"external_tokens"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "service",
+        "environment",
+        "label",
+        "token_ciphertext",
+        "token_key_version",
+        "scopes",
+        "expires_at",
+        "last_used_at",
+        "created_at",
+        "updated_at",
+        "token_type",
+    ),
+    parameters=(
+        support.Parameter("service", "str", optional=False),
+        support.Parameter("environment", "enums.TokenEnvironment", optional=False),
+        support.Parameter("token_ciphertext", "bytes", optional=False),
+        support.Parameter("token_key_version", "int", optional=False),
+        support.Parameter("token_type", "str | None", optional=True),
+        support.Parameter("label", "str | None", optional=True),
+        support.Parameter("scopes", "list[str] | None", optional=True),
+        support.Parameter("expires_at", "datetime.datetime | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(UPSERT_APP_EXTERNAL_TOKEN_QUERY)
 def upsert_app_external_token(
     conn: psycopg.Connection[Any],
     *,
     service: str,
     environment: enums.TokenEnvironment,
-    token_type: str | None = None,
-    label: str | None = None,
     token_ciphertext: bytes,
     token_key_version: int,
+    token_type: str | None = None,
+    label: str | None = None,
     scopes: list[str] | None = None,
     expires_at: datetime.datetime | None = None,
-) -> models.ExternalToken | None:
+) -> models.ExternalToken:
     """Store (or replace) the application's own token for a service and environment (no user;
     chatdb_system only): the product's API key of a third-party service.
     """
-    with conn.cursor(row_factory=_upsert_app_external_token_row) as cur:
+    with conn.cursor(row_factory=support.external_token_rows) as cur:
         cur.execute(
             UPSERT_APP_EXTERNAL_TOKEN,
             {
                 "service": service,
                 "environment": environment,
-                "token_type": token_type,
-                "label": label,
                 "token_ciphertext": token_ciphertext,
                 "token_key_version": token_key_version,
+                "token_type": token_type,
+                "label": label,
                 "scopes": scopes,
-                "expires_at": _aware(expires_at, "upsert_app_external_token(expires_at=...)"),
+                "expires_at": support.aware(
+                    expires_at, "upsert_app_external_token(expires_at=...)"
+                ),
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(UPSERT_APP_EXTERNAL_TOKEN_QUERY)
+    return row
 
 
 GET_APP_EXTERNAL_TOKEN: Final = """-- name: GetAppExternalToken :one
@@ -1161,27 +1305,38 @@ WHERE user_id IS NULL
   AND (expires_at IS NULL OR expires_at > now())"""
 
 
-def _get_app_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
-    def make(v: Sequence[Any]) -> models.ExternalToken:
-        return models.ExternalToken(
-            id=v[0],
-            user_id=v[1],
-            service=v[2],
-            environment=v[3],
-            label=v[4],
-            token_ciphertext=v[5],
-            token_key_version=v[6],
-            scopes=v[7],
-            expires_at=v[8],
-            last_used_at=v[9],
-            created_at=v[10],
-            updated_at=v[11],
-            token_type=v[12],
-        )
+GET_APP_EXTERNAL_TOKEN_QUERY: Final = support.Query(
+    name="GetAppExternalToken",
+    command=":one",
+    sql=GET_APP_EXTERNAL_TOKEN,
+    source="db/queries/billing.sql",
+    reads=frozenset({"external_tokens"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "service",
+        "environment",
+        "label",
+        "token_ciphertext",
+        "token_key_version",
+        "scopes",
+        "expires_at",
+        "last_used_at",
+        "created_at",
+        "updated_at",
+        "token_type",
+    ),
+    parameters=(
+        support.Parameter("service", "str", optional=False),
+        support.Parameter("environment", "enums.TokenEnvironment", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_APP_EXTERNAL_TOKEN_QUERY)
 def get_app_external_token(
     conn: psycopg.Connection[Any],
     *,
@@ -1189,6 +1344,6 @@ def get_app_external_token(
     environment: enums.TokenEnvironment,
 ) -> models.ExternalToken | None:
     """The application's own token for a service and environment, if not expired (chatdb_system)."""
-    with conn.cursor(row_factory=_get_app_external_token_row) as cur:
+    with conn.cursor(row_factory=support.external_token_rows) as cur:
         cur.execute(GET_APP_EXTERNAL_TOKEN, {"service": service, "environment": environment})
         return cur.fetchone()

@@ -3,40 +3,21 @@
 """Queries from db/queries/chats.sql."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Final, NamedTuple
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict, JsonValue, TypeAdapter
+from pydantic import BaseModel, ConfigDict, JsonValue
 
 import chatdb.types
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-_CHAT_STATE_ADAPTER: Final = TypeAdapter(chatdb.types.ChatState)
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 CREATE_CHAT: Final = """-- name: CreateChat :one
 INSERT INTO chats (user_id, title, visibility, provider, model, system_prompt, context_window, metadata)
 VALUES (
-    %(user_id)s::uuid,
+    signed_in_user(%(user_id)s::uuid),
     coalesce(%(title)s::text, 'New Chat'),
     coalesce(%(visibility)s::chat_visibility, 'private'),
     %(provider)s::text,
@@ -48,27 +29,44 @@ VALUES (
 RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
-def _create_chat_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            auto_approve=v[11],
-            auto_approve_tools=v[12],
-        )
+CREATE_CHAT_QUERY: Final = support.Query(
+    name="CreateChat",
+    command=":one",
+    sql=CREATE_CHAT,
+    source="db/queries/chats.sql",
+    reads=frozenset(),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("title", "str | None", optional=True),
+        support.Parameter("visibility", "enums.ChatVisibility | None", optional=True),
+        support.Parameter("provider", "str | None", optional=True),
+        support.Parameter("model", "str | None", optional=True),
+        support.Parameter("system_prompt", "str | None", optional=True),
+        support.Parameter("context_window", "int | None", optional=True),
+        support.Parameter("metadata", "JsonValue | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(CREATE_CHAT_QUERY)
 def create_chat(
     conn: psycopg.Connection[Any],
     *,
@@ -80,11 +78,11 @@ def create_chat(
     system_prompt: str | None = None,
     context_window: int | None = None,
     metadata: JsonValue | None = None,
-) -> models.Chat | None:
+) -> models.Chat:
     """Start a chat for a user. NULL arguments take the defaults ('New Chat', private, the
     user's default provider/model, an empty metadata object).
     """
-    with conn.cursor(row_factory=_create_chat_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             CREATE_CHAT,
             {
@@ -98,16 +96,42 @@ def create_chat(
                 "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_CHAT_QUERY)
+    return row
 
 
 IMPORT_CHATS: Final = """-- name: ImportChats :copyfrom
 COPY chats (id, user_id, title, visibility, provider, model, context_window, metadata, created_at, updated_at) FROM STDIN (FORMAT BINARY)"""
 
 
-class ImportChatsParams(NamedTuple):
-    """Parameters of ImportChats."""
+IMPORT_CHATS_QUERY: Final = support.Query(
+    name="ImportChats",
+    command=":copyfrom",
+    sql=IMPORT_CHATS,
+    source="db/queries/chats.sql",
+    reads=frozenset(),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("title", "str", optional=False),
+        support.Parameter("visibility", "enums.ChatVisibility", optional=False),
+        support.Parameter("provider", "str | None", optional=False),
+        support.Parameter("model", "str | None", optional=False),
+        support.Parameter("context_window", "int | None", optional=False),
+        support.Parameter("metadata", "JsonValue", optional=False),
+        support.Parameter("created_at", "datetime.datetime", optional=False),
+        support.Parameter("updated_at", "datetime.datetime", optional=False),
+    ),
+    annotations=(),
+)
 
+
+class ImportChatsParams(NamedTuple):
     id: uuid.UUID
     user_id: uuid.UUID
     title: str
@@ -120,6 +144,7 @@ class ImportChatsParams(NamedTuple):
     updated_at: datetime.datetime
 
 
+@support.describe(IMPORT_CHATS_QUERY)
 def import_chats(conn: psycopg.Connection[Any], *, rows: Iterable[ImportChatsParams]) -> int:
     """Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
     their original creation and last-activity times.
@@ -151,30 +176,38 @@ FROM chats
 WHERE id = %(id)s::uuid"""
 
 
-def _get_chat_by_id_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            auto_approve=v[11],
-            auto_approve_tools=v[12],
-        )
+GET_CHAT_BY_ID_QUERY: Final = support.Query(
+    name="GetChatByID",
+    command=":one",
+    sql=GET_CHAT_BY_ID,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_CHAT_BY_ID_QUERY)
 def get_chat_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Chat | None:
     """One chat: the owner's, or anyone's public chat (RLS decides). No row otherwise."""
-    with conn.cursor(row_factory=_get_chat_by_id_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(GET_CHAT_BY_ID, {"id": id})
         return cur.fetchone()
 
@@ -182,7 +215,7 @@ def get_chat_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Ch
 LIST_CHATS_BY_USER: Final = """-- name: ListChatsByUser :many
 SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools
 FROM chats
-WHERE user_id = %(user_id)s::uuid
+WHERE user_id = signed_in_user(%(user_id)s::uuid)
   AND (updated_at, id) < (
       coalesce(%(before_at)s::timestamptz, 'infinity'::timestamptz),
       coalesce(%(before_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
@@ -191,112 +224,106 @@ ORDER BY updated_at DESC, id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_chats_by_user_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            auto_approve=v[11],
-            auto_approve_tools=v[12],
-        )
+LIST_CHATS_BY_USER_QUERY: Final = support.Query(
+    name="ListChatsByUser",
+    command=":many",
+    sql=LIST_CHATS_BY_USER,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_CHATS_BY_USER_QUERY)
 def list_chats_by_user(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
+    page_size: int,
     before_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Chat]:
     """A user's chats, most recently updated first: one keyset page of page_size rows plus one.
     Pass the (updated_at, id) of the last chat seen, or NULLs for the first page;
     chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
     """
-    with conn.cursor(row_factory=_list_chats_by_user_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             LIST_CHATS_BY_USER,
             {
                 "user_id": user_id,
-                "before_at": _aware(before_at, "list_chats_by_user(before_at=...)"),
-                "before_id": before_id,
                 "page_size": page_size,
+                "before_at": support.aware(before_at, "list_chats_by_user(before_at=...)"),
+                "before_id": before_id,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_chats_by_user(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-    before_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.Chat]:
-    """A user's chats, most recently updated first: one keyset page of page_size rows plus one.
-    Pass the (updated_at, id) of the last chat seen, or NULLs for the first page;
-    chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_chats_by_user_{next(_cursor_ids)}",
-        row_factory=_list_chats_by_user_row,
-    ) as cur:
-        cur.execute(
-            LIST_CHATS_BY_USER,
-            {
-                "user_id": user_id,
-                "before_at": _aware(before_at, "list_chats_by_user(before_at=...)"),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 UPDATE_CHAT_TITLE: Final = """-- name: UpdateChatTitle :one
 UPDATE chats
 SET title = %(title)s::text
 WHERE id = %(id)s::uuid
-  AND user_id = %(user_id)s::uuid
+  AND user_id = signed_in_user(%(user_id)s::uuid)
 RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
-def _update_chat_title_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            auto_approve=v[11],
-            auto_approve_tools=v[12],
-        )
+UPDATE_CHAT_TITLE_QUERY: Final = support.Query(
+    name="UpdateChatTitle",
+    command=":one",
+    sql=UPDATE_CHAT_TITLE,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("title", "str", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPDATE_CHAT_TITLE_QUERY)
 def update_chat_title(
     conn: psycopg.Connection[Any],
     *,
@@ -305,7 +332,7 @@ def update_chat_title(
     user_id: uuid.UUID,
 ) -> models.Chat | None:
     """Rename a chat of this user. No row when the chat is not theirs or does not exist."""
-    with conn.cursor(row_factory=_update_chat_title_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(UPDATE_CHAT_TITLE, {"title": title, "id": id, "user_id": user_id})
         return cur.fetchone()
 
@@ -314,31 +341,43 @@ UPDATE_CHAT_VISIBILITY: Final = """-- name: UpdateChatVisibility :one
 UPDATE chats
 SET visibility = %(visibility)s::chat_visibility
 WHERE id = %(id)s::uuid
-  AND user_id = %(user_id)s::uuid
+  AND user_id = signed_in_user(%(user_id)s::uuid)
 RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
-def _update_chat_visibility_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            auto_approve=v[11],
-            auto_approve_tools=v[12],
-        )
+UPDATE_CHAT_VISIBILITY_QUERY: Final = support.Query(
+    name="UpdateChatVisibility",
+    command=":one",
+    sql=UPDATE_CHAT_VISIBILITY,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("visibility", "enums.ChatVisibility", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPDATE_CHAT_VISIBILITY_QUERY)
 def update_chat_visibility(
     conn: psycopg.Connection[Any],
     *,
@@ -347,7 +386,7 @@ def update_chat_visibility(
     user_id: uuid.UUID,
 ) -> models.Chat | None:
     """Make a chat of this user public or private. No row when it is not theirs."""
-    with conn.cursor(row_factory=_update_chat_visibility_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             UPDATE_CHAT_VISIBILITY,
             {"visibility": visibility, "id": id, "user_id": user_id},
@@ -363,56 +402,72 @@ SET provider = coalesce(%(provider)s::text, provider),
     context_window = coalesce(%(context_window)s::integer, context_window),
     metadata = coalesce(%(metadata)s::jsonb, metadata)
 WHERE id = %(id)s::uuid
-  AND user_id = %(user_id)s::uuid
+  AND user_id = signed_in_user(%(user_id)s::uuid)
 RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
-def _update_chat_settings_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            auto_approve=v[11],
-            auto_approve_tools=v[12],
-        )
+UPDATE_CHAT_SETTINGS_QUERY: Final = support.Query(
+    name="UpdateChatSettings",
+    command=":one",
+    sql=UPDATE_CHAT_SETTINGS,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("provider", "str | None", optional=True),
+        support.Parameter("model", "str | None", optional=True),
+        support.Parameter("system_prompt", "str | None", optional=True),
+        support.Parameter("context_window", "int | None", optional=True),
+        support.Parameter("metadata", "JsonValue | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPDATE_CHAT_SETTINGS_QUERY)
 def update_chat_settings(
     conn: psycopg.Connection[Any],
     *,
+    id: uuid.UUID,
+    user_id: uuid.UUID,
     provider: str | None = None,
     model: str | None = None,
     system_prompt: str | None = None,
     context_window: int | None = None,
     metadata: JsonValue | None = None,
-    id: uuid.UUID,
-    user_id: uuid.UUID,
 ) -> models.Chat | None:
     """Change a chat's model settings and UI metadata; a NULL argument keeps the current value.
     No row when the chat is not this user's.
     """
-    with conn.cursor(row_factory=_update_chat_settings_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             UPDATE_CHAT_SETTINGS,
             {
+                "id": id,
+                "user_id": user_id,
                 "provider": provider,
                 "model": model,
                 "system_prompt": system_prompt,
                 "context_window": context_window,
                 "metadata": None if metadata is None else Jsonb(metadata),
-                "id": id,
-                "user_id": user_id,
             },
         )
         return cur.fetchone()
@@ -422,9 +477,27 @@ UPDATE_CHAT_TIMESTAMP: Final = """-- name: UpdateChatTimestamp :execrows
 UPDATE chats
 SET updated_at = now()
 WHERE id = %(id)s::uuid
-  AND user_id = %(user_id)s::uuid"""
+  AND user_id = signed_in_user(%(user_id)s::uuid)"""
 
 
+UPDATE_CHAT_TIMESTAMP_QUERY: Final = support.Query(
+    name="UpdateChatTimestamp",
+    command=":execrows",
+    sql=UPDATE_CHAT_TIMESTAMP,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(UPDATE_CHAT_TIMESTAMP_QUERY)
 def update_chat_timestamp(
     conn: psycopg.Connection[Any],
     *,
@@ -440,9 +513,27 @@ def update_chat_timestamp(
 DELETE_CHAT: Final = """-- name: DeleteChat :execrows
 DELETE FROM chats
 WHERE id = %(id)s::uuid
-  AND user_id = %(user_id)s::uuid"""
+  AND user_id = signed_in_user(%(user_id)s::uuid)"""
 
 
+DELETE_CHAT_QUERY: Final = support.Query(
+    name="DeleteChat",
+    command=":execrows",
+    sql=DELETE_CHAT,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_CHAT_QUERY)
 def delete_chat(conn: psycopg.Connection[Any], *, id: uuid.UUID, user_id: uuid.UUID) -> int:
     """Delete a chat of this user with everything in it (messages, votes, streams, state, tool
     executions, optimizations, tags). 1 when deleted, 0 when it was not theirs.
@@ -467,57 +558,68 @@ WHERE c.id = %(id)s::uuid
 ORDER BY m.created_at, m.id"""
 
 
-class GetChatWithRecentMessagesRow(BaseModel):
-    """A row of GetChatWithRecentMessages."""
+GET_CHAT_WITH_RECENT_MESSAGES_QUERY: Final = support.Query(
+    name="GetChatWithRecentMessages",
+    command=":many",
+    sql=GET_CHAT_WITH_RECENT_MESSAGES,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats", "messages"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+        "id",
+        "chat_id",
+        "role",
+        "parts",
+        "attachments",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+        "client_request_id",
+        "provider_metadata",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("message_limit", "int", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
 
+
+class GetChatWithRecentMessagesRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     chat: models.Chat
     message: models.Message | None
 
-
-def _get_chat_with_recent_messages_row(cursor: Any) -> RowMaker[GetChatWithRecentMessagesRow]:
-    def make(v: Sequence[Any]) -> GetChatWithRecentMessagesRow:
-        chat = models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            auto_approve=v[11],
-            auto_approve_tools=v[12],
+    @staticmethod
+    def build(v: Sequence[Any]) -> "GetChatWithRecentMessagesRow":
+        return GetChatWithRecentMessagesRow(
+            chat=support.chat_row(v, 0),
+            message=None if v[13] is None else support.message_row(v, 13),
         )
-        message: models.Message | None = None
-        if v[13] is not None:
-            message = models.Message(
-                id=v[13],
-                chat_id=v[14],
-                role=v[15],
-                parts=v[16],
-                attachments=v[17],
-                provider=v[18],
-                model=v[19],
-                input_tokens=v[20],
-                output_tokens=v[21],
-                cache_read_tokens=v[22],
-                cache_write_tokens=v[23],
-                cost=v[24],
-                client_request_id=v[25],
-                provider_metadata=v[26],
-                created_at=v[27],
-                updated_at=v[28],
-            )
-        return GetChatWithRecentMessagesRow(chat=chat, message=message)
-
-    return make
 
 
+@support.describe(GET_CHAT_WITH_RECENT_MESSAGES_QUERY)
 def get_chat_with_recent_messages(
     conn: psycopg.Connection[Any],
     *,
@@ -528,30 +630,9 @@ def get_chat_with_recent_messages(
     the chat repeated; a chat without messages gives one row with message None. No rows when
     the chat is not readable.
     """
-    with conn.cursor(row_factory=_get_chat_with_recent_messages_row) as cur:
+    with conn.cursor(row_factory=support.rows(GetChatWithRecentMessagesRow.build)) as cur:
         cur.execute(GET_CHAT_WITH_RECENT_MESSAGES, {"message_limit": message_limit, "id": id})
         return cur.fetchall()
-
-
-def iter_get_chat_with_recent_messages(
-    conn: psycopg.Connection[Any],
-    *,
-    message_limit: int,
-    id: uuid.UUID,
-) -> Iterator[GetChatWithRecentMessagesRow]:
-    """A chat with its latest message_limit messages, oldest of them first: one row per message,
-    the chat repeated; a chat without messages gives one row with message None. No rows when
-    the chat is not readable.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"get_chat_with_recent_messages_{next(_cursor_ids)}",
-        row_factory=_get_chat_with_recent_messages_row,
-    ) as cur:
-        cur.execute(GET_CHAT_WITH_RECENT_MESSAGES, {"message_limit": message_limit, "id": id})
-        yield from cur
 
 
 ADD_CHAT_TAG: Final = """-- name: AddChatTag :execrows
@@ -560,6 +641,24 @@ VALUES (%(chat_id)s::uuid, lower(%(tag)s::text))
 ON CONFLICT (chat_id, tag) DO NOTHING"""
 
 
+ADD_CHAT_TAG_QUERY: Final = support.Query(
+    name="AddChatTag",
+    command=":execrows",
+    sql=ADD_CHAT_TAG,
+    source="db/queries/chats.sql",
+    reads=frozenset(),
+    writes=frozenset({"chat_tags"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("tag", "str", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(ADD_CHAT_TAG_QUERY)
 def add_chat_tag(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID, tag: str) -> int:
     """Tag a chat (the tag is stored lower-case). 1 when added, 0 when it already had the tag."""
     with conn.cursor() as cur:
@@ -573,6 +672,24 @@ WHERE chat_id = %(chat_id)s::uuid
   AND tag = lower(%(tag)s::text)"""
 
 
+REMOVE_CHAT_TAG_QUERY: Final = support.Query(
+    name="RemoveChatTag",
+    command=":execrows",
+    sql=REMOVE_CHAT_TAG,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chat_tags"}),
+    writes=frozenset({"chat_tags"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("tag", "str", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(REMOVE_CHAT_TAG_QUERY)
 def remove_chat_tag(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID, tag: str) -> int:
     """Remove a tag from a chat. 1 when removed, 0 when it did not have it."""
     with conn.cursor() as cur:
@@ -587,29 +704,26 @@ WHERE chat_id = %(chat_id)s::uuid
 ORDER BY tag"""
 
 
-def _list_chat_tags_row(cursor: Any) -> RowMaker[str]:
-    def make(v: Sequence[str]) -> str:
-        return v[0]
+LIST_CHAT_TAGS_QUERY: Final = support.Query(
+    name="ListChatTags",
+    command=":many",
+    sql=LIST_CHAT_TAGS,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chat_tags"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("tag",),
+    parameters=(support.Parameter("chat_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_CHAT_TAGS_QUERY)
 def list_chat_tags(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID) -> list[str]:
     """A chat's tags in alphabetical order (owner only)."""
-    with conn.cursor(row_factory=_list_chat_tags_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(LIST_CHAT_TAGS, {"chat_id": chat_id})
-        return cur.fetchall()
-
-
-def iter_list_chat_tags(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID) -> Iterator[str]:
-    """A chat's tags in alphabetical order (owner only).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(f"list_chat_tags_{next(_cursor_ids)}", row_factory=_list_chat_tags_row) as cur:
-        cur.execute(LIST_CHAT_TAGS, {"chat_id": chat_id})
-        yield from cur
+        return [row[0] for row in cur.fetchall()]
 
 
 GET_CHAT_STATE: Final = """-- name: GetChatState :one
@@ -618,22 +732,24 @@ FROM chat_states
 WHERE chat_id = %(chat_id)s::uuid"""
 
 
-def _get_chat_state_row(cursor: Any) -> RowMaker[models.ChatState]:
-    def make(v: Sequence[Any]) -> models.ChatState:
-        return models.ChatState(
-            chat_id=v[0],
-            state=v[1],
-            version=v[2],
-            created_at=v[3],
-            updated_at=v[4],
-        )
+GET_CHAT_STATE_QUERY: Final = support.Query(
+    name="GetChatState",
+    command=":one",
+    sql=GET_CHAT_STATE,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chat_states"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("chat_id", "state", "version", "created_at", "updated_at"),
+    parameters=(support.Parameter("chat_id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_CHAT_STATE_QUERY)
 def get_chat_state(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID) -> models.ChatState | None:
     """The typed state document of a chat with its version (for UpsertChatState)."""
-    with conn.cursor(row_factory=_get_chat_state_row) as cur:
+    with conn.cursor(row_factory=support.chat_state_rows) as cur:
         cur.execute(GET_CHAT_STATE, {"chat_id": chat_id})
         return cur.fetchone()
 
@@ -650,19 +766,25 @@ WHERE chat_states.version = %(expected_version)s::integer
 RETURNING chat_id, state, version, created_at, updated_at"""
 
 
-def _upsert_chat_state_row(cursor: Any) -> RowMaker[models.ChatState]:
-    def make(v: Sequence[Any]) -> models.ChatState:
-        return models.ChatState(
-            chat_id=v[0],
-            state=v[1],
-            version=v[2],
-            created_at=v[3],
-            updated_at=v[4],
-        )
+UPSERT_CHAT_STATE_QUERY: Final = support.Query(
+    name="UpsertChatState",
+    command=":one",
+    sql=UPSERT_CHAT_STATE,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chat_states"}),
+    writes=frozenset({"chat_states"}),
+    read_only=False,
+    columns=("chat_id", "state", "version", "created_at", "updated_at"),
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("state", "chatdb.types.ChatState", optional=False),
+        support.Parameter("expected_version", "int | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPSERT_CHAT_STATE_QUERY)
 def upsert_chat_state(
     conn: psycopg.Connection[Any],
     *,
@@ -676,12 +798,12 @@ def upsert_chat_state(
     state does not exist (re-read and retry): an expected version never creates a state.
     With an expected version, only an existing state may be replaced (through the conflict).
     """
-    with conn.cursor(row_factory=_upsert_chat_state_row) as cur:
+    with conn.cursor(row_factory=support.chat_state_rows) as cur:
         cur.execute(
             UPSERT_CHAT_STATE,
             {
                 "chat_id": chat_id,
-                "state": Jsonb(state, dumps=_CHAT_STATE_ADAPTER.dump_json),
+                "state": Jsonb(state, dumps=support.CHAT_STATE_ADAPTER.dump_json),
                 "expected_version": expected_version,
             },
         )
@@ -705,27 +827,45 @@ ON CONFLICT (id) DO NOTHING
 RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
-def _insert_chat_with_id_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            auto_approve=v[11],
-            auto_approve_tools=v[12],
-        )
+INSERT_CHAT_WITH_ID_QUERY: Final = support.Query(
+    name="InsertChatWithID",
+    command=":one",
+    sql=INSERT_CHAT_WITH_ID,
+    source="db/queries/chats.sql",
+    reads=frozenset(),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("title", "str | None", optional=True),
+        support.Parameter("visibility", "enums.ChatVisibility | None", optional=True),
+        support.Parameter("provider", "str | None", optional=True),
+        support.Parameter("model", "str | None", optional=True),
+        support.Parameter("system_prompt", "str | None", optional=True),
+        support.Parameter("context_window", "int | None", optional=True),
+        support.Parameter("metadata", "JsonValue | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(INSERT_CHAT_WITH_ID_QUERY)
 def insert_chat_with_id(
     conn: psycopg.Connection[Any],
     *,
@@ -743,7 +883,7 @@ def insert_chat_with_id(
     before saving it). No row when the id is taken, by this chat or any other: use
     chatdb.flows.chats.save_chat, which tells an idempotent replay from a conflict.
     """
-    with conn.cursor(row_factory=_insert_chat_with_id_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             INSERT_CHAT_WITH_ID,
             {
@@ -764,7 +904,7 @@ def insert_chat_with_id(
 LIST_CHATS_BY_USER_CREATED_BEFORE: Final = """-- name: ListChatsByUserCreatedBefore :many
 SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools
 FROM chats
-WHERE user_id = %(user_id)s::uuid
+WHERE user_id = signed_in_user(%(user_id)s::uuid)
   AND (created_at, id) < (
       coalesce(%(before_at)s::timestamptz, 'infinity'::timestamptz),
       coalesce(%(before_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
@@ -773,115 +913,111 @@ ORDER BY created_at DESC, id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_chats_by_user_created_before_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            auto_approve=v[11],
-            auto_approve_tools=v[12],
-        )
+LIST_CHATS_BY_USER_CREATED_BEFORE_QUERY: Final = support.Query(
+    name="ListChatsByUserCreatedBefore",
+    command=":many",
+    sql=LIST_CHATS_BY_USER_CREATED_BEFORE,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_CHATS_BY_USER_CREATED_BEFORE_QUERY)
 def list_chats_by_user_created_before(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
+    page_size: int,
     before_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Chat]:
     """A user's chats by creation time, newest first, created before a cursor (the chat app's
     sidebar; endingBefore): one keyset page of page_size rows plus one, so a longer result
     means there are more. NULL cursor = from the newest chat. Renaming or sharing a chat does
     not move it (chats_user_id_created_at_id_idx).
     """
-    with conn.cursor(row_factory=_list_chats_by_user_created_before_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             LIST_CHATS_BY_USER_CREATED_BEFORE,
             {
                 "user_id": user_id,
-                "before_at": _aware(before_at, "list_chats_by_user_created_before(before_at=...)"),
-                "before_id": before_id,
                 "page_size": page_size,
+                "before_at": support.aware(
+                    before_at, "list_chats_by_user_created_before(before_at=...)"
+                ),
+                "before_id": before_id,
             },
         )
         return cur.fetchall()
 
 
-def iter_list_chats_by_user_created_before(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-    before_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.Chat]:
-    """A user's chats by creation time, newest first, created before a cursor (the chat app's
-    sidebar; endingBefore): one keyset page of page_size rows plus one, so a longer result
-    means there are more. NULL cursor = from the newest chat. Renaming or sharing a chat does
-    not move it (chats_user_id_created_at_id_idx).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_chats_by_user_created_before_{next(_cursor_ids)}",
-        row_factory=_list_chats_by_user_created_before_row,
-    ) as cur:
-        cur.execute(
-            LIST_CHATS_BY_USER_CREATED_BEFORE,
-            {
-                "user_id": user_id,
-                "before_at": _aware(before_at, "list_chats_by_user_created_before(before_at=...)"),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
-
-
 LIST_CHATS_BY_USER_CREATED_AFTER: Final = """-- name: ListChatsByUserCreatedAfter :many
 SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools
 FROM chats
-WHERE user_id = %(user_id)s::uuid
+WHERE user_id = signed_in_user(%(user_id)s::uuid)
   AND (created_at, id) > (%(after_at)s::timestamptz, %(after_id)s::uuid)
 ORDER BY created_at ASC, id ASC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_chats_by_user_created_after_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            auto_approve=v[11],
-            auto_approve_tools=v[12],
-        )
+LIST_CHATS_BY_USER_CREATED_AFTER_QUERY: Final = support.Query(
+    name="ListChatsByUserCreatedAfter",
+    command=":many",
+    sql=LIST_CHATS_BY_USER_CREATED_AFTER,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("after_at", "datetime.datetime", optional=False),
+        support.Parameter("after_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_CHATS_BY_USER_CREATED_AFTER_QUERY)
 def list_chats_by_user_created_after(
     conn: psycopg.Connection[Any],
     *,
@@ -894,12 +1030,14 @@ def list_chats_by_user_created_after(
     page is the one next to the cursor: page_size rows plus one (a longer result means there
     are more). chatdb.flows.chats.list_chats_by_creation returns them newest first.
     """
-    with conn.cursor(row_factory=_list_chats_by_user_created_after_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             LIST_CHATS_BY_USER_CREATED_AFTER,
             {
                 "user_id": user_id,
-                "after_at": _aware(after_at, "list_chats_by_user_created_after(after_at=...)"),
+                "after_at": support.aware(
+                    after_at, "list_chats_by_user_created_after(after_at=...)"
+                ),
                 "after_id": after_id,
                 "page_size": page_size,
             },
@@ -907,42 +1045,26 @@ def list_chats_by_user_created_after(
         return cur.fetchall()
 
 
-def iter_list_chats_by_user_created_after(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-    after_at: datetime.datetime,
-    after_id: uuid.UUID,
-    page_size: int,
-) -> Iterator[models.Chat]:
-    """A user's chats created after a cursor (the sidebar's startingAfter), oldest first, so the
-    page is the one next to the cursor: page_size rows plus one (a longer result means there
-    are more). chatdb.flows.chats.list_chats_by_creation returns them newest first.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_chats_by_user_created_after_{next(_cursor_ids)}",
-        row_factory=_list_chats_by_user_created_after_row,
-    ) as cur:
-        cur.execute(
-            LIST_CHATS_BY_USER_CREATED_AFTER,
-            {
-                "user_id": user_id,
-                "after_at": _aware(after_at, "list_chats_by_user_created_after(after_at=...)"),
-                "after_id": after_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
-
-
 DELETE_CHATS_BY_USER: Final = """-- name: DeleteChatsByUser :execrows
 DELETE FROM chats
-WHERE user_id = %(user_id)s::uuid"""
+WHERE user_id = signed_in_user(%(user_id)s::uuid)"""
 
 
+DELETE_CHATS_BY_USER_QUERY: Final = support.Query(
+    name="DeleteChatsByUser",
+    command=":execrows",
+    sql=DELETE_CHATS_BY_USER,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_CHATS_BY_USER_QUERY)
 def delete_chats_by_user(conn: psycopg.Connection[Any], *, user_id: uuid.UUID) -> int:
     """Delete every chat of a user in one statement, each with everything in it (as DeleteChat).
     Returns how many chats were deleted.
@@ -957,51 +1079,64 @@ UPDATE chats
 SET auto_approve = %(auto_approve)s::boolean,
     auto_approve_tools = %(auto_approve_tools)s::text[]
 WHERE id = %(id)s::uuid
-  AND user_id = %(user_id)s::uuid
+  AND user_id = signed_in_user(%(user_id)s::uuid)
 RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
-def _update_chat_auto_approval_row(cursor: Any) -> RowMaker[models.Chat]:
-    def make(v: Sequence[Any]) -> models.Chat:
-        return models.Chat(
-            id=v[0],
-            user_id=v[1],
-            title=v[2],
-            visibility=v[3],
-            provider=v[4],
-            model=v[5],
-            system_prompt=v[6],
-            context_window=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            auto_approve=v[11],
-            auto_approve_tools=v[12],
-        )
+UPDATE_CHAT_AUTO_APPROVAL_QUERY: Final = support.Query(
+    name="UpdateChatAutoApproval",
+    command=":one",
+    sql=UPDATE_CHAT_AUTO_APPROVAL,
+    source="db/queries/chats.sql",
+    reads=frozenset({"chats"}),
+    writes=frozenset({"chats"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "title",
+        "visibility",
+        "provider",
+        "model",
+        "system_prompt",
+        "context_window",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "auto_approve",
+        "auto_approve_tools",
+    ),
+    parameters=(
+        support.Parameter("auto_approve_tools", "list[str]", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("auto_approve", "bool | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPDATE_CHAT_AUTO_APPROVAL_QUERY)
 def update_chat_auto_approval(
     conn: psycopg.Connection[Any],
     *,
-    auto_approve: bool | None = None,
     auto_approve_tools: list[str],
     id: uuid.UUID,
     user_id: uuid.UUID,
+    auto_approve: bool | None = None,
 ) -> models.Chat | None:
     """Set a chat's own auto-approval: auto_approve true/false overrides the user's setting, NULL
     follows it; auto_approve_tools replaces the chat's extra approved tools. No row when the
     chat is not this user's.
     """
-    with conn.cursor(row_factory=_update_chat_auto_approval_row) as cur:
+    with conn.cursor(row_factory=support.chat_rows) as cur:
         cur.execute(
             UPDATE_CHAT_AUTO_APPROVAL,
             {
-                "auto_approve": auto_approve,
                 "auto_approve_tools": auto_approve_tools,
                 "id": id,
                 "user_id": user_id,
+                "auto_approve": auto_approve,
             },
         )
         return cur.fetchone()

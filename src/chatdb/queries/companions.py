@@ -4,31 +4,15 @@
 
 import datetime
 import decimal
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 CREATE_COMPANION: Final = """-- name: CreateCompanion :one
 INSERT INTO companions (user_id, name, description, avatar_url, is_public, provider, model,
@@ -36,106 +20,136 @@ INSERT INTO companions (user_id, name, description, avatar_url, is_public, provi
 VALUES (%(user_id)s, %(name)s, %(description)s::text, %(avatar_url)s::text, %(is_public)s,
     %(provider)s::text, %(model)s::text, %(personality)s, %(knowledge)s, %(interaction)s,
     %(tool_config)s, %(tool_access)s::text[])
-RETURNING id, user_id, name, description, avatar_url, is_public, provider, model, personality,
-    knowledge, interaction, tool_config, tool_access, version, created_at, updated_at"""
+RETURNING id, user_id, name, description, avatar_url, is_public, provider, model, personality, knowledge, interaction, tool_config, tool_access, version, created_at, updated_at"""
 
 
-def _create_companion_row(cursor: Any) -> RowMaker[models.Companion]:
-    def make(v: Sequence[Any]) -> models.Companion:
-        return models.Companion(
-            id=v[0],
-            user_id=v[1],
-            name=v[2],
-            description=v[3],
-            avatar_url=v[4],
-            is_public=v[5],
-            provider=v[6],
-            model=v[7],
-            personality=v[8],
-            knowledge=v[9],
-            interaction=v[10],
-            tool_config=v[11],
-            tool_access=v[12],
-            version=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
+CREATE_COMPANION_QUERY: Final = support.Query(
+    name="CreateCompanion",
+    command=":one",
+    sql=CREATE_COMPANION,
+    source="db/queries/companions.sql",
+    reads=frozenset(),
+    writes=frozenset({"companions"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "name",
+        "description",
+        "avatar_url",
+        "is_public",
+        "provider",
+        "model",
+        "personality",
+        "knowledge",
+        "interaction",
+        "tool_config",
+        "tool_access",
+        "version",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("name", "str", optional=False),
+        support.Parameter("is_public", "bool", optional=False),
+        support.Parameter("personality", "JsonValue", optional=False),
+        support.Parameter("knowledge", "JsonValue", optional=False),
+        support.Parameter("interaction", "JsonValue", optional=False),
+        support.Parameter("tool_config", "JsonValue", optional=False),
+        support.Parameter("tool_access", "list[str]", optional=False),
+        support.Parameter("description", "str | None", optional=True),
+        support.Parameter("avatar_url", "str | None", optional=True),
+        support.Parameter("provider", "str | None", optional=True),
+        support.Parameter("model", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(CREATE_COMPANION_QUERY)
 def create_companion(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
     name: str,
-    description: str | None = None,
-    avatar_url: str | None = None,
     is_public: bool,
-    provider: str | None = None,
-    model: str | None = None,
     personality: JsonValue,
     knowledge: JsonValue,
     interaction: JsonValue,
     tool_config: JsonValue,
     tool_access: list[str],
-) -> models.Companion | None:
+    description: str | None = None,
+    avatar_url: str | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+) -> models.Companion:
     """Create a companion (an AI persona) owned by the user; its configuration starts at version 1."""
-    with conn.cursor(row_factory=_create_companion_row) as cur:
+    with conn.cursor(row_factory=support.companion_rows) as cur:
         cur.execute(
             CREATE_COMPANION,
             {
                 "user_id": user_id,
                 "name": name,
-                "description": description,
-                "avatar_url": avatar_url,
                 "is_public": is_public,
-                "provider": provider,
-                "model": model,
                 "personality": Jsonb(personality),
                 "knowledge": Jsonb(knowledge),
                 "interaction": Jsonb(interaction),
                 "tool_config": Jsonb(tool_config),
                 "tool_access": tool_access,
+                "description": description,
+                "avatar_url": avatar_url,
+                "provider": provider,
+                "model": model,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_COMPANION_QUERY)
+    return row
 
 
 GET_COMPANION: Final = """-- name: GetCompanion :one
-SELECT id, user_id, name, description, avatar_url, is_public, provider, model, personality,
-    knowledge, interaction, tool_config, tool_access, version, created_at, updated_at
+SELECT id, user_id, name, description, avatar_url, is_public, provider, model, personality, knowledge, interaction, tool_config, tool_access, version, created_at, updated_at
 FROM companions
 WHERE id = %(id)s"""
 
 
-def _get_companion_row(cursor: Any) -> RowMaker[models.Companion]:
-    def make(v: Sequence[Any]) -> models.Companion:
-        return models.Companion(
-            id=v[0],
-            user_id=v[1],
-            name=v[2],
-            description=v[3],
-            avatar_url=v[4],
-            is_public=v[5],
-            provider=v[6],
-            model=v[7],
-            personality=v[8],
-            knowledge=v[9],
-            interaction=v[10],
-            tool_config=v[11],
-            tool_access=v[12],
-            version=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
+GET_COMPANION_QUERY: Final = support.Query(
+    name="GetCompanion",
+    command=":one",
+    sql=GET_COMPANION,
+    source="db/queries/companions.sql",
+    reads=frozenset({"companions"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "name",
+        "description",
+        "avatar_url",
+        "is_public",
+        "provider",
+        "model",
+        "personality",
+        "knowledge",
+        "interaction",
+        "tool_config",
+        "tool_access",
+        "version",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_COMPANION_QUERY)
 def get_companion(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Companion | None:
     """One companion: the user's own or a public one."""
-    with conn.cursor(row_factory=_get_companion_row) as cur:
+    with conn.cursor(row_factory=support.companion_rows) as cur:
         cur.execute(GET_COMPANION, {"id": id})
         return cur.fetchone()
 
@@ -152,37 +166,56 @@ SET provider = coalesce(%(provider)s::text, provider),
     version = version + 1
 WHERE id = %(id)s
   AND version = %(expected_version)s::integer
-RETURNING id, user_id, name, description, avatar_url, is_public, provider, model, personality,
-    knowledge, interaction, tool_config, tool_access, version, created_at, updated_at"""
+RETURNING id, user_id, name, description, avatar_url, is_public, provider, model, personality, knowledge, interaction, tool_config, tool_access, version, created_at, updated_at"""
 
 
-def _update_companion_config_row(cursor: Any) -> RowMaker[models.Companion]:
-    def make(v: Sequence[Any]) -> models.Companion:
-        return models.Companion(
-            id=v[0],
-            user_id=v[1],
-            name=v[2],
-            description=v[3],
-            avatar_url=v[4],
-            is_public=v[5],
-            provider=v[6],
-            model=v[7],
-            personality=v[8],
-            knowledge=v[9],
-            interaction=v[10],
-            tool_config=v[11],
-            tool_access=v[12],
-            version=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
+UPDATE_COMPANION_CONFIG_QUERY: Final = support.Query(
+    name="UpdateCompanionConfig",
+    command=":one",
+    sql=UPDATE_COMPANION_CONFIG,
+    source="db/queries/companions.sql",
+    reads=frozenset({"companions"}),
+    writes=frozenset({"companions"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "name",
+        "description",
+        "avatar_url",
+        "is_public",
+        "provider",
+        "model",
+        "personality",
+        "knowledge",
+        "interaction",
+        "tool_config",
+        "tool_access",
+        "version",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("expected_version", "int", optional=False),
+        support.Parameter("provider", "str | None", optional=True),
+        support.Parameter("model", "str | None", optional=True),
+        support.Parameter("personality", "JsonValue | None", optional=True),
+        support.Parameter("knowledge", "JsonValue | None", optional=True),
+        support.Parameter("interaction", "JsonValue | None", optional=True),
+        support.Parameter("tool_config", "JsonValue | None", optional=True),
+        support.Parameter("tool_access", "list[str] | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPDATE_COMPANION_CONFIG_QUERY)
 def update_companion_config(
     conn: psycopg.Connection[Any],
     *,
+    id: uuid.UUID,
+    expected_version: int,
     provider: str | None = None,
     model: str | None = None,
     personality: JsonValue | None = None,
@@ -190,18 +223,18 @@ def update_companion_config(
     interaction: JsonValue | None = None,
     tool_config: JsonValue | None = None,
     tool_access: list[str] | None = None,
-    id: uuid.UUID,
-    expected_version: int,
 ) -> models.Companion | None:
     """Change a companion's configuration (model, persona, knowledge, interaction, tools),
     optimistically: only when its version is still expected_version (what the editor read),
     bumping the version. A NULL argument keeps that setting. No row when someone saved in between (re-read and retry) or the companion is not
     the caller's.
     """
-    with conn.cursor(row_factory=_update_companion_config_row) as cur:
+    with conn.cursor(row_factory=support.companion_rows) as cur:
         cur.execute(
             UPDATE_COMPANION_CONFIG,
             {
+                "id": id,
+                "expected_version": expected_version,
                 "provider": provider,
                 "model": model,
                 "personality": None if personality is None else Jsonb(personality),
@@ -209,8 +242,6 @@ def update_companion_config(
                 "interaction": None if interaction is None else Jsonb(interaction),
                 "tool_config": None if tool_config is None else Jsonb(tool_config),
                 "tool_access": tool_access,
-                "id": id,
-                "expected_version": expected_version,
             },
         )
         return cur.fetchone()
@@ -222,24 +253,40 @@ VALUES (%(companion_id)s, %(user_id)s, %(role)s, %(content)s, %(metadata)s, %(in
 RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at, updated_at"""
 
 
-def _insert_companion_message_row(cursor: Any) -> RowMaker[models.CompanionMessage]:
-    def make(v: Sequence[Any]) -> models.CompanionMessage:
-        return models.CompanionMessage(
-            id=v[0],
-            companion_id=v[1],
-            user_id=v[2],
-            role=v[3],
-            content=v[4],
-            metadata=v[5],
-            input_tokens=v[6],
-            output_tokens=v[7],
-            created_at=v[8],
-            updated_at=v[9],
-        )
+INSERT_COMPANION_MESSAGE_QUERY: Final = support.Query(
+    name="InsertCompanionMessage",
+    command=":one",
+    sql=INSERT_COMPANION_MESSAGE,
+    source="db/queries/companions.sql",
+    reads=frozenset(),
+    writes=frozenset({"companion_messages"}),
+    read_only=False,
+    columns=(
+        "id",
+        "companion_id",
+        "user_id",
+        "role",
+        "content",
+        "metadata",
+        "input_tokens",
+        "output_tokens",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("companion_id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("role", "enums.MessageRole", optional=False),
+        support.Parameter("content", "str", optional=False),
+        support.Parameter("metadata", "JsonValue", optional=False),
+        support.Parameter("input_tokens", "int", optional=False),
+        support.Parameter("output_tokens", "int", optional=False),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(INSERT_COMPANION_MESSAGE_QUERY)
 def insert_companion_message(
     conn: psycopg.Connection[Any],
     *,
@@ -250,9 +297,9 @@ def insert_companion_message(
     metadata: JsonValue,
     input_tokens: int,
     output_tokens: int,
-) -> models.CompanionMessage | None:
+) -> models.CompanionMessage:
     """Append a turn to the user's conversation with a companion."""
-    with conn.cursor(row_factory=_insert_companion_message_row) as cur:
+    with conn.cursor(row_factory=support.companion_message_rows) as cur:
         cur.execute(
             INSERT_COMPANION_MESSAGE,
             {
@@ -265,7 +312,10 @@ def insert_companion_message(
                 "output_tokens": output_tokens,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(INSERT_COMPANION_MESSAGE_QUERY)
+    return row
 
 
 LIST_COMPANION_MESSAGES: Final = """-- name: ListCompanionMessages :many
@@ -281,86 +331,65 @@ ORDER BY created_at DESC, id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_companion_messages_row(cursor: Any) -> RowMaker[models.CompanionMessage]:
-    def make(v: Sequence[Any]) -> models.CompanionMessage:
-        return models.CompanionMessage(
-            id=v[0],
-            companion_id=v[1],
-            user_id=v[2],
-            role=v[3],
-            content=v[4],
-            metadata=v[5],
-            input_tokens=v[6],
-            output_tokens=v[7],
-            created_at=v[8],
-            updated_at=v[9],
-        )
+LIST_COMPANION_MESSAGES_QUERY: Final = support.Query(
+    name="ListCompanionMessages",
+    command=":many",
+    sql=LIST_COMPANION_MESSAGES,
+    source="db/queries/companions.sql",
+    reads=frozenset({"companion_messages"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "companion_id",
+        "user_id",
+        "role",
+        "content",
+        "metadata",
+        "input_tokens",
+        "output_tokens",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("companion_id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_created_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_COMPANION_MESSAGES_QUERY)
 def list_companion_messages(
     conn: psycopg.Connection[Any],
     *,
     companion_id: uuid.UUID,
     user_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.CompanionMessage]:
     """The user's conversation with a companion, newest first, one keyset page (before_created_at
     and before_id NULL for the first page; page_size rows plus one are fetched)
     (companion_messages_companion_id_user_id_created_at_id_idx).
     """
-    with conn.cursor(row_factory=_list_companion_messages_row) as cur:
+    with conn.cursor(row_factory=support.companion_message_rows) as cur:
         cur.execute(
             LIST_COMPANION_MESSAGES,
             {
                 "companion_id": companion_id,
                 "user_id": user_id,
-                "before_created_at": _aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_companion_messages(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_companion_messages(
-    conn: psycopg.Connection[Any],
-    *,
-    companion_id: uuid.UUID,
-    user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.CompanionMessage]:
-    """The user's conversation with a companion, newest first, one keyset page (before_created_at
-    and before_id NULL for the first page; page_size rows plus one are fetched)
-    (companion_messages_companion_id_user_id_created_at_id_idx).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_companion_messages_{next(_cursor_ids)}",
-        row_factory=_list_companion_messages_row,
-    ) as cur:
-        cur.execute(
-            LIST_COMPANION_MESSAGES,
-            {
-                "companion_id": companion_id,
-                "user_id": user_id,
-                "before_created_at": _aware(
-                    before_created_at, "list_companion_messages(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 RECORD_TOKEN_BURN: Final = """-- name: RecordTokenBurn :one
@@ -401,9 +430,45 @@ FROM burn
 CROSS JOIN entry"""
 
 
-class RecordTokenBurnRow(BaseModel):
-    """A row of RecordTokenBurn."""
+RECORD_TOKEN_BURN_QUERY: Final = support.Query(
+    name="RecordTokenBurn",
+    command=":one",
+    sql=RECORD_TOKEN_BURN,
+    source="db/queries/companions.sql",
+    reads=frozenset(),
+    writes=frozenset({"companion_token_burns", "credit_ledger"}),
+    read_only=False,
+    columns=(
+        "id",
+        "companion_id",
+        "user_id",
+        "companion_message_id",
+        "ledger_operation_id",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "credits",
+        "credits_per_1k_tokens",
+        "created_at",
+        "balance_after",
+    ),
+    parameters=(
+        support.Parameter("credits_per_1k_tokens", "decimal.Decimal", optional=False),
+        support.Parameter("input_tokens", "int", optional=False),
+        support.Parameter("output_tokens", "int", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("operation_id", "str", optional=False),
+        support.Parameter("companion_id", "uuid.UUID", optional=False),
+        support.Parameter("companion_message_id", "uuid.UUID | None", optional=True),
+        support.Parameter("provider", "str | None", optional=True),
+        support.Parameter("model", "str | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
+
+class RecordTokenBurnRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
@@ -420,9 +485,8 @@ class RecordTokenBurnRow(BaseModel):
     created_at: datetime.datetime
     balance_after: decimal.Decimal
 
-
-def _record_token_burn_row(cursor: Any) -> RowMaker[RecordTokenBurnRow]:
-    def make(v: Sequence[Any]) -> RecordTokenBurnRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "RecordTokenBurnRow":
         return RecordTokenBurnRow(
             id=v[0],
             companion_id=v[1],
@@ -439,9 +503,8 @@ def _record_token_burn_row(cursor: Any) -> RowMaker[RecordTokenBurnRow]:
             balance_after=v[12],
         )
 
-    return make
 
-
+@support.describe(RECORD_TOKEN_BURN_QUERY)
 def record_token_burn(
     conn: psycopg.Connection[Any],
     *,
@@ -465,7 +528,7 @@ def record_token_burn(
     The rate is stored at the column's scale (6 decimals) first, so the check recomputes the
     very same credits.
     """
-    with conn.cursor(row_factory=_record_token_burn_row) as cur:
+    with conn.cursor(row_factory=support.rows(RecordTokenBurnRow.build)) as cur:
         cur.execute(
             RECORD_TOKEN_BURN,
             {

@@ -4,31 +4,14 @@
 
 import datetime
 import decimal
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg.types.json import Jsonb
 from pydantic import JsonValue
 
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 GET_CREDIT_BALANCE: Final = """-- name: GetCreditBalance :one
 SELECT credit_balance
@@ -36,22 +19,32 @@ FROM users
 WHERE id = %(user_id)s"""
 
 
-def _get_credit_balance_row(cursor: Any) -> RowMaker[decimal.Decimal]:
-    def make(v: Sequence[decimal.Decimal]) -> decimal.Decimal:
-        return v[0]
+GET_CREDIT_BALANCE_QUERY: Final = support.Query(
+    name="GetCreditBalance",
+    command=":one",
+    sql=GET_CREDIT_BALANCE,
+    source="db/queries/credits.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("credit_balance",),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_CREDIT_BALANCE_QUERY)
 def get_credit_balance(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
 ) -> decimal.Decimal | None:
     """The user's spendable credits (the running sum of their ledger)."""
-    with conn.cursor(row_factory=_get_credit_balance_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(GET_CREDIT_BALANCE, {"user_id": user_id})
-        return cur.fetchone()
+        row = cur.fetchone()
+    value: decimal.Decimal | None = None if row is None else row[0]
+    return value
 
 
 INSERT_LEDGER_ENTRY: Final = """-- name: InsertLedgerEntry :one
@@ -64,27 +57,41 @@ VALUES (
     %(description)s::text,
     coalesce(%(metadata)s::jsonb, '{}'::jsonb)
 )
-RETURNING id, user_id, operation_id, amount, balance_after, reason, description, metadata,
-    created_at"""
+RETURNING id, user_id, operation_id, amount, balance_after, reason, description, metadata, created_at"""
 
 
-def _insert_ledger_entry_row(cursor: Any) -> RowMaker[models.CreditLedger]:
-    def make(v: Sequence[Any]) -> models.CreditLedger:
-        return models.CreditLedger(
-            id=v[0],
-            user_id=v[1],
-            operation_id=v[2],
-            amount=v[3],
-            balance_after=v[4],
-            reason=v[5],
-            description=v[6],
-            metadata=v[7],
-            created_at=v[8],
-        )
+INSERT_LEDGER_ENTRY_QUERY: Final = support.Query(
+    name="InsertLedgerEntry",
+    command=":one",
+    sql=INSERT_LEDGER_ENTRY,
+    source="db/queries/credits.sql",
+    reads=frozenset(),
+    writes=frozenset({"credit_ledger"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "operation_id",
+        "amount",
+        "balance_after",
+        "reason",
+        "description",
+        "metadata",
+        "created_at",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("operation_id", "str", optional=False),
+        support.Parameter("amount", "decimal.Decimal", optional=False),
+        support.Parameter("reason", "enums.CreditReason", optional=False),
+        support.Parameter("description", "str | None", optional=True),
+        support.Parameter("metadata", "JsonValue | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(INSERT_LEDGER_ENTRY_QUERY)
 def insert_ledger_entry(
     conn: psycopg.Connection[Any],
     *,
@@ -103,7 +110,7 @@ def insert_ledger_entry(
     the deferrable unique constraint cannot be an ON CONFLICT arbiter, and the trigger is what
     makes the retry a no-op.
     """
-    with conn.cursor(row_factory=_insert_ledger_entry_row) as cur:
+    with conn.cursor(row_factory=support.credit_ledger_rows) as cur:
         cur.execute(
             INSERT_LEDGER_ENTRY,
             {
@@ -119,43 +126,49 @@ def insert_ledger_entry(
 
 
 GET_LEDGER_ENTRY_BY_OPERATION_ID: Final = """-- name: GetLedgerEntryByOperationID :one
-SELECT id, user_id, operation_id, amount, balance_after, reason, description, metadata,
-    created_at
+SELECT id, user_id, operation_id, amount, balance_after, reason, description, metadata, created_at
 FROM credit_ledger
 WHERE operation_id = %(operation_id)s"""
 
 
-def _get_ledger_entry_by_operation_id_row(cursor: Any) -> RowMaker[models.CreditLedger]:
-    def make(v: Sequence[Any]) -> models.CreditLedger:
-        return models.CreditLedger(
-            id=v[0],
-            user_id=v[1],
-            operation_id=v[2],
-            amount=v[3],
-            balance_after=v[4],
-            reason=v[5],
-            description=v[6],
-            metadata=v[7],
-            created_at=v[8],
-        )
+GET_LEDGER_ENTRY_BY_OPERATION_ID_QUERY: Final = support.Query(
+    name="GetLedgerEntryByOperationID",
+    command=":one",
+    sql=GET_LEDGER_ENTRY_BY_OPERATION_ID,
+    source="db/queries/credits.sql",
+    reads=frozenset({"credit_ledger"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "operation_id",
+        "amount",
+        "balance_after",
+        "reason",
+        "description",
+        "metadata",
+        "created_at",
+    ),
+    parameters=(support.Parameter("operation_id", "str", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_LEDGER_ENTRY_BY_OPERATION_ID_QUERY)
 def get_ledger_entry_by_operation_id(
     conn: psycopg.Connection[Any],
     *,
     operation_id: str,
 ) -> models.CreditLedger | None:
     """The ledger entry of an operation, e.g. the first result of a retried grant or charge."""
-    with conn.cursor(row_factory=_get_ledger_entry_by_operation_id_row) as cur:
+    with conn.cursor(row_factory=support.credit_ledger_rows) as cur:
         cur.execute(GET_LEDGER_ENTRY_BY_OPERATION_ID, {"operation_id": operation_id})
         return cur.fetchone()
 
 
 LIST_LEDGER_ENTRIES: Final = """-- name: ListLedgerEntries :many
-SELECT id, user_id, operation_id, amount, balance_after, reason, description, metadata,
-    created_at
+SELECT id, user_id, operation_id, amount, balance_after, reason, description, metadata, created_at
 FROM credit_ledger
 WHERE user_id = %(user_id)s
   AND (created_at, id) < (
@@ -166,79 +179,60 @@ ORDER BY created_at DESC, id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_ledger_entries_row(cursor: Any) -> RowMaker[models.CreditLedger]:
-    def make(v: Sequence[Any]) -> models.CreditLedger:
-        return models.CreditLedger(
-            id=v[0],
-            user_id=v[1],
-            operation_id=v[2],
-            amount=v[3],
-            balance_after=v[4],
-            reason=v[5],
-            description=v[6],
-            metadata=v[7],
-            created_at=v[8],
-        )
+LIST_LEDGER_ENTRIES_QUERY: Final = support.Query(
+    name="ListLedgerEntries",
+    command=":many",
+    sql=LIST_LEDGER_ENTRIES,
+    source="db/queries/credits.sql",
+    reads=frozenset({"credit_ledger"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "operation_id",
+        "amount",
+        "balance_after",
+        "reason",
+        "description",
+        "metadata",
+        "created_at",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_created_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_LEDGER_ENTRIES_QUERY)
 def list_ledger_entries(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.CreditLedger]:
     """The user's credit statement, newest first, one keyset page: pass the last row's
     (created_at, id) as the cursor (none for the first page) and the page size (one more row is fetched).
     """
-    with conn.cursor(row_factory=_list_ledger_entries_row) as cur:
+    with conn.cursor(row_factory=support.credit_ledger_rows) as cur:
         cur.execute(
             LIST_LEDGER_ENTRIES,
             {
                 "user_id": user_id,
-                "before_created_at": _aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_ledger_entries(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_ledger_entries(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.CreditLedger]:
-    """The user's credit statement, newest first, one keyset page: pass the last row's
-    (created_at, id) as the cursor (none for the first page) and the page size (one more row is fetched).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_ledger_entries_{next(_cursor_ids)}",
-        row_factory=_list_ledger_entries_row,
-    ) as cur:
-        cur.execute(
-            LIST_LEDGER_ENTRIES,
-            {
-                "user_id": user_id,
-                "before_created_at": _aware(
-                    before_created_at, "list_ledger_entries(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 SUM_LEDGER_AMOUNTS: Final = """-- name: SumLedgerAmounts :one
@@ -247,19 +241,27 @@ FROM credit_ledger
 WHERE user_id = %(user_id)s"""
 
 
-def _sum_ledger_amounts_row(cursor: Any) -> RowMaker[decimal.Decimal]:
-    def make(v: Sequence[decimal.Decimal]) -> decimal.Decimal:
-        return v[0]
+SUM_LEDGER_AMOUNTS_QUERY: Final = support.Query(
+    name="SumLedgerAmounts",
+    command=":one",
+    sql=SUM_LEDGER_AMOUNTS,
+    source="db/queries/credits.sql",
+    reads=frozenset({"credit_ledger"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("total",),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
-def sum_ledger_amounts(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-) -> decimal.Decimal | None:
+@support.describe(SUM_LEDGER_AMOUNTS_QUERY)
+def sum_ledger_amounts(conn: psycopg.Connection[Any], *, user_id: uuid.UUID) -> decimal.Decimal:
     """The sum of the user's ledger amounts: equals GetCreditBalance (an audit check)."""
-    with conn.cursor(row_factory=_sum_ledger_amounts_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(SUM_LEDGER_AMOUNTS, {"user_id": user_id})
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(SUM_LEDGER_AMOUNTS_QUERY)
+    value: decimal.Decimal = row[0]
+    return value

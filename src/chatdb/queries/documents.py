@@ -3,29 +3,13 @@
 """Queries from db/queries/documents.sql."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from typing import Any, Final, NamedTuple
 
 import psycopg
-from psycopg.rows import RowMaker
 
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 SAVE_DOCUMENT: Final = """-- name: SaveDocument :one
 INSERT INTO documents (id, created_at, user_id, chat_id, title, kind, content)
@@ -45,49 +29,58 @@ VALUES (
 RETURNING id, created_at, user_id, chat_id, title, kind, content, updated_at"""
 
 
-def _save_document_row(cursor: Any) -> RowMaker[models.Document]:
-    def make(v: Sequence[Any]) -> models.Document:
-        return models.Document(
-            id=v[0],
-            created_at=v[1],
-            user_id=v[2],
-            chat_id=v[3],
-            title=v[4],
-            kind=v[5],
-            content=v[6],
-            updated_at=v[7],
-        )
+SAVE_DOCUMENT_QUERY: Final = support.Query(
+    name="SaveDocument",
+    command=":one",
+    sql=SAVE_DOCUMENT,
+    source="db/queries/documents.sql",
+    reads=frozenset({"documents"}),
+    writes=frozenset({"documents"}),
+    read_only=False,
+    columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content", "updated_at"),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("title", "str", optional=False),
+        support.Parameter("kind", "enums.DocumentKind", optional=False),
+        support.Parameter("id", "uuid.UUID | None", optional=True),
+        support.Parameter("chat_id", "uuid.UUID | None", optional=True),
+        support.Parameter("content", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(SAVE_DOCUMENT_QUERY)
 def save_document(
     conn: psycopg.Connection[Any],
     *,
-    id: uuid.UUID | None = None,
     user_id: uuid.UUID,
-    chat_id: uuid.UUID | None = None,
     title: str,
     kind: enums.DocumentKind,
+    id: uuid.UUID | None = None,
+    chat_id: uuid.UUID | None = None,
     content: str | None = None,
-) -> models.Document | None:
+) -> models.Document:
     """Save a new version of a document (a new document when id is NULL). The version time has
     millisecond precision, so a JavaScript Date round-trips it exactly, and is at least 1 ms
     after the document's latest version, also for two saves in one transaction.
     """
-    with conn.cursor(row_factory=_save_document_row) as cur:
+    with conn.cursor(row_factory=support.document_rows) as cur:
         cur.execute(
             SAVE_DOCUMENT,
             {
-                "id": id,
                 "user_id": user_id,
-                "chat_id": chat_id,
                 "title": title,
                 "kind": kind,
+                "id": id,
+                "chat_id": chat_id,
                 "content": content,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(SAVE_DOCUMENT_QUERY)
+    return row
 
 
 GET_LATEST_DOCUMENT: Final = """-- name: GetLatestDocument :one
@@ -98,25 +91,24 @@ ORDER BY created_at DESC
 LIMIT 1"""
 
 
-def _get_latest_document_row(cursor: Any) -> RowMaker[models.Document]:
-    def make(v: Sequence[Any]) -> models.Document:
-        return models.Document(
-            id=v[0],
-            created_at=v[1],
-            user_id=v[2],
-            chat_id=v[3],
-            title=v[4],
-            kind=v[5],
-            content=v[6],
-            updated_at=v[7],
-        )
-
-    return make
+GET_LATEST_DOCUMENT_QUERY: Final = support.Query(
+    name="GetLatestDocument",
+    command=":one",
+    sql=GET_LATEST_DOCUMENT,
+    source="db/queries/documents.sql",
+    reads=frozenset({"documents"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content", "updated_at"),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
 
+@support.describe(GET_LATEST_DOCUMENT_QUERY)
 def get_latest_document(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Document | None:
     """The latest version of a document."""
-    with conn.cursor(row_factory=_get_latest_document_row) as cur:
+    with conn.cursor(row_factory=support.document_rows) as cur:
         cur.execute(GET_LATEST_DOCUMENT, {"id": id})
         return cur.fetchone()
 
@@ -128,49 +120,30 @@ WHERE id = %(id)s
 ORDER BY created_at ASC"""
 
 
-def _list_document_versions_row(cursor: Any) -> RowMaker[models.Document]:
-    def make(v: Sequence[Any]) -> models.Document:
-        return models.Document(
-            id=v[0],
-            created_at=v[1],
-            user_id=v[2],
-            chat_id=v[3],
-            title=v[4],
-            kind=v[5],
-            content=v[6],
-            updated_at=v[7],
-        )
-
-    return make
+LIST_DOCUMENT_VERSIONS_QUERY: Final = support.Query(
+    name="ListDocumentVersions",
+    command=":many",
+    sql=LIST_DOCUMENT_VERSIONS,
+    source="db/queries/documents.sql",
+    reads=frozenset({"documents"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content", "updated_at"),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
 
+@support.describe(LIST_DOCUMENT_VERSIONS_QUERY)
 def list_document_versions(
     conn: psycopg.Connection[Any],
     *,
     id: uuid.UUID,
 ) -> list[models.Document]:
     """Every version of a document, oldest first (a document has few versions: no pagination)."""
-    with conn.cursor(row_factory=_list_document_versions_row) as cur:
+    with conn.cursor(row_factory=support.document_rows) as cur:
         cur.execute(LIST_DOCUMENT_VERSIONS, {"id": id})
         return cur.fetchall()
-
-
-def iter_list_document_versions(
-    conn: psycopg.Connection[Any],
-    *,
-    id: uuid.UUID,
-) -> Iterator[models.Document]:
-    """Every version of a document, oldest first (a document has few versions: no pagination).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_document_versions_{next(_cursor_ids)}",
-        row_factory=_list_document_versions_row,
-    ) as cur:
-        cur.execute(LIST_DOCUMENT_VERSIONS, {"id": id})
-        yield from cur
 
 
 DELETE_DOCUMENT_VERSIONS_AFTER: Final = """-- name: DeleteDocumentVersionsAfter :execrows
@@ -179,6 +152,24 @@ WHERE id = %(id)s
   AND created_at > %(after_created_at)s::timestamptz"""
 
 
+DELETE_DOCUMENT_VERSIONS_AFTER_QUERY: Final = support.Query(
+    name="DeleteDocumentVersionsAfter",
+    command=":execrows",
+    sql=DELETE_DOCUMENT_VERSIONS_AFTER,
+    source="db/queries/documents.sql",
+    reads=frozenset({"documents"}),
+    writes=frozenset({"documents"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("after_created_at", "datetime.datetime", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_DOCUMENT_VERSIONS_AFTER_QUERY)
 def delete_document_versions_after(
     conn: psycopg.Connection[Any],
     *,
@@ -194,7 +185,7 @@ def delete_document_versions_after(
             DELETE_DOCUMENT_VERSIONS_AFTER,
             {
                 "id": id,
-                "after_created_at": _aware(
+                "after_created_at": support.aware(
                     after_created_at, "delete_document_versions_after(after_created_at=...)"
                 ),
             },
@@ -208,59 +199,77 @@ VALUES (%(document_id)s, %(document_created_at)s, %(user_id)s, %(original_text)s
 RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at, updated_at"""
 
 
-class SaveSuggestionsParams(NamedTuple):
-    """Parameters of SaveSuggestions."""
+SAVE_SUGGESTIONS_QUERY: Final = support.Query(
+    name="SaveSuggestions",
+    command=":batchone",
+    sql=SAVE_SUGGESTIONS,
+    source="db/queries/documents.sql",
+    reads=frozenset(),
+    writes=frozenset({"suggestions"}),
+    read_only=False,
+    columns=(
+        "id",
+        "document_id",
+        "document_created_at",
+        "user_id",
+        "original_text",
+        "suggested_text",
+        "description",
+        "is_resolved",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("document_id", "uuid.UUID", optional=False),
+        support.Parameter("document_created_at", "datetime.datetime", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("original_text", "str", optional=False),
+        support.Parameter("suggested_text", "str", optional=False),
+        support.Parameter("description", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
+
+class SaveSuggestionsParams(NamedTuple):
     document_id: uuid.UUID
     document_created_at: datetime.datetime
     user_id: uuid.UUID
     original_text: str
     suggested_text: str
-    description: str | None
+    description: str | None = None
+
+    def to_args(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "document_created_at": support.aware(
+                self.document_created_at, "save_suggestions(document_created_at=...)"
+            ),
+            "user_id": self.user_id,
+            "original_text": self.original_text,
+            "suggested_text": self.suggested_text,
+            "description": self.description,
+        }
 
 
-def _save_suggestions_row(cursor: Any) -> RowMaker[models.Suggestion]:
-    def make(v: Sequence[Any]) -> models.Suggestion:
-        return models.Suggestion(
-            id=v[0],
-            document_id=v[1],
-            document_created_at=v[2],
-            user_id=v[3],
-            original_text=v[4],
-            suggested_text=v[5],
-            description=v[6],
-            is_resolved=v[7],
-            created_at=v[8],
-            updated_at=v[9],
-        )
-
-    return make
-
-
-def _save_suggestions_args(p: SaveSuggestionsParams) -> dict[str, Any]:
-    return {
-        "document_id": p.document_id,
-        "document_created_at": _aware(
-            p.document_created_at, "save_suggestions(document_created_at=...)"
-        ),
-        "user_id": p.user_id,
-        "original_text": p.original_text,
-        "suggested_text": p.suggested_text,
-        "description": p.description,
-    }
-
-
+@support.describe(SAVE_SUGGESTIONS_QUERY)
 def save_suggestions(
     conn: psycopg.Connection[Any],
     *,
     params: Iterable[SaveSuggestionsParams],
-) -> list[models.Suggestion | None]:
+) -> list[models.Suggestion]:
     """Record edit suggestions on document versions, all sent in one round trip. Stamped with the
     clock, so they list in the order they were given.
     """
-    with conn.cursor(row_factory=_save_suggestions_row) as cur:
-        cur.executemany(SAVE_SUGGESTIONS, map(_save_suggestions_args, params), returning=True)
-        return [cur.fetchone() for _ in cur.results()]
+    with conn.cursor(row_factory=support.suggestion_rows) as cur:
+        cur.executemany(SAVE_SUGGESTIONS, [p.to_args() for p in params], returning=True)
+        result: list[models.Suggestion] = []
+        for _ in cur.results():
+            row = cur.fetchone()
+            if row is None:
+                raise support.not_found(SAVE_SUGGESTIONS_QUERY)
+            result.append(row)
+        return result
 
 
 LIST_SUGGESTIONS_BY_DOCUMENT: Final = """-- name: ListSuggestionsByDocument :many
@@ -272,24 +281,35 @@ WHERE document_id = %(document_id)s
 ORDER BY created_at ASC, id ASC"""
 
 
-def _list_suggestions_by_document_row(cursor: Any) -> RowMaker[models.Suggestion]:
-    def make(v: Sequence[Any]) -> models.Suggestion:
-        return models.Suggestion(
-            id=v[0],
-            document_id=v[1],
-            document_created_at=v[2],
-            user_id=v[3],
-            original_text=v[4],
-            suggested_text=v[5],
-            description=v[6],
-            is_resolved=v[7],
-            created_at=v[8],
-            updated_at=v[9],
-        )
+LIST_SUGGESTIONS_BY_DOCUMENT_QUERY: Final = support.Query(
+    name="ListSuggestionsByDocument",
+    command=":many",
+    sql=LIST_SUGGESTIONS_BY_DOCUMENT,
+    source="db/queries/documents.sql",
+    reads=frozenset({"suggestions"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "document_id",
+        "document_created_at",
+        "user_id",
+        "original_text",
+        "suggested_text",
+        "description",
+        "is_resolved",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("document_id", "uuid.UUID", optional=False),
+        support.Parameter("document_created_at", "datetime.datetime | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_SUGGESTIONS_BY_DOCUMENT_QUERY)
 def list_suggestions_by_document(
     conn: psycopg.Connection[Any],
     *,
@@ -299,45 +319,17 @@ def list_suggestions_by_document(
     """A document's suggestions, oldest first: of one version when document_created_at is given,
     else of every version.
     """
-    with conn.cursor(row_factory=_list_suggestions_by_document_row) as cur:
+    with conn.cursor(row_factory=support.suggestion_rows) as cur:
         cur.execute(
             LIST_SUGGESTIONS_BY_DOCUMENT,
             {
                 "document_id": document_id,
-                "document_created_at": _aware(
+                "document_created_at": support.aware(
                     document_created_at, "list_suggestions_by_document(document_created_at=...)"
                 ),
             },
         )
         return cur.fetchall()
-
-
-def iter_list_suggestions_by_document(
-    conn: psycopg.Connection[Any],
-    *,
-    document_id: uuid.UUID,
-    document_created_at: datetime.datetime | None = None,
-) -> Iterator[models.Suggestion]:
-    """A document's suggestions, oldest first: of one version when document_created_at is given,
-    else of every version.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_suggestions_by_document_{next(_cursor_ids)}",
-        row_factory=_list_suggestions_by_document_row,
-    ) as cur:
-        cur.execute(
-            LIST_SUGGESTIONS_BY_DOCUMENT,
-            {
-                "document_id": document_id,
-                "document_created_at": _aware(
-                    document_created_at, "list_suggestions_by_document(document_created_at=...)"
-                ),
-            },
-        )
-        yield from cur
 
 
 RESOLVE_SUGGESTION: Final = """-- name: ResolveSuggestion :one
@@ -347,28 +339,36 @@ WHERE id = %(id)s
 RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at, updated_at"""
 
 
-def _resolve_suggestion_row(cursor: Any) -> RowMaker[models.Suggestion]:
-    def make(v: Sequence[Any]) -> models.Suggestion:
-        return models.Suggestion(
-            id=v[0],
-            document_id=v[1],
-            document_created_at=v[2],
-            user_id=v[3],
-            original_text=v[4],
-            suggested_text=v[5],
-            description=v[6],
-            is_resolved=v[7],
-            created_at=v[8],
-            updated_at=v[9],
-        )
+RESOLVE_SUGGESTION_QUERY: Final = support.Query(
+    name="ResolveSuggestion",
+    command=":one",
+    sql=RESOLVE_SUGGESTION,
+    source="db/queries/documents.sql",
+    reads=frozenset({"suggestions"}),
+    writes=frozenset({"suggestions"}),
+    read_only=False,
+    columns=(
+        "id",
+        "document_id",
+        "document_created_at",
+        "user_id",
+        "original_text",
+        "suggested_text",
+        "description",
+        "is_resolved",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(RESOLVE_SUGGESTION_QUERY)
 def resolve_suggestion(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Suggestion | None:
     """Mark a suggestion resolved (accepted or dismissed); resolving twice is harmless. No row
     when it does not exist or is not the caller's.
     """
-    with conn.cursor(row_factory=_resolve_suggestion_row) as cur:
+    with conn.cursor(row_factory=support.suggestion_rows) as cur:
         cur.execute(RESOLVE_SUGGESTION, {"id": id})
         return cur.fetchone()

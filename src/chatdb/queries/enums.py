@@ -10,14 +10,14 @@ from psycopg.types.enum import EnumInfo, register_enum
 
 
 class ChatVisibility(enum.StrEnum):
-    """PostgreSQL enum chat_visibility."""
+    """public: readable by anyone with the link (also signed out); private: owner only."""
 
     PUBLIC = "public"
     PRIVATE = "private"
 
 
 class ContextOptimizationStrategy(enum.StrEnum):
-    """PostgreSQL enum context_optimization_strategy."""
+    """How a chat's context was shrunk to fit the model: drop the oldest messages, keep a sliding window, summarise, or prune tool results."""
 
     TRUNCATE = "truncate"
     SLIDING_WINDOW = "sliding_window"
@@ -26,7 +26,7 @@ class ContextOptimizationStrategy(enum.StrEnum):
 
 
 class ContextOptimizationTrigger(enum.StrEnum):
-    """PostgreSQL enum context_optimization_trigger."""
+    """Why a chat's context was shrunk: the request hit the model's token limit, the user asked for it, or an automatic policy ran."""
 
     TOKEN_LIMIT = "token_limit"
     USER_REQUEST = "user_request"
@@ -34,7 +34,7 @@ class ContextOptimizationTrigger(enum.StrEnum):
 
 
 class CreditReason(enum.StrEnum):
-    """PostgreSQL enum credit_reason."""
+    """Why credits moved. Grants (signup, referral, purchase, subscription, promotion) are positive, spending (usage, companion_burn) negative, refund and adjustment either way (credit_ledger_reason_amount_check)."""
 
     SIGNUP = "signup"
     REFERRAL = "referral"
@@ -48,7 +48,7 @@ class CreditReason(enum.StrEnum):
 
 
 class DocumentKind(enum.StrEnum):
-    """PostgreSQL enum document_kind."""
+    """What a document holds, which decides its editor: text, code, image, sheet or canvas."""
 
     TEXT = "text"
     CODE = "code"
@@ -58,7 +58,7 @@ class DocumentKind(enum.StrEnum):
 
 
 class GroupMemberRole(enum.StrEnum):
-    """PostgreSQL enum group_member_role."""
+    """A member's rights in a group chat: owner (the creator), admin, member."""
 
     OWNER = "owner"
     ADMIN = "admin"
@@ -66,7 +66,7 @@ class GroupMemberRole(enum.StrEnum):
 
 
 class MessageRole(enum.StrEnum):
-    """PostgreSQL enum message_role."""
+    """Author of a message in the model conversation."""
 
     SYSTEM = "system"
     USER = "user"
@@ -75,7 +75,7 @@ class MessageRole(enum.StrEnum):
 
 
 class PaymentStatus(enum.StrEnum):
-    """PostgreSQL enum payment_status."""
+    """Payment state as the provider reports it; partial refunds keep succeeded with amount_refunded_cents > 0."""
 
     PENDING = "pending"
     SUCCEEDED = "succeeded"
@@ -85,7 +85,7 @@ class PaymentStatus(enum.StrEnum):
 
 
 class ReferralStatus(enum.StrEnum):
-    """PostgreSQL enum referral_status."""
+    """pending: code redeemed, reward not yet earned; completed: reward granted (counts toward the referrer's maximum); cancelled: voided (e.g. abuse)."""
 
     PENDING = "pending"
     COMPLETED = "completed"
@@ -93,7 +93,7 @@ class ReferralStatus(enum.StrEnum):
 
 
 class SubscriptionStatus(enum.StrEnum):
-    """PostgreSQL enum subscription_status."""
+    """Subscription state as the payment provider (Stripe) reports it."""
 
     INCOMPLETE = "incomplete"
     INCOMPLETE_EXPIRED = "incomplete_expired"
@@ -106,7 +106,7 @@ class SubscriptionStatus(enum.StrEnum):
 
 
 class TokenEnvironment(enum.StrEnum):
-    """PostgreSQL enum token_environment."""
+    """Which environment of the third-party service an external token is for."""
 
     DEVELOPMENT = "development"
     STAGING = "staging"
@@ -114,7 +114,7 @@ class TokenEnvironment(enum.StrEnum):
 
 
 class ToolExecutionStatus(enum.StrEnum):
-    """PostgreSQL enum tool_execution_status."""
+    """Life cycle of a tool call: pending (awaiting approval) -> approved -> executing -> completed | failed | timeout; cancelled from any non-terminal state."""
 
     PENDING = "pending"
     APPROVED = "approved"
@@ -126,14 +126,14 @@ class ToolExecutionStatus(enum.StrEnum):
 
 
 class UserRole(enum.StrEnum):
-    """PostgreSQL enum user_role."""
+    """What a user may do in the product: user, or admin (back-office)."""
 
     USER = "user"
     ADMIN = "admin"
 
 
 class UserStatus(enum.StrEnum):
-    """PostgreSQL enum user_status."""
+    """Account state: active; inactive (dormant or self-deactivated); suspended (blocked by an admin)."""
 
     ACTIVE = "active"
     INACTIVE = "inactive"
@@ -141,14 +141,14 @@ class UserStatus(enum.StrEnum):
 
 
 class UserType(enum.StrEnum):
-    """PostgreSQL enum user_type."""
+    """regular: signed up with an email; guest: created anonymously, no email, upgradable to regular."""
 
     REGULAR = "regular"
     GUEST = "guest"
 
 
 class VoteDirection(enum.StrEnum):
-    """PostgreSQL enum vote_direction."""
+    """A thumbs-up or thumbs-down on an assistant message."""
 
     UP = "up"
     DOWN = "down"

@@ -3,31 +3,15 @@
 """Queries from db/queries/groups.sql."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 CREATE_GROUP_CHAT: Final = """-- name: CreateGroupChat :one
 INSERT INTO group_chats (creator_id, companion_id, name, description)
@@ -35,41 +19,49 @@ VALUES (%(creator_id)s, %(companion_id)s::uuid, %(name)s, %(description)s::text)
 RETURNING id, creator_id, companion_id, name, description, created_at, updated_at"""
 
 
-def _create_group_chat_row(cursor: Any) -> RowMaker[models.GroupChat]:
-    def make(v: Sequence[Any]) -> models.GroupChat:
-        return models.GroupChat(
-            id=v[0],
-            creator_id=v[1],
-            companion_id=v[2],
-            name=v[3],
-            description=v[4],
-            created_at=v[5],
-            updated_at=v[6],
-        )
+CREATE_GROUP_CHAT_QUERY: Final = support.Query(
+    name="CreateGroupChat",
+    command=":one",
+    sql=CREATE_GROUP_CHAT,
+    source="db/queries/groups.sql",
+    reads=frozenset(),
+    writes=frozenset({"group_chats"}),
+    read_only=False,
+    columns=("id", "creator_id", "companion_id", "name", "description", "created_at", "updated_at"),
+    parameters=(
+        support.Parameter("creator_id", "uuid.UUID", optional=False),
+        support.Parameter("name", "str", optional=False),
+        support.Parameter("companion_id", "uuid.UUID | None", optional=True),
+        support.Parameter("description", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(CREATE_GROUP_CHAT_QUERY)
 def create_group_chat(
     conn: psycopg.Connection[Any],
     *,
     creator_id: uuid.UUID,
-    companion_id: uuid.UUID | None = None,
     name: str,
+    companion_id: uuid.UUID | None = None,
     description: str | None = None,
-) -> models.GroupChat | None:
+) -> models.GroupChat:
     """Create a group chat; the creator becomes its owner member (group_chats_add_creator trigger)."""
-    with conn.cursor(row_factory=_create_group_chat_row) as cur:
+    with conn.cursor(row_factory=support.group_chat_rows) as cur:
         cur.execute(
             CREATE_GROUP_CHAT,
             {
                 "creator_id": creator_id,
-                "companion_id": companion_id,
                 "name": name,
+                "companion_id": companion_id,
                 "description": description,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_GROUP_CHAT_QUERY)
+    return row
 
 
 ADD_GROUP_MEMBER: Final = """-- name: AddGroupMember :one
@@ -79,19 +71,25 @@ ON CONFLICT ON CONSTRAINT group_chat_members_pkey DO NOTHING
 RETURNING group_chat_id, user_id, role, joined_at, updated_at"""
 
 
-def _add_group_member_row(cursor: Any) -> RowMaker[models.GroupChatMember]:
-    def make(v: Sequence[Any]) -> models.GroupChatMember:
-        return models.GroupChatMember(
-            group_chat_id=v[0],
-            user_id=v[1],
-            role=v[2],
-            joined_at=v[3],
-            updated_at=v[4],
-        )
+ADD_GROUP_MEMBER_QUERY: Final = support.Query(
+    name="AddGroupMember",
+    command=":one",
+    sql=ADD_GROUP_MEMBER,
+    source="db/queries/groups.sql",
+    reads=frozenset(),
+    writes=frozenset({"group_chat_members"}),
+    read_only=False,
+    columns=("group_chat_id", "user_id", "role", "joined_at", "updated_at"),
+    parameters=(
+        support.Parameter("group_chat_id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("role", "enums.GroupMemberRole | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(ADD_GROUP_MEMBER_QUERY)
 def add_group_member(
     conn: psycopg.Connection[Any],
     *,
@@ -102,7 +100,7 @@ def add_group_member(
     """Add a user to a group (only its creator may). No row when the user already is a member:
     their role is left as it was.
     """
-    with conn.cursor(row_factory=_add_group_member_row) as cur:
+    with conn.cursor(row_factory=support.group_chat_member_rows) as cur:
         cur.execute(
             ADD_GROUP_MEMBER,
             {"group_chat_id": group_chat_id, "user_id": user_id, "role": role},
@@ -117,6 +115,24 @@ WHERE group_chat_id = %(group_chat_id)s
   AND role <> 'owner'"""
 
 
+REMOVE_GROUP_MEMBER_QUERY: Final = support.Query(
+    name="RemoveGroupMember",
+    command=":execrows",
+    sql=REMOVE_GROUP_MEMBER,
+    source="db/queries/groups.sql",
+    reads=frozenset({"group_chat_members"}),
+    writes=frozenset({"group_chat_members"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("group_chat_id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(REMOVE_GROUP_MEMBER_QUERY)
 def remove_group_member(
     conn: psycopg.Connection[Any],
     *,
@@ -137,49 +153,67 @@ VALUES (%(group_chat_id)s, %(sender_id)s::uuid, %(companion_id)s::uuid, %(is_bot
 RETURNING id, group_chat_id, sender_id, companion_id, is_bot, content, metadata, created_at, updated_at"""
 
 
-def _insert_group_message_row(cursor: Any) -> RowMaker[models.GroupMessage]:
-    def make(v: Sequence[Any]) -> models.GroupMessage:
-        return models.GroupMessage(
-            id=v[0],
-            group_chat_id=v[1],
-            sender_id=v[2],
-            companion_id=v[3],
-            is_bot=v[4],
-            content=v[5],
-            metadata=v[6],
-            created_at=v[7],
-            updated_at=v[8],
-        )
+INSERT_GROUP_MESSAGE_QUERY: Final = support.Query(
+    name="InsertGroupMessage",
+    command=":one",
+    sql=INSERT_GROUP_MESSAGE,
+    source="db/queries/groups.sql",
+    reads=frozenset(),
+    writes=frozenset({"group_messages"}),
+    read_only=False,
+    columns=(
+        "id",
+        "group_chat_id",
+        "sender_id",
+        "companion_id",
+        "is_bot",
+        "content",
+        "metadata",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("group_chat_id", "uuid.UUID", optional=False),
+        support.Parameter("is_bot", "bool", optional=False),
+        support.Parameter("content", "str", optional=False),
+        support.Parameter("metadata", "JsonValue", optional=False),
+        support.Parameter("sender_id", "uuid.UUID | None", optional=True),
+        support.Parameter("companion_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(INSERT_GROUP_MESSAGE_QUERY)
 def insert_group_message(
     conn: psycopg.Connection[Any],
     *,
     group_chat_id: uuid.UUID,
-    sender_id: uuid.UUID | None = None,
-    companion_id: uuid.UUID | None = None,
     is_bot: bool,
     content: str,
     metadata: JsonValue,
-) -> models.GroupMessage | None:
+    sender_id: uuid.UUID | None = None,
+    companion_id: uuid.UUID | None = None,
+) -> models.GroupMessage:
     """Post a message to a group: as a member (sender_id), or the group companion's reply
     (is_bot, no sender).
     """
-    with conn.cursor(row_factory=_insert_group_message_row) as cur:
+    with conn.cursor(row_factory=support.group_message_rows) as cur:
         cur.execute(
             INSERT_GROUP_MESSAGE,
             {
                 "group_chat_id": group_chat_id,
-                "sender_id": sender_id,
-                "companion_id": companion_id,
                 "is_bot": is_bot,
                 "content": content,
                 "metadata": Jsonb(metadata),
+                "sender_id": sender_id,
+                "companion_id": companion_id,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(INSERT_GROUP_MESSAGE_QUERY)
+    return row
 
 
 LIST_GROUP_MESSAGES: Final = """-- name: ListGroupMessages :many
@@ -194,81 +228,61 @@ ORDER BY created_at DESC, id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_group_messages_row(cursor: Any) -> RowMaker[models.GroupMessage]:
-    def make(v: Sequence[Any]) -> models.GroupMessage:
-        return models.GroupMessage(
-            id=v[0],
-            group_chat_id=v[1],
-            sender_id=v[2],
-            companion_id=v[3],
-            is_bot=v[4],
-            content=v[5],
-            metadata=v[6],
-            created_at=v[7],
-            updated_at=v[8],
-        )
+LIST_GROUP_MESSAGES_QUERY: Final = support.Query(
+    name="ListGroupMessages",
+    command=":many",
+    sql=LIST_GROUP_MESSAGES,
+    source="db/queries/groups.sql",
+    reads=frozenset({"group_messages"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "group_chat_id",
+        "sender_id",
+        "companion_id",
+        "is_bot",
+        "content",
+        "metadata",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("group_chat_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_created_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_GROUP_MESSAGES_QUERY)
 def list_group_messages(
     conn: psycopg.Connection[Any],
     *,
     group_chat_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.GroupMessage]:
     """A group's messages, newest first, one keyset page (before_created_at and before_id NULL for
     the first page; page_size rows plus one are fetched) (group_messages_group_chat_id_created_at_id_idx). Only
     members see them.
     """
-    with conn.cursor(row_factory=_list_group_messages_row) as cur:
+    with conn.cursor(row_factory=support.group_message_rows) as cur:
         cur.execute(
             LIST_GROUP_MESSAGES,
             {
                 "group_chat_id": group_chat_id,
-                "before_created_at": _aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_group_messages(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_group_messages(
-    conn: psycopg.Connection[Any],
-    *,
-    group_chat_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.GroupMessage]:
-    """A group's messages, newest first, one keyset page (before_created_at and before_id NULL for
-    the first page; page_size rows plus one are fetched) (group_messages_group_chat_id_created_at_id_idx). Only
-    members see them.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_group_messages_{next(_cursor_ids)}",
-        row_factory=_list_group_messages_row,
-    ) as cur:
-        cur.execute(
-            LIST_GROUP_MESSAGES,
-            {
-                "group_chat_id": group_chat_id,
-                "before_created_at": _aware(
-                    before_created_at, "list_group_messages(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 LIST_GROUP_CHATS_BY_MEMBER: Final = """-- name: ListGroupChatsByMember :many
@@ -280,9 +294,31 @@ WHERE m.user_id = %(user_id)s
 ORDER BY g.updated_at DESC, g.id DESC"""
 
 
-class ListGroupChatsByMemberRow(BaseModel):
-    """A row of ListGroupChatsByMember."""
+LIST_GROUP_CHATS_BY_MEMBER_QUERY: Final = support.Query(
+    name="ListGroupChatsByMember",
+    command=":many",
+    sql=LIST_GROUP_CHATS_BY_MEMBER,
+    source="db/queries/groups.sql",
+    reads=frozenset({"group_chat_members", "group_chats"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "creator_id",
+        "companion_id",
+        "name",
+        "description",
+        "created_at",
+        "updated_at",
+        "role",
+        "joined_at",
+    ),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
+
+class ListGroupChatsByMemberRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
@@ -295,9 +331,8 @@ class ListGroupChatsByMemberRow(BaseModel):
     role: enums.GroupMemberRole
     joined_at: datetime.datetime
 
-
-def _list_group_chats_by_member_row(cursor: Any) -> RowMaker[ListGroupChatsByMemberRow]:
-    def make(v: Sequence[Any]) -> ListGroupChatsByMemberRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ListGroupChatsByMemberRow":
         return ListGroupChatsByMemberRow(
             id=v[0],
             creator_id=v[1],
@@ -310,33 +345,14 @@ def _list_group_chats_by_member_row(cursor: Any) -> RowMaker[ListGroupChatsByMem
             joined_at=v[8],
         )
 
-    return make
 
-
+@support.describe(LIST_GROUP_CHATS_BY_MEMBER_QUERY)
 def list_group_chats_by_member(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
 ) -> list[ListGroupChatsByMemberRow]:
     """The groups a user belongs to, with their role, most recently active first."""
-    with conn.cursor(row_factory=_list_group_chats_by_member_row) as cur:
+    with conn.cursor(row_factory=support.rows(ListGroupChatsByMemberRow.build)) as cur:
         cur.execute(LIST_GROUP_CHATS_BY_MEMBER, {"user_id": user_id})
         return cur.fetchall()
-
-
-def iter_list_group_chats_by_member(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-) -> Iterator[ListGroupChatsByMemberRow]:
-    """The groups a user belongs to, with their role, most recently active first.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_group_chats_by_member_{next(_cursor_ids)}",
-        row_factory=_list_group_chats_by_member_row,
-    ) as cur:
-        cur.execute(LIST_GROUP_CHATS_BY_MEMBER, {"user_id": user_id})
-        yield from cur

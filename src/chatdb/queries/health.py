@@ -2,16 +2,13 @@
 # versions: sqlc v1.31.1, sqlc-gen-psycopg 0.2.0
 """Queries from db/queries/health.sql."""
 
-import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 from pydantic import BaseModel, ConfigDict
 
-_cursor_ids = itertools.count()
-
+from chatdb.queries import support
 
 LIST_FOREIGN_KEYS: Final = """-- name: ListForeignKeys :many
 SELECT
@@ -38,9 +35,28 @@ WHERE c.contype = 'f'
 ORDER BY table_name, constraint_name"""
 
 
-class ListForeignKeysRow(BaseModel):
-    """A row of ListForeignKeys."""
+LIST_FOREIGN_KEYS_QUERY: Final = support.Query(
+    name="ListForeignKeys",
+    command=":many",
+    sql=LIST_FOREIGN_KEYS,
+    source="db/queries/health.sql",
+    reads=frozenset({"pg_catalog.pg_attribute", "pg_catalog.pg_constraint"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "table_name",
+        "constraint_name",
+        "columns",
+        "referenced_table",
+        "referenced_columns",
+        "on_delete",
+    ),
+    parameters=(),
+    annotations=(),
+)
 
+
+class ListForeignKeysRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     table_name: str
@@ -50,9 +66,8 @@ class ListForeignKeysRow(BaseModel):
     referenced_columns: list[str]
     on_delete: str
 
-
-def _list_foreign_keys_row(cursor: Any) -> RowMaker[ListForeignKeysRow]:
-    def make(v: Sequence[Any]) -> ListForeignKeysRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ListForeignKeysRow":
         return ListForeignKeysRow(
             table_name=v[0],
             constraint_name=v[1],
@@ -62,33 +77,16 @@ def _list_foreign_keys_row(cursor: Any) -> RowMaker[ListForeignKeysRow]:
             on_delete=v[5],
         )
 
-    return make
 
-
+@support.describe(LIST_FOREIGN_KEYS_QUERY)
 def list_foreign_keys(conn: psycopg.Connection[Any]) -> list[ListForeignKeysRow]:
     """Every foreign key of the public schema: table, columns, referenced table and columns, and
     the ON DELETE action (a = no action, r = restrict, c = cascade, n = set null, d = set
     default). Constraints inherited by partitions are listed once, on the parent.
     """
-    with conn.cursor(row_factory=_list_foreign_keys_row) as cur:
+    with conn.cursor(row_factory=support.rows(ListForeignKeysRow.build)) as cur:
         cur.execute(LIST_FOREIGN_KEYS, {})
         return cur.fetchall()
-
-
-def iter_list_foreign_keys(conn: psycopg.Connection[Any]) -> Iterator[ListForeignKeysRow]:
-    """Every foreign key of the public schema: table, columns, referenced table and columns, and
-    the ON DELETE action (a = no action, r = restrict, c = cascade, n = set null, d = set
-    default). Constraints inherited by partitions are listed once, on the parent.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_foreign_keys_{next(_cursor_ids)}",
-        row_factory=_list_foreign_keys_row,
-    ) as cur:
-        cur.execute(LIST_FOREIGN_KEYS, {})
-        yield from cur
 
 
 LIST_FOREIGN_KEYS_WITHOUT_INDEX: Final = """-- name: ListForeignKeysWithoutIndex :many
@@ -119,9 +117,21 @@ WHERE c.contype = 'f'
 ORDER BY table_name, constraint_name"""
 
 
-class ListForeignKeysWithoutIndexRow(BaseModel):
-    """A row of ListForeignKeysWithoutIndex."""
+LIST_FOREIGN_KEYS_WITHOUT_INDEX_QUERY: Final = support.Query(
+    name="ListForeignKeysWithoutIndex",
+    command=":many",
+    sql=LIST_FOREIGN_KEYS_WITHOUT_INDEX,
+    source="db/queries/health.sql",
+    reads=frozenset({"pg_catalog.pg_attribute", "pg_catalog.pg_constraint", "pg_catalog.pg_index"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("table_name", "constraint_name", "columns", "referenced_table"),
+    parameters=(),
+    annotations=(),
+)
 
+
+class ListForeignKeysWithoutIndexRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     table_name: str
@@ -129,9 +139,8 @@ class ListForeignKeysWithoutIndexRow(BaseModel):
     columns: list[str]
     referenced_table: str
 
-
-def _list_foreign_keys_without_index_row(cursor: Any) -> RowMaker[ListForeignKeysWithoutIndexRow]:
-    def make(v: Sequence[Any]) -> ListForeignKeysWithoutIndexRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ListForeignKeysWithoutIndexRow":
         return ListForeignKeysWithoutIndexRow(
             table_name=v[0],
             constraint_name=v[1],
@@ -139,35 +148,17 @@ def _list_foreign_keys_without_index_row(cursor: Any) -> RowMaker[ListForeignKey
             referenced_table=v[3],
         )
 
-    return make
 
-
+@support.describe(LIST_FOREIGN_KEYS_WITHOUT_INDEX_QUERY)
 def list_foreign_keys_without_index(
     conn: psycopg.Connection[Any],
 ) -> list[ListForeignKeysWithoutIndexRow]:
     """Foreign keys whose columns do not lead any valid, non-partial index of their table: deleting
     or updating a referenced row then scans the whole referencing table. Should be empty.
     """
-    with conn.cursor(row_factory=_list_foreign_keys_without_index_row) as cur:
+    with conn.cursor(row_factory=support.rows(ListForeignKeysWithoutIndexRow.build)) as cur:
         cur.execute(LIST_FOREIGN_KEYS_WITHOUT_INDEX, {})
         return cur.fetchall()
-
-
-def iter_list_foreign_keys_without_index(
-    conn: psycopg.Connection[Any],
-) -> Iterator[ListForeignKeysWithoutIndexRow]:
-    """Foreign keys whose columns do not lead any valid, non-partial index of their table: deleting
-    or updating a referenced row then scans the whole referencing table. Should be empty.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_foreign_keys_without_index_{next(_cursor_ids)}",
-        row_factory=_list_foreign_keys_without_index_row,
-    ) as cur:
-        cur.execute(LIST_FOREIGN_KEYS_WITHOUT_INDEX, {})
-        yield from cur
 
 
 LIST_INDEXES: Final = """-- name: ListIndexes :many
@@ -189,9 +180,33 @@ WHERE t.relnamespace = 'public'::regnamespace
 ORDER BY table_name, index_name"""
 
 
-class ListIndexesRow(BaseModel):
-    """A row of ListIndexes."""
+LIST_INDEXES_QUERY: Final = support.Query(
+    name="ListIndexes",
+    command=":many",
+    sql=LIST_INDEXES,
+    source="db/queries/health.sql",
+    reads=frozenset(
+        {"pg_catalog.pg_class", "pg_catalog.pg_index", "pg_catalog.pg_stat_user_indexes"}
+    ),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "table_name",
+        "index_name",
+        "definition",
+        "is_unique",
+        "is_primary",
+        "is_valid",
+        "is_partial",
+        "size_bytes",
+        "scans",
+    ),
+    parameters=(),
+    annotations=(),
+)
 
+
+class ListIndexesRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     table_name: str
@@ -204,9 +219,8 @@ class ListIndexesRow(BaseModel):
     size_bytes: int
     scans: int
 
-
-def _list_indexes_row(cursor: Any) -> RowMaker[ListIndexesRow]:
-    def make(v: Sequence[Any]) -> ListIndexesRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ListIndexesRow":
         return ListIndexesRow(
             table_name=v[0],
             index_name=v[1],
@@ -219,28 +233,15 @@ def _list_indexes_row(cursor: Any) -> RowMaker[ListIndexesRow]:
             scans=v[8],
         )
 
-    return make
 
-
+@support.describe(LIST_INDEXES_QUERY)
 def list_indexes(conn: psycopg.Connection[Any]) -> list[ListIndexesRow]:
     """Every index of the public schema with its definition, size and how often it was scanned
     since the statistics were last reset.
     """
-    with conn.cursor(row_factory=_list_indexes_row) as cur:
+    with conn.cursor(row_factory=support.rows(ListIndexesRow.build)) as cur:
         cur.execute(LIST_INDEXES, {})
         return cur.fetchall()
-
-
-def iter_list_indexes(conn: psycopg.Connection[Any]) -> Iterator[ListIndexesRow]:
-    """Every index of the public schema with its definition, size and how often it was scanned
-    since the statistics were last reset.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(f"list_indexes_{next(_cursor_ids)}", row_factory=_list_indexes_row) as cur:
-        cur.execute(LIST_INDEXES, {})
-        yield from cur
 
 
 TABLE_SIZES: Final = """-- name: TableSizes :many
@@ -260,9 +261,21 @@ WHERE c.relnamespace = 'public'::regnamespace
 ORDER BY total_bytes DESC, table_name ASC"""
 
 
-class TableSizesRow(BaseModel):
-    """A row of TableSizes."""
+TABLE_SIZES_QUERY: Final = support.Query(
+    name="TableSizes",
+    command=":many",
+    sql=TABLE_SIZES,
+    source="db/queries/health.sql",
+    reads=frozenset({"pg_catalog.pg_class"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("table_name", "kind", "estimated_rows", "table_bytes", "index_bytes", "total_bytes"),
+    parameters=(),
+    annotations=(),
+)
 
+
+class TableSizesRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     table_name: str
@@ -272,9 +285,8 @@ class TableSizesRow(BaseModel):
     index_bytes: int
     total_bytes: int
 
-
-def _table_sizes_row(cursor: Any) -> RowMaker[TableSizesRow]:
-    def make(v: Sequence[Any]) -> TableSizesRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "TableSizesRow":
         return TableSizesRow(
             table_name=v[0],
             kind=v[1],
@@ -284,28 +296,15 @@ def _table_sizes_row(cursor: Any) -> RowMaker[TableSizesRow]:
             total_bytes=v[5],
         )
 
-    return make
 
-
+@support.describe(TABLE_SIZES_QUERY)
 def table_sizes(conn: psycopg.Connection[Any]) -> list[TableSizesRow]:
     """Size of every table of the public schema (partitions separately, partitioned parents with
     the sum of their partitions), largest first: estimated rows, heap, indexes and total bytes.
     """
-    with conn.cursor(row_factory=_table_sizes_row) as cur:
+    with conn.cursor(row_factory=support.rows(TableSizesRow.build)) as cur:
         cur.execute(TABLE_SIZES, {})
         return cur.fetchall()
-
-
-def iter_table_sizes(conn: psycopg.Connection[Any]) -> Iterator[TableSizesRow]:
-    """Size of every table of the public schema (partitions separately, partitioned parents with
-    the sum of their partitions), largest first: estimated rows, heap, indexes and total bytes.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(f"table_sizes_{next(_cursor_ids)}", row_factory=_table_sizes_row) as cur:
-        cur.execute(TABLE_SIZES, {})
-        yield from cur
 
 
 LIST_POLICIES: Final = """-- name: ListPolicies :many
@@ -326,9 +325,31 @@ WHERE p.schemaname = 'public'
 ORDER BY table_name, policy_name"""
 
 
-class ListPoliciesRow(BaseModel):
-    """A row of ListPolicies."""
+LIST_POLICIES_QUERY: Final = support.Query(
+    name="ListPolicies",
+    command=":many",
+    sql=LIST_POLICIES,
+    source="db/queries/health.sql",
+    reads=frozenset({"pg_catalog.pg_class", "pg_catalog.pg_policies"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "table_name",
+        "policy_name",
+        "permissive",
+        "roles",
+        "command",
+        "using_expression",
+        "check_expression",
+        "rls_enabled",
+        "rls_forced",
+    ),
+    parameters=(),
+    annotations=(),
+)
 
+
+class ListPoliciesRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     table_name: str
@@ -341,9 +362,8 @@ class ListPoliciesRow(BaseModel):
     rls_enabled: bool
     rls_forced: bool
 
-
-def _list_policies_row(cursor: Any) -> RowMaker[ListPoliciesRow]:
-    def make(v: Sequence[Any]) -> ListPoliciesRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ListPoliciesRow":
         return ListPoliciesRow(
             table_name=v[0],
             policy_name=v[1],
@@ -356,28 +376,15 @@ def _list_policies_row(cursor: Any) -> RowMaker[ListPoliciesRow]:
             rls_forced=v[8],
         )
 
-    return make
 
-
+@support.describe(LIST_POLICIES_QUERY)
 def list_policies(conn: psycopg.Connection[Any]) -> list[ListPoliciesRow]:
     """Every row-level security policy of the public schema, with whether its table enforces RLS
     (enabled and forced).
     """
-    with conn.cursor(row_factory=_list_policies_row) as cur:
+    with conn.cursor(row_factory=support.rows(ListPoliciesRow.build)) as cur:
         cur.execute(LIST_POLICIES, {})
         return cur.fetchall()
-
-
-def iter_list_policies(conn: psycopg.Connection[Any]) -> Iterator[ListPoliciesRow]:
-    """Every row-level security policy of the public schema, with whether its table enforces RLS
-    (enabled and forced).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(f"list_policies_{next(_cursor_ids)}", row_factory=_list_policies_row) as cur:
-        cur.execute(LIST_POLICIES, {})
-        yield from cur
 
 
 LIST_UNUSED_INDEXES: Final = """-- name: ListUnusedIndexes :many
@@ -395,9 +402,21 @@ WHERE s.schemaname = 'public'
 ORDER BY size_bytes DESC, index_name ASC"""
 
 
-class ListUnusedIndexesRow(BaseModel):
-    """A row of ListUnusedIndexes."""
+LIST_UNUSED_INDEXES_QUERY: Final = support.Query(
+    name="ListUnusedIndexes",
+    command=":many",
+    sql=LIST_UNUSED_INDEXES,
+    source="db/queries/health.sql",
+    reads=frozenset({"pg_catalog.pg_index", "pg_catalog.pg_stat_user_indexes"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("table_name", "index_name", "size_bytes", "scans"),
+    parameters=(),
+    annotations=(),
+)
 
+
+class ListUnusedIndexesRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     table_name: str
@@ -405,33 +424,16 @@ class ListUnusedIndexesRow(BaseModel):
     size_bytes: int
     scans: int
 
-
-def _list_unused_indexes_row(cursor: Any) -> RowMaker[ListUnusedIndexesRow]:
-    def make(v: Sequence[Any]) -> ListUnusedIndexesRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ListUnusedIndexesRow":
         return ListUnusedIndexesRow(table_name=v[0], index_name=v[1], size_bytes=v[2], scans=v[3])
 
-    return make
 
-
+@support.describe(LIST_UNUSED_INDEXES_QUERY)
 def list_unused_indexes(conn: psycopg.Connection[Any]) -> list[ListUnusedIndexesRow]:
     """Indexes never scanned since statistics were last reset, largest first; unique and primary
     key indexes are left out (they enforce constraints even when never read).
     """
-    with conn.cursor(row_factory=_list_unused_indexes_row) as cur:
+    with conn.cursor(row_factory=support.rows(ListUnusedIndexesRow.build)) as cur:
         cur.execute(LIST_UNUSED_INDEXES, {})
         return cur.fetchall()
-
-
-def iter_list_unused_indexes(conn: psycopg.Connection[Any]) -> Iterator[ListUnusedIndexesRow]:
-    """Indexes never scanned since statistics were last reset, largest first; unique and primary
-    key indexes are left out (they enforce constraints even when never read).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_unused_indexes_{next(_cursor_ids)}",
-        row_factory=_list_unused_indexes_row,
-    ) as cur:
-        cur.execute(LIST_UNUSED_INDEXES, {})
-        yield from cur

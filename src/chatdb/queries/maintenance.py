@@ -3,28 +3,35 @@
 """Queries from db/queries/maintenance.sql."""
 
 import datetime
-import itertools
-from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 
-_cursor_ids = itertools.count()
-
+from chatdb.queries import support
 
 CREATE_USAGE_LOG_PARTITIONS: Final = """-- name: CreateUsageLogPartitions :many
 SELECT partition_name::text AS partition_name
 FROM create_usage_log_partitions(%(months_ahead)s::int, %(months_back)s::int) AS partition_name"""
 
 
-def _create_usage_log_partitions_row(cursor: Any) -> RowMaker[str]:
-    def make(v: Sequence[str]) -> str:
-        return v[0]
+CREATE_USAGE_LOG_PARTITIONS_QUERY: Final = support.Query(
+    name="CreateUsageLogPartitions",
+    command=":many",
+    sql=CREATE_USAGE_LOG_PARTITIONS,
+    source="db/queries/maintenance.sql",
+    reads=frozenset(),
+    writes=frozenset(),
+    read_only=True,
+    columns=("partition_name",),
+    parameters=(
+        support.Parameter("months_ahead", "int", optional=False),
+        support.Parameter("months_back", "int", optional=False),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(CREATE_USAGE_LOG_PARTITIONS_QUERY)
 def create_usage_log_partitions(
     conn: psycopg.Connection[Any],
     *,
@@ -35,36 +42,12 @@ def create_usage_log_partitions(
     months ahead (UTC); returns the names it created (existing ones are skipped). Run by
     `chatdb maintain` as chatdb_system, e.g. daily.
     """
-    with conn.cursor(row_factory=_create_usage_log_partitions_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(
             CREATE_USAGE_LOG_PARTITIONS,
             {"months_ahead": months_ahead, "months_back": months_back},
         )
-        return cur.fetchall()
-
-
-def iter_create_usage_log_partitions(
-    conn: psycopg.Connection[Any],
-    *,
-    months_ahead: int,
-    months_back: int,
-) -> Iterator[str]:
-    """Create the monthly usage_logs partitions from months_back months ago to months_ahead
-    months ahead (UTC); returns the names it created (existing ones are skipped). Run by
-    `chatdb maintain` as chatdb_system, e.g. daily.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"create_usage_log_partitions_{next(_cursor_ids)}",
-        row_factory=_create_usage_log_partitions_row,
-    ) as cur:
-        cur.execute(
-            CREATE_USAGE_LOG_PARTITIONS,
-            {"months_ahead": months_ahead, "months_back": months_back},
-        )
-        yield from cur
+        return [row[0] for row in cur.fetchall()]
 
 
 DROP_USAGE_LOG_PARTITIONS: Final = """-- name: DropUsageLogPartitions :many
@@ -72,13 +55,21 @@ SELECT partition_name::text AS partition_name
 FROM drop_usage_log_partitions(%(retention)s::interval) AS partition_name"""
 
 
-def _drop_usage_log_partitions_row(cursor: Any) -> RowMaker[str]:
-    def make(v: Sequence[str]) -> str:
-        return v[0]
+DROP_USAGE_LOG_PARTITIONS_QUERY: Final = support.Query(
+    name="DropUsageLogPartitions",
+    command=":many",
+    sql=DROP_USAGE_LOG_PARTITIONS,
+    source="db/queries/maintenance.sql",
+    reads=frozenset(),
+    writes=frozenset(),
+    read_only=True,
+    columns=("partition_name",),
+    parameters=(support.Parameter("retention", "datetime.timedelta", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(DROP_USAGE_LOG_PARTITIONS_QUERY)
 def drop_usage_log_partitions(
     conn: psycopg.Connection[Any],
     *,
@@ -87,25 +78,6 @@ def drop_usage_log_partitions(
     """Drop the monthly usage_logs partitions that end before now() - retention; returns their
     names. The data is gone with them: export first if it must be kept.
     """
-    with conn.cursor(row_factory=_drop_usage_log_partitions_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(DROP_USAGE_LOG_PARTITIONS, {"retention": retention})
-        return cur.fetchall()
-
-
-def iter_drop_usage_log_partitions(
-    conn: psycopg.Connection[Any],
-    *,
-    retention: datetime.timedelta,
-) -> Iterator[str]:
-    """Drop the monthly usage_logs partitions that end before now() - retention; returns their
-    names. The data is gone with them: export first if it must be kept.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"drop_usage_log_partitions_{next(_cursor_ids)}",
-        row_factory=_drop_usage_log_partitions_row,
-    ) as cur:
-        cur.execute(DROP_USAGE_LOG_PARTITIONS, {"retention": retention})
-        yield from cur
+        return [row[0] for row in cur.fetchall()]

@@ -4,38 +4,16 @@
 
 import datetime
 import decimal
-import itertools
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Final, NamedTuple
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict, JsonValue, TypeAdapter
+from pydantic import BaseModel, ConfigDict, JsonValue
 
 import chatdb.types
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-_ATTACHMENTS_ADAPTER: Final = TypeAdapter(chatdb.types.Attachments)
-
-
-_MESSAGE_PARTS_ADAPTER: Final = TypeAdapter(chatdb.types.MessageParts)
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 INSERT_MESSAGE: Final = """-- name: InsertMessage :one
 INSERT INTO messages (
@@ -49,11 +27,11 @@ VALUES (
     %(attachments)s,
     %(provider)s::text,
     %(model)s::text,
-    %(input_tokens)s::integer,
-    %(output_tokens)s::integer,
-    %(cache_read_tokens)s::integer,
-    %(cache_write_tokens)s::integer,
-    %(cost)s::numeric,
+    coalesce(%(input_tokens)s::integer, 0),
+    coalesce(%(output_tokens)s::integer, 0),
+    coalesce(%(cache_read_tokens)s::integer, 0),
+    coalesce(%(cache_write_tokens)s::integer, 0),
+    coalesce(%(cost)s::numeric, 0),
     %(client_request_id)s::text,
     %(provider_metadata)s::jsonb
 )
@@ -62,86 +40,131 @@ SET client_request_id = excluded.client_request_id
 RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at"""
 
 
-class InsertMessageParams(NamedTuple):
-    """Parameters of InsertMessage."""
+INSERT_MESSAGE_QUERY: Final = support.Query(
+    name="InsertMessage",
+    command=":one",
+    sql=INSERT_MESSAGE,
+    source="db/queries/messages.sql",
+    reads=frozenset(),
+    writes=frozenset({"messages"}),
+    read_only=False,
+    columns=(
+        "id",
+        "chat_id",
+        "role",
+        "parts",
+        "attachments",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+        "client_request_id",
+        "provider_metadata",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("role", "enums.MessageRole", optional=False),
+        support.Parameter("parts", "chatdb.types.MessageParts", optional=False),
+        support.Parameter("attachments", "chatdb.types.Attachments", optional=False),
+        support.Parameter("provider", "str | None", optional=True),
+        support.Parameter("model", "str | None", optional=True),
+        support.Parameter("input_tokens", "int | None", optional=True),
+        support.Parameter("output_tokens", "int | None", optional=True),
+        support.Parameter("cache_read_tokens", "int | None", optional=True),
+        support.Parameter("cache_write_tokens", "int | None", optional=True),
+        support.Parameter("cost", "decimal.Decimal | None", optional=True),
+        support.Parameter("client_request_id", "str | None", optional=True),
+        support.Parameter("provider_metadata", "JsonValue | None", optional=True),
+    ),
+    annotations=(),
+)
 
+
+class InsertMessageParams(NamedTuple):
     chat_id: uuid.UUID
     role: enums.MessageRole
     parts: chatdb.types.MessageParts
     attachments: chatdb.types.Attachments
-    provider: str | None
-    model: str | None
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    cost: decimal.Decimal
-    client_request_id: str | None
-    provider_metadata: JsonValue | None
+    provider: str | None = None
+    model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    cost: decimal.Decimal | None = None
+    client_request_id: str | None = None
+    provider_metadata: JsonValue | None = None
+
+    def to_args(self) -> dict[str, Any]:
+        return {
+            "chat_id": self.chat_id,
+            "role": self.role,
+            "parts": Jsonb(self.parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json),
+            "attachments": Jsonb(self.attachments, dumps=support.ATTACHMENTS_ADAPTER.dump_json),
+            "provider": self.provider,
+            "model": self.model,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_read_tokens": self.cache_read_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "cost": self.cost,
+            "client_request_id": self.client_request_id,
+            "provider_metadata": None
+            if self.provider_metadata is None
+            else Jsonb(self.provider_metadata),
+        }
 
 
-def _insert_message_row(cursor: Any) -> RowMaker[models.Message]:
-    def make(v: Sequence[Any]) -> models.Message:
-        return models.Message(
-            id=v[0],
-            chat_id=v[1],
-            role=v[2],
-            parts=v[3],
-            attachments=v[4],
-            provider=v[5],
-            model=v[6],
-            input_tokens=v[7],
-            output_tokens=v[8],
-            cache_read_tokens=v[9],
-            cache_write_tokens=v[10],
-            cost=v[11],
-            client_request_id=v[12],
-            provider_metadata=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
-
-    return make
-
-
-def _insert_message_args(p: InsertMessageParams) -> dict[str, Any]:
-    return {
-        "chat_id": p.chat_id,
-        "role": p.role,
-        "parts": Jsonb(p.parts, dumps=_MESSAGE_PARTS_ADAPTER.dump_json),
-        "attachments": Jsonb(p.attachments, dumps=_ATTACHMENTS_ADAPTER.dump_json),
-        "provider": p.provider,
-        "model": p.model,
-        "input_tokens": p.input_tokens,
-        "output_tokens": p.output_tokens,
-        "cache_read_tokens": p.cache_read_tokens,
-        "cache_write_tokens": p.cache_write_tokens,
-        "cost": p.cost,
-        "client_request_id": p.client_request_id,
-        "provider_metadata": None if p.provider_metadata is None else Jsonb(p.provider_metadata),
-    }
-
-
-def insert_message(
-    conn: psycopg.Connection[Any],
-    *,
-    params: InsertMessageParams,
-) -> models.Message | None:
+@support.describe(INSERT_MESSAGE_QUERY)
+def insert_message(conn: psycopg.Connection[Any], *, params: InsertMessageParams) -> models.Message:
     """Append a message to a chat (as its owner). Idempotent by client_request_id: a retried send
     with the same id returns the message stored the first time instead of inserting again.
+    Token counts and cost left out (NULL) take the column defaults (0).
     """
-    with conn.cursor(row_factory=_insert_message_row) as cur:
-        cur.execute(INSERT_MESSAGE, _insert_message_args(params))
-        return cur.fetchone()
+    with conn.cursor(row_factory=support.message_rows) as cur:
+        cur.execute(INSERT_MESSAGE, params.to_args())
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(INSERT_MESSAGE_QUERY)
+    return row
 
 
 IMPORT_MESSAGES: Final = """-- name: ImportMessages :copyfrom
 COPY messages (id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cost, created_at) FROM STDIN (FORMAT BINARY)"""
 
 
-class ImportMessagesParams(NamedTuple):
-    """Parameters of ImportMessages."""
+IMPORT_MESSAGES_QUERY: Final = support.Query(
+    name="ImportMessages",
+    command=":copyfrom",
+    sql=IMPORT_MESSAGES,
+    source="db/queries/messages.sql",
+    reads=frozenset(),
+    writes=frozenset({"messages"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("role", "enums.MessageRole", optional=False),
+        support.Parameter("parts", "chatdb.types.MessageParts", optional=False),
+        support.Parameter("attachments", "chatdb.types.Attachments", optional=False),
+        support.Parameter("provider", "str | None", optional=False),
+        support.Parameter("model", "str | None", optional=False),
+        support.Parameter("input_tokens", "int", optional=False),
+        support.Parameter("output_tokens", "int", optional=False),
+        support.Parameter("cost", "decimal.Decimal", optional=False),
+        support.Parameter("created_at", "datetime.datetime", optional=False),
+    ),
+    annotations=(),
+)
 
+
+class ImportMessagesParams(NamedTuple):
     id: uuid.UUID
     chat_id: uuid.UUID
     role: enums.MessageRole
@@ -154,23 +177,23 @@ class ImportMessagesParams(NamedTuple):
     cost: decimal.Decimal
     created_at: datetime.datetime
 
+    def to_copy_row(self) -> tuple[Any, ...]:
+        return (
+            self.id,
+            self.chat_id,
+            self.role,
+            Jsonb(self.parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json),
+            Jsonb(self.attachments, dumps=support.ATTACHMENTS_ADAPTER.dump_json),
+            self.provider,
+            self.model,
+            self.input_tokens,
+            self.output_tokens,
+            self.cost,
+            self.created_at,
+        )
 
-def _import_messages_copy_row(p: ImportMessagesParams) -> tuple[Any, ...]:
-    return (
-        p.id,
-        p.chat_id,
-        p.role,
-        Jsonb(p.parts, dumps=_MESSAGE_PARTS_ADAPTER.dump_json),
-        Jsonb(p.attachments, dumps=_ATTACHMENTS_ADAPTER.dump_json),
-        p.provider,
-        p.model,
-        p.input_tokens,
-        p.output_tokens,
-        p.cost,
-        p.created_at,
-    )
 
-
+@support.describe(IMPORT_MESSAGES_QUERY)
 def import_messages(conn: psycopg.Connection[Any], *, rows: Iterable[ImportMessagesParams]) -> int:
     """Bulk-load messages with binary COPY (chatdb_system: seeding, imports from another app)."""
     with conn.cursor() as cur:
@@ -191,7 +214,7 @@ def import_messages(conn: psycopg.Connection[Any], *, rows: Iterable[ImportMessa
                 ],
             )
             for row in rows:
-                copy.write_row(_import_messages_copy_row(row))
+                copy.write_row(row.to_copy_row())
         return cur.rowcount
 
 
@@ -201,33 +224,41 @@ FROM messages
 WHERE id = %(id)s::uuid"""
 
 
-def _get_message_by_id_row(cursor: Any) -> RowMaker[models.Message]:
-    def make(v: Sequence[Any]) -> models.Message:
-        return models.Message(
-            id=v[0],
-            chat_id=v[1],
-            role=v[2],
-            parts=v[3],
-            attachments=v[4],
-            provider=v[5],
-            model=v[6],
-            input_tokens=v[7],
-            output_tokens=v[8],
-            cache_read_tokens=v[9],
-            cache_write_tokens=v[10],
-            cost=v[11],
-            client_request_id=v[12],
-            provider_metadata=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
+GET_MESSAGE_BY_ID_QUERY: Final = support.Query(
+    name="GetMessageByID",
+    command=":one",
+    sql=GET_MESSAGE_BY_ID,
+    source="db/queries/messages.sql",
+    reads=frozenset({"messages"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "chat_id",
+        "role",
+        "parts",
+        "attachments",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+        "client_request_id",
+        "provider_metadata",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_MESSAGE_BY_ID_QUERY)
 def get_message_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Message | None:
     """One message, if the caller may read its chat (the owner, or anyone for a public chat)."""
-    with conn.cursor(row_factory=_get_message_by_id_row) as cur:
+    with conn.cursor(row_factory=support.message_rows) as cur:
         cur.execute(GET_MESSAGE_BY_ID, {"id": id})
         return cur.fetchone()
 
@@ -244,82 +275,65 @@ ORDER BY created_at DESC, id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_messages_by_chat_row(cursor: Any) -> RowMaker[models.Message]:
-    def make(v: Sequence[Any]) -> models.Message:
-        return models.Message(
-            id=v[0],
-            chat_id=v[1],
-            role=v[2],
-            parts=v[3],
-            attachments=v[4],
-            provider=v[5],
-            model=v[6],
-            input_tokens=v[7],
-            output_tokens=v[8],
-            cache_read_tokens=v[9],
-            cache_write_tokens=v[10],
-            cost=v[11],
-            client_request_id=v[12],
-            provider_metadata=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
+LIST_MESSAGES_BY_CHAT_QUERY: Final = support.Query(
+    name="ListMessagesByChat",
+    command=":many",
+    sql=LIST_MESSAGES_BY_CHAT,
+    source="db/queries/messages.sql",
+    reads=frozenset({"messages"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "chat_id",
+        "role",
+        "parts",
+        "attachments",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+        "client_request_id",
+        "provider_metadata",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_MESSAGES_BY_CHAT_QUERY)
 def list_messages_by_chat(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
+    page_size: int,
     before_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Message]:
     """A chat's messages older than a cursor, newest first (scrolling back through history): one
     keyset page of page_size rows plus one. NULL cursor = from the latest message.
     """
-    with conn.cursor(row_factory=_list_messages_by_chat_row) as cur:
+    with conn.cursor(row_factory=support.message_rows) as cur:
         cur.execute(
             LIST_MESSAGES_BY_CHAT,
             {
                 "chat_id": chat_id,
-                "before_at": _aware(before_at, "list_messages_by_chat(before_at=...)"),
-                "before_id": before_id,
                 "page_size": page_size,
+                "before_at": support.aware(before_at, "list_messages_by_chat(before_at=...)"),
+                "before_id": before_id,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_messages_by_chat(
-    conn: psycopg.Connection[Any],
-    *,
-    chat_id: uuid.UUID,
-    before_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.Message]:
-    """A chat's messages older than a cursor, newest first (scrolling back through history): one
-    keyset page of page_size rows plus one. NULL cursor = from the latest message.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_messages_by_chat_{next(_cursor_ids)}",
-        row_factory=_list_messages_by_chat_row,
-    ) as cur:
-        cur.execute(
-            LIST_MESSAGES_BY_CHAT,
-            {
-                "chat_id": chat_id,
-                "before_at": _aware(before_at, "list_messages_by_chat(before_at=...)"),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 LIST_MESSAGES_BY_CHAT_AFTER: Final = """-- name: ListMessagesByChatAfter :many
@@ -334,82 +348,65 @@ ORDER BY created_at, id
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_messages_by_chat_after_row(cursor: Any) -> RowMaker[models.Message]:
-    def make(v: Sequence[Any]) -> models.Message:
-        return models.Message(
-            id=v[0],
-            chat_id=v[1],
-            role=v[2],
-            parts=v[3],
-            attachments=v[4],
-            provider=v[5],
-            model=v[6],
-            input_tokens=v[7],
-            output_tokens=v[8],
-            cache_read_tokens=v[9],
-            cache_write_tokens=v[10],
-            cost=v[11],
-            client_request_id=v[12],
-            provider_metadata=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
+LIST_MESSAGES_BY_CHAT_AFTER_QUERY: Final = support.Query(
+    name="ListMessagesByChatAfter",
+    command=":many",
+    sql=LIST_MESSAGES_BY_CHAT_AFTER,
+    source="db/queries/messages.sql",
+    reads=frozenset({"messages"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "chat_id",
+        "role",
+        "parts",
+        "attachments",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+        "client_request_id",
+        "provider_metadata",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("after_at", "datetime.datetime | None", optional=True),
+        support.Parameter("after_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_MESSAGES_BY_CHAT_AFTER_QUERY)
 def list_messages_by_chat_after(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
+    page_size: int,
     after_at: datetime.datetime | None = None,
     after_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Message]:
     """A chat's messages newer than a cursor, oldest first (catching up, building a model
     request): one keyset page of page_size rows plus one. NULL cursor = from the first message.
     """
-    with conn.cursor(row_factory=_list_messages_by_chat_after_row) as cur:
+    with conn.cursor(row_factory=support.message_rows) as cur:
         cur.execute(
             LIST_MESSAGES_BY_CHAT_AFTER,
             {
                 "chat_id": chat_id,
-                "after_at": _aware(after_at, "list_messages_by_chat_after(after_at=...)"),
-                "after_id": after_id,
                 "page_size": page_size,
+                "after_at": support.aware(after_at, "list_messages_by_chat_after(after_at=...)"),
+                "after_id": after_id,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_messages_by_chat_after(
-    conn: psycopg.Connection[Any],
-    *,
-    chat_id: uuid.UUID,
-    after_at: datetime.datetime | None = None,
-    after_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.Message]:
-    """A chat's messages newer than a cursor, oldest first (catching up, building a model
-    request): one keyset page of page_size rows plus one. NULL cursor = from the first message.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_messages_by_chat_after_{next(_cursor_ids)}",
-        row_factory=_list_messages_by_chat_after_row,
-    ) as cur:
-        cur.execute(
-            LIST_MESSAGES_BY_CHAT_AFTER,
-            {
-                "chat_id": chat_id,
-                "after_at": _aware(after_at, "list_messages_by_chat_after(after_at=...)"),
-                "after_id": after_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 DELETE_MESSAGES_AFTER: Final = """-- name: DeleteMessagesAfter :execrows
@@ -418,6 +415,24 @@ WHERE chat_id = %(chat_id)s::uuid
   AND created_at >= %(since)s::timestamptz"""
 
 
+DELETE_MESSAGES_AFTER_QUERY: Final = support.Query(
+    name="DeleteMessagesAfter",
+    command=":execrows",
+    sql=DELETE_MESSAGES_AFTER,
+    source="db/queries/messages.sql",
+    reads=frozenset({"messages"}),
+    writes=frozenset({"messages"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("since", "datetime.datetime", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_MESSAGES_AFTER_QUERY)
 def delete_messages_after(
     conn: psycopg.Connection[Any],
     *,
@@ -431,7 +446,7 @@ def delete_messages_after(
     with conn.cursor() as cur:
         cur.execute(
             DELETE_MESSAGES_AFTER,
-            {"chat_id": chat_id, "since": _aware(since, "delete_messages_after(since=...)")},
+            {"chat_id": chat_id, "since": support.aware(since, "delete_messages_after(since=...)")},
         )
         return cur.rowcount
 
@@ -445,28 +460,46 @@ WHERE c.user_id = %(user_id)s::uuid
   AND m.created_at >= %(since)s::timestamptz"""
 
 
-def _count_user_messages_since_row(cursor: Any) -> RowMaker[int]:
-    def make(v: Sequence[int]) -> int:
-        return v[0]
+COUNT_USER_MESSAGES_SINCE_QUERY: Final = support.Query(
+    name="CountUserMessagesSince",
+    command=":one",
+    sql=COUNT_USER_MESSAGES_SINCE,
+    source="db/queries/messages.sql",
+    reads=frozenset({"chats", "messages"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("message_count",),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("since", "datetime.datetime", optional=False),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(COUNT_USER_MESSAGES_SINCE_QUERY)
 def count_user_messages_since(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
     since: datetime.datetime,
-) -> int | None:
+) -> int:
     """How many messages a user sent (role user, across their chats) since a time: the 24 h
     message rate limit. Uses messages_chat_id_created_at_user_role_idx.
     """
-    with conn.cursor(row_factory=_count_user_messages_since_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(
             COUNT_USER_MESSAGES_SINCE,
-            {"user_id": user_id, "since": _aware(since, "count_user_messages_since(since=...)")},
+            {
+                "user_id": user_id,
+                "since": support.aware(since, "count_user_messages_since(since=...)"),
+            },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(COUNT_USER_MESSAGES_SINCE_QUERY)
+    value: int = row[0]
+    return value
 
 
 ADD_MESSAGE_REACTION: Final = """-- name: AddMessageReaction :execrows
@@ -475,6 +508,25 @@ VALUES (%(message_id)s::uuid, %(user_id)s::uuid, %(emoji)s::text)
 ON CONFLICT (message_id, user_id, emoji) DO NOTHING"""
 
 
+ADD_MESSAGE_REACTION_QUERY: Final = support.Query(
+    name="AddMessageReaction",
+    command=":execrows",
+    sql=ADD_MESSAGE_REACTION,
+    source="db/queries/messages.sql",
+    reads=frozenset(),
+    writes=frozenset({"message_reactions"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("message_id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("emoji", "str", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(ADD_MESSAGE_REACTION_QUERY)
 def add_message_reaction(
     conn: psycopg.Connection[Any],
     *,
@@ -500,6 +552,25 @@ WHERE message_id = %(message_id)s::uuid
   AND emoji = %(emoji)s::text"""
 
 
+REMOVE_MESSAGE_REACTION_QUERY: Final = support.Query(
+    name="RemoveMessageReaction",
+    command=":execrows",
+    sql=REMOVE_MESSAGE_REACTION,
+    source="db/queries/messages.sql",
+    reads=frozenset({"message_reactions"}),
+    writes=frozenset({"message_reactions"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("message_id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("emoji", "str", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(REMOVE_MESSAGE_REACTION_QUERY)
 def remove_message_reaction(
     conn: psycopg.Connection[Any],
     *,
@@ -526,23 +597,36 @@ GROUP BY emoji
 ORDER BY count(*) DESC, emoji"""
 
 
-class ListMessageReactionsRow(BaseModel):
-    """A row of ListMessageReactions."""
+LIST_MESSAGE_REACTIONS_QUERY: Final = support.Query(
+    name="ListMessageReactions",
+    command=":many",
+    sql=LIST_MESSAGE_REACTIONS,
+    source="db/queries/messages.sql",
+    reads=frozenset({"message_reactions"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("emoji", "reaction_count", "reacted"),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("message_id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
 
+
+class ListMessageReactionsRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     emoji: str
     reaction_count: int
     reacted: bool
 
-
-def _list_message_reactions_row(cursor: Any) -> RowMaker[ListMessageReactionsRow]:
-    def make(v: Sequence[Any]) -> ListMessageReactionsRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ListMessageReactionsRow":
         return ListMessageReactionsRow(emoji=v[0], reaction_count=v[1], reacted=v[2])
 
-    return make
 
-
+@support.describe(LIST_MESSAGE_REACTIONS_QUERY)
 def list_message_reactions(
     conn: psycopg.Connection[Any],
     *,
@@ -552,29 +636,9 @@ def list_message_reactions(
     """The reactions on a message, one row per emoji with how many users added it and whether
     the given user did, most used first.
     """
-    with conn.cursor(row_factory=_list_message_reactions_row) as cur:
+    with conn.cursor(row_factory=support.rows(ListMessageReactionsRow.build)) as cur:
         cur.execute(LIST_MESSAGE_REACTIONS, {"user_id": user_id, "message_id": message_id})
         return cur.fetchall()
-
-
-def iter_list_message_reactions(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-    message_id: uuid.UUID,
-) -> Iterator[ListMessageReactionsRow]:
-    """The reactions on a message, one row per emoji with how many users added it and whether
-    the given user did, most used first.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_message_reactions_{next(_cursor_ids)}",
-        row_factory=_list_message_reactions_row,
-    ) as cur:
-        cur.execute(LIST_MESSAGE_REACTIONS, {"user_id": user_id, "message_id": message_id})
-        yield from cur
 
 
 INSERT_MESSAGE_WITH_ID: Final = """-- name: InsertMessageWithID :one
@@ -601,66 +665,87 @@ ON CONFLICT (id) DO NOTHING
 RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at"""
 
 
-class InsertMessageWithIDParams(NamedTuple):
-    """Parameters of InsertMessageWithID."""
+INSERT_MESSAGE_WITH_ID_QUERY: Final = support.Query(
+    name="InsertMessageWithID",
+    command=":one",
+    sql=INSERT_MESSAGE_WITH_ID,
+    source="db/queries/messages.sql",
+    reads=frozenset(),
+    writes=frozenset({"messages"}),
+    read_only=False,
+    columns=(
+        "id",
+        "chat_id",
+        "role",
+        "parts",
+        "attachments",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+        "client_request_id",
+        "provider_metadata",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("role", "enums.MessageRole", optional=False),
+        support.Parameter("parts", "chatdb.types.MessageParts", optional=False),
+        support.Parameter("attachments", "chatdb.types.Attachments", optional=False),
+        support.Parameter("input_tokens", "int", optional=False),
+        support.Parameter("output_tokens", "int", optional=False),
+        support.Parameter("cache_read_tokens", "int", optional=False),
+        support.Parameter("cache_write_tokens", "int", optional=False),
+        support.Parameter("cost", "decimal.Decimal", optional=False),
+        support.Parameter("provider", "str | None", optional=True),
+        support.Parameter("model", "str | None", optional=True),
+        support.Parameter("provider_metadata", "JsonValue | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
+
+class InsertMessageWithIDParams(NamedTuple):
     id: uuid.UUID
     chat_id: uuid.UUID
     role: enums.MessageRole
     parts: chatdb.types.MessageParts
     attachments: chatdb.types.Attachments
-    provider: str | None
-    model: str | None
     input_tokens: int
     output_tokens: int
     cache_read_tokens: int
     cache_write_tokens: int
     cost: decimal.Decimal
-    provider_metadata: JsonValue | None
+    provider: str | None = None
+    model: str | None = None
+    provider_metadata: JsonValue | None = None
+
+    def to_args(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "chat_id": self.chat_id,
+            "role": self.role,
+            "parts": Jsonb(self.parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json),
+            "attachments": Jsonb(self.attachments, dumps=support.ATTACHMENTS_ADAPTER.dump_json),
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_read_tokens": self.cache_read_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "cost": self.cost,
+            "provider": self.provider,
+            "model": self.model,
+            "provider_metadata": None
+            if self.provider_metadata is None
+            else Jsonb(self.provider_metadata),
+        }
 
 
-def _insert_message_with_id_row(cursor: Any) -> RowMaker[models.Message]:
-    def make(v: Sequence[Any]) -> models.Message:
-        return models.Message(
-            id=v[0],
-            chat_id=v[1],
-            role=v[2],
-            parts=v[3],
-            attachments=v[4],
-            provider=v[5],
-            model=v[6],
-            input_tokens=v[7],
-            output_tokens=v[8],
-            cache_read_tokens=v[9],
-            cache_write_tokens=v[10],
-            cost=v[11],
-            client_request_id=v[12],
-            provider_metadata=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
-
-    return make
-
-
-def _insert_message_with_id_args(p: InsertMessageWithIDParams) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "chat_id": p.chat_id,
-        "role": p.role,
-        "parts": Jsonb(p.parts, dumps=_MESSAGE_PARTS_ADAPTER.dump_json),
-        "attachments": Jsonb(p.attachments, dumps=_ATTACHMENTS_ADAPTER.dump_json),
-        "provider": p.provider,
-        "model": p.model,
-        "input_tokens": p.input_tokens,
-        "output_tokens": p.output_tokens,
-        "cache_read_tokens": p.cache_read_tokens,
-        "cache_write_tokens": p.cache_write_tokens,
-        "cost": p.cost,
-        "provider_metadata": None if p.provider_metadata is None else Jsonb(p.provider_metadata),
-    }
-
-
+@support.describe(INSERT_MESSAGE_WITH_ID_QUERY)
 def insert_message_with_id(
     conn: psycopg.Connection[Any],
     *,
@@ -670,8 +755,8 @@ def insert_message_with_id(
     No row when the id is taken, by this message or any other: use
     chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
     """
-    with conn.cursor(row_factory=_insert_message_with_id_row) as cur:
-        cur.execute(INSERT_MESSAGE_WITH_ID, _insert_message_with_id_args(params))
+    with conn.cursor(row_factory=support.message_rows) as cur:
+        cur.execute(INSERT_MESSAGE_WITH_ID, params.to_args())
         return cur.fetchone()
 
 
@@ -682,30 +767,41 @@ WHERE id = %(id)s::uuid
 RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at"""
 
 
-def _update_message_parts_row(cursor: Any) -> RowMaker[models.Message]:
-    def make(v: Sequence[Any]) -> models.Message:
-        return models.Message(
-            id=v[0],
-            chat_id=v[1],
-            role=v[2],
-            parts=v[3],
-            attachments=v[4],
-            provider=v[5],
-            model=v[6],
-            input_tokens=v[7],
-            output_tokens=v[8],
-            cache_read_tokens=v[9],
-            cache_write_tokens=v[10],
-            cost=v[11],
-            client_request_id=v[12],
-            provider_metadata=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-        )
+UPDATE_MESSAGE_PARTS_QUERY: Final = support.Query(
+    name="UpdateMessageParts",
+    command=":one",
+    sql=UPDATE_MESSAGE_PARTS,
+    source="db/queries/messages.sql",
+    reads=frozenset({"messages"}),
+    writes=frozenset({"messages"}),
+    read_only=False,
+    columns=(
+        "id",
+        "chat_id",
+        "role",
+        "parts",
+        "attachments",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+        "client_request_id",
+        "provider_metadata",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("parts", "chatdb.types.MessageParts", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPDATE_MESSAGE_PARTS_QUERY)
 def update_message_parts(
     conn: psycopg.Connection[Any],
     *,
@@ -716,9 +812,9 @@ def update_message_parts(
     one); updated_at moves, created_at (its place in the conversation) does not. No row when
     the message does not exist or its chat is not the caller's.
     """
-    with conn.cursor(row_factory=_update_message_parts_row) as cur:
+    with conn.cursor(row_factory=support.message_rows) as cur:
         cur.execute(
             UPDATE_MESSAGE_PARTS,
-            {"parts": Jsonb(parts, dumps=_MESSAGE_PARTS_ADAPTER.dump_json), "id": id},
+            {"parts": Jsonb(parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json), "id": id},
         )
         return cur.fetchone()

@@ -6,7 +6,7 @@ import datetime
 import decimal
 import uuid
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 import chatdb.types
 from chatdb.queries import enums
@@ -17,18 +17,32 @@ class Account(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    provider: str
-    provider_account_id: str
+    provider: str = Field(description="""Auth.js provider id (github, google, email, ...).""")
+    provider_account_id: str = Field(
+        description="""The user's id at the provider; with provider, the primary key.""",
+    )
     user_id: uuid.UUID
-    type: str
-    access_token_ciphertext: bytes | None
-    refresh_token_ciphertext: bytes | None
-    id_token_ciphertext: bytes | None
-    token_key_version: int | None
-    expires_at: datetime.datetime | None
-    token_type: str | None
-    scope: str | None
-    session_state: str | None
+    type: str = Field(description="""Auth.js account type: oauth, oidc, email or webauthn.""")
+    access_token_ciphertext: bytes | None = Field(
+        description="""OAuth access token, AES-GCM ciphertext (never plain text).""",
+    )
+    refresh_token_ciphertext: bytes | None = Field(
+        description="""OAuth refresh token, AES-GCM ciphertext (never plain text).""",
+    )
+    id_token_ciphertext: bytes | None = Field(
+        description="""OIDC id token, AES-GCM ciphertext (never plain text).""",
+    )
+    token_key_version: int | None = Field(
+        description="""Version of the encryption key that produced the ciphertexts; set exactly when a ciphertext is present (accounts_token_key_version_check). Used for key rotation.""",
+    )
+    expires_at: datetime.datetime | None = Field(
+        description="""When the access token expires (Auth.js expires_at, stored as a timestamp).""",
+    )
+    token_type: str | None = Field(description="""OAuth token type, usually bearer.""")
+    scope: str | None = Field(description="""Granted OAuth scopes, space-separated.""")
+    session_state: str | None = Field(
+        description="""OIDC session_state, when the provider sends one.""",
+    )
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -38,16 +52,32 @@ class Authenticator(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    credential_id: str
-    user_id: uuid.UUID
-    provider_account_id: str
-    credential_public_key: str
-    counter: int
-    credential_device_type: str
-    credential_backed_up: bool
-    transports: str | None
+    credential_id: str = Field(
+        description="""The credential id (base64url) the authenticator returns; the primary key.""",
+    )
+    user_id: uuid.UUID = Field(description="""The user the passkey signs in.""")
+    provider_account_id: str = Field(
+        description="""The providerAccountId of the user's webauthn account (accounts row of provider webauthn).""",
+    )
+    credential_public_key: str = Field(
+        description="""The credential's public key (base64); public by nature, not a secret.""",
+    )
+    counter: int = Field(
+        description="""Signature counter the authenticator reported last (WebAuthn signCount, unsigned 32-bit); a lower value on sign-in hints at a cloned key.""",
+    )
+    credential_device_type: str = Field(
+        description="""singleDevice or multiDevice (WebAuthn credentialDeviceType).""",
+    )
+    credential_backed_up: bool = Field(
+        description="""Whether the credential is backed up (synced passkey).""",
+    )
+    transports: str | None = Field(
+        description="""Comma-separated transports the authenticator supports (usb, nfc, ble, internal, hybrid).""",
+    )
     created_at: datetime.datetime
-    updated_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at): the last counter update.""",
+    )
 
 
 class AutoApprovalSetting(BaseModel):
@@ -56,16 +86,32 @@ class AutoApprovalSetting(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     user_id: uuid.UUID
-    enabled: bool
-    max_cost_per_execution: decimal.Decimal
-    max_daily_cost: decimal.Decimal
-    allowed_tools: list[str]
-    blocked_tools: list[str]
+    enabled: bool = Field(
+        description="""Master switch; false (the default) means every tool call needs approval.""",
+    )
+    max_cost_per_execution: decimal.Decimal = Field(
+        description="""Largest cost (USD) of a single call that may run unapproved; at most max_daily_cost.""",
+    )
+    max_daily_cost: decimal.Decimal = Field(
+        description="""Budget (USD) of unapproved calls per UTC day.""",
+    )
+    allowed_tools: list[str] = Field(
+        description="""Tools that may run unapproved (empty = none).""",
+    )
+    blocked_tools: list[str] = Field(
+        description="""Tools that always need approval; disjoint from allowed_tools.""",
+    )
     created_at: datetime.datetime
     updated_at: datetime.datetime
-    read_only_operations: list[str]
-    low_risk_operations: list[str]
-    max_hourly_cost: decimal.Decimal | None
+    read_only_operations: list[str] = Field(
+        description="""Operations that only read (search, list, fetch) and may run unapproved (at most 500).""",
+    )
+    low_risk_operations: list[str] = Field(
+        description="""Operations with small, reversible effects that may run unapproved (at most 500).""",
+    )
+    max_hourly_cost: decimal.Decimal | None = Field(
+        description="""Budget (USD) of unapproved calls per rolling hour, at most max_daily_cost; NULL = no hourly cap (the daily budget only, as before this column).""",
+    )
 
 
 class Chat(BaseModel):
@@ -74,18 +120,38 @@ class Chat(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    user_id: uuid.UUID
-    title: str
-    visibility: enums.ChatVisibility
-    provider: str | None
-    model: str | None
-    system_prompt: str | None
-    context_window: int | None
-    metadata: JsonValue
+    user_id: uuid.UUID = Field(description="""Owner of the chat.""")
+    title: str = Field(
+        description="""Shown in the sidebar; 1 to 500 characters; 'New Chat' until renamed.""",
+    )
+    visibility: enums.ChatVisibility = Field(
+        description="""public chats (and their messages) are readable by anyone, including signed-out readers.""",
+    )
+    provider: str | None = Field(
+        description="""Model provider the chat uses (openai, anthropic, ...); NULL = the user's default provider.""",
+    )
+    model: str | None = Field(
+        description="""Model id at the provider; NULL = the provider's default model.""",
+    )
+    system_prompt: str | None = Field(
+        description="""System prompt prepended to every request of this chat.""",
+    )
+    context_window: int | None = Field(
+        description="""Context window size in tokens used when building requests; NULL = the model's.""",
+    )
+    metadata: JsonValue = Field(
+        description="""Free-form JSON object for the UI (pinned, folder, colour, ...).""",
+    )
     created_at: datetime.datetime
-    updated_at: datetime.datetime
-    auto_approve: bool | None
-    auto_approve_tools: list[str]
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the chat row; the sort key of chat lists (with id).""",
+    )
+    auto_approve: bool | None = Field(
+        description="""Per-conversation auto-approval: true or false overrides the user's auto_approval_settings.enabled for this chat; NULL follows it.""",
+    )
+    auto_approve_tools: list[str] = Field(
+        description="""Tools approved for this chat only, on top of the user's allowed_tools (at most 500); the user's blocked_tools still win.""",
+    )
 
 
 class ChatState(BaseModel):
@@ -94,8 +160,12 @@ class ChatState(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     chat_id: uuid.UUID
-    state: chatdb.types.ChatState
-    version: int
+    state: chatdb.types.ChatState = Field(
+        description="""The state, a JSON object whose shape is defined by chatdb.types.""",
+    )
+    version: int = Field(
+        description="""Optimistic-concurrency counter: writers update WHERE version = @expected and bump it.""",
+    )
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -106,9 +176,11 @@ class ChatTag(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     chat_id: uuid.UUID
-    tag: str
+    tag: str = Field(description="""Lower-case label, 1 to 50 characters.""")
     created_at: datetime.datetime
-    updated_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class Companion(BaseModel):
@@ -117,19 +189,35 @@ class Companion(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    user_id: uuid.UUID
-    name: str
+    user_id: uuid.UUID = Field(description="""Creator and owner.""")
+    name: str = Field(description="""Display name, 1 to 100 characters.""")
     description: str | None
-    avatar_url: str | None
-    is_public: bool
-    provider: str | None
-    model: str | None
-    personality: JsonValue
-    knowledge: JsonValue
-    interaction: JsonValue
-    tool_config: JsonValue
-    tool_access: list[str]
-    version: int
+    avatar_url: str | None = Field(description="""Picture URL.""")
+    is_public: bool = Field(
+        description="""Listed in the gallery and usable (read-only) by every user.""",
+    )
+    provider: str | None = Field(
+        description="""Model provider the companion runs on; NULL = the user's default.""",
+    )
+    model: str | None = Field(
+        description="""Model the companion runs on; NULL = the provider default.""",
+    )
+    personality: JsonValue = Field(
+        description="""Persona: traits, tone, backstory (JSON object, shape versioned by version).""",
+    )
+    knowledge: JsonValue = Field(
+        description="""Knowledge the companion draws on: facts, documents, links (JSON object).""",
+    )
+    interaction: JsonValue = Field(
+        description="""How it converses: greeting, response length, memory (JSON object).""",
+    )
+    tool_config: JsonValue = Field(
+        description="""Per-tool settings and approval policy, e.g. {"approval": {"mode": "manual"}} (JSON object).""",
+    )
+    tool_access: list[str] = Field(description="""Names of the tools the companion may call.""")
+    version: int = Field(
+        description="""Optimistic-concurrency version of the configuration: UpdateCompanionConfig writes WHERE version = @expected and bumps it; data migrations of the JSON bump it too. Only ever increases.""",
+    )
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -141,14 +229,24 @@ class CompanionMessage(BaseModel):
 
     id: uuid.UUID
     companion_id: uuid.UUID
-    user_id: uuid.UUID
-    role: enums.MessageRole
-    content: str
-    metadata: JsonValue
-    input_tokens: int
-    output_tokens: int
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    user_id: uuid.UUID = Field(
+        description="""The user whose conversation this is (also for the companion's replies).""",
+    )
+    role: enums.MessageRole = Field(
+        description="""user for the person, assistant for the companion.""",
+    )
+    content: str = Field(description="""Message text.""")
+    metadata: JsonValue = Field(
+        description="""Provider metadata, tool calls, emotions (JSON object).""",
+    )
+    input_tokens: int = Field(description="""Prompt tokens used to produce a reply.""")
+    output_tokens: int = Field(description="""Completion tokens of a reply.""")
+    created_at: datetime.datetime = Field(
+        description="""When the message was written: clock_timestamp(), so messages written in one transaction keep their order.""",
+    )
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class CompanionTokenBurn(BaseModel):
@@ -159,16 +257,26 @@ class CompanionTokenBurn(BaseModel):
     id: uuid.UUID
     companion_id: uuid.UUID
     user_id: uuid.UUID
-    companion_message_id: uuid.UUID | None
-    ledger_operation_id: str
-    provider: str | None
-    model: str | None
-    input_tokens: int
-    output_tokens: int
-    credits: decimal.Decimal
+    companion_message_id: uuid.UUID | None = Field(
+        description="""The reply that consumed the tokens; NULL once that message is deleted.""",
+    )
+    ledger_operation_id: str = Field(
+        description="""operation_id of the matching credit_ledger entry (burn:<id>); unique, so a retried burn is recorded once. Not a foreign key: the ledger key is a deferrable constraint.""",
+    )
+    provider: str | None = Field(description="""Provider that served the tokens.""")
+    model: str | None = Field(description="""Model that served the tokens.""")
+    input_tokens: int = Field(description="""Prompt tokens burned.""")
+    output_tokens: int = Field(description="""Completion tokens burned.""")
+    credits: decimal.Decimal = Field(
+        description="""Credits charged (positive; the ledger entry is its negation).""",
+    )
     created_at: datetime.datetime
-    updated_at: datetime.datetime
-    credits_per_1k_tokens: decimal.Decimal | None
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
+    credits_per_1k_tokens: decimal.Decimal | None = Field(
+        description="""The rate the burn was charged at: credits per 1,000 tokens (input + output); credits follow from it (companion_token_burns_rate_check). NULL only for burns recorded before rates were stored.""",
+    )
 
 
 class ContextOptimization(BaseModel):
@@ -178,18 +286,34 @@ class ContextOptimization(BaseModel):
 
     id: uuid.UUID
     chat_id: uuid.UUID
-    message_id: uuid.UUID | None
-    strategy: enums.ContextOptimizationStrategy
-    tokens_before: int
-    tokens_after: int
-    messages_removed: int
-    summary: str | None
-    metadata: JsonValue
+    message_id: uuid.UUID | None = Field(
+        description="""The last message covered by the optimization (the summary replaces the messages up to it).""",
+    )
+    strategy: enums.ContextOptimizationStrategy = Field(
+        description="""How the context was shrunk.""",
+    )
+    tokens_before: int = Field(description="""Context size in tokens before the optimization.""")
+    tokens_after: int = Field(
+        description="""Context size in tokens after; never more than tokens_before.""",
+    )
+    messages_removed: int = Field(description="""How many messages were dropped or summarised.""")
+    summary: str | None = Field(
+        description="""The summary that replaces the removed messages; required for strategy summarize.""",
+    )
+    metadata: JsonValue = Field(description="""Strategy parameters and model used (JSON object).""")
     created_at: datetime.datetime
-    updated_at: datetime.datetime
-    trigger_reason: enums.ContextOptimizationTrigger
-    affected_message_ids: list[uuid.UUID]
-    compression_strategy: str | None
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
+    trigger_reason: enums.ContextOptimizationTrigger = Field(
+        description="""Why the optimization ran: token_limit, user_request or auto.""",
+    )
+    affected_message_ids: list[uuid.UUID] = Field(
+        description="""Every message the optimization removed, summarised or pruned (at most 10,000), in conversation order; not foreign keys, so the record survives the messages it removed.""",
+    )
+    compression_strategy: str | None = Field(
+        description="""How the kept content was compressed (e.g. lossless, lossy, hybrid, or the summariser's method), a lower-case slug; NULL when nothing was compressed.""",
+    )
 
 
 class CreditLedger(BaseModel):
@@ -198,14 +322,28 @@ class CreditLedger(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    user_id: uuid.UUID
-    operation_id: str
-    amount: decimal.Decimal
-    balance_after: decimal.Decimal
-    reason: enums.CreditReason
-    description: str | None
-    metadata: JsonValue
-    created_at: datetime.datetime
+    user_id: uuid.UUID = Field(description="""Whose balance moved.""")
+    operation_id: str = Field(
+        description="""Idempotency key chosen by the caller, globally unique, "kind:key" (msg:<message id>, stripe:<event id>, signup:<user id>, referral:<referrer>:<referred>). Re-inserting an applied operation is a no-op that returns no row.""",
+    )
+    amount: decimal.Decimal = Field(
+        description="""Credits added (positive) or spent (negative); never zero.""",
+    )
+    balance_after: decimal.Decimal = Field(
+        description="""users.credit_balance right after this entry; set by the trigger (any value the writer passes is replaced).""",
+    )
+    reason: enums.CreditReason = Field(
+        description="""Why the credits moved; its sign is checked (credit_ledger_reason_amount_check).""",
+    )
+    description: str | None = Field(
+        description="""Human-readable line for the statement the user sees.""",
+    )
+    metadata: JsonValue = Field(
+        description="""Context of the movement (message id, invoice, referral ...), JSON object.""",
+    )
+    created_at: datetime.datetime = Field(
+        description="""When the entry was written: clock_timestamp(), so entries written in one transaction keep their order in the statement.""",
+    )
 
 
 class DailyUsage(BaseModel):
@@ -214,11 +352,11 @@ class DailyUsage(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     user_id: uuid.UUID
-    day: datetime.date
-    message_count: int
-    input_tokens: int
-    output_tokens: int
-    cost: decimal.Decimal
+    day: datetime.date = Field(description="""The UTC day counted (defaults to today in UTC).""")
+    message_count: int = Field(description="""Messages the user sent that day.""")
+    input_tokens: int = Field(description="""Prompt tokens used that day.""")
+    output_tokens: int = Field(description="""Completion tokens used that day.""")
+    cost: decimal.Decimal = Field(description="""Provider cost (USD) that day.""")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -228,14 +366,24 @@ class Document(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: uuid.UUID
-    created_at: datetime.datetime
-    user_id: uuid.UUID
-    chat_id: uuid.UUID | None
+    id: uuid.UUID = Field(description="""The document; shared by all its versions.""")
+    created_at: datetime.datetime = Field(
+        description="""The version: when this version was saved, at millisecond precision (documents_created_at_milliseconds_check) so clients round-trip it exactly.""",
+    )
+    user_id: uuid.UUID = Field(description="""Owner of the document.""")
+    chat_id: uuid.UUID | None = Field(
+        description="""Chat the document was created in; NULL once that chat is deleted.""",
+    )
     title: str
-    kind: enums.DocumentKind
-    content: str | None
-    updated_at: datetime.datetime
+    kind: enums.DocumentKind = Field(
+        description="""Editor kind: text, code, image, sheet or canvas.""",
+    )
+    content: str | None = Field(
+        description="""Body of this version (text, source code, CSV, or a data URL / JSON for images and canvases).""",
+    )
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class ExternalToken(BaseModel):
@@ -244,18 +392,32 @@ class ExternalToken(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    user_id: uuid.UUID | None
-    service: str
-    environment: enums.TokenEnvironment
-    label: str | None
-    token_ciphertext: bytes
-    token_key_version: int
-    scopes: list[str]
-    expires_at: datetime.datetime | None
-    last_used_at: datetime.datetime | None
+    user_id: uuid.UUID | None = Field(
+        description="""The user who connected the service; NULL for an application-wide token (chatdb_system only).""",
+    )
+    service: str = Field(description="""The third-party service (slug).""")
+    environment: enums.TokenEnvironment = Field(
+        description="""Environment of the service the token is for; one token per user, service and environment.""",
+    )
+    label: str | None = Field(description="""User-chosen name of the token.""")
+    token_ciphertext: bytes = Field(
+        description="""The token, AES-GCM ciphertext (never plain text).""",
+    )
+    token_key_version: int = Field(
+        description="""Version of the encryption key used, for rotation.""",
+    )
+    scopes: list[str] = Field(description="""Scopes the token was granted.""")
+    expires_at: datetime.datetime | None = Field(
+        description="""When the token expires, if it does.""",
+    )
+    last_used_at: datetime.datetime | None = Field(
+        description="""Last time a tool used the token.""",
+    )
     created_at: datetime.datetime
     updated_at: datetime.datetime
-    token_type: str
+    token_type: str = Field(
+        description="""What kind of credential the token is: api_key (default), oauth_access, oauth_refresh, personal_access, webhook_secret, ... (lower-case slug).""",
+    )
 
 
 class FileUpload(BaseModel):
@@ -265,15 +427,23 @@ class FileUpload(BaseModel):
 
     id: uuid.UUID
     user_id: uuid.UUID
-    chat_id: uuid.UUID | None
-    content_hash: bytes
-    filename: str
-    content_type: str
-    size_bytes: int
-    storage_key: str
+    chat_id: uuid.UUID | None = Field(
+        description="""Chat the file was first uploaded in; NULL once that chat is deleted (the file stays in the user's library).""",
+    )
+    content_hash: bytes = Field(
+        description="""SHA-256 digest (32 bytes) of the file content; unique per user.""",
+    )
+    filename: str = Field(description="""Original file name as uploaded.""")
+    content_type: str = Field(description="""MIME type (type/subtype).""")
+    size_bytes: int = Field(description="""Size of the content in bytes.""")
+    storage_key: str = Field(description="""Where the bytes are: the object-storage key or URL.""")
     created_at: datetime.datetime
-    updated_at: datetime.datetime
-    metadata: JsonValue
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
+    metadata: JsonValue = Field(
+        description="""Facts about the file (dimensions, pages, processing state), a JSON object of at most 64 KiB.""",
+    )
 
 
 class Fingerprint(BaseModel):
@@ -282,12 +452,18 @@ class Fingerprint(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    visitor_id: str
-    user_id: uuid.UUID | None
-    user_agent: str | None
-    is_blocked: bool
-    first_seen_at: datetime.datetime
-    last_seen_at: datetime.datetime
+    visitor_id: str = Field(
+        description="""The device identifier from the fingerprinting library; unique.""",
+    )
+    user_id: uuid.UUID | None = Field(
+        description="""The user last seen on this device; NULL for anonymous devices or after the user was deleted.""",
+    )
+    user_agent: str | None = Field(description="""Last User-Agent seen from this device.""")
+    is_blocked: bool = Field(
+        description="""Blocked for abuse: sign-ups and anonymous chats from this device are refused.""",
+    )
+    first_seen_at: datetime.datetime = Field(description="""First request seen from this device.""")
+    last_seen_at: datetime.datetime = Field(description="""Latest request seen from this device.""")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -298,9 +474,11 @@ class GroupChat(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    creator_id: uuid.UUID
-    companion_id: uuid.UUID | None
-    name: str
+    creator_id: uuid.UUID = Field(description="""Who created the group; manages its members.""")
+    companion_id: uuid.UUID | None = Field(
+        description="""Companion that answers in the group as a bot; NULL = none.""",
+    )
+    name: str = Field(description="""Group name, 1 to 100 characters.""")
     description: str | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -313,9 +491,11 @@ class GroupChatMember(BaseModel):
 
     group_chat_id: uuid.UUID
     user_id: uuid.UUID
-    role: enums.GroupMemberRole
-    joined_at: datetime.datetime
-    updated_at: datetime.datetime
+    role: enums.GroupMemberRole = Field(description="""owner (creator), admin or member.""")
+    joined_at: datetime.datetime = Field(description="""When the user joined.""")
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class GroupMessage(BaseModel):
@@ -325,13 +505,23 @@ class GroupMessage(BaseModel):
 
     id: uuid.UUID
     group_chat_id: uuid.UUID
-    sender_id: uuid.UUID | None
-    companion_id: uuid.UUID | None
-    is_bot: bool
-    content: str
-    metadata: JsonValue
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    sender_id: uuid.UUID | None = Field(
+        description="""Member who wrote it; NULL for bot messages. Deleted with the sender.""",
+    )
+    companion_id: uuid.UUID | None = Field(description="""Companion that wrote a bot message.""")
+    is_bot: bool = Field(
+        description="""Written by the companion bot; otherwise sender_id is required (group_messages_sender_check).""",
+    )
+    content: str = Field(description="""Message text.""")
+    metadata: JsonValue = Field(
+        description="""Mentions, attachments, provider metadata (JSON object).""",
+    )
+    created_at: datetime.datetime = Field(
+        description="""When the message was written: clock_timestamp(), so messages written in one transaction keep their order.""",
+    )
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class Message(BaseModel):
@@ -341,20 +531,38 @@ class Message(BaseModel):
 
     id: uuid.UUID
     chat_id: uuid.UUID
-    role: enums.MessageRole
-    parts: chatdb.types.MessageParts
-    attachments: chatdb.types.Attachments
-    provider: str | None
-    model: str | None
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    cost: decimal.Decimal
-    client_request_id: str | None
-    provider_metadata: JsonValue | None
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    role: enums.MessageRole = Field(
+        description="""Who wrote the message: system, user, assistant or tool.""",
+    )
+    parts: chatdb.types.MessageParts = Field(
+        description="""The content as a JSON array of typed parts (text, reasoning, tool-call, tool-result, ...), AI SDK UIMessage style.""",
+    )
+    attachments: chatdb.types.Attachments = Field(
+        description="""JSON array of attachments (url, name, contentType), usually pointing at file_uploads.""",
+    )
+    provider: str | None = Field(description="""Provider that generated an assistant message.""")
+    model: str | None = Field(description="""Model that generated an assistant message.""")
+    input_tokens: int = Field(description="""Prompt tokens billed for generating this message.""")
+    output_tokens: int = Field(description="""Completion tokens billed for this message.""")
+    cache_read_tokens: int = Field(
+        description="""Prompt tokens served from the provider's prompt cache.""",
+    )
+    cache_write_tokens: int = Field(
+        description="""Prompt tokens written to the provider's prompt cache.""",
+    )
+    cost: decimal.Decimal = Field(description="""Provider cost of this message in USD.""")
+    client_request_id: str | None = Field(
+        description="""Idempotency key sent by the client; unique per chat (messages_chat_id_client_request_id_key), so a retried send inserts once.""",
+    )
+    provider_metadata: JsonValue | None = Field(
+        description="""Raw provider response metadata (JSON object): ids, finish reason, ...""",
+    )
+    created_at: datetime.datetime = Field(
+        description="""Order of the conversation; keyset cursor (created_at, id). clock_timestamp(), not now(), so messages written in one transaction (question and answer) keep their order.""",
+    )
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class MessageReaction(BaseModel):
@@ -364,9 +572,11 @@ class MessageReaction(BaseModel):
 
     message_id: uuid.UUID
     user_id: uuid.UUID
-    emoji: str
+    emoji: str = Field(description="""The emoji (or short code), 1 to 32 characters.""")
     created_at: datetime.datetime
-    updated_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class Payment(BaseModel):
@@ -374,21 +584,41 @@ class Payment(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str
-    provider: str
-    user_id: uuid.UUID | None
-    subscription_id: uuid.UUID | None
-    amount_cents: int
-    amount_refunded_cents: int
-    currency: str
-    status: enums.PaymentStatus
-    description: str | None
-    credits_granted: decimal.Decimal
-    billing_details: JsonValue
-    customer_details: JsonValue
-    metadata: JsonValue
-    paid_at: datetime.datetime | None
-    last_event_at: datetime.datetime
+    id: str = Field(
+        description="""The provider's payment id (pi_..., in_...): the primary key, so a webhook upserts by it.""",
+    )
+    provider: str = Field(description="""Payment provider (stripe).""")
+    user_id: uuid.UUID | None = Field(
+        description="""Payer; NULL when unknown or after the user was deleted.""",
+    )
+    subscription_id: uuid.UUID | None = Field(
+        description="""The subscription this payment renews, if any.""",
+    )
+    amount_cents: int = Field(
+        description="""Amount in the currency's minor unit (cents), an integer: never floating point.""",
+    )
+    amount_refunded_cents: int = Field(
+        description="""Refunded so far, in minor units; between 0 and amount_cents.""",
+    )
+    currency: str = Field(
+        description="""ISO 4217 code in lower case, as Stripe sends it (usd, eur).""",
+    )
+    status: enums.PaymentStatus = Field(description="""Provider payment status.""")
+    description: str | None = Field(description="""What was bought, as shown on the receipt.""")
+    credits_granted: decimal.Decimal = Field(
+        description="""Credits this payment bought (granted through credit_ledger, operation_id stripe:<event id>).""",
+    )
+    billing_details: JsonValue = Field(
+        description="""Billing address and name from the provider, JSON object.""",
+    )
+    customer_details: JsonValue = Field(
+        description="""Customer email, name, tax ids from the provider, JSON object.""",
+    )
+    metadata: JsonValue = Field(description="""Provider metadata, JSON object.""")
+    paid_at: datetime.datetime | None = Field(description="""When the payment succeeded.""")
+    last_event_at: datetime.datetime = Field(
+        description="""Provider time of the event that last changed the row (one-second precision). UpsertPayment applies an event that is newer, or of the same second that ranks at least as high (payment_status_precedence, then amount refunded); a trigger rejects any update that moves it backwards.""",
+    )
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -400,16 +630,30 @@ class ProviderConfig(BaseModel):
 
     id: uuid.UUID
     user_id: uuid.UUID
-    provider: str
-    api_key_ciphertext: bytes | None
-    api_key_version: int | None
-    base_url: str | None
-    default_model: str | None
-    is_default: bool
-    settings: JsonValue
+    provider: str = Field(
+        description="""Provider slug (openai, anthropic, ollama, ...): lower case, digits, . _ -.""",
+    )
+    api_key_ciphertext: bytes | None = Field(
+        description="""The user's API key, AES-GCM ciphertext with the row's user and provider as associated data (never plain text); NULL for keyless providers.""",
+    )
+    api_key_version: int | None = Field(
+        description="""Version of the encryption key used; set exactly when a ciphertext is present. Used for key rotation.""",
+    )
+    base_url: str | None = Field(
+        description="""Custom API endpoint (self-hosted or proxy), http(s) URL; NULL = the provider's.""",
+    )
+    default_model: str | None = Field(description="""Model used when a chat does not name one.""")
+    is_default: bool = Field(
+        description="""The user's default provider; at most one per user (provider_configs_user_id_default_excl).""",
+    )
+    settings: JsonValue = Field(
+        description="""Provider-specific options (temperature, organisation, ...), JSON object.""",
+    )
     created_at: datetime.datetime
     updated_at: datetime.datetime
-    is_active: bool
+    is_active: bool = Field(
+        description="""Whether requests may use this configuration; false keeps the key but takes the provider out of use.""",
+    )
 
 
 class Referral(BaseModel):
@@ -417,11 +661,17 @@ class Referral(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    referrer_id: uuid.UUID
-    referred_id: uuid.UUID
-    status: enums.ReferralStatus
-    credits_awarded: decimal.Decimal
-    completed_at: datetime.datetime | None
+    referrer_id: uuid.UUID = Field(description="""The user whose referral code was redeemed.""")
+    referred_id: uuid.UUID = Field(description="""The new user who redeemed it; unique.""")
+    status: enums.ReferralStatus = Field(
+        description="""pending, completed (rewarded; counts toward the maximum) or cancelled.""",
+    )
+    credits_awarded: decimal.Decimal = Field(
+        description="""Credits granted to the referrer for this referral (through credit_ledger).""",
+    )
+    completed_at: datetime.datetime | None = Field(
+        description="""When the referral was completed; set exactly when status = completed.""",
+    )
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -432,10 +682,16 @@ class Session(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    session_token_hash: bytes
+    session_token_hash: bytes = Field(
+        description="""SHA-256 digest (32 bytes) of the session cookie token; unique; the lookup key.""",
+    )
     user_id: uuid.UUID
-    expires: datetime.datetime
-    fingerprint_id: uuid.UUID | None
+    expires: datetime.datetime = Field(
+        description="""When the session stops being valid (Auth.js expires); expired rows are deleted by DeleteExpiredSessions.""",
+    )
+    fingerprint_id: uuid.UUID | None = Field(
+        description="""The device the session was created from, when known.""",
+    )
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -445,10 +701,14 @@ class Stream(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: uuid.UUID
+    id: uuid.UUID = Field(
+        description="""Stream id, also the key of the stream's buffered chunks outside the database.""",
+    )
     chat_id: uuid.UUID
     created_at: datetime.datetime
-    updated_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class Subscription(BaseModel):
@@ -457,23 +717,45 @@ class Subscription(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    user_id: uuid.UUID | None
-    provider: str
-    provider_subscription_id: str
-    provider_customer_id: str | None
-    status: enums.SubscriptionStatus
-    price_id: str | None
-    plan: str | None
-    quantity: int
-    current_period_start: datetime.datetime | None
-    current_period_end: datetime.datetime | None
-    cancel_at_period_end: bool
-    canceled_at: datetime.datetime | None
-    ended_at: datetime.datetime | None
-    trial_end: datetime.datetime | None
-    metadata: JsonValue
-    last_event_id: str | None
-    last_event_at: datetime.datetime
+    user_id: uuid.UUID | None = Field(
+        description="""Subscriber; NULL after the user was deleted.""",
+    )
+    provider: str = Field(description="""Payment provider (stripe).""")
+    provider_subscription_id: str = Field(
+        description="""The provider's subscription id (sub_...); unique per provider.""",
+    )
+    provider_customer_id: str | None = Field(
+        description="""The provider's customer id (cus_...).""",
+    )
+    status: enums.SubscriptionStatus = Field(
+        description="""Provider status; active and trialing grant the plan.""",
+    )
+    price_id: str | None = Field(description="""The provider's price id (price_...).""")
+    plan: str | None = Field(description="""Our plan name for the price (pro, team, ...).""")
+    quantity: int = Field(description="""Seats or units subscribed.""")
+    current_period_start: datetime.datetime | None = Field(
+        description="""Start of the paid period.""",
+    )
+    current_period_end: datetime.datetime | None = Field(
+        description="""End of the paid period; renewal or expiry is due then.""",
+    )
+    cancel_at_period_end: bool = Field(
+        description="""Cancelled by the user: runs until current_period_end, then ends.""",
+    )
+    canceled_at: datetime.datetime | None = Field(
+        description="""When cancellation was requested.""",
+    )
+    ended_at: datetime.datetime | None = Field(
+        description="""When the subscription ended for good.""",
+    )
+    trial_end: datetime.datetime | None = Field(description="""End of the trial, if any.""")
+    metadata: JsonValue = Field(description="""Provider metadata, JSON object.""")
+    last_event_id: str | None = Field(
+        description="""Provider id of the event that last changed the row.""",
+    )
+    last_event_at: datetime.datetime = Field(
+        description="""Provider time of the event that last changed the row (one-second precision). UpsertSubscription applies an event that is newer, or of the same second with a status of at least the stored precedence (subscription_status_precedence); a trigger rejects any update that moves it backwards.""",
+    )
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -484,15 +766,25 @@ class Suggestion(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    document_id: uuid.UUID
-    document_created_at: datetime.datetime
-    user_id: uuid.UUID
-    original_text: str
-    suggested_text: str
-    description: str | None
-    is_resolved: bool
+    document_id: uuid.UUID = Field(
+        description="""The document (with document_created_at: the version) the suggestion is about.""",
+    )
+    document_created_at: datetime.datetime = Field(
+        description="""The version (documents.created_at) the suggestion is about.""",
+    )
+    user_id: uuid.UUID = Field(
+        description="""Owner (the document's owner, for whom the suggestion was made).""",
+    )
+    original_text: str = Field(description="""The passage of the document to replace.""")
+    suggested_text: str = Field(description="""The proposed replacement.""")
+    description: str | None = Field(description="""Why the change is suggested.""")
+    is_resolved: bool = Field(
+        description="""Whether the user accepted or dismissed the suggestion.""",
+    )
     created_at: datetime.datetime
-    updated_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class ToolExecution(BaseModel):
@@ -502,41 +794,73 @@ class ToolExecution(BaseModel):
 
     id: uuid.UUID
     chat_id: uuid.UUID
-    message_id: uuid.UUID | None
-    tool_call_id: str | None
-    tool_name: str
-    arguments: JsonValue
-    result: JsonValue | None
-    status: enums.ToolExecutionStatus
-    requires_approval: bool
-    error: str | None
-    execution_ms: int | None
-    cost: decimal.Decimal
-    created_at: datetime.datetime
-    approved_at: datetime.datetime | None
-    started_at: datetime.datetime | None
-    completed_at: datetime.datetime | None
-    failed_at: datetime.datetime | None
-    cancelled_at: datetime.datetime | None
+    message_id: uuid.UUID | None = Field(
+        description="""The assistant message that requested the call; the execution is deleted with it.""",
+    )
+    tool_call_id: str | None = Field(
+        description="""The provider's id of the tool call; unique per chat, so a replayed call is recorded once.""",
+    )
+    tool_name: str = Field(description="""Name of the tool as offered to the model.""")
+    arguments: JsonValue = Field(description="""Arguments the model passed (JSON object).""")
+    result: JsonValue | None = Field(
+        description="""What the tool returned (JSON), once completed.""",
+    )
+    status: enums.ToolExecutionStatus = Field(
+        description="""Where the call is in its life cycle; transitions are enforced by a trigger (tool_executions_status_transition_check).""",
+    )
+    requires_approval: bool = Field(
+        description="""Whether a person must approve the call (false when auto-approval settings allowed it).""",
+    )
+    error: str | None = Field(
+        description="""Why the call failed; required when status = failed (tool_executions_error_check).""",
+    )
+    execution_ms: int | None = Field(
+        description="""Wall time of the execution in milliseconds; computed from started_at when the writer does not set it.""",
+    )
+    cost: decimal.Decimal = Field(
+        description="""Cost of the call in USD (paid APIs), 0 when free.""",
+    )
+    created_at: datetime.datetime = Field(
+        description="""When the tool call was recorded: clock_timestamp(), so calls recorded in one transaction keep their order.""",
+    )
+    approved_at: datetime.datetime | None = Field(
+        description="""Stamped by the trigger on the move to approved.""",
+    )
+    started_at: datetime.datetime | None = Field(
+        description="""Stamped by the trigger on the move to executing.""",
+    )
+    completed_at: datetime.datetime | None = Field(
+        description="""Stamped by the trigger on the move to completed.""",
+    )
+    failed_at: datetime.datetime | None = Field(
+        description="""Stamped by the trigger on the move to failed.""",
+    )
+    cancelled_at: datetime.datetime | None = Field(
+        description="""Stamped by the trigger on the move to cancelled.""",
+    )
     updated_at: datetime.datetime
-    timed_out_at: datetime.datetime | None
+    timed_out_at: datetime.datetime | None = Field(
+        description="""When the call was given up for running past its deadline (status timeout).""",
+    )
 
 
 class UsageDailyStat(BaseModel):
-    """A row of usage_daily_stats."""
-
     model_config = ConfigDict(frozen=True)
 
     user_id: uuid.UUID
-    day: datetime.date
+    day: datetime.date = Field(description="""The UTC day.""")
     provider: str
     model: str
-    request_count: int
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    cost: decimal.Decimal
+    request_count: int = Field(description="""Model requests that day.""")
+    input_tokens: int = Field(description="""Prompt tokens that day.""")
+    output_tokens: int = Field(description="""Completion tokens that day.""")
+    cache_read_tokens: int = Field(
+        description="""Prompt tokens read from the provider cache that day.""",
+    )
+    cache_write_tokens: int = Field(
+        description="""Prompt tokens written to the provider cache that day.""",
+    )
+    cost: decimal.Decimal = Field(description="""Provider cost (USD) that day.""")
 
 
 class UsageLog(BaseModel):
@@ -545,20 +869,30 @@ class UsageLog(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    created_at: datetime.datetime
-    user_id: uuid.UUID
-    chat_id: uuid.UUID | None
-    message_id: uuid.UUID | None
-    provider: str
-    model: str
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    cost: decimal.Decimal
-    duration_ms: int | None
-    metadata: JsonValue
-    updated_at: datetime.datetime
+    created_at: datetime.datetime = Field(
+        description="""When the request was made; the partition key (monthly, UTC).""",
+    )
+    user_id: uuid.UUID = Field(description="""Who the request was made for (billed user).""")
+    chat_id: uuid.UUID | None = Field(
+        description="""Chat of the request. Informational: no foreign key, so the log outlives the chat and deleting chats never scans the log.""",
+    )
+    message_id: uuid.UUID | None = Field(
+        description="""Message the request produced. Informational, no foreign key (see chat_id).""",
+    )
+    provider: str = Field(description="""Model provider called.""")
+    model: str = Field(description="""Model called.""")
+    input_tokens: int = Field(description="""Prompt tokens billed.""")
+    output_tokens: int = Field(description="""Completion tokens billed.""")
+    cache_read_tokens: int = Field(description="""Prompt tokens read from the provider cache.""")
+    cache_write_tokens: int = Field(description="""Prompt tokens written to the provider cache.""")
+    cost: decimal.Decimal = Field(description="""Provider cost in USD.""")
+    duration_ms: int | None = Field(description="""Latency of the request in milliseconds.""")
+    metadata: JsonValue = Field(
+        description="""Request details (endpoint, finish reason, ...), JSON object.""",
+    )
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class UsageLogsDefault(BaseModel):
@@ -567,19 +901,27 @@ class UsageLogsDefault(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    created_at: datetime.datetime
-    user_id: uuid.UUID
-    chat_id: uuid.UUID | None
-    message_id: uuid.UUID | None
-    provider: str
-    model: str
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    cost: decimal.Decimal
-    duration_ms: int | None
-    metadata: JsonValue
+    created_at: datetime.datetime = Field(
+        description="""When the request was made; the partition key (monthly, UTC).""",
+    )
+    user_id: uuid.UUID = Field(description="""Who the request was made for (billed user).""")
+    chat_id: uuid.UUID | None = Field(
+        description="""Chat of the request. Informational: no foreign key, so the log outlives the chat and deleting chats never scans the log.""",
+    )
+    message_id: uuid.UUID | None = Field(
+        description="""Message the request produced. Informational, no foreign key (see chat_id).""",
+    )
+    provider: str = Field(description="""Model provider called.""")
+    model: str = Field(description="""Model called.""")
+    input_tokens: int = Field(description="""Prompt tokens billed.""")
+    output_tokens: int = Field(description="""Completion tokens billed.""")
+    cache_read_tokens: int = Field(description="""Prompt tokens read from the provider cache.""")
+    cache_write_tokens: int = Field(description="""Prompt tokens written to the provider cache.""")
+    cost: decimal.Decimal = Field(description="""Provider cost in USD.""")
+    duration_ms: int | None = Field(description="""Latency of the request in milliseconds.""")
+    metadata: JsonValue = Field(
+        description="""Request details (endpoint, finish reason, ...), JSON object.""",
+    )
 
 
 class User(BaseModel):
@@ -587,34 +929,62 @@ class User(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: uuid.UUID
-    email: str | None
-    name: str | None
-    email_verified: datetime.datetime | None
-    image: str | None
-    role: enums.UserRole
-    status: enums.UserStatus
-    password_hash: str | None
-    credit_balance: decimal.Decimal
-    referral_code: str
-    quota: int
-    quota_started_at: datetime.datetime | None
-    next_quota_reset: datetime.datetime | None
-    end_date: datetime.datetime | None
-    stripe_customer_id: str | None
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
-    successful_referral_count: int
-    user_type: enums.UserType
+    id: uuid.UUID = Field(description="""Primary key (random uuid).""")
+    email: str | None = Field(
+        description="""Sign-in email; NULL exactly for guests. Unique case-insensitively (users_lower_email_key on lower(email)); look it up with lower(email) = lower(@email).""",
+    )
+    name: str | None = Field(description="""Display name (at most 200 characters).""")
+    email_verified: datetime.datetime | None = Field(
+        description="""When the email address was verified (Auth.js emailVerified); NULL = not verified.""",
+    )
+    image: str | None = Field(description="""Avatar URL.""")
+    role: enums.UserRole = Field(description="""Authorisation role: user or admin.""")
+    status: enums.UserStatus = Field(
+        description="""Account state; only active users may sign in (checked by the application).""",
+    )
+    password_hash: str | None = Field(
+        description="""argon2id PHC string ($argon2id$...) for email+password sign-in; NULL for OAuth/email-link users. Not readable by chatdb_app.""",
+    )
+    credit_balance: decimal.Decimal = Field(
+        description="""Spendable credits. Written only by the credit_ledger insert trigger (direct writes raise users_credit_balance_ledger_check), so it always equals the sum of the user's ledger amounts; never negative (users_credit_balance_nonnegative_check = insufficient credits).""",
+    )
+    referral_code: str = Field(
+        description="""The code this user shares to refer others; unique; defaults to ref-<uuid>.""",
+    )
+    quota: int = Field(
+        description="""Units (messages) allowed in the current quota period; reset with the period.""",
+    )
+    quota_started_at: datetime.datetime | None = Field(
+        description="""Start of the current quota period.""",
+    )
+    next_quota_reset: datetime.datetime | None = Field(
+        description="""When the current quota period ends and the quota is reset.""",
+    )
+    end_date: datetime.datetime | None = Field(
+        description="""Generated: COALESCE(next_quota_reset, quota_started_at), the end of the quota period. Indexed for ResetExpiredQuotas; never written directly.""",
+    )
+    stripe_customer_id: str | None = Field(
+        description="""The Stripe customer (cus_...) of this user; unique when set.""",
+    )
+    created_at: datetime.datetime = Field(description="""When the user signed up.""")
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at).""",
+    )
+    successful_referral_count: int = Field(
+        description="""Referrals of this user that became completed, maintained by the referrals_count_successful trigger and capped by chatdb.max_successful_referrals. Not decremented when a referred user is deleted (a slot cannot be recycled by deleting accounts).""",
+    )
+    user_type: enums.UserType = Field(
+        description="""regular or guest; a guest has no email, a regular user has one (users_email_user_type_check).""",
+    )
 
 
 class UserProfile(BaseModel):
-    """A row of user_profiles."""
-
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    email: str | None
+    email: str | None = Field(
+        description="""Sign-in email; NULL exactly for guests. Unique case-insensitively (users_lower_email_key on lower(email)); look it up with lower(email) = lower(@email).""",
+    )
     name: str | None
     email_verified: datetime.datetime | None
     image: str | None
@@ -629,7 +999,9 @@ class UserProfile(BaseModel):
     stripe_customer_id: str | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
-    user_type: enums.UserType
+    user_type: enums.UserType = Field(
+        description="""regular or guest; a guest has no email, a regular user has one (users_email_user_type_check).""",
+    )
 
 
 class VerificationToken(BaseModel):
@@ -637,11 +1009,15 @@ class VerificationToken(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    identifier: str
-    token_hash: bytes
-    expires: datetime.datetime
+    identifier: str = Field(
+        description="""Who the token was sent to (usually the email address).""",
+    )
+    token_hash: bytes = Field(description="""SHA-256 digest (32 bytes) of the emailed token.""")
+    expires: datetime.datetime = Field(description="""After this time the token is refused.""")
     created_at: datetime.datetime
-    updated_at: datetime.datetime
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )
 
 
 class Vote(BaseModel):
@@ -651,7 +1027,7 @@ class Vote(BaseModel):
 
     message_id: uuid.UUID
     user_id: uuid.UUID
-    direction: enums.VoteDirection
+    direction: enums.VoteDirection = Field(description="""up or down.""")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -662,13 +1038,19 @@ class WebhookEvent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    provider: str
-    event_id: str
-    event_type: str
-    payload: JsonValue
-    event_created_at: datetime.datetime | None
-    received_at: datetime.datetime
-    processed_at: datetime.datetime | None
-    attempts: int
-    last_error: str | None
-    updated_at: datetime.datetime
+    provider: str = Field(description="""Sender (stripe, ...).""")
+    event_id: str = Field(description="""The provider's event id (evt_...); unique per provider.""")
+    event_type: str = Field(description="""Event type (customer.subscription.updated, ...).""")
+    payload: JsonValue = Field(description="""The verified event body, JSON object.""")
+    event_created_at: datetime.datetime | None = Field(
+        description="""Provider time of the event; becomes last_event_at of what it changes.""",
+    )
+    received_at: datetime.datetime = Field(description="""When we received it.""")
+    processed_at: datetime.datetime | None = Field(
+        description="""When it was applied; NULL = still to do (retry queue).""",
+    )
+    attempts: int = Field(description="""How many times processing was attempted.""")
+    last_error: str | None = Field(description="""Error of the last failed attempt.""")
+    updated_at: datetime.datetime = Field(
+        description="""Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.""",
+    )

@@ -3,20 +3,15 @@
 """Queries from db/queries/providers.sql."""
 
 import decimal
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from chatdb.queries import models
-
-_cursor_ids = itertools.count()
-
+from chatdb.queries import models, support
 
 UPSERT_PROVIDER_CONFIG: Final = """-- name: UpsertProviderConfig :one
 INSERT INTO provider_configs (
@@ -42,26 +37,42 @@ ON CONFLICT (user_id, provider) DO UPDATE SET
 RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active"""
 
 
-def _upsert_provider_config_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
-    def make(v: Sequence[Any]) -> models.ProviderConfig:
-        return models.ProviderConfig(
-            id=v[0],
-            user_id=v[1],
-            provider=v[2],
-            api_key_ciphertext=v[3],
-            api_key_version=v[4],
-            base_url=v[5],
-            default_model=v[6],
-            is_default=v[7],
-            settings=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            is_active=v[11],
-        )
+UPSERT_PROVIDER_CONFIG_QUERY: Final = support.Query(
+    name="UpsertProviderConfig",
+    command=":one",
+    sql=UPSERT_PROVIDER_CONFIG,
+    source="db/queries/providers.sql",
+    reads=frozenset(),
+    writes=frozenset({"provider_configs"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "provider",
+        "api_key_ciphertext",
+        "api_key_version",
+        "base_url",
+        "default_model",
+        "is_default",
+        "settings",
+        "created_at",
+        "updated_at",
+        "is_active",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("api_key_ciphertext", "bytes | None", optional=True),
+        support.Parameter("api_key_version", "int | None", optional=True),
+        support.Parameter("base_url", "str | None", optional=True),
+        support.Parameter("default_model", "str | None", optional=True),
+        support.Parameter("settings", "JsonValue | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(UPSERT_PROVIDER_CONFIG_QUERY)
 def upsert_provider_config(
     conn: psycopg.Connection[Any],
     *,
@@ -72,12 +83,12 @@ def upsert_provider_config(
     base_url: str | None = None,
     default_model: str | None = None,
     settings: JsonValue | None = None,
-) -> models.ProviderConfig | None:
+) -> models.ProviderConfig:
     """Creates or updates the user's configuration of one provider. A NULL api_key_ciphertext
     keeps the stored key (use ClearProviderKey to remove it); ciphertext and key version are
     set together. The default flag is left alone (SetDefaultProvider switches it).
     """
-    with conn.cursor(row_factory=_upsert_provider_config_row) as cur:
+    with conn.cursor(row_factory=support.provider_config_rows) as cur:
         cur.execute(
             UPSERT_PROVIDER_CONFIG,
             {
@@ -90,7 +101,10 @@ def upsert_provider_config(
                 "settings": None if settings is None else Jsonb(settings),
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(UPSERT_PROVIDER_CONFIG_QUERY)
+    return row
 
 
 SET_DEFAULT_PROVIDER: Final = """-- name: SetDefaultProvider :one
@@ -116,26 +130,37 @@ FROM switched
 WHERE is_default"""
 
 
-def _set_default_provider_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
-    def make(v: Sequence[Any]) -> models.ProviderConfig:
-        return models.ProviderConfig(
-            id=v[0],
-            user_id=v[1],
-            provider=v[2],
-            api_key_ciphertext=v[3],
-            api_key_version=v[4],
-            base_url=v[5],
-            default_model=v[6],
-            is_default=v[7],
-            settings=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            is_active=v[11],
-        )
+SET_DEFAULT_PROVIDER_QUERY: Final = support.Query(
+    name="SetDefaultProvider",
+    command=":one",
+    sql=SET_DEFAULT_PROVIDER,
+    source="db/queries/providers.sql",
+    reads=frozenset({"provider_configs"}),
+    writes=frozenset({"provider_configs"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "provider",
+        "api_key_ciphertext",
+        "api_key_version",
+        "base_url",
+        "default_model",
+        "is_default",
+        "settings",
+        "created_at",
+        "updated_at",
+        "is_active",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("provider", "str", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(SET_DEFAULT_PROVIDER_QUERY)
 def set_default_provider(
     conn: psycopg.Connection[Any],
     *,
@@ -147,7 +172,7 @@ def set_default_provider(
     locked in id order first, so concurrent switches queue up instead of deadlocking, and the
     last one wins. No row (and no change) when the user has no configuration for provider.
     """
-    with conn.cursor(row_factory=_set_default_provider_row) as cur:
+    with conn.cursor(row_factory=support.provider_config_rows) as cur:
         cur.execute(SET_DEFAULT_PROVIDER, {"user_id": user_id, "provider": provider})
         return cur.fetchone()
 
@@ -158,33 +183,41 @@ FROM provider_configs
 WHERE user_id = %(user_id)s AND is_default"""
 
 
-def _get_default_provider_config_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
-    def make(v: Sequence[Any]) -> models.ProviderConfig:
-        return models.ProviderConfig(
-            id=v[0],
-            user_id=v[1],
-            provider=v[2],
-            api_key_ciphertext=v[3],
-            api_key_version=v[4],
-            base_url=v[5],
-            default_model=v[6],
-            is_default=v[7],
-            settings=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            is_active=v[11],
-        )
+GET_DEFAULT_PROVIDER_CONFIG_QUERY: Final = support.Query(
+    name="GetDefaultProviderConfig",
+    command=":one",
+    sql=GET_DEFAULT_PROVIDER_CONFIG,
+    source="db/queries/providers.sql",
+    reads=frozenset({"provider_configs"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "provider",
+        "api_key_ciphertext",
+        "api_key_version",
+        "base_url",
+        "default_model",
+        "is_default",
+        "settings",
+        "created_at",
+        "updated_at",
+        "is_active",
+    ),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_DEFAULT_PROVIDER_CONFIG_QUERY)
 def get_default_provider_config(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
 ) -> models.ProviderConfig | None:
     """The user's default provider configuration, if they chose one."""
-    with conn.cursor(row_factory=_get_default_provider_config_row) as cur:
+    with conn.cursor(row_factory=support.provider_config_rows) as cur:
         cur.execute(GET_DEFAULT_PROVIDER_CONFIG, {"user_id": user_id})
         return cur.fetchone()
 
@@ -195,26 +228,37 @@ FROM provider_configs
 WHERE user_id = %(user_id)s AND provider = %(provider)s"""
 
 
-def _get_provider_config_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
-    def make(v: Sequence[Any]) -> models.ProviderConfig:
-        return models.ProviderConfig(
-            id=v[0],
-            user_id=v[1],
-            provider=v[2],
-            api_key_ciphertext=v[3],
-            api_key_version=v[4],
-            base_url=v[5],
-            default_model=v[6],
-            is_default=v[7],
-            settings=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            is_active=v[11],
-        )
+GET_PROVIDER_CONFIG_QUERY: Final = support.Query(
+    name="GetProviderConfig",
+    command=":one",
+    sql=GET_PROVIDER_CONFIG,
+    source="db/queries/providers.sql",
+    reads=frozenset({"provider_configs"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "provider",
+        "api_key_ciphertext",
+        "api_key_version",
+        "base_url",
+        "default_model",
+        "is_default",
+        "settings",
+        "created_at",
+        "updated_at",
+        "is_active",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("provider", "str", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_PROVIDER_CONFIG_QUERY)
 def get_provider_config(
     conn: psycopg.Connection[Any],
     *,
@@ -222,7 +266,7 @@ def get_provider_config(
     provider: str,
 ) -> models.ProviderConfig | None:
     """The user's configuration of one provider."""
-    with conn.cursor(row_factory=_get_provider_config_row) as cur:
+    with conn.cursor(row_factory=support.provider_config_rows) as cur:
         cur.execute(GET_PROVIDER_CONFIG, {"user_id": user_id, "provider": provider})
         return cur.fetchone()
 
@@ -234,53 +278,43 @@ WHERE user_id = %(user_id)s
 ORDER BY is_default DESC, provider"""
 
 
-def _list_provider_configs_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
-    def make(v: Sequence[Any]) -> models.ProviderConfig:
-        return models.ProviderConfig(
-            id=v[0],
-            user_id=v[1],
-            provider=v[2],
-            api_key_ciphertext=v[3],
-            api_key_version=v[4],
-            base_url=v[5],
-            default_model=v[6],
-            is_default=v[7],
-            settings=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            is_active=v[11],
-        )
+LIST_PROVIDER_CONFIGS_QUERY: Final = support.Query(
+    name="ListProviderConfigs",
+    command=":many",
+    sql=LIST_PROVIDER_CONFIGS,
+    source="db/queries/providers.sql",
+    reads=frozenset({"provider_configs"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "provider",
+        "api_key_ciphertext",
+        "api_key_version",
+        "base_url",
+        "default_model",
+        "is_default",
+        "settings",
+        "created_at",
+        "updated_at",
+        "is_active",
+    ),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_PROVIDER_CONFIGS_QUERY)
 def list_provider_configs(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
 ) -> list[models.ProviderConfig]:
     """All of the user's provider configurations (a handful), the default first, then by name."""
-    with conn.cursor(row_factory=_list_provider_configs_row) as cur:
+    with conn.cursor(row_factory=support.provider_config_rows) as cur:
         cur.execute(LIST_PROVIDER_CONFIGS, {"user_id": user_id})
         return cur.fetchall()
-
-
-def iter_list_provider_configs(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-) -> Iterator[models.ProviderConfig]:
-    """All of the user's provider configurations (a handful), the default first, then by name.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_provider_configs_{next(_cursor_ids)}",
-        row_factory=_list_provider_configs_row,
-    ) as cur:
-        cur.execute(LIST_PROVIDER_CONFIGS, {"user_id": user_id})
-        yield from cur
 
 
 DELETE_PROVIDER_CONFIG: Final = """-- name: DeleteProviderConfig :execrows
@@ -288,6 +322,24 @@ DELETE FROM provider_configs
 WHERE user_id = %(user_id)s AND provider = %(provider)s"""
 
 
+DELETE_PROVIDER_CONFIG_QUERY: Final = support.Query(
+    name="DeleteProviderConfig",
+    command=":execrows",
+    sql=DELETE_PROVIDER_CONFIG,
+    source="db/queries/providers.sql",
+    reads=frozenset({"provider_configs"}),
+    writes=frozenset({"provider_configs"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("provider", "str", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_PROVIDER_CONFIG_QUERY)
 def delete_provider_config(
     conn: psycopg.Connection[Any],
     *,
@@ -307,26 +359,37 @@ WHERE user_id = %(user_id)s AND provider = %(provider)s
 RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active"""
 
 
-def _clear_provider_key_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
-    def make(v: Sequence[Any]) -> models.ProviderConfig:
-        return models.ProviderConfig(
-            id=v[0],
-            user_id=v[1],
-            provider=v[2],
-            api_key_ciphertext=v[3],
-            api_key_version=v[4],
-            base_url=v[5],
-            default_model=v[6],
-            is_default=v[7],
-            settings=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            is_active=v[11],
-        )
+CLEAR_PROVIDER_KEY_QUERY: Final = support.Query(
+    name="ClearProviderKey",
+    command=":one",
+    sql=CLEAR_PROVIDER_KEY,
+    source="db/queries/providers.sql",
+    reads=frozenset({"provider_configs"}),
+    writes=frozenset({"provider_configs"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "provider",
+        "api_key_ciphertext",
+        "api_key_version",
+        "base_url",
+        "default_model",
+        "is_default",
+        "settings",
+        "created_at",
+        "updated_at",
+        "is_active",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("provider", "str", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(CLEAR_PROVIDER_KEY_QUERY)
 def clear_provider_key(
     conn: psycopg.Connection[Any],
     *,
@@ -334,7 +397,7 @@ def clear_provider_key(
     provider: str,
 ) -> models.ProviderConfig | None:
     """Removes the stored API key of one provider configuration, keeping the rest."""
-    with conn.cursor(row_factory=_clear_provider_key_row) as cur:
+    with conn.cursor(row_factory=support.provider_config_rows) as cur:
         cur.execute(CLEAR_PROVIDER_KEY, {"user_id": user_id, "provider": provider})
         return cur.fetchone()
 
@@ -348,9 +411,25 @@ ORDER BY id
 LIMIT %(batch_size)s::integer"""
 
 
-class ListProviderKeysToRotateRow(BaseModel):
-    """A row of ListProviderKeysToRotate."""
+LIST_PROVIDER_KEYS_TO_ROTATE_QUERY: Final = support.Query(
+    name="ListProviderKeysToRotate",
+    command=":many",
+    sql=LIST_PROVIDER_KEYS_TO_ROTATE,
+    source="db/queries/providers.sql",
+    reads=frozenset({"provider_configs"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("id", "user_id", "provider", "api_key_ciphertext", "api_key_version"),
+    parameters=(
+        support.Parameter("current_version", "int", optional=False),
+        support.Parameter("batch_size", "int", optional=False),
+        support.Parameter("after_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
+
+class ListProviderKeysToRotateRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
@@ -359,9 +438,8 @@ class ListProviderKeysToRotateRow(BaseModel):
     api_key_ciphertext: bytes | None
     api_key_version: int | None
 
-
-def _list_provider_keys_to_rotate_row(cursor: Any) -> RowMaker[ListProviderKeysToRotateRow]:
-    def make(v: Sequence[Any]) -> ListProviderKeysToRotateRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ListProviderKeysToRotateRow":
         return ListProviderKeysToRotateRow(
             id=v[0],
             user_id=v[1],
@@ -370,49 +448,24 @@ def _list_provider_keys_to_rotate_row(cursor: Any) -> RowMaker[ListProviderKeysT
             api_key_version=v[4],
         )
 
-    return make
 
-
+@support.describe(LIST_PROVIDER_KEYS_TO_ROTATE_QUERY)
 def list_provider_keys_to_rotate(
     conn: psycopg.Connection[Any],
     *,
     current_version: int,
-    after_id: uuid.UUID | None = None,
     batch_size: int,
+    after_id: uuid.UUID | None = None,
 ) -> list[ListProviderKeysToRotateRow]:
     """Key rotation (chatdb_system): configurations whose API key is sealed with another key
     version than current_version, in id order after after_id (keyset), one batch.
     """
-    with conn.cursor(row_factory=_list_provider_keys_to_rotate_row) as cur:
+    with conn.cursor(row_factory=support.rows(ListProviderKeysToRotateRow.build)) as cur:
         cur.execute(
             LIST_PROVIDER_KEYS_TO_ROTATE,
-            {"current_version": current_version, "after_id": after_id, "batch_size": batch_size},
+            {"current_version": current_version, "batch_size": batch_size, "after_id": after_id},
         )
         return cur.fetchall()
-
-
-def iter_list_provider_keys_to_rotate(
-    conn: psycopg.Connection[Any],
-    *,
-    current_version: int,
-    after_id: uuid.UUID | None = None,
-    batch_size: int,
-) -> Iterator[ListProviderKeysToRotateRow]:
-    """Key rotation (chatdb_system): configurations whose API key is sealed with another key
-    version than current_version, in id order after after_id (keyset), one batch.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_provider_keys_to_rotate_{next(_cursor_ids)}",
-        row_factory=_list_provider_keys_to_rotate_row,
-    ) as cur:
-        cur.execute(
-            LIST_PROVIDER_KEYS_TO_ROTATE,
-            {"current_version": current_version, "after_id": after_id, "batch_size": batch_size},
-        )
-        yield from cur
 
 
 REPLACE_PROVIDER_KEY: Final = """-- name: ReplaceProviderKey :execrows
@@ -421,6 +474,26 @@ SET api_key_ciphertext = %(new_ciphertext)s::bytea, api_key_version = %(new_vers
 WHERE id = %(id)s AND api_key_ciphertext = %(old_ciphertext)s::bytea"""
 
 
+REPLACE_PROVIDER_KEY_QUERY: Final = support.Query(
+    name="ReplaceProviderKey",
+    command=":execrows",
+    sql=REPLACE_PROVIDER_KEY,
+    source="db/queries/providers.sql",
+    reads=frozenset({"provider_configs"}),
+    writes=frozenset({"provider_configs"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("new_ciphertext", "bytes", optional=False),
+        support.Parameter("new_version", "int", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("old_ciphertext", "bytes", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(REPLACE_PROVIDER_KEY_QUERY)
 def replace_provider_key(
     conn: psycopg.Connection[Any],
     *,
@@ -451,32 +524,40 @@ FROM auto_approval_settings
 WHERE user_id = %(user_id)s"""
 
 
-def _get_auto_approval_settings_row(cursor: Any) -> RowMaker[models.AutoApprovalSetting]:
-    def make(v: Sequence[Any]) -> models.AutoApprovalSetting:
-        return models.AutoApprovalSetting(
-            user_id=v[0],
-            enabled=v[1],
-            max_cost_per_execution=v[2],
-            max_daily_cost=v[3],
-            allowed_tools=v[4],
-            blocked_tools=v[5],
-            created_at=v[6],
-            updated_at=v[7],
-            read_only_operations=v[8],
-            low_risk_operations=v[9],
-            max_hourly_cost=v[10],
-        )
+GET_AUTO_APPROVAL_SETTINGS_QUERY: Final = support.Query(
+    name="GetAutoApprovalSettings",
+    command=":one",
+    sql=GET_AUTO_APPROVAL_SETTINGS,
+    source="db/queries/providers.sql",
+    reads=frozenset({"auto_approval_settings"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "user_id",
+        "enabled",
+        "max_cost_per_execution",
+        "max_daily_cost",
+        "allowed_tools",
+        "blocked_tools",
+        "created_at",
+        "updated_at",
+        "read_only_operations",
+        "low_risk_operations",
+        "max_hourly_cost",
+    ),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_AUTO_APPROVAL_SETTINGS_QUERY)
 def get_auto_approval_settings(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
 ) -> models.AutoApprovalSetting | None:
     """The user's tool auto-approval settings; no row means the safe defaults (disabled)."""
-    with conn.cursor(row_factory=_get_auto_approval_settings_row) as cur:
+    with conn.cursor(row_factory=support.auto_approval_setting_rows) as cur:
         cur.execute(GET_AUTO_APPROVAL_SETTINGS, {"user_id": user_id})
         return cur.fetchone()
 
@@ -508,25 +589,43 @@ ON CONFLICT (user_id) DO UPDATE SET
 RETURNING user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools, created_at, updated_at, read_only_operations, low_risk_operations, max_hourly_cost"""
 
 
-def _upsert_auto_approval_settings_row(cursor: Any) -> RowMaker[models.AutoApprovalSetting]:
-    def make(v: Sequence[Any]) -> models.AutoApprovalSetting:
-        return models.AutoApprovalSetting(
-            user_id=v[0],
-            enabled=v[1],
-            max_cost_per_execution=v[2],
-            max_daily_cost=v[3],
-            allowed_tools=v[4],
-            blocked_tools=v[5],
-            created_at=v[6],
-            updated_at=v[7],
-            read_only_operations=v[8],
-            low_risk_operations=v[9],
-            max_hourly_cost=v[10],
-        )
+UPSERT_AUTO_APPROVAL_SETTINGS_QUERY: Final = support.Query(
+    name="UpsertAutoApprovalSettings",
+    command=":one",
+    sql=UPSERT_AUTO_APPROVAL_SETTINGS,
+    source="db/queries/providers.sql",
+    reads=frozenset(),
+    writes=frozenset({"auto_approval_settings"}),
+    read_only=False,
+    columns=(
+        "user_id",
+        "enabled",
+        "max_cost_per_execution",
+        "max_daily_cost",
+        "allowed_tools",
+        "blocked_tools",
+        "created_at",
+        "updated_at",
+        "read_only_operations",
+        "low_risk_operations",
+        "max_hourly_cost",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("enabled", "bool", optional=False),
+        support.Parameter("max_cost_per_execution", "decimal.Decimal", optional=False),
+        support.Parameter("max_daily_cost", "decimal.Decimal", optional=False),
+        support.Parameter("allowed_tools", "list[str]", optional=False),
+        support.Parameter("blocked_tools", "list[str]", optional=False),
+        support.Parameter("read_only_operations", "list[str] | None", optional=True),
+        support.Parameter("low_risk_operations", "list[str] | None", optional=True),
+        support.Parameter("max_hourly_cost", "decimal.Decimal | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(UPSERT_AUTO_APPROVAL_SETTINGS_QUERY)
 def upsert_auto_approval_settings(
     conn: psycopg.Connection[Any],
     *,
@@ -539,13 +638,13 @@ def upsert_auto_approval_settings(
     read_only_operations: list[str] | None = None,
     low_risk_operations: list[str] | None = None,
     max_hourly_cost: decimal.Decimal | None = None,
-) -> models.AutoApprovalSetting | None:
+) -> models.AutoApprovalSetting:
     """Creates or replaces the user's tool auto-approval settings (the CHECKs keep the cost limits
     ordered and the allowed and blocked tool lists disjoint).
     read_only_operations and low_risk_operations NULL mean none; max_hourly_cost NULL means no
     hourly cap (the daily budget only).
     """
-    with conn.cursor(row_factory=_upsert_auto_approval_settings_row) as cur:
+    with conn.cursor(row_factory=support.auto_approval_setting_rows) as cur:
         cur.execute(
             UPSERT_AUTO_APPROVAL_SETTINGS,
             {
@@ -560,7 +659,10 @@ def upsert_auto_approval_settings(
                 "max_hourly_cost": max_hourly_cost,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(UPSERT_AUTO_APPROVAL_SETTINGS_QUERY)
+    return row
 
 
 SET_PROVIDER_CONFIG_ACTIVE: Final = """-- name: SetProviderConfigActive :one
@@ -571,26 +673,38 @@ WHERE user_id = %(user_id)s
 RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active"""
 
 
-def _set_provider_config_active_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
-    def make(v: Sequence[Any]) -> models.ProviderConfig:
-        return models.ProviderConfig(
-            id=v[0],
-            user_id=v[1],
-            provider=v[2],
-            api_key_ciphertext=v[3],
-            api_key_version=v[4],
-            base_url=v[5],
-            default_model=v[6],
-            is_default=v[7],
-            settings=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            is_active=v[11],
-        )
+SET_PROVIDER_CONFIG_ACTIVE_QUERY: Final = support.Query(
+    name="SetProviderConfigActive",
+    command=":one",
+    sql=SET_PROVIDER_CONFIG_ACTIVE,
+    source="db/queries/providers.sql",
+    reads=frozenset({"provider_configs"}),
+    writes=frozenset({"provider_configs"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "provider",
+        "api_key_ciphertext",
+        "api_key_version",
+        "base_url",
+        "default_model",
+        "is_default",
+        "settings",
+        "created_at",
+        "updated_at",
+        "is_active",
+    ),
+    parameters=(
+        support.Parameter("is_active", "bool", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("provider", "str", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(SET_PROVIDER_CONFIG_ACTIVE_QUERY)
 def set_provider_config_active(
     conn: psycopg.Connection[Any],
     *,
@@ -602,7 +716,7 @@ def set_provider_config_active(
     default one raises CheckViolation (provider_configs_default_active_check): choose another
     default first. No row when the user has no configuration for provider.
     """
-    with conn.cursor(row_factory=_set_provider_config_active_row) as cur:
+    with conn.cursor(row_factory=support.provider_config_rows) as cur:
         cur.execute(
             SET_PROVIDER_CONFIG_ACTIVE,
             {"is_active": is_active, "user_id": user_id, "provider": provider},

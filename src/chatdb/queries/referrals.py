@@ -4,30 +4,14 @@
 
 import datetime
 import decimal
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 from pydantic import BaseModel, ConfigDict
 
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 GET_USER_BY_REFERRAL_CODE: Final = """-- name: GetUserByReferralCode :one
 SELECT id, referral_code, status, successful_referral_count
@@ -35,9 +19,21 @@ FROM users
 WHERE referral_code = %(referral_code)s"""
 
 
-class GetUserByReferralCodeRow(BaseModel):
-    """A row of GetUserByReferralCode."""
+GET_USER_BY_REFERRAL_CODE_QUERY: Final = support.Query(
+    name="GetUserByReferralCode",
+    command=":one",
+    sql=GET_USER_BY_REFERRAL_CODE,
+    source="db/queries/referrals.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("id", "referral_code", "status", "successful_referral_count"),
+    parameters=(support.Parameter("referral_code", "str", optional=False),),
+    annotations=(("optional", ""),),
+)
 
+
+class GetUserByReferralCodeRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
@@ -45,9 +41,8 @@ class GetUserByReferralCodeRow(BaseModel):
     status: enums.UserStatus
     successful_referral_count: int
 
-
-def _get_user_by_referral_code_row(cursor: Any) -> RowMaker[GetUserByReferralCodeRow]:
-    def make(v: Sequence[Any]) -> GetUserByReferralCodeRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "GetUserByReferralCodeRow":
         return GetUserByReferralCodeRow(
             id=v[0],
             referral_code=v[1],
@@ -55,9 +50,8 @@ def _get_user_by_referral_code_row(cursor: Any) -> RowMaker[GetUserByReferralCod
             successful_referral_count=v[3],
         )
 
-    return make
 
-
+@support.describe(GET_USER_BY_REFERRAL_CODE_QUERY)
 def get_user_by_referral_code(
     conn: psycopg.Connection[Any],
     *,
@@ -66,7 +60,7 @@ def get_user_by_referral_code(
     """The user who owns a referral code (chatdb_system: the code is someone else's), with how
     many successful referrals they already have.
     """
-    with conn.cursor(row_factory=_get_user_by_referral_code_row) as cur:
+    with conn.cursor(row_factory=support.rows(GetUserByReferralCodeRow.build)) as cur:
         cur.execute(GET_USER_BY_REFERRAL_CODE, {"referral_code": referral_code})
         return cur.fetchone()
 
@@ -84,21 +78,34 @@ ON CONFLICT (referred_id) DO NOTHING
 RETURNING referrer_id, referred_id, status, credits_awarded, completed_at, created_at, updated_at"""
 
 
-def _create_referral_row(cursor: Any) -> RowMaker[models.Referral]:
-    def make(v: Sequence[Any]) -> models.Referral:
-        return models.Referral(
-            referrer_id=v[0],
-            referred_id=v[1],
-            status=v[2],
-            credits_awarded=v[3],
-            completed_at=v[4],
-            created_at=v[5],
-            updated_at=v[6],
-        )
+CREATE_REFERRAL_QUERY: Final = support.Query(
+    name="CreateReferral",
+    command=":one",
+    sql=CREATE_REFERRAL,
+    source="db/queries/referrals.sql",
+    reads=frozenset(),
+    writes=frozenset({"referrals"}),
+    read_only=False,
+    columns=(
+        "referrer_id",
+        "referred_id",
+        "status",
+        "credits_awarded",
+        "completed_at",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("referrer_id", "uuid.UUID", optional=False),
+        support.Parameter("referred_id", "uuid.UUID", optional=False),
+        support.Parameter("status", "enums.ReferralStatus", optional=False),
+        support.Parameter("credits_awarded", "decimal.Decimal", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(CREATE_REFERRAL_QUERY)
 def create_referral(
     conn: psycopg.Connection[Any],
     *,
@@ -113,7 +120,7 @@ def create_referral(
     referrals_referrer_maximum_check (race-safe: the counting trigger locks the referrer's row);
     a self-referral raises referrals_no_self_referral_check.
     """
-    with conn.cursor(row_factory=_create_referral_row) as cur:
+    with conn.cursor(row_factory=support.referral_rows) as cur:
         cur.execute(
             CREATE_REFERRAL,
             {
@@ -132,28 +139,36 @@ FROM referrals
 WHERE referred_id = %(referred_id)s"""
 
 
-def _get_referral_by_referred_row(cursor: Any) -> RowMaker[models.Referral]:
-    def make(v: Sequence[Any]) -> models.Referral:
-        return models.Referral(
-            referrer_id=v[0],
-            referred_id=v[1],
-            status=v[2],
-            credits_awarded=v[3],
-            completed_at=v[4],
-            created_at=v[5],
-            updated_at=v[6],
-        )
+GET_REFERRAL_BY_REFERRED_QUERY: Final = support.Query(
+    name="GetReferralByReferred",
+    command=":one",
+    sql=GET_REFERRAL_BY_REFERRED,
+    source="db/queries/referrals.sql",
+    reads=frozenset({"referrals"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "referrer_id",
+        "referred_id",
+        "status",
+        "credits_awarded",
+        "completed_at",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(support.Parameter("referred_id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_REFERRAL_BY_REFERRED_QUERY)
 def get_referral_by_referred(
     conn: psycopg.Connection[Any],
     *,
     referred_id: uuid.UUID,
 ) -> models.Referral | None:
     """Who referred this user, if anyone."""
-    with conn.cursor(row_factory=_get_referral_by_referred_row) as cur:
+    with conn.cursor(row_factory=support.referral_rows) as cur:
         cur.execute(GET_REFERRAL_BY_REFERRED, {"referred_id": referred_id})
         return cur.fetchone()
 
@@ -170,79 +185,59 @@ ORDER BY created_at DESC, referred_id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_referrals_by_referrer_row(cursor: Any) -> RowMaker[models.Referral]:
-    def make(v: Sequence[Any]) -> models.Referral:
-        return models.Referral(
-            referrer_id=v[0],
-            referred_id=v[1],
-            status=v[2],
-            credits_awarded=v[3],
-            completed_at=v[4],
-            created_at=v[5],
-            updated_at=v[6],
-        )
+LIST_REFERRALS_BY_REFERRER_QUERY: Final = support.Query(
+    name="ListReferralsByReferrer",
+    command=":many",
+    sql=LIST_REFERRALS_BY_REFERRER,
+    source="db/queries/referrals.sql",
+    reads=frozenset({"referrals"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "referrer_id",
+        "referred_id",
+        "status",
+        "credits_awarded",
+        "completed_at",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("referrer_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_created_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_referred_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_REFERRALS_BY_REFERRER_QUERY)
 def list_referrals_by_referrer(
     conn: psycopg.Connection[Any],
     *,
     referrer_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_referred_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Referral]:
     """The users a referrer brought in, newest first, one keyset page: pass the last row's
     (created_at, referred_id) as the cursor (none for the first page) and the page size as
     page_size (one more row is fetched: chatdb.Page drops it).
     """
-    with conn.cursor(row_factory=_list_referrals_by_referrer_row) as cur:
+    with conn.cursor(row_factory=support.referral_rows) as cur:
         cur.execute(
             LIST_REFERRALS_BY_REFERRER,
             {
                 "referrer_id": referrer_id,
-                "before_created_at": _aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_referrals_by_referrer(before_created_at=...)"
                 ),
                 "before_referred_id": before_referred_id,
-                "page_size": page_size,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_referrals_by_referrer(
-    conn: psycopg.Connection[Any],
-    *,
-    referrer_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_referred_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.Referral]:
-    """The users a referrer brought in, newest first, one keyset page: pass the last row's
-    (created_at, referred_id) as the cursor (none for the first page) and the page size as
-    page_size (one more row is fetched: chatdb.Page drops it).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_referrals_by_referrer_{next(_cursor_ids)}",
-        row_factory=_list_referrals_by_referrer_row,
-    ) as cur:
-        cur.execute(
-            LIST_REFERRALS_BY_REFERRER,
-            {
-                "referrer_id": referrer_id,
-                "before_created_at": _aware(
-                    before_created_at, "list_referrals_by_referrer(before_created_at=...)"
-                ),
-                "before_referred_id": before_referred_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 COUNT_SUCCESSFUL_REFERRALS: Final = """-- name: CountSuccessfulReferrals :one
@@ -251,19 +246,27 @@ FROM referrals
 WHERE referrer_id = %(referrer_id)s AND status = 'completed'"""
 
 
-def _count_successful_referrals_row(cursor: Any) -> RowMaker[int]:
-    def make(v: Sequence[int]) -> int:
-        return v[0]
+COUNT_SUCCESSFUL_REFERRALS_QUERY: Final = support.Query(
+    name="CountSuccessfulReferrals",
+    command=":one",
+    sql=COUNT_SUCCESSFUL_REFERRALS,
+    source="db/queries/referrals.sql",
+    reads=frozenset({"referrals"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("successful",),
+    parameters=(support.Parameter("referrer_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
-def count_successful_referrals(
-    conn: psycopg.Connection[Any],
-    *,
-    referrer_id: uuid.UUID,
-) -> int | None:
+@support.describe(COUNT_SUCCESSFUL_REFERRALS_QUERY)
+def count_successful_referrals(conn: psycopg.Connection[Any], *, referrer_id: uuid.UUID) -> int:
     """How many of the referrer's referrals were completed (rewarded)."""
-    with conn.cursor(row_factory=_count_successful_referrals_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(COUNT_SUCCESSFUL_REFERRALS, {"referrer_id": referrer_id})
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(COUNT_SUCCESSFUL_REFERRALS_QUERY)
+    value: int = row[0]
+    return value

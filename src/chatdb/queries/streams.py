@@ -2,18 +2,12 @@
 # versions: sqlc v1.31.1, sqlc-gen-psycopg 0.2.0
 """Queries from db/queries/streams.sql."""
 
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 
-from chatdb.queries import models
-
-_cursor_ids = itertools.count()
-
+from chatdb.queries import models, support
 
 CREATE_STREAM: Final = """-- name: CreateStream :one
 INSERT INTO streams (id, chat_id, created_at)
@@ -21,26 +15,40 @@ VALUES (coalesce(%(id)s::uuid, gen_random_uuid()), %(chat_id)s, clock_timestamp(
 RETURNING id, chat_id, created_at, updated_at"""
 
 
-def _create_stream_row(cursor: Any) -> RowMaker[models.Stream]:
-    def make(v: Sequence[Any]) -> models.Stream:
-        return models.Stream(id=v[0], chat_id=v[1], created_at=v[2], updated_at=v[3])
+CREATE_STREAM_QUERY: Final = support.Query(
+    name="CreateStream",
+    command=":one",
+    sql=CREATE_STREAM,
+    source="db/queries/streams.sql",
+    reads=frozenset(),
+    writes=frozenset({"streams"}),
+    read_only=False,
+    columns=("id", "chat_id", "created_at", "updated_at"),
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(CREATE_STREAM_QUERY)
 def create_stream(
     conn: psycopg.Connection[Any],
     *,
-    id: uuid.UUID | None = None,
     chat_id: uuid.UUID,
-) -> models.Stream | None:
+    id: uuid.UUID | None = None,
+) -> models.Stream:
     """Register a new response stream of a chat (id chosen by the caller, or generated). Stamped
     with the clock, not the transaction start, so streams created in one transaction keep
     their order.
     """
-    with conn.cursor(row_factory=_create_stream_row) as cur:
-        cur.execute(CREATE_STREAM, {"id": id, "chat_id": chat_id})
-        return cur.fetchone()
+    with conn.cursor(row_factory=support.stream_rows) as cur:
+        cur.execute(CREATE_STREAM, {"chat_id": chat_id, "id": id})
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_STREAM_QUERY)
+    return row
 
 
 LIST_STREAM_IDS_BY_CHAT: Final = """-- name: ListStreamIDsByChat :many
@@ -50,37 +58,27 @@ WHERE chat_id = %(chat_id)s
 ORDER BY created_at ASC, id ASC"""
 
 
-def _list_stream_ids_by_chat_row(cursor: Any) -> RowMaker[uuid.UUID]:
-    def make(v: Sequence[uuid.UUID]) -> uuid.UUID:
-        return v[0]
+LIST_STREAM_IDS_BY_CHAT_QUERY: Final = support.Query(
+    name="ListStreamIDsByChat",
+    command=":many",
+    sql=LIST_STREAM_IDS_BY_CHAT,
+    source="db/queries/streams.sql",
+    reads=frozenset({"streams"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("id",),
+    parameters=(support.Parameter("chat_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_STREAM_IDS_BY_CHAT_QUERY)
 def list_stream_ids_by_chat(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
 ) -> list[uuid.UUID]:
     """The chat's stream ids, oldest first: a reconnecting client resumes the last one."""
-    with conn.cursor(row_factory=_list_stream_ids_by_chat_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(LIST_STREAM_IDS_BY_CHAT, {"chat_id": chat_id})
-        return cur.fetchall()
-
-
-def iter_list_stream_ids_by_chat(
-    conn: psycopg.Connection[Any],
-    *,
-    chat_id: uuid.UUID,
-) -> Iterator[uuid.UUID]:
-    """The chat's stream ids, oldest first: a reconnecting client resumes the last one.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_stream_ids_by_chat_{next(_cursor_ids)}",
-        row_factory=_list_stream_ids_by_chat_row,
-    ) as cur:
-        cur.execute(LIST_STREAM_IDS_BY_CHAT, {"chat_id": chat_id})
-        yield from cur
+        return [row[0] for row in cur.fetchall()]

@@ -4,31 +4,15 @@
 
 import datetime
 import decimal
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 CREATE_TOOL_EXECUTION: Final = """-- name: CreateToolExecution :one
 INSERT INTO tool_executions (chat_id, message_id, tool_call_id, tool_name, arguments, status, requires_approval)
@@ -46,60 +30,78 @@ DO UPDATE SET tool_call_id = excluded.tool_call_id
 RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at"""
 
 
-def _create_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution]:
-    def make(v: Sequence[Any]) -> models.ToolExecution:
-        return models.ToolExecution(
-            id=v[0],
-            chat_id=v[1],
-            message_id=v[2],
-            tool_call_id=v[3],
-            tool_name=v[4],
-            arguments=v[5],
-            result=v[6],
-            status=v[7],
-            requires_approval=v[8],
-            error=v[9],
-            execution_ms=v[10],
-            cost=v[11],
-            created_at=v[12],
-            approved_at=v[13],
-            started_at=v[14],
-            completed_at=v[15],
-            failed_at=v[16],
-            cancelled_at=v[17],
-            updated_at=v[18],
-            timed_out_at=v[19],
-        )
+CREATE_TOOL_EXECUTION_QUERY: Final = support.Query(
+    name="CreateToolExecution",
+    command=":one",
+    sql=CREATE_TOOL_EXECUTION,
+    source="db/queries/tools.sql",
+    reads=frozenset(),
+    writes=frozenset({"tool_executions"}),
+    read_only=False,
+    columns=(
+        "id",
+        "chat_id",
+        "message_id",
+        "tool_call_id",
+        "tool_name",
+        "arguments",
+        "result",
+        "status",
+        "requires_approval",
+        "error",
+        "execution_ms",
+        "cost",
+        "created_at",
+        "approved_at",
+        "started_at",
+        "completed_at",
+        "failed_at",
+        "cancelled_at",
+        "updated_at",
+        "timed_out_at",
+    ),
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("tool_name", "str", optional=False),
+        support.Parameter("arguments", "JsonValue", optional=False),
+        support.Parameter("requires_approval", "bool", optional=False),
+        support.Parameter("message_id", "uuid.UUID | None", optional=True),
+        support.Parameter("tool_call_id", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(CREATE_TOOL_EXECUTION_QUERY)
 def create_tool_execution(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
-    message_id: uuid.UUID | None = None,
-    tool_call_id: str | None = None,
     tool_name: str,
     arguments: JsonValue,
     requires_approval: bool,
-) -> models.ToolExecution | None:
+    message_id: uuid.UUID | None = None,
+    tool_call_id: str | None = None,
+) -> models.ToolExecution:
     """Record a tool call: pending when it needs approval, approved when auto-approved. A replayed
     call (same chat and tool_call_id) returns the row recorded first, unchanged.
     """
-    with conn.cursor(row_factory=_create_tool_execution_row) as cur:
+    with conn.cursor(row_factory=support.tool_execution_rows) as cur:
         cur.execute(
             CREATE_TOOL_EXECUTION,
             {
                 "chat_id": chat_id,
-                "message_id": message_id,
-                "tool_call_id": tool_call_id,
                 "tool_name": tool_name,
                 "arguments": Jsonb(arguments),
                 "requires_approval": requires_approval,
+                "message_id": message_id,
+                "tool_call_id": tool_call_id,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_TOOL_EXECUTION_QUERY)
+    return row
 
 
 GET_TOOL_EXECUTION: Final = """-- name: GetToolExecution :one
@@ -108,41 +110,49 @@ FROM tool_executions
 WHERE id = %(id)s"""
 
 
-def _get_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution]:
-    def make(v: Sequence[Any]) -> models.ToolExecution:
-        return models.ToolExecution(
-            id=v[0],
-            chat_id=v[1],
-            message_id=v[2],
-            tool_call_id=v[3],
-            tool_name=v[4],
-            arguments=v[5],
-            result=v[6],
-            status=v[7],
-            requires_approval=v[8],
-            error=v[9],
-            execution_ms=v[10],
-            cost=v[11],
-            created_at=v[12],
-            approved_at=v[13],
-            started_at=v[14],
-            completed_at=v[15],
-            failed_at=v[16],
-            cancelled_at=v[17],
-            updated_at=v[18],
-            timed_out_at=v[19],
-        )
+GET_TOOL_EXECUTION_QUERY: Final = support.Query(
+    name="GetToolExecution",
+    command=":one",
+    sql=GET_TOOL_EXECUTION,
+    source="db/queries/tools.sql",
+    reads=frozenset({"tool_executions"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "chat_id",
+        "message_id",
+        "tool_call_id",
+        "tool_name",
+        "arguments",
+        "result",
+        "status",
+        "requires_approval",
+        "error",
+        "execution_ms",
+        "cost",
+        "created_at",
+        "approved_at",
+        "started_at",
+        "completed_at",
+        "failed_at",
+        "cancelled_at",
+        "updated_at",
+        "timed_out_at",
+    ),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_TOOL_EXECUTION_QUERY)
 def get_tool_execution(
     conn: psycopg.Connection[Any],
     *,
     id: uuid.UUID,
 ) -> models.ToolExecution | None:
     """One tool execution by id."""
-    with conn.cursor(row_factory=_get_tool_execution_row) as cur:
+    with conn.cursor(row_factory=support.tool_execution_rows) as cur:
         cur.execute(GET_TOOL_EXECUTION, {"id": id})
         return cur.fetchone()
 
@@ -169,43 +179,58 @@ WHERE id = %(id)s
 RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at"""
 
 
-def _transition_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution]:
-    def make(v: Sequence[Any]) -> models.ToolExecution:
-        return models.ToolExecution(
-            id=v[0],
-            chat_id=v[1],
-            message_id=v[2],
-            tool_call_id=v[3],
-            tool_name=v[4],
-            arguments=v[5],
-            result=v[6],
-            status=v[7],
-            requires_approval=v[8],
-            error=v[9],
-            execution_ms=v[10],
-            cost=v[11],
-            created_at=v[12],
-            approved_at=v[13],
-            started_at=v[14],
-            completed_at=v[15],
-            failed_at=v[16],
-            cancelled_at=v[17],
-            updated_at=v[18],
-            timed_out_at=v[19],
-        )
+TRANSITION_TOOL_EXECUTION_QUERY: Final = support.Query(
+    name="TransitionToolExecution",
+    command=":one",
+    sql=TRANSITION_TOOL_EXECUTION,
+    source="db/queries/tools.sql",
+    reads=frozenset({"tool_executions"}),
+    writes=frozenset({"tool_executions"}),
+    read_only=False,
+    columns=(
+        "id",
+        "chat_id",
+        "message_id",
+        "tool_call_id",
+        "tool_name",
+        "arguments",
+        "result",
+        "status",
+        "requires_approval",
+        "error",
+        "execution_ms",
+        "cost",
+        "created_at",
+        "approved_at",
+        "started_at",
+        "completed_at",
+        "failed_at",
+        "cancelled_at",
+        "updated_at",
+        "timed_out_at",
+    ),
+    parameters=(
+        support.Parameter("to_status", "enums.ToolExecutionStatus", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("result", "JsonValue | None", optional=True),
+        support.Parameter("error", "str | None", optional=True),
+        support.Parameter("execution_ms", "int | None", optional=True),
+        support.Parameter("cost", "decimal.Decimal | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(TRANSITION_TOOL_EXECUTION_QUERY)
 def transition_tool_execution(
     conn: psycopg.Connection[Any],
     *,
     to_status: enums.ToolExecutionStatus,
+    id: uuid.UUID,
     result: JsonValue | None = None,
     error: str | None = None,
     execution_ms: int | None = None,
     cost: decimal.Decimal | None = None,
-    id: uuid.UUID,
 ) -> models.ToolExecution | None:
     """Move a tool execution to to_status, only from a state that allows it (pending -> approved;
     approved -> executing; executing -> completed or timeout; pending/approved/executing ->
@@ -214,16 +239,16 @@ def transition_tool_execution(
     row is missing or not the caller's; the tool_executions_check_transition trigger stays
     the authority on legal moves.
     """
-    with conn.cursor(row_factory=_transition_tool_execution_row) as cur:
+    with conn.cursor(row_factory=support.tool_execution_rows) as cur:
         cur.execute(
             TRANSITION_TOOL_EXECUTION,
             {
                 "to_status": to_status,
+                "id": id,
                 "result": None if result is None else Jsonb(result),
                 "error": error,
                 "execution_ms": execution_ms,
                 "cost": cost,
-                "id": id,
             },
         )
         return cur.fetchone()
@@ -237,34 +262,42 @@ WHERE chat_id = %(chat_id)s
 ORDER BY created_at ASC, id ASC"""
 
 
-def _list_pending_tool_executions_row(cursor: Any) -> RowMaker[models.ToolExecution]:
-    def make(v: Sequence[Any]) -> models.ToolExecution:
-        return models.ToolExecution(
-            id=v[0],
-            chat_id=v[1],
-            message_id=v[2],
-            tool_call_id=v[3],
-            tool_name=v[4],
-            arguments=v[5],
-            result=v[6],
-            status=v[7],
-            requires_approval=v[8],
-            error=v[9],
-            execution_ms=v[10],
-            cost=v[11],
-            created_at=v[12],
-            approved_at=v[13],
-            started_at=v[14],
-            completed_at=v[15],
-            failed_at=v[16],
-            cancelled_at=v[17],
-            updated_at=v[18],
-            timed_out_at=v[19],
-        )
+LIST_PENDING_TOOL_EXECUTIONS_QUERY: Final = support.Query(
+    name="ListPendingToolExecutions",
+    command=":many",
+    sql=LIST_PENDING_TOOL_EXECUTIONS,
+    source="db/queries/tools.sql",
+    reads=frozenset({"tool_executions"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "chat_id",
+        "message_id",
+        "tool_call_id",
+        "tool_name",
+        "arguments",
+        "result",
+        "status",
+        "requires_approval",
+        "error",
+        "execution_ms",
+        "cost",
+        "created_at",
+        "approved_at",
+        "started_at",
+        "completed_at",
+        "failed_at",
+        "cancelled_at",
+        "updated_at",
+        "timed_out_at",
+    ),
+    parameters=(support.Parameter("chat_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_PENDING_TOOL_EXECUTIONS_QUERY)
 def list_pending_tool_executions(
     conn: psycopg.Connection[Any],
     *,
@@ -273,28 +306,9 @@ def list_pending_tool_executions(
     """The chat's approval queue: calls awaiting a decision, oldest first
     (tool_executions_chat_id_created_at_pending_idx).
     """
-    with conn.cursor(row_factory=_list_pending_tool_executions_row) as cur:
+    with conn.cursor(row_factory=support.tool_execution_rows) as cur:
         cur.execute(LIST_PENDING_TOOL_EXECUTIONS, {"chat_id": chat_id})
         return cur.fetchall()
-
-
-def iter_list_pending_tool_executions(
-    conn: psycopg.Connection[Any],
-    *,
-    chat_id: uuid.UUID,
-) -> Iterator[models.ToolExecution]:
-    """The chat's approval queue: calls awaiting a decision, oldest first
-    (tool_executions_chat_id_created_at_pending_idx).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_pending_tool_executions_{next(_cursor_ids)}",
-        row_factory=_list_pending_tool_executions_row,
-    ) as cur:
-        cur.execute(LIST_PENDING_TOOL_EXECUTIONS, {"chat_id": chat_id})
-        yield from cur
 
 
 TOOL_USAGE_STATS: Final = """-- name: ToolUsageStats :many
@@ -315,9 +329,33 @@ GROUP BY t.tool_name
 ORDER BY calls DESC, t.tool_name ASC"""
 
 
-class ToolUsageStatsRow(BaseModel):
-    """A row of ToolUsageStats."""
+TOOL_USAGE_STATS_QUERY: Final = support.Query(
+    name="ToolUsageStats",
+    command=":many",
+    sql=TOOL_USAGE_STATS,
+    source="db/queries/tools.sql",
+    reads=frozenset({"chats", "tool_executions"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "tool_name",
+        "calls",
+        "completed",
+        "failed",
+        "cancelled",
+        "timed_out",
+        "avg_execution_ms",
+        "total_cost",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("since", "datetime.datetime", optional=False),
+    ),
+    annotations=(),
+)
 
+
+class ToolUsageStatsRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     tool_name: str
@@ -329,9 +367,8 @@ class ToolUsageStatsRow(BaseModel):
     avg_execution_ms: float
     total_cost: decimal.Decimal
 
-
-def _tool_usage_stats_row(cursor: Any) -> RowMaker[ToolUsageStatsRow]:
-    def make(v: Sequence[Any]) -> ToolUsageStatsRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ToolUsageStatsRow":
         return ToolUsageStatsRow(
             tool_name=v[0],
             calls=v[1],
@@ -343,9 +380,8 @@ def _tool_usage_stats_row(cursor: Any) -> RowMaker[ToolUsageStatsRow]:
             total_cost=v[7],
         )
 
-    return make
 
-
+@support.describe(TOOL_USAGE_STATS_QUERY)
 def tool_usage_stats(
     conn: psycopg.Connection[Any],
     *,
@@ -356,36 +392,12 @@ def tool_usage_stats(
     the finished (completed, failed or timed out) ones, 0 when none finished, and total cost. Most used
     first.
     """
-    with conn.cursor(row_factory=_tool_usage_stats_row) as cur:
+    with conn.cursor(row_factory=support.rows(ToolUsageStatsRow.build)) as cur:
         cur.execute(
             TOOL_USAGE_STATS,
-            {"user_id": user_id, "since": _aware(since, "tool_usage_stats(since=...)")},
+            {"user_id": user_id, "since": support.aware(since, "tool_usage_stats(since=...)")},
         )
         return cur.fetchall()
-
-
-def iter_tool_usage_stats(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-    since: datetime.datetime,
-) -> Iterator[ToolUsageStatsRow]:
-    """Per tool, the user's calls since a time: how many, how they ended, mean duration in ms of
-    the finished (completed, failed or timed out) ones, 0 when none finished, and total cost. Most used
-    first.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"tool_usage_stats_{next(_cursor_ids)}",
-        row_factory=_tool_usage_stats_row,
-    ) as cur:
-        cur.execute(
-            TOOL_USAGE_STATS,
-            {"user_id": user_id, "since": _aware(since, "tool_usage_stats(since=...)")},
-        )
-        yield from cur
 
 
 TOOL_STATS_BY_NAME: Final = """-- name: ToolStatsByName :one
@@ -403,9 +415,32 @@ WHERE tool_name = %(tool_name)s::text
   AND created_at >= %(since)s::timestamptz"""
 
 
-class ToolStatsByNameRow(BaseModel):
-    """A row of ToolStatsByName."""
+TOOL_STATS_BY_NAME_QUERY: Final = support.Query(
+    name="ToolStatsByName",
+    command=":one",
+    sql=TOOL_STATS_BY_NAME,
+    source="db/queries/tools.sql",
+    reads=frozenset({"tool_executions"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "calls",
+        "completed",
+        "failed",
+        "timed_out",
+        "cancelled",
+        "avg_execution_ms",
+        "total_cost",
+    ),
+    parameters=(
+        support.Parameter("tool_name", "str", optional=False),
+        support.Parameter("since", "datetime.datetime", optional=False),
+    ),
+    annotations=(),
+)
 
+
+class ToolStatsByNameRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     calls: int
@@ -416,9 +451,8 @@ class ToolStatsByNameRow(BaseModel):
     avg_execution_ms: float
     total_cost: decimal.Decimal
 
-
-def _tool_stats_by_name_row(cursor: Any) -> RowMaker[ToolStatsByNameRow]:
-    def make(v: Sequence[Any]) -> ToolStatsByNameRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ToolStatsByNameRow":
         return ToolStatsByNameRow(
             calls=v[0],
             completed=v[1],
@@ -429,22 +463,27 @@ def _tool_stats_by_name_row(cursor: Any) -> RowMaker[ToolStatsByNameRow]:
             total_cost=v[6],
         )
 
-    return make
 
-
+@support.describe(TOOL_STATS_BY_NAME_QUERY)
 def tool_stats_by_name(
     conn: psycopg.Connection[Any],
     *,
     tool_name: str,
     since: datetime.datetime,
-) -> ToolStatsByNameRow | None:
+) -> ToolStatsByNameRow:
     """Product-wide usage of one tool since a time (chatdb_system, operations dashboards): how
     many calls, how they ended, mean duration in ms of the finished ones (0 when none) and
     total cost. Read from tool_executions_tool_name_created_at_idx alone.
     """
-    with conn.cursor(row_factory=_tool_stats_by_name_row) as cur:
+    with conn.cursor(row_factory=support.rows(ToolStatsByNameRow.build)) as cur:
         cur.execute(
             TOOL_STATS_BY_NAME,
-            {"tool_name": tool_name, "since": _aware(since, "tool_stats_by_name(since=...)")},
+            {
+                "tool_name": tool_name,
+                "since": support.aware(since, "tool_stats_by_name(since=...)"),
+            },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(TOOL_STATS_BY_NAME_QUERY)
+    return row

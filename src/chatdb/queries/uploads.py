@@ -3,31 +3,15 @@
 """Queries from db/queries/uploads.sql."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 RECORD_CONTEXT_OPTIMIZATION: Final = """-- name: RecordContextOptimization :one
 INSERT INTO context_optimizations (
@@ -50,65 +34,88 @@ VALUES (
 RETURNING id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at, updated_at, trigger_reason, affected_message_ids, compression_strategy"""
 
 
-def _record_context_optimization_row(cursor: Any) -> RowMaker[models.ContextOptimization]:
-    def make(v: Sequence[Any]) -> models.ContextOptimization:
-        return models.ContextOptimization(
-            id=v[0],
-            chat_id=v[1],
-            message_id=v[2],
-            strategy=v[3],
-            tokens_before=v[4],
-            tokens_after=v[5],
-            messages_removed=v[6],
-            summary=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            trigger_reason=v[11],
-            affected_message_ids=v[12],
-            compression_strategy=v[13],
-        )
+RECORD_CONTEXT_OPTIMIZATION_QUERY: Final = support.Query(
+    name="RecordContextOptimization",
+    command=":one",
+    sql=RECORD_CONTEXT_OPTIMIZATION,
+    source="db/queries/uploads.sql",
+    reads=frozenset(),
+    writes=frozenset({"context_optimizations"}),
+    read_only=False,
+    columns=(
+        "id",
+        "chat_id",
+        "message_id",
+        "strategy",
+        "tokens_before",
+        "tokens_after",
+        "messages_removed",
+        "summary",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "trigger_reason",
+        "affected_message_ids",
+        "compression_strategy",
+    ),
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("strategy", "enums.ContextOptimizationStrategy", optional=False),
+        support.Parameter("tokens_before", "int", optional=False),
+        support.Parameter("tokens_after", "int", optional=False),
+        support.Parameter("messages_removed", "int", optional=False),
+        support.Parameter("metadata", "JsonValue", optional=False),
+        support.Parameter("trigger_reason", "enums.ContextOptimizationTrigger", optional=False),
+        support.Parameter("affected_message_ids", "list[uuid.UUID]", optional=False),
+        support.Parameter("message_id", "uuid.UUID | None", optional=True),
+        support.Parameter("summary", "str | None", optional=True),
+        support.Parameter("compression_strategy", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(RECORD_CONTEXT_OPTIMIZATION_QUERY)
 def record_context_optimization(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
-    message_id: uuid.UUID | None = None,
     strategy: enums.ContextOptimizationStrategy,
     tokens_before: int,
     tokens_after: int,
     messages_removed: int,
-    summary: str | None = None,
     metadata: JsonValue,
     trigger_reason: enums.ContextOptimizationTrigger,
     affected_message_ids: list[uuid.UUID],
+    message_id: uuid.UUID | None = None,
+    summary: str | None = None,
     compression_strategy: str | None = None,
-) -> models.ContextOptimization | None:
+) -> models.ContextOptimization:
     """Record that a chat's context was shrunk before a model request.
     trigger_reason says why (token_limit, user_request, auto), affected_message_ids lists every
     message removed, summarised or pruned, compression_strategy how the rest was compressed.
     """
-    with conn.cursor(row_factory=_record_context_optimization_row) as cur:
+    with conn.cursor(row_factory=support.context_optimization_rows) as cur:
         cur.execute(
             RECORD_CONTEXT_OPTIMIZATION,
             {
                 "chat_id": chat_id,
-                "message_id": message_id,
                 "strategy": strategy,
                 "tokens_before": tokens_before,
                 "tokens_after": tokens_after,
                 "messages_removed": messages_removed,
-                "summary": summary,
                 "metadata": Jsonb(metadata),
                 "trigger_reason": trigger_reason,
                 "affected_message_ids": affected_message_ids,
+                "message_id": message_id,
+                "summary": summary,
                 "compression_strategy": compression_strategy,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(RECORD_CONTEXT_OPTIMIZATION_QUERY)
+    return row
 
 
 LIST_CONTEXT_OPTIMIZATIONS: Final = """-- name: ListContextOptimizations :many
@@ -123,84 +130,65 @@ ORDER BY created_at DESC, id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_context_optimizations_row(cursor: Any) -> RowMaker[models.ContextOptimization]:
-    def make(v: Sequence[Any]) -> models.ContextOptimization:
-        return models.ContextOptimization(
-            id=v[0],
-            chat_id=v[1],
-            message_id=v[2],
-            strategy=v[3],
-            tokens_before=v[4],
-            tokens_after=v[5],
-            messages_removed=v[6],
-            summary=v[7],
-            metadata=v[8],
-            created_at=v[9],
-            updated_at=v[10],
-            trigger_reason=v[11],
-            affected_message_ids=v[12],
-            compression_strategy=v[13],
-        )
+LIST_CONTEXT_OPTIMIZATIONS_QUERY: Final = support.Query(
+    name="ListContextOptimizations",
+    command=":many",
+    sql=LIST_CONTEXT_OPTIMIZATIONS,
+    source="db/queries/uploads.sql",
+    reads=frozenset({"context_optimizations"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "chat_id",
+        "message_id",
+        "strategy",
+        "tokens_before",
+        "tokens_after",
+        "messages_removed",
+        "summary",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "trigger_reason",
+        "affected_message_ids",
+        "compression_strategy",
+    ),
+    parameters=(
+        support.Parameter("chat_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_created_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_CONTEXT_OPTIMIZATIONS_QUERY)
 def list_context_optimizations(
     conn: psycopg.Connection[Any],
     *,
     chat_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.ContextOptimization]:
     """A chat's context optimizations, newest first, one keyset page (before_created_at and
     before_id NULL for the first page; page_size rows plus one are fetched).
     """
-    with conn.cursor(row_factory=_list_context_optimizations_row) as cur:
+    with conn.cursor(row_factory=support.context_optimization_rows) as cur:
         cur.execute(
             LIST_CONTEXT_OPTIMIZATIONS,
             {
                 "chat_id": chat_id,
-                "before_created_at": _aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_context_optimizations(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_context_optimizations(
-    conn: psycopg.Connection[Any],
-    *,
-    chat_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.ContextOptimization]:
-    """A chat's context optimizations, newest first, one keyset page (before_created_at and
-    before_id NULL for the first page; page_size rows plus one are fetched).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_context_optimizations_{next(_cursor_ids)}",
-        row_factory=_list_context_optimizations_row,
-    ) as cur:
-        cur.execute(
-            LIST_CONTEXT_OPTIMIZATIONS,
-            {
-                "chat_id": chat_id,
-                "before_created_at": _aware(
-                    before_created_at, "list_context_optimizations(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 CREATE_FILE_UPLOAD: Final = """-- name: CreateFileUpload :one
@@ -215,9 +203,43 @@ RETURNING id, user_id, chat_id, content_hash, filename, content_type, size_bytes
     metadata, updated_at, (xmax = 0)::boolean AS created"""
 
 
-class CreateFileUploadRow(BaseModel):
-    """A row of CreateFileUpload."""
+CREATE_FILE_UPLOAD_QUERY: Final = support.Query(
+    name="CreateFileUpload",
+    command=":one",
+    sql=CREATE_FILE_UPLOAD,
+    source="db/queries/uploads.sql",
+    reads=frozenset(),
+    writes=frozenset({"file_uploads"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "chat_id",
+        "content_hash",
+        "filename",
+        "content_type",
+        "size_bytes",
+        "storage_key",
+        "created_at",
+        "metadata",
+        "updated_at",
+        "created",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("content_hash", "bytes", optional=False),
+        support.Parameter("filename", "str", optional=False),
+        support.Parameter("content_type", "str", optional=False),
+        support.Parameter("size_bytes", "int", optional=False),
+        support.Parameter("storage_key", "str", optional=False),
+        support.Parameter("chat_id", "uuid.UUID | None", optional=True),
+        support.Parameter("metadata", "JsonValue | None", optional=True),
+    ),
+    annotations=(),
+)
 
+
+class CreateFileUploadRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
@@ -233,9 +255,8 @@ class CreateFileUploadRow(BaseModel):
     updated_at: datetime.datetime
     created: bool
 
-
-def _create_file_upload_row(cursor: Any) -> RowMaker[CreateFileUploadRow]:
-    def make(v: Sequence[Any]) -> CreateFileUploadRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "CreateFileUploadRow":
         return CreateFileUploadRow(
             id=v[0],
             user_id=v[1],
@@ -251,21 +272,20 @@ def _create_file_upload_row(cursor: Any) -> RowMaker[CreateFileUploadRow]:
             created=v[11],
         )
 
-    return make
 
-
+@support.describe(CREATE_FILE_UPLOAD_QUERY)
 def create_file_upload(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
-    chat_id: uuid.UUID | None = None,
     content_hash: bytes,
     filename: str,
     content_type: str,
     size_bytes: int,
     storage_key: str,
+    chat_id: uuid.UUID | None = None,
     metadata: JsonValue | None = None,
-) -> CreateFileUploadRow | None:
+) -> CreateFileUploadRow:
     """Record an upload, deduplicated per user by content hash: uploading the same bytes again,
     even concurrently, returns the one existing row unchanged (first filename and storage key
     win). ON CONFLICT DO UPDATE (a no-op write) rather than DO NOTHING + SELECT: it waits for
@@ -273,21 +293,24 @@ def create_file_upload(
     not see (its snapshot predates that commit). created says whether this call inserted it.
     metadata (NULL = {}) is the first upload's too.
     """
-    with conn.cursor(row_factory=_create_file_upload_row) as cur:
+    with conn.cursor(row_factory=support.rows(CreateFileUploadRow.build)) as cur:
         cur.execute(
             CREATE_FILE_UPLOAD,
             {
                 "user_id": user_id,
-                "chat_id": chat_id,
                 "content_hash": content_hash,
                 "filename": filename,
                 "content_type": content_type,
                 "size_bytes": size_bytes,
                 "storage_key": storage_key,
+                "chat_id": chat_id,
                 "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_FILE_UPLOAD_QUERY)
+    return row
 
 
 LIST_UPLOADS_BY_USER: Final = """-- name: ListUploadsByUser :many
@@ -302,81 +325,62 @@ ORDER BY created_at DESC, id DESC
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_uploads_by_user_row(cursor: Any) -> RowMaker[models.FileUpload]:
-    def make(v: Sequence[Any]) -> models.FileUpload:
-        return models.FileUpload(
-            id=v[0],
-            user_id=v[1],
-            chat_id=v[2],
-            content_hash=v[3],
-            filename=v[4],
-            content_type=v[5],
-            size_bytes=v[6],
-            storage_key=v[7],
-            created_at=v[8],
-            updated_at=v[9],
-            metadata=v[10],
-        )
+LIST_UPLOADS_BY_USER_QUERY: Final = support.Query(
+    name="ListUploadsByUser",
+    command=":many",
+    sql=LIST_UPLOADS_BY_USER,
+    source="db/queries/uploads.sql",
+    reads=frozenset({"file_uploads"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "user_id",
+        "chat_id",
+        "content_hash",
+        "filename",
+        "content_type",
+        "size_bytes",
+        "storage_key",
+        "created_at",
+        "updated_at",
+        "metadata",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("before_created_at", "datetime.datetime | None", optional=True),
+        support.Parameter("before_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_UPLOADS_BY_USER_QUERY)
 def list_uploads_by_user(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.FileUpload]:
     """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
     for the first page; page_size rows plus one are fetched) (file_uploads_user_id_created_at_id_idx).
     """
-    with conn.cursor(row_factory=_list_uploads_by_user_row) as cur:
+    with conn.cursor(row_factory=support.file_upload_rows) as cur:
         cur.execute(
             LIST_UPLOADS_BY_USER,
             {
                 "user_id": user_id,
-                "before_created_at": _aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_uploads_by_user(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_uploads_by_user(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.FileUpload]:
-    """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
-    for the first page; page_size rows plus one are fetched) (file_uploads_user_id_created_at_id_idx).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_uploads_by_user_{next(_cursor_ids)}",
-        row_factory=_list_uploads_by_user_row,
-    ) as cur:
-        cur.execute(
-            LIST_UPLOADS_BY_USER,
-            {
-                "user_id": user_id,
-                "before_created_at": _aware(
-                    before_created_at, "list_uploads_by_user(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 UPDATE_FILE_UPLOAD_METADATA: Final = """-- name: UpdateFileUploadMetadata :one
@@ -386,25 +390,36 @@ WHERE id = %(id)s::uuid
 RETURNING id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at, updated_at, metadata"""
 
 
-def _update_file_upload_metadata_row(cursor: Any) -> RowMaker[models.FileUpload]:
-    def make(v: Sequence[Any]) -> models.FileUpload:
-        return models.FileUpload(
-            id=v[0],
-            user_id=v[1],
-            chat_id=v[2],
-            content_hash=v[3],
-            filename=v[4],
-            content_type=v[5],
-            size_bytes=v[6],
-            storage_key=v[7],
-            created_at=v[8],
-            updated_at=v[9],
-            metadata=v[10],
-        )
+UPDATE_FILE_UPLOAD_METADATA_QUERY: Final = support.Query(
+    name="UpdateFileUploadMetadata",
+    command=":one",
+    sql=UPDATE_FILE_UPLOAD_METADATA,
+    source="db/queries/uploads.sql",
+    reads=frozenset({"file_uploads"}),
+    writes=frozenset({"file_uploads"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "chat_id",
+        "content_hash",
+        "filename",
+        "content_type",
+        "size_bytes",
+        "storage_key",
+        "created_at",
+        "updated_at",
+        "metadata",
+    ),
+    parameters=(
+        support.Parameter("metadata", "JsonValue", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPDATE_FILE_UPLOAD_METADATA_QUERY)
 def update_file_upload_metadata(
     conn: psycopg.Connection[Any],
     *,
@@ -414,7 +429,7 @@ def update_file_upload_metadata(
     """Replace an upload's metadata (dimensions, pages, processing state; a JSON object). No row
     when the upload does not exist or is not the caller's.
     """
-    with conn.cursor(row_factory=_update_file_upload_metadata_row) as cur:
+    with conn.cursor(row_factory=support.file_upload_rows) as cur:
         cur.execute(UPDATE_FILE_UPLOAD_METADATA, {"metadata": Jsonb(metadata), "id": id})
         return cur.fetchone()
 
@@ -425,31 +440,39 @@ WHERE id = %(id)s::uuid
 RETURNING id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at, updated_at, metadata"""
 
 
-def _delete_file_upload_row(cursor: Any) -> RowMaker[models.FileUpload]:
-    def make(v: Sequence[Any]) -> models.FileUpload:
-        return models.FileUpload(
-            id=v[0],
-            user_id=v[1],
-            chat_id=v[2],
-            content_hash=v[3],
-            filename=v[4],
-            content_type=v[5],
-            size_bytes=v[6],
-            storage_key=v[7],
-            created_at=v[8],
-            updated_at=v[9],
-            metadata=v[10],
-        )
+DELETE_FILE_UPLOAD_QUERY: Final = support.Query(
+    name="DeleteFileUpload",
+    command=":one",
+    sql=DELETE_FILE_UPLOAD,
+    source="db/queries/uploads.sql",
+    reads=frozenset({"file_uploads"}),
+    writes=frozenset({"file_uploads"}),
+    read_only=False,
+    columns=(
+        "id",
+        "user_id",
+        "chat_id",
+        "content_hash",
+        "filename",
+        "content_type",
+        "size_bytes",
+        "storage_key",
+        "created_at",
+        "updated_at",
+        "metadata",
+    ),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(DELETE_FILE_UPLOAD_QUERY)
 def delete_file_upload(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.FileUpload | None:
     """Delete an upload record with its metadata, returning it so the caller can delete the bytes
     at storage_key. Messages that attached the file keep their attachment entries (a JSON copy
     of url, name and type): the conversation stays as it was. No row when the upload does not
     exist or is not the caller's.
     """
-    with conn.cursor(row_factory=_delete_file_upload_row) as cur:
+    with conn.cursor(row_factory=support.file_upload_rows) as cur:
         cur.execute(DELETE_FILE_UPLOAD, {"id": id})
         return cur.fetchone()

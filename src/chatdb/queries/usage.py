@@ -4,31 +4,15 @@
 
 import datetime
 import decimal
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final, NamedTuple
 
 import psycopg
-from psycopg.rows import RowMaker
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from chatdb.queries import models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import models, support
 
 LOG_USAGE: Final = """-- name: LogUsage :one
 INSERT INTO usage_logs (
@@ -52,70 +36,92 @@ INSERT INTO usage_logs (
 RETURNING id, created_at, user_id, chat_id, message_id, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms, metadata, updated_at"""
 
 
-class LogUsageParams(NamedTuple):
-    """Parameters of LogUsage."""
+LOG_USAGE_QUERY: Final = support.Query(
+    name="LogUsage",
+    command=":one",
+    sql=LOG_USAGE,
+    source="db/queries/usage.sql",
+    reads=frozenset(),
+    writes=frozenset({"usage_logs"}),
+    read_only=False,
+    columns=(
+        "id",
+        "created_at",
+        "user_id",
+        "chat_id",
+        "message_id",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+        "duration_ms",
+        "metadata",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("provider", "str", optional=False),
+        support.Parameter("model", "str", optional=False),
+        support.Parameter("input_tokens", "int", optional=False),
+        support.Parameter("output_tokens", "int", optional=False),
+        support.Parameter("cost", "decimal.Decimal", optional=False),
+        support.Parameter("created_at", "datetime.datetime | None", optional=True),
+        support.Parameter("chat_id", "uuid.UUID | None", optional=True),
+        support.Parameter("message_id", "uuid.UUID | None", optional=True),
+        support.Parameter("cache_read_tokens", "int | None", optional=True),
+        support.Parameter("cache_write_tokens", "int | None", optional=True),
+        support.Parameter("duration_ms", "int | None", optional=True),
+        support.Parameter("metadata", "JsonValue | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    created_at: datetime.datetime | None
+
+class LogUsageParams(NamedTuple):
     user_id: uuid.UUID
-    chat_id: uuid.UUID | None
-    message_id: uuid.UUID | None
     provider: str
     model: str
     input_tokens: int
     output_tokens: int
-    cache_read_tokens: int | None
-    cache_write_tokens: int | None
     cost: decimal.Decimal
-    duration_ms: int | None
-    metadata: JsonValue | None
+    created_at: datetime.datetime | None = None
+    chat_id: uuid.UUID | None = None
+    message_id: uuid.UUID | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    duration_ms: int | None = None
+    metadata: JsonValue | None = None
+
+    def to_args(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "provider": self.provider,
+            "model": self.model,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost": self.cost,
+            "created_at": support.aware(self.created_at, "log_usage(created_at=...)"),
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "cache_read_tokens": self.cache_read_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "duration_ms": self.duration_ms,
+            "metadata": None if self.metadata is None else Jsonb(self.metadata),
+        }
 
 
-def _log_usage_row(cursor: Any) -> RowMaker[models.UsageLog]:
-    def make(v: Sequence[Any]) -> models.UsageLog:
-        return models.UsageLog(
-            id=v[0],
-            created_at=v[1],
-            user_id=v[2],
-            chat_id=v[3],
-            message_id=v[4],
-            provider=v[5],
-            model=v[6],
-            input_tokens=v[7],
-            output_tokens=v[8],
-            cache_read_tokens=v[9],
-            cache_write_tokens=v[10],
-            cost=v[11],
-            duration_ms=v[12],
-            metadata=v[13],
-            updated_at=v[14],
-        )
-
-    return make
-
-
-def _log_usage_args(p: LogUsageParams) -> dict[str, Any]:
-    return {
-        "created_at": _aware(p.created_at, "log_usage(created_at=...)"),
-        "user_id": p.user_id,
-        "chat_id": p.chat_id,
-        "message_id": p.message_id,
-        "provider": p.provider,
-        "model": p.model,
-        "input_tokens": p.input_tokens,
-        "output_tokens": p.output_tokens,
-        "cache_read_tokens": p.cache_read_tokens,
-        "cache_write_tokens": p.cache_write_tokens,
-        "cost": p.cost,
-        "duration_ms": p.duration_ms,
-        "metadata": None if p.metadata is None else Jsonb(p.metadata),
-    }
-
-
-def log_usage(conn: psycopg.Connection[Any], *, params: LogUsageParams) -> models.UsageLog | None:
+@support.describe(LOG_USAGE_QUERY)
+def log_usage(conn: psycopg.Connection[Any], *, params: LogUsageParams) -> models.UsageLog:
     """Records one model request (tokens and cost) for the user; created_at defaults to now()."""
-    with conn.cursor(row_factory=_log_usage_row) as cur:
-        cur.execute(LOG_USAGE, _log_usage_args(params))
-        return cur.fetchone()
+    with conn.cursor(row_factory=support.usage_log_rows) as cur:
+        cur.execute(LOG_USAGE, params.to_args())
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(LOG_USAGE_QUERY)
+    return row
 
 
 USAGE_BY_PROVIDER_MODEL: Final = """-- name: UsageByProviderModel :many
@@ -134,9 +140,33 @@ GROUP BY provider, model
 ORDER BY cost DESC, provider, model"""
 
 
-class UsageByProviderModelRow(BaseModel):
-    """A row of UsageByProviderModel."""
+USAGE_BY_PROVIDER_MODEL_QUERY: Final = support.Query(
+    name="UsageByProviderModel",
+    command=":many",
+    sql=USAGE_BY_PROVIDER_MODEL,
+    source="db/queries/usage.sql",
+    reads=frozenset({"usage_logs"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "provider",
+        "model",
+        "request_count",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("since", "datetime.datetime", optional=False),
+    ),
+    annotations=(),
+)
 
+
+class UsageByProviderModelRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     provider: str
@@ -148,9 +178,8 @@ class UsageByProviderModelRow(BaseModel):
     cache_write_tokens: int
     cost: decimal.Decimal
 
-
-def _usage_by_provider_model_row(cursor: Any) -> RowMaker[UsageByProviderModelRow]:
-    def make(v: Sequence[Any]) -> UsageByProviderModelRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "UsageByProviderModelRow":
         return UsageByProviderModelRow(
             provider=v[0],
             model=v[1],
@@ -162,9 +191,8 @@ def _usage_by_provider_model_row(cursor: Any) -> RowMaker[UsageByProviderModelRo
             cost=v[7],
         )
 
-    return make
 
-
+@support.describe(USAGE_BY_PROVIDER_MODEL_QUERY)
 def usage_by_provider_model(
     conn: psycopg.Connection[Any],
     *,
@@ -174,35 +202,15 @@ def usage_by_provider_model(
     """The user's requests, tokens and cost per provider and model since a time, most expensive
     first (read from usage_logs directly, so it is exact and current).
     """
-    with conn.cursor(row_factory=_usage_by_provider_model_row) as cur:
+    with conn.cursor(row_factory=support.rows(UsageByProviderModelRow.build)) as cur:
         cur.execute(
             USAGE_BY_PROVIDER_MODEL,
-            {"user_id": user_id, "since": _aware(since, "usage_by_provider_model(since=...)")},
+            {
+                "user_id": user_id,
+                "since": support.aware(since, "usage_by_provider_model(since=...)"),
+            },
         )
         return cur.fetchall()
-
-
-def iter_usage_by_provider_model(
-    conn: psycopg.Connection[Any],
-    *,
-    user_id: uuid.UUID,
-    since: datetime.datetime,
-) -> Iterator[UsageByProviderModelRow]:
-    """The user's requests, tokens and cost per provider and model since a time, most expensive
-    first (read from usage_logs directly, so it is exact and current).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"usage_by_provider_model_{next(_cursor_ids)}",
-        row_factory=_usage_by_provider_model_row,
-    ) as cur:
-        cur.execute(
-            USAGE_BY_PROVIDER_MODEL,
-            {"user_id": user_id, "since": _aware(since, "usage_by_provider_model(since=...)")},
-        )
-        yield from cur
 
 
 DAILY_USAGE: Final = """-- name: DailyUsage :many
@@ -212,24 +220,35 @@ FROM current_user_usage_daily_stats(%(from_day)s::date, %(to_day)s::date) AS s
 ORDER BY s.day, s.provider, s.model"""
 
 
-def _daily_usage_row(cursor: Any) -> RowMaker[models.UsageDailyStat]:
-    def make(v: Sequence[Any]) -> models.UsageDailyStat:
-        return models.UsageDailyStat(
-            user_id=v[0],
-            day=v[1],
-            provider=v[2],
-            model=v[3],
-            request_count=v[4],
-            input_tokens=v[5],
-            output_tokens=v[6],
-            cache_read_tokens=v[7],
-            cache_write_tokens=v[8],
-            cost=v[9],
-        )
+DAILY_USAGE_QUERY: Final = support.Query(
+    name="DailyUsage",
+    command=":many",
+    sql=DAILY_USAGE,
+    source="db/queries/usage.sql",
+    reads=frozenset(),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "user_id",
+        "day",
+        "provider",
+        "model",
+        "request_count",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+    ),
+    parameters=(
+        support.Parameter("from_day", "datetime.date", optional=False),
+        support.Parameter("to_day", "datetime.date", optional=False),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(DAILY_USAGE_QUERY)
 def daily_usage(
     conn: psycopg.Connection[Any],
     *,
@@ -241,34 +260,30 @@ def daily_usage(
     (the view has no row-level security; the function returns only app.user_id's rows). As
     fresh as the view's last refresh.
     """
-    with conn.cursor(row_factory=_daily_usage_row) as cur:
+    with conn.cursor(row_factory=support.usage_daily_stat_rows) as cur:
         cur.execute(DAILY_USAGE, {"from_day": from_day, "to_day": to_day})
         return cur.fetchall()
-
-
-def iter_daily_usage(
-    conn: psycopg.Connection[Any],
-    *,
-    from_day: datetime.date,
-    to_day: datetime.date,
-) -> Iterator[models.UsageDailyStat]:
-    """The signed-in user's daily usage per provider and model between two UTC days (inclusive),
-    from the usage_daily_stats materialized view through current_user_usage_daily_stats()
-    (the view has no row-level security; the function returns only app.user_id's rows). As
-    fresh as the view's last refresh.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(f"daily_usage_{next(_cursor_ids)}", row_factory=_daily_usage_row) as cur:
-        cur.execute(DAILY_USAGE, {"from_day": from_day, "to_day": to_day})
-        yield from cur
 
 
 REFRESH_USAGE_DAILY_STATS: Final = """-- name: RefreshUsageDailyStats :exec
 SELECT refresh_usage_daily_stats()"""
 
 
+REFRESH_USAGE_DAILY_STATS_QUERY: Final = support.Query(
+    name="RefreshUsageDailyStats",
+    command=":exec",
+    sql=REFRESH_USAGE_DAILY_STATS,
+    source="db/queries/usage.sql",
+    reads=frozenset(),
+    writes=frozenset(),
+    read_only=False,
+    columns=(),
+    parameters=(),
+    annotations=(),
+)
+
+
+@support.describe(REFRESH_USAGE_DAILY_STATS_QUERY)
 def refresh_usage_daily_stats(conn: psycopg.Connection[Any]) -> None:
     """Refreshes the usage_daily_stats materialized view concurrently (chatdb_system, scheduler)."""
     with conn.cursor() as cur:
@@ -282,25 +297,40 @@ ON CONFLICT (user_id, day) DO UPDATE SET message_count = daily_usage.message_cou
 RETURNING message_count"""
 
 
-def _increment_daily_message_count_row(cursor: Any) -> RowMaker[int]:
-    def make(v: Sequence[int]) -> int:
-        return v[0]
+INCREMENT_DAILY_MESSAGE_COUNT_QUERY: Final = support.Query(
+    name="IncrementDailyMessageCount",
+    command=":one",
+    sql=INCREMENT_DAILY_MESSAGE_COUNT,
+    source="db/queries/usage.sql",
+    reads=frozenset(),
+    writes=frozenset({"daily_usage"}),
+    read_only=False,
+    columns=("message_count",),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("day", "datetime.date | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(INCREMENT_DAILY_MESSAGE_COUNT_QUERY)
 def increment_daily_message_count(
     conn: psycopg.Connection[Any],
     *,
     user_id: uuid.UUID,
     day: datetime.date | None = None,
-) -> int | None:
+) -> int:
     """Counts one more message for the user on a UTC day (today by default) and returns the new
     count; one atomic upsert, so concurrent increments are never lost.
     """
-    with conn.cursor(row_factory=_increment_daily_message_count_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(INCREMENT_DAILY_MESSAGE_COUNT, {"user_id": user_id, "day": day})
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(INCREMENT_DAILY_MESSAGE_COUNT_QUERY)
+    value: int = row[0]
+    return value
 
 
 GET_DAILY_USAGE: Final = """-- name: GetDailyUsage :one
@@ -309,22 +339,33 @@ FROM daily_usage
 WHERE user_id = %(user_id)s AND day = coalesce(%(day)s::date, (now() AT TIME ZONE 'UTC')::date)"""
 
 
-def _get_daily_usage_row(cursor: Any) -> RowMaker[models.DailyUsage]:
-    def make(v: Sequence[Any]) -> models.DailyUsage:
-        return models.DailyUsage(
-            user_id=v[0],
-            day=v[1],
-            message_count=v[2],
-            input_tokens=v[3],
-            output_tokens=v[4],
-            cost=v[5],
-            created_at=v[6],
-            updated_at=v[7],
-        )
+GET_DAILY_USAGE_QUERY: Final = support.Query(
+    name="GetDailyUsage",
+    command=":one",
+    sql=GET_DAILY_USAGE,
+    source="db/queries/usage.sql",
+    reads=frozenset({"daily_usage"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "user_id",
+        "day",
+        "message_count",
+        "input_tokens",
+        "output_tokens",
+        "cost",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("day", "datetime.date | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_DAILY_USAGE_QUERY)
 def get_daily_usage(
     conn: psycopg.Connection[Any],
     *,
@@ -332,7 +373,7 @@ def get_daily_usage(
     day: datetime.date | None = None,
 ) -> models.DailyUsage | None:
     """The user's counters for one UTC day (today by default); no row = nothing counted yet."""
-    with conn.cursor(row_factory=_get_daily_usage_row) as cur:
+    with conn.cursor(row_factory=support.daily_usage_rows) as cur:
         cur.execute(GET_DAILY_USAGE, {"user_id": user_id, "day": day})
         return cur.fetchone()
 
@@ -354,9 +395,21 @@ FROM users AS u
 WHERE u.id = %(user_id)s"""
 
 
-class GetQuotaInfoRow(BaseModel):
-    """A row of GetQuotaInfo."""
+GET_QUOTA_INFO_QUERY: Final = support.Query(
+    name="GetQuotaInfo",
+    command=":one",
+    sql=GET_QUOTA_INFO,
+    source="db/queries/usage.sql",
+    reads=frozenset({"daily_usage", "users"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("user_id", "quota", "quota_started_at", "end_date", "expired", "used"),
+    parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
+
+class GetQuotaInfoRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     user_id: uuid.UUID
@@ -366,9 +419,8 @@ class GetQuotaInfoRow(BaseModel):
     expired: bool
     used: int
 
-
-def _get_quota_info_row(cursor: Any) -> RowMaker[GetQuotaInfoRow]:
-    def make(v: Sequence[Any]) -> GetQuotaInfoRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "GetQuotaInfoRow":
         return GetQuotaInfoRow(
             user_id=v[0],
             quota=v[1],
@@ -378,15 +430,14 @@ def _get_quota_info_row(cursor: Any) -> RowMaker[GetQuotaInfoRow]:
             used=v[5],
         )
 
-    return make
 
-
+@support.describe(GET_QUOTA_INFO_QUERY)
 def get_quota_info(conn: psycopg.Connection[Any], *, user_id: uuid.UUID) -> GetQuotaInfoRow | None:
     """The user's message quota: the allowance, the period (end_date, the generated end of the
     period, is the one end the application reads; next_quota_reset is only its input), whether it has expired, and messages counted in daily_usage since the period
     started (UTC days).
     """
-    with conn.cursor(row_factory=_get_quota_info_row) as cur:
+    with conn.cursor(row_factory=support.rows(GetQuotaInfoRow.build)) as cur:
         cur.execute(GET_QUOTA_INFO, {"user_id": user_id})
         return cur.fetchone()
 
@@ -411,9 +462,25 @@ WHERE u.id = due.id
 RETURNING u.id, u.quota, u.quota_started_at, u.end_date"""
 
 
-class ResetExpiredQuotasRow(BaseModel):
-    """A row of ResetExpiredQuotas."""
+RESET_EXPIRED_QUOTAS_QUERY: Final = support.Query(
+    name="ResetExpiredQuotas",
+    command=":many",
+    sql=RESET_EXPIRED_QUOTAS,
+    source="db/queries/usage.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=("id", "quota", "quota_started_at", "end_date"),
+    parameters=(
+        support.Parameter("as_of", "datetime.datetime", optional=False),
+        support.Parameter("default_period", "datetime.timedelta", optional=False),
+        support.Parameter("batch_size", "int", optional=False),
+    ),
+    annotations=(),
+)
 
+
+class ResetExpiredQuotasRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
@@ -421,14 +488,12 @@ class ResetExpiredQuotasRow(BaseModel):
     quota_started_at: datetime.datetime | None
     end_date: datetime.datetime | None
 
-
-def _reset_expired_quotas_row(cursor: Any) -> RowMaker[ResetExpiredQuotasRow]:
-    def make(v: Sequence[Any]) -> ResetExpiredQuotasRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "ResetExpiredQuotasRow":
         return ResetExpiredQuotasRow(id=v[0], quota=v[1], quota_started_at=v[2], end_date=v[3])
 
-    return make
 
-
+@support.describe(RESET_EXPIRED_QUOTAS_QUERY)
 def reset_expired_quotas(
     conn: psycopg.Connection[Any],
     *,
@@ -441,43 +506,13 @@ def reset_expired_quotas(
     one's length, or default_period when it had none. Rows locked by another run are skipped,
     so several workers can run at once. Returns the users reset; call again until empty.
     """
-    with conn.cursor(row_factory=_reset_expired_quotas_row) as cur:
+    with conn.cursor(row_factory=support.rows(ResetExpiredQuotasRow.build)) as cur:
         cur.execute(
             RESET_EXPIRED_QUOTAS,
             {
-                "as_of": _aware(as_of, "reset_expired_quotas(as_of=...)"),
+                "as_of": support.aware(as_of, "reset_expired_quotas(as_of=...)"),
                 "default_period": default_period,
                 "batch_size": batch_size,
             },
         )
         return cur.fetchall()
-
-
-def iter_reset_expired_quotas(
-    conn: psycopg.Connection[Any],
-    *,
-    as_of: datetime.datetime,
-    default_period: datetime.timedelta,
-    batch_size: int,
-) -> Iterator[ResetExpiredQuotasRow]:
-    """Background job (chatdb_system): starts a new quota period for up to batch_size users whose
-    period ended (end_date <= as_of, via users_end_date_idx); the new period has the old
-    one's length, or default_period when it had none. Rows locked by another run are skipped,
-    so several workers can run at once. Returns the users reset; call again until empty.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"reset_expired_quotas_{next(_cursor_ids)}",
-        row_factory=_reset_expired_quotas_row,
-    ) as cur:
-        cur.execute(
-            RESET_EXPIRED_QUOTAS,
-            {
-                "as_of": _aware(as_of, "reset_expired_quotas(as_of=...)"),
-                "default_period": default_period,
-                "batch_size": batch_size,
-            },
-        )
-        yield from cur

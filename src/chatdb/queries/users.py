@@ -3,30 +3,14 @@
 """Queries from db/queries/users.sql."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import RowMaker
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
-
-def _aware(value: Any, name: str) -> Any:
-    """Refuse naive datetimes for timestamptz: PostgreSQL would read them in its TimeZone."""
-    if isinstance(value, list):
-        for item in value:
-            _aware(item, name)
-    elif value is not None and value.tzinfo is None:
-        msg = f"{name}: naive datetime for a timestamptz parameter; pass an aware datetime"
-        raise ValueError(msg)
-    return value
-
+from chatdb.queries import enums, models, support
 
 CREATE_USER: Final = """-- name: CreateUser :one
 INSERT INTO users (email, name, image, email_verified, password_hash)
@@ -41,31 +25,45 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
-def _create_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-            user_type=v[16],
-        )
+CREATE_USER_QUERY: Final = support.Query(
+    name="CreateUser",
+    command=":one",
+    sql=CREATE_USER,
+    source="db/queries/users.sql",
+    reads=frozenset(),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(
+        support.Parameter("email", "str", optional=False),
+        support.Parameter("name", "str | None", optional=True),
+        support.Parameter("image", "str | None", optional=True),
+        support.Parameter("email_verified", "datetime.datetime | None", optional=True),
+        support.Parameter("password_hash", "str | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(CREATE_USER_QUERY)
 def create_user(
     conn: psycopg.Connection[Any],
     *,
@@ -74,24 +72,27 @@ def create_user(
     image: str | None = None,
     email_verified: datetime.datetime | None = None,
     password_hash: str | None = None,
-) -> models.UserProfile | None:
+) -> models.UserProfile:
     """Sign a user up (chatdb_system: chatdb_app cannot insert users). The signup credits are
     granted by an AFTER trigger through the ledger, so the returned credit_balance is still 0;
     read the user again for the balance. A duplicate email (case-insensitive) raises
     ConflictError on users_lower_email_key.
     """
-    with conn.cursor(row_factory=_create_user_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(
             CREATE_USER,
             {
                 "email": email,
                 "name": name,
                 "image": image,
-                "email_verified": _aware(email_verified, "create_user(email_verified=...)"),
+                "email_verified": support.aware(email_verified, "create_user(email_verified=...)"),
                 "password_hash": password_hash,
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_USER_QUERY)
+    return row
 
 
 GET_USER_BY_ID: Final = """-- name: GetUserByID :one
@@ -100,34 +101,42 @@ FROM user_profiles
 WHERE id = %(id)s::uuid"""
 
 
-def _get_user_by_id_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-            user_type=v[16],
-        )
+GET_USER_BY_ID_QUERY: Final = support.Query(
+    name="GetUserByID",
+    command=":one",
+    sql=GET_USER_BY_ID,
+    source="db/queries/users.sql",
+    reads=frozenset({"user_profiles"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_USER_BY_ID_QUERY)
 def get_user_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.UserProfile | None:
     """One user's profile (as the user themselves, or chatdb_system). No secrets."""
-    with conn.cursor(row_factory=_get_user_by_id_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(GET_USER_BY_ID, {"id": id})
         return cur.fetchone()
 
@@ -139,31 +148,39 @@ WHERE id = ANY(%(ids)s)
 ORDER BY id"""
 
 
-def _get_user_by_ids_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-            user_type=v[16],
-        )
+GET_USER_BY_IDS_QUERY: Final = support.Query(
+    name="GetUserByIDs",
+    command=":many",
+    sql=GET_USER_BY_IDS,
+    source="db/queries/users.sql",
+    reads=frozenset({"user_profiles"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(support.Parameter("ids", "list[uuid.UUID]", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(GET_USER_BY_IDS_QUERY)
 def get_user_by_ids(
     conn: psycopg.Connection[Any],
     *,
@@ -172,28 +189,9 @@ def get_user_by_ids(
     """Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
     order; ids that do not exist are simply absent.
     """
-    with conn.cursor(row_factory=_get_user_by_ids_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(GET_USER_BY_IDS, {"ids": ids})
         return cur.fetchall()
-
-
-def iter_get_user_by_ids(
-    conn: psycopg.Connection[Any],
-    *,
-    ids: list[uuid.UUID],
-) -> Iterator[models.UserProfile]:
-    """Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
-    order; ids that do not exist are simply absent.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"get_user_by_ids_{next(_cursor_ids)}",
-        row_factory=_get_user_by_ids_row,
-    ) as cur:
-        cur.execute(GET_USER_BY_IDS, {"ids": ids})
-        yield from cur
 
 
 GET_USER_BY_EMAIL: Final = """-- name: GetUserByEmail :one
@@ -202,36 +200,44 @@ FROM user_profiles
 WHERE lower(email) = lower(%(email)s::text)"""
 
 
-def _get_user_by_email_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-            user_type=v[16],
-        )
+GET_USER_BY_EMAIL_QUERY: Final = support.Query(
+    name="GetUserByEmail",
+    command=":one",
+    sql=GET_USER_BY_EMAIL,
+    source="db/queries/users.sql",
+    reads=frozenset({"user_profiles"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(support.Parameter("email", "str", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(GET_USER_BY_EMAIL_QUERY)
 def get_user_by_email(conn: psycopg.Connection[Any], *, email: str) -> models.UserProfile | None:
     """A user by sign-in email, case-insensitively (uses users_lower_email_key). Auth.js
     getUserByEmail, run as chatdb_system before sign-in.
     """
-    with conn.cursor(row_factory=_get_user_by_email_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(GET_USER_BY_EMAIL, {"email": email})
         return cur.fetchone()
 
@@ -242,23 +248,33 @@ FROM users
 WHERE lower(email) = lower(%(email)s::text)"""
 
 
-class GetUserCredentialsByEmailRow(BaseModel):
-    """A row of GetUserCredentialsByEmail."""
+GET_USER_CREDENTIALS_BY_EMAIL_QUERY: Final = support.Query(
+    name="GetUserCredentialsByEmail",
+    command=":one",
+    sql=GET_USER_CREDENTIALS_BY_EMAIL,
+    source="db/queries/users.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("id", "status", "password_hash"),
+    parameters=(support.Parameter("email", "str", optional=False),),
+    annotations=(("optional", ""),),
+)
 
+
+class GetUserCredentialsByEmailRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
     status: enums.UserStatus
     password_hash: str | None
 
-
-def _get_user_credentials_by_email_row(cursor: Any) -> RowMaker[GetUserCredentialsByEmailRow]:
-    def make(v: Sequence[Any]) -> GetUserCredentialsByEmailRow:
+    @staticmethod
+    def build(v: Sequence[Any]) -> "GetUserCredentialsByEmailRow":
         return GetUserCredentialsByEmailRow(id=v[0], status=v[1], password_hash=v[2])
 
-    return make
 
-
+@support.describe(GET_USER_CREDENTIALS_BY_EMAIL_QUERY)
 def get_user_credentials_by_email(
     conn: psycopg.Connection[Any],
     *,
@@ -267,7 +283,7 @@ def get_user_credentials_by_email(
     """What email+password sign-in needs (chatdb_system only): the user's id, status and argon2id
     hash (NULL for OAuth/email-link users). Verify with chatdb.flows.auth.verify_password.
     """
-    with conn.cursor(row_factory=_get_user_credentials_by_email_row) as cur:
+    with conn.cursor(row_factory=support.rows(GetUserCredentialsByEmailRow.build)) as cur:
         cur.execute(GET_USER_CREDENTIALS_BY_EMAIL, {"email": email})
         return cur.fetchone()
 
@@ -278,17 +294,35 @@ SET password_hash = %(password_hash)s::text
 WHERE id = %(id)s::uuid"""
 
 
+UPDATE_USER_PASSWORD_HASH_QUERY: Final = support.Query(
+    name="UpdateUserPasswordHash",
+    command=":execrows",
+    sql=UPDATE_USER_PASSWORD_HASH,
+    source="db/queries/users.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("password_hash", "str | None", optional=True),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(UPDATE_USER_PASSWORD_HASH_QUERY)
 def update_user_password_hash(
     conn: psycopg.Connection[Any],
     *,
-    password_hash: str | None = None,
     id: uuid.UUID,
+    password_hash: str | None = None,
 ) -> int:
     """Set (or, with NULL, remove) a user's argon2id password hash (chatdb_system): password
     change, reset, or a rehash after the argon2 parameters changed. 0 when no such user.
     """
     with conn.cursor() as cur:
-        cur.execute(UPDATE_USER_PASSWORD_HASH, {"password_hash": password_hash, "id": id})
+        cur.execute(UPDATE_USER_PASSWORD_HASH, {"id": id, "password_hash": password_hash})
         return cur.rowcount
 
 
@@ -303,54 +337,68 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
-def _update_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-            user_type=v[16],
-        )
+UPDATE_USER_QUERY: Final = support.Query(
+    name="UpdateUser",
+    command=":one",
+    sql=UPDATE_USER,
+    source="db/queries/users.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("clear_name", "bool | None", optional=True),
+        support.Parameter("name", "str | None", optional=True),
+        support.Parameter("clear_image", "bool | None", optional=True),
+        support.Parameter("image", "str | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPDATE_USER_QUERY)
 def update_user(
     conn: psycopg.Connection[Any],
     *,
+    id: uuid.UUID,
     clear_name: bool | None = None,
     name: str | None = None,
     clear_image: bool | None = None,
     image: str | None = None,
-    id: uuid.UUID,
 ) -> models.UserProfile | None:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
     the current value, and clear_name / clear_image true sets that field to NULL (Auth.js
     updateUser with name: null). As chatdb_app RLS limits it to the signed-in user: no row
     otherwise.
     """
-    with conn.cursor(row_factory=_update_user_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(
             UPDATE_USER,
             {
+                "id": id,
                 "clear_name": clear_name,
                 "name": name,
                 "clear_image": clear_image,
                 "image": image,
-                "id": id,
             },
         )
         return cur.fetchone()
@@ -365,52 +413,67 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
-def _update_user_email_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-            user_type=v[16],
-        )
+UPDATE_USER_EMAIL_QUERY: Final = support.Query(
+    name="UpdateUserEmail",
+    command=":one",
+    sql=UPDATE_USER_EMAIL,
+    source="db/queries/users.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("email", "str | None", optional=True),
+        support.Parameter("verified_at", "datetime.datetime | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(UPDATE_USER_EMAIL_QUERY)
 def update_user_email(
     conn: psycopg.Connection[Any],
     *,
+    id: uuid.UUID,
     email: str | None = None,
     verified_at: datetime.datetime | None = None,
-    id: uuid.UUID,
-) -> models.UserProfile | None:
+) -> models.UserProfile:
     """Change the sign-in email and/or mark it verified (chatdb_system: Auth.js updateUser, email
     verification). A NULL argument keeps the current value. ConflictError when another user
     has the email.
     """
-    with conn.cursor(row_factory=_update_user_email_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(
             UPDATE_USER_EMAIL,
             {
-                "email": email,
-                "verified_at": _aware(verified_at, "update_user_email(verified_at=...)"),
                 "id": id,
+                "email": email,
+                "verified_at": support.aware(verified_at, "update_user_email(verified_at=...)"),
             },
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(UPDATE_USER_EMAIL_QUERY)
+    return row
 
 
 DELETE_USER: Final = """-- name: DeleteUser :execrows
@@ -418,6 +481,21 @@ DELETE FROM users
 WHERE id = %(id)s::uuid"""
 
 
+DELETE_USER_QUERY: Final = support.Query(
+    name="DeleteUser",
+    command=":execrows",
+    sql=DELETE_USER,
+    source="db/queries/users.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_USER_QUERY)
 def delete_user(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> int:
     """Delete a user and, by cascade, everything they own (chatdb_system). Payments and
     subscriptions survive with user_id NULL. 1 when deleted, 0 when there was no such user.
@@ -439,78 +517,64 @@ ORDER BY created_at, id
 LIMIT %(page_size)s::integer + 1"""
 
 
-def _list_users_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-            user_type=v[16],
-        )
+LIST_USERS_QUERY: Final = support.Query(
+    name="ListUsers",
+    command=":many",
+    sql=LIST_USERS,
+    source="db/queries/users.sql",
+    reads=frozenset({"user_profiles"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(
+        support.Parameter("page_size", "int", optional=False),
+        support.Parameter("after_at", "datetime.datetime | None", optional=True),
+        support.Parameter("after_id", "uuid.UUID | None", optional=True),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_USERS_QUERY)
 def list_users(
     conn: psycopg.Connection[Any],
     *,
+    page_size: int,
     after_at: datetime.datetime | None = None,
     after_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.UserProfile]:
     """All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
     back-office). Pass the (created_at, id) of the last row seen, or NULLs for the first page;
     chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
     """
-    with conn.cursor(row_factory=_list_users_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(
             LIST_USERS,
             {
-                "after_at": _aware(after_at, "list_users(after_at=...)"),
-                "after_id": after_id,
                 "page_size": page_size,
+                "after_at": support.aware(after_at, "list_users(after_at=...)"),
+                "after_id": after_id,
             },
         )
         return cur.fetchall()
-
-
-def iter_list_users(
-    conn: psycopg.Connection[Any],
-    *,
-    after_at: datetime.datetime | None = None,
-    after_id: uuid.UUID | None = None,
-    page_size: int,
-) -> Iterator[models.UserProfile]:
-    """All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
-    back-office). Pass the (created_at, id) of the last row seen, or NULLs for the first page;
-    chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(f"list_users_{next(_cursor_ids)}", row_factory=_list_users_row) as cur:
-        cur.execute(
-            LIST_USERS,
-            {
-                "after_at": _aware(after_at, "list_users(after_at=...)"),
-                "after_id": after_id,
-                "page_size": page_size,
-            },
-        )
-        yield from cur
 
 
 EXPORT_USER_DATA: Final = """-- name: ExportUserData :one
@@ -616,21 +680,64 @@ FROM users AS u
 WHERE u.id = %(id)s::uuid"""
 
 
-def _export_user_data_row(cursor: Any) -> RowMaker[JsonValue]:
-    def make(v: Sequence[JsonValue]) -> JsonValue:
-        return v[0]
+EXPORT_USER_DATA_QUERY: Final = support.Query(
+    name="ExportUserData",
+    command=":one",
+    sql=EXPORT_USER_DATA,
+    source="db/queries/users.sql",
+    reads=frozenset(
+        {
+            "accounts",
+            "auto_approval_settings",
+            "chat_states",
+            "chat_tags",
+            "chats",
+            "companion_messages",
+            "companion_token_burns",
+            "companions",
+            "context_optimizations",
+            "credit_ledger",
+            "daily_usage",
+            "documents",
+            "external_tokens",
+            "file_uploads",
+            "fingerprints",
+            "group_chat_members",
+            "group_chats",
+            "group_messages",
+            "message_reactions",
+            "messages",
+            "payments",
+            "provider_configs",
+            "referrals",
+            "sessions",
+            "subscriptions",
+            "suggestions",
+            "tool_executions",
+            "usage_logs",
+            "users",
+            "votes",
+        }
+    ),
+    writes=frozenset(),
+    read_only=True,
+    columns=("export",),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(EXPORT_USER_DATA_QUERY)
 def export_user_data(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> JsonValue | None:
     """Everything a user owns, as one JSON document (chatdb_system; data-subject access
     requests, chatdb.flows.privacy.export_user_data). Secrets are left out: the password hash,
     OAuth token and API key ciphertexts, session token digests. NULL when there is no such user.
     """
-    with conn.cursor(row_factory=_export_user_data_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(EXPORT_USER_DATA, {"id": id})
-        return cur.fetchone()
+        row = cur.fetchone()
+    value: JsonValue | None = None if row is None else row[0]
+    return value
 
 
 CREATE_GUEST_USER: Final = """-- name: CreateGuestUser :one
@@ -640,42 +747,53 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
-def _create_guest_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-            user_type=v[16],
-        )
+CREATE_GUEST_USER_QUERY: Final = support.Query(
+    name="CreateGuestUser",
+    command=":one",
+    sql=CREATE_GUEST_USER,
+    source="db/queries/users.sql",
+    reads=frozenset(),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(support.Parameter("name", "str | None", optional=True),),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(CREATE_GUEST_USER_QUERY)
 def create_guest_user(
     conn: psycopg.Connection[Any],
     *,
     name: str | None = None,
-) -> models.UserProfile | None:
+) -> models.UserProfile:
     """Create a guest (chatdb_system): a user who chats before signing up. No email (guests never
     get a placeholder address); user_type guest. Upgrade with UpgradeGuestUser.
     """
-    with conn.cursor(row_factory=_create_guest_user_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(CREATE_GUEST_USER, {"name": name})
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(CREATE_GUEST_USER_QUERY)
+    return row
 
 
 UPGRADE_GUEST_USER: Final = """-- name: UpgradeGuestUser :one
@@ -691,53 +809,69 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
-def _upgrade_guest_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
-    def make(v: Sequence[Any]) -> models.UserProfile:
-        return models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-            user_type=v[16],
-        )
+UPGRADE_GUEST_USER_QUERY: Final = support.Query(
+    name="UpgradeGuestUser",
+    command=":one",
+    sql=UPGRADE_GUEST_USER,
+    source="db/queries/users.sql",
+    reads=frozenset({"users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+    ),
+    parameters=(
+        support.Parameter("email", "str", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+        support.Parameter("name", "str | None", optional=True),
+        support.Parameter("email_verified", "datetime.datetime | None", optional=True),
+        support.Parameter("password_hash", "str | None", optional=True),
+    ),
+    annotations=(("optional", ""),),
+)
 
-    return make
 
-
+@support.describe(UPGRADE_GUEST_USER_QUERY)
 def upgrade_guest_user(
     conn: psycopg.Connection[Any],
     *,
     email: str,
+    id: uuid.UUID,
     name: str | None = None,
     email_verified: datetime.datetime | None = None,
     password_hash: str | None = None,
-    id: uuid.UUID,
 ) -> models.UserProfile | None:
     """Turn a guest into a regular user with an email (chatdb_system: sign-up of a guest),
     keeping the id and so everything the guest made. No row when the user is not a guest
     (already upgraded, or a regular user); ConflictError when another user has the email.
     """
-    with conn.cursor(row_factory=_upgrade_guest_user_row) as cur:
+    with conn.cursor(row_factory=support.user_profile_rows) as cur:
         cur.execute(
             UPGRADE_GUEST_USER,
             {
                 "email": email,
-                "name": name,
-                "email_verified": _aware(email_verified, "upgrade_guest_user(email_verified=...)"),
-                "password_hash": password_hash,
                 "id": id,
+                "name": name,
+                "email_verified": support.aware(
+                    email_verified, "upgrade_guest_user(email_verified=...)"
+                ),
+                "password_hash": password_hash,
             },
         )
         return cur.fetchone()
@@ -760,6 +894,24 @@ WHERE id IN (
 )"""
 
 
+DELETE_STALE_GUESTS_QUERY: Final = support.Query(
+    name="DeleteStaleGuests",
+    command=":execrows",
+    sql=DELETE_STALE_GUESTS,
+    source="db/queries/users.sql",
+    reads=frozenset({"chats", "users"}),
+    writes=frozenset({"users"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("inactive_since", "datetime.datetime", optional=False),
+        support.Parameter("batch_size", "int", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_STALE_GUESTS_QUERY)
 def delete_stale_guests(
     conn: psycopg.Connection[Any],
     *,
@@ -774,7 +926,9 @@ def delete_stale_guests(
         cur.execute(
             DELETE_STALE_GUESTS,
             {
-                "inactive_since": _aware(inactive_since, "delete_stale_guests(inactive_since=...)"),
+                "inactive_since": support.aware(
+                    inactive_since, "delete_stale_guests(inactive_since=...)"
+                ),
                 "batch_size": batch_size,
             },
         )
@@ -789,47 +943,60 @@ FROM user_profiles AS u
 WHERE u.id = %(id)s::uuid"""
 
 
-class GetUserWithChatCountRow(BaseModel):
-    """A row of GetUserWithChatCount."""
+GET_USER_WITH_CHAT_COUNT_QUERY: Final = support.Query(
+    name="GetUserWithChatCount",
+    command=":one",
+    sql=GET_USER_WITH_CHAT_COUNT,
+    source="db/queries/users.sql",
+    reads=frozenset({"chats", "user_profiles"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=(
+        "id",
+        "email",
+        "name",
+        "email_verified",
+        "image",
+        "role",
+        "status",
+        "credit_balance",
+        "referral_code",
+        "quota",
+        "quota_started_at",
+        "next_quota_reset",
+        "end_date",
+        "stripe_customer_id",
+        "created_at",
+        "updated_at",
+        "user_type",
+        "chat_count",
+    ),
+    parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
+    annotations=(("optional", ""),),
+)
 
+
+class GetUserWithChatCountRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     user_profile: models.UserProfile
     chat_count: int
 
-
-def _get_user_with_chat_count_row(cursor: Any) -> RowMaker[GetUserWithChatCountRow]:
-    def make(v: Sequence[Any]) -> GetUserWithChatCountRow:
-        user_profile = models.UserProfile(
-            id=v[0],
-            email=v[1],
-            name=v[2],
-            email_verified=v[3],
-            image=v[4],
-            role=v[5],
-            status=v[6],
-            credit_balance=v[7],
-            referral_code=v[8],
-            quota=v[9],
-            quota_started_at=v[10],
-            next_quota_reset=v[11],
-            end_date=v[12],
-            stripe_customer_id=v[13],
-            created_at=v[14],
-            updated_at=v[15],
-            user_type=v[16],
+    @staticmethod
+    def build(v: Sequence[Any]) -> "GetUserWithChatCountRow":
+        return GetUserWithChatCountRow(
+            user_profile=support.user_profile_row(v, 0),
+            chat_count=v[17],
         )
-        return GetUserWithChatCountRow(user_profile=user_profile, chat_count=v[17])
-
-    return make
 
 
+@support.describe(GET_USER_WITH_CHAT_COUNT_QUERY)
 def get_user_with_chat_count(
     conn: psycopg.Connection[Any],
     *,
     id: uuid.UUID,
 ) -> GetUserWithChatCountRow | None:
     """A user's profile with how many chats they have (as the user, or chatdb_system)."""
-    with conn.cursor(row_factory=_get_user_with_chat_count_row) as cur:
+    with conn.cursor(row_factory=support.rows(GetUserWithChatCountRow.build)) as cur:
         cur.execute(GET_USER_WITH_CHAT_COUNT, {"id": id})
         return cur.fetchone()

@@ -2,81 +2,101 @@
 # versions: sqlc v1.31.1, sqlc-gen-psycopg 0.2.0
 """Queries from db/queries/votes.sql."""
 
-import itertools
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from typing import Any, Final, NamedTuple
 
 import psycopg
-from psycopg.rows import RowMaker
 
-from chatdb.queries import enums, models
-
-_cursor_ids = itertools.count()
-
+from chatdb.queries import enums, models, support
 
 VOTE_MESSAGE: Final = """-- name: VoteMessage :one
 INSERT INTO votes (message_id, user_id, direction)
-VALUES (%(message_id)s::uuid, %(user_id)s::uuid, %(direction)s::vote_direction)
+VALUES (%(message_id)s::uuid, signed_in_user(%(user_id)s::uuid), %(direction)s::vote_direction)
 ON CONFLICT (message_id, user_id) DO UPDATE
 SET direction = excluded.direction
 RETURNING message_id, user_id, direction, created_at, updated_at"""
 
 
-def _vote_message_row(cursor: Any) -> RowMaker[models.Vote]:
-    def make(v: Sequence[Any]) -> models.Vote:
-        return models.Vote(
-            message_id=v[0],
-            user_id=v[1],
-            direction=v[2],
-            created_at=v[3],
-            updated_at=v[4],
-        )
+VOTE_MESSAGE_QUERY: Final = support.Query(
+    name="VoteMessage",
+    command=":one",
+    sql=VOTE_MESSAGE,
+    source="db/queries/votes.sql",
+    reads=frozenset(),
+    writes=frozenset({"votes"}),
+    read_only=False,
+    columns=("message_id", "user_id", "direction", "created_at", "updated_at"),
+    parameters=(
+        support.Parameter("message_id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("direction", "enums.VoteDirection", optional=False),
+    ),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(VOTE_MESSAGE_QUERY)
 def vote_message(
     conn: psycopg.Connection[Any],
     *,
     message_id: uuid.UUID,
     user_id: uuid.UUID,
     direction: enums.VoteDirection,
-) -> models.Vote | None:
+) -> models.Vote:
     """Vote a message up or down (a message the user can read). Voting again replaces the earlier
     vote, so a vote flips; one row per user and message.
     """
-    with conn.cursor(row_factory=_vote_message_row) as cur:
+    with conn.cursor(row_factory=support.vote_rows) as cur:
         cur.execute(
             VOTE_MESSAGE,
             {"message_id": message_id, "user_id": user_id, "direction": direction},
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(VOTE_MESSAGE_QUERY)
+    return row
 
 
 VOTE_MESSAGES: Final = """-- name: VoteMessages :batchexec
 INSERT INTO votes (message_id, user_id, direction)
-VALUES (%(message_id)s::uuid, %(user_id)s::uuid, %(direction)s::vote_direction)
+VALUES (%(message_id)s::uuid, signed_in_user(%(user_id)s::uuid), %(direction)s::vote_direction)
 ON CONFLICT (message_id, user_id) DO UPDATE
 SET direction = excluded.direction"""
 
 
-class VoteMessagesParams(NamedTuple):
-    """Parameters of VoteMessages."""
+VOTE_MESSAGES_QUERY: Final = support.Query(
+    name="VoteMessages",
+    command=":batchexec",
+    sql=VOTE_MESSAGES,
+    source="db/queries/votes.sql",
+    reads=frozenset(),
+    writes=frozenset({"votes"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("message_id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+        support.Parameter("direction", "enums.VoteDirection", optional=False),
+    ),
+    annotations=(),
+)
 
+
+class VoteMessagesParams(NamedTuple):
     message_id: uuid.UUID
     user_id: uuid.UUID
     direction: enums.VoteDirection
 
+    def to_args(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "user_id": self.user_id, "direction": self.direction}
 
-def _vote_messages_args(p: VoteMessagesParams) -> dict[str, Any]:
-    return {"message_id": p.message_id, "user_id": p.user_id, "direction": p.direction}
 
-
+@support.describe(VOTE_MESSAGES_QUERY)
 def vote_messages(conn: psycopg.Connection[Any], *, params: Iterable[VoteMessagesParams]) -> None:
     """Several votes in one round trip (pipeline), each an upsert like VoteMessage."""
     with conn.cursor() as cur:
-        cur.executemany(VOTE_MESSAGES, map(_vote_messages_args, params))
+        cur.executemany(VOTE_MESSAGES, [p.to_args() for p in params])
 
 
 LIST_VOTES_BY_CHAT: Final = """-- name: ListVotesByChat :many
@@ -87,53 +107,54 @@ WHERE m.chat_id = %(chat_id)s::uuid
 ORDER BY m.created_at, m.id, v.user_id"""
 
 
-def _list_votes_by_chat_row(cursor: Any) -> RowMaker[models.Vote]:
-    def make(v: Sequence[Any]) -> models.Vote:
-        return models.Vote(
-            message_id=v[0],
-            user_id=v[1],
-            direction=v[2],
-            created_at=v[3],
-            updated_at=v[4],
-        )
+LIST_VOTES_BY_CHAT_QUERY: Final = support.Query(
+    name="ListVotesByChat",
+    command=":many",
+    sql=LIST_VOTES_BY_CHAT,
+    source="db/queries/votes.sql",
+    reads=frozenset({"messages", "votes"}),
+    writes=frozenset(),
+    read_only=True,
+    columns=("message_id", "user_id", "direction", "created_at", "updated_at"),
+    parameters=(support.Parameter("chat_id", "uuid.UUID", optional=False),),
+    annotations=(),
+)
 
-    return make
 
-
+@support.describe(LIST_VOTES_BY_CHAT_QUERY)
 def list_votes_by_chat(conn: psycopg.Connection[Any], *, chat_id: uuid.UUID) -> list[models.Vote]:
     """The votes on a chat's messages, in message order. As chatdb_app: the signed-in user's own
     votes (RLS); as chatdb_system: everyone's.
     """
-    with conn.cursor(row_factory=_list_votes_by_chat_row) as cur:
+    with conn.cursor(row_factory=support.vote_rows) as cur:
         cur.execute(LIST_VOTES_BY_CHAT, {"chat_id": chat_id})
         return cur.fetchall()
-
-
-def iter_list_votes_by_chat(
-    conn: psycopg.Connection[Any],
-    *,
-    chat_id: uuid.UUID,
-) -> Iterator[models.Vote]:
-    """The votes on a chat's messages, in message order. As chatdb_app: the signed-in user's own
-    votes (RLS); as chatdb_system: everyone's.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    with conn.cursor(
-        f"list_votes_by_chat_{next(_cursor_ids)}",
-        row_factory=_list_votes_by_chat_row,
-    ) as cur:
-        cur.execute(LIST_VOTES_BY_CHAT, {"chat_id": chat_id})
-        yield from cur
 
 
 DELETE_VOTE: Final = """-- name: DeleteVote :execrows
 DELETE FROM votes
 WHERE message_id = %(message_id)s::uuid
-  AND user_id = %(user_id)s::uuid"""
+  AND user_id = signed_in_user(%(user_id)s::uuid)"""
 
 
+DELETE_VOTE_QUERY: Final = support.Query(
+    name="DeleteVote",
+    command=":execrows",
+    sql=DELETE_VOTE,
+    source="db/queries/votes.sql",
+    reads=frozenset({"votes"}),
+    writes=frozenset({"votes"}),
+    read_only=False,
+    columns=(),
+    parameters=(
+        support.Parameter("message_id", "uuid.UUID", optional=False),
+        support.Parameter("user_id", "uuid.UUID", optional=False),
+    ),
+    annotations=(),
+)
+
+
+@support.describe(DELETE_VOTE_QUERY)
 def delete_vote(conn: psycopg.Connection[Any], *, message_id: uuid.UUID, user_id: uuid.UUID) -> int:
     """Withdraw a user's vote on a message. 1 when removed, 0 when there was none."""
     with conn.cursor() as cur:

@@ -75,7 +75,6 @@ def seed(
                     email_verified=start,
                     password_hash=None,
                 )
-                assert user is not None
                 chat_rows: list[chats.ImportChatsParams] = []
                 rows: list[messages.ImportMessagesParams] = []
                 for c in range(chats_per_user):

@@ -71,7 +71,7 @@ async def save_provider_key(
         default_model = current.default_model if default_model is None else default_model
         settings = current.settings if settings is None else settings
     sealed = keyring.encrypt(api_key, provider_key_ad(user_id, provider))
-    row = await q.upsert_provider_config(
+    return await q.upsert_provider_config(
         conn,
         user_id=user_id,
         provider=provider,
@@ -81,9 +81,6 @@ async def save_provider_key(
         default_model=default_model,
         settings=settings,
     )
-    if row is None:  # pragma: no cover - an upsert always returns its row
-        raise errors.DatabaseError("UpsertProviderConfig returned no row")
-    return row
 
 
 async def read_provider_key(

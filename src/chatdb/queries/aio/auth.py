@@ -3,18 +3,15 @@
 """Async twins of the queries in db/queries/auth.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 
-from chatdb.queries import auth, models
-
-_cursor_ids = itertools.count()
+from chatdb.queries import auth, models, support
 
 
+@support.describe(auth.LINK_ACCOUNT_QUERY)
 async def link_account(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -30,12 +27,12 @@ async def link_account(
     token_type: str | None = None,
     scope: str | None = None,
     session_state: str | None = None,
-) -> models.Account | None:
+) -> models.Account:
     """Link a provider account to a user (Auth.js linkAccount). The token columns take
     ciphertext (with the key version that sealed them), never plain tokens. Linking an
     account that is already linked raises ConflictError on accounts_pkey.
     """
-    async with conn.cursor(row_factory=auth._link_account_row) as cur:
+    async with conn.cursor(row_factory=support.account_rows) as cur:
         await cur.execute(
             auth.LINK_ACCOUNT,
             {
@@ -47,45 +44,50 @@ async def link_account(
                 "refresh_token_ciphertext": refresh_token_ciphertext,
                 "id_token_ciphertext": id_token_ciphertext,
                 "token_key_version": token_key_version,
-                "expires_at": auth._aware(expires_at, "link_account(expires_at=...)"),
+                "expires_at": support.aware(expires_at, "link_account(expires_at=...)"),
                 "token_type": token_type,
                 "scope": scope,
                 "session_state": session_state,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(auth.LINK_ACCOUNT_QUERY)
+    return row
 
 
+@support.describe(auth.UPDATE_ACCOUNT_TOKENS_QUERY)
 async def update_account_tokens(
     conn: psycopg.AsyncConnection[Any],
     *,
+    provider: str,
+    provider_account_id: str,
     access_token_ciphertext: bytes | None = None,
     refresh_token_ciphertext: bytes | None = None,
     id_token_ciphertext: bytes | None = None,
     token_key_version: int | None = None,
     expires_at: datetime.datetime | None = None,
-    provider: str,
-    provider_account_id: str,
 ) -> models.Account | None:
     """Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
     rotation or a key rotation. NULL ciphertexts clear that token. No row when not linked.
     """
-    async with conn.cursor(row_factory=auth._update_account_tokens_row) as cur:
+    async with conn.cursor(row_factory=support.account_rows) as cur:
         await cur.execute(
             auth.UPDATE_ACCOUNT_TOKENS,
             {
+                "provider": provider,
+                "provider_account_id": provider_account_id,
                 "access_token_ciphertext": access_token_ciphertext,
                 "refresh_token_ciphertext": refresh_token_ciphertext,
                 "id_token_ciphertext": id_token_ciphertext,
                 "token_key_version": token_key_version,
-                "expires_at": auth._aware(expires_at, "update_account_tokens(expires_at=...)"),
-                "provider": provider,
-                "provider_account_id": provider_account_id,
+                "expires_at": support.aware(expires_at, "update_account_tokens(expires_at=...)"),
             },
         )
         return await cur.fetchone()
 
 
+@support.describe(auth.UNLINK_ACCOUNT_QUERY)
 async def unlink_account(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -103,6 +105,7 @@ async def unlink_account(
         return cur.rowcount
 
 
+@support.describe(auth.GET_USER_BY_ACCOUNT_QUERY)
 async def get_user_by_account(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -110,7 +113,7 @@ async def get_user_by_account(
     provider_account_id: str,
 ) -> models.UserProfile | None:
     """The user a provider account is linked to (Auth.js getUserByAccount), without secrets."""
-    async with conn.cursor(row_factory=auth._get_user_by_account_row) as cur:
+    async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(
             auth.GET_USER_BY_ACCOUNT,
             {"provider": provider, "provider_account_id": provider_account_id},
@@ -118,6 +121,7 @@ async def get_user_by_account(
         return await cur.fetchone()
 
 
+@support.describe(auth.LIST_ACCOUNTS_BY_USER_QUERY)
 async def list_accounts_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -126,31 +130,12 @@ async def list_accounts_by_user(
     """The sign-in methods linked to a user, for a "connected accounts" settings page (chatdb_app
     as that user). Token ciphertexts are not returned.
     """
-    async with conn.cursor(row_factory=auth._list_accounts_by_user_row) as cur:
+    async with conn.cursor(row_factory=support.rows(auth.ListAccountsByUserRow.build)) as cur:
         await cur.execute(auth.LIST_ACCOUNTS_BY_USER, {"user_id": user_id})
         return await cur.fetchall()
 
 
-async def iter_list_accounts_by_user(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-) -> AsyncIterator[auth.ListAccountsByUserRow]:
-    """The sign-in methods linked to a user, for a "connected accounts" settings page (chatdb_app
-    as that user). Token ciphertexts are not returned.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_accounts_by_user_{next(_cursor_ids)}",
-        row_factory=auth._list_accounts_by_user_row,
-    ) as cur:
-        await cur.execute(auth.LIST_ACCOUNTS_BY_USER, {"user_id": user_id})
-        async for row in cur:
-            yield row
-
-
+@support.describe(auth.CREATE_SESSION_QUERY)
 async def create_session(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -158,23 +143,27 @@ async def create_session(
     user_id: uuid.UUID,
     expires: datetime.datetime,
     fingerprint_id: uuid.UUID | None = None,
-) -> models.Session | None:
+) -> models.Session:
     """Start a database session (Auth.js createSession). session_token_hash is the SHA-256
     digest of the cookie token (hash_token), never the token itself.
     """
-    async with conn.cursor(row_factory=auth._create_session_row) as cur:
+    async with conn.cursor(row_factory=support.session_rows) as cur:
         await cur.execute(
             auth.CREATE_SESSION,
             {
                 "session_token_hash": session_token_hash,
                 "user_id": user_id,
-                "expires": auth._aware(expires, "create_session(expires=...)"),
+                "expires": support.aware(expires, "create_session(expires=...)"),
                 "fingerprint_id": fingerprint_id,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(auth.CREATE_SESSION_QUERY)
+    return row
 
 
+@support.describe(auth.GET_SESSION_AND_USER_QUERY)
 async def get_session_and_user(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -183,11 +172,12 @@ async def get_session_and_user(
     """The unexpired session with this token digest, with its user (Auth.js getSessionAndUser).
     No row for an unknown or expired token.
     """
-    async with conn.cursor(row_factory=auth._get_session_and_user_row) as cur:
+    async with conn.cursor(row_factory=support.rows(auth.GetSessionAndUserRow.build)) as cur:
         await cur.execute(auth.GET_SESSION_AND_USER, {"session_token_hash": session_token_hash})
         return await cur.fetchone()
 
 
+@support.describe(auth.UPDATE_SESSION_QUERY)
 async def update_session(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -195,17 +185,18 @@ async def update_session(
     session_token_hash: bytes,
 ) -> models.Session | None:
     """Extend (or shorten) a session (Auth.js updateSession). No row when the token is unknown."""
-    async with conn.cursor(row_factory=auth._update_session_row) as cur:
+    async with conn.cursor(row_factory=support.session_rows) as cur:
         await cur.execute(
             auth.UPDATE_SESSION,
             {
-                "expires": auth._aware(expires, "update_session(expires=...)"),
+                "expires": support.aware(expires, "update_session(expires=...)"),
                 "session_token_hash": session_token_hash,
             },
         )
         return await cur.fetchone()
 
 
+@support.describe(auth.DELETE_SESSION_QUERY)
 async def delete_session(conn: psycopg.AsyncConnection[Any], *, session_token_hash: bytes) -> int:
     """Sign out: delete the session with this token digest (Auth.js deleteSession). 0 when unknown."""
     async with conn.cursor() as cur:
@@ -213,6 +204,7 @@ async def delete_session(conn: psycopg.AsyncConnection[Any], *, session_token_ha
         return cur.rowcount
 
 
+@support.describe(auth.DELETE_SESSIONS_BY_USER_QUERY)
 async def delete_sessions_by_user(conn: psycopg.AsyncConnection[Any], *, user_id: uuid.UUID) -> int:
     """Sign a user out everywhere (as that user, or chatdb_system after a password change)."""
     async with conn.cursor() as cur:
@@ -220,6 +212,7 @@ async def delete_sessions_by_user(conn: psycopg.AsyncConnection[Any], *, user_id
         return cur.rowcount
 
 
+@support.describe(auth.DELETE_EXPIRED_SESSIONS_QUERY)
 async def delete_expired_sessions(conn: psycopg.AsyncConnection[Any]) -> int:
     """Housekeeping: delete every session that has expired (uses sessions_expires_idx)."""
     async with conn.cursor() as cur:
@@ -227,28 +220,33 @@ async def delete_expired_sessions(conn: psycopg.AsyncConnection[Any]) -> int:
         return cur.rowcount
 
 
+@support.describe(auth.CREATE_VERIFICATION_TOKEN_QUERY)
 async def create_verification_token(
     conn: psycopg.AsyncConnection[Any],
     *,
     identifier: str,
     token_hash: bytes,
     expires: datetime.datetime,
-) -> models.VerificationToken | None:
+) -> models.VerificationToken:
     """Store an emailed sign-in/verification token as its SHA-256 digest (Auth.js
     createVerificationToken). Issuing the same token twice raises ConflictError.
     """
-    async with conn.cursor(row_factory=auth._create_verification_token_row) as cur:
+    async with conn.cursor(row_factory=support.verification_token_rows) as cur:
         await cur.execute(
             auth.CREATE_VERIFICATION_TOKEN,
             {
                 "identifier": identifier,
                 "token_hash": token_hash,
-                "expires": auth._aware(expires, "create_verification_token(expires=...)"),
+                "expires": support.aware(expires, "create_verification_token(expires=...)"),
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(auth.CREATE_VERIFICATION_TOKEN_QUERY)
+    return row
 
 
+@support.describe(auth.USE_VERIFICATION_TOKEN_QUERY)
 async def use_verification_token(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -259,7 +257,7 @@ async def use_verification_token(
     so it works once; a concurrent second use gets no row. An expired token is deleted too
     but not returned.
     """
-    async with conn.cursor(row_factory=auth._use_verification_token_row) as cur:
+    async with conn.cursor(row_factory=support.verification_token_rows) as cur:
         await cur.execute(
             auth.USE_VERIFICATION_TOKEN,
             {"identifier": identifier, "token_hash": token_hash},
@@ -267,6 +265,7 @@ async def use_verification_token(
         return await cur.fetchone()
 
 
+@support.describe(auth.DELETE_EXPIRED_VERIFICATION_TOKENS_QUERY)
 async def delete_expired_verification_tokens(conn: psycopg.AsyncConnection[Any]) -> int:
     """Housekeeping: delete verification tokens that expired unused."""
     async with conn.cursor() as cur:
@@ -274,6 +273,7 @@ async def delete_expired_verification_tokens(conn: psycopg.AsyncConnection[Any])
         return cur.rowcount
 
 
+@support.describe(auth.DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER_QUERY)
 async def delete_verification_tokens_by_identifier(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -288,6 +288,7 @@ async def delete_verification_tokens_by_identifier(
         return cur.rowcount
 
 
+@support.describe(auth.GET_ACCOUNT_QUERY)
 async def get_account(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -297,7 +298,7 @@ async def get_account(
     """A linked account by provider and the provider's account id (Auth.js getAccount), with its
     token ciphertexts (chatdb_system: decrypt with the keyring that sealed them).
     """
-    async with conn.cursor(row_factory=auth._get_account_row) as cur:
+    async with conn.cursor(row_factory=support.account_rows) as cur:
         await cur.execute(
             auth.GET_ACCOUNT,
             {"provider": provider, "provider_account_id": provider_account_id},
@@ -305,6 +306,7 @@ async def get_account(
         return await cur.fetchone()
 
 
+@support.describe(auth.CREATE_AUTHENTICATOR_QUERY)
 async def create_authenticator(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -316,12 +318,12 @@ async def create_authenticator(
     credential_device_type: str,
     credential_backed_up: bool,
     transports: str | None = None,
-) -> models.Authenticator | None:
+) -> models.Authenticator:
     """Register a WebAuthn credential (passkey) of a user (Auth.js createAuthenticator,
     chatdb_system). A credential id registered before raises ConflictError on
     authenticators_pkey.
     """
-    async with conn.cursor(row_factory=auth._create_authenticator_row) as cur:
+    async with conn.cursor(row_factory=support.authenticator_rows) as cur:
         await cur.execute(
             auth.CREATE_AUTHENTICATOR,
             {
@@ -335,9 +337,13 @@ async def create_authenticator(
                 "transports": transports,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(auth.CREATE_AUTHENTICATOR_QUERY)
+    return row
 
 
+@support.describe(auth.GET_AUTHENTICATOR_QUERY)
 async def get_authenticator(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -346,11 +352,12 @@ async def get_authenticator(
     """A WebAuthn credential by its id (Auth.js getAuthenticator): the browser presents the
     credential id before anyone knows the user.
     """
-    async with conn.cursor(row_factory=auth._get_authenticator_row) as cur:
+    async with conn.cursor(row_factory=support.authenticator_rows) as cur:
         await cur.execute(auth.GET_AUTHENTICATOR, {"credential_id": credential_id})
         return await cur.fetchone()
 
 
+@support.describe(auth.LIST_AUTHENTICATORS_BY_USER_QUERY)
 async def list_authenticators_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -359,31 +366,12 @@ async def list_authenticators_by_user(
     """A user's passkeys, oldest first (Auth.js listAuthenticatorsByUserId; chatdb_app as that
     user for a settings page).
     """
-    async with conn.cursor(row_factory=auth._list_authenticators_by_user_row) as cur:
+    async with conn.cursor(row_factory=support.authenticator_rows) as cur:
         await cur.execute(auth.LIST_AUTHENTICATORS_BY_USER, {"user_id": user_id})
         return await cur.fetchall()
 
 
-async def iter_list_authenticators_by_user(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-) -> AsyncIterator[models.Authenticator]:
-    """A user's passkeys, oldest first (Auth.js listAuthenticatorsByUserId; chatdb_app as that
-    user for a settings page).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_authenticators_by_user_{next(_cursor_ids)}",
-        row_factory=auth._list_authenticators_by_user_row,
-    ) as cur:
-        await cur.execute(auth.LIST_AUTHENTICATORS_BY_USER, {"user_id": user_id})
-        async for row in cur:
-            yield row
-
-
+@support.describe(auth.UPDATE_AUTHENTICATOR_COUNTER_QUERY)
 async def update_authenticator_counter(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -393,7 +381,7 @@ async def update_authenticator_counter(
     """Store the signature counter of a successful passkey sign-in (Auth.js
     updateAuthenticatorCounter). No row when the credential is unknown.
     """
-    async with conn.cursor(row_factory=auth._update_authenticator_counter_row) as cur:
+    async with conn.cursor(row_factory=support.authenticator_rows) as cur:
         await cur.execute(
             auth.UPDATE_AUTHENTICATOR_COUNTER,
             {"counter": counter, "credential_id": credential_id},
@@ -401,6 +389,7 @@ async def update_authenticator_counter(
         return await cur.fetchone()
 
 
+@support.describe(auth.DELETE_AUTHENTICATOR_QUERY)
 async def delete_authenticator(conn: psycopg.AsyncConnection[Any], *, credential_id: str) -> int:
     """Remove a passkey (chatdb_app as its user, from the settings page; chatdb_system). 0 when
     unknown or not the caller's.

@@ -3,20 +3,17 @@
 """Async twins of the queries in db/queries/billing.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import JsonValue
 
-from chatdb.queries import billing, enums, models
-
-_cursor_ids = itertools.count()
+from chatdb.queries import billing, enums, models, support
 
 
+@support.describe(billing.UPSERT_SUBSCRIPTION_QUERY)
 async def upsert_subscription(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -31,11 +28,12 @@ async def upsert_subscription(
     stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
     created_at is the provider's creation time (Stripe `created`) when the event carries it.
     """
-    async with conn.cursor(row_factory=billing._upsert_subscription_row) as cur:
-        await cur.execute(billing.UPSERT_SUBSCRIPTION, billing._upsert_subscription_args(params))
+    async with conn.cursor(row_factory=support.subscription_rows) as cur:
+        await cur.execute(billing.UPSERT_SUBSCRIPTION, params.to_args())
         return await cur.fetchone()
 
 
+@support.describe(billing.GET_SUBSCRIPTION_BY_PROVIDER_ID_QUERY)
 async def get_subscription_by_provider_id(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -43,7 +41,7 @@ async def get_subscription_by_provider_id(
     provider_subscription_id: str,
 ) -> models.Subscription | None:
     """A subscription by the provider's id (sub_...)."""
-    async with conn.cursor(row_factory=billing._get_subscription_by_provider_id_row) as cur:
+    async with conn.cursor(row_factory=support.subscription_rows) as cur:
         await cur.execute(
             billing.GET_SUBSCRIPTION_BY_PROVIDER_ID,
             {"provider": provider, "provider_subscription_id": provider_subscription_id},
@@ -51,88 +49,52 @@ async def get_subscription_by_provider_id(
         return await cur.fetchone()
 
 
+@support.describe(billing.GET_ACTIVE_SUBSCRIPTION_BY_USER_QUERY)
 async def get_active_subscription_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None,
 ) -> models.Subscription | None:
     """The user's subscription that grants a plan now (active or trialing), the one running
     longest if there are several.
     """
-    async with conn.cursor(row_factory=billing._get_active_subscription_by_user_row) as cur:
+    async with conn.cursor(row_factory=support.subscription_rows) as cur:
         await cur.execute(billing.GET_ACTIVE_SUBSCRIPTION_BY_USER, {"user_id": user_id})
         return await cur.fetchone()
 
 
+@support.describe(billing.LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION_QUERY)
 async def list_subscriptions_needing_reconciliation(
     conn: psycopg.AsyncConnection[Any],
     *,
     as_of: datetime.datetime,
+    page_size: int,
     after_period_end: datetime.datetime | None = None,
     after_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Subscription]:
     """Background check (chatdb_system): subscriptions that should grant a plan (active,
     trialing, past_due) but whose paid period ended before as_of without a renewal event, in
     period-end order, one keyset page after the cursor (current_period_end, id).
     """
-    async with conn.cursor(
-        row_factory=billing._list_subscriptions_needing_reconciliation_row,
-    ) as cur:
+    async with conn.cursor(row_factory=support.subscription_rows) as cur:
         await cur.execute(
             billing.LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION,
             {
-                "as_of": billing._aware(
+                "as_of": support.aware(
                     as_of, "list_subscriptions_needing_reconciliation(as_of=...)"
                 ),
-                "after_period_end": billing._aware(
+                "page_size": page_size,
+                "after_period_end": support.aware(
                     after_period_end,
                     "list_subscriptions_needing_reconciliation(after_period_end=...)",
                 ),
                 "after_id": after_id,
-                "page_size": page_size,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_subscriptions_needing_reconciliation(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    as_of: datetime.datetime,
-    after_period_end: datetime.datetime | None = None,
-    after_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.Subscription]:
-    """Background check (chatdb_system): subscriptions that should grant a plan (active,
-    trialing, past_due) but whose paid period ended before as_of without a renewal event, in
-    period-end order, one keyset page after the cursor (current_period_end, id).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_subscriptions_needing_reconciliation_{next(_cursor_ids)}",
-        row_factory=billing._list_subscriptions_needing_reconciliation_row,
-    ) as cur:
-        await cur.execute(
-            billing.LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION,
-            {
-                "as_of": billing._aware(
-                    as_of, "list_subscriptions_needing_reconciliation(as_of=...)"
-                ),
-                "after_period_end": billing._aware(
-                    after_period_end,
-                    "list_subscriptions_needing_reconciliation(after_period_end=...)",
-                ),
-                "after_id": after_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(billing.UPSERT_PAYMENT_QUERY)
 async def upsert_payment(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -147,67 +109,37 @@ async def upsert_payment(
     paid_at keeps the first payment time known: a later event (a partial refund) never moves
     it, and any event that knows it fills it in.
     """
-    async with conn.cursor(row_factory=billing._upsert_payment_row) as cur:
-        await cur.execute(billing.UPSERT_PAYMENT, billing._upsert_payment_args(params))
+    async with conn.cursor(row_factory=support.payment_rows) as cur:
+        await cur.execute(billing.UPSERT_PAYMENT, params.to_args())
         return await cur.fetchone()
 
 
+@support.describe(billing.LIST_PAYMENTS_BY_USER_QUERY)
 async def list_payments_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: str | None = None,
-    page_size: int,
 ) -> list[models.Payment]:
     """The user's payments, newest first, one keyset page after the cursor (created_at, id)."""
-    async with conn.cursor(row_factory=billing._list_payments_by_user_row) as cur:
+    async with conn.cursor(row_factory=support.payment_rows) as cur:
         await cur.execute(
             billing.LIST_PAYMENTS_BY_USER,
             {
                 "user_id": user_id,
-                "before_created_at": billing._aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_payments_by_user(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_payments_by_user(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID | None = None,
-    before_created_at: datetime.datetime | None = None,
-    before_id: str | None = None,
-    page_size: int,
-) -> AsyncIterator[models.Payment]:
-    """The user's payments, newest first, one keyset page after the cursor (created_at, id).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_payments_by_user_{next(_cursor_ids)}",
-        row_factory=billing._list_payments_by_user_row,
-    ) as cur:
-        await cur.execute(
-            billing.LIST_PAYMENTS_BY_USER,
-            {
-                "user_id": user_id,
-                "before_created_at": billing._aware(
-                    before_created_at, "list_payments_by_user(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(billing.RECORD_WEBHOOK_EVENT_QUERY)
 async def record_webhook_event(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -220,7 +152,7 @@ async def record_webhook_event(
     """Records a received webhook event once per (provider, event_id); no row when it was already
     recorded (a concurrent delivery waits for the first and then gets no row).
     """
-    async with conn.cursor(row_factory=billing._record_webhook_event_row) as cur:
+    async with conn.cursor(row_factory=support.webhook_event_rows) as cur:
         await cur.execute(
             billing.RECORD_WEBHOOK_EVENT,
             {
@@ -228,7 +160,7 @@ async def record_webhook_event(
                 "event_id": event_id,
                 "event_type": event_type,
                 "payload": Jsonb(payload),
-                "event_created_at": billing._aware(
+                "event_created_at": support.aware(
                     event_created_at, "record_webhook_event(event_created_at=...)"
                 ),
             },
@@ -236,6 +168,7 @@ async def record_webhook_event(
         return await cur.fetchone()
 
 
+@support.describe(billing.LOCK_UNPROCESSED_WEBHOOK_EVENT_QUERY)
 async def lock_unprocessed_webhook_event(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -245,7 +178,7 @@ async def lock_unprocessed_webhook_event(
     """Locks a recorded event for processing, if it is not processed yet; no row when it is
     (also when a concurrent processor committed it while this one waited for the lock).
     """
-    async with conn.cursor(row_factory=billing._lock_unprocessed_webhook_event_row) as cur:
+    async with conn.cursor(row_factory=support.webhook_event_rows) as cur:
         await cur.execute(
             billing.LOCK_UNPROCESSED_WEBHOOK_EVENT,
             {"provider": provider, "event_id": event_id},
@@ -253,6 +186,7 @@ async def lock_unprocessed_webhook_event(
         return await cur.fetchone()
 
 
+@support.describe(billing.MARK_WEBHOOK_EVENT_PROCESSED_QUERY)
 async def mark_webhook_event_processed(conn: psycopg.AsyncConnection[Any], *, id: uuid.UUID) -> int:
     """Marks an event processed (counting the attempt); 0 when it already was."""
     async with conn.cursor() as cur:
@@ -260,10 +194,11 @@ async def mark_webhook_event_processed(conn: psycopg.AsyncConnection[Any], *, id
         return cur.rowcount
 
 
+@support.describe(billing.RECORD_WEBHOOK_EVENT_FAILURE_QUERY)
 async def record_webhook_event_failure(
     conn: psycopg.AsyncConnection[Any],
     *,
-    last_error: str | None = None,
+    last_error: str | None,
     id: uuid.UUID,
 ) -> int:
     """Counts a failed processing attempt and keeps its error (in a new transaction, after the
@@ -277,6 +212,7 @@ async def record_webhook_event_failure(
         return cur.rowcount
 
 
+@support.describe(billing.LIST_UNPROCESSED_WEBHOOK_EVENTS_QUERY)
 async def list_unprocessed_webhook_events(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -284,11 +220,11 @@ async def list_unprocessed_webhook_events(
     batch_size: int,
 ) -> list[models.WebhookEvent]:
     """The retry queue: events received before received_before and not processed, oldest first."""
-    async with conn.cursor(row_factory=billing._list_unprocessed_webhook_events_row) as cur:
+    async with conn.cursor(row_factory=support.webhook_event_rows) as cur:
         await cur.execute(
             billing.LIST_UNPROCESSED_WEBHOOK_EVENTS,
             {
-                "received_before": billing._aware(
+                "received_before": support.aware(
                     received_before, "list_unprocessed_webhook_events(received_before=...)"
                 ),
                 "batch_size": batch_size,
@@ -297,77 +233,54 @@ async def list_unprocessed_webhook_events(
         return await cur.fetchall()
 
 
-async def iter_list_unprocessed_webhook_events(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    received_before: datetime.datetime,
-    batch_size: int,
-) -> AsyncIterator[models.WebhookEvent]:
-    """The retry queue: events received before received_before and not processed, oldest first.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_unprocessed_webhook_events_{next(_cursor_ids)}",
-        row_factory=billing._list_unprocessed_webhook_events_row,
-    ) as cur:
-        await cur.execute(
-            billing.LIST_UNPROCESSED_WEBHOOK_EVENTS,
-            {
-                "received_before": billing._aware(
-                    received_before, "list_unprocessed_webhook_events(received_before=...)"
-                ),
-                "batch_size": batch_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(billing.UPSERT_EXTERNAL_TOKEN_QUERY)
 async def upsert_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None,
     service: str,
     environment: enums.TokenEnvironment,
-    token_type: str | None = None,
-    label: str | None = None,
     token_ciphertext: bytes,
     token_key_version: int,
+    token_type: str | None = None,
+    label: str | None = None,
     scopes: list[str] | None = None,
     expires_at: datetime.datetime | None = None,
-) -> models.ExternalToken | None:
+) -> models.ExternalToken:
     """Stores (or replaces) the user's encrypted token for a service and environment; token_type
     NULL means api_key.
     """
-    async with conn.cursor(row_factory=billing._upsert_external_token_row) as cur:
+    async with conn.cursor(row_factory=support.external_token_rows) as cur:
         await cur.execute(
             billing.UPSERT_EXTERNAL_TOKEN,
             {
                 "user_id": user_id,
                 "service": service,
                 "environment": environment,
-                "token_type": token_type,
-                "label": label,
                 "token_ciphertext": token_ciphertext,
                 "token_key_version": token_key_version,
+                "token_type": token_type,
+                "label": label,
                 "scopes": scopes,
-                "expires_at": billing._aware(expires_at, "upsert_external_token(expires_at=...)"),
+                "expires_at": support.aware(expires_at, "upsert_external_token(expires_at=...)"),
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(billing.UPSERT_EXTERNAL_TOKEN_QUERY)
+    return row
 
 
+@support.describe(billing.GET_EXTERNAL_TOKEN_QUERY)
 async def get_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> models.ExternalToken | None:
     """The user's token for a service and environment, if not expired."""
-    async with conn.cursor(row_factory=billing._get_external_token_row) as cur:
+    async with conn.cursor(row_factory=support.external_token_rows) as cur:
         await cur.execute(
             billing.GET_EXTERNAL_TOKEN,
             {"user_id": user_id, "service": service, "environment": environment},
@@ -375,36 +288,19 @@ async def get_external_token(
         return await cur.fetchone()
 
 
+@support.describe(billing.LIST_EXTERNAL_TOKENS_BY_USER_QUERY)
 async def list_external_tokens_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None,
 ) -> list[models.ExternalToken]:
     """The user's connected services (a handful), by service and environment."""
-    async with conn.cursor(row_factory=billing._list_external_tokens_by_user_row) as cur:
+    async with conn.cursor(row_factory=support.external_token_rows) as cur:
         await cur.execute(billing.LIST_EXTERNAL_TOKENS_BY_USER, {"user_id": user_id})
         return await cur.fetchall()
 
 
-async def iter_list_external_tokens_by_user(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID | None = None,
-) -> AsyncIterator[models.ExternalToken]:
-    """The user's connected services (a handful), by service and environment.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_external_tokens_by_user_{next(_cursor_ids)}",
-        row_factory=billing._list_external_tokens_by_user_row,
-    ) as cur:
-        await cur.execute(billing.LIST_EXTERNAL_TOKENS_BY_USER, {"user_id": user_id})
-        async for row in cur:
-            yield row
-
-
+@support.describe(billing.TOUCH_EXTERNAL_TOKEN_QUERY)
 async def touch_external_token(conn: psycopg.AsyncConnection[Any], *, id: uuid.UUID) -> int:
     """Notes that a tool just used the token."""
     async with conn.cursor() as cur:
@@ -412,10 +308,11 @@ async def touch_external_token(conn: psycopg.AsyncConnection[Any], *, id: uuid.U
         return cur.rowcount
 
 
+@support.describe(billing.DELETE_EXTERNAL_TOKEN_QUERY)
 async def delete_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> int:
@@ -428,6 +325,7 @@ async def delete_external_token(
         return cur.rowcount
 
 
+@support.describe(billing.SET_USER_STRIPE_CUSTOMER_ID_QUERY)
 async def set_user_stripe_customer_id(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -447,40 +345,45 @@ async def set_user_stripe_customer_id(
         return cur.rowcount
 
 
+@support.describe(billing.UPSERT_APP_EXTERNAL_TOKEN_QUERY)
 async def upsert_app_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
     service: str,
     environment: enums.TokenEnvironment,
-    token_type: str | None = None,
-    label: str | None = None,
     token_ciphertext: bytes,
     token_key_version: int,
+    token_type: str | None = None,
+    label: str | None = None,
     scopes: list[str] | None = None,
     expires_at: datetime.datetime | None = None,
-) -> models.ExternalToken | None:
+) -> models.ExternalToken:
     """Store (or replace) the application's own token for a service and environment (no user;
     chatdb_system only): the product's API key of a third-party service.
     """
-    async with conn.cursor(row_factory=billing._upsert_app_external_token_row) as cur:
+    async with conn.cursor(row_factory=support.external_token_rows) as cur:
         await cur.execute(
             billing.UPSERT_APP_EXTERNAL_TOKEN,
             {
                 "service": service,
                 "environment": environment,
-                "token_type": token_type,
-                "label": label,
                 "token_ciphertext": token_ciphertext,
                 "token_key_version": token_key_version,
+                "token_type": token_type,
+                "label": label,
                 "scopes": scopes,
-                "expires_at": billing._aware(
+                "expires_at": support.aware(
                     expires_at, "upsert_app_external_token(expires_at=...)"
                 ),
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(billing.UPSERT_APP_EXTERNAL_TOKEN_QUERY)
+    return row
 
 
+@support.describe(billing.GET_APP_EXTERNAL_TOKEN_QUERY)
 async def get_app_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -488,7 +391,7 @@ async def get_app_external_token(
     environment: enums.TokenEnvironment,
 ) -> models.ExternalToken | None:
     """The application's own token for a service and environment, if not expired (chatdb_system)."""
-    async with conn.cursor(row_factory=billing._get_app_external_token_row) as cur:
+    async with conn.cursor(row_factory=support.external_token_rows) as cur:
         await cur.execute(
             billing.GET_APP_EXTERNAL_TOKEN,
             {"service": service, "environment": environment},

@@ -3,9 +3,8 @@
 """Async twins of the queries in db/queries/chats.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
@@ -13,11 +12,10 @@ from psycopg.types.json import Jsonb
 from pydantic import JsonValue
 
 import chatdb.types
-from chatdb.queries import chats, enums, models
-
-_cursor_ids = itertools.count()
+from chatdb.queries import chats, enums, models, support
 
 
+@support.describe(chats.CREATE_CHAT_QUERY)
 async def create_chat(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -29,11 +27,11 @@ async def create_chat(
     system_prompt: str | None = None,
     context_window: int | None = None,
     metadata: JsonValue | None = None,
-) -> models.Chat | None:
+) -> models.Chat:
     """Start a chat for a user. NULL arguments take the defaults ('New Chat', private, the
     user's default provider/model, an empty metadata object).
     """
-    async with conn.cursor(row_factory=chats._create_chat_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.CREATE_CHAT,
             {
@@ -47,9 +45,13 @@ async def create_chat(
                 "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(chats.CREATE_CHAT_QUERY)
+    return row
 
 
+@support.describe(chats.IMPORT_CHATS_QUERY)
 async def import_chats(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -79,74 +81,45 @@ async def import_chats(
         return cur.rowcount
 
 
+@support.describe(chats.GET_CHAT_BY_ID_QUERY)
 async def get_chat_by_id(
     conn: psycopg.AsyncConnection[Any],
     *,
     id: uuid.UUID,
 ) -> models.Chat | None:
     """One chat: the owner's, or anyone's public chat (RLS decides). No row otherwise."""
-    async with conn.cursor(row_factory=chats._get_chat_by_id_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(chats.GET_CHAT_BY_ID, {"id": id})
         return await cur.fetchone()
 
 
+@support.describe(chats.LIST_CHATS_BY_USER_QUERY)
 async def list_chats_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
+    page_size: int,
     before_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Chat]:
     """A user's chats, most recently updated first: one keyset page of page_size rows plus one.
     Pass the (updated_at, id) of the last chat seen, or NULLs for the first page;
     chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
     """
-    async with conn.cursor(row_factory=chats._list_chats_by_user_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.LIST_CHATS_BY_USER,
             {
                 "user_id": user_id,
-                "before_at": chats._aware(before_at, "list_chats_by_user(before_at=...)"),
-                "before_id": before_id,
                 "page_size": page_size,
+                "before_at": support.aware(before_at, "list_chats_by_user(before_at=...)"),
+                "before_id": before_id,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_chats_by_user(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    before_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.Chat]:
-    """A user's chats, most recently updated first: one keyset page of page_size rows plus one.
-    Pass the (updated_at, id) of the last chat seen, or NULLs for the first page;
-    chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_chats_by_user_{next(_cursor_ids)}",
-        row_factory=chats._list_chats_by_user_row,
-    ) as cur:
-        await cur.execute(
-            chats.LIST_CHATS_BY_USER,
-            {
-                "user_id": user_id,
-                "before_at": chats._aware(before_at, "list_chats_by_user(before_at=...)"),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(chats.UPDATE_CHAT_TITLE_QUERY)
 async def update_chat_title(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -155,11 +128,12 @@ async def update_chat_title(
     user_id: uuid.UUID,
 ) -> models.Chat | None:
     """Rename a chat of this user. No row when the chat is not theirs or does not exist."""
-    async with conn.cursor(row_factory=chats._update_chat_title_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(chats.UPDATE_CHAT_TITLE, {"title": title, "id": id, "user_id": user_id})
         return await cur.fetchone()
 
 
+@support.describe(chats.UPDATE_CHAT_VISIBILITY_QUERY)
 async def update_chat_visibility(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -168,7 +142,7 @@ async def update_chat_visibility(
     user_id: uuid.UUID,
 ) -> models.Chat | None:
     """Make a chat of this user public or private. No row when it is not theirs."""
-    async with conn.cursor(row_factory=chats._update_chat_visibility_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.UPDATE_CHAT_VISIBILITY,
             {"visibility": visibility, "id": id, "user_id": user_id},
@@ -176,36 +150,38 @@ async def update_chat_visibility(
         return await cur.fetchone()
 
 
+@support.describe(chats.UPDATE_CHAT_SETTINGS_QUERY)
 async def update_chat_settings(
     conn: psycopg.AsyncConnection[Any],
     *,
+    id: uuid.UUID,
+    user_id: uuid.UUID,
     provider: str | None = None,
     model: str | None = None,
     system_prompt: str | None = None,
     context_window: int | None = None,
     metadata: JsonValue | None = None,
-    id: uuid.UUID,
-    user_id: uuid.UUID,
 ) -> models.Chat | None:
     """Change a chat's model settings and UI metadata; a NULL argument keeps the current value.
     No row when the chat is not this user's.
     """
-    async with conn.cursor(row_factory=chats._update_chat_settings_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.UPDATE_CHAT_SETTINGS,
             {
+                "id": id,
+                "user_id": user_id,
                 "provider": provider,
                 "model": model,
                 "system_prompt": system_prompt,
                 "context_window": context_window,
                 "metadata": None if metadata is None else Jsonb(metadata),
-                "id": id,
-                "user_id": user_id,
             },
         )
         return await cur.fetchone()
 
 
+@support.describe(chats.UPDATE_CHAT_TIMESTAMP_QUERY)
 async def update_chat_timestamp(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -218,6 +194,7 @@ async def update_chat_timestamp(
         return cur.rowcount
 
 
+@support.describe(chats.DELETE_CHAT_QUERY)
 async def delete_chat(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -232,6 +209,7 @@ async def delete_chat(
         return cur.rowcount
 
 
+@support.describe(chats.GET_CHAT_WITH_RECENT_MESSAGES_QUERY)
 async def get_chat_with_recent_messages(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -242,7 +220,9 @@ async def get_chat_with_recent_messages(
     the chat repeated; a chat without messages gives one row with message None. No rows when
     the chat is not readable.
     """
-    async with conn.cursor(row_factory=chats._get_chat_with_recent_messages_row) as cur:
+    async with conn.cursor(
+        row_factory=support.rows(chats.GetChatWithRecentMessagesRow.build),
+    ) as cur:
         await cur.execute(
             chats.GET_CHAT_WITH_RECENT_MESSAGES,
             {"message_limit": message_limit, "id": id},
@@ -250,31 +230,7 @@ async def get_chat_with_recent_messages(
         return await cur.fetchall()
 
 
-async def iter_get_chat_with_recent_messages(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    message_limit: int,
-    id: uuid.UUID,
-) -> AsyncIterator[chats.GetChatWithRecentMessagesRow]:
-    """A chat with its latest message_limit messages, oldest of them first: one row per message,
-    the chat repeated; a chat without messages gives one row with message None. No rows when
-    the chat is not readable.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"get_chat_with_recent_messages_{next(_cursor_ids)}",
-        row_factory=chats._get_chat_with_recent_messages_row,
-    ) as cur:
-        await cur.execute(
-            chats.GET_CHAT_WITH_RECENT_MESSAGES,
-            {"message_limit": message_limit, "id": id},
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(chats.ADD_CHAT_TAG_QUERY)
 async def add_chat_tag(conn: psycopg.AsyncConnection[Any], *, chat_id: uuid.UUID, tag: str) -> int:
     """Tag a chat (the tag is stored lower-case). 1 when added, 0 when it already had the tag."""
     async with conn.cursor() as cur:
@@ -282,6 +238,7 @@ async def add_chat_tag(conn: psycopg.AsyncConnection[Any], *, chat_id: uuid.UUID
         return cur.rowcount
 
 
+@support.describe(chats.REMOVE_CHAT_TAG_QUERY)
 async def remove_chat_tag(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -294,43 +251,27 @@ async def remove_chat_tag(
         return cur.rowcount
 
 
+@support.describe(chats.LIST_CHAT_TAGS_QUERY)
 async def list_chat_tags(conn: psycopg.AsyncConnection[Any], *, chat_id: uuid.UUID) -> list[str]:
     """A chat's tags in alphabetical order (owner only)."""
-    async with conn.cursor(row_factory=chats._list_chat_tags_row) as cur:
+    async with conn.cursor() as cur:
         await cur.execute(chats.LIST_CHAT_TAGS, {"chat_id": chat_id})
-        return await cur.fetchall()
+        return [row[0] for row in await cur.fetchall()]
 
 
-async def iter_list_chat_tags(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    chat_id: uuid.UUID,
-) -> AsyncIterator[str]:
-    """A chat's tags in alphabetical order (owner only).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_chat_tags_{next(_cursor_ids)}",
-        row_factory=chats._list_chat_tags_row,
-    ) as cur:
-        await cur.execute(chats.LIST_CHAT_TAGS, {"chat_id": chat_id})
-        async for row in cur:
-            yield row
-
-
+@support.describe(chats.GET_CHAT_STATE_QUERY)
 async def get_chat_state(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
 ) -> models.ChatState | None:
     """The typed state document of a chat with its version (for UpsertChatState)."""
-    async with conn.cursor(row_factory=chats._get_chat_state_row) as cur:
+    async with conn.cursor(row_factory=support.chat_state_rows) as cur:
         await cur.execute(chats.GET_CHAT_STATE, {"chat_id": chat_id})
         return await cur.fetchone()
 
 
+@support.describe(chats.UPSERT_CHAT_STATE_QUERY)
 async def upsert_chat_state(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -344,18 +285,19 @@ async def upsert_chat_state(
     state does not exist (re-read and retry): an expected version never creates a state.
     With an expected version, only an existing state may be replaced (through the conflict).
     """
-    async with conn.cursor(row_factory=chats._upsert_chat_state_row) as cur:
+    async with conn.cursor(row_factory=support.chat_state_rows) as cur:
         await cur.execute(
             chats.UPSERT_CHAT_STATE,
             {
                 "chat_id": chat_id,
-                "state": Jsonb(state, dumps=chats._CHAT_STATE_ADAPTER.dump_json),
+                "state": Jsonb(state, dumps=support.CHAT_STATE_ADAPTER.dump_json),
                 "expected_version": expected_version,
             },
         )
         return await cur.fetchone()
 
 
+@support.describe(chats.INSERT_CHAT_WITH_ID_QUERY)
 async def insert_chat_with_id(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -373,7 +315,7 @@ async def insert_chat_with_id(
     before saving it). No row when the id is taken, by this chat or any other: use
     chatdb.flows.chats.save_chat, which tells an idempotent replay from a conflict.
     """
-    async with conn.cursor(row_factory=chats._insert_chat_with_id_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.INSERT_CHAT_WITH_ID,
             {
@@ -391,69 +333,36 @@ async def insert_chat_with_id(
         return await cur.fetchone()
 
 
+@support.describe(chats.LIST_CHATS_BY_USER_CREATED_BEFORE_QUERY)
 async def list_chats_by_user_created_before(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
+    page_size: int,
     before_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Chat]:
     """A user's chats by creation time, newest first, created before a cursor (the chat app's
     sidebar; endingBefore): one keyset page of page_size rows plus one, so a longer result
     means there are more. NULL cursor = from the newest chat. Renaming or sharing a chat does
     not move it (chats_user_id_created_at_id_idx).
     """
-    async with conn.cursor(row_factory=chats._list_chats_by_user_created_before_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.LIST_CHATS_BY_USER_CREATED_BEFORE,
             {
                 "user_id": user_id,
-                "before_at": chats._aware(
+                "page_size": page_size,
+                "before_at": support.aware(
                     before_at, "list_chats_by_user_created_before(before_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_chats_by_user_created_before(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    before_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.Chat]:
-    """A user's chats by creation time, newest first, created before a cursor (the chat app's
-    sidebar; endingBefore): one keyset page of page_size rows plus one, so a longer result
-    means there are more. NULL cursor = from the newest chat. Renaming or sharing a chat does
-    not move it (chats_user_id_created_at_id_idx).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_chats_by_user_created_before_{next(_cursor_ids)}",
-        row_factory=chats._list_chats_by_user_created_before_row,
-    ) as cur:
-        await cur.execute(
-            chats.LIST_CHATS_BY_USER_CREATED_BEFORE,
-            {
-                "user_id": user_id,
-                "before_at": chats._aware(
-                    before_at, "list_chats_by_user_created_before(before_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(chats.LIST_CHATS_BY_USER_CREATED_AFTER_QUERY)
 async def list_chats_by_user_created_after(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -466,12 +375,12 @@ async def list_chats_by_user_created_after(
     page is the one next to the cursor: page_size rows plus one (a longer result means there
     are more). chatdb.flows.chats.list_chats_by_creation returns them newest first.
     """
-    async with conn.cursor(row_factory=chats._list_chats_by_user_created_after_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.LIST_CHATS_BY_USER_CREATED_AFTER,
             {
                 "user_id": user_id,
-                "after_at": chats._aware(
+                "after_at": support.aware(
                     after_at, "list_chats_by_user_created_after(after_at=...)"
                 ),
                 "after_id": after_id,
@@ -481,40 +390,7 @@ async def list_chats_by_user_created_after(
         return await cur.fetchall()
 
 
-async def iter_list_chats_by_user_created_after(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    after_at: datetime.datetime,
-    after_id: uuid.UUID,
-    page_size: int,
-) -> AsyncIterator[models.Chat]:
-    """A user's chats created after a cursor (the sidebar's startingAfter), oldest first, so the
-    page is the one next to the cursor: page_size rows plus one (a longer result means there
-    are more). chatdb.flows.chats.list_chats_by_creation returns them newest first.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_chats_by_user_created_after_{next(_cursor_ids)}",
-        row_factory=chats._list_chats_by_user_created_after_row,
-    ) as cur:
-        await cur.execute(
-            chats.LIST_CHATS_BY_USER_CREATED_AFTER,
-            {
-                "user_id": user_id,
-                "after_at": chats._aware(
-                    after_at, "list_chats_by_user_created_after(after_at=...)"
-                ),
-                "after_id": after_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(chats.DELETE_CHATS_BY_USER_QUERY)
 async def delete_chats_by_user(conn: psycopg.AsyncConnection[Any], *, user_id: uuid.UUID) -> int:
     """Delete every chat of a user in one statement, each with everything in it (as DeleteChat).
     Returns how many chats were deleted.
@@ -524,26 +400,27 @@ async def delete_chats_by_user(conn: psycopg.AsyncConnection[Any], *, user_id: u
         return cur.rowcount
 
 
+@support.describe(chats.UPDATE_CHAT_AUTO_APPROVAL_QUERY)
 async def update_chat_auto_approval(
     conn: psycopg.AsyncConnection[Any],
     *,
-    auto_approve: bool | None = None,
     auto_approve_tools: list[str],
     id: uuid.UUID,
     user_id: uuid.UUID,
+    auto_approve: bool | None = None,
 ) -> models.Chat | None:
     """Set a chat's own auto-approval: auto_approve true/false overrides the user's setting, NULL
     follows it; auto_approve_tools replaces the chat's extra approved tools. No row when the
     chat is not this user's.
     """
-    async with conn.cursor(row_factory=chats._update_chat_auto_approval_row) as cur:
+    async with conn.cursor(row_factory=support.chat_rows) as cur:
         await cur.execute(
             chats.UPDATE_CHAT_AUTO_APPROVAL,
             {
-                "auto_approve": auto_approve,
                 "auto_approve_tools": auto_approve_tools,
                 "id": id,
                 "user_id": user_id,
+                "auto_approve": auto_approve,
             },
         )
         return await cur.fetchone()

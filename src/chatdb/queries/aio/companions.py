@@ -4,72 +4,76 @@
 
 import datetime
 import decimal
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import JsonValue
 
-from chatdb.queries import companions, enums, models
-
-_cursor_ids = itertools.count()
+from chatdb.queries import companions, enums, models, support
 
 
+@support.describe(companions.CREATE_COMPANION_QUERY)
 async def create_companion(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
     name: str,
-    description: str | None = None,
-    avatar_url: str | None = None,
     is_public: bool,
-    provider: str | None = None,
-    model: str | None = None,
     personality: JsonValue,
     knowledge: JsonValue,
     interaction: JsonValue,
     tool_config: JsonValue,
     tool_access: list[str],
-) -> models.Companion | None:
+    description: str | None = None,
+    avatar_url: str | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+) -> models.Companion:
     """Create a companion (an AI persona) owned by the user; its configuration starts at version 1."""
-    async with conn.cursor(row_factory=companions._create_companion_row) as cur:
+    async with conn.cursor(row_factory=support.companion_rows) as cur:
         await cur.execute(
             companions.CREATE_COMPANION,
             {
                 "user_id": user_id,
                 "name": name,
-                "description": description,
-                "avatar_url": avatar_url,
                 "is_public": is_public,
-                "provider": provider,
-                "model": model,
                 "personality": Jsonb(personality),
                 "knowledge": Jsonb(knowledge),
                 "interaction": Jsonb(interaction),
                 "tool_config": Jsonb(tool_config),
                 "tool_access": tool_access,
+                "description": description,
+                "avatar_url": avatar_url,
+                "provider": provider,
+                "model": model,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(companions.CREATE_COMPANION_QUERY)
+    return row
 
 
+@support.describe(companions.GET_COMPANION_QUERY)
 async def get_companion(
     conn: psycopg.AsyncConnection[Any],
     *,
     id: uuid.UUID,
 ) -> models.Companion | None:
     """One companion: the user's own or a public one."""
-    async with conn.cursor(row_factory=companions._get_companion_row) as cur:
+    async with conn.cursor(row_factory=support.companion_rows) as cur:
         await cur.execute(companions.GET_COMPANION, {"id": id})
         return await cur.fetchone()
 
 
+@support.describe(companions.UPDATE_COMPANION_CONFIG_QUERY)
 async def update_companion_config(
     conn: psycopg.AsyncConnection[Any],
     *,
+    id: uuid.UUID,
+    expected_version: int,
     provider: str | None = None,
     model: str | None = None,
     personality: JsonValue | None = None,
@@ -77,18 +81,18 @@ async def update_companion_config(
     interaction: JsonValue | None = None,
     tool_config: JsonValue | None = None,
     tool_access: list[str] | None = None,
-    id: uuid.UUID,
-    expected_version: int,
 ) -> models.Companion | None:
     """Change a companion's configuration (model, persona, knowledge, interaction, tools),
     optimistically: only when its version is still expected_version (what the editor read),
     bumping the version. A NULL argument keeps that setting. No row when someone saved in between (re-read and retry) or the companion is not
     the caller's.
     """
-    async with conn.cursor(row_factory=companions._update_companion_config_row) as cur:
+    async with conn.cursor(row_factory=support.companion_rows) as cur:
         await cur.execute(
             companions.UPDATE_COMPANION_CONFIG,
             {
+                "id": id,
+                "expected_version": expected_version,
                 "provider": provider,
                 "model": model,
                 "personality": None if personality is None else Jsonb(personality),
@@ -96,13 +100,12 @@ async def update_companion_config(
                 "interaction": None if interaction is None else Jsonb(interaction),
                 "tool_config": None if tool_config is None else Jsonb(tool_config),
                 "tool_access": tool_access,
-                "id": id,
-                "expected_version": expected_version,
             },
         )
         return await cur.fetchone()
 
 
+@support.describe(companions.INSERT_COMPANION_MESSAGE_QUERY)
 async def insert_companion_message(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -113,9 +116,9 @@ async def insert_companion_message(
     metadata: JsonValue,
     input_tokens: int,
     output_tokens: int,
-) -> models.CompanionMessage | None:
+) -> models.CompanionMessage:
     """Append a turn to the user's conversation with a companion."""
-    async with conn.cursor(row_factory=companions._insert_companion_message_row) as cur:
+    async with conn.cursor(row_factory=support.companion_message_rows) as cur:
         await cur.execute(
             companions.INSERT_COMPANION_MESSAGE,
             {
@@ -128,74 +131,43 @@ async def insert_companion_message(
                 "output_tokens": output_tokens,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(companions.INSERT_COMPANION_MESSAGE_QUERY)
+    return row
 
 
+@support.describe(companions.LIST_COMPANION_MESSAGES_QUERY)
 async def list_companion_messages(
     conn: psycopg.AsyncConnection[Any],
     *,
     companion_id: uuid.UUID,
     user_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.CompanionMessage]:
     """The user's conversation with a companion, newest first, one keyset page (before_created_at
     and before_id NULL for the first page; page_size rows plus one are fetched)
     (companion_messages_companion_id_user_id_created_at_id_idx).
     """
-    async with conn.cursor(row_factory=companions._list_companion_messages_row) as cur:
+    async with conn.cursor(row_factory=support.companion_message_rows) as cur:
         await cur.execute(
             companions.LIST_COMPANION_MESSAGES,
             {
                 "companion_id": companion_id,
                 "user_id": user_id,
-                "before_created_at": companions._aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_companion_messages(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_companion_messages(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    companion_id: uuid.UUID,
-    user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.CompanionMessage]:
-    """The user's conversation with a companion, newest first, one keyset page (before_created_at
-    and before_id NULL for the first page; page_size rows plus one are fetched)
-    (companion_messages_companion_id_user_id_created_at_id_idx).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_companion_messages_{next(_cursor_ids)}",
-        row_factory=companions._list_companion_messages_row,
-    ) as cur:
-        await cur.execute(
-            companions.LIST_COMPANION_MESSAGES,
-            {
-                "companion_id": companion_id,
-                "user_id": user_id,
-                "before_created_at": companions._aware(
-                    before_created_at, "list_companion_messages(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(companions.RECORD_TOKEN_BURN_QUERY)
 async def record_token_burn(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -219,7 +191,7 @@ async def record_token_burn(
     The rate is stored at the column's scale (6 decimals) first, so the check recomputes the
     very same credits.
     """
-    async with conn.cursor(row_factory=companions._record_token_burn_row) as cur:
+    async with conn.cursor(row_factory=support.rows(companions.RecordTokenBurnRow.build)) as cur:
         await cur.execute(
             companions.RECORD_TOKEN_BURN,
             {

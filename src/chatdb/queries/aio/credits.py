@@ -4,31 +4,31 @@
 
 import datetime
 import decimal
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import JsonValue
 
-from chatdb.queries import credits, enums, models
-
-_cursor_ids = itertools.count()
+from chatdb.queries import credits, enums, models, support
 
 
+@support.describe(credits.GET_CREDIT_BALANCE_QUERY)
 async def get_credit_balance(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
 ) -> decimal.Decimal | None:
     """The user's spendable credits (the running sum of their ledger)."""
-    async with conn.cursor(row_factory=credits._get_credit_balance_row) as cur:
+    async with conn.cursor() as cur:
         await cur.execute(credits.GET_CREDIT_BALANCE, {"user_id": user_id})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    value: decimal.Decimal | None = None if row is None else row[0]
+    return value
 
 
+@support.describe(credits.INSERT_LEDGER_ENTRY_QUERY)
 async def insert_ledger_entry(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -47,7 +47,7 @@ async def insert_ledger_entry(
     the deferrable unique constraint cannot be an ON CONFLICT arbiter, and the trigger is what
     makes the retry a no-op.
     """
-    async with conn.cursor(row_factory=credits._insert_ledger_entry_row) as cur:
+    async with conn.cursor(row_factory=support.credit_ledger_rows) as cur:
         await cur.execute(
             credits.INSERT_LEDGER_ENTRY,
             {
@@ -62,82 +62,56 @@ async def insert_ledger_entry(
         return await cur.fetchone()
 
 
+@support.describe(credits.GET_LEDGER_ENTRY_BY_OPERATION_ID_QUERY)
 async def get_ledger_entry_by_operation_id(
     conn: psycopg.AsyncConnection[Any],
     *,
     operation_id: str,
 ) -> models.CreditLedger | None:
     """The ledger entry of an operation, e.g. the first result of a retried grant or charge."""
-    async with conn.cursor(row_factory=credits._get_ledger_entry_by_operation_id_row) as cur:
+    async with conn.cursor(row_factory=support.credit_ledger_rows) as cur:
         await cur.execute(credits.GET_LEDGER_ENTRY_BY_OPERATION_ID, {"operation_id": operation_id})
         return await cur.fetchone()
 
 
+@support.describe(credits.LIST_LEDGER_ENTRIES_QUERY)
 async def list_ledger_entries(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.CreditLedger]:
     """The user's credit statement, newest first, one keyset page: pass the last row's
     (created_at, id) as the cursor (none for the first page) and the page size (one more row is fetched).
     """
-    async with conn.cursor(row_factory=credits._list_ledger_entries_row) as cur:
+    async with conn.cursor(row_factory=support.credit_ledger_rows) as cur:
         await cur.execute(
             credits.LIST_LEDGER_ENTRIES,
             {
                 "user_id": user_id,
-                "before_created_at": credits._aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_ledger_entries(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_ledger_entries(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.CreditLedger]:
-    """The user's credit statement, newest first, one keyset page: pass the last row's
-    (created_at, id) as the cursor (none for the first page) and the page size (one more row is fetched).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_ledger_entries_{next(_cursor_ids)}",
-        row_factory=credits._list_ledger_entries_row,
-    ) as cur:
-        await cur.execute(
-            credits.LIST_LEDGER_ENTRIES,
-            {
-                "user_id": user_id,
-                "before_created_at": credits._aware(
-                    before_created_at, "list_ledger_entries(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(credits.SUM_LEDGER_AMOUNTS_QUERY)
 async def sum_ledger_amounts(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-) -> decimal.Decimal | None:
+) -> decimal.Decimal:
     """The sum of the user's ledger amounts: equals GetCreditBalance (an audit check)."""
-    async with conn.cursor(row_factory=credits._sum_ledger_amounts_row) as cur:
+    async with conn.cursor() as cur:
         await cur.execute(credits.SUM_LEDGER_AMOUNTS, {"user_id": user_id})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(credits.SUM_LEDGER_AMOUNTS_QUERY)
+    value: decimal.Decimal = row[0]
+    return value

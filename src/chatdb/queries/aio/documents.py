@@ -3,88 +3,73 @@
 """Async twins of the queries in db/queries/documents.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
 
-from chatdb.queries import documents, enums, models
-
-_cursor_ids = itertools.count()
+from chatdb.queries import documents, enums, models, support
 
 
+@support.describe(documents.SAVE_DOCUMENT_QUERY)
 async def save_document(
     conn: psycopg.AsyncConnection[Any],
     *,
-    id: uuid.UUID | None = None,
     user_id: uuid.UUID,
-    chat_id: uuid.UUID | None = None,
     title: str,
     kind: enums.DocumentKind,
+    id: uuid.UUID | None = None,
+    chat_id: uuid.UUID | None = None,
     content: str | None = None,
-) -> models.Document | None:
+) -> models.Document:
     """Save a new version of a document (a new document when id is NULL). The version time has
     millisecond precision, so a JavaScript Date round-trips it exactly, and is at least 1 ms
     after the document's latest version, also for two saves in one transaction.
     """
-    async with conn.cursor(row_factory=documents._save_document_row) as cur:
+    async with conn.cursor(row_factory=support.document_rows) as cur:
         await cur.execute(
             documents.SAVE_DOCUMENT,
             {
-                "id": id,
                 "user_id": user_id,
-                "chat_id": chat_id,
                 "title": title,
                 "kind": kind,
+                "id": id,
+                "chat_id": chat_id,
                 "content": content,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(documents.SAVE_DOCUMENT_QUERY)
+    return row
 
 
+@support.describe(documents.GET_LATEST_DOCUMENT_QUERY)
 async def get_latest_document(
     conn: psycopg.AsyncConnection[Any],
     *,
     id: uuid.UUID,
 ) -> models.Document | None:
     """The latest version of a document."""
-    async with conn.cursor(row_factory=documents._get_latest_document_row) as cur:
+    async with conn.cursor(row_factory=support.document_rows) as cur:
         await cur.execute(documents.GET_LATEST_DOCUMENT, {"id": id})
         return await cur.fetchone()
 
 
+@support.describe(documents.LIST_DOCUMENT_VERSIONS_QUERY)
 async def list_document_versions(
     conn: psycopg.AsyncConnection[Any],
     *,
     id: uuid.UUID,
 ) -> list[models.Document]:
     """Every version of a document, oldest first (a document has few versions: no pagination)."""
-    async with conn.cursor(row_factory=documents._list_document_versions_row) as cur:
+    async with conn.cursor(row_factory=support.document_rows) as cur:
         await cur.execute(documents.LIST_DOCUMENT_VERSIONS, {"id": id})
         return await cur.fetchall()
 
 
-async def iter_list_document_versions(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    id: uuid.UUID,
-) -> AsyncIterator[models.Document]:
-    """Every version of a document, oldest first (a document has few versions: no pagination).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_document_versions_{next(_cursor_ids)}",
-        row_factory=documents._list_document_versions_row,
-    ) as cur:
-        await cur.execute(documents.LIST_DOCUMENT_VERSIONS, {"id": id})
-        async for row in cur:
-            yield row
-
-
+@support.describe(documents.DELETE_DOCUMENT_VERSIONS_AFTER_QUERY)
 async def delete_document_versions_after(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -100,7 +85,7 @@ async def delete_document_versions_after(
             documents.DELETE_DOCUMENT_VERSIONS_AFTER,
             {
                 "id": id,
-                "after_created_at": documents._aware(
+                "after_created_at": support.aware(
                     after_created_at, "delete_document_versions_after(after_created_at=...)"
                 ),
             },
@@ -108,23 +93,31 @@ async def delete_document_versions_after(
         return cur.rowcount
 
 
+@support.describe(documents.SAVE_SUGGESTIONS_QUERY)
 async def save_suggestions(
     conn: psycopg.AsyncConnection[Any],
     *,
     params: Iterable[documents.SaveSuggestionsParams],
-) -> list[models.Suggestion | None]:
+) -> list[models.Suggestion]:
     """Record edit suggestions on document versions, all sent in one round trip. Stamped with the
     clock, so they list in the order they were given.
     """
-    async with conn.cursor(row_factory=documents._save_suggestions_row) as cur:
+    async with conn.cursor(row_factory=support.suggestion_rows) as cur:
         await cur.executemany(
             documents.SAVE_SUGGESTIONS,
-            map(documents._save_suggestions_args, params),
+            [p.to_args() for p in params],
             returning=True,
         )
-        return [await cur.fetchone() async for _ in cur.results()]
+        result: list[models.Suggestion] = []
+        async for _ in cur.results():
+            row = await cur.fetchone()
+            if row is None:
+                raise support.not_found(documents.SAVE_SUGGESTIONS_QUERY)
+            result.append(row)
+        return result
 
 
+@support.describe(documents.LIST_SUGGESTIONS_BY_DOCUMENT_QUERY)
 async def list_suggestions_by_document(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -134,12 +127,12 @@ async def list_suggestions_by_document(
     """A document's suggestions, oldest first: of one version when document_created_at is given,
     else of every version.
     """
-    async with conn.cursor(row_factory=documents._list_suggestions_by_document_row) as cur:
+    async with conn.cursor(row_factory=support.suggestion_rows) as cur:
         await cur.execute(
             documents.LIST_SUGGESTIONS_BY_DOCUMENT,
             {
                 "document_id": document_id,
-                "document_created_at": documents._aware(
+                "document_created_at": support.aware(
                     document_created_at, "list_suggestions_by_document(document_created_at=...)"
                 ),
             },
@@ -147,35 +140,7 @@ async def list_suggestions_by_document(
         return await cur.fetchall()
 
 
-async def iter_list_suggestions_by_document(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    document_id: uuid.UUID,
-    document_created_at: datetime.datetime | None = None,
-) -> AsyncIterator[models.Suggestion]:
-    """A document's suggestions, oldest first: of one version when document_created_at is given,
-    else of every version.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_suggestions_by_document_{next(_cursor_ids)}",
-        row_factory=documents._list_suggestions_by_document_row,
-    ) as cur:
-        await cur.execute(
-            documents.LIST_SUGGESTIONS_BY_DOCUMENT,
-            {
-                "document_id": document_id,
-                "document_created_at": documents._aware(
-                    document_created_at, "list_suggestions_by_document(document_created_at=...)"
-                ),
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(documents.RESOLVE_SUGGESTION_QUERY)
 async def resolve_suggestion(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -184,6 +149,6 @@ async def resolve_suggestion(
     """Mark a suggestion resolved (accepted or dismissed); resolving twice is harmless. No row
     when it does not exist or is not the caller's.
     """
-    async with conn.cursor(row_factory=documents._resolve_suggestion_row) as cur:
+    async with conn.cursor(row_factory=support.suggestion_rows) as cur:
         await cur.execute(documents.RESOLVE_SUGGESTION, {"id": id})
         return await cur.fetchone()

@@ -3,42 +3,43 @@
 """Async twins of the queries in db/queries/groups.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import JsonValue
 
-from chatdb.queries import enums, groups, models
-
-_cursor_ids = itertools.count()
+from chatdb.queries import enums, groups, models, support
 
 
+@support.describe(groups.CREATE_GROUP_CHAT_QUERY)
 async def create_group_chat(
     conn: psycopg.AsyncConnection[Any],
     *,
     creator_id: uuid.UUID,
-    companion_id: uuid.UUID | None = None,
     name: str,
+    companion_id: uuid.UUID | None = None,
     description: str | None = None,
-) -> models.GroupChat | None:
+) -> models.GroupChat:
     """Create a group chat; the creator becomes its owner member (group_chats_add_creator trigger)."""
-    async with conn.cursor(row_factory=groups._create_group_chat_row) as cur:
+    async with conn.cursor(row_factory=support.group_chat_rows) as cur:
         await cur.execute(
             groups.CREATE_GROUP_CHAT,
             {
                 "creator_id": creator_id,
-                "companion_id": companion_id,
                 "name": name,
+                "companion_id": companion_id,
                 "description": description,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(groups.CREATE_GROUP_CHAT_QUERY)
+    return row
 
 
+@support.describe(groups.ADD_GROUP_MEMBER_QUERY)
 async def add_group_member(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -49,7 +50,7 @@ async def add_group_member(
     """Add a user to a group (only its creator may). No row when the user already is a member:
     their role is left as it was.
     """
-    async with conn.cursor(row_factory=groups._add_group_member_row) as cur:
+    async with conn.cursor(row_factory=support.group_chat_member_rows) as cur:
         await cur.execute(
             groups.ADD_GROUP_MEMBER,
             {"group_chat_id": group_chat_id, "user_id": user_id, "role": role},
@@ -57,6 +58,7 @@ async def add_group_member(
         return await cur.fetchone()
 
 
+@support.describe(groups.REMOVE_GROUP_MEMBER_QUERY)
 async def remove_group_member(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -74,120 +76,73 @@ async def remove_group_member(
         return cur.rowcount
 
 
+@support.describe(groups.INSERT_GROUP_MESSAGE_QUERY)
 async def insert_group_message(
     conn: psycopg.AsyncConnection[Any],
     *,
     group_chat_id: uuid.UUID,
-    sender_id: uuid.UUID | None = None,
-    companion_id: uuid.UUID | None = None,
     is_bot: bool,
     content: str,
     metadata: JsonValue,
-) -> models.GroupMessage | None:
+    sender_id: uuid.UUID | None = None,
+    companion_id: uuid.UUID | None = None,
+) -> models.GroupMessage:
     """Post a message to a group: as a member (sender_id), or the group companion's reply
     (is_bot, no sender).
     """
-    async with conn.cursor(row_factory=groups._insert_group_message_row) as cur:
+    async with conn.cursor(row_factory=support.group_message_rows) as cur:
         await cur.execute(
             groups.INSERT_GROUP_MESSAGE,
             {
                 "group_chat_id": group_chat_id,
-                "sender_id": sender_id,
-                "companion_id": companion_id,
                 "is_bot": is_bot,
                 "content": content,
                 "metadata": Jsonb(metadata),
+                "sender_id": sender_id,
+                "companion_id": companion_id,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(groups.INSERT_GROUP_MESSAGE_QUERY)
+    return row
 
 
+@support.describe(groups.LIST_GROUP_MESSAGES_QUERY)
 async def list_group_messages(
     conn: psycopg.AsyncConnection[Any],
     *,
     group_chat_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.GroupMessage]:
     """A group's messages, newest first, one keyset page (before_created_at and before_id NULL for
     the first page; page_size rows plus one are fetched) (group_messages_group_chat_id_created_at_id_idx). Only
     members see them.
     """
-    async with conn.cursor(row_factory=groups._list_group_messages_row) as cur:
+    async with conn.cursor(row_factory=support.group_message_rows) as cur:
         await cur.execute(
             groups.LIST_GROUP_MESSAGES,
             {
                 "group_chat_id": group_chat_id,
-                "before_created_at": groups._aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_group_messages(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_group_messages(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    group_chat_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.GroupMessage]:
-    """A group's messages, newest first, one keyset page (before_created_at and before_id NULL for
-    the first page; page_size rows plus one are fetched) (group_messages_group_chat_id_created_at_id_idx). Only
-    members see them.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_group_messages_{next(_cursor_ids)}",
-        row_factory=groups._list_group_messages_row,
-    ) as cur:
-        await cur.execute(
-            groups.LIST_GROUP_MESSAGES,
-            {
-                "group_chat_id": group_chat_id,
-                "before_created_at": groups._aware(
-                    before_created_at, "list_group_messages(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(groups.LIST_GROUP_CHATS_BY_MEMBER_QUERY)
 async def list_group_chats_by_member(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
 ) -> list[groups.ListGroupChatsByMemberRow]:
     """The groups a user belongs to, with their role, most recently active first."""
-    async with conn.cursor(row_factory=groups._list_group_chats_by_member_row) as cur:
+    async with conn.cursor(row_factory=support.rows(groups.ListGroupChatsByMemberRow.build)) as cur:
         await cur.execute(groups.LIST_GROUP_CHATS_BY_MEMBER, {"user_id": user_id})
         return await cur.fetchall()
-
-
-async def iter_list_group_chats_by_member(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-) -> AsyncIterator[groups.ListGroupChatsByMemberRow]:
-    """The groups a user belongs to, with their role, most recently active first.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_group_chats_by_member_{next(_cursor_ids)}",
-        row_factory=groups._list_group_chats_by_member_row,
-    ) as cur:
-        await cur.execute(groups.LIST_GROUP_CHATS_BY_MEMBER, {"user_id": user_id})
-        async for row in cur:
-            yield row

@@ -2,180 +2,75 @@
 # versions: sqlc v1.31.1, sqlc-gen-psycopg 0.2.0
 """Async twins of the queries in db/queries/health.sql (same names, psycopg.AsyncConnection)."""
 
-import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 
-from chatdb.queries import health
-
-_cursor_ids = itertools.count()
+from chatdb.queries import health, support
 
 
+@support.describe(health.LIST_FOREIGN_KEYS_QUERY)
 async def list_foreign_keys(conn: psycopg.AsyncConnection[Any]) -> list[health.ListForeignKeysRow]:
     """Every foreign key of the public schema: table, columns, referenced table and columns, and
     the ON DELETE action (a = no action, r = restrict, c = cascade, n = set null, d = set
     default). Constraints inherited by partitions are listed once, on the parent.
     """
-    async with conn.cursor(row_factory=health._list_foreign_keys_row) as cur:
+    async with conn.cursor(row_factory=support.rows(health.ListForeignKeysRow.build)) as cur:
         await cur.execute(health.LIST_FOREIGN_KEYS, {})
         return await cur.fetchall()
 
 
-async def iter_list_foreign_keys(
-    conn: psycopg.AsyncConnection[Any],
-) -> AsyncIterator[health.ListForeignKeysRow]:
-    """Every foreign key of the public schema: table, columns, referenced table and columns, and
-    the ON DELETE action (a = no action, r = restrict, c = cascade, n = set null, d = set
-    default). Constraints inherited by partitions are listed once, on the parent.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_foreign_keys_{next(_cursor_ids)}",
-        row_factory=health._list_foreign_keys_row,
-    ) as cur:
-        await cur.execute(health.LIST_FOREIGN_KEYS, {})
-        async for row in cur:
-            yield row
-
-
+@support.describe(health.LIST_FOREIGN_KEYS_WITHOUT_INDEX_QUERY)
 async def list_foreign_keys_without_index(
     conn: psycopg.AsyncConnection[Any],
 ) -> list[health.ListForeignKeysWithoutIndexRow]:
     """Foreign keys whose columns do not lead any valid, non-partial index of their table: deleting
     or updating a referenced row then scans the whole referencing table. Should be empty.
     """
-    async with conn.cursor(row_factory=health._list_foreign_keys_without_index_row) as cur:
+    async with conn.cursor(
+        row_factory=support.rows(health.ListForeignKeysWithoutIndexRow.build),
+    ) as cur:
         await cur.execute(health.LIST_FOREIGN_KEYS_WITHOUT_INDEX, {})
         return await cur.fetchall()
 
 
-async def iter_list_foreign_keys_without_index(
-    conn: psycopg.AsyncConnection[Any],
-) -> AsyncIterator[health.ListForeignKeysWithoutIndexRow]:
-    """Foreign keys whose columns do not lead any valid, non-partial index of their table: deleting
-    or updating a referenced row then scans the whole referencing table. Should be empty.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_foreign_keys_without_index_{next(_cursor_ids)}",
-        row_factory=health._list_foreign_keys_without_index_row,
-    ) as cur:
-        await cur.execute(health.LIST_FOREIGN_KEYS_WITHOUT_INDEX, {})
-        async for row in cur:
-            yield row
-
-
+@support.describe(health.LIST_INDEXES_QUERY)
 async def list_indexes(conn: psycopg.AsyncConnection[Any]) -> list[health.ListIndexesRow]:
     """Every index of the public schema with its definition, size and how often it was scanned
     since the statistics were last reset.
     """
-    async with conn.cursor(row_factory=health._list_indexes_row) as cur:
+    async with conn.cursor(row_factory=support.rows(health.ListIndexesRow.build)) as cur:
         await cur.execute(health.LIST_INDEXES, {})
         return await cur.fetchall()
 
 
-async def iter_list_indexes(
-    conn: psycopg.AsyncConnection[Any],
-) -> AsyncIterator[health.ListIndexesRow]:
-    """Every index of the public schema with its definition, size and how often it was scanned
-    since the statistics were last reset.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_indexes_{next(_cursor_ids)}",
-        row_factory=health._list_indexes_row,
-    ) as cur:
-        await cur.execute(health.LIST_INDEXES, {})
-        async for row in cur:
-            yield row
-
-
+@support.describe(health.TABLE_SIZES_QUERY)
 async def table_sizes(conn: psycopg.AsyncConnection[Any]) -> list[health.TableSizesRow]:
     """Size of every table of the public schema (partitions separately, partitioned parents with
     the sum of their partitions), largest first: estimated rows, heap, indexes and total bytes.
     """
-    async with conn.cursor(row_factory=health._table_sizes_row) as cur:
+    async with conn.cursor(row_factory=support.rows(health.TableSizesRow.build)) as cur:
         await cur.execute(health.TABLE_SIZES, {})
         return await cur.fetchall()
 
 
-async def iter_table_sizes(
-    conn: psycopg.AsyncConnection[Any],
-) -> AsyncIterator[health.TableSizesRow]:
-    """Size of every table of the public schema (partitions separately, partitioned parents with
-    the sum of their partitions), largest first: estimated rows, heap, indexes and total bytes.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"table_sizes_{next(_cursor_ids)}",
-        row_factory=health._table_sizes_row,
-    ) as cur:
-        await cur.execute(health.TABLE_SIZES, {})
-        async for row in cur:
-            yield row
-
-
+@support.describe(health.LIST_POLICIES_QUERY)
 async def list_policies(conn: psycopg.AsyncConnection[Any]) -> list[health.ListPoliciesRow]:
     """Every row-level security policy of the public schema, with whether its table enforces RLS
     (enabled and forced).
     """
-    async with conn.cursor(row_factory=health._list_policies_row) as cur:
+    async with conn.cursor(row_factory=support.rows(health.ListPoliciesRow.build)) as cur:
         await cur.execute(health.LIST_POLICIES, {})
         return await cur.fetchall()
 
 
-async def iter_list_policies(
-    conn: psycopg.AsyncConnection[Any],
-) -> AsyncIterator[health.ListPoliciesRow]:
-    """Every row-level security policy of the public schema, with whether its table enforces RLS
-    (enabled and forced).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_policies_{next(_cursor_ids)}",
-        row_factory=health._list_policies_row,
-    ) as cur:
-        await cur.execute(health.LIST_POLICIES, {})
-        async for row in cur:
-            yield row
-
-
+@support.describe(health.LIST_UNUSED_INDEXES_QUERY)
 async def list_unused_indexes(
     conn: psycopg.AsyncConnection[Any],
 ) -> list[health.ListUnusedIndexesRow]:
     """Indexes never scanned since statistics were last reset, largest first; unique and primary
     key indexes are left out (they enforce constraints even when never read).
     """
-    async with conn.cursor(row_factory=health._list_unused_indexes_row) as cur:
+    async with conn.cursor(row_factory=support.rows(health.ListUnusedIndexesRow.build)) as cur:
         await cur.execute(health.LIST_UNUSED_INDEXES, {})
         return await cur.fetchall()
-
-
-async def iter_list_unused_indexes(
-    conn: psycopg.AsyncConnection[Any],
-) -> AsyncIterator[health.ListUnusedIndexesRow]:
-    """Indexes never scanned since statistics were last reset, largest first; unique and primary
-    key indexes are left out (they enforce constraints even when never read).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_unused_indexes_{next(_cursor_ids)}",
-        row_factory=health._list_unused_indexes_row,
-    ) as cur:
-        await cur.execute(health.LIST_UNUSED_INDEXES, {})
-        async for row in cur:
-            yield row

@@ -3,17 +3,14 @@
 """Async twins of the queries in db/queries/maintenance.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
-import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 
-from chatdb.queries import maintenance
-
-_cursor_ids = itertools.count()
+from chatdb.queries import maintenance, support
 
 
+@support.describe(maintenance.CREATE_USAGE_LOG_PARTITIONS_QUERY)
 async def create_usage_log_partitions(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -24,39 +21,15 @@ async def create_usage_log_partitions(
     months ahead (UTC); returns the names it created (existing ones are skipped). Run by
     `chatdb maintain` as chatdb_system, e.g. daily.
     """
-    async with conn.cursor(row_factory=maintenance._create_usage_log_partitions_row) as cur:
+    async with conn.cursor() as cur:
         await cur.execute(
             maintenance.CREATE_USAGE_LOG_PARTITIONS,
             {"months_ahead": months_ahead, "months_back": months_back},
         )
-        return await cur.fetchall()
+        return [row[0] for row in await cur.fetchall()]
 
 
-async def iter_create_usage_log_partitions(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    months_ahead: int,
-    months_back: int,
-) -> AsyncIterator[str]:
-    """Create the monthly usage_logs partitions from months_back months ago to months_ahead
-    months ahead (UTC); returns the names it created (existing ones are skipped). Run by
-    `chatdb maintain` as chatdb_system, e.g. daily.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"create_usage_log_partitions_{next(_cursor_ids)}",
-        row_factory=maintenance._create_usage_log_partitions_row,
-    ) as cur:
-        await cur.execute(
-            maintenance.CREATE_USAGE_LOG_PARTITIONS,
-            {"months_ahead": months_ahead, "months_back": months_back},
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(maintenance.DROP_USAGE_LOG_PARTITIONS_QUERY)
 async def drop_usage_log_partitions(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -65,26 +38,6 @@ async def drop_usage_log_partitions(
     """Drop the monthly usage_logs partitions that end before now() - retention; returns their
     names. The data is gone with them: export first if it must be kept.
     """
-    async with conn.cursor(row_factory=maintenance._drop_usage_log_partitions_row) as cur:
+    async with conn.cursor() as cur:
         await cur.execute(maintenance.DROP_USAGE_LOG_PARTITIONS, {"retention": retention})
-        return await cur.fetchall()
-
-
-async def iter_drop_usage_log_partitions(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    retention: datetime.timedelta,
-) -> AsyncIterator[str]:
-    """Drop the monthly usage_logs partitions that end before now() - retention; returns their
-    names. The data is gone with them: export first if it must be kept.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"drop_usage_log_partitions_{next(_cursor_ids)}",
-        row_factory=maintenance._drop_usage_log_partitions_row,
-    ) as cur:
-        await cur.execute(maintenance.DROP_USAGE_LOG_PARTITIONS, {"retention": retention})
-        async for row in cur:
-            yield row
+        return [row[0] for row in await cur.fetchall()]

@@ -3,33 +3,36 @@
 """Async twins of the queries in db/queries/messages.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
 import chatdb.types
-from chatdb.queries import messages, models
-
-_cursor_ids = itertools.count()
+from chatdb.queries import messages, models, support
 
 
+@support.describe(messages.INSERT_MESSAGE_QUERY)
 async def insert_message(
     conn: psycopg.AsyncConnection[Any],
     *,
     params: messages.InsertMessageParams,
-) -> models.Message | None:
+) -> models.Message:
     """Append a message to a chat (as its owner). Idempotent by client_request_id: a retried send
     with the same id returns the message stored the first time instead of inserting again.
+    Token counts and cost left out (NULL) take the column defaults (0).
     """
-    async with conn.cursor(row_factory=messages._insert_message_row) as cur:
-        await cur.execute(messages.INSERT_MESSAGE, messages._insert_message_args(params))
-        return await cur.fetchone()
+    async with conn.cursor(row_factory=support.message_rows) as cur:
+        await cur.execute(messages.INSERT_MESSAGE, params.to_args())
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(messages.INSERT_MESSAGE_QUERY)
+    return row
 
 
+@support.describe(messages.IMPORT_MESSAGES_QUERY)
 async def import_messages(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -54,131 +57,73 @@ async def import_messages(
                 ],
             )
             for row in rows:
-                await copy.write_row(messages._import_messages_copy_row(row))
+                await copy.write_row(row.to_copy_row())
         return cur.rowcount
 
 
+@support.describe(messages.GET_MESSAGE_BY_ID_QUERY)
 async def get_message_by_id(
     conn: psycopg.AsyncConnection[Any],
     *,
     id: uuid.UUID,
 ) -> models.Message | None:
     """One message, if the caller may read its chat (the owner, or anyone for a public chat)."""
-    async with conn.cursor(row_factory=messages._get_message_by_id_row) as cur:
+    async with conn.cursor(row_factory=support.message_rows) as cur:
         await cur.execute(messages.GET_MESSAGE_BY_ID, {"id": id})
         return await cur.fetchone()
 
 
+@support.describe(messages.LIST_MESSAGES_BY_CHAT_QUERY)
 async def list_messages_by_chat(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
+    page_size: int,
     before_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Message]:
     """A chat's messages older than a cursor, newest first (scrolling back through history): one
     keyset page of page_size rows plus one. NULL cursor = from the latest message.
     """
-    async with conn.cursor(row_factory=messages._list_messages_by_chat_row) as cur:
+    async with conn.cursor(row_factory=support.message_rows) as cur:
         await cur.execute(
             messages.LIST_MESSAGES_BY_CHAT,
             {
                 "chat_id": chat_id,
-                "before_at": messages._aware(before_at, "list_messages_by_chat(before_at=...)"),
-                "before_id": before_id,
                 "page_size": page_size,
+                "before_at": support.aware(before_at, "list_messages_by_chat(before_at=...)"),
+                "before_id": before_id,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_messages_by_chat(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    chat_id: uuid.UUID,
-    before_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.Message]:
-    """A chat's messages older than a cursor, newest first (scrolling back through history): one
-    keyset page of page_size rows plus one. NULL cursor = from the latest message.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_messages_by_chat_{next(_cursor_ids)}",
-        row_factory=messages._list_messages_by_chat_row,
-    ) as cur:
-        await cur.execute(
-            messages.LIST_MESSAGES_BY_CHAT,
-            {
-                "chat_id": chat_id,
-                "before_at": messages._aware(before_at, "list_messages_by_chat(before_at=...)"),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(messages.LIST_MESSAGES_BY_CHAT_AFTER_QUERY)
 async def list_messages_by_chat_after(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
+    page_size: int,
     after_at: datetime.datetime | None = None,
     after_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Message]:
     """A chat's messages newer than a cursor, oldest first (catching up, building a model
     request): one keyset page of page_size rows plus one. NULL cursor = from the first message.
     """
-    async with conn.cursor(row_factory=messages._list_messages_by_chat_after_row) as cur:
+    async with conn.cursor(row_factory=support.message_rows) as cur:
         await cur.execute(
             messages.LIST_MESSAGES_BY_CHAT_AFTER,
             {
                 "chat_id": chat_id,
-                "after_at": messages._aware(after_at, "list_messages_by_chat_after(after_at=...)"),
-                "after_id": after_id,
                 "page_size": page_size,
+                "after_at": support.aware(after_at, "list_messages_by_chat_after(after_at=...)"),
+                "after_id": after_id,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_messages_by_chat_after(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    chat_id: uuid.UUID,
-    after_at: datetime.datetime | None = None,
-    after_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.Message]:
-    """A chat's messages newer than a cursor, oldest first (catching up, building a model
-    request): one keyset page of page_size rows plus one. NULL cursor = from the first message.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_messages_by_chat_after_{next(_cursor_ids)}",
-        row_factory=messages._list_messages_by_chat_after_row,
-    ) as cur:
-        await cur.execute(
-            messages.LIST_MESSAGES_BY_CHAT_AFTER,
-            {
-                "chat_id": chat_id,
-                "after_at": messages._aware(after_at, "list_messages_by_chat_after(after_at=...)"),
-                "after_id": after_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(messages.DELETE_MESSAGES_AFTER_QUERY)
 async def delete_messages_after(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -192,34 +137,37 @@ async def delete_messages_after(
     async with conn.cursor() as cur:
         await cur.execute(
             messages.DELETE_MESSAGES_AFTER,
-            {
-                "chat_id": chat_id,
-                "since": messages._aware(since, "delete_messages_after(since=...)"),
-            },
+            {"chat_id": chat_id, "since": support.aware(since, "delete_messages_after(since=...)")},
         )
         return cur.rowcount
 
 
+@support.describe(messages.COUNT_USER_MESSAGES_SINCE_QUERY)
 async def count_user_messages_since(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
     since: datetime.datetime,
-) -> int | None:
+) -> int:
     """How many messages a user sent (role user, across their chats) since a time: the 24 h
     message rate limit. Uses messages_chat_id_created_at_user_role_idx.
     """
-    async with conn.cursor(row_factory=messages._count_user_messages_since_row) as cur:
+    async with conn.cursor() as cur:
         await cur.execute(
             messages.COUNT_USER_MESSAGES_SINCE,
             {
                 "user_id": user_id,
-                "since": messages._aware(since, "count_user_messages_since(since=...)"),
+                "since": support.aware(since, "count_user_messages_since(since=...)"),
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(messages.COUNT_USER_MESSAGES_SINCE_QUERY)
+    value: int = row[0]
+    return value
 
 
+@support.describe(messages.ADD_MESSAGE_REACTION_QUERY)
 async def add_message_reaction(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -238,6 +186,7 @@ async def add_message_reaction(
         return cur.rowcount
 
 
+@support.describe(messages.REMOVE_MESSAGE_REACTION_QUERY)
 async def remove_message_reaction(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -254,6 +203,7 @@ async def remove_message_reaction(
         return cur.rowcount
 
 
+@support.describe(messages.LIST_MESSAGE_REACTIONS_QUERY)
 async def list_message_reactions(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -263,7 +213,7 @@ async def list_message_reactions(
     """The reactions on a message, one row per emoji with how many users added it and whether
     the given user did, most used first.
     """
-    async with conn.cursor(row_factory=messages._list_message_reactions_row) as cur:
+    async with conn.cursor(row_factory=support.rows(messages.ListMessageReactionsRow.build)) as cur:
         await cur.execute(
             messages.LIST_MESSAGE_REACTIONS,
             {"user_id": user_id, "message_id": message_id},
@@ -271,30 +221,7 @@ async def list_message_reactions(
         return await cur.fetchall()
 
 
-async def iter_list_message_reactions(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    message_id: uuid.UUID,
-) -> AsyncIterator[messages.ListMessageReactionsRow]:
-    """The reactions on a message, one row per emoji with how many users added it and whether
-    the given user did, most used first.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_message_reactions_{next(_cursor_ids)}",
-        row_factory=messages._list_message_reactions_row,
-    ) as cur:
-        await cur.execute(
-            messages.LIST_MESSAGE_REACTIONS,
-            {"user_id": user_id, "message_id": message_id},
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(messages.INSERT_MESSAGE_WITH_ID_QUERY)
 async def insert_message_with_id(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -304,14 +231,12 @@ async def insert_message_with_id(
     No row when the id is taken, by this message or any other: use
     chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
     """
-    async with conn.cursor(row_factory=messages._insert_message_with_id_row) as cur:
-        await cur.execute(
-            messages.INSERT_MESSAGE_WITH_ID,
-            messages._insert_message_with_id_args(params),
-        )
+    async with conn.cursor(row_factory=support.message_rows) as cur:
+        await cur.execute(messages.INSERT_MESSAGE_WITH_ID, params.to_args())
         return await cur.fetchone()
 
 
+@support.describe(messages.UPDATE_MESSAGE_PARTS_QUERY)
 async def update_message_parts(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -322,9 +247,9 @@ async def update_message_parts(
     one); updated_at moves, created_at (its place in the conversation) does not. No row when
     the message does not exist or its chat is not the caller's.
     """
-    async with conn.cursor(row_factory=messages._update_message_parts_row) as cur:
+    async with conn.cursor(row_factory=support.message_rows) as cur:
         await cur.execute(
             messages.UPDATE_MESSAGE_PARTS,
-            {"parts": Jsonb(parts, dumps=messages._MESSAGE_PARTS_ADAPTER.dump_json), "id": id},
+            {"parts": Jsonb(parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json), "id": id},
         )
         return await cur.fetchone()

@@ -3,20 +3,17 @@
 """Async twins of the queries in db/queries/providers.sql (same names, psycopg.AsyncConnection)."""
 
 import decimal
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import JsonValue
 
-from chatdb.queries import models, providers
-
-_cursor_ids = itertools.count()
+from chatdb.queries import models, providers, support
 
 
+@support.describe(providers.UPSERT_PROVIDER_CONFIG_QUERY)
 async def upsert_provider_config(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -27,12 +24,12 @@ async def upsert_provider_config(
     base_url: str | None = None,
     default_model: str | None = None,
     settings: JsonValue | None = None,
-) -> models.ProviderConfig | None:
+) -> models.ProviderConfig:
     """Creates or updates the user's configuration of one provider. A NULL api_key_ciphertext
     keeps the stored key (use ClearProviderKey to remove it); ciphertext and key version are
     set together. The default flag is left alone (SetDefaultProvider switches it).
     """
-    async with conn.cursor(row_factory=providers._upsert_provider_config_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(
             providers.UPSERT_PROVIDER_CONFIG,
             {
@@ -45,9 +42,13 @@ async def upsert_provider_config(
                 "settings": None if settings is None else Jsonb(settings),
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(providers.UPSERT_PROVIDER_CONFIG_QUERY)
+    return row
 
 
+@support.describe(providers.SET_DEFAULT_PROVIDER_QUERY)
 async def set_default_provider(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -59,7 +60,7 @@ async def set_default_provider(
     locked in id order first, so concurrent switches queue up instead of deadlocking, and the
     last one wins. No row (and no change) when the user has no configuration for provider.
     """
-    async with conn.cursor(row_factory=providers._set_default_provider_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(
             providers.SET_DEFAULT_PROVIDER,
             {"user_id": user_id, "provider": provider},
@@ -67,17 +68,19 @@ async def set_default_provider(
         return await cur.fetchone()
 
 
+@support.describe(providers.GET_DEFAULT_PROVIDER_CONFIG_QUERY)
 async def get_default_provider_config(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
 ) -> models.ProviderConfig | None:
     """The user's default provider configuration, if they chose one."""
-    async with conn.cursor(row_factory=providers._get_default_provider_config_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(providers.GET_DEFAULT_PROVIDER_CONFIG, {"user_id": user_id})
         return await cur.fetchone()
 
 
+@support.describe(providers.GET_PROVIDER_CONFIG_QUERY)
 async def get_provider_config(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -85,41 +88,24 @@ async def get_provider_config(
     provider: str,
 ) -> models.ProviderConfig | None:
     """The user's configuration of one provider."""
-    async with conn.cursor(row_factory=providers._get_provider_config_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(providers.GET_PROVIDER_CONFIG, {"user_id": user_id, "provider": provider})
         return await cur.fetchone()
 
 
+@support.describe(providers.LIST_PROVIDER_CONFIGS_QUERY)
 async def list_provider_configs(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
 ) -> list[models.ProviderConfig]:
     """All of the user's provider configurations (a handful), the default first, then by name."""
-    async with conn.cursor(row_factory=providers._list_provider_configs_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(providers.LIST_PROVIDER_CONFIGS, {"user_id": user_id})
         return await cur.fetchall()
 
 
-async def iter_list_provider_configs(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-) -> AsyncIterator[models.ProviderConfig]:
-    """All of the user's provider configurations (a handful), the default first, then by name.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_provider_configs_{next(_cursor_ids)}",
-        row_factory=providers._list_provider_configs_row,
-    ) as cur:
-        await cur.execute(providers.LIST_PROVIDER_CONFIGS, {"user_id": user_id})
-        async for row in cur:
-            yield row
-
-
+@support.describe(providers.DELETE_PROVIDER_CONFIG_QUERY)
 async def delete_provider_config(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -135,6 +121,7 @@ async def delete_provider_config(
         return cur.rowcount
 
 
+@support.describe(providers.CLEAR_PROVIDER_KEY_QUERY)
 async def clear_provider_key(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -142,54 +129,33 @@ async def clear_provider_key(
     provider: str,
 ) -> models.ProviderConfig | None:
     """Removes the stored API key of one provider configuration, keeping the rest."""
-    async with conn.cursor(row_factory=providers._clear_provider_key_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(providers.CLEAR_PROVIDER_KEY, {"user_id": user_id, "provider": provider})
         return await cur.fetchone()
 
 
+@support.describe(providers.LIST_PROVIDER_KEYS_TO_ROTATE_QUERY)
 async def list_provider_keys_to_rotate(
     conn: psycopg.AsyncConnection[Any],
     *,
     current_version: int,
-    after_id: uuid.UUID | None = None,
     batch_size: int,
+    after_id: uuid.UUID | None = None,
 ) -> list[providers.ListProviderKeysToRotateRow]:
     """Key rotation (chatdb_system): configurations whose API key is sealed with another key
     version than current_version, in id order after after_id (keyset), one batch.
     """
-    async with conn.cursor(row_factory=providers._list_provider_keys_to_rotate_row) as cur:
+    async with conn.cursor(
+        row_factory=support.rows(providers.ListProviderKeysToRotateRow.build),
+    ) as cur:
         await cur.execute(
             providers.LIST_PROVIDER_KEYS_TO_ROTATE,
-            {"current_version": current_version, "after_id": after_id, "batch_size": batch_size},
+            {"current_version": current_version, "batch_size": batch_size, "after_id": after_id},
         )
         return await cur.fetchall()
 
 
-async def iter_list_provider_keys_to_rotate(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    current_version: int,
-    after_id: uuid.UUID | None = None,
-    batch_size: int,
-) -> AsyncIterator[providers.ListProviderKeysToRotateRow]:
-    """Key rotation (chatdb_system): configurations whose API key is sealed with another key
-    version than current_version, in id order after after_id (keyset), one batch.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_provider_keys_to_rotate_{next(_cursor_ids)}",
-        row_factory=providers._list_provider_keys_to_rotate_row,
-    ) as cur:
-        await cur.execute(
-            providers.LIST_PROVIDER_KEYS_TO_ROTATE,
-            {"current_version": current_version, "after_id": after_id, "batch_size": batch_size},
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(providers.REPLACE_PROVIDER_KEY_QUERY)
 async def replace_provider_key(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -214,17 +180,19 @@ async def replace_provider_key(
         return cur.rowcount
 
 
+@support.describe(providers.GET_AUTO_APPROVAL_SETTINGS_QUERY)
 async def get_auto_approval_settings(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
 ) -> models.AutoApprovalSetting | None:
     """The user's tool auto-approval settings; no row means the safe defaults (disabled)."""
-    async with conn.cursor(row_factory=providers._get_auto_approval_settings_row) as cur:
+    async with conn.cursor(row_factory=support.auto_approval_setting_rows) as cur:
         await cur.execute(providers.GET_AUTO_APPROVAL_SETTINGS, {"user_id": user_id})
         return await cur.fetchone()
 
 
+@support.describe(providers.UPSERT_AUTO_APPROVAL_SETTINGS_QUERY)
 async def upsert_auto_approval_settings(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -237,13 +205,13 @@ async def upsert_auto_approval_settings(
     read_only_operations: list[str] | None = None,
     low_risk_operations: list[str] | None = None,
     max_hourly_cost: decimal.Decimal | None = None,
-) -> models.AutoApprovalSetting | None:
+) -> models.AutoApprovalSetting:
     """Creates or replaces the user's tool auto-approval settings (the CHECKs keep the cost limits
     ordered and the allowed and blocked tool lists disjoint).
     read_only_operations and low_risk_operations NULL mean none; max_hourly_cost NULL means no
     hourly cap (the daily budget only).
     """
-    async with conn.cursor(row_factory=providers._upsert_auto_approval_settings_row) as cur:
+    async with conn.cursor(row_factory=support.auto_approval_setting_rows) as cur:
         await cur.execute(
             providers.UPSERT_AUTO_APPROVAL_SETTINGS,
             {
@@ -258,9 +226,13 @@ async def upsert_auto_approval_settings(
                 "max_hourly_cost": max_hourly_cost,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(providers.UPSERT_AUTO_APPROVAL_SETTINGS_QUERY)
+    return row
 
 
+@support.describe(providers.SET_PROVIDER_CONFIG_ACTIVE_QUERY)
 async def set_provider_config_active(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -272,7 +244,7 @@ async def set_provider_config_active(
     default one raises CheckViolation (provider_configs_default_active_check): choose another
     default first. No row when the user has no configuration for provider.
     """
-    async with conn.cursor(row_factory=providers._set_provider_config_active_row) as cur:
+    async with conn.cursor(row_factory=support.provider_config_rows) as cur:
         await cur.execute(
             providers.SET_PROVIDER_CONFIG_ACTIVE,
             {"is_active": is_active, "user_id": user_id, "provider": provider},

@@ -4,18 +4,15 @@
 
 import datetime
 import decimal
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 
-from chatdb.queries import enums, models, referrals
-
-_cursor_ids = itertools.count()
+from chatdb.queries import enums, models, referrals, support
 
 
+@support.describe(referrals.GET_USER_BY_REFERRAL_CODE_QUERY)
 async def get_user_by_referral_code(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -24,11 +21,14 @@ async def get_user_by_referral_code(
     """The user who owns a referral code (chatdb_system: the code is someone else's), with how
     many successful referrals they already have.
     """
-    async with conn.cursor(row_factory=referrals._get_user_by_referral_code_row) as cur:
+    async with conn.cursor(
+        row_factory=support.rows(referrals.GetUserByReferralCodeRow.build),
+    ) as cur:
         await cur.execute(referrals.GET_USER_BY_REFERRAL_CODE, {"referral_code": referral_code})
         return await cur.fetchone()
 
 
+@support.describe(referrals.CREATE_REFERRAL_QUERY)
 async def create_referral(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -43,7 +43,7 @@ async def create_referral(
     referrals_referrer_maximum_check (race-safe: the counting trigger locks the referrer's row);
     a self-referral raises referrals_no_self_referral_check.
     """
-    async with conn.cursor(row_factory=referrals._create_referral_row) as cur:
+    async with conn.cursor(row_factory=support.referral_rows) as cur:
         await cur.execute(
             referrals.CREATE_REFERRAL,
             {
@@ -56,84 +56,57 @@ async def create_referral(
         return await cur.fetchone()
 
 
+@support.describe(referrals.GET_REFERRAL_BY_REFERRED_QUERY)
 async def get_referral_by_referred(
     conn: psycopg.AsyncConnection[Any],
     *,
     referred_id: uuid.UUID,
 ) -> models.Referral | None:
     """Who referred this user, if anyone."""
-    async with conn.cursor(row_factory=referrals._get_referral_by_referred_row) as cur:
+    async with conn.cursor(row_factory=support.referral_rows) as cur:
         await cur.execute(referrals.GET_REFERRAL_BY_REFERRED, {"referred_id": referred_id})
         return await cur.fetchone()
 
 
+@support.describe(referrals.LIST_REFERRALS_BY_REFERRER_QUERY)
 async def list_referrals_by_referrer(
     conn: psycopg.AsyncConnection[Any],
     *,
     referrer_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_referred_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.Referral]:
     """The users a referrer brought in, newest first, one keyset page: pass the last row's
     (created_at, referred_id) as the cursor (none for the first page) and the page size as
     page_size (one more row is fetched: chatdb.Page drops it).
     """
-    async with conn.cursor(row_factory=referrals._list_referrals_by_referrer_row) as cur:
+    async with conn.cursor(row_factory=support.referral_rows) as cur:
         await cur.execute(
             referrals.LIST_REFERRALS_BY_REFERRER,
             {
                 "referrer_id": referrer_id,
-                "before_created_at": referrals._aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_referrals_by_referrer(before_created_at=...)"
                 ),
                 "before_referred_id": before_referred_id,
-                "page_size": page_size,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_referrals_by_referrer(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    referrer_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_referred_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.Referral]:
-    """The users a referrer brought in, newest first, one keyset page: pass the last row's
-    (created_at, referred_id) as the cursor (none for the first page) and the page size as
-    page_size (one more row is fetched: chatdb.Page drops it).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_referrals_by_referrer_{next(_cursor_ids)}",
-        row_factory=referrals._list_referrals_by_referrer_row,
-    ) as cur:
-        await cur.execute(
-            referrals.LIST_REFERRALS_BY_REFERRER,
-            {
-                "referrer_id": referrer_id,
-                "before_created_at": referrals._aware(
-                    before_created_at, "list_referrals_by_referrer(before_created_at=...)"
-                ),
-                "before_referred_id": before_referred_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(referrals.COUNT_SUCCESSFUL_REFERRALS_QUERY)
 async def count_successful_referrals(
     conn: psycopg.AsyncConnection[Any],
     *,
     referrer_id: uuid.UUID,
-) -> int | None:
+) -> int:
     """How many of the referrer's referrals were completed (rewarded)."""
-    async with conn.cursor(row_factory=referrals._count_successful_referrals_row) as cur:
+    async with conn.cursor() as cur:
         await cur.execute(referrals.COUNT_SUCCESSFUL_REFERRALS, {"referrer_id": referrer_id})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(referrals.COUNT_SUCCESSFUL_REFERRALS_QUERY)
+    value: int = row[0]
+    return value

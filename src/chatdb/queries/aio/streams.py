@@ -2,58 +2,40 @@
 # versions: sqlc v1.31.1, sqlc-gen-psycopg 0.2.0
 """Async twins of the queries in db/queries/streams.sql (same names, psycopg.AsyncConnection)."""
 
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 
-from chatdb.queries import models, streams
-
-_cursor_ids = itertools.count()
+from chatdb.queries import models, streams, support
 
 
+@support.describe(streams.CREATE_STREAM_QUERY)
 async def create_stream(
     conn: psycopg.AsyncConnection[Any],
     *,
-    id: uuid.UUID | None = None,
     chat_id: uuid.UUID,
-) -> models.Stream | None:
+    id: uuid.UUID | None = None,
+) -> models.Stream:
     """Register a new response stream of a chat (id chosen by the caller, or generated). Stamped
     with the clock, not the transaction start, so streams created in one transaction keep
     their order.
     """
-    async with conn.cursor(row_factory=streams._create_stream_row) as cur:
-        await cur.execute(streams.CREATE_STREAM, {"id": id, "chat_id": chat_id})
-        return await cur.fetchone()
+    async with conn.cursor(row_factory=support.stream_rows) as cur:
+        await cur.execute(streams.CREATE_STREAM, {"chat_id": chat_id, "id": id})
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(streams.CREATE_STREAM_QUERY)
+    return row
 
 
+@support.describe(streams.LIST_STREAM_IDS_BY_CHAT_QUERY)
 async def list_stream_ids_by_chat(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
 ) -> list[uuid.UUID]:
     """The chat's stream ids, oldest first: a reconnecting client resumes the last one."""
-    async with conn.cursor(row_factory=streams._list_stream_ids_by_chat_row) as cur:
+    async with conn.cursor() as cur:
         await cur.execute(streams.LIST_STREAM_IDS_BY_CHAT, {"chat_id": chat_id})
-        return await cur.fetchall()
-
-
-async def iter_list_stream_ids_by_chat(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    chat_id: uuid.UUID,
-) -> AsyncIterator[uuid.UUID]:
-    """The chat's stream ids, oldest first: a reconnecting client resumes the last one.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_stream_ids_by_chat_{next(_cursor_ids)}",
-        row_factory=streams._list_stream_ids_by_chat_row,
-    ) as cur:
-        await cur.execute(streams.LIST_STREAM_IDS_BY_CHAT, {"chat_id": chat_id})
-        async for row in cur:
-            yield row
+        return [row[0] for row in await cur.fetchall()]

@@ -4,68 +4,70 @@
 
 import datetime
 import decimal
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import JsonValue
 
-from chatdb.queries import enums, models, tools
-
-_cursor_ids = itertools.count()
+from chatdb.queries import enums, models, support, tools
 
 
+@support.describe(tools.CREATE_TOOL_EXECUTION_QUERY)
 async def create_tool_execution(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
-    message_id: uuid.UUID | None = None,
-    tool_call_id: str | None = None,
     tool_name: str,
     arguments: JsonValue,
     requires_approval: bool,
-) -> models.ToolExecution | None:
+    message_id: uuid.UUID | None = None,
+    tool_call_id: str | None = None,
+) -> models.ToolExecution:
     """Record a tool call: pending when it needs approval, approved when auto-approved. A replayed
     call (same chat and tool_call_id) returns the row recorded first, unchanged.
     """
-    async with conn.cursor(row_factory=tools._create_tool_execution_row) as cur:
+    async with conn.cursor(row_factory=support.tool_execution_rows) as cur:
         await cur.execute(
             tools.CREATE_TOOL_EXECUTION,
             {
                 "chat_id": chat_id,
-                "message_id": message_id,
-                "tool_call_id": tool_call_id,
                 "tool_name": tool_name,
                 "arguments": Jsonb(arguments),
                 "requires_approval": requires_approval,
+                "message_id": message_id,
+                "tool_call_id": tool_call_id,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(tools.CREATE_TOOL_EXECUTION_QUERY)
+    return row
 
 
+@support.describe(tools.GET_TOOL_EXECUTION_QUERY)
 async def get_tool_execution(
     conn: psycopg.AsyncConnection[Any],
     *,
     id: uuid.UUID,
 ) -> models.ToolExecution | None:
     """One tool execution by id."""
-    async with conn.cursor(row_factory=tools._get_tool_execution_row) as cur:
+    async with conn.cursor(row_factory=support.tool_execution_rows) as cur:
         await cur.execute(tools.GET_TOOL_EXECUTION, {"id": id})
         return await cur.fetchone()
 
 
+@support.describe(tools.TRANSITION_TOOL_EXECUTION_QUERY)
 async def transition_tool_execution(
     conn: psycopg.AsyncConnection[Any],
     *,
     to_status: enums.ToolExecutionStatus,
+    id: uuid.UUID,
     result: JsonValue | None = None,
     error: str | None = None,
     execution_ms: int | None = None,
     cost: decimal.Decimal | None = None,
-    id: uuid.UUID,
 ) -> models.ToolExecution | None:
     """Move a tool execution to to_status, only from a state that allows it (pending -> approved;
     approved -> executing; executing -> completed or timeout; pending/approved/executing ->
@@ -74,21 +76,22 @@ async def transition_tool_execution(
     row is missing or not the caller's; the tool_executions_check_transition trigger stays
     the authority on legal moves.
     """
-    async with conn.cursor(row_factory=tools._transition_tool_execution_row) as cur:
+    async with conn.cursor(row_factory=support.tool_execution_rows) as cur:
         await cur.execute(
             tools.TRANSITION_TOOL_EXECUTION,
             {
                 "to_status": to_status,
+                "id": id,
                 "result": None if result is None else Jsonb(result),
                 "error": error,
                 "execution_ms": execution_ms,
                 "cost": cost,
-                "id": id,
             },
         )
         return await cur.fetchone()
 
 
+@support.describe(tools.LIST_PENDING_TOOL_EXECUTIONS_QUERY)
 async def list_pending_tool_executions(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -97,31 +100,12 @@ async def list_pending_tool_executions(
     """The chat's approval queue: calls awaiting a decision, oldest first
     (tool_executions_chat_id_created_at_pending_idx).
     """
-    async with conn.cursor(row_factory=tools._list_pending_tool_executions_row) as cur:
+    async with conn.cursor(row_factory=support.tool_execution_rows) as cur:
         await cur.execute(tools.LIST_PENDING_TOOL_EXECUTIONS, {"chat_id": chat_id})
         return await cur.fetchall()
 
 
-async def iter_list_pending_tool_executions(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    chat_id: uuid.UUID,
-) -> AsyncIterator[models.ToolExecution]:
-    """The chat's approval queue: calls awaiting a decision, oldest first
-    (tool_executions_chat_id_created_at_pending_idx).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_pending_tool_executions_{next(_cursor_ids)}",
-        row_factory=tools._list_pending_tool_executions_row,
-    ) as cur:
-        await cur.execute(tools.LIST_PENDING_TOOL_EXECUTIONS, {"chat_id": chat_id})
-        async for row in cur:
-            yield row
-
-
+@support.describe(tools.TOOL_USAGE_STATS_QUERY)
 async def tool_usage_stats(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -132,52 +116,34 @@ async def tool_usage_stats(
     the finished (completed, failed or timed out) ones, 0 when none finished, and total cost. Most used
     first.
     """
-    async with conn.cursor(row_factory=tools._tool_usage_stats_row) as cur:
+    async with conn.cursor(row_factory=support.rows(tools.ToolUsageStatsRow.build)) as cur:
         await cur.execute(
             tools.TOOL_USAGE_STATS,
-            {"user_id": user_id, "since": tools._aware(since, "tool_usage_stats(since=...)")},
+            {"user_id": user_id, "since": support.aware(since, "tool_usage_stats(since=...)")},
         )
         return await cur.fetchall()
 
 
-async def iter_tool_usage_stats(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    since: datetime.datetime,
-) -> AsyncIterator[tools.ToolUsageStatsRow]:
-    """Per tool, the user's calls since a time: how many, how they ended, mean duration in ms of
-    the finished (completed, failed or timed out) ones, 0 when none finished, and total cost. Most used
-    first.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"tool_usage_stats_{next(_cursor_ids)}",
-        row_factory=tools._tool_usage_stats_row,
-    ) as cur:
-        await cur.execute(
-            tools.TOOL_USAGE_STATS,
-            {"user_id": user_id, "since": tools._aware(since, "tool_usage_stats(since=...)")},
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(tools.TOOL_STATS_BY_NAME_QUERY)
 async def tool_stats_by_name(
     conn: psycopg.AsyncConnection[Any],
     *,
     tool_name: str,
     since: datetime.datetime,
-) -> tools.ToolStatsByNameRow | None:
+) -> tools.ToolStatsByNameRow:
     """Product-wide usage of one tool since a time (chatdb_system, operations dashboards): how
     many calls, how they ended, mean duration in ms of the finished ones (0 when none) and
     total cost. Read from tool_executions_tool_name_created_at_idx alone.
     """
-    async with conn.cursor(row_factory=tools._tool_stats_by_name_row) as cur:
+    async with conn.cursor(row_factory=support.rows(tools.ToolStatsByNameRow.build)) as cur:
         await cur.execute(
             tools.TOOL_STATS_BY_NAME,
-            {"tool_name": tool_name, "since": tools._aware(since, "tool_stats_by_name(since=...)")},
+            {
+                "tool_name": tool_name,
+                "since": support.aware(since, "tool_stats_by_name(since=...)"),
+            },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(tools.TOOL_STATS_BY_NAME_QUERY)
+    return row

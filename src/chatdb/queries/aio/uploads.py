@@ -3,130 +3,99 @@
 """Async twins of the queries in db/queries/uploads.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import JsonValue
 
-from chatdb.queries import enums, models, uploads
-
-_cursor_ids = itertools.count()
+from chatdb.queries import enums, models, support, uploads
 
 
+@support.describe(uploads.RECORD_CONTEXT_OPTIMIZATION_QUERY)
 async def record_context_optimization(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
-    message_id: uuid.UUID | None = None,
     strategy: enums.ContextOptimizationStrategy,
     tokens_before: int,
     tokens_after: int,
     messages_removed: int,
-    summary: str | None = None,
     metadata: JsonValue,
     trigger_reason: enums.ContextOptimizationTrigger,
     affected_message_ids: list[uuid.UUID],
+    message_id: uuid.UUID | None = None,
+    summary: str | None = None,
     compression_strategy: str | None = None,
-) -> models.ContextOptimization | None:
+) -> models.ContextOptimization:
     """Record that a chat's context was shrunk before a model request.
     trigger_reason says why (token_limit, user_request, auto), affected_message_ids lists every
     message removed, summarised or pruned, compression_strategy how the rest was compressed.
     """
-    async with conn.cursor(row_factory=uploads._record_context_optimization_row) as cur:
+    async with conn.cursor(row_factory=support.context_optimization_rows) as cur:
         await cur.execute(
             uploads.RECORD_CONTEXT_OPTIMIZATION,
             {
                 "chat_id": chat_id,
-                "message_id": message_id,
                 "strategy": strategy,
                 "tokens_before": tokens_before,
                 "tokens_after": tokens_after,
                 "messages_removed": messages_removed,
-                "summary": summary,
                 "metadata": Jsonb(metadata),
                 "trigger_reason": trigger_reason,
                 "affected_message_ids": affected_message_ids,
+                "message_id": message_id,
+                "summary": summary,
                 "compression_strategy": compression_strategy,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(uploads.RECORD_CONTEXT_OPTIMIZATION_QUERY)
+    return row
 
 
+@support.describe(uploads.LIST_CONTEXT_OPTIMIZATIONS_QUERY)
 async def list_context_optimizations(
     conn: psycopg.AsyncConnection[Any],
     *,
     chat_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.ContextOptimization]:
     """A chat's context optimizations, newest first, one keyset page (before_created_at and
     before_id NULL for the first page; page_size rows plus one are fetched).
     """
-    async with conn.cursor(row_factory=uploads._list_context_optimizations_row) as cur:
+    async with conn.cursor(row_factory=support.context_optimization_rows) as cur:
         await cur.execute(
             uploads.LIST_CONTEXT_OPTIMIZATIONS,
             {
                 "chat_id": chat_id,
-                "before_created_at": uploads._aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_context_optimizations(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_context_optimizations(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    chat_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.ContextOptimization]:
-    """A chat's context optimizations, newest first, one keyset page (before_created_at and
-    before_id NULL for the first page; page_size rows plus one are fetched).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_context_optimizations_{next(_cursor_ids)}",
-        row_factory=uploads._list_context_optimizations_row,
-    ) as cur:
-        await cur.execute(
-            uploads.LIST_CONTEXT_OPTIMIZATIONS,
-            {
-                "chat_id": chat_id,
-                "before_created_at": uploads._aware(
-                    before_created_at, "list_context_optimizations(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(uploads.CREATE_FILE_UPLOAD_QUERY)
 async def create_file_upload(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
-    chat_id: uuid.UUID | None = None,
     content_hash: bytes,
     filename: str,
     content_type: str,
     size_bytes: int,
     storage_key: str,
+    chat_id: uuid.UUID | None = None,
     metadata: JsonValue | None = None,
-) -> uploads.CreateFileUploadRow | None:
+) -> uploads.CreateFileUploadRow:
     """Record an upload, deduplicated per user by content hash: uploading the same bytes again,
     even concurrently, returns the one existing row unchanged (first filename and storage key
     win). ON CONFLICT DO UPDATE (a no-op write) rather than DO NOTHING + SELECT: it waits for
@@ -134,82 +103,54 @@ async def create_file_upload(
     not see (its snapshot predates that commit). created says whether this call inserted it.
     metadata (NULL = {}) is the first upload's too.
     """
-    async with conn.cursor(row_factory=uploads._create_file_upload_row) as cur:
+    async with conn.cursor(row_factory=support.rows(uploads.CreateFileUploadRow.build)) as cur:
         await cur.execute(
             uploads.CREATE_FILE_UPLOAD,
             {
                 "user_id": user_id,
-                "chat_id": chat_id,
                 "content_hash": content_hash,
                 "filename": filename,
                 "content_type": content_type,
                 "size_bytes": size_bytes,
                 "storage_key": storage_key,
+                "chat_id": chat_id,
                 "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(uploads.CREATE_FILE_UPLOAD_QUERY)
+    return row
 
 
+@support.describe(uploads.LIST_UPLOADS_BY_USER_QUERY)
 async def list_uploads_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
+    page_size: int,
     before_created_at: datetime.datetime | None = None,
     before_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.FileUpload]:
     """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
     for the first page; page_size rows plus one are fetched) (file_uploads_user_id_created_at_id_idx).
     """
-    async with conn.cursor(row_factory=uploads._list_uploads_by_user_row) as cur:
+    async with conn.cursor(row_factory=support.file_upload_rows) as cur:
         await cur.execute(
             uploads.LIST_UPLOADS_BY_USER,
             {
                 "user_id": user_id,
-                "before_created_at": uploads._aware(
+                "page_size": page_size,
+                "before_created_at": support.aware(
                     before_created_at, "list_uploads_by_user(before_created_at=...)"
                 ),
                 "before_id": before_id,
-                "page_size": page_size,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_uploads_by_user(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    before_created_at: datetime.datetime | None = None,
-    before_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.FileUpload]:
-    """The user's uploads, newest first, one keyset page (before_created_at and before_id NULL
-    for the first page; page_size rows plus one are fetched) (file_uploads_user_id_created_at_id_idx).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_uploads_by_user_{next(_cursor_ids)}",
-        row_factory=uploads._list_uploads_by_user_row,
-    ) as cur:
-        await cur.execute(
-            uploads.LIST_UPLOADS_BY_USER,
-            {
-                "user_id": user_id,
-                "before_created_at": uploads._aware(
-                    before_created_at, "list_uploads_by_user(before_created_at=...)"
-                ),
-                "before_id": before_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(uploads.UPDATE_FILE_UPLOAD_METADATA_QUERY)
 async def update_file_upload_metadata(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -219,7 +160,7 @@ async def update_file_upload_metadata(
     """Replace an upload's metadata (dimensions, pages, processing state; a JSON object). No row
     when the upload does not exist or is not the caller's.
     """
-    async with conn.cursor(row_factory=uploads._update_file_upload_metadata_row) as cur:
+    async with conn.cursor(row_factory=support.file_upload_rows) as cur:
         await cur.execute(
             uploads.UPDATE_FILE_UPLOAD_METADATA,
             {"metadata": Jsonb(metadata), "id": id},
@@ -227,6 +168,7 @@ async def update_file_upload_metadata(
         return await cur.fetchone()
 
 
+@support.describe(uploads.DELETE_FILE_UPLOAD_QUERY)
 async def delete_file_upload(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -237,6 +179,6 @@ async def delete_file_upload(
     of url, name and type): the conversation stays as it was. No row when the upload does not
     exist or is not the caller's.
     """
-    async with conn.cursor(row_factory=uploads._delete_file_upload_row) as cur:
+    async with conn.cursor(row_factory=support.file_upload_rows) as cur:
         await cur.execute(uploads.DELETE_FILE_UPLOAD, {"id": id})
         return await cur.fetchone()

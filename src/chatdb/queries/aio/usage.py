@@ -3,29 +3,30 @@
 """Async twins of the queries in db/queries/usage.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 
-from chatdb.queries import models, usage
-
-_cursor_ids = itertools.count()
+from chatdb.queries import models, support, usage
 
 
+@support.describe(usage.LOG_USAGE_QUERY)
 async def log_usage(
     conn: psycopg.AsyncConnection[Any],
     *,
     params: usage.LogUsageParams,
-) -> models.UsageLog | None:
+) -> models.UsageLog:
     """Records one model request (tokens and cost) for the user; created_at defaults to now()."""
-    async with conn.cursor(row_factory=usage._log_usage_row) as cur:
-        await cur.execute(usage.LOG_USAGE, usage._log_usage_args(params))
-        return await cur.fetchone()
+    async with conn.cursor(row_factory=support.usage_log_rows) as cur:
+        await cur.execute(usage.LOG_USAGE, params.to_args())
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(usage.LOG_USAGE_QUERY)
+    return row
 
 
+@support.describe(usage.USAGE_BY_PROVIDER_MODEL_QUERY)
 async def usage_by_provider_model(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -35,44 +36,18 @@ async def usage_by_provider_model(
     """The user's requests, tokens and cost per provider and model since a time, most expensive
     first (read from usage_logs directly, so it is exact and current).
     """
-    async with conn.cursor(row_factory=usage._usage_by_provider_model_row) as cur:
+    async with conn.cursor(row_factory=support.rows(usage.UsageByProviderModelRow.build)) as cur:
         await cur.execute(
             usage.USAGE_BY_PROVIDER_MODEL,
             {
                 "user_id": user_id,
-                "since": usage._aware(since, "usage_by_provider_model(since=...)"),
+                "since": support.aware(since, "usage_by_provider_model(since=...)"),
             },
         )
         return await cur.fetchall()
 
 
-async def iter_usage_by_provider_model(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    since: datetime.datetime,
-) -> AsyncIterator[usage.UsageByProviderModelRow]:
-    """The user's requests, tokens and cost per provider and model since a time, most expensive
-    first (read from usage_logs directly, so it is exact and current).
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"usage_by_provider_model_{next(_cursor_ids)}",
-        row_factory=usage._usage_by_provider_model_row,
-    ) as cur:
-        await cur.execute(
-            usage.USAGE_BY_PROVIDER_MODEL,
-            {
-                "user_id": user_id,
-                "since": usage._aware(since, "usage_by_provider_model(since=...)"),
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(usage.DAILY_USAGE_QUERY)
 async def daily_usage(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -84,54 +59,38 @@ async def daily_usage(
     (the view has no row-level security; the function returns only app.user_id's rows). As
     fresh as the view's last refresh.
     """
-    async with conn.cursor(row_factory=usage._daily_usage_row) as cur:
+    async with conn.cursor(row_factory=support.usage_daily_stat_rows) as cur:
         await cur.execute(usage.DAILY_USAGE, {"from_day": from_day, "to_day": to_day})
         return await cur.fetchall()
 
 
-async def iter_daily_usage(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    from_day: datetime.date,
-    to_day: datetime.date,
-) -> AsyncIterator[models.UsageDailyStat]:
-    """The signed-in user's daily usage per provider and model between two UTC days (inclusive),
-    from the usage_daily_stats materialized view through current_user_usage_daily_stats()
-    (the view has no row-level security; the function returns only app.user_id's rows). As
-    fresh as the view's last refresh.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"daily_usage_{next(_cursor_ids)}",
-        row_factory=usage._daily_usage_row,
-    ) as cur:
-        await cur.execute(usage.DAILY_USAGE, {"from_day": from_day, "to_day": to_day})
-        async for row in cur:
-            yield row
-
-
+@support.describe(usage.REFRESH_USAGE_DAILY_STATS_QUERY)
 async def refresh_usage_daily_stats(conn: psycopg.AsyncConnection[Any]) -> None:
     """Refreshes the usage_daily_stats materialized view concurrently (chatdb_system, scheduler)."""
     async with conn.cursor() as cur:
         await cur.execute(usage.REFRESH_USAGE_DAILY_STATS, {})
 
 
+@support.describe(usage.INCREMENT_DAILY_MESSAGE_COUNT_QUERY)
 async def increment_daily_message_count(
     conn: psycopg.AsyncConnection[Any],
     *,
     user_id: uuid.UUID,
     day: datetime.date | None = None,
-) -> int | None:
+) -> int:
     """Counts one more message for the user on a UTC day (today by default) and returns the new
     count; one atomic upsert, so concurrent increments are never lost.
     """
-    async with conn.cursor(row_factory=usage._increment_daily_message_count_row) as cur:
+    async with conn.cursor() as cur:
         await cur.execute(usage.INCREMENT_DAILY_MESSAGE_COUNT, {"user_id": user_id, "day": day})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(usage.INCREMENT_DAILY_MESSAGE_COUNT_QUERY)
+    value: int = row[0]
+    return value
 
 
+@support.describe(usage.GET_DAILY_USAGE_QUERY)
 async def get_daily_usage(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -139,11 +98,12 @@ async def get_daily_usage(
     day: datetime.date | None = None,
 ) -> models.DailyUsage | None:
     """The user's counters for one UTC day (today by default); no row = nothing counted yet."""
-    async with conn.cursor(row_factory=usage._get_daily_usage_row) as cur:
+    async with conn.cursor(row_factory=support.daily_usage_rows) as cur:
         await cur.execute(usage.GET_DAILY_USAGE, {"user_id": user_id, "day": day})
         return await cur.fetchone()
 
 
+@support.describe(usage.GET_QUOTA_INFO_QUERY)
 async def get_quota_info(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -153,11 +113,12 @@ async def get_quota_info(
     period, is the one end the application reads; next_quota_reset is only its input), whether it has expired, and messages counted in daily_usage since the period
     started (UTC days).
     """
-    async with conn.cursor(row_factory=usage._get_quota_info_row) as cur:
+    async with conn.cursor(row_factory=support.rows(usage.GetQuotaInfoRow.build)) as cur:
         await cur.execute(usage.GET_QUOTA_INFO, {"user_id": user_id})
         return await cur.fetchone()
 
 
+@support.describe(usage.RESET_EXPIRED_QUOTAS_QUERY)
 async def reset_expired_quotas(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -170,44 +131,13 @@ async def reset_expired_quotas(
     one's length, or default_period when it had none. Rows locked by another run are skipped,
     so several workers can run at once. Returns the users reset; call again until empty.
     """
-    async with conn.cursor(row_factory=usage._reset_expired_quotas_row) as cur:
+    async with conn.cursor(row_factory=support.rows(usage.ResetExpiredQuotasRow.build)) as cur:
         await cur.execute(
             usage.RESET_EXPIRED_QUOTAS,
             {
-                "as_of": usage._aware(as_of, "reset_expired_quotas(as_of=...)"),
+                "as_of": support.aware(as_of, "reset_expired_quotas(as_of=...)"),
                 "default_period": default_period,
                 "batch_size": batch_size,
             },
         )
         return await cur.fetchall()
-
-
-async def iter_reset_expired_quotas(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    as_of: datetime.datetime,
-    default_period: datetime.timedelta,
-    batch_size: int,
-) -> AsyncIterator[usage.ResetExpiredQuotasRow]:
-    """Background job (chatdb_system): starts a new quota period for up to batch_size users whose
-    period ended (end_date <= as_of, via users_end_date_idx); the new period has the old
-    one's length, or default_period when it had none. Rows locked by another run are skipped,
-    so several workers can run at once. Returns the users reset; call again until empty.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"reset_expired_quotas_{next(_cursor_ids)}",
-        row_factory=usage._reset_expired_quotas_row,
-    ) as cur:
-        await cur.execute(
-            usage.RESET_EXPIRED_QUOTAS,
-            {
-                "as_of": usage._aware(as_of, "reset_expired_quotas(as_of=...)"),
-                "default_period": default_period,
-                "batch_size": batch_size,
-            },
-        )
-        async for row in cur:
-            yield row

@@ -3,19 +3,16 @@
 """Async twins of the queries in db/queries/users.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
-import itertools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 from pydantic import JsonValue
 
-from chatdb.queries import models, users
-
-_cursor_ids = itertools.count()
+from chatdb.queries import models, support, users
 
 
+@support.describe(users.CREATE_USER_QUERY)
 async def create_user(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -24,37 +21,42 @@ async def create_user(
     image: str | None = None,
     email_verified: datetime.datetime | None = None,
     password_hash: str | None = None,
-) -> models.UserProfile | None:
+) -> models.UserProfile:
     """Sign a user up (chatdb_system: chatdb_app cannot insert users). The signup credits are
     granted by an AFTER trigger through the ledger, so the returned credit_balance is still 0;
     read the user again for the balance. A duplicate email (case-insensitive) raises
     ConflictError on users_lower_email_key.
     """
-    async with conn.cursor(row_factory=users._create_user_row) as cur:
+    async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(
             users.CREATE_USER,
             {
                 "email": email,
                 "name": name,
                 "image": image,
-                "email_verified": users._aware(email_verified, "create_user(email_verified=...)"),
+                "email_verified": support.aware(email_verified, "create_user(email_verified=...)"),
                 "password_hash": password_hash,
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(users.CREATE_USER_QUERY)
+    return row
 
 
+@support.describe(users.GET_USER_BY_ID_QUERY)
 async def get_user_by_id(
     conn: psycopg.AsyncConnection[Any],
     *,
     id: uuid.UUID,
 ) -> models.UserProfile | None:
     """One user's profile (as the user themselves, or chatdb_system). No secrets."""
-    async with conn.cursor(row_factory=users._get_user_by_id_row) as cur:
+    async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(users.GET_USER_BY_ID, {"id": id})
         return await cur.fetchone()
 
 
+@support.describe(users.GET_USER_BY_IDS_QUERY)
 async def get_user_by_ids(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -63,31 +65,12 @@ async def get_user_by_ids(
     """Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
     order; ids that do not exist are simply absent.
     """
-    async with conn.cursor(row_factory=users._get_user_by_ids_row) as cur:
+    async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(users.GET_USER_BY_IDS, {"ids": ids})
         return await cur.fetchall()
 
 
-async def iter_get_user_by_ids(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    ids: list[uuid.UUID],
-) -> AsyncIterator[models.UserProfile]:
-    """Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
-    order; ids that do not exist are simply absent.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"get_user_by_ids_{next(_cursor_ids)}",
-        row_factory=users._get_user_by_ids_row,
-    ) as cur:
-        await cur.execute(users.GET_USER_BY_IDS, {"ids": ids})
-        async for row in cur:
-            yield row
-
-
+@support.describe(users.GET_USER_BY_EMAIL_QUERY)
 async def get_user_by_email(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -96,11 +79,12 @@ async def get_user_by_email(
     """A user by sign-in email, case-insensitively (uses users_lower_email_key). Auth.js
     getUserByEmail, run as chatdb_system before sign-in.
     """
-    async with conn.cursor(row_factory=users._get_user_by_email_row) as cur:
+    async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(users.GET_USER_BY_EMAIL, {"email": email})
         return await cur.fetchone()
 
 
+@support.describe(users.GET_USER_CREDENTIALS_BY_EMAIL_QUERY)
 async def get_user_credentials_by_email(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -109,16 +93,19 @@ async def get_user_credentials_by_email(
     """What email+password sign-in needs (chatdb_system only): the user's id, status and argon2id
     hash (NULL for OAuth/email-link users). Verify with chatdb.flows.auth.verify_password.
     """
-    async with conn.cursor(row_factory=users._get_user_credentials_by_email_row) as cur:
+    async with conn.cursor(
+        row_factory=support.rows(users.GetUserCredentialsByEmailRow.build),
+    ) as cur:
         await cur.execute(users.GET_USER_CREDENTIALS_BY_EMAIL, {"email": email})
         return await cur.fetchone()
 
 
+@support.describe(users.UPDATE_USER_PASSWORD_HASH_QUERY)
 async def update_user_password_hash(
     conn: psycopg.AsyncConnection[Any],
     *,
-    password_hash: str | None = None,
     id: uuid.UUID,
+    password_hash: str | None = None,
 ) -> int:
     """Set (or, with NULL, remove) a user's argon2id password hash (chatdb_system): password
     change, reset, or a rehash after the argon2 parameters changed. 0 when no such user.
@@ -126,62 +113,68 @@ async def update_user_password_hash(
     async with conn.cursor() as cur:
         await cur.execute(
             users.UPDATE_USER_PASSWORD_HASH,
-            {"password_hash": password_hash, "id": id},
+            {"id": id, "password_hash": password_hash},
         )
         return cur.rowcount
 
 
+@support.describe(users.UPDATE_USER_QUERY)
 async def update_user(
     conn: psycopg.AsyncConnection[Any],
     *,
+    id: uuid.UUID,
     clear_name: bool | None = None,
     name: str | None = None,
     clear_image: bool | None = None,
     image: str | None = None,
-    id: uuid.UUID,
 ) -> models.UserProfile | None:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
     the current value, and clear_name / clear_image true sets that field to NULL (Auth.js
     updateUser with name: null). As chatdb_app RLS limits it to the signed-in user: no row
     otherwise.
     """
-    async with conn.cursor(row_factory=users._update_user_row) as cur:
+    async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(
             users.UPDATE_USER,
             {
+                "id": id,
                 "clear_name": clear_name,
                 "name": name,
                 "clear_image": clear_image,
                 "image": image,
-                "id": id,
             },
         )
         return await cur.fetchone()
 
 
+@support.describe(users.UPDATE_USER_EMAIL_QUERY)
 async def update_user_email(
     conn: psycopg.AsyncConnection[Any],
     *,
+    id: uuid.UUID,
     email: str | None = None,
     verified_at: datetime.datetime | None = None,
-    id: uuid.UUID,
-) -> models.UserProfile | None:
+) -> models.UserProfile:
     """Change the sign-in email and/or mark it verified (chatdb_system: Auth.js updateUser, email
     verification). A NULL argument keeps the current value. ConflictError when another user
     has the email.
     """
-    async with conn.cursor(row_factory=users._update_user_email_row) as cur:
+    async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(
             users.UPDATE_USER_EMAIL,
             {
-                "email": email,
-                "verified_at": users._aware(verified_at, "update_user_email(verified_at=...)"),
                 "id": id,
+                "email": email,
+                "verified_at": support.aware(verified_at, "update_user_email(verified_at=...)"),
             },
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(users.UPDATE_USER_EMAIL_QUERY)
+    return row
 
 
+@support.describe(users.DELETE_USER_QUERY)
 async def delete_user(conn: psycopg.AsyncConnection[Any], *, id: uuid.UUID) -> int:
     """Delete a user and, by cascade, everything they own (chatdb_system). Payments and
     subscriptions survive with user_id NULL. 1 when deleted, 0 when there was no such user.
@@ -192,59 +185,31 @@ async def delete_user(conn: psycopg.AsyncConnection[Any], *, id: uuid.UUID) -> i
         return cur.rowcount
 
 
+@support.describe(users.LIST_USERS_QUERY)
 async def list_users(
     conn: psycopg.AsyncConnection[Any],
     *,
+    page_size: int,
     after_at: datetime.datetime | None = None,
     after_id: uuid.UUID | None = None,
-    page_size: int,
 ) -> list[models.UserProfile]:
     """All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
     back-office). Pass the (created_at, id) of the last row seen, or NULLs for the first page;
     chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
     """
-    async with conn.cursor(row_factory=users._list_users_row) as cur:
+    async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(
             users.LIST_USERS,
             {
-                "after_at": users._aware(after_at, "list_users(after_at=...)"),
-                "after_id": after_id,
                 "page_size": page_size,
+                "after_at": support.aware(after_at, "list_users(after_at=...)"),
+                "after_id": after_id,
             },
         )
         return await cur.fetchall()
 
 
-async def iter_list_users(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    after_at: datetime.datetime | None = None,
-    after_id: uuid.UUID | None = None,
-    page_size: int,
-) -> AsyncIterator[models.UserProfile]:
-    """All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
-    back-office). Pass the (created_at, id) of the last row seen, or NULLs for the first page;
-    chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_users_{next(_cursor_ids)}",
-        row_factory=users._list_users_row,
-    ) as cur:
-        await cur.execute(
-            users.LIST_USERS,
-            {
-                "after_at": users._aware(after_at, "list_users(after_at=...)"),
-                "after_id": after_id,
-                "page_size": page_size,
-            },
-        )
-        async for row in cur:
-            yield row
-
-
+@support.describe(users.EXPORT_USER_DATA_QUERY)
 async def export_user_data(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -254,53 +219,61 @@ async def export_user_data(
     requests, chatdb.flows.privacy.export_user_data). Secrets are left out: the password hash,
     OAuth token and API key ciphertexts, session token digests. NULL when there is no such user.
     """
-    async with conn.cursor(row_factory=users._export_user_data_row) as cur:
+    async with conn.cursor() as cur:
         await cur.execute(users.EXPORT_USER_DATA, {"id": id})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    value: JsonValue | None = None if row is None else row[0]
+    return value
 
 
+@support.describe(users.CREATE_GUEST_USER_QUERY)
 async def create_guest_user(
     conn: psycopg.AsyncConnection[Any],
     *,
     name: str | None = None,
-) -> models.UserProfile | None:
+) -> models.UserProfile:
     """Create a guest (chatdb_system): a user who chats before signing up. No email (guests never
     get a placeholder address); user_type guest. Upgrade with UpgradeGuestUser.
     """
-    async with conn.cursor(row_factory=users._create_guest_user_row) as cur:
+    async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(users.CREATE_GUEST_USER, {"name": name})
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(users.CREATE_GUEST_USER_QUERY)
+    return row
 
 
+@support.describe(users.UPGRADE_GUEST_USER_QUERY)
 async def upgrade_guest_user(
     conn: psycopg.AsyncConnection[Any],
     *,
     email: str,
+    id: uuid.UUID,
     name: str | None = None,
     email_verified: datetime.datetime | None = None,
     password_hash: str | None = None,
-    id: uuid.UUID,
 ) -> models.UserProfile | None:
     """Turn a guest into a regular user with an email (chatdb_system: sign-up of a guest),
     keeping the id and so everything the guest made. No row when the user is not a guest
     (already upgraded, or a regular user); ConflictError when another user has the email.
     """
-    async with conn.cursor(row_factory=users._upgrade_guest_user_row) as cur:
+    async with conn.cursor(row_factory=support.user_profile_rows) as cur:
         await cur.execute(
             users.UPGRADE_GUEST_USER,
             {
                 "email": email,
+                "id": id,
                 "name": name,
-                "email_verified": users._aware(
+                "email_verified": support.aware(
                     email_verified, "upgrade_guest_user(email_verified=...)"
                 ),
                 "password_hash": password_hash,
-                "id": id,
             },
         )
         return await cur.fetchone()
 
 
+@support.describe(users.DELETE_STALE_GUESTS_QUERY)
 async def delete_stale_guests(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -315,7 +288,7 @@ async def delete_stale_guests(
         await cur.execute(
             users.DELETE_STALE_GUESTS,
             {
-                "inactive_since": users._aware(
+                "inactive_since": support.aware(
                     inactive_since, "delete_stale_guests(inactive_since=...)"
                 ),
                 "batch_size": batch_size,
@@ -324,12 +297,13 @@ async def delete_stale_guests(
         return cur.rowcount
 
 
+@support.describe(users.GET_USER_WITH_CHAT_COUNT_QUERY)
 async def get_user_with_chat_count(
     conn: psycopg.AsyncConnection[Any],
     *,
     id: uuid.UUID,
 ) -> users.GetUserWithChatCountRow | None:
     """A user's profile with how many chats they have (as the user, or chatdb_system)."""
-    async with conn.cursor(row_factory=users._get_user_with_chat_count_row) as cur:
+    async with conn.cursor(row_factory=support.rows(users.GetUserWithChatCountRow.build)) as cur:
         await cur.execute(users.GET_USER_WITH_CHAT_COUNT, {"id": id})
         return await cur.fetchone()

@@ -2,36 +2,38 @@
 # versions: sqlc v1.31.1, sqlc-gen-psycopg 0.2.0
 """Async twins of the queries in db/queries/votes.sql (same names, psycopg.AsyncConnection)."""
 
-import itertools
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
 
-from chatdb.queries import enums, models, votes
-
-_cursor_ids = itertools.count()
+from chatdb.queries import enums, models, support, votes
 
 
+@support.describe(votes.VOTE_MESSAGE_QUERY)
 async def vote_message(
     conn: psycopg.AsyncConnection[Any],
     *,
     message_id: uuid.UUID,
     user_id: uuid.UUID,
     direction: enums.VoteDirection,
-) -> models.Vote | None:
+) -> models.Vote:
     """Vote a message up or down (a message the user can read). Voting again replaces the earlier
     vote, so a vote flips; one row per user and message.
     """
-    async with conn.cursor(row_factory=votes._vote_message_row) as cur:
+    async with conn.cursor(row_factory=support.vote_rows) as cur:
         await cur.execute(
             votes.VOTE_MESSAGE,
             {"message_id": message_id, "user_id": user_id, "direction": direction},
         )
-        return await cur.fetchone()
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(votes.VOTE_MESSAGE_QUERY)
+    return row
 
 
+@support.describe(votes.VOTE_MESSAGES_QUERY)
 async def vote_messages(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -39,9 +41,10 @@ async def vote_messages(
 ) -> None:
     """Several votes in one round trip (pipeline), each an upsert like VoteMessage."""
     async with conn.cursor() as cur:
-        await cur.executemany(votes.VOTE_MESSAGES, map(votes._vote_messages_args, params))
+        await cur.executemany(votes.VOTE_MESSAGES, [p.to_args() for p in params])
 
 
+@support.describe(votes.LIST_VOTES_BY_CHAT_QUERY)
 async def list_votes_by_chat(
     conn: psycopg.AsyncConnection[Any],
     *,
@@ -50,31 +53,12 @@ async def list_votes_by_chat(
     """The votes on a chat's messages, in message order. As chatdb_app: the signed-in user's own
     votes (RLS); as chatdb_system: everyone's.
     """
-    async with conn.cursor(row_factory=votes._list_votes_by_chat_row) as cur:
+    async with conn.cursor(row_factory=support.vote_rows) as cur:
         await cur.execute(votes.LIST_VOTES_BY_CHAT, {"chat_id": chat_id})
         return await cur.fetchall()
 
 
-async def iter_list_votes_by_chat(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    chat_id: uuid.UUID,
-) -> AsyncIterator[models.Vote]:
-    """The votes on a chat's messages, in message order. As chatdb_app: the signed-in user's own
-    votes (RLS); as chatdb_system: everyone's.
-
-    Streams the rows through a server-side cursor, so it must run inside a
-    transaction (not in autocommit mode).
-    """
-    async with conn.cursor(
-        f"list_votes_by_chat_{next(_cursor_ids)}",
-        row_factory=votes._list_votes_by_chat_row,
-    ) as cur:
-        await cur.execute(votes.LIST_VOTES_BY_CHAT, {"chat_id": chat_id})
-        async for row in cur:
-            yield row
-
-
+@support.describe(votes.DELETE_VOTE_QUERY)
 async def delete_vote(
     conn: psycopg.AsyncConnection[Any],
     *,

@@ -4,9 +4,11 @@
 INSERT INTO users (email, name, mood, moods) VALUES (@email, @name, @mood, @moods) RETURNING *;
 
 -- name: GetUserByEmail :one
+-- @optional
 SELECT * FROM users WHERE email = @email;
 
 -- name: ListUsersByMoods :many
+-- @stream
 SELECT * FROM users WHERE mood = ANY(@moods::mood[]) ORDER BY name;
 
 -- name: GetUsersByIDs :many
@@ -19,9 +21,11 @@ SELECT id FROM users WHERE id NOT IN (sqlc.slice(ids)) ORDER BY name;
 SELECT count(*) FROM users;
 
 -- name: GetUserMood :one
+-- @optional
 SELECT mood FROM users WHERE id = @id;
 
 -- name: GetUserMoods :one
+-- @optional
 SELECT moods FROM users WHERE id = @id;
 
 -- name: RenameUser :execrows
@@ -34,6 +38,7 @@ UPDATE users SET created_at = @created_at WHERE id = @id;
 DELETE FROM users WHERE id = @id;
 
 -- name: CreateUsers :batchone
+-- @optional
 INSERT INTO users (email, name) VALUES (@email, @name)
 ON CONFLICT (email) DO NOTHING
 RETURNING *;
