@@ -1041,17 +1041,15 @@ CREATE FUNCTION public.referrals_count_successful() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public'
     AS $$
 DECLARE
-    setting text := nullif(current_setting('chatdb.max_successful_referrals', true), '');
     max_allowed integer;
     counted integer;
 BEGIN
     IF NEW.status = 'completed' AND (TG_OP = 'INSERT' OR OLD.status <> 'completed') THEN
-        BEGIN
-            max_allowed := coalesce(setting::integer, 10);
-        EXCEPTION WHEN invalid_text_representation OR numeric_value_out_of_range THEN
-            RAISE EXCEPTION 'chatdb.max_successful_referrals must be an integer, got %', quote_literal(setting)
+        SELECT s.max_successful_referrals INTO max_allowed FROM public.app_settings AS s;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'app_settings has no row: restore it (INSERT INTO app_settings DEFAULT VALUES)'
                 USING ERRCODE = 'invalid_parameter_value';
-        END;
+        END IF;
         -- The row lock taken here is what makes the maximum race-safe.
         UPDATE public.users
         SET successful_referral_count = successful_referral_count + 1
@@ -1078,7 +1076,7 @@ $$;
 -- Name: FUNCTION referrals_count_successful(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.referrals_count_successful() IS 'AFTER INSERT OR UPDATE OF status trigger on referrals: counts completed referrals on the referrer''s users row and raises referrals_referrer_maximum_check above chatdb.max_successful_referrals (default 10).';
+COMMENT ON FUNCTION public.referrals_count_successful() IS 'AFTER INSERT OR UPDATE OF status trigger on referrals: counts completed referrals on the referrer''s users row and raises referrals_referrer_maximum_check above app_settings.max_successful_referrals (default 10).';
 
 
 --
@@ -1242,16 +1240,11 @@ CREATE FUNCTION public.users_grant_signup_credits() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public'
     AS $$
 DECLARE
-    setting text := nullif(current_setting('chatdb.signup_credits', true), '');
     credits numeric;
 BEGIN
-    BEGIN
-        credits := coalesce(setting::numeric, 100);
-    EXCEPTION WHEN invalid_text_representation THEN
-        credits := NULL;
-    END;
-    IF credits IS NULL OR credits < 0 THEN
-        RAISE EXCEPTION 'chatdb.signup_credits must be a number >= 0, got %', quote_literal(setting)
+    SELECT s.signup_credits INTO credits FROM public.app_settings AS s;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'app_settings has no row: restore it (INSERT INTO app_settings DEFAULT VALUES)'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF credits > 0 THEN
@@ -1267,7 +1260,7 @@ $$;
 -- Name: FUNCTION users_grant_signup_credits(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.users_grant_signup_credits() IS 'AFTER INSERT trigger on users: grants signup credits through the ledger (operation_id signup:<user id>). Amount: setting chatdb.signup_credits, default 100; 0 disables.';
+COMMENT ON FUNCTION public.users_grant_signup_credits() IS 'AFTER INSERT trigger on users: grants signup credits through the ledger (operation_id signup:<user id>). Amount: app_settings.signup_credits (default 0: none); never a session setting.';
 
 
 --
@@ -1401,6 +1394,52 @@ COMMENT ON CONSTRAINT accounts_access_token_ciphertext_length_check ON public.ac
 --
 
 COMMENT ON CONSTRAINT accounts_scope_length_check ON public.accounts IS 'scope: at most 4,096 characters; OAuth scope lists can be long (Google returns URLs).';
+
+
+--
+-- Name: app_settings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.app_settings (
+    singleton boolean DEFAULT true NOT NULL,
+    signup_credits numeric(20,6) DEFAULT 0 NOT NULL,
+    max_successful_referrals integer DEFAULT 10 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT app_settings_max_successful_referrals_check CHECK ((max_successful_referrals >= 0)),
+    CONSTRAINT app_settings_signup_credits_check CHECK (((signup_credits >= (0)::numeric) AND (signup_credits <> 'NaN'::numeric))),
+    CONSTRAINT app_settings_singleton_check CHECK (singleton)
+);
+
+ALTER TABLE ONLY public.app_settings FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: TABLE app_settings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.app_settings IS 'Deployment settings that change money or limits: exactly one row (singleton = true). Read by triggers; written only by its owner chatdb_migrator (never by chatdb_app or chatdb_system, and never from a session setting).';
+
+
+--
+-- Name: COLUMN app_settings.singleton; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.app_settings.singleton IS 'Always true: the primary key that keeps the table at one row.';
+
+
+--
+-- Name: COLUMN app_settings.signup_credits; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.app_settings.signup_credits IS 'Credits granted to every new user through the ledger (users_grant_signup_credits, operation_id signup:<user id>); 0 (the default) grants none.';
+
+
+--
+-- Name: COLUMN app_settings.max_successful_referrals; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.app_settings.max_successful_referrals IS 'Most completed referrals one referrer may have (referrals_referrer_maximum_check).';
 
 
 --
@@ -3857,7 +3896,7 @@ COMMENT ON COLUMN public.users.updated_at IS 'Last change of the row (maintained
 -- Name: COLUMN users.successful_referral_count; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.users.successful_referral_count IS 'Referrals of this user that became completed, maintained by the referrals_count_successful trigger and capped by chatdb.max_successful_referrals. Not decremented when a referred user is deleted (a slot cannot be recycled by deleting accounts).';
+COMMENT ON COLUMN public.users.successful_referral_count IS 'Referrals of this user that became completed, maintained by the referrals_count_successful trigger and capped by app_settings.max_successful_referrals. Not decremented when a referred user is deleted (a slot cannot be recycled by deleting accounts).';
 
 
 --
@@ -4200,6 +4239,14 @@ ALTER TABLE ONLY public.usage_logs ATTACH PARTITION public.usage_logs_default DE
 
 ALTER TABLE ONLY public.accounts
     ADD CONSTRAINT accounts_pkey PRIMARY KEY (provider, provider_account_id);
+
+
+--
+-- Name: app_settings app_settings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.app_settings
+    ADD CONSTRAINT app_settings_pkey PRIMARY KEY (singleton);
 
 
 --
@@ -4987,6 +5034,13 @@ CREATE TRIGGER accounts_set_updated_at BEFORE UPDATE ON public.accounts FOR EACH
 
 
 --
+-- Name: app_settings app_settings_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER app_settings_set_updated_at BEFORE UPDATE ON public.app_settings FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
 -- Name: auto_approval_settings auto_approval_settings_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5600,6 +5654,12 @@ CREATE POLICY accounts_owner_all ON public.accounts TO chatdb_app USING ((user_i
 
 
 --
+-- Name: app_settings; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.app_settings ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: auto_approval_settings; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -6182,4 +6242,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201185500'),
     ('20261201185525'),
     ('20261201185606'),
-    ('20261201200500');
+    ('20261201200500'),
+    ('20261202100100');

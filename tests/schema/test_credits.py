@@ -10,7 +10,17 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from .helpers import APP, SIGNUP_CREDITS, SYSTEM, acting, count, expect_error, new_user, one
+from .helpers import (
+    APP,
+    SIGNUP_CREDITS,
+    SYSTEM,
+    acting,
+    configure,
+    count,
+    expect_error,
+    new_user,
+    one,
+)
 
 SPEND = """
     INSERT INTO credit_ledger (user_id, operation_id, amount, reason)
@@ -48,15 +58,52 @@ def test_new_user_gets_signup_credits_through_the_ledger(conn: psycopg.Connectio
     assert balance(conn, user) == SIGNUP_CREDITS
 
 
-def test_signup_credits_follow_the_setting_and_zero_disables_them(conn: psycopg.Connection) -> None:
-    conn.execute("SET LOCAL chatdb.signup_credits = '7.5'")
+def test_signup_credits_follow_app_settings_and_zero_disables_them(
+    conn: psycopg.Connection,
+) -> None:
+    configure(conn, signup_credits=Decimal("7.5"))
     assert balance(conn, new_user(conn)) == Decimal("7.5")
-    conn.execute("SET LOCAL chatdb.signup_credits = '0'")
+    configure(conn, signup_credits=0)
     user = new_user(conn)
     assert balance(conn, user) == 0
     assert count(conn, "credit_ledger", "user_id = %s", (user,)) == 0
-    conn.execute("SET LOCAL chatdb.signup_credits = 'lots'")
-    expect_error(conn, "INSERT INTO users (email) VALUES ('x@example.com')", sqlstate="22023")
+    for bad in (Decimal("-1"), Decimal("NaN")):
+        expect_error(
+            conn,
+            "UPDATE app_settings SET signup_credits = %s",
+            (bad,),
+            constraint="app_settings_signup_credits_check",
+        )
+
+
+@pytest.mark.parametrize("scope", ["SET LOCAL", "SET"])
+def test_a_session_setting_does_not_change_signup_credits(
+    conn: psycopg.Connection, scope: str
+) -> None:
+    # The old trigger read chatdb.signup_credits, which any session may set.
+    conn.execute(f"{scope} chatdb.signup_credits = '1000000'")
+    with acting(conn, SYSTEM):
+        conn.execute("SELECT set_config('chatdb.signup_credits', '1000000', true)")
+        user = one(conn, "INSERT INTO users (email) VALUES ('rich@example.com') RETURNING id")
+    assert balance(conn, user) == SIGNUP_CREDITS
+    conn.execute("RESET chatdb.signup_credits")
+
+
+@pytest.mark.parametrize("role", [APP, SYSTEM])
+def test_runtime_roles_cannot_change_app_settings(conn: psycopg.Connection, role: str) -> None:
+    user = new_user(conn)
+    for statement in (
+        "UPDATE app_settings SET signup_credits = 1000000",
+        "UPDATE app_settings SET max_successful_referrals = 1000000",
+        "DELETE FROM app_settings",
+        "INSERT INTO app_settings (singleton) VALUES (true)",
+    ):
+        with acting(conn, role, user):
+            expect_error(conn, statement, sqlstate="42501")
+    with acting(conn, SYSTEM):
+        assert one(conn, "SELECT signup_credits FROM app_settings") == SIGNUP_CREDITS
+    with acting(conn, APP, user):
+        expect_error(conn, "SELECT signup_credits FROM app_settings", sqlstate="42501")
 
 
 def test_ledger_insert_applies_the_amount_and_returns_balance_after(

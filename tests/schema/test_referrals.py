@@ -8,7 +8,7 @@ import uuid
 
 import psycopg
 
-from .helpers import APP, SYSTEM, acting, count, expect_error, insert, new_user, one
+from .helpers import APP, SYSTEM, acting, configure, count, expect_error, insert, new_user, one
 
 REDEEM = (
     "INSERT INTO referrals (referrer_id, referred_id, status, completed_at, credits_awarded) "
@@ -66,7 +66,7 @@ def test_completed_at_is_set_exactly_when_completed(conn: psycopg.Connection) ->
 
 
 def test_the_maximum_of_successful_referrals_is_enforced(conn: psycopg.Connection) -> None:
-    conn.execute("SET LOCAL chatdb.max_successful_referrals = '2'")
+    configure(conn, max_successful_referrals=2)
     referrer = new_user(conn)
     completed = [new_user(conn), new_user(conn)]
     for referred in completed:
@@ -137,6 +137,7 @@ def test_concurrent_redemptions_never_exceed_the_maximum(db_url: str) -> None:
     with psycopg.connect(db_url, autocommit=True) as conn:
         referrer = new_user(conn)
         referred = [new_user(conn) for _ in range(12)]
+        configure(conn, max_successful_referrals=5)
     start = threading.Barrier(len(referred))
     outcomes: list[str] = []
 
@@ -146,7 +147,6 @@ def test_concurrent_redemptions_never_exceed_the_maximum(db_url: str) -> None:
             try:
                 with conn.transaction():
                     conn.execute(f"SET LOCAL ROLE {SYSTEM}")
-                    conn.execute("SET LOCAL chatdb.max_successful_referrals = '5'")
                     conn.execute(REDEEM, (referrer, user))
                 outcomes.append("ok")
             except psycopg.Error as exc:

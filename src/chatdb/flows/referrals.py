@@ -7,7 +7,7 @@ Runs as `chatdb_system` (it credits another user than the caller):
 
 The rules live in the schema and hold under any concurrency: a user is referred at most once
 (referrals_referred_id_key), never by themselves (referrals_no_self_referral_check), and a
-referrer has at most `chatdb.max_successful_referrals` completed referrals
+referrer has at most `app_settings.max_successful_referrals` completed referrals
 (referrals_referrer_maximum_check, counted under the referrer's row lock). This flow checks the
 cheap cases first for a clear error, maps the database's refusals to the same typed errors,
 and credits both sides with operation ids `referral:<referred id>:referrer` and
