@@ -486,6 +486,33 @@ BEGIN
                   SCHEMA = 'public';
     END IF;
 
+    -- NaN passes "amount <> 0" and would make the balance NaN for good: refuse it before
+    -- anything is written, naming the ledger's own constraint.
+    IF NEW.amount = 'NaN' THEN
+        RAISE EXCEPTION 'credit_ledger.amount must be a finite number'
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'credit_ledger_amount_finite_check',
+                  TABLE = 'credit_ledger',
+                  SCHEMA = 'public',
+                  COLUMN = 'amount';
+    END IF;
+
+    -- Operation ids by namespace: a caller under row-level security may only use the
+    -- namespaces app_settings.app_operation_namespaces lists, so it cannot take an id a
+    -- system flow will need later (signup:, referral:, stripe:, ...). Checked before the id
+    -- is looked up: the answer is the same whether or not the id exists.
+    IF coalesce(rls_applies, true) AND NOT EXISTS (
+        SELECT 1 FROM public.app_settings AS s
+        WHERE split_part(NEW.operation_id, ':', 1) = ANY (s.app_operation_namespaces)
+    ) THEN
+        RAISE EXCEPTION 'this operation_id namespace is reserved for system flows'
+            USING ERRCODE = 'insufficient_privilege',
+                  CONSTRAINT = 'credit_ledger_operation_id_namespace_check',
+                  TABLE = 'credit_ledger',
+                  SCHEMA = 'public',
+                  COLUMN = 'operation_id';
+    END IF;
+
     -- Serialise with every other ledger write of this user: a concurrent retry of the same
     -- operation waits here, then (READ COMMITTED: the next statement takes a new snapshot)
     -- sees the committed entry below. FOR NO KEY UPDATE does not block inserts that only
@@ -546,7 +573,7 @@ $$;
 -- Name: FUNCTION credit_ledger_apply(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.credit_ledger_apply() IS 'BEFORE INSERT trigger on credit_ledger: applies the amount to users.credit_balance (the only path that may), sets balance_after, and makes re-inserting an applied operation_id a no-op. For a caller under row-level security (chatdb_app) it first refuses an entry for another user (42501), and an operation_id of another user''s entry is insufficient_privilege without any of that entry''s data.';
+COMMENT ON FUNCTION public.credit_ledger_apply() IS 'BEFORE INSERT trigger on credit_ledger: applies the amount to users.credit_balance (the only path that may), sets balance_after, and makes re-inserting an applied operation_id a no-op. Refuses a NaN amount (credit_ledger_amount_finite_check). For a caller under row-level security (chatdb_app) it first refuses an entry for another user (42501), then an operation_id outside app_settings.app_operation_namespaces (42501, credit_ledger_operation_id_namespace_check); an operation_id of another user''s entry is insufficient_privilege without any of that entry''s data.';
 
 
 --
@@ -602,6 +629,7 @@ CREATE TABLE public.usage_logs (
     duration_ms integer,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     CONSTRAINT usage_logs_cost_check CHECK ((cost >= (0)::numeric)),
+    CONSTRAINT usage_logs_cost_finite_check CHECK ((cost <> 'NaN'::numeric)),
     CONSTRAINT usage_logs_duration_ms_check CHECK ((duration_ms >= 0)),
     CONSTRAINT usage_logs_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT usage_logs_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
@@ -1406,6 +1434,8 @@ CREATE TABLE public.app_settings (
     max_successful_referrals integer DEFAULT 10 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    app_operation_namespaces text[] DEFAULT '{app,usage,msg,burn}'::text[] NOT NULL,
+    CONSTRAINT app_settings_app_operation_namespaces_check CHECK (((cardinality(app_operation_namespaces) <= 100) AND (NOT (app_operation_namespaces && '{signup,referral,stripe}'::text[])))),
     CONSTRAINT app_settings_max_successful_referrals_check CHECK ((max_successful_referrals >= 0)),
     CONSTRAINT app_settings_signup_credits_check CHECK (((signup_credits >= (0)::numeric) AND (signup_credits <> 'NaN'::numeric))),
     CONSTRAINT app_settings_singleton_check CHECK (singleton)
@@ -1443,6 +1473,13 @@ COMMENT ON COLUMN public.app_settings.max_successful_referrals IS 'Most complete
 
 
 --
+-- Name: COLUMN app_settings.app_operation_namespaces; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.app_settings.app_operation_namespaces IS 'Operation-id namespaces (the part of credit_ledger.operation_id before the first colon) that chatdb_app may use; every other namespace (signup, referral, stripe, ...) is for system flows only.';
+
+
+--
 -- Name: auto_approval_settings; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1458,6 +1495,8 @@ CREATE TABLE public.auto_approval_settings (
     CONSTRAINT auto_approval_settings_allowed_tools_length_check CHECK ((cardinality(allowed_tools) <= 500)),
     CONSTRAINT auto_approval_settings_blocked_tools_length_check CHECK ((cardinality(blocked_tools) <= 500)),
     CONSTRAINT auto_approval_settings_cost_limits_check CHECK (((max_cost_per_execution >= (0)::numeric) AND (max_daily_cost >= (0)::numeric) AND (max_cost_per_execution <= max_daily_cost))),
+    CONSTRAINT auto_approval_settings_max_cost_per_execution_finite_check CHECK ((max_cost_per_execution <> 'NaN'::numeric)),
+    CONSTRAINT auto_approval_settings_max_daily_cost_finite_check CHECK ((max_daily_cost <> 'NaN'::numeric)),
     CONSTRAINT auto_approval_settings_tools_check CHECK ((NOT (allowed_tools && blocked_tools)))
 );
 
@@ -1788,6 +1827,7 @@ CREATE TABLE public.companion_token_burns (
     credits numeric(20,6) NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT companion_token_burns_credits_check CHECK ((credits > (0)::numeric)),
+    CONSTRAINT companion_token_burns_credits_finite_check CHECK ((credits <> 'NaN'::numeric)),
     CONSTRAINT companion_token_burns_ledger_operation_id_length_check CHECK ((char_length(ledger_operation_id) <= 200)),
     CONSTRAINT companion_token_burns_model_length_check CHECK ((char_length(model) <= 200)),
     CONSTRAINT companion_token_burns_provider_length_check CHECK ((char_length(provider) <= 64)),
@@ -2094,7 +2134,9 @@ CREATE TABLE public.credit_ledger (
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     CONSTRAINT credit_ledger_amount_check CHECK ((amount <> (0)::numeric)),
+    CONSTRAINT credit_ledger_amount_finite_check CHECK ((amount <> 'NaN'::numeric)),
     CONSTRAINT credit_ledger_balance_after_check CHECK ((balance_after >= (0)::numeric)),
+    CONSTRAINT credit_ledger_balance_after_finite_check CHECK ((balance_after <> 'NaN'::numeric)),
     CONSTRAINT credit_ledger_description_length_check CHECK ((char_length(description) <= 1000)),
     CONSTRAINT credit_ledger_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT credit_ledger_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
@@ -2188,6 +2230,7 @@ CREATE TABLE public.daily_usage (
     cost numeric(18,8) DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT daily_usage_cost_finite_check CHECK ((cost <> 'NaN'::numeric)),
     CONSTRAINT daily_usage_counters_check CHECK (((message_count >= 0) AND (input_tokens >= 0) AND (output_tokens >= 0) AND (cost >= (0)::numeric)))
 );
 
@@ -2766,6 +2809,7 @@ CREATE TABLE public.messages (
     CONSTRAINT messages_attachments_size_check CHECK ((octet_length((attachments)::text) <= 262144)),
     CONSTRAINT messages_client_request_id_check CHECK (((char_length(client_request_id) >= 1) AND (char_length(client_request_id) <= 200))),
     CONSTRAINT messages_cost_check CHECK ((cost >= (0)::numeric)),
+    CONSTRAINT messages_cost_finite_check CHECK ((cost <> 'NaN'::numeric)),
     CONSTRAINT messages_model_length_check CHECK ((char_length(model) <= 200)),
     CONSTRAINT messages_parts_check CHECK ((jsonb_typeof(parts) = 'array'::text)),
     CONSTRAINT messages_parts_size_check CHECK ((octet_length((parts)::text) <= 2097152)),
@@ -2916,6 +2960,7 @@ CREATE TABLE public.payments (
     CONSTRAINT payments_amount_refunded_cents_check CHECK (((amount_refunded_cents >= 0) AND (amount_refunded_cents <= amount_cents))),
     CONSTRAINT payments_billing_details_size_check CHECK ((octet_length((billing_details)::text) <= 65536)),
     CONSTRAINT payments_credits_granted_check CHECK ((credits_granted >= (0)::numeric)),
+    CONSTRAINT payments_credits_granted_finite_check CHECK ((credits_granted <> 'NaN'::numeric)),
     CONSTRAINT payments_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
     CONSTRAINT payments_customer_details_size_check CHECK ((octet_length((customer_details)::text) <= 65536)),
     CONSTRAINT payments_description_length_check CHECK ((char_length(description) <= 1000)),
@@ -3147,6 +3192,7 @@ CREATE TABLE public.referrals (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT referrals_completed_at_check CHECK (((status = 'completed'::public.referral_status) = (completed_at IS NOT NULL))),
     CONSTRAINT referrals_credits_awarded_check CHECK ((credits_awarded >= (0)::numeric)),
+    CONSTRAINT referrals_credits_awarded_finite_check CHECK ((credits_awarded <> 'NaN'::numeric)),
     CONSTRAINT referrals_no_self_referral_check CHECK ((referrer_id <> referred_id))
 );
 
@@ -3548,6 +3594,7 @@ CREATE TABLE public.tool_executions (
     CONSTRAINT tool_executions_arguments_check CHECK ((jsonb_typeof(arguments) = 'object'::text)),
     CONSTRAINT tool_executions_arguments_size_check CHECK ((octet_length((arguments)::text) <= 1048576)),
     CONSTRAINT tool_executions_cost_check CHECK ((cost >= (0)::numeric)),
+    CONSTRAINT tool_executions_cost_finite_check CHECK ((cost <> 'NaN'::numeric)),
     CONSTRAINT tool_executions_error_check CHECK (((status <> 'failed'::public.tool_execution_status) OR (error IS NOT NULL))),
     CONSTRAINT tool_executions_error_length_check CHECK ((char_length(error) <= 10000)),
     CONSTRAINT tool_executions_execution_ms_check CHECK ((execution_ms >= 0)),
@@ -3712,6 +3759,7 @@ CREATE TABLE public.usage_logs_default (
     duration_ms integer,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     CONSTRAINT usage_logs_cost_check CHECK ((cost >= (0)::numeric)),
+    CONSTRAINT usage_logs_cost_finite_check CHECK ((cost <> 'NaN'::numeric)),
     CONSTRAINT usage_logs_duration_ms_check CHECK ((duration_ms >= 0)),
     CONSTRAINT usage_logs_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT usage_logs_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
@@ -3751,6 +3799,7 @@ CREATE TABLE public.users (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     successful_referral_count integer DEFAULT 0 NOT NULL,
+    CONSTRAINT users_credit_balance_finite_check CHECK ((credit_balance <> 'NaN'::numeric)),
     CONSTRAINT users_credit_balance_nonnegative_check CHECK ((credit_balance >= (0)::numeric)),
     CONSTRAINT users_email_check CHECK (((char_length(email) <= 320) AND (email ~ '^[^@[:space:]]+@[^@[:space:]]+$'::text))),
     CONSTRAINT users_email_length_check CHECK ((char_length(email) <= 254)),
@@ -6243,4 +6292,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201185525'),
     ('20261201185606'),
     ('20261201200500'),
-    ('20261202100100');
+    ('20261202100100'),
+    ('20261202100200'),
+    ('20261202100300'),
+    ('20261202100400');

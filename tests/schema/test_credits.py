@@ -197,8 +197,12 @@ def test_app_user_cannot_probe_another_users_operation_id(conn: psycopg.Connecti
         reused = expect_error(conn, SPEND, (bob, "msg:alice-secret", -1), sqlstate="42501")
         assert reused.diag.constraint_name == "credit_ledger_operation_id_key"
         for error in (probe, fresh, reused):
+            # CONTEXT is the PL/pgSQL location ("... line 77 at RAISE"), never data.
+            shown = "\n".join(
+                line for line in str(error).splitlines() if not line.startswith("CONTEXT:")
+            )
             text = " ".join(
-                filter(None, (str(error), error.diag.message_detail, error.diag.message_hint))
+                filter(None, (shown, error.diag.message_detail, error.diag.message_hint))
             )
             assert str(alice) not in text and "7" not in text and "usage" not in text
     assert balance(conn, alice) == SIGNUP_CREDITS - 7
@@ -386,3 +390,49 @@ def test_concurrent_retries_of_one_operation_charge_once(db_url: str) -> None:
     assert sorted(results) == ["already"] * (workers - 1) + ["charged"]
     with psycopg.connect(db_url) as conn:
         assert balance(conn, user) == SIGNUP_CREDITS - 3 == ledger_sum(conn, user)
+
+
+@pytest.mark.parametrize(
+    "operation_id",
+    ["signup:{user}", "referral:{user}:referrer", "stripe:evt_1", "promo:x", "subscription:1"],
+)
+def test_the_app_cannot_take_a_system_operation_id_namespace(
+    conn: psycopg.Connection, operation_id: str
+) -> None:
+    user = new_user(conn)
+    taken = operation_id.format(user=uuid.uuid4())  # nobody has used it
+    with acting(conn, APP, user):
+        fresh = expect_error(conn, SPEND, (user, taken, Decimal("-0.000001")), sqlstate="42501")
+    assert fresh.diag.constraint_name == "credit_ledger_operation_id_namespace_check"
+    assert count(conn, "credit_ledger", "operation_id = %s", (taken,)) == 0
+    # The system flow that owns the namespace can still use the id afterwards.
+    with acting(conn, SYSTEM):
+        assert one(conn, GRANT, (user, taken, Decimal("1"))) == SIGNUP_CREDITS + 1
+
+
+def test_a_refused_namespace_says_nothing_about_whether_the_id_exists(
+    conn: psycopg.Connection,
+) -> None:
+    alice, mallory = new_user(conn), new_user(conn)
+    existing = f"signup:{alice}"  # granted when alice signed up
+    assert count(conn, "credit_ledger", "operation_id = %s", (existing,)) == 1
+    with acting(conn, APP, mallory):
+        errors = [
+            expect_error(conn, SPEND, (mallory, op, Decimal("-1")))
+            for op in (existing, f"signup:{uuid.uuid4()}")
+        ]
+    assert {(e.sqlstate, e.diag.constraint_name, e.diag.message_primary) for e in errors} == {
+        (
+            "42501",
+            "credit_ledger_operation_id_namespace_check",
+            "this operation_id namespace is reserved for system flows",
+        )
+    }
+
+
+def test_the_app_spends_in_its_own_namespaces(conn: psycopg.Connection) -> None:
+    user = new_user(conn)
+    with acting(conn, APP, user):
+        for namespace in ("app", "usage", "msg", "burn"):
+            one(conn, SPEND, (user, f"{namespace}:{uuid.uuid4()}", Decimal("-1")))
+    assert balance(conn, user) == SIGNUP_CREDITS - 4
