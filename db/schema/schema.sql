@@ -323,10 +323,28 @@ CREATE FUNCTION public.check_message_in_same_chat() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
+DECLARE
+    under_rls boolean := public.rls_applies_to_caller();
 BEGIN
-    IF NEW.message_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM public.messages AS m
-        WHERE m.id = NEW.message_id AND m.chat_id IS DISTINCT FROM NEW.chat_id
+    IF under_rls AND NOT EXISTS (
+        SELECT 1 FROM public.chats AS c
+        WHERE c.id = NEW.chat_id
+          AND c.user_id = nullif(current_setting('app.user_id', true), '')::uuid
+    ) THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "%"', TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege',
+                  TABLE = TG_TABLE_NAME,
+                  SCHEMA = TG_TABLE_SCHEMA;
+    END IF;
+    IF NEW.message_id IS NOT NULL AND (
+        (under_rls AND NOT EXISTS (
+            SELECT 1 FROM public.messages AS m
+            WHERE m.id = NEW.message_id AND m.chat_id = NEW.chat_id
+        ))
+        OR (NOT under_rls AND EXISTS (
+            SELECT 1 FROM public.messages AS m
+            WHERE m.id = NEW.message_id AND m.chat_id IS DISTINCT FROM NEW.chat_id
+        ))
     ) THEN
         RAISE EXCEPTION '%.message_id must be a message of the same chat', TG_TABLE_NAME
             USING ERRCODE = 'check_violation',
@@ -344,7 +362,7 @@ $$;
 -- Name: FUNCTION check_message_in_same_chat(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.check_message_in_same_chat() IS 'BEFORE INSERT OR UPDATE trigger of tool_executions and context_optimizations: message_id is a message of the row''s own chat (check_violation <table>_message_chat_check), so no row points into, or is cascaded from, another chat.';
+COMMENT ON FUNCTION public.check_message_in_same_chat() IS 'BEFORE INSERT OR UPDATE trigger of tool_executions and context_optimizations: message_id is a message of the row''s own chat (check_violation <table>_message_chat_check), so no row points into, or is cascaded from, another chat. Under RLS: the chat must be the caller''s (42501, as the policy) and an unknown message id gets the same check_violation as another chat''s, so the error reveals no other user''s ids.';
 
 
 --
@@ -355,10 +373,24 @@ CREATE FUNCTION public.companion_token_burns_check_references() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
+DECLARE
+    under_rls boolean := public.rls_applies_to_caller();
 BEGIN
-    IF EXISTS (
-        SELECT 1 FROM public.companions AS c
-        WHERE c.id = NEW.companion_id AND c.user_id IS DISTINCT FROM NEW.user_id AND NOT c.is_public
+    IF under_rls AND NEW.user_id IS DISTINCT FROM nullif(current_setting('app.user_id', true), '')::uuid THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "companion_token_burns"'
+            USING ERRCODE = 'insufficient_privilege',
+                  TABLE = 'companion_token_burns',
+                  SCHEMA = 'public';
+    END IF;
+    IF (
+        (under_rls AND NOT EXISTS (
+            SELECT 1 FROM public.companions AS c
+            WHERE c.id = NEW.companion_id AND (c.user_id = NEW.user_id OR c.is_public)
+        ))
+        OR (NOT under_rls AND EXISTS (
+            SELECT 1 FROM public.companions AS c
+            WHERE c.id = NEW.companion_id AND c.user_id IS DISTINCT FROM NEW.user_id AND NOT c.is_public
+        ))
     ) THEN
         RAISE EXCEPTION 'a token burn must be for a companion of its user or a public one'
             USING ERRCODE = 'check_violation',
@@ -367,10 +399,17 @@ BEGIN
                   SCHEMA = 'public',
                   COLUMN = 'companion_id';
     END IF;
-    IF NEW.companion_message_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM public.companion_messages AS m
-        WHERE m.id = NEW.companion_message_id
-          AND (m.companion_id IS DISTINCT FROM NEW.companion_id OR m.user_id IS DISTINCT FROM NEW.user_id)
+    IF NEW.companion_message_id IS NOT NULL AND (
+        (under_rls AND NOT EXISTS (
+            SELECT 1 FROM public.companion_messages AS m
+            WHERE m.id = NEW.companion_message_id
+              AND m.companion_id = NEW.companion_id AND m.user_id = NEW.user_id
+        ))
+        OR (NOT under_rls AND EXISTS (
+            SELECT 1 FROM public.companion_messages AS m
+            WHERE m.id = NEW.companion_message_id
+              AND (m.companion_id IS DISTINCT FROM NEW.companion_id OR m.user_id IS DISTINCT FROM NEW.user_id)
+        ))
     ) THEN
         RAISE EXCEPTION 'companion_message_id must be a message of the same user and companion'
             USING ERRCODE = 'check_violation',
@@ -388,7 +427,7 @@ $$;
 -- Name: FUNCTION companion_token_burns_check_references(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.companion_token_burns_check_references() IS 'BEFORE INSERT OR UPDATE trigger of companion_token_burns: the companion is the user''s own or public (companion_token_burns_companion_check) and companion_message_id is a message of the same user and companion (companion_token_burns_companion_message_check).';
+COMMENT ON FUNCTION public.companion_token_burns_check_references() IS 'BEFORE INSERT OR UPDATE trigger of companion_token_burns: the companion is the user''s own or public (companion_token_burns_companion_check) and companion_message_id is a message of the same user and companion (companion_token_burns_companion_message_check). Under RLS: the row must be the caller''s (42501, as the policy) and unknown ids get the same check_violation as another user''s.';
 
 
 --
@@ -887,7 +926,22 @@ CREATE FUNCTION public.documents_check_single_owner() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
+DECLARE
+    under_rls boolean := public.rls_applies_to_caller();
+    me uuid := nullif(current_setting('app.user_id', true), '')::uuid;
 BEGIN
+    -- What documents_owner_all would refuse, refused before anything is read.
+    IF under_rls AND (
+        NEW.user_id IS DISTINCT FROM me
+        OR (NEW.chat_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM public.chats AS c WHERE c.id = NEW.chat_id AND c.user_id = me
+        ))
+    ) THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "documents"'
+            USING ERRCODE = 'insufficient_privilege',
+                  TABLE = 'documents',
+                  SCHEMA = 'public';
+    END IF;
     -- Serialise the writers of one document id until their transactions end, so the check
     -- below (a new snapshot per statement under READ COMMITTED) sees a version another
     -- transaction committed while this one waited. Two-key form: the first key names this
@@ -897,6 +951,14 @@ BEGIN
         SELECT 1 FROM public.documents AS d
         WHERE d.id = NEW.id AND d.user_id <> NEW.user_id
     ) THEN
+        IF under_rls THEN
+            -- Another user's document id: the same error as any row the caller may not
+            -- write, with nothing of that document.
+            RAISE EXCEPTION 'new row violates row-level security policy for table "documents"'
+                USING ERRCODE = 'insufficient_privilege',
+                      TABLE = 'documents',
+                      SCHEMA = 'public';
+        END IF;
         RAISE EXCEPTION 'document % belongs to another user', NEW.id
             USING ERRCODE = 'check_violation',
                   CONSTRAINT = 'documents_single_owner_check',
@@ -911,7 +973,7 @@ $$;
 -- Name: FUNCTION documents_check_single_owner(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.documents_check_single_owner() IS 'BEFORE INSERT OR UPDATE trigger of documents: every version of a document id has the same owner (raises check_violation documents_single_owner_check). Race-safe under READ COMMITTED: writers of one id serialise on a transaction-level advisory lock.';
+COMMENT ON FUNCTION public.documents_check_single_owner() IS 'BEFORE INSERT OR UPDATE trigger of documents: every version of a document id has the same owner (check_violation documents_single_owner_check; under RLS the policy''s 42501, the same error as for any row the caller may not write). Race-safe under READ COMMITTED: writers of one id serialise on a transaction-level advisory lock.';
 
 
 --
@@ -989,16 +1051,44 @@ CREATE FUNCTION public.group_messages_check_companion() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public'
     AS $$
+DECLARE
+    under_rls boolean := public.rls_applies_to_caller();
 BEGIN
-    IF NEW.companion_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM public.companions AS c
-        WHERE c.id = NEW.companion_id
-          AND NOT c.is_public
-          AND c.user_id IS DISTINCT FROM NEW.sender_id
-          AND NOT EXISTS (
-              SELECT 1 FROM public.group_chats AS g
-              WHERE g.id = NEW.group_chat_id AND g.companion_id = c.id
-          )
+    IF under_rls AND NOT (
+        public.is_group_member(NEW.group_chat_id)
+        AND (
+            NEW.sender_id = nullif(current_setting('app.user_id', true), '')::uuid
+            OR (TG_OP = 'INSERT' AND NEW.is_bot AND NEW.sender_id IS NULL)
+        )
+    ) THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "group_messages"'
+            USING ERRCODE = 'insufficient_privilege',
+                  TABLE = 'group_messages',
+                  SCHEMA = 'public';
+    END IF;
+    IF NEW.companion_id IS NOT NULL AND (
+        (under_rls AND NOT EXISTS (
+            SELECT 1 FROM public.companions AS c
+            WHERE c.id = NEW.companion_id
+              AND (
+                  c.is_public
+                  OR c.user_id = NEW.sender_id
+                  OR EXISTS (
+                      SELECT 1 FROM public.group_chats AS g
+                      WHERE g.id = NEW.group_chat_id AND g.companion_id = c.id
+                  )
+              )
+        ))
+        OR (NOT under_rls AND EXISTS (
+            SELECT 1 FROM public.companions AS c
+            WHERE c.id = NEW.companion_id
+              AND NOT c.is_public
+              AND c.user_id IS DISTINCT FROM NEW.sender_id
+              AND NOT EXISTS (
+                  SELECT 1 FROM public.group_chats AS g
+                  WHERE g.id = NEW.group_chat_id AND g.companion_id = c.id
+              )
+        ))
     ) THEN
         RAISE EXCEPTION 'group_messages.companion_id must be the group''s companion, a public one or the sender''s own'
             USING ERRCODE = 'check_violation',
@@ -1016,7 +1106,7 @@ $$;
 -- Name: FUNCTION group_messages_check_companion(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.group_messages_check_companion() IS 'BEFORE INSERT OR UPDATE trigger of group_messages: companion_id is the group''s companion, a public companion or one of the sender (group_messages_companion_check).';
+COMMENT ON FUNCTION public.group_messages_check_companion() IS 'BEFORE INSERT OR UPDATE trigger of group_messages: companion_id is the group''s companion, a public companion or one of the sender (group_messages_companion_check). Under RLS: the caller must be a member posting as themselves or as the group bot (42501, as the policy) and an unknown companion id gets the same check_violation as another user''s private one.';
 
 
 --
@@ -1058,6 +1148,42 @@ CREATE FUNCTION public.payment_status_precedence(status public.payment_status) R
 --
 
 COMMENT ON FUNCTION public.payment_status_precedence(status public.payment_status) IS 'Tie-break of two payment events of the same second: pending < failed (retried) < succeeded < canceled < refunded; then the larger amount refunded. The event that ranks at least as high wins.';
+
+
+--
+-- Name: referrals_check_not_mutual(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.referrals_check_not_mutual() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    -- One lock per unordered pair, so A->B and B->A inserted at once cannot both pass.
+    PERFORM pg_advisory_xact_lock(
+        hashtext('referrals_mutual'),
+        hashtext(least(NEW.referrer_id, NEW.referred_id)::text || greatest(NEW.referrer_id, NEW.referred_id)::text)
+    );
+    IF EXISTS (
+        SELECT 1 FROM public.referrals AS r
+        WHERE r.referrer_id = NEW.referred_id AND r.referred_id = NEW.referrer_id
+    ) THEN
+        RAISE EXCEPTION 'a user cannot refer the user who referred them'
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'referrals_no_mutual_referral_check',
+                  TABLE = 'referrals',
+                  SCHEMA = 'public';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION referrals_check_not_mutual(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.referrals_check_not_mutual() IS 'BEFORE INSERT OR UPDATE trigger of referrals: refuses B referring A when A referred B (check_violation referrals_no_mutual_referral_check); serialised per pair of users by an advisory lock.';
 
 
 --
@@ -1126,6 +1252,32 @@ $$;
 --
 
 COMMENT ON FUNCTION public.refresh_usage_daily_stats() IS 'Refreshes usage_daily_stats CONCURRENTLY (readers are not blocked) as its owner chatdb_migrator. Executable by chatdb_system only.';
+
+
+--
+-- Name: rls_applies_to_caller(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rls_applies_to_caller() RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+    -- The role a statement runs as outside any SECURITY DEFINER function: SET ROLE (how the
+    -- runtime picks a role) else the login; NULL (unknown) counts as under RLS.
+    SELECT coalesce((
+        SELECT NOT (r.rolsuper OR r.rolbypassrls)
+        FROM pg_catalog.pg_roles AS r
+        WHERE r.rolname = CASE WHEN current_setting('role') = 'none' THEN session_user
+                               ELSE current_setting('role') END
+    ), true);
+$$;
+
+
+--
+-- Name: FUNCTION rls_applies_to_caller(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.rls_applies_to_caller() IS 'Whether row-level security applies to the role the current statement runs as (SET ROLE, else the login), also when called inside a SECURITY DEFINER function. Used by the definer triggers to refuse, before they read anything, what the table''s policy would refuse.';
 
 
 --
@@ -5230,6 +5382,13 @@ CREATE TRIGGER provider_configs_set_updated_at BEFORE UPDATE ON public.provider_
 
 
 --
+-- Name: referrals referrals_check_not_mutual; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER referrals_check_not_mutual BEFORE INSERT OR UPDATE OF referrer_id, referred_id ON public.referrals FOR EACH ROW EXECUTE FUNCTION public.referrals_check_not_mutual();
+
+
+--
 -- Name: referrals referrals_count_successful; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -6295,4 +6454,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202100100'),
     ('20261202100200'),
     ('20261202100300'),
-    ('20261202100400');
+    ('20261202100400'),
+    ('20261202100500');

@@ -12,6 +12,7 @@ import pytest
 from chatdb import Database, errors
 from chatdb.flows.referrals import (
     AlreadyReferred,
+    MutualReferral,
     OwnReferralCode,
     ReferrerAtMaximum,
     ReferrerInactive,
@@ -87,6 +88,20 @@ def test_second_redemption_is_rejected_and_credits_nothing(database: Database) -
         with pytest.raises(AlreadyReferred, match="already referred"), database.system() as conn:
             redeem_referral_code(conn, user_id=user, code=code)
     assert (balance(database, user), balance(database, second)) == before
+
+
+def test_mutual_referral_is_rejected_and_credits_nothing(database: Database) -> None:
+    alice, bob = make_user(database), make_user(database)
+    with database.system() as conn:
+        redeem_referral_code(conn, user_id=alice, code=code_of(database, bob))
+    before = balance(database, alice), balance(database, bob)
+    with pytest.raises(MutualReferral) as caught, database.system() as conn:
+        redeem_referral_code(conn, user_id=bob, code=code_of(database, alice))
+    assert isinstance(caught.value, errors.ReferralRejected)
+    assert caught.value.constraint == "referrals_no_mutual_referral_check"
+    assert (balance(database, alice), balance(database, bob)) == before
+    with database.system() as conn:
+        assert referrals.get_referral_by_referred(conn, referred_id=bob) is None
 
 
 def test_referrer_at_the_maximum_is_rejected(
