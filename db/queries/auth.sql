@@ -1,4 +1,5 @@
 -- name: LinkAccount :one
+-- @role system
 -- Link a provider account to a user (Auth.js linkAccount). The token columns take
 -- ciphertext (with the key version that sealed them), never plain tokens. Linking an
 -- account that is already linked raises ConflictError on accounts_pkey.
@@ -26,6 +27,7 @@ RETURNING provider, provider_account_id, user_id, type, access_token_ciphertext,
     scope, session_state, created_at, updated_at;
 
 -- name: UpdateAccountTokens :one
+-- @role system
 -- Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
 -- rotation or a key rotation. NULL ciphertexts clear that token. No row when not linked.
 UPDATE accounts
@@ -48,6 +50,7 @@ WHERE provider = @provider::text
   AND provider_account_id = @provider_account_id::text;
 
 -- name: GetUserByAccount :one
+-- @role system
 -- The user a provider account is linked to (Auth.js getUserByAccount), without secrets.
 SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance,
     u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date,
@@ -66,6 +69,7 @@ WHERE user_id = @user_id::uuid
 ORDER BY provider, provider_account_id;
 
 -- name: CreateSession :one
+-- @role system
 -- Start a database session (Auth.js createSession). session_token_hash is the SHA-256
 -- digest of the cookie token (hash_token), never the token itself.
 INSERT INTO sessions (session_token_hash, user_id, expires, fingerprint_id)
@@ -78,6 +82,7 @@ VALUES (
 RETURNING id, session_token_hash, user_id, expires, fingerprint_id, created_at, updated_at;
 
 -- name: GetSessionAndUser :one
+-- @role system
 -- The unexpired session with this token digest, with its user (Auth.js getSessionAndUser).
 -- No row for an unknown or expired token.
 SELECT sqlc.embed(s), sqlc.embed(u)
@@ -87,6 +92,7 @@ WHERE s.session_token_hash = @session_token_hash::bytea
   AND s.expires > now();
 
 -- name: UpdateSession :one
+-- @role system
 -- Extend (or shorten) a session (Auth.js updateSession). No row when the token is unknown.
 UPDATE sessions
 SET expires = @expires::timestamptz
@@ -104,11 +110,13 @@ DELETE FROM sessions
 WHERE user_id = @user_id::uuid;
 
 -- name: DeleteExpiredSessions :execrows
+-- @role system
 -- Housekeeping: delete every session that has expired (uses sessions_expires_idx).
 DELETE FROM sessions
 WHERE expires <= now();
 
 -- name: CreateVerificationToken :one
+-- @role system
 -- Store an emailed sign-in/verification token as its SHA-256 digest (Auth.js
 -- createVerificationToken). Issuing the same token twice raises ConflictError.
 INSERT INTO verification_tokens (identifier, token_hash, expires)
@@ -116,6 +124,7 @@ VALUES (@identifier::text, @token_hash::bytea, @expires::timestamptz)
 RETURNING identifier, token_hash, expires, created_at;
 
 -- name: UseVerificationToken :one
+-- @role system
 -- Consume a verification token (Auth.js useVerificationToken): deletes it and returns it,
 -- so it works once; a concurrent second use gets no row. An expired token is deleted too
 -- but not returned.
@@ -130,11 +139,13 @@ FROM used
 WHERE expires > now();
 
 -- name: DeleteExpiredVerificationTokens :execrows
+-- @role system
 -- Housekeeping: delete verification tokens that expired unused.
 DELETE FROM verification_tokens
 WHERE expires <= now();
 
 -- name: DeleteVerificationTokensByIdentifier :execrows
+-- @role system
 -- Delete every pending verification token sent to an identifier (an email address, compared
 -- case-insensitively like users.email): when the user is erased, or to invalidate earlier
 -- sign-in links (verification_tokens_lower_identifier_idx).

@@ -1,4 +1,5 @@
 -- name: UpsertSubscription :one
+-- @role system
 -- Creates or updates a subscription from a provider event, unless the stored row was changed
 -- by a newer event (last_event_at), or by one of the same second whose status ranks higher
 -- (subscription_status_precedence: provider times have one-second precision): then nothing
@@ -59,6 +60,7 @@ RETURNING id, user_id, provider, provider_subscription_id, provider_customer_id,
     ended_at, trial_end, metadata, last_event_id, last_event_at, created_at, updated_at;
 
 -- name: GetSubscriptionByProviderID :one
+-- @role system
 -- A subscription by the provider's id (sub_...).
 SELECT id, user_id, provider, provider_subscription_id, provider_customer_id, status, price_id,
     plan, quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
@@ -78,6 +80,7 @@ ORDER BY current_period_end DESC NULLS FIRST, id
 LIMIT 1;
 
 -- name: ListSubscriptionsNeedingReconciliation :many
+-- @role system
 -- Background check (chatdb_system): subscriptions that should grant a plan (active,
 -- trialing, past_due) but whose paid period ended before as_of without a renewal event, in
 -- period-end order, one keyset page after the cursor (current_period_end, id).
@@ -95,6 +98,7 @@ ORDER BY current_period_end, id
 LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: UpsertPayment :one
+-- @role system
 -- Creates or updates a payment from a provider event, unless the stored row was changed by a
 -- newer event, or by one of the same second that ranks higher (payment_status_precedence,
 -- then the amount refunded): then no row. subscription_id is resolved from the provider's
@@ -161,6 +165,7 @@ ORDER BY created_at DESC, id DESC
 LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: RecordWebhookEvent :one
+-- @role system
 -- Records a received webhook event once per (provider, event_id); no row when it was already
 -- recorded (a concurrent delivery waits for the first and then gets no row).
 INSERT INTO webhook_events (provider, event_id, event_type, payload, event_created_at)
@@ -176,6 +181,7 @@ RETURNING id, provider, event_id, event_type, payload, event_created_at, receive
     processed_at, attempts, last_error;
 
 -- name: LockUnprocessedWebhookEvent :one
+-- @role system
 -- Locks a recorded event for processing, if it is not processed yet; no row when it is
 -- (also when a concurrent processor committed it while this one waited for the lock).
 SELECT id, provider, event_id, event_type, payload, event_created_at, received_at,
@@ -185,12 +191,14 @@ WHERE provider = @provider AND event_id = @event_id AND processed_at IS NULL
 FOR UPDATE;
 
 -- name: MarkWebhookEventProcessed :execrows
+-- @role system
 -- Marks an event processed (counting the attempt); 0 when it already was.
 UPDATE webhook_events
 SET processed_at = now(), attempts = attempts + 1, last_error = NULL
 WHERE id = @id AND processed_at IS NULL;
 
 -- name: RecordWebhookEventFailure :execrows
+-- @role system
 -- Counts a failed processing attempt and keeps its error (in a new transaction, after the
 -- failed one rolled back); the event stays in the retry queue.
 UPDATE webhook_events
@@ -198,6 +206,7 @@ SET attempts = attempts + 1, last_error = @last_error
 WHERE id = @id AND processed_at IS NULL;
 
 -- name: ListUnprocessedWebhookEvents :many
+-- @role system
 -- The retry queue: events received before received_before and not processed, oldest first.
 SELECT id, provider, event_id, event_type, payload, event_created_at, received_at,
     processed_at, attempts, last_error

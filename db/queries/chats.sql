@@ -16,6 +16,7 @@ RETURNING id, user_id, title, visibility, provider, model, system_prompt, contex
     metadata, created_at, updated_at;
 
 -- name: ImportChats :copyfrom
+-- @role system
 -- Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
 -- their original creation and last-activity times.
 INSERT INTO chats (

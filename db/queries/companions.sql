@@ -35,9 +35,20 @@ RETURNING id, user_id, name, description, avatar_url, is_public, provider, model
     knowledge, interaction, tool_config, tool_access, version, created_at, updated_at;
 
 -- name: InsertCompanionMessage :one
--- Append a turn to the user's conversation with a companion.
-INSERT INTO companion_messages (companion_id, user_id, role, content, metadata, input_tokens, output_tokens)
-VALUES (@companion_id, @user_id, @role, @content, @metadata, @input_tokens, @output_tokens)
+-- Append a turn to the user's conversation with a companion. Token counts start at 0: they
+-- are usage data, recorded by a system flow with RecordCompanionMessageUsage.
+INSERT INTO companion_messages (companion_id, user_id, role, content, metadata)
+VALUES (@companion_id, @user_id, @role, @content, @metadata)
+RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at;
+
+-- name: RecordCompanionMessageUsage :one
+-- @role system
+-- Record the tokens a companion turn used: usage data, written by a system flow only
+-- (chatdb_app holds no privilege on these columns). No row when there is no such message.
+UPDATE companion_messages
+SET input_tokens = @input_tokens::integer,
+    output_tokens = @output_tokens::integer
+WHERE id = @id
 RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at;
 
 -- name: ListCompanionMessages :many
@@ -62,12 +73,11 @@ LIMIT sqlc.arg(page_size)::integer + 1;
 -- operation_id was already applied (a retry charges once). More than the balance raises
 -- InsufficientCredits and writes nothing.
 WITH entry AS (
-    INSERT INTO credit_ledger (user_id, operation_id, amount, balance_after, reason, description, metadata)
+    INSERT INTO credit_ledger (user_id, operation_id, amount, reason, description, metadata)
     VALUES (
         @user_id,
         sqlc.arg(operation_id)::text,
         -sqlc.arg(credits)::numeric,
-        0,
         'companion_burn',
         'Companion conversation',
         jsonb_build_object('companion_id', sqlc.arg(companion_id)::uuid, 'companion_message_id', sqlc.narg(companion_message_id)::uuid)

@@ -1,4 +1,5 @@
 -- name: GetUserByReferralCode :one
+-- @role system
 -- The user who owns a referral code (chatdb_system: the code is someone else's), with how
 -- many successful referrals they already have.
 SELECT id, referral_code, status, successful_referral_count
@@ -6,6 +7,7 @@ FROM users
 WHERE referral_code = @referral_code;
 
 -- name: CreateReferral :one
+-- @role system
 -- Records that referred_id redeemed referrer_id's code. No row when referred_id was already
 -- referred (referrals_referred_id_key; a concurrent redemption waits and then gets no row).
 -- A completed referral counts toward the referrer's maximum: exceeding it raises

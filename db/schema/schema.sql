@@ -1021,6 +1021,37 @@ COMMENT ON FUNCTION public.drop_usage_log_partitions(retention interval) IS 'Dro
 
 
 --
+-- Name: file_uploads_check_chat_owner(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.file_uploads_check_chat_owner() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF NEW.chat_id IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM public.chats AS c WHERE c.id = NEW.chat_id AND c.user_id = NEW.user_id
+    ) THEN
+        RAISE EXCEPTION 'file_uploads.chat_id must be a chat of the upload''s user'
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'file_uploads_chat_owner_check',
+                  TABLE = 'file_uploads',
+                  SCHEMA = 'public',
+                  COLUMN = 'chat_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION file_uploads_check_chat_owner(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.file_uploads_check_chat_owner() IS 'BEFORE INSERT OR UPDATE trigger of file_uploads: chat_id is NULL or a chat of the row''s user (check_violation file_uploads_chat_owner_check), for every writer; an unknown chat id gets the same error.';
+
+
+--
 -- Name: group_chats_add_creator(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -5333,6 +5364,13 @@ CREATE TRIGGER external_tokens_set_updated_at BEFORE UPDATE ON public.external_t
 
 
 --
+-- Name: file_uploads file_uploads_check_chat_owner; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER file_uploads_check_chat_owner BEFORE INSERT OR UPDATE OF user_id, chat_id ON public.file_uploads FOR EACH ROW EXECUTE FUNCTION public.file_uploads_check_chat_owner();
+
+
+--
 -- Name: fingerprints fingerprints_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -6353,13 +6391,6 @@ CREATE POLICY tool_executions_owner_all ON public.tool_executions TO chatdb_app 
 ALTER TABLE public.usage_logs ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: usage_logs usage_logs_owner_insert; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY usage_logs_owner_insert ON public.usage_logs FOR INSERT TO chatdb_app WITH CHECK ((user_id = (NULLIF(current_setting('app.user_id'::text, true), ''::text))::uuid));
-
-
---
 -- Name: usage_logs usage_logs_owner_read; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -6455,4 +6486,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202100200'),
     ('20261202100300'),
     ('20261202100400'),
-    ('20261202100500');
+    ('20261202100500'),
+    ('20261202100600');

@@ -91,7 +91,8 @@ def link_account(
     scope: str | None = None,
     session_state: str | None = None,
 ) -> models.Account | None:
-    """Link a provider account to a user (Auth.js linkAccount). The token columns take
+    """@role system
+    Link a provider account to a user (Auth.js linkAccount). The token columns take
     ciphertext (with the key version that sealed them), never plain tokens. Linking an
     account that is already linked raises ConflictError on accounts_pkey.
     """
@@ -163,7 +164,8 @@ def update_account_tokens(
     provider: str,
     provider_account_id: str,
 ) -> models.Account | None:
-    """Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
+    """@role system
+    Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
     rotation or a key rotation. NULL ciphertexts clear that token. No row when not linked.
     """
     with conn.cursor(row_factory=_update_account_tokens_row) as cur:
@@ -245,7 +247,9 @@ def get_user_by_account(
     provider: str,
     provider_account_id: str,
 ) -> models.UserProfile | None:
-    """The user a provider account is linked to (Auth.js getUserByAccount), without secrets."""
+    """@role system
+    The user a provider account is linked to (Auth.js getUserByAccount), without secrets.
+    """
     with conn.cursor(row_factory=_get_user_by_account_row) as cur:
         cur.execute(
             GET_USER_BY_ACCOUNT,
@@ -354,7 +358,8 @@ def create_session(
     expires: datetime.datetime,
     fingerprint_id: uuid.UUID | None = None,
 ) -> models.Session | None:
-    """Start a database session (Auth.js createSession). session_token_hash is the SHA-256
+    """@role system
+    Start a database session (Auth.js createSession). session_token_hash is the SHA-256
     digest of the cookie token (hash_token), never the token itself.
     """
     with conn.cursor(row_factory=_create_session_row) as cur:
@@ -426,7 +431,8 @@ def get_session_and_user(
     *,
     session_token_hash: bytes,
 ) -> GetSessionAndUserRow | None:
-    """The unexpired session with this token digest, with its user (Auth.js getSessionAndUser).
+    """@role system
+    The unexpired session with this token digest, with its user (Auth.js getSessionAndUser).
     No row for an unknown or expired token.
     """
     with conn.cursor(row_factory=_get_session_and_user_row) as cur:
@@ -462,7 +468,9 @@ def update_session(
     expires: datetime.datetime,
     session_token_hash: bytes,
 ) -> models.Session | None:
-    """Extend (or shorten) a session (Auth.js updateSession). No row when the token is unknown."""
+    """@role system
+    Extend (or shorten) a session (Auth.js updateSession). No row when the token is unknown.
+    """
     with conn.cursor(row_factory=_update_session_row) as cur:
         cur.execute(
             UPDATE_SESSION,
@@ -504,7 +512,9 @@ WHERE expires <= now()"""
 
 
 def delete_expired_sessions(conn: psycopg.Connection[Any]) -> int:
-    """Housekeeping: delete every session that has expired (uses sessions_expires_idx)."""
+    """@role system
+    Housekeeping: delete every session that has expired (uses sessions_expires_idx).
+    """
     with conn.cursor() as cur:
         cur.execute(DELETE_EXPIRED_SESSIONS, {})
         return cur.rowcount
@@ -535,7 +545,8 @@ def create_verification_token(
     token_hash: bytes,
     expires: datetime.datetime,
 ) -> models.VerificationToken | None:
-    """Store an emailed sign-in/verification token as its SHA-256 digest (Auth.js
+    """@role system
+    Store an emailed sign-in/verification token as its SHA-256 digest (Auth.js
     createVerificationToken). Issuing the same token twice raises ConflictError.
     """
     with conn.cursor(row_factory=_create_verification_token_row) as cur:
@@ -580,7 +591,8 @@ def use_verification_token(
     identifier: str,
     token_hash: bytes,
 ) -> models.VerificationToken | None:
-    """Consume a verification token (Auth.js useVerificationToken): deletes it and returns it,
+    """@role system
+    Consume a verification token (Auth.js useVerificationToken): deletes it and returns it,
     so it works once; a concurrent second use gets no row. An expired token is deleted too
     but not returned.
     """
@@ -595,7 +607,9 @@ WHERE expires <= now()"""
 
 
 def delete_expired_verification_tokens(conn: psycopg.Connection[Any]) -> int:
-    """Housekeeping: delete verification tokens that expired unused."""
+    """@role system
+    Housekeeping: delete verification tokens that expired unused.
+    """
     with conn.cursor() as cur:
         cur.execute(DELETE_EXPIRED_VERIFICATION_TOKENS, {})
         return cur.rowcount
@@ -611,7 +625,8 @@ def delete_verification_tokens_by_identifier(
     *,
     identifier: str,
 ) -> int:
-    """Delete every pending verification token sent to an identifier (an email address, compared
+    """@role system
+    Delete every pending verification token sent to an identifier (an email address, compared
     case-insensitively like users.email): when the user is erased, or to invalidate earlier
     sign-in links (verification_tokens_lower_identifier_idx).
     """

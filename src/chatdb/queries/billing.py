@@ -165,7 +165,8 @@ def upsert_subscription(
     *,
     params: UpsertSubscriptionParams,
 ) -> models.Subscription | None:
-    """Creates or updates a subscription from a provider event, unless the stored row was changed
+    """@role system
+    Creates or updates a subscription from a provider event, unless the stored row was changed
     by a newer event (last_event_at), or by one of the same second whose status ranks higher
     (subscription_status_precedence: provider times have one-second precision): then nothing
     changes and no row comes back, so reordered webhooks converge on the same state (replays
@@ -220,7 +221,9 @@ def get_subscription_by_provider_id(
     provider: str,
     provider_subscription_id: str,
 ) -> models.Subscription | None:
-    """A subscription by the provider's id (sub_...)."""
+    """@role system
+    A subscription by the provider's id (sub_...).
+    """
     with conn.cursor(row_factory=_get_subscription_by_provider_id_row) as cur:
         cur.execute(
             GET_SUBSCRIPTION_BY_PROVIDER_ID,
@@ -331,7 +334,8 @@ def list_subscriptions_needing_reconciliation(
     after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.Subscription]:
-    """Background check (chatdb_system): subscriptions that should grant a plan (active,
+    """@role system
+    Background check (chatdb_system): subscriptions that should grant a plan (active,
     trialing, past_due) but whose paid period ended before as_of without a renewal event, in
     period-end order, one keyset page after the cursor (current_period_end, id).
     """
@@ -359,7 +363,8 @@ def iter_list_subscriptions_needing_reconciliation(
     after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> Iterator[models.Subscription]:
-    """Background check (chatdb_system): subscriptions that should grant a plan (active,
+    """@role system
+    Background check (chatdb_system): subscriptions that should grant a plan (active,
     trialing, past_due) but whose paid period ended before as_of without a renewal event, in
     period-end order, one keyset page after the cursor (current_period_end, id).
 
@@ -504,7 +509,8 @@ def upsert_payment(
     *,
     params: UpsertPaymentParams,
 ) -> models.Payment | None:
-    """Creates or updates a payment from a provider event, unless the stored row was changed by a
+    """@role system
+    Creates or updates a payment from a provider event, unless the stored row was changed by a
     newer event, or by one of the same second that ranks higher (payment_status_precedence,
     then the amount refunded): then no row. subscription_id is resolved from the provider's
     subscription id; user_id is NULL when that user no longer exists (erased).
@@ -649,7 +655,8 @@ def record_webhook_event(
     payload: JsonValue,
     event_created_at: datetime.datetime | None = None,
 ) -> models.WebhookEvent | None:
-    """Records a received webhook event once per (provider, event_id); no row when it was already
+    """@role system
+    Records a received webhook event once per (provider, event_id); no row when it was already
     recorded (a concurrent delivery waits for the first and then gets no row).
     """
     with conn.cursor(row_factory=_record_webhook_event_row) as cur:
@@ -700,7 +707,8 @@ def lock_unprocessed_webhook_event(
     provider: str,
     event_id: str,
 ) -> models.WebhookEvent | None:
-    """Locks a recorded event for processing, if it is not processed yet; no row when it is
+    """@role system
+    Locks a recorded event for processing, if it is not processed yet; no row when it is
     (also when a concurrent processor committed it while this one waited for the lock).
     """
     with conn.cursor(row_factory=_lock_unprocessed_webhook_event_row) as cur:
@@ -715,7 +723,9 @@ WHERE id = %(id)s AND processed_at IS NULL"""
 
 
 def mark_webhook_event_processed(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> int:
-    """Marks an event processed (counting the attempt); 0 when it already was."""
+    """@role system
+    Marks an event processed (counting the attempt); 0 when it already was.
+    """
     with conn.cursor() as cur:
         cur.execute(MARK_WEBHOOK_EVENT_PROCESSED, {"id": id})
         return cur.rowcount
@@ -733,7 +743,8 @@ def record_webhook_event_failure(
     last_error: str | None = None,
     id: uuid.UUID,
 ) -> int:
-    """Counts a failed processing attempt and keeps its error (in a new transaction, after the
+    """@role system
+    Counts a failed processing attempt and keeps its error (in a new transaction, after the
     failed one rolled back); the event stays in the retry queue.
     """
     with conn.cursor() as cur:
@@ -774,7 +785,9 @@ def list_unprocessed_webhook_events(
     received_before: datetime.datetime,
     batch_size: int,
 ) -> list[models.WebhookEvent]:
-    """The retry queue: events received before received_before and not processed, oldest first."""
+    """@role system
+    The retry queue: events received before received_before and not processed, oldest first.
+    """
     with conn.cursor(row_factory=_list_unprocessed_webhook_events_row) as cur:
         cur.execute(
             LIST_UNPROCESSED_WEBHOOK_EVENTS,
@@ -794,7 +807,8 @@ def iter_list_unprocessed_webhook_events(
     received_before: datetime.datetime,
     batch_size: int,
 ) -> Iterator[models.WebhookEvent]:
-    """The retry queue: events received before received_before and not processed, oldest first.
+    """@role system
+    The retry queue: events received before received_before and not processed, oldest first.
 
     Streams the rows through a server-side cursor, so it must run inside a
     transaction (not in autocommit mode).

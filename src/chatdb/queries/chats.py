@@ -120,7 +120,8 @@ class ImportChatsParams(NamedTuple):
 
 
 def import_chats(conn: psycopg.Connection[Any], *, rows: Iterable[ImportChatsParams]) -> int:
-    """Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
+    """@role system
+    Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
     their original creation and last-activity times.
     """
     with conn.cursor() as cur:

@@ -217,8 +217,8 @@ def update_companion_config(
 
 
 INSERT_COMPANION_MESSAGE: Final = """-- name: InsertCompanionMessage :one
-INSERT INTO companion_messages (companion_id, user_id, role, content, metadata, input_tokens, output_tokens)
-VALUES (%(companion_id)s, %(user_id)s, %(role)s, %(content)s, %(metadata)s, %(input_tokens)s, %(output_tokens)s)
+INSERT INTO companion_messages (companion_id, user_id, role, content, metadata)
+VALUES (%(companion_id)s, %(user_id)s, %(role)s, %(content)s, %(metadata)s)
 RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at"""
 
 
@@ -247,10 +247,10 @@ def insert_companion_message(
     role: enums.MessageRole,
     content: str,
     metadata: JsonValue,
-    input_tokens: int,
-    output_tokens: int,
 ) -> models.CompanionMessage | None:
-    """Append a turn to the user's conversation with a companion."""
+    """Append a turn to the user's conversation with a companion. Token counts start at 0: they
+    are usage data, recorded by a system flow with RecordCompanionMessageUsage.
+    """
     with conn.cursor(row_factory=_insert_companion_message_row) as cur:
         cur.execute(
             INSERT_COMPANION_MESSAGE,
@@ -260,9 +260,51 @@ def insert_companion_message(
                 "role": role,
                 "content": content,
                 "metadata": Jsonb(metadata),
-                "input_tokens": input_tokens,
-                "output_tokens": output_tokens,
             },
+        )
+        return cur.fetchone()
+
+
+RECORD_COMPANION_MESSAGE_USAGE: Final = """-- name: RecordCompanionMessageUsage :one
+UPDATE companion_messages
+SET input_tokens = %(input_tokens)s::integer,
+    output_tokens = %(output_tokens)s::integer
+WHERE id = %(id)s
+RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at"""
+
+
+def _record_companion_message_usage_row(cursor: Any) -> RowMaker[models.CompanionMessage]:
+    def make(v: Sequence[Any]) -> models.CompanionMessage:
+        return models.CompanionMessage(
+            id=v[0],
+            companion_id=v[1],
+            user_id=v[2],
+            role=v[3],
+            content=v[4],
+            metadata=v[5],
+            input_tokens=v[6],
+            output_tokens=v[7],
+            created_at=v[8],
+        )
+
+    return make
+
+
+def record_companion_message_usage(
+    conn: psycopg.Connection[Any],
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    id: uuid.UUID,
+) -> models.CompanionMessage | None:
+    """@role system
+    Record the tokens a companion turn used: usage data, written by a system flow only
+    (chatdb_app holds no privilege on these columns). No row when there is no such message.
+    """
+    with conn.cursor(row_factory=_record_companion_message_usage_row) as cur:
+        cur.execute(
+            RECORD_COMPANION_MESSAGE_USAGE,
+            {"input_tokens": input_tokens, "output_tokens": output_tokens, "id": id},
         )
         return cur.fetchone()
 
@@ -363,12 +405,11 @@ def iter_list_companion_messages(
 
 RECORD_TOKEN_BURN: Final = """-- name: RecordTokenBurn :one
 WITH entry AS (
-    INSERT INTO credit_ledger (user_id, operation_id, amount, balance_after, reason, description, metadata)
+    INSERT INTO credit_ledger (user_id, operation_id, amount, reason, description, metadata)
     VALUES (
         %(user_id)s,
         %(operation_id)s::text,
         -%(credits)s::numeric,
-        0,
         'companion_burn',
         'Companion conversation',
         jsonb_build_object('companion_id', %(companion_id)s::uuid, 'companion_message_id', %(companion_message_id)s::uuid)

@@ -31,7 +31,8 @@ def create_usage_log_partitions(
     months_ahead: int,
     months_back: int,
 ) -> list[str]:
-    """Create the monthly usage_logs partitions from months_back months ago to months_ahead
+    """@role system
+    Create the monthly usage_logs partitions from months_back months ago to months_ahead
     months ahead (UTC); returns the names it created (existing ones are skipped). Run by
     `chatdb maintain` as chatdb_system, e.g. daily.
     """
@@ -49,7 +50,8 @@ def iter_create_usage_log_partitions(
     months_ahead: int,
     months_back: int,
 ) -> Iterator[str]:
-    """Create the monthly usage_logs partitions from months_back months ago to months_ahead
+    """@role system
+    Create the monthly usage_logs partitions from months_back months ago to months_ahead
     months ahead (UTC); returns the names it created (existing ones are skipped). Run by
     `chatdb maintain` as chatdb_system, e.g. daily.
 
@@ -84,7 +86,8 @@ def drop_usage_log_partitions(
     *,
     retention: datetime.timedelta,
 ) -> list[str]:
-    """Drop the monthly usage_logs partitions that end before now() - retention; returns their
+    """@role system
+    Drop the monthly usage_logs partitions that end before now() - retention; returns their
     names. The data is gone with them: export first if it must be kept.
     """
     with conn.cursor(row_factory=_drop_usage_log_partitions_row) as cur:
@@ -97,7 +100,8 @@ def iter_drop_usage_log_partitions(
     *,
     retention: datetime.timedelta,
 ) -> Iterator[str]:
-    """Drop the monthly usage_logs partitions that end before now() - retention; returns their
+    """@role system
+    Drop the monthly usage_logs partitions that end before now() - retention; returns their
     names. The data is gone with them: export first if it must be kept.
 
     Streams the rows through a server-side cursor, so it must run inside a

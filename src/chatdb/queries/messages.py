@@ -39,8 +39,7 @@ def _aware(value: Any, name: str) -> Any:
 
 INSERT_MESSAGE: Final = """-- name: InsertMessage :one
 INSERT INTO messages (
-    chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata
+    chat_id, role, parts, attachments, provider, model, client_request_id, provider_metadata
 )
 VALUES (
     %(chat_id)s::uuid,
@@ -49,11 +48,6 @@ VALUES (
     %(attachments)s,
     %(provider)s::text,
     %(model)s::text,
-    %(input_tokens)s::integer,
-    %(output_tokens)s::integer,
-    %(cache_read_tokens)s::integer,
-    %(cache_write_tokens)s::integer,
-    %(cost)s::numeric,
     %(client_request_id)s::text,
     %(provider_metadata)s::jsonb
 )
@@ -61,24 +55,6 @@ ON CONFLICT (chat_id, client_request_id) DO UPDATE
 SET client_request_id = excluded.client_request_id
 RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
     cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at"""
-
-
-class InsertMessageParams(NamedTuple):
-    """Parameters of InsertMessage."""
-
-    chat_id: uuid.UUID
-    role: enums.MessageRole
-    parts: chatdb.types.MessageParts
-    attachments: chatdb.types.Attachments
-    provider: str | None
-    model: str | None
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    cost: decimal.Decimal
-    client_request_id: str | None
-    provider_metadata: JsonValue | None
 
 
 def _insert_message_row(cursor: Any) -> RowMaker[models.Message]:
@@ -104,34 +80,104 @@ def _insert_message_row(cursor: Any) -> RowMaker[models.Message]:
     return make
 
 
-def _insert_message_args(p: InsertMessageParams) -> dict[str, Any]:
-    return {
-        "chat_id": p.chat_id,
-        "role": p.role,
-        "parts": Jsonb(p.parts, dumps=_MESSAGE_PARTS_ADAPTER.dump_json),
-        "attachments": Jsonb(p.attachments, dumps=_ATTACHMENTS_ADAPTER.dump_json),
-        "provider": p.provider,
-        "model": p.model,
-        "input_tokens": p.input_tokens,
-        "output_tokens": p.output_tokens,
-        "cache_read_tokens": p.cache_read_tokens,
-        "cache_write_tokens": p.cache_write_tokens,
-        "cost": p.cost,
-        "client_request_id": p.client_request_id,
-        "provider_metadata": None if p.provider_metadata is None else Jsonb(p.provider_metadata),
-    }
-
-
 def insert_message(
     conn: psycopg.Connection[Any],
     *,
-    params: InsertMessageParams,
+    chat_id: uuid.UUID,
+    role: enums.MessageRole,
+    parts: chatdb.types.MessageParts,
+    attachments: chatdb.types.Attachments,
+    provider: str | None = None,
+    model: str | None = None,
+    client_request_id: str | None = None,
+    provider_metadata: JsonValue | None = None,
 ) -> models.Message | None:
     """Append a message to a chat (as its owner). Idempotent by client_request_id: a retried send
     with the same id returns the message stored the first time instead of inserting again.
+    Token counts and cost start at 0: they are billing data, recorded by a system flow with
+    RecordMessageUsage (chatdb_app cannot write them).
     """
     with conn.cursor(row_factory=_insert_message_row) as cur:
-        cur.execute(INSERT_MESSAGE, _insert_message_args(params))
+        cur.execute(
+            INSERT_MESSAGE,
+            {
+                "chat_id": chat_id,
+                "role": role,
+                "parts": Jsonb(parts, dumps=_MESSAGE_PARTS_ADAPTER.dump_json),
+                "attachments": Jsonb(attachments, dumps=_ATTACHMENTS_ADAPTER.dump_json),
+                "provider": provider,
+                "model": model,
+                "client_request_id": client_request_id,
+                "provider_metadata": None
+                if provider_metadata is None
+                else Jsonb(provider_metadata),
+            },
+        )
+        return cur.fetchone()
+
+
+RECORD_MESSAGE_USAGE: Final = """-- name: RecordMessageUsage :one
+UPDATE messages
+SET input_tokens = %(input_tokens)s::integer,
+    output_tokens = %(output_tokens)s::integer,
+    cache_read_tokens = %(cache_read_tokens)s::integer,
+    cache_write_tokens = %(cache_write_tokens)s::integer,
+    cost = %(cost)s::numeric
+WHERE id = %(id)s::uuid
+RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
+    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at"""
+
+
+def _record_message_usage_row(cursor: Any) -> RowMaker[models.Message]:
+    def make(v: Sequence[Any]) -> models.Message:
+        return models.Message(
+            id=v[0],
+            chat_id=v[1],
+            role=v[2],
+            parts=v[3],
+            attachments=v[4],
+            provider=v[5],
+            model=v[6],
+            input_tokens=v[7],
+            output_tokens=v[8],
+            cache_read_tokens=v[9],
+            cache_write_tokens=v[10],
+            cost=v[11],
+            client_request_id=v[12],
+            provider_metadata=v[13],
+            created_at=v[14],
+        )
+
+    return make
+
+
+def record_message_usage(
+    conn: psycopg.Connection[Any],
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    cache_read_tokens: int,
+    cache_write_tokens: int,
+    cost: decimal.Decimal,
+    id: uuid.UUID,
+) -> models.Message | None:
+    """@role system
+    Record what generating a message used (token counts and provider cost): billing data,
+    written by a system flow only (chatdb_app holds no privilege on these columns). No row
+    when there is no such message.
+    """
+    with conn.cursor(row_factory=_record_message_usage_row) as cur:
+        cur.execute(
+            RECORD_MESSAGE_USAGE,
+            {
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cache_read_tokens": cache_read_tokens,
+                "cache_write_tokens": cache_write_tokens,
+                "cost": cost,
+                "id": id,
+            },
+        )
         return cur.fetchone()
 
 
@@ -172,7 +218,9 @@ def _import_messages_copy_row(p: ImportMessagesParams) -> tuple[Any, ...]:
 
 
 def import_messages(conn: psycopg.Connection[Any], *, rows: Iterable[ImportMessagesParams]) -> int:
-    """Bulk-load messages with binary COPY (chatdb_system: seeding, imports from another app)."""
+    """@role system
+    Bulk-load messages with binary COPY (chatdb_system: seeding, imports from another app).
+    """
     with conn.cursor() as cur:
         with cur.copy(IMPORT_MESSAGES) as copy:
             copy.set_types(

@@ -33,6 +33,19 @@ class Account(BaseModel):
     updated_at: datetime.datetime
 
 
+class AppSetting(BaseModel):
+    """Deployment settings that change money or limits: exactly one row (singleton = true). Read by triggers; written only by its owner chatdb_migrator (never by chatdb_app or chatdb_system, and never from a session setting)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    singleton: bool
+    signup_credits: decimal.Decimal
+    max_successful_referrals: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    app_operation_namespaces: list[str]
+
+
 class AutoApprovalSetting(BaseModel):
     """Whether and within which limits tool calls run without asking the user; one row per user. The defaults are safe: disabled, no budget, no tools."""
 

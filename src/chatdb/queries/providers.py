@@ -381,7 +381,8 @@ def list_provider_keys_to_rotate(
     after_id: uuid.UUID | None = None,
     batch_size: int,
 ) -> list[ListProviderKeysToRotateRow]:
-    """Key rotation (chatdb_system): configurations whose API key is sealed with another key
+    """@role system
+    Key rotation (chatdb_system): configurations whose API key is sealed with another key
     version than current_version, in id order after after_id (keyset), one batch.
     """
     with conn.cursor(row_factory=_list_provider_keys_to_rotate_row) as cur:
@@ -399,7 +400,8 @@ def iter_list_provider_keys_to_rotate(
     after_id: uuid.UUID | None = None,
     batch_size: int,
 ) -> Iterator[ListProviderKeysToRotateRow]:
-    """Key rotation (chatdb_system): configurations whose API key is sealed with another key
+    """@role system
+    Key rotation (chatdb_system): configurations whose API key is sealed with another key
     version than current_version, in id order after after_id (keyset), one batch.
 
     Streams the rows through a server-side cursor, so it must run inside a
@@ -430,7 +432,8 @@ def replace_provider_key(
     id: uuid.UUID,
     old_ciphertext: bytes,
 ) -> int:
-    """Key rotation: stores a re-encrypted key, only if the row still holds the ciphertext that
+    """@role system
+    Key rotation: stores a re-encrypted key, only if the row still holds the ciphertext that
     was read (optimistic: a concurrent save of a new key wins). 1 = replaced, 0 = skipped.
     """
     with conn.cursor() as cur:

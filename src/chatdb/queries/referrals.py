@@ -63,7 +63,8 @@ def get_user_by_referral_code(
     *,
     referral_code: str,
 ) -> GetUserByReferralCodeRow | None:
-    """The user who owns a referral code (chatdb_system: the code is someone else's), with how
+    """@role system
+    The user who owns a referral code (chatdb_system: the code is someone else's), with how
     many successful referrals they already have.
     """
     with conn.cursor(row_factory=_get_user_by_referral_code_row) as cur:
@@ -107,7 +108,8 @@ def create_referral(
     status: enums.ReferralStatus,
     credits_awarded: decimal.Decimal,
 ) -> models.Referral | None:
-    """Records that referred_id redeemed referrer_id's code. No row when referred_id was already
+    """@role system
+    Records that referred_id redeemed referrer_id's code. No row when referred_id was already
     referred (referrals_referred_id_key; a concurrent redemption waits and then gets no row).
     A completed referral counts toward the referrer's maximum: exceeding it raises
     referrals_referrer_maximum_check (race-safe: the counting trigger locks the referrer's row);

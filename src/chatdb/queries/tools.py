@@ -152,8 +152,7 @@ UPDATE tool_executions
 SET status = %(to_status)s::tool_execution_status,
     result = coalesce(%(result)s::jsonb, result),
     error = coalesce(%(error)s::text, error),
-    execution_ms = coalesce(%(execution_ms)s::integer, execution_ms),
-    cost = coalesce(%(cost)s::numeric, cost)
+    execution_ms = coalesce(%(execution_ms)s::integer, execution_ms)
 WHERE id = %(id)s
   AND status = ANY (
       CASE %(to_status)s::tool_execution_status
@@ -203,13 +202,13 @@ def transition_tool_execution(
     result: JsonValue | None = None,
     error: str | None = None,
     execution_ms: int | None = None,
-    cost: decimal.Decimal | None = None,
     id: uuid.UUID,
 ) -> models.ToolExecution | None:
     """Move a tool execution to to_status, only from a state that allows it (pending -> approved;
     approved -> executing; executing -> completed; pending/approved/executing -> failed or
     cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
-    error, execution_ms and cost are kept when NULL. No row when the move is illegal or the
+    error and execution_ms are kept when NULL; the cost is billing data (RecordToolExecutionCost,
+    chatdb_system). No row when the move is illegal or the
     row is missing or not the caller's; the tool_executions_check_transition trigger stays
     the authority on legal moves.
     """
@@ -221,10 +220,59 @@ def transition_tool_execution(
                 "result": None if result is None else Jsonb(result),
                 "error": error,
                 "execution_ms": execution_ms,
-                "cost": cost,
                 "id": id,
             },
         )
+        return cur.fetchone()
+
+
+RECORD_TOOL_EXECUTION_COST: Final = """-- name: RecordToolExecutionCost :one
+UPDATE tool_executions
+SET cost = %(cost)s::numeric
+WHERE id = %(id)s
+RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
+    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at"""
+
+
+def _record_tool_execution_cost_row(cursor: Any) -> RowMaker[models.ToolExecution]:
+    def make(v: Sequence[Any]) -> models.ToolExecution:
+        return models.ToolExecution(
+            id=v[0],
+            chat_id=v[1],
+            message_id=v[2],
+            tool_call_id=v[3],
+            tool_name=v[4],
+            arguments=v[5],
+            result=v[6],
+            status=v[7],
+            requires_approval=v[8],
+            error=v[9],
+            execution_ms=v[10],
+            cost=v[11],
+            created_at=v[12],
+            approved_at=v[13],
+            started_at=v[14],
+            completed_at=v[15],
+            failed_at=v[16],
+            cancelled_at=v[17],
+            updated_at=v[18],
+        )
+
+    return make
+
+
+def record_tool_execution_cost(
+    conn: psycopg.Connection[Any],
+    *,
+    cost: decimal.Decimal,
+    id: uuid.UUID,
+) -> models.ToolExecution | None:
+    """@role system
+    Record what a tool call cost (paid APIs): billing data, written by a system flow only
+    (chatdb_app holds no privilege on the column). No row when there is no such execution.
+    """
+    with conn.cursor(row_factory=_record_tool_execution_cost_row) as cur:
+        cur.execute(RECORD_TOOL_EXECUTION_COST, {"cost": cost, "id": id})
         return cur.fetchone()
 
 

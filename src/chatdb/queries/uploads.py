@@ -235,7 +235,8 @@ def create_file_upload(
     size_bytes: int,
     storage_key: str,
 ) -> CreateFileUploadRow | None:
-    """Record an upload, deduplicated per user by content hash: uploading the same bytes again,
+    """@role system
+    Record an upload, deduplicated per user by content hash: uploading the same bytes again,
     even concurrently, returns the one existing row unchanged (first filename and storage key
     win). ON CONFLICT DO UPDATE (a no-op write) rather than DO NOTHING + SELECT: it waits for
     a racing insert and returns its row, which a fallback SELECT in the same statement could

@@ -112,7 +112,9 @@ def _log_usage_args(p: LogUsageParams) -> dict[str, Any]:
 
 
 def log_usage(conn: psycopg.Connection[Any], *, params: LogUsageParams) -> models.UsageLog | None:
-    """Records one model request (tokens and cost) for the user; created_at defaults to now()."""
+    """@role system
+    Records one model request (tokens and cost) for the user; created_at defaults to now().
+    """
     with conn.cursor(row_factory=_log_usage_row) as cur:
         cur.execute(LOG_USAGE, _log_usage_args(params))
         return cur.fetchone()
@@ -270,7 +272,9 @@ SELECT refresh_usage_daily_stats()"""
 
 
 def refresh_usage_daily_stats(conn: psycopg.Connection[Any]) -> None:
-    """Refreshes the usage_daily_stats materialized view concurrently (chatdb_system, scheduler)."""
+    """@role system
+    Refreshes the usage_daily_stats materialized view concurrently (chatdb_system, scheduler).
+    """
     with conn.cursor() as cur:
         cur.execute(REFRESH_USAGE_DAILY_STATS, {})
 
@@ -446,7 +450,8 @@ def reset_expired_quotas(
     default_period: datetime.timedelta,
     batch_size: int,
 ) -> list[ResetExpiredQuotasRow]:
-    """Background job (chatdb_system): starts a new quota period for up to batch_size users whose
+    """@role system
+    Background job (chatdb_system): starts a new quota period for up to batch_size users whose
     period ended (end_date <= as_of, via users_end_date_idx); the new period has the old
     one's length, or default_period when it had none. Rows locked by another run are skipped,
     so several workers can run at once. Returns the users reset; call again until empty.
@@ -470,7 +475,8 @@ def iter_reset_expired_quotas(
     default_period: datetime.timedelta,
     batch_size: int,
 ) -> Iterator[ResetExpiredQuotasRow]:
-    """Background job (chatdb_system): starts a new quota period for up to batch_size users whose
+    """@role system
+    Background job (chatdb_system): starts a new quota period for up to batch_size users whose
     period ended (end_date <= as_of, via users_end_date_idx); the new period has the old
     one's length, or default_period when it had none. Rows locked by another run are skipped,
     so several workers can run at once. Returns the users reset; call again until empty.

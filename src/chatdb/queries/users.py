@@ -74,7 +74,8 @@ def create_user(
     email_verified: datetime.datetime | None = None,
     password_hash: str | None = None,
 ) -> models.UserProfile | None:
-    """Sign a user up (chatdb_system: chatdb_app cannot insert users). The signup credits are
+    """@role system
+    Sign a user up (chatdb_system: chatdb_app cannot insert users). The signup credits are
     granted by an AFTER trigger through the ledger, so the returned credit_balance is still 0;
     read the user again for the balance. A duplicate email (case-insensitive) raises
     ConflictError on users_lower_email_key.
@@ -168,7 +169,8 @@ def get_user_by_ids(
     *,
     ids: list[uuid.UUID],
 ) -> list[models.UserProfile]:
-    """Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
+    """@role system
+    Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
     order; ids that do not exist are simply absent.
     """
     with conn.cursor(row_factory=_get_user_by_ids_row) as cur:
@@ -181,7 +183,8 @@ def iter_get_user_by_ids(
     *,
     ids: list[uuid.UUID],
 ) -> Iterator[models.UserProfile]:
-    """Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
+    """@role system
+    Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
     order; ids that do not exist are simply absent.
 
     Streams the rows through a server-side cursor, so it must run inside a
@@ -227,7 +230,8 @@ def _get_user_by_email_row(cursor: Any) -> RowMaker[models.UserProfile]:
 
 
 def get_user_by_email(conn: psycopg.Connection[Any], *, email: str) -> models.UserProfile | None:
-    """A user by sign-in email, case-insensitively (uses users_lower_email_key). Auth.js
+    """@role system
+    A user by sign-in email, case-insensitively (uses users_lower_email_key). Auth.js
     getUserByEmail, run as chatdb_system before sign-in.
     """
     with conn.cursor(row_factory=_get_user_by_email_row) as cur:
@@ -263,7 +267,8 @@ def get_user_credentials_by_email(
     *,
     email: str,
 ) -> GetUserCredentialsByEmailRow | None:
-    """What email+password sign-in needs (chatdb_system only): the user's id, status and argon2id
+    """@role system
+    What email+password sign-in needs (chatdb_system only): the user's id, status and argon2id
     hash (NULL for OAuth/email-link users). Verify with chatdb.flows.auth.verify_password.
     """
     with conn.cursor(row_factory=_get_user_credentials_by_email_row) as cur:
@@ -283,7 +288,8 @@ def update_user_password_hash(
     password_hash: str | None = None,
     id: uuid.UUID,
 ) -> int:
-    """Set (or, with NULL, remove) a user's argon2id password hash (chatdb_system): password
+    """@role system
+    Set (or, with NULL, remove) a user's argon2id password hash (chatdb_system): password
     change, reset, or a rehash after the argon2 parameters changed. 0 when no such user.
     """
     with conn.cursor() as cur:
@@ -379,7 +385,8 @@ def update_user_email(
     verified_at: datetime.datetime | None = None,
     id: uuid.UUID,
 ) -> models.UserProfile | None:
-    """Change the sign-in email and/or mark it verified (chatdb_system: Auth.js updateUser, email
+    """@role system
+    Change the sign-in email and/or mark it verified (chatdb_system: Auth.js updateUser, email
     verification). A NULL argument keeps the current value. ConflictError when another user
     has the email.
     """
@@ -401,7 +408,8 @@ WHERE id = %(id)s::uuid"""
 
 
 def delete_user(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> int:
-    """Delete a user and, by cascade, everything they own (chatdb_system). Payments and
+    """@role system
+    Delete a user and, by cascade, everything they own (chatdb_system). Payments and
     subscriptions survive with user_id NULL. 1 when deleted, 0 when there was no such user.
     For data-subject requests prefer chatdb.flows.privacy.erase_user.
     """
@@ -453,7 +461,8 @@ def list_users(
     after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.UserProfile]:
-    """All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
+    """@role system
+    All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
     back-office). Pass the (created_at, id) of the last row seen, or NULLs for the first page;
     chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
     """
@@ -476,7 +485,8 @@ def iter_list_users(
     after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> Iterator[models.UserProfile]:
-    """All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
+    """@role system
+    All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
     back-office). Pass the (created_at, id) of the last row seen, or NULLs for the first page;
     chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
 
@@ -606,7 +616,8 @@ def _export_user_data_row(cursor: Any) -> RowMaker[JsonValue]:
 
 
 def export_user_data(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> JsonValue | None:
-    """Everything a user owns, as one JSON document (chatdb_system; data-subject access
+    """@role system
+    Everything a user owns, as one JSON document (chatdb_system; data-subject access
     requests, chatdb.flows.privacy.export_user_data). Secrets are left out: the password hash,
     OAuth token and API key ciphertexts, session token digests. NULL when there is no such user.
     """

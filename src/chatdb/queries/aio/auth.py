@@ -31,7 +31,8 @@ async def link_account(
     scope: str | None = None,
     session_state: str | None = None,
 ) -> models.Account | None:
-    """Link a provider account to a user (Auth.js linkAccount). The token columns take
+    """@role system
+    Link a provider account to a user (Auth.js linkAccount). The token columns take
     ciphertext (with the key version that sealed them), never plain tokens. Linking an
     account that is already linked raises ConflictError on accounts_pkey.
     """
@@ -67,7 +68,8 @@ async def update_account_tokens(
     provider: str,
     provider_account_id: str,
 ) -> models.Account | None:
-    """Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
+    """@role system
+    Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
     rotation or a key rotation. NULL ciphertexts clear that token. No row when not linked.
     """
     async with conn.cursor(row_factory=auth._update_account_tokens_row) as cur:
@@ -109,7 +111,9 @@ async def get_user_by_account(
     provider: str,
     provider_account_id: str,
 ) -> models.UserProfile | None:
-    """The user a provider account is linked to (Auth.js getUserByAccount), without secrets."""
+    """@role system
+    The user a provider account is linked to (Auth.js getUserByAccount), without secrets.
+    """
     async with conn.cursor(row_factory=auth._get_user_by_account_row) as cur:
         await cur.execute(
             auth.GET_USER_BY_ACCOUNT,
@@ -159,7 +163,8 @@ async def create_session(
     expires: datetime.datetime,
     fingerprint_id: uuid.UUID | None = None,
 ) -> models.Session | None:
-    """Start a database session (Auth.js createSession). session_token_hash is the SHA-256
+    """@role system
+    Start a database session (Auth.js createSession). session_token_hash is the SHA-256
     digest of the cookie token (hash_token), never the token itself.
     """
     async with conn.cursor(row_factory=auth._create_session_row) as cur:
@@ -180,7 +185,8 @@ async def get_session_and_user(
     *,
     session_token_hash: bytes,
 ) -> auth.GetSessionAndUserRow | None:
-    """The unexpired session with this token digest, with its user (Auth.js getSessionAndUser).
+    """@role system
+    The unexpired session with this token digest, with its user (Auth.js getSessionAndUser).
     No row for an unknown or expired token.
     """
     async with conn.cursor(row_factory=auth._get_session_and_user_row) as cur:
@@ -194,7 +200,9 @@ async def update_session(
     expires: datetime.datetime,
     session_token_hash: bytes,
 ) -> models.Session | None:
-    """Extend (or shorten) a session (Auth.js updateSession). No row when the token is unknown."""
+    """@role system
+    Extend (or shorten) a session (Auth.js updateSession). No row when the token is unknown.
+    """
     async with conn.cursor(row_factory=auth._update_session_row) as cur:
         await cur.execute(
             auth.UPDATE_SESSION,
@@ -221,7 +229,9 @@ async def delete_sessions_by_user(conn: psycopg.AsyncConnection[Any], *, user_id
 
 
 async def delete_expired_sessions(conn: psycopg.AsyncConnection[Any]) -> int:
-    """Housekeeping: delete every session that has expired (uses sessions_expires_idx)."""
+    """@role system
+    Housekeeping: delete every session that has expired (uses sessions_expires_idx).
+    """
     async with conn.cursor() as cur:
         await cur.execute(auth.DELETE_EXPIRED_SESSIONS, {})
         return cur.rowcount
@@ -234,7 +244,8 @@ async def create_verification_token(
     token_hash: bytes,
     expires: datetime.datetime,
 ) -> models.VerificationToken | None:
-    """Store an emailed sign-in/verification token as its SHA-256 digest (Auth.js
+    """@role system
+    Store an emailed sign-in/verification token as its SHA-256 digest (Auth.js
     createVerificationToken). Issuing the same token twice raises ConflictError.
     """
     async with conn.cursor(row_factory=auth._create_verification_token_row) as cur:
@@ -255,7 +266,8 @@ async def use_verification_token(
     identifier: str,
     token_hash: bytes,
 ) -> models.VerificationToken | None:
-    """Consume a verification token (Auth.js useVerificationToken): deletes it and returns it,
+    """@role system
+    Consume a verification token (Auth.js useVerificationToken): deletes it and returns it,
     so it works once; a concurrent second use gets no row. An expired token is deleted too
     but not returned.
     """
@@ -268,7 +280,9 @@ async def use_verification_token(
 
 
 async def delete_expired_verification_tokens(conn: psycopg.AsyncConnection[Any]) -> int:
-    """Housekeeping: delete verification tokens that expired unused."""
+    """@role system
+    Housekeeping: delete verification tokens that expired unused.
+    """
     async with conn.cursor() as cur:
         await cur.execute(auth.DELETE_EXPIRED_VERIFICATION_TOKENS, {})
         return cur.rowcount
@@ -279,7 +293,8 @@ async def delete_verification_tokens_by_identifier(
     *,
     identifier: str,
 ) -> int:
-    """Delete every pending verification token sent to an identifier (an email address, compared
+    """@role system
+    Delete every pending verification token sent to an identifier (an email address, compared
     case-insensitively like users.email): when the user is erased, or to invalidate earlier
     sign-in links (verification_tokens_lower_identifier_idx).
     """

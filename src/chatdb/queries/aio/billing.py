@@ -22,7 +22,8 @@ async def upsert_subscription(
     *,
     params: billing.UpsertSubscriptionParams,
 ) -> models.Subscription | None:
-    """Creates or updates a subscription from a provider event, unless the stored row was changed
+    """@role system
+    Creates or updates a subscription from a provider event, unless the stored row was changed
     by a newer event (last_event_at), or by one of the same second whose status ranks higher
     (subscription_status_precedence: provider times have one-second precision): then nothing
     changes and no row comes back, so reordered webhooks converge on the same state (replays
@@ -41,7 +42,9 @@ async def get_subscription_by_provider_id(
     provider: str,
     provider_subscription_id: str,
 ) -> models.Subscription | None:
-    """A subscription by the provider's id (sub_...)."""
+    """@role system
+    A subscription by the provider's id (sub_...).
+    """
     async with conn.cursor(row_factory=billing._get_subscription_by_provider_id_row) as cur:
         await cur.execute(
             billing.GET_SUBSCRIPTION_BY_PROVIDER_ID,
@@ -71,7 +74,8 @@ async def list_subscriptions_needing_reconciliation(
     after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> list[models.Subscription]:
-    """Background check (chatdb_system): subscriptions that should grant a plan (active,
+    """@role system
+    Background check (chatdb_system): subscriptions that should grant a plan (active,
     trialing, past_due) but whose paid period ended before as_of without a renewal event, in
     period-end order, one keyset page after the cursor (current_period_end, id).
     """
@@ -103,7 +107,8 @@ async def iter_list_subscriptions_needing_reconciliation(
     after_id: uuid.UUID | None = None,
     page_size: int,
 ) -> AsyncIterator[models.Subscription]:
-    """Background check (chatdb_system): subscriptions that should grant a plan (active,
+    """@role system
+    Background check (chatdb_system): subscriptions that should grant a plan (active,
     trialing, past_due) but whose paid period ended before as_of without a renewal event, in
     period-end order, one keyset page after the cursor (current_period_end, id).
 
@@ -137,7 +142,8 @@ async def upsert_payment(
     *,
     params: billing.UpsertPaymentParams,
 ) -> models.Payment | None:
-    """Creates or updates a payment from a provider event, unless the stored row was changed by a
+    """@role system
+    Creates or updates a payment from a provider event, unless the stored row was changed by a
     newer event, or by one of the same second that ranks higher (payment_status_precedence,
     then the amount refunded): then no row. subscription_id is resolved from the provider's
     subscription id; user_id is NULL when that user no longer exists (erased).
@@ -212,7 +218,8 @@ async def record_webhook_event(
     payload: JsonValue,
     event_created_at: datetime.datetime | None = None,
 ) -> models.WebhookEvent | None:
-    """Records a received webhook event once per (provider, event_id); no row when it was already
+    """@role system
+    Records a received webhook event once per (provider, event_id); no row when it was already
     recorded (a concurrent delivery waits for the first and then gets no row).
     """
     async with conn.cursor(row_factory=billing._record_webhook_event_row) as cur:
@@ -237,7 +244,8 @@ async def lock_unprocessed_webhook_event(
     provider: str,
     event_id: str,
 ) -> models.WebhookEvent | None:
-    """Locks a recorded event for processing, if it is not processed yet; no row when it is
+    """@role system
+    Locks a recorded event for processing, if it is not processed yet; no row when it is
     (also when a concurrent processor committed it while this one waited for the lock).
     """
     async with conn.cursor(row_factory=billing._lock_unprocessed_webhook_event_row) as cur:
@@ -249,7 +257,9 @@ async def lock_unprocessed_webhook_event(
 
 
 async def mark_webhook_event_processed(conn: psycopg.AsyncConnection[Any], *, id: uuid.UUID) -> int:
-    """Marks an event processed (counting the attempt); 0 when it already was."""
+    """@role system
+    Marks an event processed (counting the attempt); 0 when it already was.
+    """
     async with conn.cursor() as cur:
         await cur.execute(billing.MARK_WEBHOOK_EVENT_PROCESSED, {"id": id})
         return cur.rowcount
@@ -261,7 +271,8 @@ async def record_webhook_event_failure(
     last_error: str | None = None,
     id: uuid.UUID,
 ) -> int:
-    """Counts a failed processing attempt and keeps its error (in a new transaction, after the
+    """@role system
+    Counts a failed processing attempt and keeps its error (in a new transaction, after the
     failed one rolled back); the event stays in the retry queue.
     """
     async with conn.cursor() as cur:
@@ -278,7 +289,9 @@ async def list_unprocessed_webhook_events(
     received_before: datetime.datetime,
     batch_size: int,
 ) -> list[models.WebhookEvent]:
-    """The retry queue: events received before received_before and not processed, oldest first."""
+    """@role system
+    The retry queue: events received before received_before and not processed, oldest first.
+    """
     async with conn.cursor(row_factory=billing._list_unprocessed_webhook_events_row) as cur:
         await cur.execute(
             billing.LIST_UNPROCESSED_WEBHOOK_EVENTS,
@@ -298,7 +311,8 @@ async def iter_list_unprocessed_webhook_events(
     received_before: datetime.datetime,
     batch_size: int,
 ) -> AsyncIterator[models.WebhookEvent]:
-    """The retry queue: events received before received_before and not processed, oldest first.
+    """@role system
+    The retry queue: events received before received_before and not processed, oldest first.
 
     Streams the rows through a server-side cursor, so it must run inside a
     transaction (not in autocommit mode).

@@ -55,7 +55,8 @@ async def import_chats(
     *,
     rows: Iterable[chats.ImportChatsParams],
 ) -> int:
-    """Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
+    """@role system
+    Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
     their original creation and last-activity times.
     """
     async with conn.cursor() as cur:

@@ -111,10 +111,10 @@ async def insert_companion_message(
     role: enums.MessageRole,
     content: str,
     metadata: JsonValue,
-    input_tokens: int,
-    output_tokens: int,
 ) -> models.CompanionMessage | None:
-    """Append a turn to the user's conversation with a companion."""
+    """Append a turn to the user's conversation with a companion. Token counts start at 0: they
+    are usage data, recorded by a system flow with RecordCompanionMessageUsage.
+    """
     async with conn.cursor(row_factory=companions._insert_companion_message_row) as cur:
         await cur.execute(
             companions.INSERT_COMPANION_MESSAGE,
@@ -124,9 +124,26 @@ async def insert_companion_message(
                 "role": role,
                 "content": content,
                 "metadata": Jsonb(metadata),
-                "input_tokens": input_tokens,
-                "output_tokens": output_tokens,
             },
+        )
+        return await cur.fetchone()
+
+
+async def record_companion_message_usage(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    id: uuid.UUID,
+) -> models.CompanionMessage | None:
+    """@role system
+    Record the tokens a companion turn used: usage data, written by a system flow only
+    (chatdb_app holds no privilege on these columns). No row when there is no such message.
+    """
+    async with conn.cursor(row_factory=companions._record_companion_message_usage_row) as cur:
+        await cur.execute(
+            companions.RECORD_COMPANION_MESSAGE_USAGE,
+            {"input_tokens": input_tokens, "output_tokens": output_tokens, "id": id},
         )
         return await cur.fetchone()
 

@@ -3,14 +3,18 @@
 """Async twins of the queries in db/queries/messages.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
+import decimal
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
+from pydantic import JsonValue
 
-from chatdb.queries import messages, models
+import chatdb.types
+from chatdb.queries import enums, messages, models
 
 _cursor_ids = itertools.count()
 
@@ -18,13 +22,66 @@ _cursor_ids = itertools.count()
 async def insert_message(
     conn: psycopg.AsyncConnection[Any],
     *,
-    params: messages.InsertMessageParams,
+    chat_id: uuid.UUID,
+    role: enums.MessageRole,
+    parts: chatdb.types.MessageParts,
+    attachments: chatdb.types.Attachments,
+    provider: str | None = None,
+    model: str | None = None,
+    client_request_id: str | None = None,
+    provider_metadata: JsonValue | None = None,
 ) -> models.Message | None:
     """Append a message to a chat (as its owner). Idempotent by client_request_id: a retried send
     with the same id returns the message stored the first time instead of inserting again.
+    Token counts and cost start at 0: they are billing data, recorded by a system flow with
+    RecordMessageUsage (chatdb_app cannot write them).
     """
     async with conn.cursor(row_factory=messages._insert_message_row) as cur:
-        await cur.execute(messages.INSERT_MESSAGE, messages._insert_message_args(params))
+        await cur.execute(
+            messages.INSERT_MESSAGE,
+            {
+                "chat_id": chat_id,
+                "role": role,
+                "parts": Jsonb(parts, dumps=messages._MESSAGE_PARTS_ADAPTER.dump_json),
+                "attachments": Jsonb(attachments, dumps=messages._ATTACHMENTS_ADAPTER.dump_json),
+                "provider": provider,
+                "model": model,
+                "client_request_id": client_request_id,
+                "provider_metadata": None
+                if provider_metadata is None
+                else Jsonb(provider_metadata),
+            },
+        )
+        return await cur.fetchone()
+
+
+async def record_message_usage(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    cache_read_tokens: int,
+    cache_write_tokens: int,
+    cost: decimal.Decimal,
+    id: uuid.UUID,
+) -> models.Message | None:
+    """@role system
+    Record what generating a message used (token counts and provider cost): billing data,
+    written by a system flow only (chatdb_app holds no privilege on these columns). No row
+    when there is no such message.
+    """
+    async with conn.cursor(row_factory=messages._record_message_usage_row) as cur:
+        await cur.execute(
+            messages.RECORD_MESSAGE_USAGE,
+            {
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cache_read_tokens": cache_read_tokens,
+                "cache_write_tokens": cache_write_tokens,
+                "cost": cost,
+                "id": id,
+            },
+        )
         return await cur.fetchone()
 
 
@@ -33,7 +90,9 @@ async def import_messages(
     *,
     rows: Iterable[messages.ImportMessagesParams],
 ) -> int:
-    """Bulk-load messages with binary COPY (chatdb_system: seeding, imports from another app)."""
+    """@role system
+    Bulk-load messages with binary COPY (chatdb_system: seeding, imports from another app).
+    """
     async with conn.cursor() as cur:
         async with cur.copy(messages.IMPORT_MESSAGES) as copy:
             copy.set_types(

@@ -154,7 +154,8 @@ async def list_provider_keys_to_rotate(
     after_id: uuid.UUID | None = None,
     batch_size: int,
 ) -> list[providers.ListProviderKeysToRotateRow]:
-    """Key rotation (chatdb_system): configurations whose API key is sealed with another key
+    """@role system
+    Key rotation (chatdb_system): configurations whose API key is sealed with another key
     version than current_version, in id order after after_id (keyset), one batch.
     """
     async with conn.cursor(row_factory=providers._list_provider_keys_to_rotate_row) as cur:
@@ -172,7 +173,8 @@ async def iter_list_provider_keys_to_rotate(
     after_id: uuid.UUID | None = None,
     batch_size: int,
 ) -> AsyncIterator[providers.ListProviderKeysToRotateRow]:
-    """Key rotation (chatdb_system): configurations whose API key is sealed with another key
+    """@role system
+    Key rotation (chatdb_system): configurations whose API key is sealed with another key
     version than current_version, in id order after after_id (keyset), one batch.
 
     Streams the rows through a server-side cursor, so it must run inside a
@@ -198,7 +200,8 @@ async def replace_provider_key(
     id: uuid.UUID,
     old_ciphertext: bytes,
 ) -> int:
-    """Key rotation: stores a re-encrypted key, only if the row still holds the ciphertext that
+    """@role system
+    Key rotation: stores a re-encrypted key, only if the row still holds the ciphertext that
     was read (optimistic: a concurrent save of a new key wins). 1 = replaced, 0 = skipped.
     """
     async with conn.cursor() as cur:

@@ -21,7 +21,8 @@ async def get_user_by_referral_code(
     *,
     referral_code: str,
 ) -> referrals.GetUserByReferralCodeRow | None:
-    """The user who owns a referral code (chatdb_system: the code is someone else's), with how
+    """@role system
+    The user who owns a referral code (chatdb_system: the code is someone else's), with how
     many successful referrals they already have.
     """
     async with conn.cursor(row_factory=referrals._get_user_by_referral_code_row) as cur:
@@ -37,7 +38,8 @@ async def create_referral(
     status: enums.ReferralStatus,
     credits_awarded: decimal.Decimal,
 ) -> models.Referral | None:
-    """Records that referred_id redeemed referrer_id's code. No row when referred_id was already
+    """@role system
+    Records that referred_id redeemed referrer_id's code. No row when referred_id was already
     referred (referrals_referred_id_key; a concurrent redemption waits and then gets no row).
     A completed referral counts toward the referrer's maximum: exceeding it raises
     referrals_referrer_maximum_check (race-safe: the counting trigger locks the referrer's row);

@@ -20,7 +20,9 @@ async def log_usage(
     *,
     params: usage.LogUsageParams,
 ) -> models.UsageLog | None:
-    """Records one model request (tokens and cost) for the user; created_at defaults to now()."""
+    """@role system
+    Records one model request (tokens and cost) for the user; created_at defaults to now().
+    """
     async with conn.cursor(row_factory=usage._log_usage_row) as cur:
         await cur.execute(usage.LOG_USAGE, usage._log_usage_args(params))
         return await cur.fetchone()
@@ -113,7 +115,9 @@ async def iter_daily_usage(
 
 
 async def refresh_usage_daily_stats(conn: psycopg.AsyncConnection[Any]) -> None:
-    """Refreshes the usage_daily_stats materialized view concurrently (chatdb_system, scheduler)."""
+    """@role system
+    Refreshes the usage_daily_stats materialized view concurrently (chatdb_system, scheduler).
+    """
     async with conn.cursor() as cur:
         await cur.execute(usage.REFRESH_USAGE_DAILY_STATS, {})
 
@@ -165,7 +169,8 @@ async def reset_expired_quotas(
     default_period: datetime.timedelta,
     batch_size: int,
 ) -> list[usage.ResetExpiredQuotasRow]:
-    """Background job (chatdb_system): starts a new quota period for up to batch_size users whose
+    """@role system
+    Background job (chatdb_system): starts a new quota period for up to batch_size users whose
     period ended (end_date <= as_of, via users_end_date_idx); the new period has the old
     one's length, or default_period when it had none. Rows locked by another run are skipped,
     so several workers can run at once. Returns the users reset; call again until empty.
@@ -189,7 +194,8 @@ async def iter_reset_expired_quotas(
     default_period: datetime.timedelta,
     batch_size: int,
 ) -> AsyncIterator[usage.ResetExpiredQuotasRow]:
-    """Background job (chatdb_system): starts a new quota period for up to batch_size users whose
+    """@role system
+    Background job (chatdb_system): starts a new quota period for up to batch_size users whose
     period ended (end_date <= as_of, via users_end_date_idx); the new period has the old
     one's length, or default_period when it had none. Rows locked by another run are skipped,
     so several workers can run at once. Returns the users reset; call again until empty.
