@@ -65,8 +65,9 @@ BEGIN
     -- Operation ids by namespace: a caller under row-level security may only use the
     -- namespaces app_settings.app_operation_namespaces lists, so it cannot take an id a
     -- system flow will need later (signup:, referral:, stripe:, ...). Checked before the id
-    -- is looked up: the answer is the same whether or not the id exists.
-    IF coalesce(rls_applies, true) AND NOT EXISTS (
+    -- is looked up: the answer is the same whether or not the id exists. An id without a
+    -- namespace is left to credit_ledger_operation_id_check (no stored id has that shape).
+    IF coalesce(rls_applies, true) AND NEW.operation_id ~ '^[a-z][a-z0-9_-]*:' AND NOT EXISTS (
         SELECT 1 FROM public.app_settings AS s
         WHERE split_part(NEW.operation_id, ':', 1) = ANY (s.app_operation_namespaces)
     ) THEN
