@@ -326,31 +326,21 @@ def insert_message(data: Data) -> Workload:
             "attachments": [],
             "provider": "openai",
             "model": "gpt-4o-mini",
-            "input_tokens": 120,
-            "output_tokens": 80,
-            "cache_read_tokens": 0,
-            "cache_write_tokens": 0,
-            "cost": Decimal("0.00012"),
             "client_request_id": None,
             "provider_metadata": None,
         }
 
-    def params(i: int) -> Any:
-        return messages.InsertMessageParams(
-            chat_id=pick(i),
-            role=MessageRole.ASSISTANT,
-            parts=parts[i % 64],
-            attachments=no_attachments,
-            provider="openai",
-            model="gpt-4o-mini",
-            input_tokens=120,
-            output_tokens=80,
-            cache_read_tokens=0,
-            cache_write_tokens=0,
-            cost=Decimal("0.00012"),
-            client_request_id=None,
-            provider_metadata=None,
-        )
+    def params(i: int) -> dict[str, Any]:
+        return {
+            "chat_id": pick(i),
+            "role": MessageRole.ASSISTANT,
+            "parts": parts[i % 64],
+            "attachments": no_attachments,
+            "provider": "openai",
+            "model": "gpt-4o-mini",
+            "client_request_id": None,
+            "provider_metadata": None,
+        }
 
     def raw(conn: Any) -> Callable[[int], Any]:
         def call(i: int) -> Any:
@@ -362,7 +352,7 @@ def insert_message(data: Data) -> Workload:
         return call
 
     def gen(conn: Any) -> Callable[[int], Any]:
-        return lambda i: messages.insert_message(conn, params=params(i))
+        return lambda i: messages.insert_message(conn, **params(i))
 
     def core(c: Any) -> Callable[[int], Any]:
         from sqlalchemy import insert
@@ -401,7 +391,7 @@ def insert_message(data: Data) -> Workload:
         return call
 
     def agen(conn: Any) -> Callable[[int], Any]:
-        return lambda i: amessages.insert_message(conn, params=params(i))
+        return lambda i: amessages.insert_message(conn, **params(i))
 
     def apg(conn: Any) -> Callable[[int], Any]:
         def call(i: int) -> Any:
