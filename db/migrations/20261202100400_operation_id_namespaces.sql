@@ -15,10 +15,10 @@ SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 
 ALTER TABLE public.app_settings
-    ADD COLUMN app_operation_namespaces text[] NOT NULL DEFAULT '{app,usage,msg,burn}';
-ALTER TABLE public.app_settings ADD CONSTRAINT app_settings_app_operation_namespaces_check
-    CHECK (cardinality(app_operation_namespaces) <= 100
-           AND NOT app_operation_namespaces && '{signup,referral,stripe}'::text[]);
+    ADD COLUMN app_operation_namespaces text[] NOT NULL DEFAULT '{app,usage,msg,burn}'
+        CONSTRAINT app_settings_app_operation_namespaces_check
+        CHECK (cardinality(app_operation_namespaces) <= 100
+               AND NOT app_operation_namespaces && '{signup,referral,stripe}'::text[]);
 COMMENT ON COLUMN public.app_settings.app_operation_namespaces IS
     'Operation-id namespaces (the part of credit_ledger.operation_id before the first colon) that chatdb_app may use; every other namespace (signup, referral, stripe, ...) is for system flows only.';
 
