@@ -490,7 +490,7 @@ def consume_credits(data: Data) -> Workload:
     def entry(i: int) -> dict[str, Any]:
         return {
             "user_id": pick(i),
-            "operation_id": f"bench:{next(_ops)}",
+            "operation_id": f"usage:bench-{next(_ops)}",
             "amount": -AMOUNT,
             "reason": "usage",
             "description": None,
@@ -512,7 +512,7 @@ def consume_credits(data: Data) -> Workload:
             with conn.transaction():
                 conn.execute(begin, who(i), prepare=True)
                 return flow.consume_credits(
-                    conn, user_id=pick(i), amount=AMOUNT, operation_id=f"bench:{next(_ops)}"
+                    conn, user_id=pick(i), amount=AMOUNT, operation_id=f"usage:bench-{next(_ops)}"
                 )
 
         return call
@@ -522,7 +522,7 @@ def consume_credits(data: Data) -> Workload:
             user_id = pick(i)
             with database.as_user(user_id) as conn:
                 return flow.consume_credits(
-                    conn, user_id=user_id, amount=AMOUNT, operation_id=f"bench:{next(_ops)}"
+                    conn, user_id=user_id, amount=AMOUNT, operation_id=f"usage:bench-{next(_ops)}"
                 )
 
         return call
@@ -548,7 +548,7 @@ def consume_credits(data: Data) -> Workload:
             async with conn.transaction():
                 await conn.execute(begin, who(i), prepare=True)
                 return await flow.consume_credits_async(
-                    conn, user_id=pick(i), amount=AMOUNT, operation_id=f"bench:{next(_ops)}"
+                    conn, user_id=pick(i), amount=AMOUNT, operation_id=f"usage:bench-{next(_ops)}"
                 )
 
         return call
@@ -558,7 +558,7 @@ def consume_credits(data: Data) -> Workload:
             user_id = pick(i)
             async with database.as_user(user_id) as conn:
                 return await flow.consume_credits_async(
-                    conn, user_id=user_id, amount=AMOUNT, operation_id=f"bench:{next(_ops)}"
+                    conn, user_id=user_id, amount=AMOUNT, operation_id=f"usage:bench-{next(_ops)}"
                 )
 
         return call
