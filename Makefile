@@ -13,18 +13,21 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: help install demo test migrate rollback status new-migration generate verify lint \
-        typecheck bench stress docs psql seed doctor clean db-start db-stop schema maintain
+        typecheck bench stress docs psql seed doctor clean db-start db-stop schema maintain \
+        sync-twins
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml plugin/pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# The plugin after chatdb: an older chatdb install owned the same console script.
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ./plugin
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv with pinned dependencies (re-runs only when pyproject.toml changes)
+install: $(STAMP) ## create .venv with pinned dependencies and the plugin (editable; re-runs when a pyproject.toml changes)
 
 demo: $(STAMP) ## migrate the resolved database and run a real chat scenario (writes no tracked file)
 	$(CHATDB) migrate --no-write-schema
@@ -49,7 +52,11 @@ new-migration: $(STAMP) ## create a migration: make new-migration NAME=add_thing
 schema: $(STAMP) ## rewrite db/schema/schema.sql from a throwaway database
 	$(CHATDB) schema dump
 
-generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), the schema dump and docs
+sync-twins: $(STAMP) ## regenerate the sync modules from their async sources (tools/async_to_sync.py)
+	$(PY) tools/async_to_sync.py
+
+generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), sync twins, schema dump and docs
+	$(PY) tools/async_to_sync.py
 	$(PY) tools/clean_generated.py
 	$(BIN)/sqlc generate
 	$(BIN)/ruff format --quiet src/chatdb/queries
@@ -57,16 +64,17 @@ generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), the sche
 	$(CHATDB) docs
 
 lint: $(STAMP) ## ruff (lint + format check) and squawk on the migrations
-	$(BIN)/ruff check src tests tools bench
-	$(BIN)/ruff format --check src tests tools bench
+	$(BIN)/ruff check src plugin tests tools bench
+	$(BIN)/ruff format --check src plugin tests tools bench
 	$(BIN)/squawk db/migrations/*.sql
 
 typecheck: $(STAMP) ## mypy --strict on the runtime, the plugin and the generated code
 	$(BIN)/mypy
 
-verify: lint typecheck ## lint, types, freshness (generated code, dump, docs), migrations, index check
+verify: lint typecheck ## lint, types, freshness (generated code, sync twins, dump, docs), migrations, index check
 	$(BIN)/sqlc vet
 	$(PY) tools/verify_generated.py
+	$(PY) tools/async_to_sync.py --check
 	$(CHATDB) schema check
 	$(CHATDB) schema roundtrip
 	$(CHATDB) docs --check
@@ -107,5 +115,5 @@ db-stop: $(STAMP) ## stop the embedded PostgreSQL
 
 clean: ## stop the embedded server and remove the venv, caches and its data
 	-test -x $(CHATDB) && $(CHATDB) db stop
-	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache src/*.egg-info
+	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache src/*.egg-info plugin/src/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -478,6 +478,7 @@ def point_read_in_transaction(data: Data) -> Workload:
 def consume_credits(data: Data) -> Workload:
     """The credit-consume transaction: flow vs the same statements hand-written."""
     from chatdb.flows import credits as flow
+    from chatdb.flows.aio import credits as aflow
     from chatdb.queries import credits as q
 
     pick = _cycle(data.user_ids)
@@ -547,7 +548,7 @@ def consume_credits(data: Data) -> Workload:
         async def call(i: int) -> Any:
             async with conn.transaction():
                 await conn.execute(begin, who(i), prepare=True)
-                return await flow.consume_credits_async(
+                return await aflow.consume_credits(
                     conn, user_id=pick(i), amount=AMOUNT, operation_id=f"usage:bench-{next(_ops)}"
                 )
 
@@ -557,7 +558,7 @@ def consume_credits(data: Data) -> Workload:
         async def call(i: int) -> Any:
             user_id = pick(i)
             async with database.as_user(user_id) as conn:
-                return await flow.consume_credits_async(
+                return await aflow.consume_credits(
                     conn, user_id=user_id, amount=AMOUNT, operation_id=f"usage:bench-{next(_ops)}"
                 )
 

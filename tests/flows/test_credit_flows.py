@@ -15,16 +15,12 @@ from functools import partial
 import pytest
 
 from chatdb import AsyncDatabase, Database, errors
-from chatdb.flows.credits import (
-    CreditResult,
-    consume_credits,
-    consume_credits_async,
-    grant_credits,
-    grant_credits_async,
-)
+from chatdb.flows.aio import credits as async_credits
+from chatdb.flows.credits import CreditResult, consume_credits, grant_credits
 from chatdb.queries import credits
 from chatdb.queries.enums import CreditReason
 from queries.helpers_q3 import balance, ledger_sum, make_user, op
+from support.logins import logins
 
 
 def test_grant_then_consume_moves_the_balance(database: Database) -> None:
@@ -229,7 +225,7 @@ OPS_PER_THREAD = 30
 
 @pytest.fixture
 def busy_db(db_url: str) -> Iterator[Database]:
-    with Database(db_url, pool_min_size=4, pool_max_size=THREADS) as db:
+    with Database(**logins(db_url), pool_min_size=4, pool_max_size=THREADS) as db:
         yield db
 
 
@@ -324,8 +320,8 @@ def test_concurrent_grants_and_consumes_stay_exact(busy_db: Database) -> None:
 
 async def test_concurrent_async_grants_and_consumes_stay_exact(db_url: str) -> None:
     tasks_n = 20
-    async with AsyncDatabase(db_url, pool_min_size=2, pool_max_size=tasks_n) as adb:
-        with Database(db_url, pool_min_size=1, pool_max_size=2) as db:
+    async with AsyncDatabase(**logins(db_url), pool_min_size=2, pool_max_size=tasks_n) as adb:
+        with Database(**logins(db_url), pool_min_size=1, pool_max_size=2) as db:
             users = [make_user(db) for _ in range(2)]
             plan = _plan(users, seed=2)
             outcomes: dict[str, list[CreditResult | None]] = defaultdict(list)
@@ -338,7 +334,7 @@ async def test_concurrent_async_grants_and_consumes_stay_exact(db_url: str) -> N
                     try:
                         if kind == "grant":
                             async with adb.system() as conn:
-                                result = await grant_credits_async(
+                                result = await async_credits.grant_credits(
                                     conn,
                                     user_id=user,
                                     amount=amount,
@@ -347,7 +343,7 @@ async def test_concurrent_async_grants_and_consumes_stay_exact(db_url: str) -> N
                                 )
                         else:
                             async with adb.as_user(user) as conn:
-                                result = await consume_credits_async(
+                                result = await async_credits.consume_credits(
                                     conn, user_id=user, amount=amount, operation_id=operation
                                 )
                     except errors.InsufficientCredits:
@@ -365,8 +361,10 @@ async def test_async_consume_over_balance_raises(
     start = balance(database, user)
     async with async_database.as_user(user) as conn:
         with pytest.raises(errors.InsufficientCredits):
-            await consume_credits_async(
+            await async_credits.consume_credits(
                 conn, user_id=user, amount=start + 1, operation_id=op("msg")
             )
-        again = await consume_credits_async(conn, user_id=user, amount=1, operation_id=op("msg"))
+        again = await async_credits.consume_credits(
+            conn, user_id=user, amount=1, operation_id=op("msg")
+        )
     assert again.applied and balance(database, user) == start - 1

@@ -13,6 +13,7 @@ from chatdb import AsyncDatabase, Database, Page, errors
 from chatdb.queries import billing, models
 from chatdb.queries.aio import billing as aio_billing
 from chatdb.queries.enums import PaymentStatus, SubscriptionStatus, TokenEnvironment
+from support.logins import logins
 
 from .helpers_q3 import make_user, set_user
 
@@ -212,7 +213,7 @@ def test_app_role_cannot_write_subscriptions_or_payments(database: Database) -> 
 
 
 def test_list_subscriptions_needing_reconciliation_pages_overdue_ones(db_url: str) -> None:
-    with Database(db_url, pool_min_size=1, pool_max_size=2) as db:
+    with Database(**logins(db_url), pool_min_size=1, pool_max_size=2) as db:
         now = datetime.datetime.now(UTC)
         overdue = []
         with db.system() as conn:

@@ -32,8 +32,10 @@ from chatdb.flows import billing as billing_flows
 from chatdb.flows import credits as credit_flows
 from chatdb.flows import referrals as referral_flows
 from chatdb.flows import tools as tool_flows
+from chatdb.flows.aio import credits as async_credit_flows
 from chatdb.queries import chats, tools, usage, users
 from chatdb.queries.enums import CreditReason, ToolExecutionStatus
+from support.logins import logins
 
 SIGNUP_CREDITS = Decimal(100)  # app_settings.signup_credits as the test databases configure it
 MAX_REFERRALS = 10  # app_settings.max_successful_referrals default
@@ -113,7 +115,9 @@ def make_chat(db: Database, user_id: uuid.UUID) -> uuid.UUID:
 
 
 def _pool(url: str, size: int) -> Database:
-    return Database(url, pool_min_size=1, pool_max_size=size, pool_timeout_s=30.0, max_retries=10)
+    return Database(
+        **logins(url), pool_min_size=1, pool_max_size=size, pool_timeout_s=30.0, max_retries=10
+    )
 
 
 def _run_threads(threads: int, work: Callable[[int], None]) -> None:
@@ -289,7 +293,11 @@ async def _credits_async(
     ops, sequence = _credit_plan(user_ids, distinct, calls, seed=2)
     applied: Counter[str] = Counter()
     db = AsyncDatabase(
-        url, pool_min_size=1, pool_max_size=min(tasks, 16), pool_timeout_s=30.0, max_retries=10
+        **logins(url),
+        pool_min_size=1,
+        pool_max_size=min(tasks, 16),
+        pool_timeout_s=30.0,
+        max_retries=10,
     )
     await db.open()
     try:
@@ -297,14 +305,14 @@ async def _credits_async(
         async def call(op: CreditOp) -> None:
             async def fn(conn: Any) -> credit_flows.CreditResult:
                 if op.grant:
-                    return await credit_flows.grant_credits_async(
+                    return await async_credit_flows.grant_credits(
                         conn,
                         user_id=op.user_id,
                         amount=op.amount,
                         operation_id=op.operation_id,
                         reason=CreditReason.PROMOTION,
                     )
-                return await credit_flows.consume_credits_async(
+                return await async_credit_flows.consume_credits(
                     conn, user_id=op.user_id, amount=op.amount, operation_id=op.operation_id
                 )
 

@@ -3,8 +3,8 @@
 The paths: every generated write function of `chatdb.queries.*` (its SQL holds INSERT /
 UPDATE / DELETE / COPY), the write flows of `chatdb.flows`, and the asyncio twin of every one
 of them that has one, run through `AsyncDatabase`: `chatdb.queries.aio.<module>.<name>` for
-every generated function (a test fails if one is missing or takes other arguments) and
-`<flow>_async` (the credit flows). The async twins get the full cross-product: the same
+every generated function and `chatdb.flows.aio.<module>.<name>` for every flow (a test fails
+if one is missing or takes other arguments). The async twins get the full cross-product: the same
 baselines, every case of the sync matrix, the same expected outcome, in one event loop and one
 pool for the module (about 15 s for ~1150 cases). Each runs against a real world (users,
 chats, messages, sessions, tool executions, provider configs, documents, ...) built once per
@@ -62,6 +62,7 @@ from chatdb.flows import referrals as referral_flows
 from chatdb.flows import tools as tool_flows
 from chatdb.queries import enums
 from chatdb.queries import messages as message_queries
+from support.logins import logins
 
 INJECTIONS = [
     "'; DROP TABLE users; --",
@@ -131,7 +132,7 @@ def async_paths() -> tuple[dict[str, Callable[..., Any]], list[str]]:
 
     A generated `chatdb.queries.<module>.<name>` has its twin at
     `chatdb.queries.aio.<module>.<name>`; a flow `chatdb.flows.<module>.<name>` at
-    `<name>_async` of the same module, where one exists (today: the credit flows only).
+    `chatdb.flows.aio.<module>.<name>` (the async source it is generated from).
     """
     found: dict[str, Callable[..., Any]] = {}
     missing = []
@@ -148,9 +149,12 @@ def async_paths() -> tuple[dict[str, Callable[..., Any]], list[str]]:
         else:
             missing.append(label)
     for label, fn in FLOWS.items():
-        twin = getattr(importlib.import_module(fn.__module__), f"{fn.__name__}_async", None)
+        module = fn.__module__.replace("chatdb.flows.", "chatdb.flows.aio.", 1)
+        twin = getattr(importlib.import_module(module), fn.__name__, None)
         if inspect.iscoroutinefunction(twin):
             found[label] = twin
+        else:
+            missing.append(label)
     return found, missing
 
 
@@ -855,7 +859,7 @@ class Matrix:
 def matrix(make_clone: Any) -> Iterator[Matrix]:
     url = make_clone("hostile")
     world = build_world(url)
-    db = Database(url, pool_min_size=1, pool_max_size=2)
+    db = Database(**logins(url), pool_min_size=1, pool_max_size=2)
     yield Matrix(url, db, world, Probe(url))
     db.close()
 
@@ -867,7 +871,7 @@ ASYNC_LOOP = pytest.mark.asyncio(loop_scope="module")
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def async_db(matrix: Matrix) -> AsyncIterator[AsyncDatabase]:
-    async with AsyncDatabase(matrix.url, pool_min_size=1, pool_max_size=1) as db:
+    async with AsyncDatabase(**logins(matrix.url), pool_min_size=1, pool_max_size=1) as db:
         yield db
 
 
@@ -947,9 +951,9 @@ def test_hostile_value_gives_a_typed_error_and_writes_nothing(
 
 def test_every_sync_write_function_has_an_async_twin_in_the_matrix() -> None:
     sync = dict(write_functions())
-    assert ASYNC_MISSING == [], "sync write functions without a chatdb.queries.aio twin"
+    assert ASYNC_MISSING == [], "sync write functions or flows without an async twin"
     assert set(sync) <= set(ASYNC_PATHS)
-    assert {"flows.consume_credits", "flows.grant_credits"} <= set(ASYNC_PATHS)
+    assert set(FLOWS) <= set(ASYNC_PATHS)
     mismatched = []
     for label, twin in ASYNC_PATHS.items():
         fn = PATHS[label]

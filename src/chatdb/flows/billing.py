@@ -1,3 +1,5 @@
+# Generated from src/chatdb/flows/aio/billing.py by tools/async_to_sync.py. DO NOT EDIT:
+# edit the async source, then run `make sync-twins` (also part of `make generate`).
 """Processing a payment provider's webhook event exactly once, whatever the delivery order.
 
 Runs as `chatdb_system`, in one transaction with whatever else the caller does:
@@ -34,6 +36,7 @@ from pydantic import JsonValue
 
 from chatdb import errors
 from chatdb.queries import billing as q
+from chatdb.queries.billing import UpsertPaymentParams, UpsertSubscriptionParams
 from chatdb.queries.enums import PaymentStatus, SubscriptionStatus
 
 _PAYMENT_INTENT_STATUS: Final[dict[str, PaymentStatus]] = {
@@ -143,7 +146,7 @@ def _apply_subscription(
         plan = plan_override
     row = q.upsert_subscription(
         conn,
-        params=q.UpsertSubscriptionParams(
+        params=UpsertSubscriptionParams(
             user_id=_user_id(metadata),
             provider_customer_id=_str(obj, "customer"),
             provider=provider,
@@ -189,7 +192,7 @@ def _apply_payment(
     currency = _required_str(obj, "currency").lower()
     row = q.upsert_payment(
         conn,
-        params=q.UpsertPaymentParams(
+        params=UpsertPaymentParams(
             id=payment_id,
             provider=provider,
             user_id=_user_id(metadata),

@@ -1,3 +1,5 @@
+# Generated from src/chatdb/flows/aio/credits.py by tools/async_to_sync.py. DO NOT EDIT:
+# edit the async source, then run `make sync-twins` (also part of `make generate`).
 """Granting and consuming credits through the ledger, idempotent by operation id.
 
 The database holds the invariants (the `credit_ledger_apply` trigger): the balance changes
@@ -19,79 +21,22 @@ signed-in user or as the system role.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any
 
 import psycopg
 from pydantic import JsonValue
 
 from chatdb import errors
+from chatdb.flows.credit_amounts import (
+    CONSUME_REASONS,
+    GRANT_REASONS,
+    CreditResult,
+    validate_amount,
+)
 from chatdb.queries import credits as q
 from chatdb.queries import models
-from chatdb.queries.aio import credits as aq
 from chatdb.queries.enums import CreditReason
-
-# numeric(20, 6): at most 6 decimal places and 14 integer digits.
-SCALE: Final = 6
-MAX_AMOUNT: Final = Decimal("99999999999999.999999")
-
-GRANT_REASONS: Final = frozenset(
-    {
-        CreditReason.SIGNUP,
-        CreditReason.REFERRAL,
-        CreditReason.PURCHASE,
-        CreditReason.SUBSCRIPTION,
-        CreditReason.PROMOTION,
-        CreditReason.REFUND,
-        CreditReason.ADJUSTMENT,
-    }
-)
-CONSUME_REASONS: Final = frozenset(
-    {CreditReason.USAGE, CreditReason.COMPANION_BURN, CreditReason.REFUND, CreditReason.ADJUSTMENT}
-)
-
-
-@dataclass(frozen=True, slots=True)
-class CreditResult:
-    """The outcome of a grant or charge.
-
-    `entry` is the operation's ledger entry (on a retry: the one the first call wrote),
-    `balance_after` the balance right after that entry, and `applied` whether THIS call moved
-    the credits (False: the operation id had already been applied, nothing changed).
-    """
-
-    entry: models.CreditLedger
-    balance_after: Decimal
-    applied: bool
-
-
-def validate_amount(amount: object) -> Decimal:
-    """The amount as a Decimal if it is a positive, finite number of credits with at most six
-    decimal places; otherwise `InvalidInput` (nothing is sent to the database)."""
-    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
-        raise errors.InvalidInput(
-            f"amount must be a Decimal or int, not {type(amount).__name__} "
-            "(floating point is never used for credits)",
-            column="amount",
-            table="credit_ledger",
-        )
-    value = Decimal(amount)
-    if not value.is_finite() or value <= 0:
-        raise errors.InvalidInput(
-            "amount must be a finite number greater than zero",
-            column="amount",
-            table="credit_ledger",
-        )
-    if value > MAX_AMOUNT:
-        raise errors.InvalidInput(
-            f"amount must be at most {MAX_AMOUNT}", column="amount", table="credit_ledger"
-        )
-    if value != value.quantize(Decimal(1).scaleb(-SCALE)):
-        raise errors.InvalidInput(
-            f"amount has more than {SCALE} decimal places", column="amount", table="credit_ledger"
-        )
-    return value
 
 
 def _check_reason(
@@ -168,32 +113,6 @@ def _move(
     return _result(entry, existing)
 
 
-async def _move_async(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    amount: Decimal,
-    operation_id: str,
-    reason: CreditReason,
-    description: str | None,
-    metadata: JsonValue | None,
-) -> CreditResult:
-    async with conn.transaction():
-        entry = await aq.insert_ledger_entry(
-            conn,
-            user_id=user_id,
-            operation_id=operation_id,
-            amount=amount,
-            reason=reason,
-            description=description,
-            metadata=metadata,
-        )
-    existing = None
-    if entry is None:
-        existing = await aq.get_ledger_entry_by_operation_id(conn, operation_id=operation_id)
-    return _result(entry, existing)
-
-
 def grant_credits(
     conn: psycopg.Connection[Any],
     *,
@@ -250,57 +169,9 @@ def consume_credits(
     )
 
 
-async def grant_credits_async(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    amount: Decimal | int,
-    operation_id: str,
-    reason: CreditReason,
-    metadata: JsonValue | None = None,
-    description: str | None = None,
-) -> CreditResult:
-    """The asyncio twin of `grant_credits`."""
-    value = validate_amount(amount)
-    return await _move_async(
-        conn,
-        user_id=user_id,
-        amount=value,
-        operation_id=_check_operation_id(operation_id),
-        reason=_check_reason(reason, GRANT_REASONS, "grant"),
-        description=description,
-        metadata=metadata,
-    )
-
-
-async def consume_credits_async(
-    conn: psycopg.AsyncConnection[Any],
-    *,
-    user_id: uuid.UUID,
-    amount: Decimal | int,
-    operation_id: str,
-    reason: CreditReason = CreditReason.USAGE,
-    metadata: JsonValue | None = None,
-    description: str | None = None,
-) -> CreditResult:
-    """The asyncio twin of `consume_credits`."""
-    value = validate_amount(amount)
-    return await _move_async(
-        conn,
-        user_id=user_id,
-        amount=-value,
-        operation_id=_check_operation_id(operation_id),
-        reason=_check_reason(reason, CONSUME_REASONS, "consume"),
-        description=description,
-        metadata=metadata,
-    )
-
-
 __all__ = [
     "CreditResult",
     "consume_credits",
-    "consume_credits_async",
     "grant_credits",
-    "grant_credits_async",
     "validate_amount",
 ]

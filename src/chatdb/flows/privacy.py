@@ -1,3 +1,5 @@
+# Generated from src/chatdb/flows/aio/privacy.py by tools/async_to_sync.py. DO NOT EDIT:
+# edit the async source, then run `make sync-twins` (also part of `make generate`).
 """Data-subject requests: export everything a user owns, or erase the user.
 
 Both run as `chatdb_system` (they read and delete across every table the user owns):

@@ -1,3 +1,5 @@
+# Generated from src/chatdb/flows/aio/providers.py by tools/async_to_sync.py. DO NOT EDIT:
+# edit the async source, then run `make sync-twins` (also part of `make generate`).
 """Provider configurations: the default switch and API keys encrypted at rest.
 
 API keys are sealed with AES-256-GCM (`chatdb.crypto.KeyRing`) with the row's user id and
@@ -9,29 +11,23 @@ under an old key stay readable after a rotation and `rotate_provider_keys` re-se
     with db.as_user(u) as conn:
         save_provider_key(conn, keyring=keyring, user_id=u, provider="openai", api_key=key)
         read_provider_key(conn, keyring=keyring, user_id=u, provider="openai")
-    with db.system() as conn:                   # background job, every user's rows
+    with db.system() as conn:             # background job, every user's rows
         rotate_provider_keys(conn, keyring=keyring)
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any, Final
+from typing import Any
 
 import psycopg
 from pydantic import JsonValue
 
 from chatdb import errors
-from chatdb.crypto import KeyRing, Sealed, associated_data
+from chatdb.crypto import KeyRing, Sealed
+from chatdb.flows.provider_keys import ROTATION_BATCH, decrypt_provider_key, provider_key_ad
 from chatdb.queries import models
 from chatdb.queries import providers as q
-
-ROTATION_BATCH: Final = 500
-
-
-def provider_key_ad(user_id: uuid.UUID, provider: str) -> bytes:
-    """The associated data binding an API key ciphertext to its row."""
-    return associated_data("provider_configs", user_id, provider)
 
 
 def set_default_provider(
@@ -90,18 +86,6 @@ def save_provider_key(
     if row is None:  # pragma: no cover - an upsert always returns its row
         raise errors.DatabaseError("UpsertProviderConfig returned no row")
     return row
-
-
-def decrypt_provider_key(keyring: KeyRing, config: models.ProviderConfig) -> str | None:
-    """The plain API key of a configuration row (None when it has none).
-
-    Raises `chatdb.crypto.DecryptionError` when the ciphertext does not belong to this row
-    (copied from another), was tampered with, or its key is not in the ring.
-    """
-    if config.api_key_ciphertext is None or config.api_key_version is None:
-        return None
-    sealed = Sealed(config.api_key_ciphertext, config.api_key_version)
-    return keyring.decrypt(sealed, provider_key_ad(config.user_id, config.provider)).decode()
 
 
 def read_provider_key(

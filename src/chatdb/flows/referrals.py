@@ -1,3 +1,5 @@
+# Generated from src/chatdb/flows/aio/referrals.py by tools/async_to_sync.py. DO NOT EDIT:
+# edit the async source, then run `make sync-twins` (also part of `make generate`).
 """Redeeming a referral code: record who referred whom, then credit both through the ledger.
 
 Runs as `chatdb_system` (it credits another user than the caller):
@@ -7,8 +9,8 @@ Runs as `chatdb_system` (it credits another user than the caller):
 
 The rules live in the schema and hold under any concurrency: a user is referred at most once
 (referrals_referred_id_key), never by themselves (referrals_no_self_referral_check) or by a
-user they referred (referrals_no_mutual_referral_check), and a
-referrer has at most `app_settings.max_successful_referrals` completed referrals
+user they referred (referrals_no_mutual_referral_check), and a referrer has at most
+`app_settings.max_successful_referrals` completed referrals
 (referrals_referrer_maximum_check, counted under the referrer's row lock). This flow checks the
 cheap cases first for a clear error, maps the database's refusals to the same typed errors,
 and credits both sides with operation ids `referral:<referred id>:referrer` and
@@ -18,58 +20,26 @@ and credits both sides with operation ids `referral:<referred id>:referrer` and
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any
 
 import psycopg
 
 from chatdb import errors
-from chatdb.flows.credits import CreditResult, grant_credits
-from chatdb.queries import models
+from chatdb.flows.credits import grant_credits
+from chatdb.flows.referral_outcomes import (
+    BY_CONSTRAINT,
+    DEFAULT_REFERRED_CREDITS,
+    DEFAULT_REFERRER_CREDITS,
+    AlreadyReferred,
+    MutualReferral,
+    OwnReferralCode,
+    RedeemedReferral,
+    ReferrerAtMaximum,
+    ReferrerInactive,
+)
 from chatdb.queries import referrals as q
 from chatdb.queries.enums import CreditReason, ReferralStatus, UserStatus
-
-DEFAULT_REFERRER_CREDITS: Final = Decimal("50")
-DEFAULT_REFERRED_CREDITS: Final = Decimal("25")
-
-
-class OwnReferralCode(errors.ReferralRejected):
-    """The code is the redeeming user's own."""
-
-
-class AlreadyReferred(errors.ReferralRejected):
-    """The redeeming user was referred before (by this or another code)."""
-
-
-class ReferrerAtMaximum(errors.ReferralRejected):
-    """The code's owner already has the maximum number of successful referrals."""
-
-
-class MutualReferral(errors.ReferralRejected):
-    """The code's owner was referred by the redeeming user: two users cannot refer each other."""
-
-
-class ReferrerInactive(errors.ReferralRejected):
-    """The code's owner is not an active user (inactive or suspended)."""
-
-
-_BY_CONSTRAINT: Final[dict[str, type[errors.ReferralRejected]]] = {
-    "referrals_no_self_referral_check": OwnReferralCode,
-    "referrals_referred_id_key": AlreadyReferred,
-    "referrals_pkey": AlreadyReferred,
-    "referrals_referrer_maximum_check": ReferrerAtMaximum,
-    "referrals_no_mutual_referral_check": MutualReferral,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class RedeemedReferral:
-    """The referral recorded and the two credit grants (either may be None when its amount is 0)."""
-
-    referral: models.Referral
-    referrer_credit: CreditResult | None
-    referred_credit: CreditResult | None
 
 
 def _rejected(
@@ -167,9 +137,9 @@ def redeem_referral_code(
                     metadata={"referrer_id": str(referrer.id)},
                 )
     except errors.ReferralRejected as exc:
-        if type(exc) is not errors.ReferralRejected or exc.constraint not in _BY_CONSTRAINT:
+        if type(exc) is not errors.ReferralRejected or exc.constraint not in BY_CONSTRAINT:
             raise
-        cls = _BY_CONSTRAINT[exc.constraint]
+        cls = BY_CONSTRAINT[exc.constraint]
         messages = {
             OwnReferralCode: "you cannot redeem your own referral code",
             AlreadyReferred: "you were already referred; a user can be referred only once",

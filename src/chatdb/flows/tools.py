@@ -1,3 +1,5 @@
+# Generated from src/chatdb/flows/aio/tools.py by tools/async_to_sync.py. DO NOT EDIT:
+# edit the async source, then run `make sync-twins` (also part of `make generate`).
 """Tool execution life cycle: move a call through its states, or say precisely why not."""
 
 from __future__ import annotations
