@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from chatdb.schema_docs.write_privileges import (
+from chatdb_tools.schema_docs.write_privileges import (
     Privilege,
     app_write_privileges,
     read_scoped_queries,

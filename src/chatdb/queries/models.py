@@ -46,6 +46,23 @@ class AppSetting(BaseModel):
     app_operation_namespaces: list[str]
 
 
+class Authenticator(BaseModel):
+    """WebAuthn credentials (passkeys) registered by users (Auth.js "Authenticator"); deleted with the user."""
+
+    model_config = ConfigDict(frozen=True)
+
+    credential_id: str
+    user_id: uuid.UUID
+    provider_account_id: str
+    credential_public_key: str
+    counter: int
+    credential_device_type: str
+    credential_backed_up: bool
+    transports: str | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
 class AutoApprovalSetting(BaseModel):
     """Whether and within which limits tool calls run without asking the user; one row per user. The defaults are safe: disabled, no budget, no tools."""
 
@@ -59,6 +76,9 @@ class AutoApprovalSetting(BaseModel):
     blocked_tools: list[str]
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    read_only_operations: list[str]
+    low_risk_operations: list[str]
+    max_hourly_cost: decimal.Decimal | None
 
 
 class Chat(BaseModel):
@@ -77,6 +97,8 @@ class Chat(BaseModel):
     metadata: JsonValue
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    auto_approve: bool | None
+    auto_approve_tools: list[str]
 
 
 class ChatState(BaseModel):
@@ -99,6 +121,7 @@ class ChatTag(BaseModel):
     chat_id: uuid.UUID
     tag: str
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class Companion(BaseModel):
@@ -138,6 +161,7 @@ class CompanionMessage(BaseModel):
     input_tokens: int
     output_tokens: int
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class CompanionTokenBurn(BaseModel):
@@ -156,6 +180,8 @@ class CompanionTokenBurn(BaseModel):
     output_tokens: int
     credits: decimal.Decimal
     created_at: datetime.datetime
+    updated_at: datetime.datetime
+    credits_per_1k_tokens: decimal.Decimal | None
 
 
 class ContextOptimization(BaseModel):
@@ -173,6 +199,10 @@ class ContextOptimization(BaseModel):
     summary: str | None
     metadata: JsonValue
     created_at: datetime.datetime
+    updated_at: datetime.datetime
+    trigger_reason: enums.ContextOptimizationTrigger
+    affected_message_ids: list[uuid.UUID]
+    compression_strategy: str | None
 
 
 class CreditLedger(BaseModel):
@@ -218,6 +248,7 @@ class Document(BaseModel):
     title: str
     kind: enums.DocumentKind
     content: str | None
+    updated_at: datetime.datetime
 
 
 class ExternalToken(BaseModel):
@@ -226,7 +257,7 @@ class ExternalToken(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None
     service: str
     environment: enums.TokenEnvironment
     label: str | None
@@ -237,6 +268,7 @@ class ExternalToken(BaseModel):
     last_used_at: datetime.datetime | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    token_type: str
 
 
 class FileUpload(BaseModel):
@@ -253,6 +285,8 @@ class FileUpload(BaseModel):
     size_bytes: int
     storage_key: str
     created_at: datetime.datetime
+    updated_at: datetime.datetime
+    metadata: JsonValue
 
 
 class Fingerprint(BaseModel):
@@ -294,6 +328,7 @@ class GroupChatMember(BaseModel):
     user_id: uuid.UUID
     role: enums.GroupMemberRole
     joined_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class GroupMessage(BaseModel):
@@ -309,6 +344,7 @@ class GroupMessage(BaseModel):
     content: str
     metadata: JsonValue
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class Message(BaseModel):
@@ -331,6 +367,7 @@ class Message(BaseModel):
     client_request_id: str | None
     provider_metadata: JsonValue | None
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class MessageReaction(BaseModel):
@@ -342,6 +379,7 @@ class MessageReaction(BaseModel):
     user_id: uuid.UUID
     emoji: str
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class Payment(BaseModel):
@@ -384,6 +422,7 @@ class ProviderConfig(BaseModel):
     settings: JsonValue
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    is_active: bool
 
 
 class Referral(BaseModel):
@@ -422,6 +461,7 @@ class Stream(BaseModel):
     id: uuid.UUID
     chat_id: uuid.UUID
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class Subscription(BaseModel):
@@ -465,6 +505,7 @@ class Suggestion(BaseModel):
     description: str | None
     is_resolved: bool
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class ToolExecution(BaseModel):
@@ -491,6 +532,7 @@ class ToolExecution(BaseModel):
     failed_at: datetime.datetime | None
     cancelled_at: datetime.datetime | None
     updated_at: datetime.datetime
+    timed_out_at: datetime.datetime | None
 
 
 class UsageDailyStat(BaseModel):
@@ -529,6 +571,7 @@ class UsageLog(BaseModel):
     cost: decimal.Decimal
     duration_ms: int | None
     metadata: JsonValue
+    updated_at: datetime.datetime
 
 
 class UsageLogsDefault(BaseModel):
@@ -558,7 +601,7 @@ class User(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    email: str
+    email: str | None
     name: str | None
     email_verified: datetime.datetime | None
     image: str | None
@@ -575,15 +618,16 @@ class User(BaseModel):
     created_at: datetime.datetime
     updated_at: datetime.datetime
     successful_referral_count: int
+    user_type: enums.UserType
 
 
 class UserProfile(BaseModel):
-    """A user without secrets (no password_hash): the shape every profile query returns. security_invoker, so the users RLS policies and column privileges of the caller apply."""
+    """A row of user_profiles."""
 
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    email: str
+    email: str | None
     name: str | None
     email_verified: datetime.datetime | None
     image: str | None
@@ -598,6 +642,7 @@ class UserProfile(BaseModel):
     stripe_customer_id: str | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    user_type: enums.UserType
 
 
 class VerificationToken(BaseModel):
@@ -609,6 +654,7 @@ class VerificationToken(BaseModel):
     token_hash: bytes
     expires: datetime.datetime
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class Vote(BaseModel):
@@ -638,3 +684,4 @@ class WebhookEvent(BaseModel):
     processed_at: datetime.datetime | None
     attempts: int
     last_error: str | None
+    updated_at: datetime.datetime

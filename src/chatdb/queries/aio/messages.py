@@ -64,7 +64,7 @@ async def record_message_usage(
     cache_write_tokens: int,
     cost: decimal.Decimal,
     id: uuid.UUID,
-) -> models.Message | None:
+) -> messages.RecordMessageUsageRow | None:
     """@role system
     Record what generating a message used (token counts and provider cost): billing data,
     written by a system flow only (chatdb_app holds no privilege on these columns). No row
@@ -350,3 +350,58 @@ async def iter_list_message_reactions(
         )
         async for row in cur:
             yield row
+
+
+async def insert_message_with_id(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    id: uuid.UUID,
+    chat_id: uuid.UUID,
+    role: enums.MessageRole,
+    parts: chatdb.types.MessageParts,
+    attachments: chatdb.types.Attachments,
+    provider: str | None = None,
+    model: str | None = None,
+    provider_metadata: JsonValue | None = None,
+) -> models.Message | None:
+    """Append a message with an id the client generated (the AI SDK gives every message an id).
+    No row when the id is taken, by this message or any other: use
+    chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
+    Token counts and cost start at 0: billing data, recorded by a system flow with
+    RecordMessageUsage.
+    """
+    async with conn.cursor(row_factory=messages._insert_message_with_id_row) as cur:
+        await cur.execute(
+            messages.INSERT_MESSAGE_WITH_ID,
+            {
+                "id": id,
+                "chat_id": chat_id,
+                "role": role,
+                "parts": Jsonb(parts, dumps=messages._MESSAGE_PARTS_ADAPTER.dump_json),
+                "attachments": Jsonb(attachments, dumps=messages._ATTACHMENTS_ADAPTER.dump_json),
+                "provider": provider,
+                "model": model,
+                "provider_metadata": None
+                if provider_metadata is None
+                else Jsonb(provider_metadata),
+            },
+        )
+        return await cur.fetchone()
+
+
+async def update_message_parts(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    parts: chatdb.types.MessageParts,
+    id: uuid.UUID,
+) -> models.Message | None:
+    """Replace a message's parts in place (the chat app edits a message, or completes a streamed
+    one); updated_at moves, created_at (its place in the conversation) does not. No row when
+    the message does not exist or its chat is not the caller's.
+    """
+    async with conn.cursor(row_factory=messages._update_message_parts_row) as cur:
+        await cur.execute(
+            messages.UPDATE_MESSAGE_PARTS,
+            {"parts": Jsonb(parts, dumps=messages._MESSAGE_PARTS_ADAPTER.dump_json), "id": id},
+        )
+        return await cur.fetchone()
