@@ -1851,6 +1851,7 @@ CREATE TABLE public.auto_approval_settings (
     CONSTRAINT auto_approval_settings_cost_limits_check CHECK (((max_cost_per_execution >= (0)::numeric) AND (max_daily_cost >= (0)::numeric) AND (max_cost_per_execution <= max_daily_cost))),
     CONSTRAINT auto_approval_settings_max_cost_per_execution_finite_check CHECK ((max_cost_per_execution <> 'NaN'::numeric)),
     CONSTRAINT auto_approval_settings_max_daily_cost_finite_check CHECK ((max_daily_cost <> 'NaN'::numeric)),
+    CONSTRAINT auto_approval_settings_max_hourly_cost_finite_check CHECK ((max_hourly_cost <> 'NaN'::numeric)),
     CONSTRAINT auto_approval_settings_tools_check CHECK ((NOT (allowed_tools && blocked_tools)))
 );
 
@@ -2237,6 +2238,7 @@ CREATE TABLE public.companion_token_burns (
     credits_per_1k_tokens numeric(20,6),
     CONSTRAINT companion_token_burns_credits_check CHECK ((credits > (0)::numeric)),
     CONSTRAINT companion_token_burns_credits_finite_check CHECK ((credits <> 'NaN'::numeric)),
+    CONSTRAINT companion_token_burns_credits_per_1k_tokens_finite_check CHECK ((credits_per_1k_tokens <> 'NaN'::numeric)),
     CONSTRAINT companion_token_burns_ledger_operation_id_length_check CHECK ((char_length(ledger_operation_id) <= 200)),
     CONSTRAINT companion_token_burns_model_length_check CHECK ((char_length(model) <= 200)),
     CONSTRAINT companion_token_burns_provider_length_check CHECK ((char_length(provider) <= 64)),
@@ -7253,4 +7255,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202141400'),
     ('20261202141500'),
     ('20261202141600'),
-    ('20261202160100');
+    ('20261202160100'),
+    ('20261202160200'),
+    ('20261202160300');

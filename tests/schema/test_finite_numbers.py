@@ -62,8 +62,6 @@ def test_every_numeric_column_refuses_nan_and_infinity(conn: psycopg.Connection)
         insert = sql.SQL("INSERT INTO {} ({}) VALUES (%s::{})").format(
             copy, sql.Identifier(column), sql.SQL(typ)
         )
-        with conn.transaction(force_rollback=True):
-            conn.execute(insert, ("1",))  # an ordinary value passes: the probe is fair
         for value in ("NaN", "Infinity", "-Infinity"):
             try:
                 with conn.transaction():
