@@ -327,7 +327,7 @@ COMMENT ON TYPE public.vote_direction IS 'A thumbs-up or thumbs-down on an assis
 
 CREATE FUNCTION public.billing_reject_older_event() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     IF NEW.last_event_at < OLD.last_event_at THEN
@@ -357,7 +357,7 @@ COMMENT ON FUNCTION public.billing_reject_older_event() IS 'BEFORE UPDATE trigge
 
 CREATE FUNCTION public.check_message_in_same_chat() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     under_rls boolean := public.rls_applies_to_caller();
@@ -407,7 +407,7 @@ COMMENT ON FUNCTION public.check_message_in_same_chat() IS 'BEFORE INSERT OR UPD
 
 CREATE FUNCTION public.companion_token_burns_check_references() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     under_rls boolean := public.rls_applies_to_caller();
@@ -472,7 +472,7 @@ COMMENT ON FUNCTION public.companion_token_burns_check_references() IS 'BEFORE I
 
 CREATE FUNCTION public.create_usage_log_partitions(months_ahead integer, months_back integer DEFAULT 0) RETURNS SETOF text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     SET "TimeZone" TO 'UTC'
     AS $$
 DECLARE
@@ -536,7 +536,7 @@ COMMENT ON FUNCTION public.create_usage_log_partitions(months_ahead integer, mon
 
 CREATE FUNCTION public.credit_ledger_apply() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     existing record;
@@ -658,7 +658,7 @@ COMMENT ON FUNCTION public.credit_ledger_apply() IS 'BEFORE INSERT trigger on cr
 
 CREATE FUNCTION public.credit_ledger_reject_change() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     -- The one allowed deletion: the ON DELETE CASCADE of erasing the user, which runs after
@@ -908,7 +908,7 @@ COMMENT ON COLUMN public.usage_daily_stats.cost IS 'Provider cost (USD) that day
 
 CREATE FUNCTION public.current_user_usage_daily_stats(from_day date, to_day date) RETURNS SETOF public.usage_daily_stats
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
     SELECT s.*
     FROM public.usage_daily_stats AS s
@@ -931,7 +931,7 @@ COMMENT ON FUNCTION public.current_user_usage_daily_stats(from_day date, to_day 
 
 CREATE FUNCTION public.daily_usage_reject_decrease() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     IF EXISTS (
@@ -969,7 +969,7 @@ COMMENT ON FUNCTION public.daily_usage_reject_decrease() IS 'AFTER UPDATE trigge
 
 CREATE FUNCTION public.documents_check_single_owner() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     under_rls boolean := public.rls_applies_to_caller();
@@ -1027,7 +1027,7 @@ COMMENT ON FUNCTION public.documents_check_single_owner() IS 'BEFORE INSERT OR U
 
 CREATE FUNCTION public.drop_usage_log_partitions(retention interval) RETURNS SETOF text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     SET "TimeZone" TO 'UTC'
     AS $_$
 DECLARE
@@ -1071,7 +1071,7 @@ COMMENT ON FUNCTION public.drop_usage_log_partitions(retention interval) IS 'Dro
 
 CREATE FUNCTION public.file_uploads_check_chat_owner() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     IF NEW.chat_id IS NOT NULL AND NOT EXISTS (
@@ -1102,7 +1102,7 @@ COMMENT ON FUNCTION public.file_uploads_check_chat_owner() IS 'BEFORE INSERT OR 
 
 CREATE FUNCTION public.group_chats_add_creator() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     INSERT INTO public.group_chat_members (group_chat_id, user_id, role)
@@ -1125,7 +1125,7 @@ COMMENT ON FUNCTION public.group_chats_add_creator() IS 'AFTER INSERT trigger on
 
 CREATE FUNCTION public.group_messages_check_companion() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     under_rls boolean := public.rls_applies_to_caller();
@@ -1191,7 +1191,7 @@ COMMENT ON FUNCTION public.group_messages_check_companion() IS 'BEFORE INSERT OR
 
 CREATE FUNCTION public.is_group_member(group_chat_id uuid) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
     SELECT EXISTS (
         SELECT 1
@@ -1215,7 +1215,7 @@ COMMENT ON FUNCTION public.is_group_member(group_chat_id uuid) IS 'Whether the s
 
 CREATE FUNCTION public.payment_status_precedence(status public.payment_status) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     RETURN CASE status WHEN 'pending'::public.payment_status THEN 0 WHEN 'failed'::public.payment_status THEN 1 WHEN 'succeeded'::public.payment_status THEN 2 WHEN 'canceled'::public.payment_status THEN 3 WHEN 'refunded'::public.payment_status THEN 4 ELSE NULL::integer END;
 
 
@@ -1232,7 +1232,7 @@ COMMENT ON FUNCTION public.payment_status_precedence(status public.payment_statu
 
 CREATE FUNCTION public.referrals_check_not_mutual() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     -- One lock per unordered pair, so A->B and B->A inserted at once cannot both pass.
@@ -1268,7 +1268,7 @@ COMMENT ON FUNCTION public.referrals_check_not_mutual() IS 'BEFORE INSERT OR UPD
 
 CREATE FUNCTION public.referrals_count_successful() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     max_allowed integer;
@@ -1315,7 +1315,7 @@ COMMENT ON FUNCTION public.referrals_count_successful() IS 'AFTER INSERT OR UPDA
 
 CREATE FUNCTION public.refresh_usage_daily_stats() RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     REFRESH MATERIALIZED VIEW CONCURRENTLY public.usage_daily_stats;
@@ -1336,7 +1336,7 @@ COMMENT ON FUNCTION public.refresh_usage_daily_stats() IS 'Refreshes usage_daily
 
 CREATE FUNCTION public.rls_applies_to_caller() RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
     -- The role a statement runs as outside any SECURITY DEFINER function: SET ROLE (how the
     -- runtime picks a role) else the login; NULL (unknown) counts as under RLS.
@@ -1362,7 +1362,7 @@ COMMENT ON FUNCTION public.rls_applies_to_caller() IS 'Whether row-level securit
 
 CREATE FUNCTION public.set_updated_at() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     -- now() is the transaction start: every row touched by one transaction gets one time,
@@ -1386,7 +1386,7 @@ COMMENT ON FUNCTION public.set_updated_at() IS 'BEFORE UPDATE trigger function s
 
 CREATE FUNCTION public.set_updated_at_on_change() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     -- Same time source as set_updated_at (the transaction start), but only for a real change.
@@ -1411,7 +1411,7 @@ COMMENT ON FUNCTION public.set_updated_at_on_change() IS 'BEFORE UPDATE trigger 
 
 CREATE FUNCTION public.subscription_status_precedence(status public.subscription_status) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     RETURN CASE status WHEN 'incomplete'::public.subscription_status THEN 0 WHEN 'trialing'::public.subscription_status THEN 1 WHEN 'active'::public.subscription_status THEN 2 WHEN 'past_due'::public.subscription_status THEN 3 WHEN 'unpaid'::public.subscription_status THEN 4 WHEN 'paused'::public.subscription_status THEN 4 WHEN 'incomplete_expired'::public.subscription_status THEN 5 WHEN 'canceled'::public.subscription_status THEN 6 ELSE NULL::integer END;
 
 
@@ -1428,7 +1428,7 @@ COMMENT ON FUNCTION public.subscription_status_precedence(status public.subscrip
 
 CREATE FUNCTION public.tool_executions_check_transition() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     previous text := CASE WHEN TG_OP = 'INSERT' THEN 'new' ELSE OLD.status::text END;
@@ -1488,7 +1488,7 @@ COMMENT ON FUNCTION public.tool_executions_check_transition() IS 'BEFORE INSERT 
 
 CREATE FUNCTION public.users_credit_balance_guard() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     -- Depth 1 = fired by a statement a client ran. The ledger trigger's UPDATE fires this at
@@ -1520,7 +1520,7 @@ COMMENT ON FUNCTION public.users_credit_balance_guard() IS 'Trigger on users: cr
 
 CREATE FUNCTION public.users_grant_signup_credits() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     credits numeric;
@@ -7255,6 +7255,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202141400'),
     ('20261202141500'),
     ('20261202141600'),
-    ('20261202160100'),
-    ('20261202160200'),
-    ('20261202160300');
+    ('20261202141610'),
+    ('20261202141620'),
+    ('20261202141630'),
+    ('20261202141640');
