@@ -136,15 +136,15 @@ def run(
     batch_params = [
         messages.InsertMessageParams(
             chat_id=r[1], role=MessageRole.ASSISTANT, parts=parts[i % 64],
-            attachments=no_attachments, provider=r[5], model=r[6], input_tokens=r[7],
-            output_tokens=r[8], cache_read_tokens=0, cache_write_tokens=0, cost=r[9],
+            attachments=no_attachments, provider=r[5], model=r[6],
             client_request_id=None, provider_metadata=None,
         )
         for i, r in enumerate(raw_rows)
     ]  # fmt: skip
 
     def batchexec(conn: Any) -> int:
-        # What the plugin emits for a :batchexec query (see votes.vote_messages).
+        # What the plugin emits for a :batchexec query (see votes.vote_messages): one
+        # executemany of the query's parameters, adapted as the generated function does.
         with conn.cursor() as cur:
             cur.executemany(messages.INSERT_MESSAGE, [p.to_args() for p in batch_params])
         return rows
@@ -158,7 +158,7 @@ def run(
 
     def gen_row_by_row(conn: Any) -> int:
         for p in batch_params[:slow_rows]:
-            messages.insert_message(conn, params=p)
+            messages.insert_message(conn, **p)
         return slow_rows
 
     # A bulk load is a job, not a request: the 30 s request statement_timeout would cancel a

@@ -59,6 +59,9 @@ def scratch(server_url: str) -> Iterator[str]:
     with migrations.scratch_database(server_url, prefix="chatdb_bench") as url:
         migrations.apply_roles(url)
         migrations.run_dbmate(url, ["migrate"], capture=True)
+        # The consume workload spends from the signup credit; a fresh deployment grants 0.
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("UPDATE app_settings SET signup_credits = 100")
         yield url
 
 

@@ -344,31 +344,21 @@ def insert_message(data: Data) -> Workload:
             "attachments": [],
             "provider": "openai",
             "model": "gpt-4o-mini",
-            "input_tokens": 120,
-            "output_tokens": 80,
-            "cache_read_tokens": 0,
-            "cache_write_tokens": 0,
-            "cost": Decimal("0.00012"),
             "client_request_id": None,
             "provider_metadata": None,
         }
 
-    def params(i: int) -> Any:
-        return messages.InsertMessageParams(
-            chat_id=pick(i),
-            role=MessageRole.ASSISTANT,
-            parts=parts[i % 64],
-            attachments=no_attachments,
-            provider="openai",
-            model="gpt-4o-mini",
-            input_tokens=120,
-            output_tokens=80,
-            cache_read_tokens=0,
-            cache_write_tokens=0,
-            cost=Decimal("0.00012"),
-            client_request_id=None,
-            provider_metadata=None,
-        )
+    def params(i: int) -> dict[str, Any]:
+        return {
+            "chat_id": pick(i),
+            "role": MessageRole.ASSISTANT,
+            "parts": parts[i % 64],
+            "attachments": no_attachments,
+            "provider": "openai",
+            "model": "gpt-4o-mini",
+            "client_request_id": None,
+            "provider_metadata": None,
+        }
 
     def raw(conn: Any) -> Callable[[int], Any]:
         def call(i: int) -> Any:
@@ -380,7 +370,7 @@ def insert_message(data: Data) -> Workload:
         return call
 
     def gen(conn: Any) -> Callable[[int], Any]:
-        return lambda i: messages.insert_message(conn, params=params(i))
+        return lambda i: messages.insert_message(conn, **params(i))
 
     def core(c: Any) -> Callable[[int], Any]:
         from sqlalchemy import insert
@@ -419,7 +409,7 @@ def insert_message(data: Data) -> Workload:
         return call
 
     def agen(conn: Any) -> Callable[[int], Any]:
-        return lambda i: amessages.insert_message(conn, params=params(i))
+        return lambda i: amessages.insert_message(conn, **params(i))
 
     def apg(conn: Any) -> Callable[[int], Any]:
         def call(i: int) -> Any:
@@ -519,7 +509,7 @@ def consume_credits(data: Data) -> Workload:
     def entry(i: int) -> dict[str, Any]:
         return {
             "user_id": pick(i),
-            "operation_id": f"bench:{next(_ops)}",
+            "operation_id": f"usage:bench-{next(_ops)}",
             "amount": -AMOUNT,
             "reason": "usage",
             "description": None,
@@ -541,7 +531,7 @@ def consume_credits(data: Data) -> Workload:
             with conn.transaction():
                 conn.execute(begin, who(i), prepare=True)
                 return flow.consume_credits(
-                    conn, user_id=pick(i), amount=AMOUNT, operation_id=f"bench:{next(_ops)}"
+                    conn, user_id=pick(i), amount=AMOUNT, operation_id=f"usage:bench-{next(_ops)}"
                 )
 
         return call
@@ -551,7 +541,7 @@ def consume_credits(data: Data) -> Workload:
             user_id = pick(i)
             with database.as_user(user_id) as conn:
                 return flow.consume_credits(
-                    conn, user_id=user_id, amount=AMOUNT, operation_id=f"bench:{next(_ops)}"
+                    conn, user_id=user_id, amount=AMOUNT, operation_id=f"usage:bench-{next(_ops)}"
                 )
 
         return call
@@ -577,7 +567,7 @@ def consume_credits(data: Data) -> Workload:
             async with conn.transaction():
                 await conn.execute(begin, who(i), prepare=True)
                 return await aflow.consume_credits(
-                    conn, user_id=pick(i), amount=AMOUNT, operation_id=f"bench:{next(_ops)}"
+                    conn, user_id=pick(i), amount=AMOUNT, operation_id=f"usage:bench-{next(_ops)}"
                 )
 
         return call
@@ -587,7 +577,7 @@ def consume_credits(data: Data) -> Workload:
             user_id = pick(i)
             async with database.as_user(user_id) as conn:
                 return await aflow.consume_credits(
-                    conn, user_id=user_id, amount=AMOUNT, operation_id=f"bench:{next(_ops)}"
+                    conn, user_id=user_id, amount=AMOUNT, operation_id=f"usage:bench-{next(_ops)}"
                 )
 
         return call

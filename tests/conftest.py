@@ -77,6 +77,7 @@ def migrated_template(server_url: str) -> str:
                 url = create_database(server_url, building)
                 migrations.apply_roles(url)
                 migrations.run_dbmate(url, ["migrate"], capture=True)
+                configure_app_settings(url, **SUITE_APP_SETTINGS)
                 # Renamed only once complete: a half-built template is never reused.
                 conn.execute(
                     sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
@@ -86,6 +87,45 @@ def migrated_template(server_url: str) -> str:
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
     return name
+
+
+# What the suite's template database is configured with (a fresh deployment grants 0
+# signup credits): the tests were written against a balance to spend from the start.
+SUITE_APP_SETTINGS: dict[str, object] = {"signup_credits": 100}
+
+
+def configure_app_settings(url: str, **settings: object) -> dict[str, object]:
+    """Set app_settings columns as the provisioning superuser (no runtime role may);
+    returns the values they had."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        names = sql.SQL(", ").join(map(sql.Identifier, settings))
+        row = conn.execute(sql.SQL("SELECT {} FROM app_settings").format(names)).fetchone()
+        assert row is not None
+        conn.execute(
+            sql.SQL("UPDATE app_settings SET {}").format(
+                sql.SQL(", ").join(
+                    sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder())
+                    for k in settings
+                )
+            ),
+            list(settings.values()),
+        )
+    return dict(zip(settings, row, strict=True))
+
+
+@pytest.fixture
+def app_settings(app_database_url: str) -> Iterator[Callable[..., None]]:
+    """Change app_settings of the `database` clone for one test; restored afterwards."""
+    saved: dict[str, object] = {}
+
+    def change(**settings: object) -> None:
+        before = configure_app_settings(app_database_url, **settings)
+        for key, value in before.items():
+            saved.setdefault(key, value)
+
+    yield change
+    if saved:
+        configure_app_settings(app_database_url, **saved)
 
 
 def clone_template(server_url: str, template: str, label: str = "t") -> tuple[str, str]:

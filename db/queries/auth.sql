@@ -1,4 +1,5 @@
 -- name: LinkAccount :one
+-- @role system
 -- Link a provider account to a user (Auth.js linkAccount). The token columns take
 -- ciphertext (with the key version that sealed them), never plain tokens. Linking an
 -- account that is already linked raises ConflictError on accounts_pkey.
@@ -25,6 +26,7 @@ RETURNING *;
 
 -- name: UpdateAccountTokens :one
 -- @optional
+-- @role system
 -- Store refreshed OAuth tokens (ciphertext) of a linked account, e.g. after a refresh-token
 -- rotation or a key rotation. NULL ciphertexts clear that token. No row when not linked.
 UPDATE accounts
@@ -46,6 +48,7 @@ WHERE provider = @provider::text
 
 -- name: GetUserByAccount :one
 -- @optional
+-- @role system
 -- The user a provider account is linked to (Auth.js getUserByAccount), without secrets.
 SELECT u.*
 FROM accounts AS a
@@ -62,6 +65,7 @@ WHERE user_id = @user_id::uuid
 ORDER BY provider, provider_account_id;
 
 -- name: CreateSession :one
+-- @role system
 -- Start a database session (Auth.js createSession). session_token_hash is the SHA-256
 -- digest of the cookie token (hash_token), never the token itself.
 INSERT INTO sessions (session_token_hash, user_id, expires, fingerprint_id)
@@ -75,6 +79,7 @@ RETURNING *;
 
 -- name: GetSessionAndUser :one
 -- @optional
+-- @role system
 -- The unexpired session with this token digest, with its user (Auth.js getSessionAndUser).
 -- No row for an unknown or expired token.
 SELECT sqlc.embed(s), sqlc.embed(u)
@@ -85,6 +90,7 @@ WHERE s.session_token_hash = @session_token_hash::bytea
 
 -- name: UpdateSession :one
 -- @optional
+-- @role system
 -- Extend (or shorten) a session (Auth.js updateSession). No row when the token is unknown.
 UPDATE sessions
 SET expires = @expires::timestamptz
@@ -102,11 +108,13 @@ DELETE FROM sessions
 WHERE user_id = @user_id::uuid;
 
 -- name: DeleteExpiredSessions :execrows
+-- @role system
 -- Housekeeping: delete every session that has expired (uses sessions_expires_idx).
 DELETE FROM sessions
 WHERE expires <= now();
 
 -- name: CreateVerificationToken :one
+-- @role system
 -- Store an emailed sign-in/verification token as its SHA-256 digest (Auth.js
 -- createVerificationToken). Issuing the same token twice raises ConflictError.
 INSERT INTO verification_tokens (identifier, token_hash, expires)
@@ -115,6 +123,7 @@ RETURNING *;
 
 -- name: UseVerificationToken :one
 -- @optional
+-- @role system
 -- Consume a verification token (Auth.js useVerificationToken): deletes it and returns it,
 -- so it works once; a concurrent second use gets no row. An expired token is deleted too
 -- but not returned.
@@ -129,11 +138,13 @@ FROM used
 WHERE expires > now();
 
 -- name: DeleteExpiredVerificationTokens :execrows
+-- @role system
 -- Housekeeping: delete verification tokens that expired unused.
 DELETE FROM verification_tokens
 WHERE expires <= now();
 
 -- name: DeleteVerificationTokensByIdentifier :execrows
+-- @role system
 -- Delete every pending verification token sent to an identifier (an email address, compared
 -- case-insensitively like users.email): when the user is erased, or to invalidate earlier
 -- sign-in links (verification_tokens_lower_identifier_idx).
@@ -150,6 +161,7 @@ WHERE provider = @provider::text
   AND provider_account_id = @provider_account_id::text;
 
 -- name: CreateAuthenticator :one
+-- @role system
 -- Register a WebAuthn credential (passkey) of a user (Auth.js createAuthenticator,
 -- chatdb_system). A credential id registered before raises ConflictError on
 -- authenticators_pkey.
@@ -187,6 +199,7 @@ ORDER BY created_at, credential_id;
 
 -- name: UpdateAuthenticatorCounter :one
 -- @optional
+-- @role system
 -- Store the signature counter of a successful passkey sign-in (Auth.js
 -- updateAuthenticatorCounter). No row when the credential is unknown.
 UPDATE authenticators

@@ -1,5 +1,6 @@
 -- name: UpsertSubscription :one
 -- @optional
+-- @role system
 -- Creates or updates a subscription from a provider event, unless the stored row was changed
 -- by a newer event (last_event_at), or by one of the same second whose status ranks higher
 -- (subscription_status_precedence: provider times have one-second precision): then nothing
@@ -62,6 +63,7 @@ RETURNING *;
 
 -- name: GetSubscriptionByProviderID :one
 -- @optional
+-- @role system
 -- A subscription by the provider's id (sub_...).
 SELECT *
 FROM subscriptions
@@ -78,6 +80,7 @@ ORDER BY current_period_end DESC NULLS FIRST, id
 LIMIT 1;
 
 -- name: ListSubscriptionsNeedingReconciliation :many
+-- @role system
 -- Background check (chatdb_system): subscriptions that should grant a plan (active,
 -- trialing, past_due) but whose paid period ended before as_of without a renewal event, in
 -- period-end order, one keyset page after the cursor (current_period_end, id).
@@ -94,6 +97,7 @@ LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: UpsertPayment :one
 -- @optional
+-- @role system
 -- Creates or updates a payment from a provider event, unless the stored row was changed by a
 -- newer event, or by one of the same second that ranks higher (payment_status_precedence,
 -- then the amount refunded): then no row. subscription_id is resolved from the provider's
@@ -163,6 +167,7 @@ LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: RecordWebhookEvent :one
 -- @optional
+-- @role system
 -- Records a received webhook event once per (provider, event_id); no row when it was already
 -- recorded (a concurrent delivery waits for the first and then gets no row).
 INSERT INTO webhook_events (provider, event_id, event_type, payload, event_created_at)
@@ -178,6 +183,7 @@ RETURNING *;
 
 -- name: LockUnprocessedWebhookEvent :one
 -- @optional
+-- @role system
 -- Locks a recorded event for processing, if it is not processed yet; no row when it is
 -- (also when a concurrent processor committed it while this one waited for the lock).
 SELECT *
@@ -186,12 +192,14 @@ WHERE provider = @provider AND event_id = @event_id AND processed_at IS NULL
 FOR UPDATE;
 
 -- name: MarkWebhookEventProcessed :execrows
+-- @role system
 -- Marks an event processed (counting the attempt); 0 when it already was.
 UPDATE webhook_events
 SET processed_at = now(), attempts = attempts + 1, last_error = NULL
 WHERE id = @id AND processed_at IS NULL;
 
 -- name: RecordWebhookEventFailure :execrows
+-- @role system
 -- Counts a failed processing attempt and keeps its error (in a new transaction, after the
 -- failed one rolled back); the event stays in the retry queue.
 UPDATE webhook_events
@@ -199,6 +207,7 @@ SET attempts = attempts + 1, last_error = @last_error
 WHERE id = @id AND processed_at IS NULL;
 
 -- name: ListUnprocessedWebhookEvents :many
+-- @role system
 -- The retry queue: events received before received_before and not processed, oldest first.
 SELECT *
 FROM webhook_events
@@ -261,6 +270,7 @@ DELETE FROM external_tokens
 WHERE user_id = @user_id AND service = @service AND environment = @environment::token_environment;
 
 -- name: SetUserStripeCustomerID :execrows
+-- @role system
 -- Remember the Stripe customer of a user from a webhook (chatdb_system): set only while the
 -- user has none and no other user has this customer, so a late or replayed event never
 -- switches an established customer and a webhook never fails over it. 1 when set, else 0
@@ -274,6 +284,7 @@ WHERE id = @id::uuid
   );
 
 -- name: UpsertAppExternalToken :one
+-- @role system
 -- Store (or replace) the application's own token for a service and environment (no user;
 -- chatdb_system only): the product's API key of a third-party service.
 INSERT INTO external_tokens (

@@ -15,6 +15,7 @@ VALUES (
 RETURNING *;
 
 -- name: ImportChats :copyfrom
+-- @role system
 -- Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
 -- their original creation and last-activity times.
 INSERT INTO chats (

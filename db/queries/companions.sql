@@ -34,9 +34,20 @@ WHERE id = @id
 RETURNING *;
 
 -- name: InsertCompanionMessage :one
--- Append a turn to the user's conversation with a companion.
-INSERT INTO companion_messages (companion_id, user_id, role, content, metadata, input_tokens, output_tokens)
-VALUES (@companion_id, @user_id, @role, @content, @metadata, @input_tokens, @output_tokens)
+-- Append a turn to the user's conversation with a companion. Token counts start at 0: they
+-- are usage data, recorded by a system flow with RecordCompanionMessageUsage.
+INSERT INTO companion_messages (companion_id, user_id, role, content, metadata)
+VALUES (@companion_id, @user_id, @role, @content, @metadata)
+RETURNING *;
+
+-- name: RecordCompanionMessageUsage :one
+-- @role system
+-- Record the tokens a companion turn used: usage data, written by a system flow only
+-- (chatdb_app holds no privilege on these columns). No row when there is no such message.
+UPDATE companion_messages
+SET input_tokens = @input_tokens::integer,
+    output_tokens = @output_tokens::integer
+WHERE id = @id
 RETURNING *;
 
 -- name: ListCompanionMessages :many
@@ -73,12 +84,11 @@ WITH rate AS (
         rate.per_1k
     FROM rate
 ), entry AS (
-    INSERT INTO credit_ledger (user_id, operation_id, amount, balance_after, reason, description, metadata)
+    INSERT INTO credit_ledger (user_id, operation_id, amount, reason, description, metadata)
     SELECT
         sqlc.arg(user_id)::uuid,
         sqlc.arg(operation_id)::text,
         -charge.credits,
-        0,
         'companion_burn',
         'Companion conversation',
         jsonb_build_object('companion_id', sqlc.arg(companion_id)::uuid, 'companion_message_id', sqlc.narg(companion_message_id)::uuid)

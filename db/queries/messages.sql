@@ -1,10 +1,10 @@
 -- name: InsertMessage :one
 -- Append a message to a chat (as its owner). Idempotent by client_request_id: a retried send
 -- with the same id returns the message stored the first time instead of inserting again.
--- Token counts and cost left out (NULL) take the column defaults (0).
+-- Token counts and cost start at 0: they are billing data, recorded by a system flow with
+-- RecordMessageUsage (chatdb_app cannot write them).
 INSERT INTO messages (
-    chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata
+    chat_id, role, parts, attachments, provider, model, client_request_id, provider_metadata
 )
 VALUES (
     @chat_id::uuid,
@@ -13,11 +13,6 @@ VALUES (
     @attachments,
     sqlc.narg(provider)::text,
     sqlc.narg(model)::text,
-    coalesce(sqlc.narg(input_tokens)::integer, 0),
-    coalesce(sqlc.narg(output_tokens)::integer, 0),
-    coalesce(sqlc.narg(cache_read_tokens)::integer, 0),
-    coalesce(sqlc.narg(cache_write_tokens)::integer, 0),
-    coalesce(sqlc.narg(cost)::numeric, 0),
     sqlc.narg(client_request_id)::text,
     sqlc.narg(provider_metadata)::jsonb
 )
@@ -25,7 +20,23 @@ ON CONFLICT (chat_id, client_request_id) DO UPDATE
 SET client_request_id = excluded.client_request_id
 RETURNING *;
 
+-- name: RecordMessageUsage :one
+-- @role system
+-- Record what generating a message used (token counts and provider cost): billing data,
+-- written by a system flow only (chatdb_app holds no privilege on these columns). No row
+-- when there is no such message.
+UPDATE messages
+SET input_tokens = @input_tokens::integer,
+    output_tokens = @output_tokens::integer,
+    cache_read_tokens = @cache_read_tokens::integer,
+    cache_write_tokens = @cache_write_tokens::integer,
+    cost = @cost::numeric
+WHERE id = @id::uuid
+RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
+    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at;
+
 -- name: ImportMessages :copyfrom
+-- @role system
 -- Bulk-load messages with binary COPY (chatdb_system: seeding, imports from another app).
 INSERT INTO messages (
     id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cost,
@@ -117,10 +128,9 @@ ORDER BY count(*) DESC, emoji;
 -- Append a message with an id the client generated (the AI SDK gives every message an id).
 -- No row when the id is taken, by this message or any other: use
 -- chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
-INSERT INTO messages (
-    id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, provider_metadata
-)
+-- Token counts and cost start at 0: billing data, recorded by a system flow with
+-- RecordMessageUsage.
+INSERT INTO messages (id, chat_id, role, parts, attachments, provider, model, provider_metadata)
 VALUES (
     @id::uuid,
     @chat_id::uuid,
@@ -129,11 +139,6 @@ VALUES (
     @attachments,
     sqlc.narg(provider)::text,
     sqlc.narg(model)::text,
-    @input_tokens::integer,
-    @output_tokens::integer,
-    @cache_read_tokens::integer,
-    @cache_write_tokens::integer,
-    @cost::numeric,
     sqlc.narg(provider_metadata)::jsonb
 )
 ON CONFLICT (id) DO NOTHING

@@ -86,6 +86,7 @@ WHERE user_id = @user_id AND provider = @provider
 RETURNING *;
 
 -- name: ListProviderKeysToRotate :many
+-- @role system
 -- Key rotation (chatdb_system): configurations whose API key is sealed with another key
 -- version than current_version, in id order after after_id (keyset), one batch.
 SELECT id, user_id, provider, api_key_ciphertext, api_key_version
@@ -96,6 +97,7 @@ ORDER BY id
 LIMIT sqlc.arg(batch_size)::integer;
 
 -- name: ReplaceProviderKey :execrows
+-- @role system
 -- Key rotation: stores a re-encrypted key, only if the row still holds the ciphertext that
 -- was read (optimistic: a concurrent save of a new key wins). 1 = replaced, 0 = skipped.
 UPDATE provider_configs

@@ -1,5 +1,6 @@
 -- name: GetUserByReferralCode :one
 -- @optional
+-- @role system
 -- The user who owns a referral code (chatdb_system: the code is someone else's), with how
 -- many successful referrals they already have.
 SELECT id, referral_code, status, successful_referral_count
@@ -8,6 +9,7 @@ WHERE referral_code = @referral_code;
 
 -- name: CreateReferral :one
 -- @optional
+-- @role system
 -- Records that referred_id redeemed referrer_id's code. No row when referred_id was already
 -- referred (referrals_referred_id_key; a concurrent redemption waits and then gets no row).
 -- A completed referral counts toward the referrer's maximum: exceeding it raises

@@ -27,15 +27,15 @@ WHERE id = @id;
 -- Move a tool execution to to_status, only from a state that allows it (pending -> approved;
 -- approved -> executing; executing -> completed or timeout; pending/approved/executing ->
 -- failed or cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
--- error, execution_ms and cost are kept when NULL. No row when the move is illegal or the
+-- error and execution_ms are kept when NULL; the cost is billing data (RecordToolExecutionCost,
+-- chatdb_system). No row when the move is illegal or the
 -- row is missing or not the caller's; the tool_executions_check_transition trigger stays
 -- the authority on legal moves.
 UPDATE tool_executions
 SET status = sqlc.arg(to_status)::tool_execution_status,
     result = coalesce(sqlc.narg(result)::jsonb, result),
     error = coalesce(sqlc.narg(error)::text, error),
-    execution_ms = coalesce(sqlc.narg(execution_ms)::integer, execution_ms),
-    cost = coalesce(sqlc.narg(cost)::numeric, cost)
+    execution_ms = coalesce(sqlc.narg(execution_ms)::integer, execution_ms)
 WHERE id = @id
   AND status = ANY (
       CASE sqlc.arg(to_status)::tool_execution_status
@@ -48,6 +48,15 @@ WHERE id = @id
           ELSE '{}'
       END::tool_execution_status[]
   )
+RETURNING *;
+
+-- name: RecordToolExecutionCost :one
+-- @role system
+-- Record what a tool call cost (paid APIs): billing data, written by a system flow only
+-- (chatdb_app holds no privilege on the column). No row when there is no such execution.
+UPDATE tool_executions
+SET cost = @cost::numeric
+WHERE id = @id
 RETURNING *;
 
 -- name: ListPendingToolExecutions :many

@@ -35,6 +35,7 @@ ORDER BY created_at DESC, id DESC
 LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: CreateFileUpload :one
+-- @role system
 -- Record an upload, deduplicated per user by content hash: uploading the same bytes again,
 -- even concurrently, returns the one existing row unchanged (first filename and storage key
 -- win). ON CONFLICT DO UPDATE (a no-op write) rather than DO NOTHING + SELECT: it waits for

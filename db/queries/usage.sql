@@ -1,4 +1,5 @@
 -- name: LogUsage :one
+-- @role system
 -- Records one model request (tokens and cost) for the user; created_at defaults to now().
 INSERT INTO usage_logs (
     created_at, user_id, chat_id, message_id, provider, model, input_tokens, output_tokens,
@@ -48,6 +49,7 @@ FROM current_user_usage_daily_stats(@from_day::date, @to_day::date) AS s
 ORDER BY s.day, s.provider, s.model;
 
 -- name: RefreshUsageDailyStats :exec
+-- @role system
 -- Refreshes the usage_daily_stats materialized view concurrently (chatdb_system, scheduler).
 SELECT refresh_usage_daily_stats();
 
@@ -87,6 +89,7 @@ FROM users AS u
 WHERE u.id = @user_id;
 
 -- name: ResetExpiredQuotas :many
+-- @role system
 -- Background job (chatdb_system): starts a new quota period for up to batch_size users whose
 -- period ended (end_date <= as_of, via users_end_date_idx); the new period has the old
 -- one's length, or default_period when it had none. Rows locked by another run are skipped,

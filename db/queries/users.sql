@@ -1,4 +1,5 @@
 -- name: CreateUser :one
+-- @role system
 -- Sign a user up (chatdb_system: chatdb_app cannot insert users). The signup credits are
 -- granted by an AFTER trigger through the ledger, so the returned credit_balance is still 0;
 -- read the user again for the balance. A duplicate email (case-insensitive) raises
@@ -22,6 +23,7 @@ FROM user_profiles
 WHERE id = @id::uuid;
 
 -- name: GetUserByIDs :many
+-- @role system
 -- Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
 -- order; ids that do not exist are simply absent.
 SELECT *
@@ -31,6 +33,7 @@ ORDER BY id;
 
 -- name: GetUserByEmail :one
 -- @optional
+-- @role system
 -- A user by sign-in email, case-insensitively (uses users_lower_email_key). Auth.js
 -- getUserByEmail, run as chatdb_system before sign-in.
 SELECT *
@@ -39,6 +42,7 @@ WHERE lower(email) = lower(@email::text);
 
 -- name: GetUserCredentialsByEmail :one
 -- @optional
+-- @role system
 -- What email+password sign-in needs (chatdb_system only): the user's id, status and argon2id
 -- hash (NULL for OAuth/email-link users). Verify with chatdb.flows.auth.verify_password.
 SELECT id, status, password_hash
@@ -46,6 +50,7 @@ FROM users
 WHERE lower(email) = lower(@email::text);
 
 -- name: UpdateUserPasswordHash :execrows
+-- @role system
 -- Set (or, with NULL, remove) a user's argon2id password hash (chatdb_system): password
 -- change, reset, or a rehash after the argon2 parameters changed. 0 when no such user.
 UPDATE users
@@ -68,6 +73,7 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
 
 -- name: UpdateUserEmail :one
+-- @role system
 -- Change the sign-in email and/or mark it verified (chatdb_system: Auth.js updateUser, email
 -- verification). A NULL argument keeps the current value. ConflictError when another user
 -- has the email.
@@ -79,6 +85,7 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
 
 -- name: DeleteUser :execrows
+-- @role system
 -- Delete a user and, by cascade, everything they own (chatdb_system). Payments and
 -- subscriptions survive with user_id NULL. 1 when deleted, 0 when there was no such user.
 -- For data-subject requests prefer chatdb.flows.privacy.erase_user.
@@ -86,6 +93,7 @@ DELETE FROM users
 WHERE id = @id::uuid;
 
 -- name: ListUsers :many
+-- @role system
 -- All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
 -- back-office). Pass the (created_at, id) of the last row seen, or NULLs for the first page;
 -- chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
@@ -100,6 +108,7 @@ LIMIT sqlc.arg(page_size)::integer + 1;
 
 -- name: ExportUserData :one
 -- @optional
+-- @role system
 -- Everything a user owns, as one JSON document (chatdb_system; data-subject access
 -- requests, chatdb.flows.privacy.export_user_data). Secrets are left out: the password hash,
 -- OAuth token and API key ciphertexts, session token digests. NULL when there is no such user.
@@ -205,6 +214,7 @@ FROM users AS u
 WHERE u.id = @id::uuid;
 
 -- name: CreateGuestUser :one
+-- @role system
 -- Create a guest (chatdb_system): a user who chats before signing up. No email (guests never
 -- get a placeholder address); user_type guest. Upgrade with UpgradeGuestUser.
 INSERT INTO users (email, user_type, name)
@@ -214,6 +224,7 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
 
 -- name: UpgradeGuestUser :one
 -- @optional
+-- @role system
 -- Turn a guest into a regular user with an email (chatdb_system: sign-up of a guest),
 -- keeping the id and so everything the guest made. No row when the user is not a guest
 -- (already upgraded, or a regular user); ConflictError when another user has the email.
@@ -229,6 +240,7 @@ RETURNING id, email, name, email_verified, image, role, status, credit_balance, 
     quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
 
 -- name: DeleteStaleGuests :execrows
+-- @role system
 -- Housekeeping (chatdb_system): delete up to batch_size guests created before
 -- inactive_since who have touched no chat since then, with everything they own. Returns
 -- how many were deleted; call again until 0 (users_guest_created_at_idx).

@@ -327,7 +327,7 @@ COMMENT ON TYPE public.vote_direction IS 'A thumbs-up or thumbs-down on an assis
 
 CREATE FUNCTION public.billing_reject_older_event() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     IF NEW.last_event_at < OLD.last_event_at THEN
@@ -357,12 +357,30 @@ COMMENT ON FUNCTION public.billing_reject_older_event() IS 'BEFORE UPDATE trigge
 
 CREATE FUNCTION public.check_message_in_same_chat() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+DECLARE
+    under_rls boolean := public.rls_applies_to_caller();
 BEGIN
-    IF NEW.message_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM public.messages AS m
-        WHERE m.id = NEW.message_id AND m.chat_id IS DISTINCT FROM NEW.chat_id
+    IF under_rls AND NOT EXISTS (
+        SELECT 1 FROM public.chats AS c
+        WHERE c.id = NEW.chat_id
+          AND c.user_id = nullif(current_setting('app.user_id', true), '')::uuid
+    ) THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "%"', TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege',
+                  TABLE = TG_TABLE_NAME,
+                  SCHEMA = TG_TABLE_SCHEMA;
+    END IF;
+    IF NEW.message_id IS NOT NULL AND (
+        (under_rls AND NOT EXISTS (
+            SELECT 1 FROM public.messages AS m
+            WHERE m.id = NEW.message_id AND m.chat_id = NEW.chat_id
+        ))
+        OR (NOT under_rls AND EXISTS (
+            SELECT 1 FROM public.messages AS m
+            WHERE m.id = NEW.message_id AND m.chat_id IS DISTINCT FROM NEW.chat_id
+        ))
     ) THEN
         RAISE EXCEPTION '%.message_id must be a message of the same chat', TG_TABLE_NAME
             USING ERRCODE = 'check_violation',
@@ -380,7 +398,7 @@ $$;
 -- Name: FUNCTION check_message_in_same_chat(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.check_message_in_same_chat() IS 'BEFORE INSERT OR UPDATE trigger of tool_executions and context_optimizations: message_id is a message of the row''s own chat (check_violation <table>_message_chat_check), so no row points into, or is cascaded from, another chat.';
+COMMENT ON FUNCTION public.check_message_in_same_chat() IS 'BEFORE INSERT OR UPDATE trigger of tool_executions and context_optimizations: message_id is a message of the row''s own chat (check_violation <table>_message_chat_check), so no row points into, or is cascaded from, another chat. Under RLS: the chat must be the caller''s (42501, as the policy) and an unknown message id gets the same check_violation as another chat''s, so the error reveals no other user''s ids.';
 
 
 --
@@ -389,12 +407,26 @@ COMMENT ON FUNCTION public.check_message_in_same_chat() IS 'BEFORE INSERT OR UPD
 
 CREATE FUNCTION public.companion_token_burns_check_references() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+DECLARE
+    under_rls boolean := public.rls_applies_to_caller();
 BEGIN
-    IF EXISTS (
-        SELECT 1 FROM public.companions AS c
-        WHERE c.id = NEW.companion_id AND c.user_id IS DISTINCT FROM NEW.user_id AND NOT c.is_public
+    IF under_rls AND NEW.user_id IS DISTINCT FROM nullif(current_setting('app.user_id', true), '')::uuid THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "companion_token_burns"'
+            USING ERRCODE = 'insufficient_privilege',
+                  TABLE = 'companion_token_burns',
+                  SCHEMA = 'public';
+    END IF;
+    IF (
+        (under_rls AND NOT EXISTS (
+            SELECT 1 FROM public.companions AS c
+            WHERE c.id = NEW.companion_id AND (c.user_id = NEW.user_id OR c.is_public)
+        ))
+        OR (NOT under_rls AND EXISTS (
+            SELECT 1 FROM public.companions AS c
+            WHERE c.id = NEW.companion_id AND c.user_id IS DISTINCT FROM NEW.user_id AND NOT c.is_public
+        ))
     ) THEN
         RAISE EXCEPTION 'a token burn must be for a companion of its user or a public one'
             USING ERRCODE = 'check_violation',
@@ -403,10 +435,17 @@ BEGIN
                   SCHEMA = 'public',
                   COLUMN = 'companion_id';
     END IF;
-    IF NEW.companion_message_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM public.companion_messages AS m
-        WHERE m.id = NEW.companion_message_id
-          AND (m.companion_id IS DISTINCT FROM NEW.companion_id OR m.user_id IS DISTINCT FROM NEW.user_id)
+    IF NEW.companion_message_id IS NOT NULL AND (
+        (under_rls AND NOT EXISTS (
+            SELECT 1 FROM public.companion_messages AS m
+            WHERE m.id = NEW.companion_message_id
+              AND m.companion_id = NEW.companion_id AND m.user_id = NEW.user_id
+        ))
+        OR (NOT under_rls AND EXISTS (
+            SELECT 1 FROM public.companion_messages AS m
+            WHERE m.id = NEW.companion_message_id
+              AND (m.companion_id IS DISTINCT FROM NEW.companion_id OR m.user_id IS DISTINCT FROM NEW.user_id)
+        ))
     ) THEN
         RAISE EXCEPTION 'companion_message_id must be a message of the same user and companion'
             USING ERRCODE = 'check_violation',
@@ -424,7 +463,7 @@ $$;
 -- Name: FUNCTION companion_token_burns_check_references(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.companion_token_burns_check_references() IS 'BEFORE INSERT OR UPDATE trigger of companion_token_burns: the companion is the user''s own or public (companion_token_burns_companion_check) and companion_message_id is a message of the same user and companion (companion_token_burns_companion_message_check).';
+COMMENT ON FUNCTION public.companion_token_burns_check_references() IS 'BEFORE INSERT OR UPDATE trigger of companion_token_burns: the companion is the user''s own or public (companion_token_burns_companion_check) and companion_message_id is a message of the same user and companion (companion_token_burns_companion_message_check). Under RLS: the row must be the caller''s (42501, as the policy) and unknown ids get the same check_violation as another user''s.';
 
 
 --
@@ -433,7 +472,7 @@ COMMENT ON FUNCTION public.companion_token_burns_check_references() IS 'BEFORE I
 
 CREATE FUNCTION public.create_usage_log_partitions(months_ahead integer, months_back integer DEFAULT 0) RETURNS SETOF text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     SET "TimeZone" TO 'UTC'
     AS $$
 DECLARE
@@ -497,7 +536,7 @@ COMMENT ON FUNCTION public.create_usage_log_partitions(months_ahead integer, mon
 
 CREATE FUNCTION public.credit_ledger_apply() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     existing record;
@@ -520,6 +559,34 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   TABLE = 'credit_ledger',
                   SCHEMA = 'public';
+    END IF;
+
+    -- NaN passes "amount <> 0" and would make the balance NaN for good: refuse it before
+    -- anything is written, naming the ledger's own constraint.
+    IF NEW.amount = 'NaN' THEN
+        RAISE EXCEPTION 'credit_ledger.amount must be a finite number'
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'credit_ledger_amount_finite_check',
+                  TABLE = 'credit_ledger',
+                  SCHEMA = 'public',
+                  COLUMN = 'amount';
+    END IF;
+
+    -- Operation ids by namespace: a caller under row-level security may only use the
+    -- namespaces app_settings.app_operation_namespaces lists, so it cannot take an id a
+    -- system flow will need later (signup:, referral:, stripe:, ...). Checked before the id
+    -- is looked up: the answer is the same whether or not the id exists. An id without a
+    -- namespace is left to credit_ledger_operation_id_check (no stored id has that shape).
+    IF coalesce(rls_applies, true) AND NEW.operation_id ~ '^[a-z][a-z0-9_-]*:' AND NOT EXISTS (
+        SELECT 1 FROM public.app_settings AS s
+        WHERE split_part(NEW.operation_id, ':', 1) = ANY (s.app_operation_namespaces)
+    ) THEN
+        RAISE EXCEPTION 'this operation_id namespace is reserved for system flows'
+            USING ERRCODE = 'insufficient_privilege',
+                  CONSTRAINT = 'credit_ledger_operation_id_namespace_check',
+                  TABLE = 'credit_ledger',
+                  SCHEMA = 'public',
+                  COLUMN = 'operation_id';
     END IF;
 
     -- Serialise with every other ledger write of this user: a concurrent retry of the same
@@ -582,7 +649,7 @@ $$;
 -- Name: FUNCTION credit_ledger_apply(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.credit_ledger_apply() IS 'BEFORE INSERT trigger on credit_ledger: applies the amount to users.credit_balance (the only path that may), sets balance_after, and makes re-inserting an applied operation_id a no-op. For a caller under row-level security (chatdb_app) it first refuses an entry for another user (42501), and an operation_id of another user''s entry is insufficient_privilege without any of that entry''s data.';
+COMMENT ON FUNCTION public.credit_ledger_apply() IS 'BEFORE INSERT trigger on credit_ledger: applies the amount to users.credit_balance (the only path that may), sets balance_after, and makes re-inserting an applied operation_id a no-op. Refuses a NaN amount (credit_ledger_amount_finite_check). For a caller under row-level security (chatdb_app) it first refuses an entry for another user (42501), then an operation_id outside app_settings.app_operation_namespaces (42501, credit_ledger_operation_id_namespace_check); an operation_id of another user''s entry is insufficient_privilege without any of that entry''s data.';
 
 
 --
@@ -591,7 +658,7 @@ COMMENT ON FUNCTION public.credit_ledger_apply() IS 'BEFORE INSERT trigger on cr
 
 CREATE FUNCTION public.credit_ledger_reject_change() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     -- The one allowed deletion: the ON DELETE CASCADE of erasing the user, which runs after
@@ -639,6 +706,7 @@ CREATE TABLE public.usage_logs (
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT usage_logs_cost_check CHECK ((cost >= (0)::numeric)),
+    CONSTRAINT usage_logs_cost_finite_check CHECK ((cost <> 'NaN'::numeric)),
     CONSTRAINT usage_logs_duration_ms_check CHECK ((duration_ms >= 0)),
     CONSTRAINT usage_logs_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT usage_logs_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
@@ -840,7 +908,7 @@ COMMENT ON COLUMN public.usage_daily_stats.cost IS 'Provider cost (USD) that day
 
 CREATE FUNCTION public.current_user_usage_daily_stats(from_day date, to_day date) RETURNS SETOF public.usage_daily_stats
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
     SELECT s.*
     FROM public.usage_daily_stats AS s
@@ -863,7 +931,7 @@ COMMENT ON FUNCTION public.current_user_usage_daily_stats(from_day date, to_day 
 
 CREATE FUNCTION public.daily_usage_reject_decrease() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     IF EXISTS (
@@ -901,9 +969,24 @@ COMMENT ON FUNCTION public.daily_usage_reject_decrease() IS 'AFTER UPDATE trigge
 
 CREATE FUNCTION public.documents_check_single_owner() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+DECLARE
+    under_rls boolean := public.rls_applies_to_caller();
+    me uuid := nullif(current_setting('app.user_id', true), '')::uuid;
 BEGIN
+    -- What documents_owner_all would refuse, refused before anything is read.
+    IF under_rls AND (
+        NEW.user_id IS DISTINCT FROM me
+        OR (NEW.chat_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM public.chats AS c WHERE c.id = NEW.chat_id AND c.user_id = me
+        ))
+    ) THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "documents"'
+            USING ERRCODE = 'insufficient_privilege',
+                  TABLE = 'documents',
+                  SCHEMA = 'public';
+    END IF;
     -- Serialise the writers of one document id until their transactions end, so the check
     -- below (a new snapshot per statement under READ COMMITTED) sees a version another
     -- transaction committed while this one waited. Two-key form: the first key names this
@@ -913,6 +996,14 @@ BEGIN
         SELECT 1 FROM public.documents AS d
         WHERE d.id = NEW.id AND d.user_id <> NEW.user_id
     ) THEN
+        IF under_rls THEN
+            -- Another user's document id: the same error as any row the caller may not
+            -- write, with nothing of that document.
+            RAISE EXCEPTION 'new row violates row-level security policy for table "documents"'
+                USING ERRCODE = 'insufficient_privilege',
+                      TABLE = 'documents',
+                      SCHEMA = 'public';
+        END IF;
         RAISE EXCEPTION 'document % belongs to another user', NEW.id
             USING ERRCODE = 'check_violation',
                   CONSTRAINT = 'documents_single_owner_check',
@@ -927,7 +1018,7 @@ $$;
 -- Name: FUNCTION documents_check_single_owner(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.documents_check_single_owner() IS 'BEFORE INSERT OR UPDATE trigger of documents: every version of a document id has the same owner (raises check_violation documents_single_owner_check). Race-safe under READ COMMITTED: writers of one id serialise on a transaction-level advisory lock.';
+COMMENT ON FUNCTION public.documents_check_single_owner() IS 'BEFORE INSERT OR UPDATE trigger of documents: every version of a document id has the same owner (check_violation documents_single_owner_check; under RLS the policy''s 42501, the same error as for any row the caller may not write). Race-safe under READ COMMITTED: writers of one id serialise on a transaction-level advisory lock.';
 
 
 --
@@ -936,7 +1027,7 @@ COMMENT ON FUNCTION public.documents_check_single_owner() IS 'BEFORE INSERT OR U
 
 CREATE FUNCTION public.drop_usage_log_partitions(retention interval) RETURNS SETOF text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     SET "TimeZone" TO 'UTC'
     AS $_$
 DECLARE
@@ -975,12 +1066,43 @@ COMMENT ON FUNCTION public.drop_usage_log_partitions(retention interval) IS 'Dro
 
 
 --
+-- Name: file_uploads_check_chat_owner(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.file_uploads_check_chat_owner() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NEW.chat_id IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM public.chats AS c WHERE c.id = NEW.chat_id AND c.user_id = NEW.user_id
+    ) THEN
+        RAISE EXCEPTION 'file_uploads.chat_id must be a chat of the upload''s user'
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'file_uploads_chat_owner_check',
+                  TABLE = 'file_uploads',
+                  SCHEMA = 'public',
+                  COLUMN = 'chat_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION file_uploads_check_chat_owner(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.file_uploads_check_chat_owner() IS 'BEFORE INSERT OR UPDATE trigger of file_uploads: chat_id is NULL or a chat of the row''s user (check_violation file_uploads_chat_owner_check), for every writer; an unknown chat id gets the same error.';
+
+
+--
 -- Name: group_chats_add_creator(); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.group_chats_add_creator() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     INSERT INTO public.group_chat_members (group_chat_id, user_id, role)
@@ -1003,18 +1125,46 @@ COMMENT ON FUNCTION public.group_chats_add_creator() IS 'AFTER INSERT trigger on
 
 CREATE FUNCTION public.group_messages_check_companion() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
+DECLARE
+    under_rls boolean := public.rls_applies_to_caller();
 BEGIN
-    IF NEW.companion_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM public.companions AS c
-        WHERE c.id = NEW.companion_id
-          AND NOT c.is_public
-          AND c.user_id IS DISTINCT FROM NEW.sender_id
-          AND NOT EXISTS (
-              SELECT 1 FROM public.group_chats AS g
-              WHERE g.id = NEW.group_chat_id AND g.companion_id = c.id
-          )
+    IF under_rls AND NOT (
+        public.is_group_member(NEW.group_chat_id)
+        AND (
+            NEW.sender_id = nullif(current_setting('app.user_id', true), '')::uuid
+            OR (TG_OP = 'INSERT' AND NEW.is_bot AND NEW.sender_id IS NULL)
+        )
+    ) THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "group_messages"'
+            USING ERRCODE = 'insufficient_privilege',
+                  TABLE = 'group_messages',
+                  SCHEMA = 'public';
+    END IF;
+    IF NEW.companion_id IS NOT NULL AND (
+        (under_rls AND NOT EXISTS (
+            SELECT 1 FROM public.companions AS c
+            WHERE c.id = NEW.companion_id
+              AND (
+                  c.is_public
+                  OR c.user_id = NEW.sender_id
+                  OR EXISTS (
+                      SELECT 1 FROM public.group_chats AS g
+                      WHERE g.id = NEW.group_chat_id AND g.companion_id = c.id
+                  )
+              )
+        ))
+        OR (NOT under_rls AND EXISTS (
+            SELECT 1 FROM public.companions AS c
+            WHERE c.id = NEW.companion_id
+              AND NOT c.is_public
+              AND c.user_id IS DISTINCT FROM NEW.sender_id
+              AND NOT EXISTS (
+                  SELECT 1 FROM public.group_chats AS g
+                  WHERE g.id = NEW.group_chat_id AND g.companion_id = c.id
+              )
+        ))
     ) THEN
         RAISE EXCEPTION 'group_messages.companion_id must be the group''s companion, a public one or the sender''s own'
             USING ERRCODE = 'check_violation',
@@ -1032,7 +1182,7 @@ $$;
 -- Name: FUNCTION group_messages_check_companion(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.group_messages_check_companion() IS 'BEFORE INSERT OR UPDATE trigger of group_messages: companion_id is the group''s companion, a public companion or one of the sender (group_messages_companion_check).';
+COMMENT ON FUNCTION public.group_messages_check_companion() IS 'BEFORE INSERT OR UPDATE trigger of group_messages: companion_id is the group''s companion, a public companion or one of the sender (group_messages_companion_check). Under RLS: the caller must be a member posting as themselves or as the group bot (42501, as the policy) and an unknown companion id gets the same check_violation as another user''s private one.';
 
 
 --
@@ -1041,7 +1191,7 @@ COMMENT ON FUNCTION public.group_messages_check_companion() IS 'BEFORE INSERT OR
 
 CREATE FUNCTION public.is_group_member(group_chat_id uuid) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
     SELECT EXISTS (
         SELECT 1
@@ -1065,7 +1215,7 @@ COMMENT ON FUNCTION public.is_group_member(group_chat_id uuid) IS 'Whether the s
 
 CREATE FUNCTION public.payment_status_precedence(status public.payment_status) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     RETURN CASE status WHEN 'pending'::public.payment_status THEN 0 WHEN 'failed'::public.payment_status THEN 1 WHEN 'succeeded'::public.payment_status THEN 2 WHEN 'canceled'::public.payment_status THEN 3 WHEN 'refunded'::public.payment_status THEN 4 ELSE NULL::integer END;
 
 
@@ -1077,25 +1227,59 @@ COMMENT ON FUNCTION public.payment_status_precedence(status public.payment_statu
 
 
 --
+-- Name: referrals_check_not_mutual(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.referrals_check_not_mutual() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- One lock per unordered pair, so A->B and B->A inserted at once cannot both pass.
+    PERFORM pg_advisory_xact_lock(
+        hashtext('referrals_mutual'),
+        hashtext(least(NEW.referrer_id, NEW.referred_id)::text || greatest(NEW.referrer_id, NEW.referred_id)::text)
+    );
+    IF EXISTS (
+        SELECT 1 FROM public.referrals AS r
+        WHERE r.referrer_id = NEW.referred_id AND r.referred_id = NEW.referrer_id
+    ) THEN
+        RAISE EXCEPTION 'a user cannot refer the user who referred them'
+            USING ERRCODE = 'check_violation',
+                  CONSTRAINT = 'referrals_no_mutual_referral_check',
+                  TABLE = 'referrals',
+                  SCHEMA = 'public';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION referrals_check_not_mutual(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.referrals_check_not_mutual() IS 'BEFORE INSERT OR UPDATE trigger of referrals: refuses B referring A when A referred B (check_violation referrals_no_mutual_referral_check); serialised per pair of users by an advisory lock.';
+
+
+--
 -- Name: referrals_count_successful(); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.referrals_count_successful() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
-    setting text := nullif(current_setting('chatdb.max_successful_referrals', true), '');
     max_allowed integer;
     counted integer;
 BEGIN
     IF NEW.status = 'completed' AND (TG_OP = 'INSERT' OR OLD.status <> 'completed') THEN
-        BEGIN
-            max_allowed := coalesce(setting::integer, 10);
-        EXCEPTION WHEN invalid_text_representation OR numeric_value_out_of_range THEN
-            RAISE EXCEPTION 'chatdb.max_successful_referrals must be an integer, got %', quote_literal(setting)
+        SELECT s.max_successful_referrals INTO max_allowed FROM public.app_settings AS s;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'app_settings has no row: restore it (INSERT INTO app_settings DEFAULT VALUES)'
                 USING ERRCODE = 'invalid_parameter_value';
-        END;
+        END IF;
         -- The row lock taken here is what makes the maximum race-safe.
         UPDATE public.users
         SET successful_referral_count = successful_referral_count + 1
@@ -1122,7 +1306,7 @@ $$;
 -- Name: FUNCTION referrals_count_successful(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.referrals_count_successful() IS 'AFTER INSERT OR UPDATE OF status trigger on referrals: counts completed referrals on the referrer''s users row and raises referrals_referrer_maximum_check above chatdb.max_successful_referrals (default 10).';
+COMMENT ON FUNCTION public.referrals_count_successful() IS 'AFTER INSERT OR UPDATE OF status trigger on referrals: counts completed referrals on the referrer''s users row and raises referrals_referrer_maximum_check above app_settings.max_successful_referrals (default 10).';
 
 
 --
@@ -1131,7 +1315,7 @@ COMMENT ON FUNCTION public.referrals_count_successful() IS 'AFTER INSERT OR UPDA
 
 CREATE FUNCTION public.refresh_usage_daily_stats() RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     REFRESH MATERIALIZED VIEW CONCURRENTLY public.usage_daily_stats;
@@ -1147,12 +1331,38 @@ COMMENT ON FUNCTION public.refresh_usage_daily_stats() IS 'Refreshes usage_daily
 
 
 --
+-- Name: rls_applies_to_caller(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rls_applies_to_caller() RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+    -- The role a statement runs as outside any SECURITY DEFINER function: SET ROLE (how the
+    -- runtime picks a role) else the login; NULL (unknown) counts as under RLS.
+    SELECT coalesce((
+        SELECT NOT (r.rolsuper OR r.rolbypassrls)
+        FROM pg_catalog.pg_roles AS r
+        WHERE r.rolname = CASE WHEN current_setting('role') = 'none' THEN session_user
+                               ELSE current_setting('role') END
+    ), true);
+$$;
+
+
+--
+-- Name: FUNCTION rls_applies_to_caller(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.rls_applies_to_caller() IS 'Whether row-level security applies to the role the current statement runs as (SET ROLE, else the login), also when called inside a SECURITY DEFINER function. Used by the definer triggers to refuse, before they read anything, what the table''s policy would refuse.';
+
+
+--
 -- Name: set_updated_at(); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.set_updated_at() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     -- now() is the transaction start: every row touched by one transaction gets one time,
@@ -1176,7 +1386,7 @@ COMMENT ON FUNCTION public.set_updated_at() IS 'BEFORE UPDATE trigger function s
 
 CREATE FUNCTION public.set_updated_at_on_change() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     -- Same time source as set_updated_at (the transaction start), but only for a real change.
@@ -1201,7 +1411,7 @@ COMMENT ON FUNCTION public.set_updated_at_on_change() IS 'BEFORE UPDATE trigger 
 
 CREATE FUNCTION public.signed_in_user(claimed uuid) RETURNS uuid
     LANGUAGE plpgsql STABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     signed_in text := nullif(current_setting('app.user_id', true), '');
@@ -1229,7 +1439,7 @@ COMMENT ON FUNCTION public.signed_in_user(claimed uuid) IS 'Returns its argument
 
 CREATE FUNCTION public.subscription_status_precedence(status public.subscription_status) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     RETURN CASE status WHEN 'incomplete'::public.subscription_status THEN 0 WHEN 'trialing'::public.subscription_status THEN 1 WHEN 'active'::public.subscription_status THEN 2 WHEN 'past_due'::public.subscription_status THEN 3 WHEN 'unpaid'::public.subscription_status THEN 4 WHEN 'paused'::public.subscription_status THEN 4 WHEN 'incomplete_expired'::public.subscription_status THEN 5 WHEN 'canceled'::public.subscription_status THEN 6 ELSE NULL::integer END;
 
 
@@ -1246,7 +1456,7 @@ COMMENT ON FUNCTION public.subscription_status_precedence(status public.subscrip
 
 CREATE FUNCTION public.tool_executions_check_transition() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     previous text := CASE WHEN TG_OP = 'INSERT' THEN 'new' ELSE OLD.status::text END;
@@ -1306,7 +1516,7 @@ COMMENT ON FUNCTION public.tool_executions_check_transition() IS 'BEFORE INSERT 
 
 CREATE FUNCTION public.users_credit_balance_guard() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
     -- Depth 1 = fired by a statement a client ran. The ledger trigger's UPDATE fires this at
@@ -1338,19 +1548,14 @@ COMMENT ON FUNCTION public.users_credit_balance_guard() IS 'Trigger on users: cr
 
 CREATE FUNCTION public.users_grant_signup_credits() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
-    setting text := nullif(current_setting('chatdb.signup_credits', true), '');
     credits numeric;
 BEGIN
-    BEGIN
-        credits := coalesce(setting::numeric, 100);
-    EXCEPTION WHEN invalid_text_representation THEN
-        credits := NULL;
-    END;
-    IF credits IS NULL OR credits < 0 THEN
-        RAISE EXCEPTION 'chatdb.signup_credits must be a number >= 0, got %', quote_literal(setting)
+    SELECT s.signup_credits INTO credits FROM public.app_settings AS s;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'app_settings has no row: restore it (INSERT INTO app_settings DEFAULT VALUES)'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF credits > 0 THEN
@@ -1366,7 +1571,7 @@ $$;
 -- Name: FUNCTION users_grant_signup_credits(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.users_grant_signup_credits() IS 'AFTER INSERT trigger on users: grants signup credits through the ledger (operation_id signup:<user id>). Amount: setting chatdb.signup_credits, default 100; 0 disables.';
+COMMENT ON FUNCTION public.users_grant_signup_credits() IS 'AFTER INSERT trigger on users: grants signup credits through the ledger (operation_id signup:<user id>). Amount: app_settings.signup_credits (default 0: none); never a session setting.';
 
 
 --
@@ -1503,6 +1708,61 @@ COMMENT ON CONSTRAINT accounts_scope_length_check ON public.accounts IS 'scope: 
 
 
 --
+-- Name: app_settings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.app_settings (
+    singleton boolean DEFAULT true NOT NULL,
+    signup_credits numeric(20,6) DEFAULT 0 NOT NULL,
+    max_successful_referrals integer DEFAULT 10 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    app_operation_namespaces text[] DEFAULT '{app,usage,msg,burn}'::text[] NOT NULL,
+    CONSTRAINT app_settings_app_operation_namespaces_check CHECK (((cardinality(app_operation_namespaces) <= 100) AND (NOT (app_operation_namespaces && '{signup,referral,stripe}'::text[])))),
+    CONSTRAINT app_settings_max_successful_referrals_check CHECK ((max_successful_referrals >= 0)),
+    CONSTRAINT app_settings_signup_credits_check CHECK (((signup_credits >= (0)::numeric) AND (signup_credits <> 'NaN'::numeric))),
+    CONSTRAINT app_settings_singleton_check CHECK (singleton)
+);
+
+ALTER TABLE ONLY public.app_settings FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: TABLE app_settings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.app_settings IS 'Deployment settings that change money or limits: exactly one row (singleton = true). Read by triggers; written only by its owner chatdb_migrator (never by chatdb_app or chatdb_system, and never from a session setting).';
+
+
+--
+-- Name: COLUMN app_settings.singleton; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.app_settings.singleton IS 'Always true: the primary key that keeps the table at one row.';
+
+
+--
+-- Name: COLUMN app_settings.signup_credits; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.app_settings.signup_credits IS 'Credits granted to every new user through the ledger (users_grant_signup_credits, operation_id signup:<user id>); 0 (the default) grants none.';
+
+
+--
+-- Name: COLUMN app_settings.max_successful_referrals; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.app_settings.max_successful_referrals IS 'Most completed referrals one referrer may have (referrals_referrer_maximum_check).';
+
+
+--
+-- Name: COLUMN app_settings.app_operation_namespaces; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.app_settings.app_operation_namespaces IS 'Operation-id namespaces (the part of credit_ledger.operation_id before the first colon) that chatdb_app may use; every other namespace (signup, referral, stripe, ...) is for system flows only.';
+
+
+--
 -- Name: authenticators; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1617,6 +1877,9 @@ CREATE TABLE public.auto_approval_settings (
     CONSTRAINT auto_approval_settings_allowed_tools_length_check CHECK ((cardinality(allowed_tools) <= 500)),
     CONSTRAINT auto_approval_settings_blocked_tools_length_check CHECK ((cardinality(blocked_tools) <= 500)),
     CONSTRAINT auto_approval_settings_cost_limits_check CHECK (((max_cost_per_execution >= (0)::numeric) AND (max_daily_cost >= (0)::numeric) AND (max_cost_per_execution <= max_daily_cost))),
+    CONSTRAINT auto_approval_settings_max_cost_per_execution_finite_check CHECK ((max_cost_per_execution <> 'NaN'::numeric)),
+    CONSTRAINT auto_approval_settings_max_daily_cost_finite_check CHECK ((max_daily_cost <> 'NaN'::numeric)),
+    CONSTRAINT auto_approval_settings_max_hourly_cost_finite_check CHECK ((max_hourly_cost <> 'NaN'::numeric)),
     CONSTRAINT auto_approval_settings_tools_check CHECK ((NOT (allowed_tools && blocked_tools)))
 );
 
@@ -2002,6 +2265,8 @@ CREATE TABLE public.companion_token_burns (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     credits_per_1k_tokens numeric(20,6),
     CONSTRAINT companion_token_burns_credits_check CHECK ((credits > (0)::numeric)),
+    CONSTRAINT companion_token_burns_credits_finite_check CHECK ((credits <> 'NaN'::numeric)),
+    CONSTRAINT companion_token_burns_credits_per_1k_tokens_finite_check CHECK ((credits_per_1k_tokens <> 'NaN'::numeric)),
     CONSTRAINT companion_token_burns_ledger_operation_id_length_check CHECK ((char_length(ledger_operation_id) <= 200)),
     CONSTRAINT companion_token_burns_model_length_check CHECK ((char_length(model) <= 200)),
     CONSTRAINT companion_token_burns_provider_length_check CHECK ((char_length(provider) <= 64)),
@@ -2354,7 +2619,9 @@ CREATE TABLE public.credit_ledger (
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     CONSTRAINT credit_ledger_amount_check CHECK ((amount <> (0)::numeric)),
+    CONSTRAINT credit_ledger_amount_finite_check CHECK ((amount <> 'NaN'::numeric)),
     CONSTRAINT credit_ledger_balance_after_check CHECK ((balance_after >= (0)::numeric)),
+    CONSTRAINT credit_ledger_balance_after_finite_check CHECK ((balance_after <> 'NaN'::numeric)),
     CONSTRAINT credit_ledger_description_length_check CHECK ((char_length(description) <= 1000)),
     CONSTRAINT credit_ledger_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT credit_ledger_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
@@ -2448,6 +2715,7 @@ CREATE TABLE public.daily_usage (
     cost numeric(18,8) DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT daily_usage_cost_finite_check CHECK ((cost <> 'NaN'::numeric)),
     CONSTRAINT daily_usage_counters_check CHECK (((message_count >= 0) AND (input_tokens >= 0) AND (output_tokens >= 0) AND (cost >= (0)::numeric)))
 );
 
@@ -3090,6 +3358,7 @@ CREATE TABLE public.messages (
     CONSTRAINT messages_attachments_size_check CHECK ((octet_length((attachments)::text) <= 262144)),
     CONSTRAINT messages_client_request_id_check CHECK (((char_length(client_request_id) >= 1) AND (char_length(client_request_id) <= 200))),
     CONSTRAINT messages_cost_check CHECK ((cost >= (0)::numeric)),
+    CONSTRAINT messages_cost_finite_check CHECK ((cost <> 'NaN'::numeric)),
     CONSTRAINT messages_model_length_check CHECK ((char_length(model) <= 200)),
     CONSTRAINT messages_parts_check CHECK ((jsonb_typeof(parts) = 'array'::text)),
     CONSTRAINT messages_parts_size_check CHECK ((octet_length((parts)::text) <= 2097152)),
@@ -3247,6 +3516,7 @@ CREATE TABLE public.payments (
     CONSTRAINT payments_amount_refunded_cents_check CHECK (((amount_refunded_cents >= 0) AND (amount_refunded_cents <= amount_cents))),
     CONSTRAINT payments_billing_details_size_check CHECK ((octet_length((billing_details)::text) <= 65536)),
     CONSTRAINT payments_credits_granted_check CHECK ((credits_granted >= (0)::numeric)),
+    CONSTRAINT payments_credits_granted_finite_check CHECK ((credits_granted <> 'NaN'::numeric)),
     CONSTRAINT payments_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
     CONSTRAINT payments_customer_details_size_check CHECK ((octet_length((customer_details)::text) <= 65536)),
     CONSTRAINT payments_description_length_check CHECK ((char_length(description) <= 1000)),
@@ -3486,6 +3756,7 @@ CREATE TABLE public.referrals (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT referrals_completed_at_check CHECK (((status = 'completed'::public.referral_status) = (completed_at IS NOT NULL))),
     CONSTRAINT referrals_credits_awarded_check CHECK ((credits_awarded >= (0)::numeric)),
+    CONSTRAINT referrals_credits_awarded_finite_check CHECK ((credits_awarded <> 'NaN'::numeric)),
     CONSTRAINT referrals_no_self_referral_check CHECK ((referrer_id <> referred_id))
 );
 
@@ -3904,6 +4175,7 @@ CREATE TABLE public.tool_executions (
     CONSTRAINT tool_executions_arguments_check CHECK ((jsonb_typeof(arguments) = 'object'::text)),
     CONSTRAINT tool_executions_arguments_size_check CHECK ((octet_length((arguments)::text) <= 1048576)),
     CONSTRAINT tool_executions_cost_check CHECK ((cost >= (0)::numeric)),
+    CONSTRAINT tool_executions_cost_finite_check CHECK ((cost <> 'NaN'::numeric)),
     CONSTRAINT tool_executions_error_check CHECK (((status <> 'failed'::public.tool_execution_status) OR (error IS NOT NULL))),
     CONSTRAINT tool_executions_error_length_check CHECK ((char_length(error) <= 10000)),
     CONSTRAINT tool_executions_execution_ms_check CHECK ((execution_ms >= 0)),
@@ -4076,6 +4348,7 @@ CREATE TABLE public.usage_logs_default (
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT usage_logs_cost_check CHECK ((cost >= (0)::numeric)),
+    CONSTRAINT usage_logs_cost_finite_check CHECK ((cost <> 'NaN'::numeric)),
     CONSTRAINT usage_logs_duration_ms_check CHECK ((duration_ms >= 0)),
     CONSTRAINT usage_logs_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT usage_logs_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
@@ -4116,6 +4389,7 @@ CREATE TABLE public.users (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     successful_referral_count integer DEFAULT 0 NOT NULL,
     user_type public.user_type DEFAULT 'regular'::public.user_type NOT NULL,
+    CONSTRAINT users_credit_balance_finite_check CHECK ((credit_balance <> 'NaN'::numeric)),
     CONSTRAINT users_credit_balance_nonnegative_check CHECK ((credit_balance >= (0)::numeric)),
     CONSTRAINT users_email_check CHECK (((char_length(email) <= 320) AND (email ~ '^[^@[:space:]]+@[^@[:space:]]+$'::text))),
     CONSTRAINT users_email_length_check CHECK ((char_length(email) <= 254)),
@@ -4261,7 +4535,7 @@ COMMENT ON COLUMN public.users.updated_at IS 'Last change of the row (maintained
 -- Name: COLUMN users.successful_referral_count; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.users.successful_referral_count IS 'Referrals of this user that became completed, maintained by the referrals_count_successful trigger and capped by chatdb.max_successful_referrals. Not decremented when a referred user is deleted (a slot cannot be recycled by deleting accounts).';
+COMMENT ON COLUMN public.users.successful_referral_count IS 'Referrals of this user that became completed, maintained by the referrals_count_successful trigger and capped by app_settings.max_successful_referrals. Not decremented when a referred user is deleted (a slot cannot be recycled by deleting accounts).';
 
 
 --
@@ -4635,6 +4909,14 @@ ALTER TABLE ONLY public.usage_logs ATTACH PARTITION public.usage_logs_default DE
 
 ALTER TABLE ONLY public.accounts
     ADD CONSTRAINT accounts_pkey PRIMARY KEY (provider, provider_account_id);
+
+
+--
+-- Name: app_settings app_settings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.app_settings
+    ADD CONSTRAINT app_settings_pkey PRIMARY KEY (singleton);
 
 
 --
@@ -5623,6 +5905,13 @@ CREATE TRIGGER accounts_set_updated_at BEFORE UPDATE ON public.accounts FOR EACH
 
 
 --
+-- Name: app_settings app_settings_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER app_settings_set_updated_at BEFORE UPDATE ON public.app_settings FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
 -- Name: authenticators authenticators_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5756,6 +6045,13 @@ CREATE TRIGGER external_tokens_set_updated_at BEFORE UPDATE ON public.external_t
 
 
 --
+-- Name: file_uploads file_uploads_check_chat_owner; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER file_uploads_check_chat_owner BEFORE INSERT OR UPDATE OF user_id, chat_id ON public.file_uploads FOR EACH ROW EXECUTE FUNCTION public.file_uploads_check_chat_owner();
+
+
+--
 -- Name: file_uploads file_uploads_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5837,6 +6133,13 @@ CREATE TRIGGER payments_set_updated_at BEFORE UPDATE ON public.payments FOR EACH
 --
 
 CREATE TRIGGER provider_configs_set_updated_at BEFORE UPDATE ON public.provider_configs FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: referrals referrals_check_not_mutual; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER referrals_check_not_mutual BEFORE INSERT OR UPDATE OF referrer_id, referred_id ON public.referrals FOR EACH ROW EXECUTE FUNCTION public.referrals_check_not_mutual();
 
 
 --
@@ -6356,6 +6659,12 @@ CREATE POLICY accounts_owner_all ON public.accounts TO chatdb_app USING ((user_i
 
 
 --
+-- Name: app_settings; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.app_settings ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: authenticators; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -6861,13 +7170,6 @@ CREATE POLICY tool_executions_owner_all ON public.tool_executions TO chatdb_app 
 ALTER TABLE public.usage_logs ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: usage_logs usage_logs_owner_insert; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY usage_logs_owner_insert ON public.usage_logs FOR INSERT TO chatdb_app WITH CHECK ((user_id = (NULLIF(current_setting('app.user_id'::text, true), ''::text))::uuid));
-
-
---
 -- Name: usage_logs usage_logs_owner_read; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -6959,6 +7261,12 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201185525'),
     ('20261201185606'),
     ('20261201200500'),
+    ('20261202100100'),
+    ('20261202100200'),
+    ('20261202100300'),
+    ('20261202100400'),
+    ('20261202100500'),
+    ('20261202100600'),
     ('20261202130000'),
     ('20261202140100'),
     ('20261202140200'),
@@ -6975,4 +7283,8 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202141300'),
     ('20261202141400'),
     ('20261202141500'),
-    ('20261202141600');
+    ('20261202141600'),
+    ('20261202141610'),
+    ('20261202141620'),
+    ('20261202141630'),
+    ('20261202141640');

@@ -179,6 +179,9 @@ SPECIFIC_CONSTRAINTS: Final[dict[str, type[ChatdbError]]] = {
     "referrals_referrer_maximum_check": ReferralRejected,
     "subscriptions_last_event_at_monotonic_check": StaleEvent,
     "payments_last_event_at_monotonic_check": StaleEvent,
+    # The app role used an operation-id namespace of the system's (signup:, referral:, ...).
+    "credit_ledger_operation_id_namespace_check": PermissionDenied,
+    "referrals_no_mutual_referral_check": ReferralRejected,
 }
 
 _TRANSITION = re.compile(r"from (\w+) to (\w+)")

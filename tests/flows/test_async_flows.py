@@ -74,7 +74,7 @@ async def test_grant_and_consume_from_an_async_scope(
         )
     async with async_database.as_user(user) as conn:
         spent = await credits.consume_credits(
-            conn, user_id=user, amount=Decimal("1.5"), operation_id=op("c")
+            conn, user_id=user, amount=Decimal("1.5"), operation_id=op("usage")
         )
     assert isinstance(granted, CreditResult) and granted.applied
     assert spent.balance_after == start + Decimal("3.5") == balance(database, user)

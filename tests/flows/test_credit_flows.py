@@ -236,7 +236,8 @@ def _plan(users: list[uuid.UUID], seed: int) -> list[tuple[str, uuid.UUID, str, 
     for i in range(60):
         kind = "grant" if i % 3 == 0 else "consume"
         amount = Decimal(rng.randint(1, 4000)) / 100
-        plan.append((kind, rng.choice(users), f"{kind}:{seed}:{i}", amount))
+        namespace = "grant" if kind == "grant" else "usage"  # an app namespace for spends
+        plan.append((kind, rng.choice(users), f"{namespace}:{seed}:{i}", amount))
     return plan
 
 
@@ -361,9 +362,9 @@ async def test_async_consume_over_balance_raises(
     async with async_database.as_user(user) as conn:
         with pytest.raises(errors.InsufficientCredits):
             await async_credits.consume_credits(
-                conn, user_id=user, amount=start + 1, operation_id=op("m")
+                conn, user_id=user, amount=start + 1, operation_id=op("msg")
             )
         again = await async_credits.consume_credits(
-            conn, user_id=user, amount=1, operation_id=op("m")
+            conn, user_id=user, amount=1, operation_id=op("msg")
         )
     assert again.applied and balance(database, user) == start - 1

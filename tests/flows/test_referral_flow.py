@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from chatdb import Database, errors
 from chatdb.flows.referrals import (
     AlreadyReferred,
+    MutualReferral,
     OwnReferralCode,
     ReferrerAtMaximum,
     ReferrerInactive,
@@ -90,17 +91,32 @@ def test_second_redemption_is_rejected_and_credits_nothing(database: Database) -
     assert (balance(database, user), balance(database, second)) == before
 
 
-def test_referrer_at_the_maximum_is_rejected(database: Database) -> None:
+def test_mutual_referral_is_rejected_and_credits_nothing(database: Database) -> None:
+    alice, bob = make_user(database), make_user(database)
+    with database.system() as conn:
+        redeem_referral_code(conn, user_id=alice, code=code_of(database, bob))
+    before = balance(database, alice), balance(database, bob)
+    with pytest.raises(MutualReferral) as caught, database.system() as conn:
+        redeem_referral_code(conn, user_id=bob, code=code_of(database, alice))
+    assert isinstance(caught.value, errors.ReferralRejected)
+    assert caught.value.constraint == "referrals_no_mutual_referral_check"
+    assert (balance(database, alice), balance(database, bob)) == before
+    with database.system() as conn:
+        assert referrals.get_referral_by_referred(conn, referred_id=bob) is None
+
+
+def test_referrer_at_the_maximum_is_rejected(
+    database: Database, app_settings: Callable[..., None]
+) -> None:
+    app_settings(max_successful_referrals=2)
     referrer = make_user(database)
     code = code_of(database, referrer)
     users = [make_user(database) for _ in range(3)]
     for user in users[:2]:
         with database.system() as conn:
-            conn.execute("SET LOCAL chatdb.max_successful_referrals = '2'")
             redeem_referral_code(conn, user_id=user, code=code)
     start = balance(database, referrer)
     with pytest.raises(ReferrerAtMaximum, match="maximum"), database.system() as conn:
-        conn.execute("SET LOCAL chatdb.max_successful_referrals = '2'")
         redeem_referral_code(conn, user_id=users[2], code=code)
     assert balance(database, referrer) == start
     with database.system() as conn:
@@ -114,12 +130,14 @@ def test_suspended_referrer_is_rejected(database: Database) -> None:
         redeem_referral_code(conn, user_id=user, code=code_of(database, referrer))
 
 
-def test_refusal_leaves_the_callers_transaction_usable(database: Database) -> None:
+def test_refusal_leaves_the_callers_transaction_usable(
+    database: Database, app_settings: Callable[..., None]
+) -> None:
+    app_settings(max_successful_referrals=1)
     referrer = make_user(database)
     code = code_of(database, referrer)
     users = [make_user(database) for _ in range(2)]
     with database.system() as conn:
-        conn.execute("SET LOCAL chatdb.max_successful_referrals = '1'")
         redeem_referral_code(conn, user_id=users[0], code=code)
         with pytest.raises(ReferrerAtMaximum):
             redeem_referral_code(conn, user_id=users[1], code=code)

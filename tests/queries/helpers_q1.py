@@ -8,6 +8,7 @@ import decimal
 import hashlib
 import os
 import uuid
+from typing import Any
 
 from chatdb import Database
 from chatdb.queries import chats, messages, models, users
@@ -73,22 +74,18 @@ def message_params(
     *,
     role: MessageRole = MessageRole.USER,
     client_request_id: str | None = None,
-) -> messages.InsertMessageParams:
-    return messages.InsertMessageParams(
-        chat_id=chat_id,
-        role=role,
-        parts=text(body),
-        attachments=Attachments([]),
-        provider=None,
-        model=None,
-        input_tokens=0,
-        output_tokens=0,
-        cache_read_tokens=0,
-        cache_write_tokens=0,
-        cost=decimal.Decimal("0"),
-        client_request_id=client_request_id,
-        provider_metadata=None,
-    )
+) -> dict[str, Any]:
+    """InsertMessage's arguments (token counts and cost are recorded apart, as the system)."""
+    return {
+        "chat_id": chat_id,
+        "role": role,
+        "parts": text(body),
+        "attachments": Attachments([]),
+        "provider": None,
+        "model": None,
+        "client_request_id": client_request_id,
+        "provider_metadata": None,
+    }
 
 
 def import_rows(

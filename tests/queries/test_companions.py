@@ -131,8 +131,6 @@ def message(
             role=MessageRole.USER,
             content=text,
             metadata={},
-            input_tokens=0,
-            output_tokens=0,
         )
 
 
@@ -271,8 +269,6 @@ async def test_async_companion_round_trip(
             role=MessageRole.ASSISTANT,
             content="hello",
             metadata={"emotion": "joy"},
-            input_tokens=3,
-            output_tokens=4,
         )
         listed = await aio_companions.list_companion_messages(
             conn,
@@ -283,6 +279,16 @@ async def test_async_companion_round_trip(
             page_size=5,
         )
     assert got == made and [m.id for m in listed] == [msg.id]
+    assert (msg.input_tokens, msg.output_tokens) == (0, 0)
+    async with async_database.system() as conn:  # token counts: recorded by a system flow
+        used = await aio_companions.record_companion_message_usage(
+            conn, id=msg.id, input_tokens=3, output_tokens=4
+        )
+    assert (used.input_tokens, used.output_tokens) == (3, 4)
+    with pytest.raises(errors.PermissionDenied), database.as_user(user) as sync_conn:
+        companions.record_companion_message_usage(
+            sync_conn, id=msg.id, input_tokens=0, output_tokens=0
+        )
 
 
 def test_update_companion_config_by_concurrent_editors_lets_exactly_one_win(db_url: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -183,9 +184,11 @@ def test_list_ledger_entries_pages_newest_first(database: Database, extra: int) 
     assert keys == sorted(keys, reverse=True)
 
 
-def test_list_ledger_entries_of_user_without_entries_is_empty(database: Database) -> None:
+def test_list_ledger_entries_of_user_without_entries_is_empty(
+    database: Database, app_settings: Callable[..., None]
+) -> None:
+    app_settings(signup_credits=0)
     with database.system() as conn:
-        conn.execute("SET LOCAL chatdb.signup_credits = '0'")
         row = conn.execute(
             "INSERT INTO users (email) VALUES (%s) RETURNING id",
             ("q3-empty-" + op("x")[5:] + "@example.com",),

@@ -20,7 +20,7 @@ def test_insert_message_and_get_it(database: Database) -> None:
     user = make_user(database)
     chat = make_chat(database, user.id)
     with database.as_user(user.id) as conn:
-        message = messages.insert_message(conn, params=message_params(chat.id, "hi"))
+        message = messages.insert_message(conn, **message_params(chat.id, "hi"))
         assert message.parts.root[0].text == "hi"
         assert message.cost == decimal.Decimal("0")
         assert messages.get_message_by_id(conn, id=message.id) == message
@@ -32,10 +32,10 @@ def test_insert_message_retry_with_same_client_request_id_inserts_once(database:
     chat = make_chat(database, user.id)
     with database.as_user(user.id) as conn:
         first = messages.insert_message(
-            conn, params=message_params(chat.id, "once", client_request_id="req-1")
+            conn, **message_params(chat.id, "once", client_request_id="req-1")
         )
         again = messages.insert_message(
-            conn, params=message_params(chat.id, "twice", client_request_id="req-1")
+            conn, **message_params(chat.id, "twice", client_request_id="req-1")
         )
         assert again.id == first.id
         assert again.parts == first.parts
@@ -49,17 +49,14 @@ def test_insert_message_into_someone_elses_chat_is_refused(database: Database) -
     owner, other = make_user(database), make_user(database)
     chat = make_chat(database, owner.id, public=True)
     with pytest.raises(errors.PermissionDenied), database.as_user(other.id) as conn:
-        messages.insert_message(conn, params=message_params(chat.id))
+        messages.insert_message(conn, **message_params(chat.id))
     with pytest.raises(errors.PermissionDenied), database.anonymous() as conn:
-        messages.insert_message(conn, params=message_params(chat.id))
+        messages.insert_message(conn, **message_params(chat.id))
 
 
 @pytest.mark.parametrize(
     ("change", "error"),
     [
-        ({"input_tokens": -1}, errors.CheckViolation),
-        ({"cost": decimal.Decimal("-0.01")}, errors.CheckViolation),
-        ({"input_tokens": 2**31}, errors.InvalidInput),
         ({"client_request_id": ""}, errors.CheckViolation),
         ({"provider": "nul\x00"}, errors.InvalidInput),
         ({"provider_metadata": [1]}, errors.CheckViolation),
@@ -71,7 +68,7 @@ def test_insert_message_rejects_bad_input(
     user = make_user(database)
     chat = make_chat(database, user.id)
     with pytest.raises(error), database.as_user(user.id) as conn:
-        messages.insert_message(conn, params=message_params(chat.id)._replace(**change))
+        messages.insert_message(conn, **{**message_params(chat.id), **change})
     with database.as_user(user.id) as conn:
         assert (
             messages.list_messages_by_chat(
@@ -81,12 +78,61 @@ def test_insert_message_rejects_bad_input(
         )
 
 
+USAGE = {
+    "input_tokens": 812,
+    "output_tokens": 377,
+    "cache_read_tokens": 5,
+    "cache_write_tokens": 0,
+    "cost": decimal.Decimal("0.00642"),
+}
+
+
+def test_message_usage_is_recorded_by_the_system_not_the_app(database: Database) -> None:
+    user = make_user(database)
+    chat = make_chat(database, user.id)
+    with database.as_user(user.id) as conn:
+        message = messages.insert_message(conn, **message_params(chat.id, "answer"))
+    assert message is not None
+    assert (message.input_tokens, message.output_tokens, message.cost) == (0, 0, 0)
+    with pytest.raises(errors.PermissionDenied), database.as_user(user.id) as conn:
+        messages.record_message_usage(conn, id=message.id, **USAGE)
+    with database.system() as conn:
+        billed = messages.record_message_usage(conn, id=message.id, **USAGE)
+        assert messages.record_message_usage(conn, id=uuid.uuid4(), **USAGE) is None
+    assert billed is not None
+    assert (billed.input_tokens, billed.output_tokens, billed.cache_read_tokens) == (812, 377, 5)
+    assert billed.cost == decimal.Decimal("0.00642")
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"input_tokens": -1}, errors.CheckViolation),
+        ({"cost": decimal.Decimal("-0.01")}, errors.CheckViolation),
+        ({"input_tokens": 2**31}, errors.InvalidInput),
+    ],
+)
+def test_record_message_usage_rejects_bad_input(
+    database: Database, change: dict[str, object], error: type[Exception]
+) -> None:
+    user = make_user(database)
+    chat = make_chat(database, user.id)
+    with database.as_user(user.id) as conn:
+        message = messages.insert_message(conn, **message_params(chat.id))
+    assert message is not None
+    with pytest.raises(error), database.system() as conn:
+        messages.record_message_usage(conn, id=message.id, **{**USAGE, **change})
+    with database.as_user(user.id) as conn:
+        stored = messages.get_message_by_id(conn, id=message.id)
+    assert stored is not None and stored.cost == 0
+
+
 def test_injection_text_is_stored_verbatim(database: Database) -> None:
     user = make_user(database)
     chat = make_chat(database, user.id)
     evil = "'); DELETE FROM messages; --"
     with database.as_user(user.id) as conn:
-        message = messages.insert_message(conn, params=message_params(chat.id, evil))
+        message = messages.insert_message(conn, **message_params(chat.id, evil))
         stored = messages.get_message_by_id(conn, id=message.id)
     assert stored is not None
     assert stored.parts.root[0].text == evil
@@ -239,7 +285,7 @@ def test_question_and_answer_inserted_in_one_transaction_keep_their_order(
         written = [
             messages.insert_message(
                 conn,
-                params=message_params(
+                **message_params(
                     chat.id, f"turn {n}", role=MessageRole.USER if n % 2 else MessageRole.ASSISTANT
                 ),
             )
@@ -338,7 +384,7 @@ async def test_async_insert_and_list(async_database: AsyncDatabase, database: Da
     user = make_user(database)
     chat = make_chat(database, user.id)
     async with async_database.as_user(user.id) as conn:
-        message = await amessages.insert_message(conn, params=message_params(chat.id, "async"))
+        message = await amessages.insert_message(conn, **message_params(chat.id, "async"))
         rows = await amessages.list_messages_by_chat_after(
             conn, chat_id=chat.id, after_at=None, after_id=None, page_size=10
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -81,21 +82,21 @@ def test_self_referral_is_rejected(database: Database) -> None:
     assert caught.value.constraint == "referrals_no_self_referral_check"
 
 
-def test_referrer_maximum_is_enforced(database: Database) -> None:
+def test_referrer_maximum_is_enforced(
+    database: Database, app_settings: Callable[..., None]
+) -> None:
+    app_settings(max_successful_referrals=2)
     referrer = make_user(database)
     users = [make_user(database) for _ in range(3)]
     with database.system() as conn:
-        conn.execute("SET LOCAL chatdb.max_successful_referrals = '2'")
         refer(conn, referrer, users[0])
         refer(conn, referrer, users[1])
     with pytest.raises(errors.ReferralRejected) as caught, database.system() as conn:
-        conn.execute("SET LOCAL chatdb.max_successful_referrals = '2'")
         refer(conn, referrer, users[2])
     assert caught.value.constraint == "referrals_referrer_maximum_check"
     with database.system() as conn:
         assert referrals.count_successful_referrals(conn, referrer_id=referrer) == 2
         # A pending referral does not count and is allowed.
-        conn.execute("SET LOCAL chatdb.max_successful_referrals = '2'")
         assert refer(conn, referrer, users[2], ReferralStatus.PENDING) is not None
 
 

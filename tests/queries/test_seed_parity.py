@@ -276,13 +276,14 @@ async def test_async_get_authenticator(async_database: AsyncDatabase, database: 
 def test_upload_metadata_is_stored_updated_and_deleted_with_the_upload(database: Database) -> None:
     user = make_user(database)
     digest = hashlib.sha256(os.urandom(8)).digest()
-    with database.as_user(user.id) as conn:
+    with database.system() as conn:  # the upload service records uploads (storage keys)
         row = uploads.create_file_upload(
             conn, user_id=user.id, content_hash=digest, filename="a.png",
             content_type="image/png", size_bytes=10, storage_key="k/a.png",
             metadata={"width": 3, "height": 4},
         )  # fmt: skip
-        assert row.metadata == {"width": 3, "height": 4}
+    assert row.metadata == {"width": 3, "height": 4}
+    with database.as_user(user.id) as conn:
         updated = uploads.update_file_upload_metadata(conn, id=row.id, metadata={"pages": 1})
         assert updated is not None and updated.metadata == {"pages": 1}
         with pytest.raises(errors.CheckViolation), conn.transaction():
@@ -425,11 +426,12 @@ def test_updated_at_moves_on_a_change_and_not_on_an_idempotent_replay(database: 
     digest = hashlib.sha256(os.urandom(8)).digest()
 
     def upload() -> uploads.CreateFileUploadRow:
-        with database.as_user(user.id) as conn:
-            return uploads.create_file_upload(
+        with database.system() as conn:
+            row = uploads.create_file_upload(
                 conn, user_id=user.id, chat_id=chat.id, content_hash=digest, filename="f",
                 content_type="text/plain", size_bytes=1, storage_key="k",
             )  # fmt: skip
+        return row
 
     first, replay = upload(), upload()
     assert replay.updated_at == first.updated_at  # the no-op DO UPDATE changed nothing

@@ -42,10 +42,26 @@ def create(
 def move(
     db: Database, user: uuid.UUID, id: uuid.UUID, to: S, **kw: object
 ) -> models.ToolExecution | None:
-    args: dict[str, object] = {"result": None, "error": None, "execution_ms": None, "cost": None}
+    cost = kw.pop("cost", None)
+    args: dict[str, object] = {"result": None, "error": None, "execution_ms": None}
     args.update(kw)
     with db.as_user(user) as conn:
-        return tools.transition_tool_execution(conn, id=id, to_status=to, **args)  # type: ignore[arg-type]
+        moved = tools.transition_tool_execution(conn, id=id, to_status=to, **args)  # type: ignore[arg-type]
+    if moved is None or cost is None:
+        return moved
+    with db.system() as conn:  # the cost is billing data: the system records it
+        return tools.record_tool_execution_cost(conn, id=id, cost=cost)  # type: ignore[arg-type]
+
+
+def test_tool_cost_is_recorded_by_the_system_not_the_app(database: Database) -> None:
+    user = make_user(database)
+    row = create(database, user, make_chat(database, user))
+    with pytest.raises(errors.PermissionDenied), database.as_user(user) as conn:
+        tools.record_tool_execution_cost(conn, id=row.id, cost=Decimal("0"))
+    with database.system() as conn:
+        billed = tools.record_tool_execution_cost(conn, id=row.id, cost=Decimal("1.5"))
+        assert tools.record_tool_execution_cost(conn, id=uuid.uuid4(), cost=Decimal(1)) is None
+    assert billed is not None and billed.cost == Decimal("1.5") and billed.status == row.status
 
 
 def test_create_tool_execution_pending_or_auto_approved(database: Database) -> None:
@@ -224,7 +240,6 @@ async def test_async_create_and_transition(
             result=None,
             error=None,
             execution_ms=None,
-            cost=None,
         )
         queue = await aio_tools.list_pending_tool_executions(conn, chat_id=chat)
     assert moved is not None and moved.cancelled_at is not None

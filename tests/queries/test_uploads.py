@@ -25,8 +25,8 @@ def digest(data: str) -> bytes:
 def upload(
     db: Database, user: uuid.UUID, data: str, *, filename: str = "a.txt"
 ) -> uploads.CreateFileUploadRow:
-    with db.as_user(user) as conn:
-        return uploads.create_file_upload(
+    with db.system() as conn:  # the upload service records uploads (storage keys are its own)
+        row = uploads.create_file_upload(
             conn,
             user_id=user,
             chat_id=None,
@@ -36,6 +36,7 @@ def upload(
             size_bytes=len(data),
             storage_key=f"s3://bucket/{uuid.uuid4()}",
         )
+    return row
 
 
 def test_record_and_list_context_optimizations_keyset(database: Database) -> None:
@@ -160,7 +161,7 @@ def test_create_file_upload_concurrent_same_hash_both_get_the_same_row(database:
 
     def first() -> None:
         try:
-            with database.as_user(user) as conn:
+            with database.system() as conn:
                 row = uploads.create_file_upload(
                     conn,
                     user_id=user,
@@ -201,7 +202,7 @@ def test_create_file_upload_concurrent_same_hash_both_get_the_same_row(database:
 
 def test_create_file_upload_bad_hash_is_refused_and_writes_nothing(database: Database) -> None:
     user = make_user(database)
-    with pytest.raises(errors.CheckViolation) as info, database.as_user(user) as conn:
+    with pytest.raises(errors.CheckViolation) as info, database.system() as conn:
         uploads.create_file_upload(
             conn,
             user_id=user,
@@ -216,19 +217,39 @@ def test_create_file_upload_bad_hash_is_refused_and_writes_nothing(database: Dat
     assert count_rows(database, "file_uploads", "user_id = %(u)s", {"u": user}) == 0
 
 
-def test_create_file_upload_for_another_user_is_refused(database: Database) -> None:
+def test_the_app_cannot_record_uploads_or_choose_storage_keys(database: Database) -> None:
     user, other = make_user(database), make_user(database)
-    with pytest.raises(errors.PermissionDenied), database.as_user(other) as conn:
-        uploads.create_file_upload(
-            conn,
-            user_id=user,
-            chat_id=None,
-            content_hash=digest("x"),
-            filename="x",
-            content_type="text/plain",
-            size_bytes=1,
-            storage_key="k",
-        )
+    for who in (user, other):
+        with pytest.raises(errors.PermissionDenied), database.as_user(who) as conn:
+            uploads.create_file_upload(
+                conn,
+                user_id=user,
+                chat_id=None,
+                content_hash=digest("x"),
+                filename="x",
+                content_type="text/plain",
+                size_bytes=1,
+                storage_key=f"users/{other}/secret.pdf",
+            )
+    assert count_rows(database, "file_uploads", "user_id = %(u)s", {"u": user}) == 0
+
+
+def test_an_upload_attaches_only_to_a_chat_of_its_user(database: Database) -> None:
+    user, other = make_user(database), make_user(database)
+    other_chat = make_chat(database, other)
+    for chat_id in (other_chat, uuid.uuid4()):
+        with pytest.raises(errors.CheckViolation) as info, database.system() as conn:
+            uploads.create_file_upload(
+                conn,
+                user_id=user,
+                chat_id=chat_id,
+                content_hash=digest("x"),
+                filename="x",
+                content_type="text/plain",
+                size_bytes=1,
+                storage_key="k",
+            )
+        assert info.value.constraint == "file_uploads_chat_owner_check"
 
 
 def list_page(
@@ -249,7 +270,7 @@ def test_list_uploads_by_user_keyset_pages(database: Database) -> None:
     user, other = make_user(database), make_user(database)
     assert list_page(database, user, 2, None).items == []
     # Four uploads in one transaction share created_at: the id breaks the tie.
-    with database.as_user(user) as conn:
+    with database.system() as conn:
         for i in range(4):
             uploads.create_file_upload(
                 conn,
@@ -284,7 +305,7 @@ async def test_async_create_file_upload_dedupes(
     database: Database, async_database: AsyncDatabase
 ) -> None:
     user = make_user(database)
-    async with async_database.as_user(user) as conn:
+    async with async_database.system() as conn:
         rows = [
             await aio_uploads.create_file_upload(
                 conn,

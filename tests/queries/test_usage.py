@@ -41,7 +41,7 @@ def log_params(user: uuid.UUID, **kw: Any) -> usage.LogUsageParams:
 
 def test_log_usage_returns_the_row_with_defaults(database: Database) -> None:
     user = make_user(database)
-    with database.as_user(user) as conn:
+    with database.system() as conn:  # usage logs are billing data: a system flow writes them
         row = usage.log_usage(conn, params=log_params(user, metadata={"finish": "stop"}))
     assert row.user_id == user
     assert (row.cache_read_tokens, row.cache_write_tokens) == (0, 0)
@@ -62,29 +62,33 @@ def test_log_usage_rejects_bad_values_and_writes_nothing(
     database: Database, kw: dict[str, object], error: type[Exception]
 ) -> None:
     user = make_user(database)
-    with pytest.raises(error), database.as_user(user) as conn:
+    with pytest.raises(error), database.system() as conn:
         usage.log_usage(conn, params=log_params(user, **kw))
     with database.as_user(user) as conn:
         since = datetime.datetime(2000, 1, 1, tzinfo=UTC)
         assert usage.usage_by_provider_model(conn, user_id=user, since=since) == []
 
 
-def test_log_usage_for_another_user_is_refused(database: Database) -> None:
+def test_the_app_cannot_log_usage_for_anyone(database: Database) -> None:
     user, other = make_user(database), make_user(database)
-    with pytest.raises(errors.PermissionDenied), database.as_user(other) as conn:
-        usage.log_usage(conn, params=log_params(user))
+    for who in (user, other):
+        with pytest.raises(errors.PermissionDenied), database.as_user(who) as conn:
+            usage.log_usage(conn, params=log_params(user, cost=Decimal(0)))
+    with database.as_user(user) as conn:
+        since = datetime.datetime(2000, 1, 1, tzinfo=UTC)
+        assert usage.usage_by_provider_model(conn, user_id=user, since=since) == []
 
 
 def test_usage_by_provider_model_groups_since_a_time(database: Database) -> None:
     user, other = make_user(database), make_user(database)
     now = datetime.datetime.now(UTC)
     old = now - datetime.timedelta(days=40)
-    with database.as_user(user) as conn:
+    with database.system() as conn:
         usage.log_usage(conn, params=log_params(user, cost=Decimal("0.5")))
         usage.log_usage(conn, params=log_params(user, cost=Decimal("0.25"), input_tokens=1))
         usage.log_usage(conn, params=log_params(user, model="gpt-mini", cost=Decimal("0.1")))
         usage.log_usage(conn, params=log_params(user, created_at=old, cost=Decimal("9")))
-    with database.as_user(other) as conn:
+    with database.system() as conn:
         usage.log_usage(conn, params=log_params(other, cost=Decimal("7")))
     since = now - datetime.timedelta(days=1)
     with database.as_user(user) as conn:
@@ -110,11 +114,11 @@ def test_daily_usage_reads_own_rows_of_the_refreshed_view(database: Database) ->
     user, other = make_user(database), make_user(database)
     day = datetime.datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     yesterday = day - datetime.timedelta(days=1)
-    with database.as_user(user) as conn:
+    with database.system() as conn:
         usage.log_usage(conn, params=log_params(user, created_at=day))
         usage.log_usage(conn, params=log_params(user, created_at=day, cost=Decimal("0.002")))
         usage.log_usage(conn, params=log_params(user, created_at=yesterday))
-    with database.as_user(other) as conn:
+    with database.system() as conn:
         usage.log_usage(conn, params=log_params(other, created_at=day))
     with database.as_user(user) as conn:
         before_refresh = usage.daily_usage(conn, from_day=yesterday.date(), to_day=day.date())
@@ -264,8 +268,9 @@ async def test_async_log_usage_and_increment(
     database: Database, async_database: AsyncDatabase
 ) -> None:
     user = make_user(database)
+    async with async_database.system() as conn:
+        row = await aio_usage.log_usage(conn, params=log_params(user))
     async with async_database.as_user(user) as conn:
-        await aio_usage.log_usage(conn, params=log_params(user))
         count = await aio_usage.increment_daily_message_count(conn, user_id=user, day=None)
         info = await aio_usage.get_quota_info(conn, user_id=user)
     assert count == 1 and info is not None and info.used == 1

@@ -37,8 +37,8 @@ from chatdb.queries import chats, tools, usage, users
 from chatdb.queries.enums import CreditReason, ToolExecutionStatus
 from support.logins import logins
 
-SIGNUP_CREDITS = Decimal(100)  # chatdb.signup_credits default (users_grant_signup_credits)
-MAX_REFERRALS = 10  # chatdb.max_successful_referrals default
+SIGNUP_CREDITS = Decimal(100)  # app_settings.signup_credits as the test databases configure it
+MAX_REFERRALS = 10  # app_settings.max_successful_referrals default
 DEADLINE_S = 120.0  # no scenario waits longer than this for its workers, whatever the size
 
 

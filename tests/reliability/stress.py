@@ -19,6 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `reliability` as in pytest
 
+import psycopg
 from psycopg import sql
 
 from chatdb import dburl
@@ -56,6 +57,9 @@ def _database(server: str) -> tuple[str, str]:
     url = dburl.with_database(server, name)
     migrations.apply_roles(url)
     migrations.run_dbmate(url, ["migrate"], capture=True)
+    # The scenarios spend from the signup credit (SIGNUP_CREDITS); a fresh deployment grants 0.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE app_settings SET signup_credits = %s", (scenarios.SIGNUP_CREDITS,))
     return name, url
 
 

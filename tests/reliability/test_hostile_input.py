@@ -410,6 +410,7 @@ OVERRIDES: dict[str, Callable[[World], dict[str, Any]]] = {
     "chats.update_chat_visibility": lambda w: {"id": w.chat},
     "chats.upsert_chat_state": lambda w: {"expected_version": None},
     "companions.update_companion_config": lambda w: {"id": w.companion, "expected_version": 1},
+    "companions.record_companion_message_usage": lambda w: {"id": w.companion_message},
     "credits.insert_ledger_entry": lambda w: {"reason": enums.CreditReason.PROMOTION},
     "documents.delete_document_versions_after": lambda w: {
         "id": w.document,
@@ -420,6 +421,7 @@ OVERRIDES: dict[str, Callable[[World], dict[str, Any]]] = {
     "groups.add_group_member": lambda w: {"user_id": w.other},
     "groups.remove_group_member": lambda w: {"user_id": w.victim},
     "messages.add_message_reaction": lambda w: {"emoji": "+1"},
+    "messages.record_message_usage": lambda w: {"id": w.message},
     "messages.delete_messages_after": lambda w: {"since": T0 - datetime.timedelta(days=30)},
     "messages.remove_message_reaction": lambda w: {"emoji": "ok"},
     "providers.replace_provider_key": lambda w: {
@@ -429,6 +431,7 @@ OVERRIDES: dict[str, Callable[[World], dict[str, Any]]] = {
     },
     "referrals.create_referral": lambda w: {"referred_id": w.redeemer},
     "streams.create_stream": lambda w: {"id": None},
+    "tools.record_tool_execution_cost": lambda w: {"id": w.tool_execution},
     "tools.transition_tool_execution": lambda w: {
         "id": w.tool_execution,
         "to_status": enums.ToolExecutionStatus.APPROVED,

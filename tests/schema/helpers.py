@@ -18,7 +18,9 @@ from psycopg import sql
 APP = "chatdb_app"
 SYSTEM = "chatdb_system"
 MIGRATOR = "chatdb_migrator"
-SIGNUP_CREDITS = 100  # the documented default of chatdb.signup_credits
+# The signup credit the test template is configured with (tests/conftest.py); a freshly
+# migrated database grants 0 (app_settings.signup_credits).
+SIGNUP_CREDITS = 100
 
 Params = tuple[Any, ...] | dict[str, Any] | None
 
@@ -43,6 +45,18 @@ def insert(conn: psycopg.Connection, table: str, **values: Any) -> Any:
     row = conn.execute(query, list(values.values())).fetchone()
     assert row is not None
     return row[0]
+
+
+def configure(conn: psycopg.Connection, **settings: Any) -> None:
+    """Change app_settings (as the superuser that provisions; no runtime role may)."""
+    conn.execute(
+        sql.SQL("UPDATE app_settings SET {}").format(
+            sql.SQL(", ").join(
+                sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder()) for k in settings
+            )
+        ),
+        list(settings.values()),
+    )
 
 
 def new_user(conn: psycopg.Connection, **values: Any) -> uuid.UUID:

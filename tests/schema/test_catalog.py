@@ -205,6 +205,9 @@ def test_security_definer_functions_pin_search_path_and_are_not_public(
     for name, config, public_can_execute in rows:
         assert any(c.startswith("search_path=") for c in config or []), name
         assert not public_can_execute, name
+        # pg_temp named last: unnamed, it is searched first and a temporary table could
+        # shadow a public one inside a function running as its owner.
+        assert "search_path=pg_catalog, public, pg_temp" in (config or []), (name, config)
 
 
 def test_runtime_roles_get_dml_only_and_the_app_no_secrets(conn: psycopg.Connection) -> None:

@@ -10,7 +10,17 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from .helpers import APP, SIGNUP_CREDITS, SYSTEM, acting, count, expect_error, new_user, one
+from .helpers import (
+    APP,
+    SIGNUP_CREDITS,
+    SYSTEM,
+    acting,
+    configure,
+    count,
+    expect_error,
+    new_user,
+    one,
+)
 
 SPEND = """
     INSERT INTO credit_ledger (user_id, operation_id, amount, reason)
@@ -48,15 +58,52 @@ def test_new_user_gets_signup_credits_through_the_ledger(conn: psycopg.Connectio
     assert balance(conn, user) == SIGNUP_CREDITS
 
 
-def test_signup_credits_follow_the_setting_and_zero_disables_them(conn: psycopg.Connection) -> None:
-    conn.execute("SET LOCAL chatdb.signup_credits = '7.5'")
+def test_signup_credits_follow_app_settings_and_zero_disables_them(
+    conn: psycopg.Connection,
+) -> None:
+    configure(conn, signup_credits=Decimal("7.5"))
     assert balance(conn, new_user(conn)) == Decimal("7.5")
-    conn.execute("SET LOCAL chatdb.signup_credits = '0'")
+    configure(conn, signup_credits=0)
     user = new_user(conn)
     assert balance(conn, user) == 0
     assert count(conn, "credit_ledger", "user_id = %s", (user,)) == 0
-    conn.execute("SET LOCAL chatdb.signup_credits = 'lots'")
-    expect_error(conn, "INSERT INTO users (email) VALUES ('x@example.com')", sqlstate="22023")
+    for bad in (Decimal("-1"), Decimal("NaN")):
+        expect_error(
+            conn,
+            "UPDATE app_settings SET signup_credits = %s",
+            (bad,),
+            constraint="app_settings_signup_credits_check",
+        )
+
+
+@pytest.mark.parametrize("scope", ["SET LOCAL", "SET"])
+def test_a_session_setting_does_not_change_signup_credits(
+    conn: psycopg.Connection, scope: str
+) -> None:
+    # The old trigger read chatdb.signup_credits, which any session may set.
+    conn.execute(f"{scope} chatdb.signup_credits = '1000000'")
+    with acting(conn, SYSTEM):
+        conn.execute("SELECT set_config('chatdb.signup_credits', '1000000', true)")
+        user = one(conn, "INSERT INTO users (email) VALUES ('rich@example.com') RETURNING id")
+    assert balance(conn, user) == SIGNUP_CREDITS
+    conn.execute("RESET chatdb.signup_credits")
+
+
+@pytest.mark.parametrize("role", [APP, SYSTEM])
+def test_runtime_roles_cannot_change_app_settings(conn: psycopg.Connection, role: str) -> None:
+    user = new_user(conn)
+    for statement in (
+        "UPDATE app_settings SET signup_credits = 1000000",
+        "UPDATE app_settings SET max_successful_referrals = 1000000",
+        "DELETE FROM app_settings",
+        "INSERT INTO app_settings (singleton) VALUES (true)",
+    ):
+        with acting(conn, role, user):
+            expect_error(conn, statement, sqlstate="42501")
+    with acting(conn, SYSTEM):
+        assert one(conn, "SELECT signup_credits FROM app_settings") == SIGNUP_CREDITS
+    with acting(conn, APP, user):
+        expect_error(conn, "SELECT signup_credits FROM app_settings", sqlstate="42501")
 
 
 def test_ledger_insert_applies_the_amount_and_returns_balance_after(
@@ -150,8 +197,12 @@ def test_app_user_cannot_probe_another_users_operation_id(conn: psycopg.Connecti
         reused = expect_error(conn, SPEND, (bob, "msg:alice-secret", -1), sqlstate="42501")
         assert reused.diag.constraint_name == "credit_ledger_operation_id_key"
         for error in (probe, fresh, reused):
+            # CONTEXT is the PL/pgSQL location ("... line 77 at RAISE"), never data.
+            shown = "\n".join(
+                line for line in str(error).splitlines() if not line.startswith("CONTEXT:")
+            )
             text = " ".join(
-                filter(None, (str(error), error.diag.message_detail, error.diag.message_hint))
+                filter(None, (shown, error.diag.message_detail, error.diag.message_hint))
             )
             assert str(alice) not in text and "7" not in text and "usage" not in text
     assert balance(conn, alice) == SIGNUP_CREDITS - 7
@@ -339,3 +390,49 @@ def test_concurrent_retries_of_one_operation_charge_once(db_url: str) -> None:
     assert sorted(results) == ["already"] * (workers - 1) + ["charged"]
     with psycopg.connect(db_url) as conn:
         assert balance(conn, user) == SIGNUP_CREDITS - 3 == ledger_sum(conn, user)
+
+
+@pytest.mark.parametrize(
+    "operation_id",
+    ["signup:{user}", "referral:{user}:referrer", "stripe:evt_1", "promo:x", "subscription:1"],
+)
+def test_the_app_cannot_take_a_system_operation_id_namespace(
+    conn: psycopg.Connection, operation_id: str
+) -> None:
+    user = new_user(conn)
+    taken = operation_id.format(user=uuid.uuid4())  # nobody has used it
+    with acting(conn, APP, user):
+        fresh = expect_error(conn, SPEND, (user, taken, Decimal("-0.000001")), sqlstate="42501")
+    assert fresh.diag.constraint_name == "credit_ledger_operation_id_namespace_check"
+    assert count(conn, "credit_ledger", "operation_id = %s", (taken,)) == 0
+    # The system flow that owns the namespace can still use the id afterwards.
+    with acting(conn, SYSTEM):
+        assert one(conn, GRANT, (user, taken, Decimal("1"))) == SIGNUP_CREDITS + 1
+
+
+def test_a_refused_namespace_says_nothing_about_whether_the_id_exists(
+    conn: psycopg.Connection,
+) -> None:
+    alice, mallory = new_user(conn), new_user(conn)
+    existing = f"signup:{alice}"  # granted when alice signed up
+    assert count(conn, "credit_ledger", "operation_id = %s", (existing,)) == 1
+    with acting(conn, APP, mallory):
+        errors = [
+            expect_error(conn, SPEND, (mallory, op, Decimal("-1")))
+            for op in (existing, f"signup:{uuid.uuid4()}")
+        ]
+    assert {(e.sqlstate, e.diag.constraint_name, e.diag.message_primary) for e in errors} == {
+        (
+            "42501",
+            "credit_ledger_operation_id_namespace_check",
+            "this operation_id namespace is reserved for system flows",
+        )
+    }
+
+
+def test_the_app_spends_in_its_own_namespaces(conn: psycopg.Connection) -> None:
+    user = new_user(conn)
+    with acting(conn, APP, user):
+        for namespace in ("app", "usage", "msg", "burn"):
+            one(conn, SPEND, (user, f"{namespace}:{uuid.uuid4()}", Decimal("-1")))
+    assert balance(conn, user) == SIGNUP_CREDITS - 4

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import psycopg
 
-from .helpers import APP, acting, count, expect_error, insert, new_chat, new_message, new_user
+from .helpers import (
+    APP,
+    SYSTEM,
+    acting,
+    count,
+    expect_error,
+    insert,
+    new_chat,
+    new_message,
+    new_user,
+)
 
 TOOL = "INSERT INTO tool_executions (chat_id, message_id, tool_name) VALUES (%s, %s, 'search')"
 OPTIMIZATION = (
@@ -40,6 +50,14 @@ def test_tool_executions_and_optimizations_reference_only_messages_of_their_chat
                 )
             conn.execute(query, (bob_chat, bob_message))
             conn.execute(query, (bob_chat, None))
+        # No query re-points an execution: chatdb_app may not write message_id after insert.
+        expect_error(
+            conn,
+            "UPDATE tool_executions SET message_id = %s WHERE chat_id = %s",
+            (alice_message, bob_chat),
+            sqlstate="42501",
+        )
+    with acting(conn, SYSTEM):  # and the trigger holds for the writer that may
         expect_error(
             conn,
             "UPDATE tool_executions SET message_id = %s WHERE chat_id = %s",

@@ -10,7 +10,18 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
-from .helpers import APP, acting, count, expect_error, insert, new_chat, new_message, new_user, one
+from .helpers import (
+    APP,
+    acting,
+    configure,
+    count,
+    expect_error,
+    insert,
+    new_chat,
+    new_message,
+    new_user,
+    one,
+)
 
 
 def app_readable_tables(conn: psycopg.Connection) -> list[str]:
@@ -160,7 +171,7 @@ def seed_everything(conn: psycopg.Connection, owner: uuid.UUID) -> None:
 
 def test_another_user_and_anonymous_see_none_of_a_users_rows(conn: psycopg.Connection) -> None:
     owner = new_user(conn)
-    conn.execute("SET LOCAL chatdb.signup_credits = '0'")  # the other user owns nothing at all
+    configure(conn, signup_credits=0)  # the other user owns nothing at all
     other = new_user(conn)
     seed_everything(conn, owner)
     tables = app_readable_tables(conn)

@@ -47,8 +47,10 @@ def test_up_down_to_empty_and_up_again_gives_the_same_schema(server_url: str) ->
         # A companion saved in the new config shape, then the data migration rolled back by
         # dbmate (it sits under the analytics and index migrations).
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("SET chatdb.signup_credits = '0'")
+            # A fresh deployment grants no signup credits, whatever a session sets.
+            conn.execute("SET chatdb.signup_credits = '1000000'")
             user = one(conn, "INSERT INTO users (email) VALUES ('a@example.com') RETURNING id")
+            assert one(conn, "SELECT credit_balance FROM users WHERE id = %s", (user,)) == 0
             companion = one(
                 conn,
                 "INSERT INTO companions (user_id, name, tool_config) "

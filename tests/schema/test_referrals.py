@@ -4,11 +4,12 @@ of successful referrals, enforced race-safely."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import psycopg
 
-from .helpers import APP, SYSTEM, acting, count, expect_error, insert, new_user, one
+from .helpers import APP, SYSTEM, acting, configure, count, expect_error, insert, new_user, one
 
 REDEEM = (
     "INSERT INTO referrals (referrer_id, referred_id, status, completed_at, credits_awarded) "
@@ -66,7 +67,7 @@ def test_completed_at_is_set_exactly_when_completed(conn: psycopg.Connection) ->
 
 
 def test_the_maximum_of_successful_referrals_is_enforced(conn: psycopg.Connection) -> None:
-    conn.execute("SET LOCAL chatdb.max_successful_referrals = '2'")
+    configure(conn, max_successful_referrals=2)
     referrer = new_user(conn)
     completed = [new_user(conn), new_user(conn)]
     for referred in completed:
@@ -137,6 +138,7 @@ def test_concurrent_redemptions_never_exceed_the_maximum(db_url: str) -> None:
     with psycopg.connect(db_url, autocommit=True) as conn:
         referrer = new_user(conn)
         referred = [new_user(conn) for _ in range(12)]
+        configure(conn, max_successful_referrals=5)
     start = threading.Barrier(len(referred))
     outcomes: list[str] = []
 
@@ -146,7 +148,6 @@ def test_concurrent_redemptions_never_exceed_the_maximum(db_url: str) -> None:
             try:
                 with conn.transaction():
                     conn.execute(f"SET LOCAL ROLE {SYSTEM}")
-                    conn.execute("SET LOCAL chatdb.max_successful_referrals = '5'")
                     conn.execute(REDEEM, (referrer, user))
                 outcomes.append("ok")
             except psycopg.Error as exc:
@@ -164,3 +165,54 @@ def test_concurrent_redemptions_never_exceed_the_maximum(db_url: str) -> None:
             count(conn, "referrals", "referrer_id = %s AND status = 'completed'", (referrer,)) == 5
         )
         assert referral_count(conn, referrer) == 5
+
+
+def test_two_users_cannot_refer_each_other(conn: psycopg.Connection) -> None:
+    alice, bob = new_user(conn), new_user(conn)
+    conn.execute(REDEEM, (alice, bob))
+    for status in ("completed", "pending"):
+        expect_error(
+            conn,
+            "INSERT INTO referrals (referrer_id, referred_id, status, completed_at) "
+            "VALUES (%s, %s, %s, CASE WHEN %s = 'completed' THEN now() END)",
+            (bob, alice, status, status),
+            constraint="referrals_no_mutual_referral_check",
+            sqlstate="23514",
+        )
+    carol = new_user(conn)
+    conn.execute(REDEEM, (bob, carol))  # bob refers someone else: fine
+    expect_error(
+        conn,
+        "UPDATE referrals SET referrer_id = %s WHERE referred_id = %s",
+        (carol, bob),
+        constraint="referrals_no_mutual_referral_check",
+    )
+    assert referral_count(conn, bob) == 1
+
+
+def test_concurrent_mutual_referrals_leave_one(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as setup:
+        alice, bob = new_user(setup), new_user(setup)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def redeem(referrer: uuid.UUID, referred: uuid.UUID) -> None:
+        with psycopg.connect(db_url) as conn:
+            start.wait()
+            try:
+                with conn.transaction():
+                    conn.execute(f"SET LOCAL ROLE {SYSTEM}")
+                    conn.execute(REDEEM, (referrer, referred))
+                    time.sleep(0.2)  # both inserts are in flight together
+                outcomes.append("ok")
+            except psycopg.Error as exc:
+                outcomes.append(exc.diag.constraint_name or exc.sqlstate or "?")
+
+    threads = [threading.Thread(target=redeem, args=pair) for pair in ((alice, bob), (bob, alice))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["ok", "referrals_no_mutual_referral_check"]
+    with psycopg.connect(db_url) as conn:
+        assert count(conn, "referrals", "referrer_id IN (%s, %s)", (alice, bob)) == 1

@@ -168,15 +168,17 @@ def test_usage_logs_are_private_and_cascade_with_the_user(conn: psycopg.Connecti
     alice, bob = new_user(conn), new_user(conn)
     log(conn, bob)
     log(conn, bob, datetime(1999, 1, 1, tzinfo=UTC))
+    log(conn, alice)
     with acting(conn, APP, alice):
-        log(conn, alice)
         assert count(conn, "usage_logs") == 1
-        expect_error(
-            conn,
-            "INSERT INTO usage_logs (user_id, provider, model) VALUES (%s, 'x', 'y')",
-            (bob,),
-            sqlstate="42501",
-        )
+        # Usage logs are billing data: a system flow writes them, for anyone (LogUsage).
+        for user in (bob, alice):
+            expect_error(
+                conn,
+                "INSERT INTO usage_logs (user_id, provider, model) VALUES (%s, 'x', 'y')",
+                (user,),
+                sqlstate="42501",
+            )
         expect_error(conn, "SELECT count(*) FROM usage_logs_default", sqlstate="42501")
     conn.execute("DELETE FROM users WHERE id = %s", (bob,))
     assert count(conn, "usage_logs", "user_id = %s", (bob,)) == 0
@@ -258,12 +260,20 @@ def test_the_app_cannot_lower_its_own_daily_usage_counters(
         cost=1,
     )
     with acting(conn, APP, user):
-        expect_error(
-            conn,
-            f"UPDATE daily_usage SET {change} WHERE user_id = %s",
-            (user,),
-            constraint="daily_usage_counters_monotonic_check",
-        )
+        if change.startswith("message_count"):
+            expect_error(
+                conn,
+                f"UPDATE daily_usage SET {change} WHERE user_id = %s",
+                (user,),
+                constraint="daily_usage_counters_monotonic_check",
+            )
+        else:  # token counts, cost and the day are not the app's to write at all
+            expect_error(
+                conn,
+                f"UPDATE daily_usage SET {change} WHERE user_id = %s",
+                (user,),
+                sqlstate="42501",
+            )
         conn.execute(
             "UPDATE daily_usage SET message_count = message_count + 1 WHERE user_id = %s", (user,)
         )

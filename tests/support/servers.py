@@ -743,4 +743,7 @@ def prepare_chatdb(server_url: str, dbname: str = "chatdb", *, migrate: bool = T
     migrations.apply_roles(url)
     if migrate:
         migrations.run_dbmate(url, ["migrate"], capture=True)
+        # As the main template is configured (tests/conftest.py): scenarios spend from it.
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("UPDATE app_settings SET signup_credits = 100")
     return url

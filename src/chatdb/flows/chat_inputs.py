@@ -5,7 +5,6 @@ Shared by `chatdb.flows.aio.chats` and its generated sync twin `chatdb.flows.cha
 
 from __future__ import annotations
 
-import decimal
 import uuid
 from dataclasses import dataclass
 
@@ -13,7 +12,6 @@ from pydantic import JsonValue
 
 from chatdb import errors
 from chatdb.queries import enums, models
-from chatdb.queries.messages import InsertMessageWithIDParams as NewMessage
 from chatdb.types import Attachments, MessageParts
 
 
@@ -29,6 +27,21 @@ def client_id(value: uuid.UUID | str, *, table: str) -> uuid.UUID:
     raise errors.InvalidInput(f"{table}.id must be a UUID", table=table, column="id")
 
 
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """One message for `save_message(s)`: InsertMessageWithID's arguments. Token counts and
+    cost are billing data, recorded apart by a system flow (`messages.record_message_usage`)."""
+
+    id: uuid.UUID
+    chat_id: uuid.UUID
+    role: enums.MessageRole
+    parts: MessageParts
+    attachments: Attachments
+    provider: str | None = None
+    model: str | None = None
+    provider_metadata: JsonValue | None = None
+
+
 def new_message(
     *,
     id: uuid.UUID | str,
@@ -38,11 +51,6 @@ def new_message(
     attachments: Attachments | None = None,
     provider: str | None = None,
     model: str | None = None,
-    input_tokens: int = 0,
-    output_tokens: int = 0,
-    cache_read_tokens: int = 0,
-    cache_write_tokens: int = 0,
-    cost: decimal.Decimal = decimal.Decimal(0),
     provider_metadata: JsonValue | None = None,
 ) -> NewMessage:
     """The parameters of one message for `save_message(s)`, its id and role validated."""
@@ -58,11 +66,6 @@ def new_message(
         attachments=attachments if attachments is not None else Attachments([]),
         provider=provider,
         model=model,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        cache_read_tokens=cache_read_tokens,
-        cache_write_tokens=cache_write_tokens,
-        cost=cost,
         provider_metadata=provider_metadata,
     )
 

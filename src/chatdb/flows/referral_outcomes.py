@@ -30,6 +30,10 @@ class ReferrerAtMaximum(errors.ReferralRejected):
     """The code's owner already has the maximum number of successful referrals."""
 
 
+class MutualReferral(errors.ReferralRejected):
+    """The code's owner was referred by the redeeming user: two users cannot refer each other."""
+
+
 class ReferrerInactive(errors.ReferralRejected):
     """The code's owner is not an active user (inactive or suspended)."""
 
@@ -40,6 +44,7 @@ BY_CONSTRAINT: Final[dict[str, type[errors.ReferralRejected]]] = {
     "referrals_referred_id_key": AlreadyReferred,
     "referrals_pkey": AlreadyReferred,
     "referrals_referrer_maximum_check": ReferrerAtMaximum,
+    "referrals_no_mutual_referral_check": MutualReferral,
 }
 
 
@@ -57,6 +62,7 @@ __all__ = [
     "DEFAULT_REFERRED_CREDITS",
     "DEFAULT_REFERRER_CREDITS",
     "AlreadyReferred",
+    "MutualReferral",
     "OwnReferralCode",
     "RedeemedReferral",
     "ReferrerAtMaximum",

@@ -73,7 +73,7 @@ LINK_ACCOUNT_QUERY: Final = support.Query(
         support.Parameter("scope", "str | None", optional=True),
         support.Parameter("session_state", "str | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -167,7 +167,7 @@ UPDATE_ACCOUNT_TOKENS_QUERY: Final = support.Query(
         support.Parameter("token_key_version", "int | None", optional=True),
         support.Parameter("expires_at", "datetime.datetime | None", optional=True),
     ),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -282,7 +282,7 @@ GET_USER_BY_ACCOUNT_QUERY: Final = support.Query(
         support.Parameter("provider", "str", optional=False),
         support.Parameter("provider_account_id", "str", optional=False),
     ),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -393,7 +393,7 @@ CREATE_SESSION_QUERY: Final = support.Query(
         support.Parameter("expires", "datetime.datetime", optional=False),
         support.Parameter("fingerprint_id", "uuid.UUID | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -468,7 +468,7 @@ GET_SESSION_AND_USER_QUERY: Final = support.Query(
         "user_type",
     ),
     parameters=(support.Parameter("session_token_hash", "bytes", optional=False),),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -528,7 +528,7 @@ UPDATE_SESSION_QUERY: Final = support.Query(
         support.Parameter("expires", "datetime.datetime", optional=False),
         support.Parameter("session_token_hash", "bytes", optional=False),
     ),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -620,7 +620,7 @@ DELETE_EXPIRED_SESSIONS_QUERY: Final = support.Query(
     read_only=False,
     columns=(),
     parameters=(),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -652,7 +652,7 @@ CREATE_VERIFICATION_TOKEN_QUERY: Final = support.Query(
         support.Parameter("token_hash", "bytes", optional=False),
         support.Parameter("expires", "datetime.datetime", optional=False),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -707,7 +707,7 @@ USE_VERIFICATION_TOKEN_QUERY: Final = support.Query(
         support.Parameter("identifier", "str", optional=False),
         support.Parameter("token_hash", "bytes", optional=False),
     ),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -742,7 +742,7 @@ DELETE_EXPIRED_VERIFICATION_TOKENS_QUERY: Final = support.Query(
     read_only=False,
     columns=(),
     parameters=(),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -769,7 +769,7 @@ DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER_QUERY: Final = support.Query(
     read_only=False,
     columns=(),
     parameters=(support.Parameter("identifier", "str", optional=False),),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -890,7 +890,7 @@ CREATE_AUTHENTICATOR_QUERY: Final = support.Query(
         support.Parameter("credential_backed_up", "bool", optional=False),
         support.Parameter("transports", "str | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -1053,7 +1053,7 @@ UPDATE_AUTHENTICATOR_COUNTER_QUERY: Final = support.Query(
         support.Parameter("counter", "int", optional=False),
         support.Parameter("credential_id", "str", optional=False),
     ),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 

@@ -117,7 +117,7 @@ UPSERT_SUBSCRIPTION_QUERY: Final = support.Query(
         support.Parameter("last_event_id", "str | None", optional=True),
         support.Parameter("created_at", "datetime.datetime | None", optional=True),
     ),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -230,7 +230,7 @@ GET_SUBSCRIPTION_BY_PROVIDER_ID_QUERY: Final = support.Query(
         support.Parameter("provider", "str", optional=False),
         support.Parameter("provider_subscription_id", "str", optional=False),
     ),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -356,7 +356,7 @@ LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION_QUERY: Final = support.Query(
         support.Parameter("after_period_end", "datetime.datetime | None", optional=True),
         support.Parameter("after_id", "uuid.UUID | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -485,7 +485,7 @@ UPSERT_PAYMENT_QUERY: Final = support.Query(
         support.Parameter("paid_at", "datetime.datetime | None", optional=True),
         support.Parameter("created_at", "datetime.datetime | None", optional=True),
     ),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -667,7 +667,7 @@ RECORD_WEBHOOK_EVENT_QUERY: Final = support.Query(
         support.Parameter("payload", "JsonValue", optional=False),
         support.Parameter("event_created_at", "datetime.datetime | None", optional=True),
     ),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -732,7 +732,7 @@ LOCK_UNPROCESSED_WEBHOOK_EVENT_QUERY: Final = support.Query(
         support.Parameter("provider", "str", optional=False),
         support.Parameter("event_id", "str", optional=False),
     ),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -767,7 +767,7 @@ MARK_WEBHOOK_EVENT_PROCESSED_QUERY: Final = support.Query(
     read_only=False,
     columns=(),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -798,7 +798,7 @@ RECORD_WEBHOOK_EVENT_FAILURE_QUERY: Final = support.Query(
         support.Parameter("last_error", "str | None", optional=False),
         support.Parameter("id", "uuid.UUID", optional=False),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -850,7 +850,7 @@ LIST_UNPROCESSED_WEBHOOK_EVENTS_QUERY: Final = support.Query(
         support.Parameter("received_before", "datetime.datetime", optional=False),
         support.Parameter("batch_size", "int", optional=False),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -1172,7 +1172,7 @@ SET_USER_STRIPE_CUSTOMER_ID_QUERY: Final = support.Query(
         support.Parameter("stripe_customer_id", "str", optional=False),
         support.Parameter("id", "uuid.UUID", optional=False),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -1254,7 +1254,7 @@ UPSERT_APP_EXTERNAL_TOKEN_QUERY: Final = support.Query(
         support.Parameter("scopes", "list[str] | None", optional=True),
         support.Parameter("expires_at", "datetime.datetime | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 

@@ -127,7 +127,7 @@ IMPORT_CHATS_QUERY: Final = support.Query(
         support.Parameter("created_at", "datetime.datetime", optional=False),
         support.Parameter("updated_at", "datetime.datetime", optional=False),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 

@@ -248,8 +248,8 @@ def update_companion_config(
 
 
 INSERT_COMPANION_MESSAGE: Final = """-- name: InsertCompanionMessage :one
-INSERT INTO companion_messages (companion_id, user_id, role, content, metadata, input_tokens, output_tokens)
-VALUES (%(companion_id)s, %(user_id)s, %(role)s, %(content)s, %(metadata)s, %(input_tokens)s, %(output_tokens)s)
+INSERT INTO companion_messages (companion_id, user_id, role, content, metadata)
+VALUES (%(companion_id)s, %(user_id)s, %(role)s, %(content)s, %(metadata)s)
 RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at, updated_at"""
 
 
@@ -279,8 +279,6 @@ INSERT_COMPANION_MESSAGE_QUERY: Final = support.Query(
         support.Parameter("role", "enums.MessageRole", optional=False),
         support.Parameter("content", "str", optional=False),
         support.Parameter("metadata", "JsonValue", optional=False),
-        support.Parameter("input_tokens", "int", optional=False),
-        support.Parameter("output_tokens", "int", optional=False),
     ),
     annotations=(),
 )
@@ -295,10 +293,10 @@ def insert_companion_message(
     role: enums.MessageRole,
     content: str,
     metadata: JsonValue,
-    input_tokens: int,
-    output_tokens: int,
 ) -> models.CompanionMessage:
-    """Append a turn to the user's conversation with a companion."""
+    """Append a turn to the user's conversation with a companion. Token counts start at 0: they
+    are usage data, recorded by a system flow with RecordCompanionMessageUsage.
+    """
     with conn.cursor(row_factory=support.companion_message_rows) as cur:
         cur.execute(
             INSERT_COMPANION_MESSAGE,
@@ -308,13 +306,70 @@ def insert_companion_message(
                 "role": role,
                 "content": content,
                 "metadata": Jsonb(metadata),
-                "input_tokens": input_tokens,
-                "output_tokens": output_tokens,
             },
         )
         row = cur.fetchone()
     if row is None:
         raise support.not_found(INSERT_COMPANION_MESSAGE_QUERY)
+    return row
+
+
+RECORD_COMPANION_MESSAGE_USAGE: Final = """-- name: RecordCompanionMessageUsage :one
+UPDATE companion_messages
+SET input_tokens = %(input_tokens)s::integer,
+    output_tokens = %(output_tokens)s::integer
+WHERE id = %(id)s
+RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at, updated_at"""
+
+
+RECORD_COMPANION_MESSAGE_USAGE_QUERY: Final = support.Query(
+    name="RecordCompanionMessageUsage",
+    command=":one",
+    sql=RECORD_COMPANION_MESSAGE_USAGE,
+    source="db/queries/companions.sql",
+    reads=frozenset({"companion_messages"}),
+    writes=frozenset({"companion_messages"}),
+    read_only=False,
+    columns=(
+        "id",
+        "companion_id",
+        "user_id",
+        "role",
+        "content",
+        "metadata",
+        "input_tokens",
+        "output_tokens",
+        "created_at",
+        "updated_at",
+    ),
+    parameters=(
+        support.Parameter("input_tokens", "int", optional=False),
+        support.Parameter("output_tokens", "int", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+    ),
+    annotations=(("role", """system"""),),
+)
+
+
+@support.describe(RECORD_COMPANION_MESSAGE_USAGE_QUERY)
+def record_companion_message_usage(
+    conn: psycopg.Connection[Any],
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    id: uuid.UUID,
+) -> models.CompanionMessage:
+    """Record the tokens a companion turn used: usage data, written by a system flow only
+    (chatdb_app holds no privilege on these columns). No row when there is no such message.
+    """
+    with conn.cursor(row_factory=support.companion_message_rows) as cur:
+        cur.execute(
+            RECORD_COMPANION_MESSAGE_USAGE,
+            {"input_tokens": input_tokens, "output_tokens": output_tokens, "id": id},
+        )
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(RECORD_COMPANION_MESSAGE_USAGE_QUERY)
     return row
 
 
@@ -401,12 +456,11 @@ WITH rate AS (
         rate.per_1k
     FROM rate
 ), entry AS (
-    INSERT INTO credit_ledger (user_id, operation_id, amount, balance_after, reason, description, metadata)
+    INSERT INTO credit_ledger (user_id, operation_id, amount, reason, description, metadata)
     SELECT
         %(user_id)s::uuid,
         %(operation_id)s::text,
         -charge.credits,
-        0,
         'companion_burn',
         'Companion conversation',
         jsonb_build_object('companion_id', %(companion_id)s::uuid, 'companion_message_id', %(companion_message_id)s::uuid)

@@ -27,7 +27,7 @@ CREATE_USAGE_LOG_PARTITIONS_QUERY: Final = support.Query(
         support.Parameter("months_ahead", "int", optional=False),
         support.Parameter("months_back", "int", optional=False),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -65,7 +65,7 @@ DROP_USAGE_LOG_PARTITIONS_QUERY: Final = support.Query(
     read_only=True,
     columns=("partition_name",),
     parameters=(support.Parameter("retention", "datetime.timedelta", optional=False),),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 

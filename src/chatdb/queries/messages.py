@@ -17,8 +17,7 @@ from chatdb.queries import enums, models, support
 
 INSERT_MESSAGE: Final = """-- name: InsertMessage :one
 INSERT INTO messages (
-    chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata
+    chat_id, role, parts, attachments, provider, model, client_request_id, provider_metadata
 )
 VALUES (
     %(chat_id)s::uuid,
@@ -27,11 +26,6 @@ VALUES (
     %(attachments)s,
     %(provider)s::text,
     %(model)s::text,
-    coalesce(%(input_tokens)s::integer, 0),
-    coalesce(%(output_tokens)s::integer, 0),
-    coalesce(%(cache_read_tokens)s::integer, 0),
-    coalesce(%(cache_write_tokens)s::integer, 0),
-    coalesce(%(cost)s::numeric, 0),
     %(client_request_id)s::text,
     %(provider_metadata)s::jsonb
 )
@@ -73,11 +67,6 @@ INSERT_MESSAGE_QUERY: Final = support.Query(
         support.Parameter("attachments", "chatdb.types.Attachments", optional=False),
         support.Parameter("provider", "str | None", optional=True),
         support.Parameter("model", "str | None", optional=True),
-        support.Parameter("input_tokens", "int | None", optional=True),
-        support.Parameter("output_tokens", "int | None", optional=True),
-        support.Parameter("cache_read_tokens", "int | None", optional=True),
-        support.Parameter("cache_write_tokens", "int | None", optional=True),
-        support.Parameter("cost", "decimal.Decimal | None", optional=True),
         support.Parameter("client_request_id", "str | None", optional=True),
         support.Parameter("provider_metadata", "JsonValue | None", optional=True),
     ),
@@ -85,52 +74,165 @@ INSERT_MESSAGE_QUERY: Final = support.Query(
 )
 
 
-class InsertMessageParams(NamedTuple):
+@support.describe(INSERT_MESSAGE_QUERY)
+def insert_message(
+    conn: psycopg.Connection[Any],
+    *,
+    chat_id: uuid.UUID,
+    role: enums.MessageRole,
+    parts: chatdb.types.MessageParts,
+    attachments: chatdb.types.Attachments,
+    provider: str | None = None,
+    model: str | None = None,
+    client_request_id: str | None = None,
+    provider_metadata: JsonValue | None = None,
+) -> models.Message:
+    """Append a message to a chat (as its owner). Idempotent by client_request_id: a retried send
+    with the same id returns the message stored the first time instead of inserting again.
+    Token counts and cost start at 0: they are billing data, recorded by a system flow with
+    RecordMessageUsage (chatdb_app cannot write them).
+    """
+    with conn.cursor(row_factory=support.message_rows) as cur:
+        cur.execute(
+            INSERT_MESSAGE,
+            {
+                "chat_id": chat_id,
+                "role": role,
+                "parts": Jsonb(parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json),
+                "attachments": Jsonb(attachments, dumps=support.ATTACHMENTS_ADAPTER.dump_json),
+                "provider": provider,
+                "model": model,
+                "client_request_id": client_request_id,
+                "provider_metadata": None
+                if provider_metadata is None
+                else Jsonb(provider_metadata),
+            },
+        )
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(INSERT_MESSAGE_QUERY)
+    return row
+
+
+RECORD_MESSAGE_USAGE: Final = """-- name: RecordMessageUsage :one
+UPDATE messages
+SET input_tokens = %(input_tokens)s::integer,
+    output_tokens = %(output_tokens)s::integer,
+    cache_read_tokens = %(cache_read_tokens)s::integer,
+    cache_write_tokens = %(cache_write_tokens)s::integer,
+    cost = %(cost)s::numeric
+WHERE id = %(id)s::uuid
+RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
+    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at"""
+
+
+RECORD_MESSAGE_USAGE_QUERY: Final = support.Query(
+    name="RecordMessageUsage",
+    command=":one",
+    sql=RECORD_MESSAGE_USAGE,
+    source="db/queries/messages.sql",
+    reads=frozenset({"messages"}),
+    writes=frozenset({"messages"}),
+    read_only=False,
+    columns=(
+        "id",
+        "chat_id",
+        "role",
+        "parts",
+        "attachments",
+        "provider",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost",
+        "client_request_id",
+        "provider_metadata",
+        "created_at",
+    ),
+    parameters=(
+        support.Parameter("input_tokens", "int", optional=False),
+        support.Parameter("output_tokens", "int", optional=False),
+        support.Parameter("cache_read_tokens", "int", optional=False),
+        support.Parameter("cache_write_tokens", "int", optional=False),
+        support.Parameter("cost", "decimal.Decimal", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+    ),
+    annotations=(("role", """system"""),),
+)
+
+
+class RecordMessageUsageRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
     chat_id: uuid.UUID
     role: enums.MessageRole
     parts: chatdb.types.MessageParts
     attachments: chatdb.types.Attachments
-    provider: str | None = None
-    model: str | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cache_read_tokens: int | None = None
-    cache_write_tokens: int | None = None
-    cost: decimal.Decimal | None = None
-    client_request_id: str | None = None
-    provider_metadata: JsonValue | None = None
+    provider: str | None
+    model: str | None
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cost: decimal.Decimal
+    client_request_id: str | None
+    provider_metadata: JsonValue | None
+    created_at: datetime.datetime
 
-    def to_args(self) -> dict[str, Any]:
-        return {
-            "chat_id": self.chat_id,
-            "role": self.role,
-            "parts": Jsonb(self.parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json),
-            "attachments": Jsonb(self.attachments, dumps=support.ATTACHMENTS_ADAPTER.dump_json),
-            "provider": self.provider,
-            "model": self.model,
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "cache_read_tokens": self.cache_read_tokens,
-            "cache_write_tokens": self.cache_write_tokens,
-            "cost": self.cost,
-            "client_request_id": self.client_request_id,
-            "provider_metadata": None
-            if self.provider_metadata is None
-            else Jsonb(self.provider_metadata),
-        }
+    @staticmethod
+    def build(v: Sequence[Any]) -> "RecordMessageUsageRow":
+        return RecordMessageUsageRow(
+            id=v[0],
+            chat_id=v[1],
+            role=v[2],
+            parts=v[3],
+            attachments=v[4],
+            provider=v[5],
+            model=v[6],
+            input_tokens=v[7],
+            output_tokens=v[8],
+            cache_read_tokens=v[9],
+            cache_write_tokens=v[10],
+            cost=v[11],
+            client_request_id=v[12],
+            provider_metadata=v[13],
+            created_at=v[14],
+        )
 
 
-@support.describe(INSERT_MESSAGE_QUERY)
-def insert_message(conn: psycopg.Connection[Any], *, params: InsertMessageParams) -> models.Message:
-    """Append a message to a chat (as its owner). Idempotent by client_request_id: a retried send
-    with the same id returns the message stored the first time instead of inserting again.
-    Token counts and cost left out (NULL) take the column defaults (0).
+@support.describe(RECORD_MESSAGE_USAGE_QUERY)
+def record_message_usage(
+    conn: psycopg.Connection[Any],
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    cache_read_tokens: int,
+    cache_write_tokens: int,
+    cost: decimal.Decimal,
+    id: uuid.UUID,
+) -> RecordMessageUsageRow:
+    """Record what generating a message used (token counts and provider cost): billing data,
+    written by a system flow only (chatdb_app holds no privilege on these columns). No row
+    when there is no such message.
     """
-    with conn.cursor(row_factory=support.message_rows) as cur:
-        cur.execute(INSERT_MESSAGE, params.to_args())
+    with conn.cursor(row_factory=support.rows(RecordMessageUsageRow.build)) as cur:
+        cur.execute(
+            RECORD_MESSAGE_USAGE,
+            {
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cache_read_tokens": cache_read_tokens,
+                "cache_write_tokens": cache_write_tokens,
+                "cost": cost,
+                "id": id,
+            },
+        )
         row = cur.fetchone()
     if row is None:
-        raise support.not_found(INSERT_MESSAGE_QUERY)
+        raise support.not_found(RECORD_MESSAGE_USAGE_QUERY)
     return row
 
 
@@ -160,7 +262,7 @@ IMPORT_MESSAGES_QUERY: Final = support.Query(
         support.Parameter("cost", "decimal.Decimal", optional=False),
         support.Parameter("created_at", "datetime.datetime", optional=False),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -642,10 +744,7 @@ def list_message_reactions(
 
 
 INSERT_MESSAGE_WITH_ID: Final = """-- name: InsertMessageWithID :one
-INSERT INTO messages (
-    id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, provider_metadata
-)
+INSERT INTO messages (id, chat_id, role, parts, attachments, provider, model, provider_metadata)
 VALUES (
     %(id)s::uuid,
     %(chat_id)s::uuid,
@@ -654,11 +753,6 @@ VALUES (
     %(attachments)s,
     %(provider)s::text,
     %(model)s::text,
-    %(input_tokens)s::integer,
-    %(output_tokens)s::integer,
-    %(cache_read_tokens)s::integer,
-    %(cache_write_tokens)s::integer,
-    %(cost)s::numeric,
     %(provider_metadata)s::jsonb
 )
 ON CONFLICT (id) DO NOTHING
@@ -697,11 +791,6 @@ INSERT_MESSAGE_WITH_ID_QUERY: Final = support.Query(
         support.Parameter("role", "enums.MessageRole", optional=False),
         support.Parameter("parts", "chatdb.types.MessageParts", optional=False),
         support.Parameter("attachments", "chatdb.types.Attachments", optional=False),
-        support.Parameter("input_tokens", "int", optional=False),
-        support.Parameter("output_tokens", "int", optional=False),
-        support.Parameter("cache_read_tokens", "int", optional=False),
-        support.Parameter("cache_write_tokens", "int", optional=False),
-        support.Parameter("cost", "decimal.Decimal", optional=False),
         support.Parameter("provider", "str | None", optional=True),
         support.Parameter("model", "str | None", optional=True),
         support.Parameter("provider_metadata", "JsonValue | None", optional=True),
@@ -710,53 +799,41 @@ INSERT_MESSAGE_WITH_ID_QUERY: Final = support.Query(
 )
 
 
-class InsertMessageWithIDParams(NamedTuple):
-    id: uuid.UUID
-    chat_id: uuid.UUID
-    role: enums.MessageRole
-    parts: chatdb.types.MessageParts
-    attachments: chatdb.types.Attachments
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    cost: decimal.Decimal
-    provider: str | None = None
-    model: str | None = None
-    provider_metadata: JsonValue | None = None
-
-    def to_args(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "chat_id": self.chat_id,
-            "role": self.role,
-            "parts": Jsonb(self.parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json),
-            "attachments": Jsonb(self.attachments, dumps=support.ATTACHMENTS_ADAPTER.dump_json),
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "cache_read_tokens": self.cache_read_tokens,
-            "cache_write_tokens": self.cache_write_tokens,
-            "cost": self.cost,
-            "provider": self.provider,
-            "model": self.model,
-            "provider_metadata": None
-            if self.provider_metadata is None
-            else Jsonb(self.provider_metadata),
-        }
-
-
 @support.describe(INSERT_MESSAGE_WITH_ID_QUERY)
 def insert_message_with_id(
     conn: psycopg.Connection[Any],
     *,
-    params: InsertMessageWithIDParams,
+    id: uuid.UUID,
+    chat_id: uuid.UUID,
+    role: enums.MessageRole,
+    parts: chatdb.types.MessageParts,
+    attachments: chatdb.types.Attachments,
+    provider: str | None = None,
+    model: str | None = None,
+    provider_metadata: JsonValue | None = None,
 ) -> models.Message | None:
     """Append a message with an id the client generated (the AI SDK gives every message an id).
     No row when the id is taken, by this message or any other: use
     chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
+    Token counts and cost start at 0: billing data, recorded by a system flow with
+    RecordMessageUsage.
     """
     with conn.cursor(row_factory=support.message_rows) as cur:
-        cur.execute(INSERT_MESSAGE_WITH_ID, params.to_args())
+        cur.execute(
+            INSERT_MESSAGE_WITH_ID,
+            {
+                "id": id,
+                "chat_id": chat_id,
+                "role": role,
+                "parts": Jsonb(parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json),
+                "attachments": Jsonb(attachments, dumps=support.ATTACHMENTS_ADAPTER.dump_json),
+                "provider": provider,
+                "model": model,
+                "provider_metadata": None
+                if provider_metadata is None
+                else Jsonb(provider_metadata),
+            },
+        )
         return cur.fetchone()
 
 

@@ -47,6 +47,27 @@ class Account(BaseModel):
     updated_at: datetime.datetime
 
 
+class AppSetting(BaseModel):
+    """Deployment settings that change money or limits: exactly one row (singleton = true). Read by triggers; written only by its owner chatdb_migrator (never by chatdb_app or chatdb_system, and never from a session setting)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    singleton: bool = Field(
+        description="""Always true: the primary key that keeps the table at one row.""",
+    )
+    signup_credits: decimal.Decimal = Field(
+        description="""Credits granted to every new user through the ledger (users_grant_signup_credits, operation_id signup:<user id>); 0 (the default) grants none.""",
+    )
+    max_successful_referrals: int = Field(
+        description="""Most completed referrals one referrer may have (referrals_referrer_maximum_check).""",
+    )
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    app_operation_namespaces: list[str] = Field(
+        description="""Operation-id namespaces (the part of credit_ledger.operation_id before the first colon) that chatdb_app may use; every other namespace (signup, referral, stripe, ...) is for system flows only.""",
+    )
+
+
 class Authenticator(BaseModel):
     """WebAuthn credentials (passkeys) registered by users (Auth.js "Authenticator"); deleted with the user."""
 
@@ -971,7 +992,7 @@ class User(BaseModel):
         description="""Last change of the row (maintained by set_updated_at).""",
     )
     successful_referral_count: int = Field(
-        description="""Referrals of this user that became completed, maintained by the referrals_count_successful trigger and capped by chatdb.max_successful_referrals. Not decremented when a referred user is deleted (a slot cannot be recycled by deleting accounts).""",
+        description="""Referrals of this user that became completed, maintained by the referrals_count_successful trigger and capped by app_settings.max_successful_referrals. Not decremented when a referred user is deleted (a slot cannot be recycled by deleting accounts).""",
     )
     user_type: enums.UserType = Field(
         description="""regular or guest; a guest has no email, a regular user has one (users_email_user_type_check).""",

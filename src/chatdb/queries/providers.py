@@ -425,7 +425,7 @@ LIST_PROVIDER_KEYS_TO_ROTATE_QUERY: Final = support.Query(
         support.Parameter("batch_size", "int", optional=False),
         support.Parameter("after_id", "uuid.UUID | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -489,7 +489,7 @@ REPLACE_PROVIDER_KEY_QUERY: Final = support.Query(
         support.Parameter("id", "uuid.UUID", optional=False),
         support.Parameter("old_ciphertext", "bytes", optional=False),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 

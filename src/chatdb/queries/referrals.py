@@ -29,7 +29,7 @@ GET_USER_BY_REFERRAL_CODE_QUERY: Final = support.Query(
     read_only=True,
     columns=("id", "referral_code", "status", "successful_referral_count"),
     parameters=(support.Parameter("referral_code", "str", optional=False),),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -101,7 +101,7 @@ CREATE_REFERRAL_QUERY: Final = support.Query(
         support.Parameter("status", "enums.ReferralStatus", optional=False),
         support.Parameter("credits_awarded", "decimal.Decimal", optional=False),
     ),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 

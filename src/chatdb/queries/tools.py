@@ -162,8 +162,7 @@ UPDATE tool_executions
 SET status = %(to_status)s::tool_execution_status,
     result = coalesce(%(result)s::jsonb, result),
     error = coalesce(%(error)s::text, error),
-    execution_ms = coalesce(%(execution_ms)s::integer, execution_ms),
-    cost = coalesce(%(cost)s::numeric, cost)
+    execution_ms = coalesce(%(execution_ms)s::integer, execution_ms)
 WHERE id = %(id)s
   AND status = ANY (
       CASE %(to_status)s::tool_execution_status
@@ -215,7 +214,6 @@ TRANSITION_TOOL_EXECUTION_QUERY: Final = support.Query(
         support.Parameter("result", "JsonValue | None", optional=True),
         support.Parameter("error", "str | None", optional=True),
         support.Parameter("execution_ms", "int | None", optional=True),
-        support.Parameter("cost", "decimal.Decimal | None", optional=True),
     ),
     annotations=(("optional", ""),),
 )
@@ -230,12 +228,12 @@ def transition_tool_execution(
     result: JsonValue | None = None,
     error: str | None = None,
     execution_ms: int | None = None,
-    cost: decimal.Decimal | None = None,
 ) -> models.ToolExecution | None:
     """Move a tool execution to to_status, only from a state that allows it (pending -> approved;
     approved -> executing; executing -> completed or timeout; pending/approved/executing ->
     failed or cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
-    error, execution_ms and cost are kept when NULL. No row when the move is illegal or the
+    error and execution_ms are kept when NULL; the cost is billing data (RecordToolExecutionCost,
+    chatdb_system). No row when the move is illegal or the
     row is missing or not the caller's; the tool_executions_check_transition trigger stays
     the authority on legal moves.
     """
@@ -248,10 +246,72 @@ def transition_tool_execution(
                 "result": None if result is None else Jsonb(result),
                 "error": error,
                 "execution_ms": execution_ms,
-                "cost": cost,
             },
         )
         return cur.fetchone()
+
+
+RECORD_TOOL_EXECUTION_COST: Final = """-- name: RecordToolExecutionCost :one
+UPDATE tool_executions
+SET cost = %(cost)s::numeric
+WHERE id = %(id)s
+RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at"""
+
+
+RECORD_TOOL_EXECUTION_COST_QUERY: Final = support.Query(
+    name="RecordToolExecutionCost",
+    command=":one",
+    sql=RECORD_TOOL_EXECUTION_COST,
+    source="db/queries/tools.sql",
+    reads=frozenset({"tool_executions"}),
+    writes=frozenset({"tool_executions"}),
+    read_only=False,
+    columns=(
+        "id",
+        "chat_id",
+        "message_id",
+        "tool_call_id",
+        "tool_name",
+        "arguments",
+        "result",
+        "status",
+        "requires_approval",
+        "error",
+        "execution_ms",
+        "cost",
+        "created_at",
+        "approved_at",
+        "started_at",
+        "completed_at",
+        "failed_at",
+        "cancelled_at",
+        "updated_at",
+        "timed_out_at",
+    ),
+    parameters=(
+        support.Parameter("cost", "decimal.Decimal", optional=False),
+        support.Parameter("id", "uuid.UUID", optional=False),
+    ),
+    annotations=(("role", """system"""),),
+)
+
+
+@support.describe(RECORD_TOOL_EXECUTION_COST_QUERY)
+def record_tool_execution_cost(
+    conn: psycopg.Connection[Any],
+    *,
+    cost: decimal.Decimal,
+    id: uuid.UUID,
+) -> models.ToolExecution:
+    """Record what a tool call cost (paid APIs): billing data, written by a system flow only
+    (chatdb_app holds no privilege on the column). No row when there is no such execution.
+    """
+    with conn.cursor(row_factory=support.tool_execution_rows) as cur:
+        cur.execute(RECORD_TOOL_EXECUTION_COST, {"cost": cost, "id": id})
+        row = cur.fetchone()
+    if row is None:
+        raise support.not_found(RECORD_TOOL_EXECUTION_COST_QUERY)
+    return row
 
 
 LIST_PENDING_TOOL_EXECUTIONS: Final = """-- name: ListPendingToolExecutions :many

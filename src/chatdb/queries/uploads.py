@@ -235,7 +235,7 @@ CREATE_FILE_UPLOAD_QUERY: Final = support.Query(
         support.Parameter("chat_id", "uuid.UUID | None", optional=True),
         support.Parameter("metadata", "JsonValue | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 

@@ -76,7 +76,7 @@ LOG_USAGE_QUERY: Final = support.Query(
         support.Parameter("duration_ms", "int | None", optional=True),
         support.Parameter("metadata", "JsonValue | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -279,7 +279,7 @@ REFRESH_USAGE_DAILY_STATS_QUERY: Final = support.Query(
     read_only=False,
     columns=(),
     parameters=(),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -476,7 +476,7 @@ RESET_EXPIRED_QUOTAS_QUERY: Final = support.Query(
         support.Parameter("default_period", "datetime.timedelta", optional=False),
         support.Parameter("batch_size", "int", optional=False),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 

@@ -59,7 +59,7 @@ CREATE_USER_QUERY: Final = support.Query(
         support.Parameter("email_verified", "datetime.datetime | None", optional=True),
         support.Parameter("password_hash", "str | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -176,7 +176,7 @@ GET_USER_BY_IDS_QUERY: Final = support.Query(
         "user_type",
     ),
     parameters=(support.Parameter("ids", "list[uuid.UUID]", optional=False),),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -228,7 +228,7 @@ GET_USER_BY_EMAIL_QUERY: Final = support.Query(
         "user_type",
     ),
     parameters=(support.Parameter("email", "str", optional=False),),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -258,7 +258,7 @@ GET_USER_CREDENTIALS_BY_EMAIL_QUERY: Final = support.Query(
     read_only=True,
     columns=("id", "status", "password_hash"),
     parameters=(support.Parameter("email", "str", optional=False),),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -307,7 +307,7 @@ UPDATE_USER_PASSWORD_HASH_QUERY: Final = support.Query(
         support.Parameter("id", "uuid.UUID", optional=False),
         support.Parameter("password_hash", "str | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -445,7 +445,7 @@ UPDATE_USER_EMAIL_QUERY: Final = support.Query(
         support.Parameter("email", "str | None", optional=True),
         support.Parameter("verified_at", "datetime.datetime | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -491,7 +491,7 @@ DELETE_USER_QUERY: Final = support.Query(
     read_only=False,
     columns=(),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -549,7 +549,7 @@ LIST_USERS_QUERY: Final = support.Query(
         support.Parameter("after_at", "datetime.datetime | None", optional=True),
         support.Parameter("after_id", "uuid.UUID | None", optional=True),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -723,7 +723,7 @@ EXPORT_USER_DATA_QUERY: Final = support.Query(
     read_only=True,
     columns=("export",),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -775,7 +775,7 @@ CREATE_GUEST_USER_QUERY: Final = support.Query(
         "user_type",
     ),
     parameters=(support.Parameter("name", "str | None", optional=True),),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 
@@ -843,7 +843,7 @@ UPGRADE_GUEST_USER_QUERY: Final = support.Query(
         support.Parameter("email_verified", "datetime.datetime | None", optional=True),
         support.Parameter("password_hash", "str | None", optional=True),
     ),
-    annotations=(("optional", ""),),
+    annotations=(("optional", ""), ("role", """system""")),
 )
 
 
@@ -907,7 +907,7 @@ DELETE_STALE_GUESTS_QUERY: Final = support.Query(
         support.Parameter("inactive_since", "datetime.datetime", optional=False),
         support.Parameter("batch_size", "int", optional=False),
     ),
-    annotations=(),
+    annotations=(("role", """system"""),),
 )
 
 

@@ -52,7 +52,11 @@ def cli_database(url: str) -> Database:
 
 # The role model (docs/decisions/001-role-model.md) as the grants in the migrations give it.
 # chatdb_app has no privilege at all here: tokens, provider webhooks, the cross-user view.
-APP_NO_ACCESS = frozenset({"verification_tokens", "webhook_events", "usage_daily_stats"})
+APP_NO_ACCESS = frozenset(
+    {"verification_tokens", "webhook_events", "usage_daily_stats", "app_settings"}
+)
+# Read-only for chatdb_system too: deployment settings are written by the migrator only.
+SYSTEM_READ_ONLY = frozenset({"app_settings"})
 # chatdb_app reads and writes these through column grants only (never password_hash).
 APP_COLUMNS_ONLY = frozenset({"users"})
 # Append-only for everyone: no UPDATE or DELETE even for chatdb_system.
@@ -92,8 +96,10 @@ def grant_problems(rows: list[tuple[str, str, str, list[str], bool]]) -> list[st
             elif table in APP_COLUMNS_ONLY and have & set(_DML):
                 problems.append(f"chatdb_app has table-wide {', '.join(sorted(have))} on {table}")
         elif role == "chatdb_system":
-            if kind in ("v", "m"):
+            if kind in ("v", "m") or table in SYSTEM_READ_ONLY:
                 wanted = {"SELECT"}
+                if table in SYSTEM_READ_ONLY and have & {"INSERT", "UPDATE", "DELETE"}:
+                    problems.append(f"chatdb_system may write {table} (migrator only)")
             elif table in APPEND_ONLY:
                 wanted = {"SELECT", "INSERT"}
             else:

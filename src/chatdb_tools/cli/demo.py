@@ -44,22 +44,18 @@ def _say(text: str) -> None:
     print(f"   {text}")
 
 
-def _message(chat_id: uuid.UUID, role: MessageRole, text: str, **metrics: Any) -> Any:
-    return messages.InsertMessageParams(
-        chat_id=chat_id,
-        role=role,
-        parts=MessageParts([MessagePart(type="text", text=text)]),
-        attachments=Attachments([]),
-        provider=metrics.get("provider"),
-        model=metrics.get("model"),
-        input_tokens=metrics.get("input_tokens", 0),
-        output_tokens=metrics.get("output_tokens", 0),
-        cache_read_tokens=0,
-        cache_write_tokens=0,
-        cost=metrics.get("cost", Decimal(0)),
-        client_request_id=metrics.get("client_request_id"),
-        provider_metadata=None,
-    )
+def _message(chat_id: uuid.UUID, role: MessageRole, text: str, **fields: Any) -> dict[str, Any]:
+    """InsertMessage's arguments; token counts and cost are billing data, recorded apart."""
+    return {
+        "chat_id": chat_id,
+        "role": role,
+        "parts": MessageParts([MessagePart(type="text", text=text)]),
+        "attachments": Attachments([]),
+        "provider": fields.get("provider"),
+        "model": fields.get("model"),
+        "client_request_id": fields.get("client_request_id"),
+        "provider_metadata": None,
+    }
 
 
 def run_demo(db: Database) -> None:
@@ -120,7 +116,7 @@ def run_demo(db: Database) -> None:
         )
         question = messages.insert_message(
             conn,
-            params=_message(
+            **_message(
                 chat.id,
                 MessageRole.USER,
                 "Plan three days in Kyoto.",
@@ -129,20 +125,17 @@ def run_demo(db: Database) -> None:
         )
         answer = messages.insert_message(
             conn,
-            params=_message(
+            **_message(
                 chat.id,
                 MessageRole.ASSISTANT,
                 "Day 1: Fushimi Inari at dawn...",
                 provider="openai",
                 model="gpt-4o",
-                input_tokens=812,
-                output_tokens=377,
-                cost=Decimal("0.00642"),
             ),
         )
         retried = messages.insert_message(
             conn,
-            params=_message(
+            **_message(
                 chat.id,
                 MessageRole.USER,
                 "Plan three days in Kyoto.",
@@ -163,6 +156,20 @@ def run_demo(db: Database) -> None:
         )
         page = Page.from_rows(rows, 1, cursor=lambda m: (m.created_at, m.id))
         _say(f"newest-first page of 1: {len(page.items)} item, has_more={page.has_more}")
+
+    with db.system() as conn:  # what the answer used is billing data: a system flow writes it
+        billed = messages.record_message_usage(
+            conn,
+            id=answer.id,
+            input_tokens=812,
+            output_tokens=377,
+            cache_read_tokens=0,
+            cache_write_tokens=0,
+            cost=Decimal("0.00642"),
+        )
+        _say(
+            f"the answer's usage, recorded as chatdb_system: cost {billed.cost if billed else None}"
+        )
 
     _say("its JSON statement logs (name, duration, rows, role, user; never values):")
     named = [line for line in log.getvalue().splitlines() if '"query": "sql"' not in line]

@@ -156,7 +156,17 @@ async def save_message(
     or return it on a replay. `ConflictError` when the id is taken by a message of another
     chat, or with another role, parts or attachments (a message edited since counts too).
     """
-    created = await messages.insert_message_with_id(conn, params=message)
+    created = await messages.insert_message_with_id(
+        conn,
+        id=message.id,
+        chat_id=message.chat_id,
+        role=message.role,
+        parts=message.parts,
+        attachments=message.attachments,
+        provider=message.provider,
+        model=message.model,
+        provider_metadata=message.provider_metadata,
+    )
     if created is not None:
         return created
     stored = await messages.get_message_by_id(conn, id=message.id)

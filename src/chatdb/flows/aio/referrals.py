@@ -6,8 +6,9 @@ Runs as `chatdb_system` (it credits another user than the caller):
         await redeem_referral_code(conn, user_id=new_user, code=submitted_code)
 
 The rules live in the schema and hold under any concurrency: a user is referred at most once
-(referrals_referred_id_key), never by themselves (referrals_no_self_referral_check), and a
-referrer has at most `chatdb.max_successful_referrals` completed referrals
+(referrals_referred_id_key), never by themselves (referrals_no_self_referral_check) or by a
+user they referred (referrals_no_mutual_referral_check), and a referrer has at most
+`app_settings.max_successful_referrals` completed referrals
 (referrals_referrer_maximum_check, counted under the referrer's row lock). This flow checks the
 cheap cases first for a clear error, maps the database's refusals to the same typed errors,
 and credits both sides with operation ids `referral:<referred id>:referrer` and
@@ -29,6 +30,7 @@ from chatdb.flows.referral_outcomes import (
     DEFAULT_REFERRED_CREDITS,
     DEFAULT_REFERRER_CREDITS,
     AlreadyReferred,
+    MutualReferral,
     OwnReferralCode,
     RedeemedReferral,
     ReferrerAtMaximum,
@@ -56,7 +58,8 @@ async def redeem_referral_code(
 
     Raises `NotFoundError` for an unknown code, and a `ReferralRejected` subclass naming the
     reason otherwise: `OwnReferralCode`, `AlreadyReferred`, `ReferrerAtMaximum`,
-    `ReferrerInactive`. A refusal writes nothing (the caller's transaction stays usable).
+    `MutualReferral`, `ReferrerInactive`. A refusal writes nothing (the caller's transaction
+    stays usable).
     """
     for name, amount in (
         ("referrer_credits", referrer_credits),
@@ -139,6 +142,7 @@ async def redeem_referral_code(
             OwnReferralCode: "you cannot redeem your own referral code",
             AlreadyReferred: "you were already referred; a user can be referred only once",
             ReferrerAtMaximum: "the owner of this referral code has reached the maximum number of referrals",
+            MutualReferral: "you cannot redeem the code of a user you referred",
         }
         raise cls(
             messages[cls], constraint=exc.constraint, table="referrals", sqlstate=exc.sqlstate
@@ -150,6 +154,7 @@ async def redeem_referral_code(
 
 __all__ = [
     "AlreadyReferred",
+    "MutualReferral",
     "OwnReferralCode",
     "RedeemedReferral",
     "ReferrerAtMaximum",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import decimal
 import uuid
 from typing import Any
 
@@ -22,14 +21,14 @@ async def transition_tool_execution(
     result: JsonValue | None = None,
     error: str | None = None,
     execution_ms: int | None = None,
-    cost: decimal.Decimal | None = None,
 ) -> models.ToolExecution:
     """Move tool execution `id` to `to_status` and return it with the step's time stamped.
 
     Raises `InvalidTransition` (with `from_state` and `to_state`) when its current status does
     not allow the move, and `NotFoundError` when there is no such execution the caller may see.
     Runs in the caller's transaction; writes nothing when it raises. An unknown status raises
-    `InvalidInput`.
+    `InvalidInput`. The call's cost is billing data: a system flow records it
+    (`tools.record_tool_execution_cost`, as chatdb_system).
     """
     try:
         target = enums.ToolExecutionStatus(to_status)
@@ -43,7 +42,6 @@ async def transition_tool_execution(
         result=result,
         error=error,
         execution_ms=execution_ms,
-        cost=cost,
         id=id,
     )
     if moved is not None:

@@ -114,10 +114,10 @@ async def insert_companion_message(
     role: enums.MessageRole,
     content: str,
     metadata: JsonValue,
-    input_tokens: int,
-    output_tokens: int,
 ) -> models.CompanionMessage:
-    """Append a turn to the user's conversation with a companion."""
+    """Append a turn to the user's conversation with a companion. Token counts start at 0: they
+    are usage data, recorded by a system flow with RecordCompanionMessageUsage.
+    """
     async with conn.cursor(row_factory=support.companion_message_rows) as cur:
         await cur.execute(
             companions.INSERT_COMPANION_MESSAGE,
@@ -127,13 +127,33 @@ async def insert_companion_message(
                 "role": role,
                 "content": content,
                 "metadata": Jsonb(metadata),
-                "input_tokens": input_tokens,
-                "output_tokens": output_tokens,
             },
         )
         row = await cur.fetchone()
     if row is None:
         raise support.not_found(companions.INSERT_COMPANION_MESSAGE_QUERY)
+    return row
+
+
+@support.describe(companions.RECORD_COMPANION_MESSAGE_USAGE_QUERY)
+async def record_companion_message_usage(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    id: uuid.UUID,
+) -> models.CompanionMessage:
+    """Record the tokens a companion turn used: usage data, written by a system flow only
+    (chatdb_app holds no privilege on these columns). No row when there is no such message.
+    """
+    async with conn.cursor(row_factory=support.companion_message_rows) as cur:
+        await cur.execute(
+            companions.RECORD_COMPANION_MESSAGE_USAGE,
+            {"input_tokens": input_tokens, "output_tokens": output_tokens, "id": id},
+        )
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(companions.RECORD_COMPANION_MESSAGE_USAGE_QUERY)
     return row
 
 

@@ -3,32 +3,89 @@
 """Async twins of the queries in db/queries/messages.sql (same names, psycopg.AsyncConnection)."""
 
 import datetime
+import decimal
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
+from pydantic import JsonValue
 
 import chatdb.types
-from chatdb.queries import messages, models, support
+from chatdb.queries import enums, messages, models, support
 
 
 @support.describe(messages.INSERT_MESSAGE_QUERY)
 async def insert_message(
     conn: psycopg.AsyncConnection[Any],
     *,
-    params: messages.InsertMessageParams,
+    chat_id: uuid.UUID,
+    role: enums.MessageRole,
+    parts: chatdb.types.MessageParts,
+    attachments: chatdb.types.Attachments,
+    provider: str | None = None,
+    model: str | None = None,
+    client_request_id: str | None = None,
+    provider_metadata: JsonValue | None = None,
 ) -> models.Message:
     """Append a message to a chat (as its owner). Idempotent by client_request_id: a retried send
     with the same id returns the message stored the first time instead of inserting again.
-    Token counts and cost left out (NULL) take the column defaults (0).
+    Token counts and cost start at 0: they are billing data, recorded by a system flow with
+    RecordMessageUsage (chatdb_app cannot write them).
     """
     async with conn.cursor(row_factory=support.message_rows) as cur:
-        await cur.execute(messages.INSERT_MESSAGE, params.to_args())
+        await cur.execute(
+            messages.INSERT_MESSAGE,
+            {
+                "chat_id": chat_id,
+                "role": role,
+                "parts": Jsonb(parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json),
+                "attachments": Jsonb(attachments, dumps=support.ATTACHMENTS_ADAPTER.dump_json),
+                "provider": provider,
+                "model": model,
+                "client_request_id": client_request_id,
+                "provider_metadata": None
+                if provider_metadata is None
+                else Jsonb(provider_metadata),
+            },
+        )
         row = await cur.fetchone()
     if row is None:
         raise support.not_found(messages.INSERT_MESSAGE_QUERY)
+    return row
+
+
+@support.describe(messages.RECORD_MESSAGE_USAGE_QUERY)
+async def record_message_usage(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    cache_read_tokens: int,
+    cache_write_tokens: int,
+    cost: decimal.Decimal,
+    id: uuid.UUID,
+) -> messages.RecordMessageUsageRow:
+    """Record what generating a message used (token counts and provider cost): billing data,
+    written by a system flow only (chatdb_app holds no privilege on these columns). No row
+    when there is no such message.
+    """
+    async with conn.cursor(row_factory=support.rows(messages.RecordMessageUsageRow.build)) as cur:
+        await cur.execute(
+            messages.RECORD_MESSAGE_USAGE,
+            {
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cache_read_tokens": cache_read_tokens,
+                "cache_write_tokens": cache_write_tokens,
+                "cost": cost,
+                "id": id,
+            },
+        )
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(messages.RECORD_MESSAGE_USAGE_QUERY)
     return row
 
 
@@ -225,14 +282,37 @@ async def list_message_reactions(
 async def insert_message_with_id(
     conn: psycopg.AsyncConnection[Any],
     *,
-    params: messages.InsertMessageWithIDParams,
+    id: uuid.UUID,
+    chat_id: uuid.UUID,
+    role: enums.MessageRole,
+    parts: chatdb.types.MessageParts,
+    attachments: chatdb.types.Attachments,
+    provider: str | None = None,
+    model: str | None = None,
+    provider_metadata: JsonValue | None = None,
 ) -> models.Message | None:
     """Append a message with an id the client generated (the AI SDK gives every message an id).
     No row when the id is taken, by this message or any other: use
     chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
+    Token counts and cost start at 0: billing data, recorded by a system flow with
+    RecordMessageUsage.
     """
     async with conn.cursor(row_factory=support.message_rows) as cur:
-        await cur.execute(messages.INSERT_MESSAGE_WITH_ID, params.to_args())
+        await cur.execute(
+            messages.INSERT_MESSAGE_WITH_ID,
+            {
+                "id": id,
+                "chat_id": chat_id,
+                "role": role,
+                "parts": Jsonb(parts, dumps=support.MESSAGE_PARTS_ADAPTER.dump_json),
+                "attachments": Jsonb(attachments, dumps=support.ATTACHMENTS_ADAPTER.dump_json),
+                "provider": provider,
+                "model": model,
+                "provider_metadata": None
+                if provider_metadata is None
+                else Jsonb(provider_metadata),
+            },
+        )
         return await cur.fetchone()
 
 

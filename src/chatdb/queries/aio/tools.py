@@ -67,12 +67,12 @@ async def transition_tool_execution(
     result: JsonValue | None = None,
     error: str | None = None,
     execution_ms: int | None = None,
-    cost: decimal.Decimal | None = None,
 ) -> models.ToolExecution | None:
     """Move a tool execution to to_status, only from a state that allows it (pending -> approved;
     approved -> executing; executing -> completed or timeout; pending/approved/executing ->
     failed or cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
-    error, execution_ms and cost are kept when NULL. No row when the move is illegal or the
+    error and execution_ms are kept when NULL; the cost is billing data (RecordToolExecutionCost,
+    chatdb_system). No row when the move is illegal or the
     row is missing or not the caller's; the tool_executions_check_transition trigger stays
     the authority on legal moves.
     """
@@ -85,10 +85,27 @@ async def transition_tool_execution(
                 "result": None if result is None else Jsonb(result),
                 "error": error,
                 "execution_ms": execution_ms,
-                "cost": cost,
             },
         )
         return await cur.fetchone()
+
+
+@support.describe(tools.RECORD_TOOL_EXECUTION_COST_QUERY)
+async def record_tool_execution_cost(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    cost: decimal.Decimal,
+    id: uuid.UUID,
+) -> models.ToolExecution:
+    """Record what a tool call cost (paid APIs): billing data, written by a system flow only
+    (chatdb_app holds no privilege on the column). No row when there is no such execution.
+    """
+    async with conn.cursor(row_factory=support.tool_execution_rows) as cur:
+        await cur.execute(tools.RECORD_TOOL_EXECUTION_COST, {"cost": cost, "id": id})
+        row = await cur.fetchone()
+    if row is None:
+        raise support.not_found(tools.RECORD_TOOL_EXECUTION_COST_QUERY)
+    return row
 
 
 @support.describe(tools.LIST_PENDING_TOOL_EXECUTIONS_QUERY)
