@@ -32,8 +32,7 @@ SET input_tokens = @input_tokens::integer,
     cache_write_tokens = @cache_write_tokens::integer,
     cost = @cost::numeric
 WHERE id = @id::uuid
-RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at;
+RETURNING *;
 
 -- name: ImportMessages :copyfrom
 -- @role system

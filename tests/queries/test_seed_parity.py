@@ -427,11 +427,10 @@ def test_updated_at_moves_on_a_change_and_not_on_an_idempotent_replay(database: 
 
     def upload() -> uploads.CreateFileUploadRow:
         with database.system() as conn:
-            row = uploads.create_file_upload(
+            return uploads.create_file_upload(
                 conn, user_id=user.id, chat_id=chat.id, content_hash=digest, filename="f",
                 content_type="text/plain", size_bytes=1, storage_key="k",
             )  # fmt: skip
-        return row
 
     first, replay = upload(), upload()
     assert replay.updated_at == first.updated_at  # the no-op DO UPDATE changed nothing

@@ -26,7 +26,7 @@ def upload(
     db: Database, user: uuid.UUID, data: str, *, filename: str = "a.txt"
 ) -> uploads.CreateFileUploadRow:
     with db.system() as conn:  # the upload service records uploads (storage keys are its own)
-        row = uploads.create_file_upload(
+        return uploads.create_file_upload(
             conn,
             user_id=user,
             chat_id=None,
@@ -36,7 +36,6 @@ def upload(
             size_bytes=len(data),
             storage_key=f"s3://bucket/{uuid.uuid4()}",
         )
-    return row
 
 
 def test_record_and_list_context_optimizations_keyset(database: Database) -> None:

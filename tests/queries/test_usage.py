@@ -269,7 +269,7 @@ async def test_async_log_usage_and_increment(
 ) -> None:
     user = make_user(database)
     async with async_database.system() as conn:
-        row = await aio_usage.log_usage(conn, params=log_params(user))
+        await aio_usage.log_usage(conn, params=log_params(user))
     async with async_database.as_user(user) as conn:
         count = await aio_usage.increment_daily_message_count(conn, user_id=user, day=None)
         info = await aio_usage.get_quota_info(conn, user_id=user)

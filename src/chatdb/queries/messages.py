@@ -122,8 +122,7 @@ SET input_tokens = %(input_tokens)s::integer,
     cache_write_tokens = %(cache_write_tokens)s::integer,
     cost = %(cost)s::numeric
 WHERE id = %(id)s::uuid
-RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at"""
+RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at"""
 
 
 RECORD_MESSAGE_USAGE_QUERY: Final = support.Query(
@@ -150,6 +149,7 @@ RECORD_MESSAGE_USAGE_QUERY: Final = support.Query(
         "client_request_id",
         "provider_metadata",
         "created_at",
+        "updated_at",
     ),
     parameters=(
         support.Parameter("input_tokens", "int", optional=False),
@@ -163,46 +163,6 @@ RECORD_MESSAGE_USAGE_QUERY: Final = support.Query(
 )
 
 
-class RecordMessageUsageRow(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    id: uuid.UUID
-    chat_id: uuid.UUID
-    role: enums.MessageRole
-    parts: chatdb.types.MessageParts
-    attachments: chatdb.types.Attachments
-    provider: str | None
-    model: str | None
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    cost: decimal.Decimal
-    client_request_id: str | None
-    provider_metadata: JsonValue | None
-    created_at: datetime.datetime
-
-    @staticmethod
-    def build(v: Sequence[Any]) -> "RecordMessageUsageRow":
-        return RecordMessageUsageRow(
-            id=v[0],
-            chat_id=v[1],
-            role=v[2],
-            parts=v[3],
-            attachments=v[4],
-            provider=v[5],
-            model=v[6],
-            input_tokens=v[7],
-            output_tokens=v[8],
-            cache_read_tokens=v[9],
-            cache_write_tokens=v[10],
-            cost=v[11],
-            client_request_id=v[12],
-            provider_metadata=v[13],
-            created_at=v[14],
-        )
-
-
 @support.describe(RECORD_MESSAGE_USAGE_QUERY)
 def record_message_usage(
     conn: psycopg.Connection[Any],
@@ -213,12 +173,12 @@ def record_message_usage(
     cache_write_tokens: int,
     cost: decimal.Decimal,
     id: uuid.UUID,
-) -> RecordMessageUsageRow:
+) -> models.Message:
     """Record what generating a message used (token counts and provider cost): billing data,
     written by a system flow only (chatdb_app holds no privilege on these columns). No row
     when there is no such message.
     """
-    with conn.cursor(row_factory=support.rows(RecordMessageUsageRow.build)) as cur:
+    with conn.cursor(row_factory=support.message_rows) as cur:
         cur.execute(
             RECORD_MESSAGE_USAGE,
             {

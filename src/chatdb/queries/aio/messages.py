@@ -66,12 +66,12 @@ async def record_message_usage(
     cache_write_tokens: int,
     cost: decimal.Decimal,
     id: uuid.UUID,
-) -> messages.RecordMessageUsageRow:
+) -> models.Message:
     """Record what generating a message used (token counts and provider cost): billing data,
     written by a system flow only (chatdb_app holds no privilege on these columns). No row
     when there is no such message.
     """
-    async with conn.cursor(row_factory=support.rows(messages.RecordMessageUsageRow.build)) as cur:
+    async with conn.cursor(row_factory=support.message_rows) as cur:
         await cur.execute(
             messages.RECORD_MESSAGE_USAGE,
             {
