@@ -32,7 +32,7 @@ BANNER_PREFIX = "# Generated from "
 # Each directory's async modules become sync modules of the same name one level up.
 AIO_DIRS = ("src/chatdb/flows/aio",)
 # Single files whose sync twin lives elsewhere than the directory rule would put it.
-PAIRS: dict[str, str] = {}
+PAIRS = {"src/chatdb/cache/aio.py": "src/chatdb/cache/sync.py"}
 
 # Identifiers renamed wherever they appear (names, attributes, imported names).
 SYNC_NAMES = {
@@ -111,10 +111,9 @@ class Unasync(cst.CSTTransformer):
         return updated_node.with_changes(asynchronous=None)
 
     def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
-        inner = updated_node.expression
-        if updated_node.lpar and not inner.lpar:
-            return inner.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
-        return inner
+        # The operand of `await` is a primary expression, so `(await x)[0]` -> `x[0]` and
+        # `(await x) > 0` -> `x > 0` need no parentheses.
+        return updated_node.expression
 
     def leave_Subscript(
         self, original_node: cst.Subscript, updated_node: cst.Subscript
