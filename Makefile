@@ -53,7 +53,8 @@ schema: $(STAMP) ## rewrite db/schema/schema.sql from a throwaway database
 sync-twins: $(STAMP) ## regenerate the sync modules from their async sources (tools/async_to_sync.py)
 	$(PY) tools/async_to_sync.py
 
-generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), sync twins, schema dump and docs
+generate: $(STAMP) ## check every query against the migrated schema, then regenerate the query modules, sync twins, schema dump and docs
+	$(PY) tools/vet_queries.py
 	$(PY) tools/async_to_sync.py
 	$(PY) tools/clean_generated.py
 	$(BIN)/sqlc generate
@@ -70,7 +71,7 @@ typecheck: $(STAMP) ## mypy --strict on the runtime, the plugin and the generate
 	$(BIN)/mypy
 
 verify: lint typecheck ## lint, types, freshness (generated code, sync twins, dump, docs), migrations, index check
-	$(BIN)/sqlc vet
+	$(PY) tools/vet_queries.py
 	$(PY) tools/verify_generated.py
 	$(PY) tools/async_to_sync.py --check
 	$(CHATDB) schema check
