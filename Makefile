@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test migrate rollback status new-migration generate verify lint \
+.PHONY: help install demo test test-pgbouncer migrate rollback status new-migration generate verify lint \
         typecheck bench stress docs psql seed doctor clean db-start db-stop schema maintain \
         sync-twins
 
@@ -33,6 +33,9 @@ demo: $(STAMP) ## migrate the resolved database and run a real chat scenario (wr
 
 test: $(STAMP) ## run the test suite against DATABASE_URL, else the embedded PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-pgbouncer: $(STAMP) ## the query and flow suites again, the app's connections through PgBouncer
+	$(PY) tests/support/pgbouncer_leg.py $(BIN)/pytest -q -p no:cacheprovider tests/queries tests/flows $(PYTEST_ARGS)
 
 migrate: $(STAMP) ## apply pending migrations (roles, shadow check, advisory lock; embedded: rewrites the dump)
 	$(CHATDB) migrate

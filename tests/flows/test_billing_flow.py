@@ -17,7 +17,7 @@ from chatdb.flows.billing import process_webhook_event
 from chatdb.flows.privacy import erase_user
 from chatdb.queries import billing
 from chatdb.queries.enums import PaymentStatus, SubscriptionStatus
-from queries.helpers_q3 import make_user
+from support.factories import make_user
 
 UTC = datetime.UTC
 T0 = datetime.datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

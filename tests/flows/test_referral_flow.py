@@ -19,7 +19,7 @@ from chatdb.flows.referrals import (
 )
 from chatdb.queries import credits, referrals
 from chatdb.queries.enums import UserStatus
-from queries.helpers_q3 import balance, ledger_sum, make_user, set_user
+from support.factories import balance, ledger_sum, make_user, set_user
 
 
 def code_of(db: Database, user: uuid.UUID) -> str:

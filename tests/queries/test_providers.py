@@ -12,8 +12,7 @@ import pytest
 from chatdb import AsyncDatabase, Database, errors
 from chatdb.queries import models, providers
 from chatdb.queries.aio import providers as aio_providers
-
-from .helpers_q3 import make_user
+from support.factories import make_user
 
 
 def upsert(conn: Any, user: uuid.UUID, provider: str, **kw: Any) -> models.ProviderConfig:
