@@ -20,12 +20,14 @@ help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml plugin/pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# The plugin after chatdb: an older chatdb install owned the same console script.
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ./plugin
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv with pinned dependencies (re-runs only when pyproject.toml changes)
+install: $(STAMP) ## create .venv with pinned dependencies and the plugin (editable; re-runs when a pyproject.toml changes)
 
 demo: $(STAMP) ## migrate the resolved database and run a real chat scenario (writes no tracked file)
 	$(CHATDB) migrate --no-write-schema
@@ -66,8 +68,8 @@ generate: $(STAMP) ## check every query against the migrated schema, then regene
 	$(CHATDB) docs
 
 lint: $(STAMP) ## ruff (lint + format check) and squawk on the migrations
-	$(BIN)/ruff check src tests tools bench
-	$(BIN)/ruff format --check src tests tools bench
+	$(BIN)/ruff check src plugin tests tools bench
+	$(BIN)/ruff format --check src plugin tests tools bench
 	$(BIN)/squawk db/migrations/*.sql
 
 typecheck: $(STAMP) ## mypy --strict on the runtime, the plugin and the generated code
@@ -117,5 +119,5 @@ db-stop: $(STAMP) ## stop the embedded PostgreSQL
 
 clean: ## stop the embedded server and remove the venv, caches and its data
 	-test -x $(CHATDB) && $(CHATDB) db stop
-	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache src/*.egg-info
+	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache src/*.egg-info plugin/src/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -64,7 +64,7 @@ def test_generated_code_passes_ruff_and_mypy_strict(
 
 
 def test_plugin_itself_passes_ruff_and_mypy_strict() -> None:
-    plugin = PROJECT / "src" / "sqlc_gen_psycopg"
+    plugin = PROJECT / "plugin" / "src" / "sqlc_gen_psycopg"
     run([str(BIN / "ruff"), "check", str(plugin)], PROJECT)
     run([str(BIN / "ruff"), "format", "--check", str(plugin)], PROJECT)
     run([str(BIN / "mypy"), "--strict", "-p", "sqlc_gen_psycopg"], PROJECT)
