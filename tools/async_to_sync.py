@@ -5,8 +5,8 @@ classes from the async ones). This tool parses each async source with libcst (wh
 comments and layout), takes the async out of it (`async def`/`with`/`for` -> plain, `await x`
 -> `x`, `Awaitable[T]` -> `T`), renames the async names and modules to their sync
 counterparts (`SYNC_NAMES`, `SYNC_MODULES`), adds a banner, and runs the project's ruff fix
-and format over the result. Why libcst and not unasync/unasyncd: docs/decisions/
-(async-to-sync record).
+and format over the result. Why libcst and not unasync/unasyncd:
+docs/decisions/007-async-to-sync.md.
 
     python tools/async_to_sync.py            # rewrite the sync twins
     python tools/async_to_sync.py --check    # exit 1 naming every stale or orphaned twin
