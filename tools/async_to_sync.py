@@ -3,7 +3,7 @@
 The asyncio modules are the only hand-written copy (like psycopg, which generates its sync
 classes from the async ones). This tool parses each async source with libcst (which keeps
 comments and layout), takes the async out of it (`async def`/`with`/`for` -> plain, `await x`
--> `x`, `Awaitable[T]` -> `T`), renames the async names and modules to their sync
+-> `x`, `Awaitable[T]` -> `T`, an `if True:  # ASYNC` block -> its `else:` block), renames the async names and modules to their sync
 counterparts (`SYNC_NAMES`, `SYNC_MODULES`), adds a banner, and runs the project's ruff fix
 and format over the result. Why libcst and not unasync/unasyncd:
 docs/decisions/007-async-to-sync.md.
@@ -93,8 +93,31 @@ def _as_expr(dotted: str) -> cst.Attribute | cst.Name:
     return cst.Attribute(value=_as_expr(head), attr=cst.Name(last)) if head else cst.Name(last)
 
 
+def _is_async_only(node: cst.If) -> bool:
+    """`if True:  # ASYNC` (psycopg's marker): the body is async-only, the `else` its sync form."""
+    comment = node.body.header.comment if isinstance(node.body, cst.IndentedBlock) else None
+    return (
+        isinstance(node.test, cst.Name)
+        and node.test.value == "True"
+        and comment is not None
+        and comment.value.replace(" ", "") == "#ASYNC"
+    )
+
+
 class Unasync(cst.CSTTransformer):
     """The async-to-sync rewrite of one module."""
+
+    def leave_If(
+        self, original_node: cst.If, updated_node: cst.If
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
+        if not _is_async_only(original_node):
+            return updated_node
+        orelse = updated_node.orelse
+        if orelse is None:
+            return cst.RemoveFromParent()
+        if not isinstance(orelse, cst.Else) or not isinstance(orelse.body, cst.IndentedBlock):
+            raise ValueError("`if True:  # ASYNC` needs a plain `else:` block (no elif)")
+        return cst.FlattenSentinel(orelse.body.body)
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
