@@ -2,8 +2,9 @@
 
 The asyncio modules are the only hand-written copy (like psycopg, which generates its sync
 classes from the async ones). This tool parses each async source with libcst (which keeps
-comments and layout), takes the async out of it (`async def`/`with`/`for` -> plain, `await x`
--> `x`, `Awaitable[T]` -> `T`, an `if True:  # ASYNC` block -> its `else:` block), renames the async names and modules to their sync
+comments and layout) and takes the async out of it: `async def`/`with`/`for` -> plain,
+`await x` -> `x`, `Awaitable[T]` -> `T`, an `if True:  # ASYNC` block -> its `else:` block
+(for the few lines that differ). It renames the async names and modules to their sync
 counterparts (`SYNC_NAMES`, `SYNC_MODULES`), adds a banner, and runs the project's ruff fix
 and format over the result. Why libcst and not unasync/unasyncd:
 docs/decisions/007-async-to-sync.md.
