@@ -6,6 +6,10 @@
 - `conn`: a connection to a clone of the template, inside a transaction rolled back after
   the test (fast; for tests that need no commit).
 - `db_url`: a fresh clone of its own (for tests that commit, or run concurrent sessions).
+
+These URLs are the superuser's, for provisioning and seeding only: the application under test
+(`database`, `async_database`, `Database(**logins(db_url))`) runs as the two non-superuser
+logins of db/roles.sql (`support.logins`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pytest
 from psycopg import sql
 
 from chatdb import AsyncDatabase, Database, dburl, migrations
+from support.logins import logins
 
 _counter = itertools.count()
 
@@ -84,7 +89,11 @@ def migrated_template(server_url: str) -> str:
 
 def clone_template(server_url: str, template: str, label: str = "t") -> tuple[str, str]:
     name = f"{_prefix(server_url)}_{label}{os.getpid()}_{next(_counter)}"
-    return name, create_database(server_url, name, template=template)
+    url = create_database(server_url, name, template=template)
+    # A database's own privileges (db/roles.sql revokes TEMPORARY) are not copied from its
+    # template: provision the clone as a deployment provisions its database.
+    migrations.apply_roles(url)
+    return name, url
 
 
 @pytest.fixture
@@ -127,8 +136,10 @@ def app_database_url(server_url: str, migrated_template: str) -> Iterator[str]:
 def database(app_database_url: str) -> Iterator[Database]:
     """A `chatdb.Database` on the shared clone. Tests using it commit: they must create
     their own users/chats (random ids) and never assume the tables are empty."""
+    via_pgbouncer = bool(os.environ.get("CHATDB_TEST_PGBOUNCER_URL"))
+    urls = {"url": app_database_url} if via_pgbouncer else logins(app_database_url)
     db = Database(
-        app_database_url,
+        **urls,
         pool_min_size=1,
         pool_max_size=8,
         pgbouncer=bool(os.environ.get("CHATDB_TEST_PGBOUNCER_URL")),
@@ -140,8 +151,10 @@ def database(app_database_url: str) -> Iterator[Database]:
 @pytest.fixture
 async def async_database(app_database_url: str) -> AsyncIterator[AsyncDatabase]:
     """The asyncio twin of `database` (per test: an async pool belongs to one event loop)."""
+    via_pgbouncer = bool(os.environ.get("CHATDB_TEST_PGBOUNCER_URL"))
+    urls = {"url": app_database_url} if via_pgbouncer else logins(app_database_url)
     db = AsyncDatabase(
-        app_database_url,
+        **urls,
         pool_min_size=1,
         pool_max_size=4,
         pgbouncer=bool(os.environ.get("CHATDB_TEST_PGBOUNCER_URL")),

@@ -19,9 +19,14 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from chatdb import dburl, errors
+from chatdb import dburl, errors, session_state
 from chatdb.config import Settings, load_settings
-from chatdb.connection_setup import check_async, configure_async
+from chatdb.connection_setup import (
+    check_async,
+    commit_and_reset_async,
+    configure_async,
+    reset_async,
+)
 from chatdb.cursors import AsyncConnection
 from chatdb.pools import AsyncTrackingPool
 from chatdb.transactions import (
@@ -82,18 +87,28 @@ class AsyncDatabase:
         self,
         url: str | None = None,
         *,
+        system_url: str | None = None,
         replica_urls: list[str] | None = None,
         settings: Settings | None = None,
         **overrides: Any,
     ) -> None:
         self.settings = settings or load_settings(**overrides)
         self.url = url or self.settings.database_url or dburl.resolve().url
+        # See `Database`: system transactions on a login of their own when one is given.
+        self.system_url = system_url or self.settings.database_system_url or self.url
         replicas = self.settings.replicas if replica_urls is None else replica_urls
         self.retry_policy = RetryPolicy(self.settings.max_retries, self.settings.retry_delay_ms)
         self.router = Router(len(replicas), self.settings.read_your_writes_s)
         self.retries = 0
         self._begin_sql = begin_statement(self.settings)
+        session_state.trust(self._begin_sql)
+        # Each connection leaves a transaction with a clean session (connection_setup.RESET_SQL);
+        # through PgBouncer in transaction mode the session is not ours to clean.
+        self._reset = not self.settings.pgbouncer
         self.pool = self._make_pool(self.url, "primary")
+        self.system_pool = (
+            self.pool if self.system_url == self.url else self._make_pool(self.system_url, "system")
+        )
         self.replica_pools = [self._make_pool(u, f"replica{i}") for i, u in enumerate(replicas)]
 
     def _make_pool(self, url: str, name: str) -> AsyncTrackingPool:
@@ -151,7 +166,9 @@ class AsyncDatabase:
     async def _checkout(
         self, opts: TxOptions
     ) -> tuple[AsyncTrackingPool, AsyncConnection, int | None]:
-        """A pooled connection for `opts`: a replica for read-only work when one can serve."""
+        """A pooled connection for `opts` (see `Database._checkout`)."""
+        if opts.role is Role.SYSTEM and self.system_pool is not self.pool:
+            return self.system_pool, await self.system_pool.acquire(self.settings), None
         index = self.router.replica_for(opts)
         if index is not None:
             replica = self.replica_pools[index]
@@ -189,12 +206,15 @@ class AsyncDatabase:
     async def _transaction(self, opts: TxOptions) -> AsyncIterator[AsyncConnection]:
         pool, conn = await self._begin(opts)
         ctx = conn.chatdb_context
-        committing = False
+        committing = clean = False
         try:
             try:
                 yield conn
                 committing = True
-                await conn.commit()
+                reset = self._reset and ctx.dirty  # only what raw SQL may have changed
+                await commit_and_reset_async(conn, reset)
+                ctx.dirty = ctx.dirty and not reset
+                clean = True
             except BaseException:
                 if not committing:
                     await _rollback_quietly(conn)
@@ -206,23 +226,31 @@ class AsyncDatabase:
         finally:
             ctx.role = ctx.user_id = None
             ctx.last_used = time.monotonic()
+            if self._reset and not clean and ctx.dirty:
+                await reset_async(conn)  # whatever the borrower did stays with it
             await pool.release(conn)
         self.router.wrote(opts)
 
     def stats(self) -> dict[str, dict[str, int]]:
         """psycopg-pool statistics per pool, plus retries."""
         result = {"primary": dict(self.pool.get_stats())}
+        if self.system_pool is not self.pool:
+            result["system"] = dict(self.system_pool.get_stats())
         for i, pool in enumerate(self.replica_pools):
             result[f"replica{i}"] = dict(pool.get_stats())
         result["runtime"] = {"transaction_retries": self.retries}
         return result
 
+    def _pools(self) -> list[AsyncTrackingPool]:
+        system = [] if self.system_pool is self.pool else [self.system_pool]
+        return [self.pool, *system, *self.replica_pools]
+
     async def open(self, wait: bool = False) -> None:
-        for pool in (self.pool, *self.replica_pools):
+        for pool in self._pools():
             await pool.open(wait=wait)
 
     async def close(self, timeout: float = 5.0) -> None:
-        for pool in (self.pool, *self.replica_pools):
+        for pool in self._pools():
             await pool.close(timeout=timeout)
 
     async def __aenter__(self) -> AsyncDatabase:

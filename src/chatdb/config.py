@@ -19,7 +19,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(populate_by_name=True, extra="ignore", frozen=True)
 
-    database_url: str = Field("", alias="DATABASE_URL")
+    database_url: str = Field(
+        "",
+        alias="DATABASE_URL",
+        description="the application login (chatdb_app_login); alone, it serves everything",
+    )
+    database_system_url: str = Field(
+        "",
+        alias="DATABASE_SYSTEM_URL",
+        description="the login for system transactions (chatdb_system_login)",
+    )
     replica_urls: str = Field(
         "", alias="DATABASE_REPLICA_URLS", description="comma-separated read replica URLs"
     )
@@ -128,6 +137,8 @@ def load_settings(**overrides: object) -> Settings:
 
     if settings.database_url:
         dburl.validate_url(settings.database_url)
+    if settings.database_system_url:
+        dburl.validate_url(settings.database_system_url, "DATABASE_SYSTEM_URL")
     for url in settings.replicas:
         dburl.validate_url(url, "DATABASE_REPLICA_URLS")
     if settings.encryption_keys or settings.encryption_key_id:

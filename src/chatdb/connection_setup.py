@@ -1,4 +1,5 @@
-"""Per-connection set-up, run once by the pool's `configure` for every new connection."""
+"""Per-connection set-up: `configure` once for every new connection, and the session reset
+before a connection that ran anything but generated statements is lent again."""
 
 from __future__ import annotations
 
@@ -7,16 +8,34 @@ import time
 from typing import Any
 
 import orjson
+import psycopg
+from psycopg import generators
+from psycopg.pq import ExecStatus, TransactionStatus
+from psycopg.pq.abc import PGresult
 from psycopg.types import TypeInfo
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
+from chatdb import session_state
 from chatdb.config import Settings
 from chatdb.cursors import AsyncConnection, Connection
 from chatdb.errors import InvalidInput
-from chatdb.transactions import session_settings
 
-_SET_SQL = "SELECT set_config(%(name)s, %(value)s, false)"
+# What a borrower may have left in its session, undone before the connection goes back to
+# the pool: DISCARD ALL without DEALLOCATE ALL and DISCARD PLANS, which would throw away the
+# server-side prepared statements (and their plans) that make generated calls fast. Cursors
+# (WITH HOLD survive commit), SET SESSION AUTHORIZATION, every session GUC (custom `chatdb.*`
+# too, `session_replication_role`, `statement_timeout = 0`, `search_path`), the role (RESET
+# ALL skips it; RESET ROLE returns to the login's default role), LISTEN, session advisory
+# locks, temporary objects (superusers keep TEMPORARY), cached sequence values.
+RESET_SQL = (
+    b"CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; RESET ROLE; UNLISTEN *; "
+    b"SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES"
+)
+# The usual way out of a transaction: COMMIT and the reset in ONE round trip. If COMMIT
+# fails, the server skips the rest of the string, and the caller resets separately.
+COMMIT_AND_RESET_SQL = b"COMMIT; " + RESET_SQL
+
 # The enums of the application schema. Registering them (with their array types) makes
 # enum[] columns load as lists of labels instead of the text '{a,b}'; pydantic then turns
 # the labels into the generated StrEnums. Read once per Database: oids do not change.
@@ -98,10 +117,8 @@ def configure_sync(settings: Settings) -> Any:
     def configure(conn: Connection) -> None:
         install_json_adapters(conn)
         conn.chatdb_context.slow_ms = settings.slow_query_ms
-        with conn.transaction():
-            for name, value in session_settings(settings).items():
-                conn.execute(_SET_SQL, {"name": name, "value": value})
-            if enums.rows_needed():
+        if enums.rows_needed():
+            with conn.transaction():
                 enums.remember(conn.execute(_ENUMS_SQL).fetchall())
         enums.register(conn)
 
@@ -114,12 +131,96 @@ def configure_async(settings: Settings) -> Any:
     async def configure(conn: AsyncConnection) -> None:
         install_json_adapters(conn)
         conn.chatdb_context.slow_ms = settings.slow_query_ms
-        async with conn.transaction():
-            for name, value in session_settings(settings).items():
-                await conn.execute(_SET_SQL, {"name": name, "value": value})
-            if enums.rows_needed():
+        if enums.rows_needed():
+            async with conn.transaction():
                 cur = await conn.execute(_ENUMS_SQL)
                 enums.remember(await cur.fetchall())
         enums.register(conn)
 
     return configure
+
+
+# Why not psycopg-pool's `reset` callback: with one, the pool hands every returned connection
+# to a worker thread; measured on a point read in its own transaction that cost +67% (median)
+# against +0-2% for the reset sent with the COMMIT. Every borrow goes through
+# `Database._transaction` / `AsyncDatabase._transaction`, which call the functions below.
+
+
+def _raise_first_error(results: list[PGresult], encoding: str) -> None:
+    for result in results:
+        if result.status == ExecStatus.FATAL_ERROR:
+            raise psycopg.errors.error_from_result(result, encoding=encoding)
+
+
+def commit_and_reset_sync(conn: Connection, reset: bool) -> None:
+    """Commit; with `reset`, clean the session in the same round trip (COMMIT_AND_RESET_SQL).
+
+    Sent as one simple query by psycopg's own send/fetch generators, not a cursor: a cursor
+    would turn the nine results into Python objects, which measured as much as the
+    statements themselves. The first error is raised as psycopg's, as from `conn.commit()`,
+    for the caller to translate (a lost connection here is an ambiguous commit).
+    """
+    if not reset:
+        conn.commit()
+        return
+    with conn.lock:
+        conn.pgconn.send_query(COMMIT_AND_RESET_SQL)
+        results = conn.wait(generators.execute(conn.pgconn))
+    _raise_first_error(results, conn.info.encoding)
+
+
+async def commit_and_reset_async(conn: AsyncConnection, reset: bool) -> None:
+    """The asyncio twin of `commit_and_reset_sync`."""
+    if not reset:
+        await conn.commit()
+        return
+    async with conn.lock:
+        conn.pgconn.send_query(COMMIT_AND_RESET_SQL)
+        results = await conn.wait(generators.execute(conn.pgconn))
+    _raise_first_error(results, conn.info.encoding)
+
+
+# The runtime's own statements that leave nothing in the session: the pool's liveness ping
+# and the enum lookup of a new connection.
+session_state.trust("")
+session_state.trust(_ENUMS_SQL)
+
+
+def reset_sync(conn: Connection) -> None:
+    """Roll back and clean the session (RESET_SQL) after a transaction that did not commit.
+
+    A connection that cannot be cleaned is closed, and the pool replaces it: it must never
+    reach another borrower as it is.
+    """
+    try:
+        if conn.closed:
+            return
+        if conn.pgconn.transaction_status != TransactionStatus.IDLE:
+            conn.rollback()
+        conn.autocommit = True  # one implicit transaction: no BEGIN/COMMIT round trips
+        try:
+            with psycopg.Cursor(conn) as cur:
+                cur.execute(RESET_SQL, prepare=False)
+        finally:
+            conn.autocommit = False
+        conn.chatdb_context.dirty = False
+    except Exception:  # whatever went wrong, the session is not known clean
+        conn.close()
+
+
+async def reset_async(conn: AsyncConnection) -> None:
+    """The asyncio twin of `reset_sync`."""
+    try:
+        if conn.closed:
+            return
+        if conn.pgconn.transaction_status != TransactionStatus.IDLE:
+            await conn.rollback()
+        await conn.set_autocommit(True)
+        try:
+            async with psycopg.AsyncCursor(conn) as cur:
+                await cur.execute(RESET_SQL, prepare=False)
+        finally:
+            await conn.set_autocommit(False)
+        conn.chatdb_context.dirty = False
+    except Exception:  # see reset_sync
+        await conn.close()

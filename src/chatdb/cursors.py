@@ -12,9 +12,10 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any, cast
 
 import psycopg
-from psycopg.abc import Params, Query
+from psycopg.abc import Params, PQGen, Query
 
 from chatdb import errors, logs
+from chatdb.session_state import leaves_session_clean
 
 _ROW = Any
 
@@ -22,13 +23,17 @@ _ROW = Any
 class StatementContext:
     """Who runs the current transaction, for the logs; kept on the connection."""
 
-    __slots__ = ("last_used", "role", "slow_ms", "user_id")
+    __slots__ = ("dirty", "last_used", "role", "slow_ms", "trusted", "user_id")
 
     def __init__(self, slow_ms: float = 500.0) -> None:
         self.role: str | None = None
         self.user_id: str | None = None
         self.slow_ms = slow_ms
         self.last_used = 0.0  # time.monotonic() when a transaction last finished on it
+        # Whether the session may differ from a clean one (session_state): a new connection
+        # is reset once before it is lent.
+        self.dirty = True
+        self.trusted = False  # set by our cursors while they run a statement that leaves none
 
 
 def _context(conn: Any) -> StatementContext:
@@ -73,6 +78,13 @@ class _Timer:
         return translated
 
 
+def _trusting(conn: Any, query: object) -> StatementContext:
+    """The connection's context, trusting `query` to leave the session clean if it does."""
+    ctx = _context(conn)
+    ctx.trusted = leaves_session_clean(query)
+    return ctx
+
+
 def _raise(timer: _Timer, exc: BaseException) -> None:
     translated = timer.failed(exc)
     if translated is exc:
@@ -92,10 +104,13 @@ class Cursor(psycopg.Cursor[_ROW]):
         binary: bool | None = None,
     ) -> Cursor:
         timer = _Timer(self._conn, query)
+        ctx = _trusting(self._conn, query)
         try:
             super().execute(cast(Any, query), params, prepare=prepare, binary=binary)
         except psycopg.Error as exc:
             _raise(timer, exc)
+        finally:
+            ctx.trusted = False
         timer.done(self.rowcount)
         return self
 
@@ -103,10 +118,13 @@ class Cursor(psycopg.Cursor[_ROW]):
         self, query: Query, params_seq: Iterable[Params], *, returning: bool = False
     ) -> None:
         timer = _Timer(self._conn, query)
+        ctx = _trusting(self._conn, query)
         try:
             super().executemany(query, params_seq, returning=returning)
         except psycopg.Error as exc:
             _raise(timer, exc)
+        finally:
+            ctx.trusted = False
         timer.done(self.rowcount)
 
     @contextmanager
@@ -167,10 +185,13 @@ class AsyncCursor(psycopg.AsyncCursor[_ROW]):
         binary: bool | None = None,
     ) -> AsyncCursor:
         timer = _Timer(self._conn, query)
+        ctx = _trusting(self._conn, query)
         try:
             await super().execute(cast(Any, query), params, prepare=prepare, binary=binary)
         except psycopg.Error as exc:
             _raise(timer, exc)
+        finally:
+            ctx.trusted = False
         timer.done(self.rowcount)
         return self
 
@@ -178,10 +199,13 @@ class AsyncCursor(psycopg.AsyncCursor[_ROW]):
         self, query: Query, params_seq: Iterable[Params], *, returning: bool = False
     ) -> None:
         timer = _Timer(self._conn, query)
+        ctx = _trusting(self._conn, query)
         try:
             await super().executemany(query, params_seq, returning=returning)
         except psycopg.Error as exc:
             _raise(timer, exc)
+        finally:
+            ctx.trusted = False
         timer.done(self.rowcount)
 
     @asynccontextmanager
@@ -220,7 +244,8 @@ class AsyncServerCursor(psycopg.AsyncServerCursor[_ROW]):
 
 
 class Connection(psycopg.Connection[_ROW]):
-    """A psycopg connection that knows who runs its current transaction."""
+    """A psycopg connection that knows who runs its current transaction, and whether anything
+    but generated statements ran on it since its session was last reset."""
 
     chatdb_context: StatementContext
 
@@ -229,6 +254,12 @@ class Connection(psycopg.Connection[_ROW]):
         self.chatdb_context = StatementContext()
         self.cursor_factory = Cursor
         self.server_cursor_factory = ServerCursor
+
+    def _start_query(self) -> PQGen[None]:
+        # Every cursor of every class starts each query here (psycopg's BaseCursor calls it),
+        # so a statement not vouched for by our cursors marks the session dirty.
+        _mark_untrusted(self.chatdb_context)
+        return super()._start_query()
 
 
 class AsyncConnection(psycopg.AsyncConnection[_ROW]):
@@ -241,3 +272,12 @@ class AsyncConnection(psycopg.AsyncConnection[_ROW]):
         self.chatdb_context = StatementContext()
         self.cursor_factory = AsyncCursor
         self.server_cursor_factory = AsyncServerCursor
+
+    def _start_query(self) -> PQGen[None]:
+        _mark_untrusted(self.chatdb_context)
+        return super()._start_query()
+
+
+def _mark_untrusted(ctx: StatementContext) -> None:
+    if not ctx.trusted:
+        ctx.dirty = True

@@ -1,6 +1,7 @@
 """`Database`: the pooled, synchronous handle applications hold.
 
 db = Database()                      # DATABASE_URL, else the embedded PostgreSQL
+db = Database(url, system_url=...)   # production: the app login and the system login
 with db.as_user(user_id) as conn:    # chatdb_app + app.user_id: row-level security applies
     chats.list_chats_by_user(conn, user_id=user_id, ...)
 with db.system() as conn: ...        # chatdb_system: pre-login, cross-user, background work
@@ -18,9 +19,14 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from chatdb import dburl, errors
+from chatdb import dburl, errors, session_state
 from chatdb.config import Settings, load_settings
-from chatdb.connection_setup import check_sync, configure_sync
+from chatdb.connection_setup import (
+    check_sync,
+    commit_and_reset_sync,
+    configure_sync,
+    reset_sync,
+)
 from chatdb.cursors import Connection
 from chatdb.pools import TrackingPool
 from chatdb.transactions import (
@@ -82,6 +88,7 @@ class Database:
         self,
         url: str | None = None,
         *,
+        system_url: str | None = None,
         replica_urls: list[str] | None = None,
         settings: Settings | None = None,
         open: bool = True,
@@ -89,12 +96,24 @@ class Database:
     ) -> None:
         self.settings = settings or load_settings(**overrides)
         self.url = url or self.settings.database_url or dburl.resolve().url
+        # System transactions get a pool of their own on a login that may SET ROLE
+        # chatdb_system; without one (development) the one login serves both.
+        self.system_url = system_url or self.settings.database_system_url or self.url
         replicas = self.settings.replicas if replica_urls is None else replica_urls
         self.retry_policy = RetryPolicy(self.settings.max_retries, self.settings.retry_delay_ms)
         self.router = Router(len(replicas), self.settings.read_your_writes_s)
         self.retries = 0
         self._begin_sql = begin_statement(self.settings)
+        session_state.trust(self._begin_sql)
+        # Each connection leaves a transaction with a clean session (connection_setup.RESET_SQL);
+        # through PgBouncer in transaction mode the session is not ours to clean.
+        self._reset = not self.settings.pgbouncer
         self.pool = self._make_pool(self.url, "primary", open)
+        self.system_pool = (
+            self.pool
+            if self.system_url == self.url
+            else self._make_pool(self.system_url, "system", open)
+        )
         self.replica_pools = [
             self._make_pool(u, f"replica{i}", open) for i, u in enumerate(replicas)
         ]
@@ -155,7 +174,10 @@ class Database:
     # -- the transaction itself -----------------------------------------------------------
 
     def _checkout(self, opts: TxOptions) -> tuple[TrackingPool, Connection, int | None]:
-        """A pooled connection for `opts`: a replica for read-only work when one can serve."""
+        """A pooled connection for `opts`: a replica for read-only work when one can serve,
+        the system pool for system work when the system has a login of its own."""
+        if opts.role is Role.SYSTEM and self.system_pool is not self.pool:
+            return self.system_pool, self.system_pool.acquire(self.settings), None
         index = self.router.replica_for(opts)
         if index is not None:
             replica = self.replica_pools[index]
@@ -199,12 +221,15 @@ class Database:
     def _transaction(self, opts: TxOptions) -> Iterator[Connection]:
         pool, conn = self._begin(opts)
         ctx = conn.chatdb_context
-        committing = False
+        committing = clean = False
         try:
             try:
                 yield conn
                 committing = True
-                conn.commit()
+                reset = self._reset and ctx.dirty  # only what raw SQL may have changed
+                commit_and_reset_sync(conn, reset)
+                ctx.dirty = ctx.dirty and not reset
+                clean = True
             except BaseException:
                 if not committing:
                     _rollback_quietly(conn)
@@ -216,6 +241,8 @@ class Database:
         finally:
             ctx.role = ctx.user_id = None
             ctx.last_used = time.monotonic()
+            if self._reset and not clean and ctx.dirty:
+                reset_sync(conn)  # whatever the borrower did stays with it
             pool.release(conn)
         self.router.wrote(opts)
 
@@ -224,18 +251,24 @@ class Database:
     def stats(self) -> dict[str, dict[str, int]]:
         """psycopg-pool statistics per pool (sizes, waits, errors), plus retries."""
         result = {"primary": dict(self.pool.get_stats())}
+        if self.system_pool is not self.pool:
+            result["system"] = dict(self.system_pool.get_stats())
         for i, pool in enumerate(self.replica_pools):
             result[f"replica{i}"] = dict(pool.get_stats())
         result["runtime"] = {"transaction_retries": self.retries}
         return result
 
+    def _pools(self) -> list[TrackingPool]:
+        system = [] if self.system_pool is self.pool else [self.system_pool]
+        return [self.pool, *system, *self.replica_pools]
+
     def open(self, wait: bool = False) -> None:
-        for pool in (self.pool, *self.replica_pools):
+        for pool in self._pools():
             pool.open(wait=wait)
 
     def close(self, timeout: float = 5.0) -> None:
         """Close every pool, waiting up to `timeout` s for borrowed connections to return."""
-        for pool in (self.pool, *self.replica_pools):
+        for pool in self._pools():
             pool.close(timeout=timeout)
 
     def __enter__(self) -> Database:

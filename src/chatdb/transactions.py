@@ -74,32 +74,31 @@ def options(
     )
 
 
+# Where unqualified names resolve in every transaction. `pg_temp` is named last on purpose:
+# left out, PostgreSQL searches it FIRST, so a temporary table called `messages` would shadow
+# the real one for everything the generated (unqualified) SQL does.
+SEARCH_PATH: Final = "public, pg_temp"
+
+
 def begin_statement(settings: Settings) -> str:
-    """The one statement that starts every transaction: role, user, and (PgBouncer) timeouts.
+    """The one statement that starts every transaction: role, user, search path, timeouts.
 
     `set_config(..., true)` is `SET LOCAL` with bind parameters: transaction-scoped, so nothing
-    leaks to the next borrower of the connection, and no SQL is built from strings.
+    leaks to the next borrower of the connection, and no SQL is built from strings (the
+    constants below are integers and a fixed path). Everything a transaction depends on is set
+    here rather than once per connection: the pool's reset (`connection_setup.reset_sync`)
+    returns each session to the server defaults, and a session-level SET by one borrower
+    (`statement_timeout = 0`, another `search_path`) must not shape the next transaction.
     """
-    parts = ["set_config('role', %(role)s, true)", "set_config('app.user_id', %(user_id)s, true)"]
-    if settings.pgbouncer:
-        # Through PgBouncer in transaction mode a session-level SET may land on another
-        # server connection; settings travel with each transaction instead.
-        parts += [
-            f"set_config('statement_timeout', '{settings.statement_timeout_ms}', true)",
-            "set_config('idle_in_transaction_session_timeout', "
-            f"'{settings.idle_in_transaction_timeout_ms}', true)",
-        ]
+    parts = [
+        "set_config('role', %(role)s, true)",
+        "set_config('app.user_id', %(user_id)s, true)",
+        f"set_config('search_path', '{SEARCH_PATH}', true)",
+        f"set_config('statement_timeout', '{int(settings.statement_timeout_ms)}', true)",
+        "set_config('idle_in_transaction_session_timeout', "
+        f"'{int(settings.idle_in_transaction_timeout_ms)}', true)",
+    ]
     return "SELECT " + ", ".join(parts)
-
-
-def session_settings(settings: Settings) -> dict[str, str]:
-    """Server settings applied once per new connection (not in PgBouncer mode)."""
-    if settings.pgbouncer:
-        return {}
-    return {
-        "statement_timeout": str(settings.statement_timeout_ms),
-        "idle_in_transaction_session_timeout": str(settings.idle_in_transaction_timeout_ms),
-    }
 
 
 def connect_kwargs(settings: Settings) -> dict[str, Any]:

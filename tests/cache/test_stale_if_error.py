@@ -23,6 +23,7 @@ import redis
 from chatdb import AsyncDatabase, Database, errors
 from chatdb.cache import ANONYMOUS, AsyncReadCache, ReadCache, load_cache_settings, signed_in
 from chatdb.cache.settings import CacheSettings
+from support.logins import logins
 from support.servers import TempCluster, free_port, prepare_chatdb
 
 from . import sample_queries as q
@@ -97,7 +98,7 @@ def test_a_stale_anonymous_entry_is_served_only_while_postgresql_is_stopped(
     caplog.set_level(logging.WARNING, logger="chatdb.cache")
     reader = signed_in(uuid.uuid4())
     with (
-        Database(notes_url, **FAST_FAILURE) as db,
+        Database(**logins(notes_url), **FAST_FAILURE) as db,
         ReadCache(db, settings=settings(prefix)) as cache,
     ):
         notes = cache.cached(get_note, name="GetNote", sql=GET_NOTE)
@@ -137,7 +138,7 @@ async def test_the_async_cache_serves_a_stale_anonymous_entry_while_postgresql_i
     cluster: TempCluster, notes_url: str, prefix: str
 ) -> None:
     async with (
-        AsyncDatabase(notes_url, **FAST_FAILURE) as db,
+        AsyncDatabase(**logins(notes_url), **FAST_FAILURE) as db,
         AsyncReadCache(db, settings=settings(prefix)) as cache,
     ):
         notes = cache.cached(get_note_async, name="GetNote", sql=GET_NOTE)
@@ -154,7 +155,7 @@ def test_stale_if_error_zero_keeps_nothing_past_the_ttl(
     cluster: TempCluster, notes_url: str, prefix: str
 ) -> None:
     with (
-        Database(notes_url, **FAST_FAILURE) as db,
+        Database(**logins(notes_url), **FAST_FAILURE) as db,
         ReadCache(db, settings=settings(prefix, stale_if_error_s=0)) as cache,
     ):
         notes = cache.cached(get_note, name="GetNote", sql=GET_NOTE)

@@ -29,6 +29,7 @@ from chatdb.queries import users as user_queries
 from chatdb.queries.enums import CreditReason, SubscriptionStatus
 from chatdb.queries.enums import ToolExecutionStatus as S
 from support.factories import balance, keyring, make_chat, make_user, op
+from support.logins import logins
 
 
 def _public_functions(module: Any) -> dict[str, Any]:
@@ -160,9 +161,9 @@ async def test_transition_tool_execution_from_an_async_scope(
 async def test_provider_flows_from_an_async_scope(db_url: str) -> None:
     """On a database of its own: the rotation re-seals every user's keys."""
     old, new = keyring(1), keyring(1, 2)
-    with Database(db_url, pool_min_size=1, pool_max_size=2) as database:
+    with Database(**logins(db_url), pool_min_size=1, pool_max_size=2) as database:
         user = make_user(database)
-    async with AsyncDatabase(db_url, pool_min_size=1, pool_max_size=2) as adb:
+    async with AsyncDatabase(**logins(db_url), pool_min_size=1, pool_max_size=2) as adb:
         async with adb.as_user(user) as conn:
             await providers.save_provider_key(
                 conn, keyring=old, user_id=user, provider="openai", api_key="sk-async-1"

@@ -18,6 +18,7 @@ from chatdb.flows.privacy import erase_user
 from chatdb.queries import billing
 from chatdb.queries.enums import PaymentStatus, SubscriptionStatus
 from support.factories import make_user
+from support.logins import logins
 
 UTC = datetime.UTC
 T0 = datetime.datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -266,7 +267,7 @@ def test_naive_occurred_at_is_invalid_input(database: Database) -> None:
 
 @pytest.fixture
 def busy_db(db_url: str) -> Iterator[Database]:
-    with Database(db_url, pool_min_size=4, pool_max_size=20) as db:
+    with Database(**logins(db_url), pool_min_size=4, pool_max_size=20) as db:
         yield db
 
 

@@ -20,6 +20,7 @@ from chatdb.flows.credits import CreditResult, consume_credits, grant_credits
 from chatdb.queries import credits
 from chatdb.queries.enums import CreditReason
 from support.factories import balance, ledger_sum, make_user, op
+from support.logins import logins
 
 
 def test_grant_then_consume_moves_the_balance(database: Database) -> None:
@@ -224,7 +225,7 @@ OPS_PER_THREAD = 30
 
 @pytest.fixture
 def busy_db(db_url: str) -> Iterator[Database]:
-    with Database(db_url, pool_min_size=4, pool_max_size=THREADS) as db:
+    with Database(**logins(db_url), pool_min_size=4, pool_max_size=THREADS) as db:
         yield db
 
 
@@ -318,8 +319,8 @@ def test_concurrent_grants_and_consumes_stay_exact(busy_db: Database) -> None:
 
 async def test_concurrent_async_grants_and_consumes_stay_exact(db_url: str) -> None:
     tasks_n = 20
-    async with AsyncDatabase(db_url, pool_min_size=2, pool_max_size=tasks_n) as adb:
-        with Database(db_url, pool_min_size=1, pool_max_size=2) as db:
+    async with AsyncDatabase(**logins(db_url), pool_min_size=2, pool_max_size=tasks_n) as adb:
+        with Database(**logins(db_url), pool_min_size=1, pool_max_size=2) as db:
             users = [make_user(db) for _ in range(2)]
             plan = _plan(users, seed=2)
             outcomes: dict[str, list[CreditResult | None]] = defaultdict(list)

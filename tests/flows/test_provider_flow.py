@@ -18,6 +18,7 @@ from chatdb.flows.providers import (
 )
 from chatdb.queries import providers
 from support.factories import keyring, make_user
+from support.logins import logins
 
 SECRET = "sk-test-0123456789abcdef"
 
@@ -124,7 +125,7 @@ def test_other_user_cannot_read_the_key(database: Database) -> None:
 
 def test_rotation_reencrypts_old_rows_under_the_current_key(db_url: str) -> None:
     old, new = keyring(1), keyring(1, 2)
-    with Database(db_url, pool_min_size=1, pool_max_size=2) as db:
+    with Database(**logins(db_url), pool_min_size=1, pool_max_size=2) as db:
         users = [make_user(db) for _ in range(3)]
         for user in users:
             with db.as_user(user) as conn:

@@ -20,6 +20,7 @@ from chatdb.flows.referrals import (
 from chatdb.queries import credits, referrals
 from chatdb.queries.enums import UserStatus
 from support.factories import balance, ledger_sum, make_user, set_user
+from support.logins import logins
 
 
 def code_of(db: Database, user: uuid.UUID) -> str:
@@ -127,7 +128,7 @@ def test_refusal_leaves_the_callers_transaction_usable(database: Database) -> No
 
 @pytest.fixture
 def busy_db(db_url: str) -> Iterator[Database]:
-    with Database(db_url, pool_min_size=4, pool_max_size=20) as db:
+    with Database(**logins(db_url), pool_min_size=4, pool_max_size=20) as db:
         yield db
 
 

@@ -12,20 +12,24 @@ import pytest
 from chatdb import Database
 from chatdb.cli.demo import run_demo
 from chatdb.cli.seed import seed
+from support.logins import logins
 
 
-def run_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(url: str, *args: str, system_url: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    if system_url:
+        env["DATABASE_SYSTEM_URL"] = system_url
     return subprocess.run(
         [sys.executable, "-m", "chatdb", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, "DATABASE_URL": url},
+        env=env,
         timeout=120,
     )
 
 
 def test_demo_scenario_runs_end_to_end(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with Database(db_url, pool_min_size=0, pool_max_size=2) as db:
+    with Database(**logins(db_url), pool_min_size=0, pool_max_size=2) as db:
         run_demo(db)
     out = capsys.readouterr().out
     assert "a retried send returned the same message: True" in out
@@ -79,7 +83,8 @@ def test_seed_refuses_a_count_out_of_range(db_url: str, value: str) -> None:
 
 
 def test_doctor_reports_a_healthy_migrated_database_as_json(db_url: str) -> None:
-    result = run_cli(db_url, "--json", "doctor")
+    urls = logins(db_url)
+    result = run_cli(urls["url"], "--json", "doctor", system_url=urls["system_url"])
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["problems"] == []

@@ -367,10 +367,11 @@ JOIN LATERAL (
 
 
 def seed_small(conn: psycopg.Connection[Any]) -> None:
-    """Fill a migrated database with a small, realistic data set as `chatdb_system`, then
+    """Fill a migrated database with a small, realistic data set as `chatdb_migrator` (the
+    seed keeps its ids in temporary tables, which only the migrator may create), then
     ANALYZE it (as the connecting superuser, who owns the right to). About a second."""
     with conn.transaction():
-        conn.execute("SET LOCAL ROLE chatdb_system")
+        conn.execute("SET LOCAL ROLE chatdb_migrator")
         conn.execute(SEED_SQL)
     conn.execute("ANALYZE")
 

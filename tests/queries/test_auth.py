@@ -11,6 +11,7 @@ from chatdb.flows.auth import hash_token, new_token
 from chatdb.queries import auth, models
 from chatdb.queries.aio import auth as aauth
 from support.factories import digest, email, sign_up
+from support.logins import logins
 
 UTC = datetime.UTC
 
@@ -317,7 +318,7 @@ def test_verification_token_used_by_many_requests_at_once_signs_in_exactly_one(
     # A magic link clicked twice (or prefetched by a mail scanner while the user clicks):
     # the DELETE ... RETURNING hands the token to exactly one of them.
     identifier, token = email(), new_token()
-    with Database(db_url, pool_min_size=1, pool_max_size=8) as db:
+    with Database(**logins(db_url), pool_min_size=1, pool_max_size=8) as db:
         with db.system() as conn:
             auth.create_verification_token(
                 conn, identifier=identifier, token_hash=hash_token(token), expires=later(hours=1)

@@ -14,6 +14,7 @@ from chatdb.queries import billing, models
 from chatdb.queries.aio import billing as aio_billing
 from chatdb.queries.enums import PaymentStatus, SubscriptionStatus, TokenEnvironment
 from support.factories import make_user, set_user
+from support.logins import logins
 
 UTC = datetime.UTC
 T0 = datetime.datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -211,7 +212,7 @@ def test_app_role_cannot_write_subscriptions_or_payments(database: Database) -> 
 
 
 def test_list_subscriptions_needing_reconciliation_pages_overdue_ones(db_url: str) -> None:
-    with Database(db_url, pool_min_size=1, pool_max_size=2) as db:
+    with Database(**logins(db_url), pool_min_size=1, pool_max_size=2) as db:
         now = datetime.datetime.now(UTC)
         overdue = []
         with db.system() as conn:

@@ -13,6 +13,7 @@ from chatdb.queries import companions, models
 from chatdb.queries.aio import companions as aio_companions
 from chatdb.queries.enums import MessageRole
 from support.factories import count_rows, make_user
+from support.logins import logins
 
 
 def new_companion(db: Database, user: uuid.UUID, *, is_public: bool = False) -> models.Companion:
@@ -287,7 +288,7 @@ async def test_async_companion_round_trip(
 
 
 def test_update_companion_config_by_concurrent_editors_lets_exactly_one_win(db_url: str) -> None:
-    with Database(db_url, pool_min_size=1, pool_max_size=6) as db:
+    with Database(**logins(db_url), pool_min_size=1, pool_max_size=6) as db:
         user = make_user(db)
         made = new_companion(db, user)
         start = threading.Barrier(6)

@@ -14,6 +14,7 @@ from chatdb import AsyncDatabase, Database, errors
 from chatdb.queries import usage
 from chatdb.queries.aio import usage as aio_usage
 from support.factories import make_user, set_user
+from support.logins import logins
 
 UTC = datetime.UTC
 
@@ -206,7 +207,7 @@ def test_get_quota_info_of_another_user_is_none(database: Database) -> None:
 
 
 def test_reset_expired_quotas_starts_a_new_period_of_the_same_length(db_url: str) -> None:
-    with Database(db_url, pool_min_size=1, pool_max_size=2) as db:
+    with Database(**logins(db_url), pool_min_size=1, pool_max_size=2) as db:
         now = datetime.datetime.now(UTC)
         expired = make_user(db)
         open_ended = make_user(db)
@@ -272,7 +273,7 @@ async def test_async_log_usage_and_increment(
 
 def test_reset_expired_quotas_by_concurrent_workers_resets_each_user_once(db_url: str) -> None:
     # SKIP LOCKED: workers racing over the same due users split them, never reset one twice.
-    with Database(db_url, pool_min_size=1, pool_max_size=4) as db:
+    with Database(**logins(db_url), pool_min_size=1, pool_max_size=4) as db:
         now = datetime.datetime.now(UTC)
         due = [make_user(db) for _ in range(12)]
         for user in due:

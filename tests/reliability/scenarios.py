@@ -36,6 +36,7 @@ from chatdb.flows.aio import credits as async_credit_flows
 from chatdb.queries import tools, usage
 from chatdb.queries.enums import CreditReason, ToolExecutionStatus
 from support.factories import create_chat, email, make_user
+from support.logins import logins
 
 SIGNUP_CREDITS = Decimal(100)  # chatdb.signup_credits default (users_grant_signup_credits)
 MAX_REFERRALS = 10  # chatdb.max_successful_referrals default
@@ -84,7 +85,9 @@ def scalar(url: str, query: str, params: Any = None) -> Any:
 
 
 def _pool(url: str, size: int) -> Database:
-    return Database(url, pool_min_size=1, pool_max_size=size, pool_timeout_s=30.0, max_retries=10)
+    return Database(
+        **logins(url), pool_min_size=1, pool_max_size=size, pool_timeout_s=30.0, max_retries=10
+    )
 
 
 def _run_threads(threads: int, work: Callable[[int], None]) -> None:
@@ -260,7 +263,11 @@ async def _credits_async(
     ops, sequence = _credit_plan(user_ids, distinct, calls, seed=2)
     applied: Counter[str] = Counter()
     db = AsyncDatabase(
-        url, pool_min_size=1, pool_max_size=min(tasks, 16), pool_timeout_s=30.0, max_retries=10
+        **logins(url),
+        pool_min_size=1,
+        pool_max_size=min(tasks, 16),
+        pool_timeout_s=30.0,
+        max_retries=10,
     )
     await db.open()
     try:

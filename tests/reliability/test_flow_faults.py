@@ -25,6 +25,7 @@ from chatdb.flows import billing, privacy, referrals
 from chatdb.queries import users
 from reliability import scenarios
 from support.factories import create_chat, make_user
+from support.logins import logins
 
 FAULTS = """
 CREATE TABLE fault_plan (table_name text PRIMARY KEY, mode text NOT NULL);
@@ -97,7 +98,9 @@ def env(make_clone: Any) -> Iterator[Env]:
             " AND NOT c.relispartition AND c.relname <> 'fault_plan' ORDER BY 1"
         )
     ]
-    db = Database(url, pool_min_size=1, pool_max_size=2, statement_timeout_ms=300, max_retries=0)
+    db = Database(
+        **logins(url), pool_min_size=1, pool_max_size=2, statement_timeout_ms=300, max_retries=0
+    )
     yield Env(url, db, admin, tables)
     db.close()
     admin.close()
@@ -109,7 +112,9 @@ Flow = Callable[[Database], Callable[[Any], object]]
 
 def _redeem(db: Database) -> Callable[[Any], object]:
     referrer, referred = make_user(db), make_user(db)
-    code = scenarios.scalar(db.url, "SELECT referral_code FROM users WHERE id = %s", (referrer,))
+    code = scenarios.scalar(
+        db.system_url, "SELECT referral_code FROM users WHERE id = %s", (referrer,)
+    )
     return lambda conn: referrals.redeem_referral_code(conn, user_id=referred, code=code)
 
 

@@ -62,6 +62,7 @@ from chatdb.flows import referrals as referral_flows
 from chatdb.flows import tools as tool_flows
 from chatdb.queries import enums
 from chatdb.queries import messages as message_queries
+from support.logins import logins
 
 INJECTIONS = [
     "'; DROP TABLE users; --",
@@ -855,7 +856,7 @@ class Matrix:
 def matrix(make_clone: Any) -> Iterator[Matrix]:
     url = make_clone("hostile")
     world = build_world(url)
-    db = Database(url, pool_min_size=1, pool_max_size=2)
+    db = Database(**logins(url), pool_min_size=1, pool_max_size=2)
     yield Matrix(url, db, world, Probe(url))
     db.close()
 
@@ -867,7 +868,7 @@ ASYNC_LOOP = pytest.mark.asyncio(loop_scope="module")
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def async_db(matrix: Matrix) -> AsyncIterator[AsyncDatabase]:
-    async with AsyncDatabase(matrix.url, pool_min_size=1, pool_max_size=1) as db:
+    async with AsyncDatabase(**logins(matrix.url), pool_min_size=1, pool_max_size=1) as db:
         yield db
 
 

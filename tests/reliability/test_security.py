@@ -32,6 +32,7 @@ from chatdb.flows import providers as provider_flows
 from chatdb.flows import referrals as referral_flows
 from chatdb.queries import auth, users
 from chatdb.queries.enums import CreditReason
+from support.logins import logins
 
 # B's rows in every table with row-level security, written as the superuser. Placeholders:
 # %(a)s, %(b)s, %(c)s, %(d)s users; fixed uuids for the rows that others reference.
@@ -126,7 +127,7 @@ def world(make_clone: Any) -> Iterator[World]:
     }
     with psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         conn.execute(POPULATE, {k: str(v) for k, v in ids.items()})
-    db = Database(url, pool_min_size=1, pool_max_size=4)
+    db = Database(**logins(url), pool_min_size=1, pool_max_size=4)
     yield World(url, db, ids)
     db.close()
 
@@ -300,28 +301,54 @@ def test_the_app_role_cannot_escalate(world: World, statement: str) -> None:
     assert result == "PermissionDenied"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: SET ROLE is checked against the session (login) user, which is a member "
-    "of chatdb_system and chatdb_migrator, so SQL run as chatdb_app can switch role; see report",
-)
-@pytest.mark.parametrize(
-    "statement",
-    [
-        "SET LOCAL ROLE chatdb_system",
-        "SET LOCAL ROLE chatdb_migrator",
-        "RESET ROLE",
-        "SELECT set_config('role', 'chatdb_system', true)",
-    ],
-)
+# What SQL inside `as_user` may try, on its own and before another statement: every switch
+# is refused, or lands on chatdb_app or on the bare application login (which holds nothing).
+ROLE_SWITCHES = [
+    "SET LOCAL ROLE chatdb_system",
+    "SET LOCAL ROLE chatdb_migrator",
+    "SET ROLE chatdb_system",
+    "RESET ROLE",
+    "SET ROLE NONE",
+    "SET SESSION AUTHORIZATION postgres",
+    "RESET SESSION AUTHORIZATION",
+    "SELECT set_config('role', 'chatdb_system', true)",
+    "SELECT set_config('role', 'chatdb_system', false)",
+    "SELECT set_config('role', 'chatdb_migrator', false)",
+    "SELECT set_config('session_authorization', 'postgres', false)",
+]
+_WHO = """
+SELECT current_user::text, r.rolsuper, r.rolbypassrls,
+       pg_has_role(current_user, 'chatdb_system', 'MEMBER'),
+       pg_has_role(current_user, 'chatdb_migrator', 'MEMBER')
+FROM pg_roles AS r WHERE r.rolname = current_user
+"""
+
+
+@pytest.mark.parametrize("statement", ROLE_SWITCHES)
 def test_the_app_role_cannot_switch_to_another_role(world: World, statement: str) -> None:
     with world.db.as_user(world.a) as conn, conn.transaction(force_rollback=True):
         try:
             conn.execute(statement)
         except errors.PermissionDenied:
             return
-        row = conn.execute("SELECT current_user").fetchone()
-    assert row == ("chatdb_app",), f"{statement} switched to {row}"
+        row = conn.execute(_WHO).fetchone()
+    assert row is not None
+    assert row[0] in ("chatdb_app", "chatdb_app_login"), f"{statement} switched to {row[0]}"
+    assert row[1:] == (False, False, False, False), f"{statement}: {row}"
+
+
+@pytest.mark.parametrize("statement", ["RESET ROLE", "SET ROLE NONE"])
+def test_leaving_chatdb_app_gives_no_access_to_another_users_rows(
+    world: World, statement: str
+) -> None:
+    # The login is NOINHERIT: off chatdb_app it holds no privilege at all.
+    with world.db.as_user(world.a) as conn, conn.transaction(force_rollback=True):
+        conn.execute(statement)
+        try:
+            rows = conn.execute("SELECT title FROM chats").fetchall()
+        except errors.PermissionDenied:
+            return
+    assert ("private chat of B",) not in rows
 
 
 def test_the_app_role_still_reads_its_own_profile_through_the_granted_columns(
@@ -340,12 +367,14 @@ def _keyring() -> KeyRing:
     return KeyRing.parse(f"1:{base64.b64encode(os.urandom(32)).decode()}")
 
 
-def raw_connection(database: Database) -> Any:
+def raw_connection(superuser_url: str) -> Any:
     """A superuser connection to the database `database` writes to (to read raw columns)."""
-    return psycopg.connect(database.url)
+    return psycopg.connect(superuser_url)
 
 
-def test_provider_api_keys_are_ciphertext_at_rest(database: Database) -> None:
+def test_provider_api_keys_are_ciphertext_at_rest(
+    database: Database, app_database_url: str
+) -> None:
     keyring = _keyring()
     user_id = _new_user(database)
     secret = f"sk-live-{uuid.uuid4().hex}"
@@ -353,7 +382,7 @@ def test_provider_api_keys_are_ciphertext_at_rest(database: Database) -> None:
         provider_flows.save_provider_key(
             c, keyring=keyring, user_id=user_id, provider="openai", api_key=secret
         )
-    with raw_connection(database) as conn:
+    with raw_connection(app_database_url) as conn:
         raw = conn.execute(
             "SELECT api_key_ciphertext, api_key_version, row_to_json(p)::text"
             " FROM provider_configs AS p WHERE user_id = %s",
@@ -370,7 +399,9 @@ def test_provider_api_keys_are_ciphertext_at_rest(database: Database) -> None:
         )
 
 
-def test_oauth_tokens_are_stored_only_as_the_sealed_bytes(database: Database) -> None:
+def test_oauth_tokens_are_stored_only_as_the_sealed_bytes(
+    database: Database, app_database_url: str
+) -> None:
     keyring = _keyring()
     user_id = _new_user(database)
     token = f"gho_{uuid.uuid4().hex}"
@@ -393,7 +424,7 @@ def test_oauth_tokens_are_stored_only_as_the_sealed_bytes(database: Database) ->
             scope="read:user",
             session_state=None,
         )
-    with raw_connection(database) as conn:
+    with raw_connection(app_database_url) as conn:
         raw = conn.execute(
             "SELECT access_token_ciphertext, row_to_json(a)::text FROM accounts AS a"
             " WHERE provider = 'github' AND provider_account_id = %s",

@@ -18,14 +18,20 @@ from psycopg import sql
 from chatdb import dburl, migrations
 from chatdb.config import load_settings
 from chatdb.errors import ConfigError
+from support.logins import login_url, logins
 
 
-def cli(*args: str, url: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, url: str, timeout: float = 180, system_url: str = ""
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url, "DATABASE_SYSTEM_URL": system_url}
+    if not system_url:
+        env.pop("DATABASE_SYSTEM_URL")
     return subprocess.run(
         [sys.executable, "-m", "chatdb", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, "DATABASE_URL": url},
+        env=env,
         timeout=timeout,
     )
 
@@ -175,9 +181,10 @@ def test_a_malformed_key_ring_fails_at_start_up(monkeypatch: pytest.MonkeyPatch)
 # -- doctor -----------------------------------------------------------------------------------
 
 
-def doctor(url: str) -> tuple[int, dict[str, object]]:
-
-    result = cli("doctor", "--json", url=url)
+def doctor(url: str, *, as_logins: bool = True) -> tuple[int, dict[str, object]]:
+    """`chatdb doctor --json` as the application runs it: on its two logins (by default)."""
+    urls = logins(url) if as_logins else {"url": url}
+    result = cli("doctor", "--json", **urls)
     assert "Traceback" not in result.stderr
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, json.loads(result.stdout)
@@ -240,7 +247,7 @@ def test_doctor_reports_a_login_that_cannot_use_the_roles_instead_of_dying(
         parts = urlsplit(empty_db)
         host = parts.netloc.rsplit("@", 1)[-1]
         url = urlunsplit(parts._replace(netloc=f"{login}@{host}"))
-        code, report = doctor(url)
+        code, report = doctor(url, as_logins=False)
         assert code == 1
         problems = [str(p) for p in report["problems"]]  # type: ignore[attr-defined]
         assert any("cannot SET ROLE to chatdb_app" in p for p in problems), problems
@@ -249,6 +256,83 @@ def test_doctor_reports_a_login_that_cannot_use_the_roles_instead_of_dying(
         with psycopg.connect(server_url, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(login)))
             admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(login)))
+
+
+@pytest.mark.parametrize("attribute", ["SUPERUSER", "BYPASSRLS"])
+@pytest.mark.parametrize("which", ["one login", "user login", "system login"])
+def test_doctor_fails_on_an_application_login_that_escapes_row_level_security(
+    server_url: str, db_url: str, attribute: str, which: str
+) -> None:
+    login = f"chatdb_doctor_{attribute.lower()}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(login)))
+        admin.execute(
+            sql.SQL("CREATE ROLE {} LOGIN {}").format(sql.Identifier(login), sql.SQL(attribute))
+        )
+        for role in ("chatdb_app", "chatdb_system", "chatdb_migrator"):
+            admin.execute(
+                sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(login))
+            )
+    try:
+        escaping = login_url(db_url, login)
+        urls = {
+            "one login": {"url": escaping},
+            "user login": {**logins(db_url), "url": escaping},
+            "system login": {**logins(db_url), "system_url": escaping},
+        }[which]
+        result = cli("doctor", "--json", **urls)
+        assert result.returncode == 1, result.stderr
+        problems = json.loads(result.stdout)["problems"]
+        wanted = "is a superuser" if attribute == "SUPERUSER" else "has BYPASSRLS"
+        assert any(login in p and wanted in p for p in problems), problems
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(login)))
+
+
+def test_doctor_fails_on_a_user_login_that_may_become_chatdb_system(db_url: str) -> None:
+    # The old single-login model with DATABASE_SYSTEM_URL set: the user login reaches
+    # chatdb_system, so SQL run for a user could leave row-level security.
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute("CREATE ROLE chatdb_doctor_both LOGIN")
+        admin.execute("GRANT chatdb_app, chatdb_system TO chatdb_doctor_both")
+    try:
+        urls = {**logins(db_url), "url": login_url(db_url, "chatdb_doctor_both")}
+        result = cli("doctor", "--json", **urls)
+        assert result.returncode == 1, result.stderr
+        problems = json.loads(result.stdout)["problems"]
+        assert any("may SET ROLE chatdb_system" in p for p in problems), problems
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as admin:
+            admin.execute("DROP ROLE chatdb_doctor_both")
+
+
+def test_doctor_passes_the_two_provisioned_logins(db_url: str) -> None:
+    code, report = doctor(db_url)
+    assert code == 0, report["problems"]
+    assert report["logins"] == {
+        "user": "chatdb_app_login",
+        "system": "chatdb_system_login",
+        "superuser": [],
+        "bypassrls": [],
+    }
+
+
+def test_doctor_warns_of_session_defaults_a_login_set_on_itself(db_url: str) -> None:
+    # Off chatdb_app (SET ROLE NONE) the login is itself, and may store defaults for its own
+    # later sessions: doctor names them.
+    name = sql.Identifier(dburl.database_name(db_url))
+    with psycopg.connect(login_url(db_url, "chatdb_app_login"), autocommit=True) as app:
+        app.execute("SET ROLE NONE")
+        app.execute(
+            sql.SQL("ALTER ROLE chatdb_app_login IN DATABASE {} SET lock_timeout = '1ms'").format(
+                name
+            )
+        )
+    code, report = doctor(db_url)
+    assert code == 0, report["problems"]
+    warnings = [str(w) for w in report["warnings"]]  # type: ignore[attr-defined]
+    assert any("chatdb_app_login" in w and "lock_timeout=1ms" in w for w in warnings), warnings
 
 
 # -- --json before or after the subcommand ----------------------------------------------------

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from chatdb import Database, errors
+from support.logins import logins
 
 SCHEMA = """
 CREATE TABLE parents (id int PRIMARY KEY, code text NOT NULL,
@@ -31,11 +32,17 @@ INSERT INTO children (id, parent_id) VALUES (1, 1);
 
 
 @pytest.fixture(scope="module")
-def edb(make_clone: Callable[[str], str]) -> Iterator[Database]:
-    url = make_clone("err")
+def err_url(make_clone: Callable[[str], str]) -> str:
+    """The superuser URL of this module's database (to set it up)."""
+    return make_clone("err")
+
+
+@pytest.fixture(scope="module")
+def edb(err_url: str) -> Iterator[Database]:
+    url = err_url
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(SCHEMA.encode())
-    db = Database(url, pool_min_size=0, pool_max_size=2, statement_timeout_ms=200)
+    db = Database(**logins(url), pool_min_size=0, pool_max_size=2, statement_timeout_ms=200)
     yield db
     db.close()
 
@@ -152,8 +159,8 @@ def test_errors_carry_the_query_name_when_generated_sql_fails(edb: Database) -> 
     assert "CreateParent" in str(err)
 
 
-def test_exclusion_violation_is_a_conflict(edb: Database) -> None:
-    with psycopg.connect(edb.url, autocommit=True) as admin:
+def test_exclusion_violation_is_a_conflict(edb: Database, err_url: str) -> None:
+    with psycopg.connect(err_url, autocommit=True) as admin:
         admin.execute(
             "CREATE TABLE slots (owner int, is_default bool,"
             " CONSTRAINT slots_owner_default_excl EXCLUDE (owner WITH =) WHERE (is_default));"

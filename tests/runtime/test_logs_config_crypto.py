@@ -14,6 +14,7 @@ import pytest
 from chatdb import Database, Page, errors, load_settings
 from chatdb.crypto import DecryptionError, KeyRing, associated_data
 from chatdb.logs import JsonFormatter, statement_name
+from support.logins import logins
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_statement_logs_are_json_with_name_role_user_and_no_values(
 ) -> None:
     secret = "sk-live-" + uuid.uuid4().hex
     user = uuid.uuid4()
-    with Database(db_url, pool_min_size=0, pool_max_size=1) as db:
+    with Database(**logins(db_url), pool_min_size=0, pool_max_size=1) as db:
         with db.as_user(user) as conn:
             conn.execute("-- name: EchoSecret :one\nSELECT %s::text", (secret,)).fetchone()
         with pytest.raises(errors.InvalidInput), db.system() as conn:
@@ -57,7 +58,7 @@ def test_statement_logs_are_json_with_name_role_user_and_no_values(
 
 
 def test_slow_statements_log_at_warning(db_url: str, json_log: io.StringIO) -> None:
-    with Database(db_url, pool_min_size=0, pool_max_size=1, slow_query_ms=50) as db:
+    with Database(**logins(db_url), pool_min_size=0, pool_max_size=1, slow_query_ms=50) as db:
         with db.system() as conn:
             conn.execute("-- name: Nap :exec\nSELECT pg_sleep(0.1)")
     nap = next(r for r in records(json_log) if r.get("query") == "Nap")
@@ -102,7 +103,10 @@ def test_settings_defaults_and_environment(monkeypatch: pytest.MonkeyPatch) -> N
 def test_settings_apply_server_timeouts_with_set_not_startup_options(db_url: str) -> None:
     with (
         Database(
-            db_url, pool_min_size=0, statement_timeout_ms=1234, idle_in_transaction_timeout_ms=5678
+            **logins(db_url),
+            pool_min_size=0,
+            statement_timeout_ms=1234,
+            idle_in_transaction_timeout_ms=5678,
         ) as db,
         db.system() as conn,
     ):

@@ -14,6 +14,7 @@ from psycopg.pq import Format
 
 from chatdb import AsyncDatabase, Database, dburl, errors
 from chatdb.transactions import RetryPolicy
+from support.logins import logins
 
 
 def test_a_refused_connection_is_database_unavailable_naming_the_cause_at_once() -> None:
@@ -65,7 +66,9 @@ def test_a_missing_database_is_database_unavailable_naming_it(server_url: str) -
 
 
 def test_busy_connections_still_give_pool_exhausted(db_url: str) -> None:
-    db = Database(db_url, pool_min_size=0, pool_max_size=1, pool_timeout_s=0.6, max_retries=0)
+    db = Database(
+        **logins(db_url), pool_min_size=0, pool_max_size=1, pool_timeout_s=0.6, max_retries=0
+    )
     try:
         with db.system():
             started = time.monotonic()
@@ -80,7 +83,9 @@ def test_a_busy_pool_hands_its_connection_to_the_callers_in_arrival_order(db_url
     # One connection, held; `first` starts waiting, `second` a little later (after a 0.25 s
     # wait slice would have put `first` back at the end of the queue). The connection must go
     # to `first` when it is released.
-    db = Database(db_url, pool_min_size=1, pool_max_size=1, pool_timeout_s=10, max_retries=0)
+    db = Database(
+        **logins(db_url), pool_min_size=1, pool_max_size=1, pool_timeout_s=10, max_retries=0
+    )
     served: list[str] = []
     lock = threading.Lock()
 
@@ -106,7 +111,7 @@ def test_a_busy_pool_hands_its_connection_to_the_callers_in_arrival_order(db_url
 
 
 def test_each_new_connection_is_set_up_once_json_loader_enums_and_timeouts(db_url: str) -> None:
-    db = Database(db_url, pool_min_size=0, pool_max_size=1, statement_timeout_ms=4321)
+    db = Database(**logins(db_url), pool_min_size=0, pool_max_size=1, statement_timeout_ms=4321)
     try:
         pids = set()
         for _ in range(3):
@@ -122,7 +127,7 @@ def test_each_new_connection_is_set_up_once_json_loader_enums_and_timeouts(db_ur
                 ).fetchone()
                 assert row == (["user", "tool"], "4321ms")
         assert len(pids) == 1
-        assert db.stats()["primary"]["connections_num"] == 1  # configured once, reused
+        assert db.stats()["system"]["connections_num"] == 1  # configured once, reused
     finally:
         db.close()
 
@@ -132,7 +137,7 @@ def test_close_lets_a_borrowed_connection_finish_and_refuses_new_transactions(
 ) -> None:
     with psycopg.connect(db_url, autocommit=True) as admin:
         admin.execute("CREATE TABLE drained (x int); GRANT ALL ON drained TO chatdb_system")
-    db = Database(db_url, pool_min_size=1, pool_max_size=2)
+    db = Database(**logins(db_url), pool_min_size=1, pool_max_size=2)
     inside, closed = threading.Event(), threading.Event()
     outcome: list[BaseException | None] = []
 
@@ -160,16 +165,19 @@ def test_close_lets_a_borrowed_connection_finish_and_refuses_new_transactions(
 
 
 def test_stats_report_pool_usage_and_retries(db_url: str) -> None:
-    db = Database(db_url, pool_min_size=0, pool_max_size=2)
+    db = Database(**logins(db_url), pool_min_size=0, pool_max_size=2)
     try:
         for _ in range(2):
             with db.system() as conn:
                 conn.execute("SELECT 1")
+            with db.anonymous() as conn:
+                conn.execute("SELECT 1")
         stats = db.stats()
     finally:
         db.close()
-    assert stats["primary"]["requests_num"] >= 2
-    assert stats["primary"]["pool_max"] == 2
+    for pool in ("primary", "system"):  # user work on the app login, system work on its own
+        assert stats[pool]["requests_num"] >= 2
+        assert stats[pool]["pool_max"] == 2
     assert stats["runtime"] == {"transaction_retries": 0}
 
 

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from chatdb import Database, errors
+from support.logins import logins
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def scratch(db_url: str) -> Iterator[Database]:
             "INSERT INTO counters VALUES (1, 0), (2, 0);"
             "GRANT SELECT, INSERT, UPDATE, DELETE ON counters TO chatdb_app, chatdb_system;"
         )
-    db = Database(db_url, pool_min_size=0, pool_max_size=4, retry_delay_ms=1)
+    db = Database(**logins(db_url), pool_min_size=0, pool_max_size=4, retry_delay_ms=1)
     yield db
     db.close()
 
@@ -32,13 +33,15 @@ def test_as_user_sets_app_role_and_user_for_the_transaction_only(scratch: Databa
     with scratch.as_user(user) as conn:
         row = conn.execute("SELECT current_user, current_setting('app.user_id', true)").fetchone()
     assert row == ("chatdb_app", str(user))
-    # The same pooled connection afterwards: nothing leaked.
+    # The same pooled connection afterwards: nothing leaked. Outside a transaction the
+    # session is the app login's own default (db/roles.sql: it starts as chatdb_app).
     with scratch.pool.connection() as raw:
         after = raw.execute(
-            "SELECT current_user = session_user, coalesce(current_setting('app.user_id', true), '')"
+            "SELECT current_user::text, session_user::text,"
+            " coalesce(current_setting('app.user_id', true), '')"
         ).fetchone()
         raw.rollback()
-    assert after == (True, "")
+    assert after == ("chatdb_app", "chatdb_app_login", "")
 
 
 def test_anonymous_has_no_user_and_system_uses_system_role(scratch: Database) -> None:
@@ -122,7 +125,9 @@ def test_serialization_failure_without_run_is_a_typed_error(scratch: Database) -
 
 
 def test_retries_are_bounded(db_url: str, scratch: Database) -> None:
-    db = Database(db_url, pool_min_size=0, pool_max_size=2, max_retries=2, retry_delay_ms=1)
+    db = Database(
+        **logins(db_url), pool_min_size=0, pool_max_size=2, max_retries=2, retry_delay_ms=1
+    )
     calls = 0
 
     def always_conflicts(conn: psycopg.Connection) -> None:
@@ -189,7 +194,9 @@ async def test_async_scope_roles_and_retry(app_database_url: str, db_url: str) -
         admin.execute(
             "CREATE TABLE t (x int); GRANT SELECT, INSERT ON t TO chatdb_app, chatdb_system"
         )
-    async with AsyncDatabase(db_url, pool_min_size=0, pool_max_size=2, retry_delay_ms=1) as db:
+    async with AsyncDatabase(
+        **logins(db_url), pool_min_size=0, pool_max_size=2, retry_delay_ms=1
+    ) as db:
         user = uuid.uuid4()
         async with db.as_user(user) as conn:
             cur = await conn.execute("SELECT current_user, current_setting('app.user_id', true)")
@@ -213,7 +220,9 @@ async def test_async_scope_roles_and_retry(app_database_url: str, db_url: str) -
 def test_pool_exhaustion_under_run_fails_in_the_configured_time(db_url: str) -> None:
     import time
 
-    db = Database(db_url, pool_min_size=0, pool_max_size=1, pool_timeout_s=0.3, max_retries=5)
+    db = Database(
+        **logins(db_url), pool_min_size=0, pool_max_size=1, pool_timeout_s=0.3, max_retries=5
+    )
     try:
         with db.system():
             started = time.monotonic()
@@ -227,7 +236,7 @@ def test_pool_exhaustion_under_run_fails_in_the_configured_time(db_url: str) -> 
 def test_a_pooled_connection_killed_while_idle_is_replaced_transparently(db_url: str) -> None:
     # Recently used connections are not pinged on checkout; the first statement of the
     # transaction finds the dead one, and the runtime takes another before any work is done.
-    db = Database(db_url, pool_min_size=1, pool_max_size=1, max_retries=0)
+    db = Database(**logins(db_url), pool_min_size=1, pool_max_size=1, max_retries=0)
     try:
         with db.system() as conn:
             pid = conn.info.backend_pid
@@ -254,7 +263,9 @@ def test_a_connection_lost_during_commit_is_ambiguous_and_never_retried(db_url: 
                 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commits_sleep();
             """
         )
-    db = Database(db_url, pool_min_size=0, pool_max_size=2, max_retries=5, retry_delay_ms=1)
+    db = Database(
+        **logins(db_url), pool_min_size=0, pool_max_size=2, max_retries=5, retry_delay_ms=1
+    )
     calls: list[int] = []
     killed = threading.Event()
 
@@ -266,7 +277,7 @@ def test_a_connection_lost_during_commit_is_ambiguous_and_never_retried(db_url: 
                     "SELECT query FROM pg_stat_activity WHERE pid = %s AND state = 'active'",
                     (pid,),
                 ).fetchone()
-                if row and row[0].strip().upper() == "COMMIT":
+                if row and row[0].strip().upper().startswith("COMMIT"):
                     admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
                     killed.set()
                     return

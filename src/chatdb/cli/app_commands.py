@@ -6,8 +6,11 @@ import argparse
 import datetime as dt
 from typing import Any
 
+import psycopg
+
 from chatdb import Database, migrations
 from chatdb.cli.db_commands import ROLES, resolved
+from chatdb.cli.logins import login_report
 from chatdb.cli.output import emit, info
 from chatdb.config import load_settings
 from chatdb.queries import health, maintenance, usage
@@ -117,8 +120,8 @@ def _ddl_problems(conn: Any) -> list[str]:
 def _setting_warnings(conn: Any) -> list[str]:
     """Defaults a connection gets when it sets nothing itself (psql, dbmate, other apps).
 
-    chatdb's own pools SET statement_timeout per connection, so these are warnings: they
-    do not make doctor fail.
+    chatdb's own pools set statement_timeout in every transaction, so these are warnings:
+    they do not make doctor fail.
     """
     warnings = []
     for name, advice in (
@@ -150,7 +153,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         report["connectivity"] = {"server": _scalar(conn, "SELECT version()")}
         roles = conn.execute(
             "SELECT r.rolname, r.rolbypassrls, pg_has_role(session_user, r.oid, 'MEMBER') "
-            "FROM pg_roles r WHERE r.rolname LIKE 'chatdb\\_%' ORDER BY 1"
+            "FROM pg_roles r WHERE r.rolname = ANY (%s) ORDER BY 1",
+            (list(ROLES),),
         ).fetchall()
         report["roles"] = [{"role": r, "bypassrls": b, "login_is_member": m} for r, b, m in roles]
         missing_roles = sorted(set(ROLES) - {r[0] for r in roles})
@@ -159,17 +163,36 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                 f"roles missing: {', '.join(missing_roles)}: run `chatdb db roles` with a "
                 "privileged connection"
             )
-        not_member = [r for r, _, member in roles if not member]
+        # With a system login of its own, DATABASE_URL needs chatdb_app only; alone, all three.
+        system_url = load_settings().database_system_url
+        needed = {"chatdb_app"} if system_url else set(ROLES)
+        not_member = [r for r, _, member in roles if not member and r in needed]
         if not_member:
             problems.append(
                 f"the login role cannot SET ROLE to {', '.join(not_member)}: run `chatdb db roles` "
                 "as this login (with a privileged connection)"
             )
-        applied = set(migrations.applied_versions(target.url))
-        pending = [v for v in migrations.migration_versions() if v not in applied]
-        report["pending_migrations"] = pending
-        if pending:
-            problems.append(f"{len(pending)} pending migration(s): run `make migrate`")
+        if not missing_roles:
+            report["logins"], found, cautions = login_report(
+                conn, system_url=system_url, development=target.source == "embedded"
+            )
+            problems += found
+            warnings += cautions
+        try:
+            applied: set[str] | None = set(migrations.applied_versions(target.url))
+        except psycopg.errors.InsufficientPrivilege:
+            applied = None  # an application login may not read schema_migrations
+        if applied is None:
+            report["pending_migrations"] = "unknown"
+            warnings.append(
+                "pending migrations unknown: this login may not read schema_migrations "
+                "(`chatdb status` with the migrating URL tells)"
+            )
+        else:
+            pending = [v for v in migrations.migration_versions() if v not in applied]
+            report["pending_migrations"] = pending
+            if pending:
+                problems.append(f"{len(pending)} pending migration(s): run `make migrate`")
         if not missing_roles:
             privileges = list(_DML + _NEVER)
             found = grant_problems(conn.execute(_GRANTS_SQL, (privileges,)).fetchall())
