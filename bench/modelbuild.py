@@ -47,6 +47,7 @@ class MessageRow:
     client_request_id: str | None
     provider_metadata: JsonValue | None
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 def builders() -> dict[str, Callable[[Sequence[Any]], Any]]:
@@ -63,7 +64,7 @@ def builders() -> dict[str, Callable[[Sequence[Any]], Any]]:
         return MessageRow(
             v[0], v[1], MessageRole(v[2]), parts_adapter.validate_python(v[3]),
             attachments_adapter.validate_python(v[4]), v[5], v[6], v[7], v[8], v[9], v[10],
-            v[11], v[12], v[13], v[14],
+            v[11], v[12], v[13], v[14], v[15],
         )  # fmt: skip
 
     def construct(v: Sequence[Any]) -> Any:
@@ -102,7 +103,7 @@ def run(
     sql = (
         "SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, "
         "output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, "
-        "provider_metadata, created_at FROM messages WHERE chat_id = %s "
+        "provider_metadata, created_at, updated_at FROM messages WHERE chat_id = %s "
         "ORDER BY created_at, id LIMIT %s"
     )
     with psycopg.connect(data.url) as conn:

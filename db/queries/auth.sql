@@ -49,9 +49,7 @@ WHERE provider = @provider::text
 
 -- name: GetUserByAccount :one
 -- The user a provider account is linked to (Auth.js getUserByAccount), without secrets.
-SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance,
-    u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date,
-    u.stripe_customer_id, u.created_at, u.updated_at
+SELECT u.*
 FROM accounts AS a
 JOIN user_profiles AS u ON u.id = a.user_id
 WHERE a.provider = @provider::text
@@ -113,7 +111,7 @@ WHERE expires <= now();
 -- createVerificationToken). Issuing the same token twice raises ConflictError.
 INSERT INTO verification_tokens (identifier, token_hash, expires)
 VALUES (@identifier::text, @token_hash::bytea, @expires::timestamptz)
-RETURNING identifier, token_hash, expires, created_at;
+RETURNING *;
 
 -- name: UseVerificationToken :one
 -- Consume a verification token (Auth.js useVerificationToken): deletes it and returns it,
@@ -123,9 +121,9 @@ WITH used AS (
     DELETE FROM verification_tokens
     WHERE identifier = @identifier::text
       AND token_hash = @token_hash::bytea
-    RETURNING identifier, token_hash, expires, created_at
+    RETURNING *
 )
-SELECT identifier, token_hash, expires, created_at
+SELECT *
 FROM used
 WHERE expires > now();
 
@@ -140,3 +138,60 @@ WHERE expires <= now();
 -- sign-in links (verification_tokens_lower_identifier_idx).
 DELETE FROM verification_tokens
 WHERE lower(identifier) = lower(@identifier::text);
+
+-- name: GetAccount :one
+-- A linked account by provider and the provider's account id (Auth.js getAccount), with its
+-- token ciphertexts (chatdb_system: decrypt with the keyring that sealed them).
+SELECT *
+FROM accounts
+WHERE provider = @provider::text
+  AND provider_account_id = @provider_account_id::text;
+
+-- name: CreateAuthenticator :one
+-- Register a WebAuthn credential (passkey) of a user (Auth.js createAuthenticator,
+-- chatdb_system). A credential id registered before raises ConflictError on
+-- authenticators_pkey.
+INSERT INTO authenticators (
+    credential_id, user_id, provider_account_id, credential_public_key, counter,
+    credential_device_type, credential_backed_up, transports
+)
+VALUES (
+    @credential_id::text,
+    @user_id::uuid,
+    @provider_account_id::text,
+    @credential_public_key::text,
+    @counter::bigint,
+    @credential_device_type::text,
+    @credential_backed_up::boolean,
+    sqlc.narg(transports)::text
+)
+RETURNING *;
+
+-- name: GetAuthenticator :one
+-- A WebAuthn credential by its id (Auth.js getAuthenticator): the browser presents the
+-- credential id before anyone knows the user.
+SELECT *
+FROM authenticators
+WHERE credential_id = @credential_id::text;
+
+-- name: ListAuthenticatorsByUser :many
+-- A user's passkeys, oldest first (Auth.js listAuthenticatorsByUserId; chatdb_app as that
+-- user for a settings page).
+SELECT *
+FROM authenticators
+WHERE user_id = @user_id::uuid
+ORDER BY created_at, credential_id;
+
+-- name: UpdateAuthenticatorCounter :one
+-- Store the signature counter of a successful passkey sign-in (Auth.js
+-- updateAuthenticatorCounter). No row when the credential is unknown.
+UPDATE authenticators
+SET counter = @counter::bigint
+WHERE credential_id = @credential_id::text
+RETURNING *;
+
+-- name: DeleteAuthenticator :execrows
+-- Remove a passkey (chatdb_app as its user, from the settings page; chatdb_system). 0 when
+-- unknown or not the caller's.
+DELETE FROM authenticators
+WHERE credential_id = @credential_id::text;

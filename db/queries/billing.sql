@@ -6,10 +6,11 @@
 -- are stopped earlier, by RecordWebhookEvent). The subscriber is user_id if that user still
 -- exists (an erased user's later events apply with no subscriber), else the user whose
 -- stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
+-- created_at is the provider's creation time (Stripe `created`) when the event carries it.
 INSERT INTO subscriptions (
     user_id, provider, provider_subscription_id, provider_customer_id, status, price_id, plan,
     quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
-    ended_at, trial_end, metadata, last_event_id, last_event_at
+    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at
 ) VALUES (
     coalesce(
         (SELECT u.id FROM users AS u WHERE u.id = sqlc.narg(user_id)::uuid),
@@ -30,9 +31,11 @@ INSERT INTO subscriptions (
     sqlc.narg(trial_end)::timestamptz,
     coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb),
     sqlc.narg(last_event_id)::text,
-    sqlc.arg(last_event_at)::timestamptz
+    sqlc.arg(last_event_at)::timestamptz,
+    coalesce(sqlc.narg(created_at)::timestamptz, now())
 )
 ON CONFLICT (provider, provider_subscription_id) DO UPDATE SET
+    created_at = coalesce(sqlc.narg(created_at)::timestamptz, subscriptions.created_at),
     user_id = coalesce(EXCLUDED.user_id, subscriptions.user_id),
     provider_customer_id = coalesce(EXCLUDED.provider_customer_id, subscriptions.provider_customer_id),
     status = EXCLUDED.status,
@@ -98,11 +101,15 @@ LIMIT sqlc.arg(page_size)::integer + 1;
 -- Creates or updates a payment from a provider event, unless the stored row was changed by a
 -- newer event, or by one of the same second that ranks higher (payment_status_precedence,
 -- then the amount refunded): then no row. subscription_id is resolved from the provider's
--- subscription id; user_id is NULL when that user no longer exists (erased).
+-- subscription id; user_id is NULL when that user no longer exists (erased). created_at is
+-- the provider's creation time (Stripe `created`) when given. billing_details and
+-- customer_details NULL keep what is stored (an event without them never blanks them).
+-- paid_at keeps the first payment time known: a later event (a partial refund) never moves
+-- it, and any event that knows it fills it in.
 INSERT INTO payments (
     id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency, status,
     description, credits_granted, billing_details, customer_details, metadata, paid_at,
-    last_event_at
+    last_event_at, created_at
 ) VALUES (
     sqlc.arg(id)::text,
     sqlc.arg(provider)::text,
@@ -120,9 +127,11 @@ INSERT INTO payments (
     coalesce(sqlc.narg(customer_details)::jsonb, '{}'::jsonb),
     coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb),
     sqlc.narg(paid_at)::timestamptz,
-    sqlc.arg(last_event_at)::timestamptz
+    sqlc.arg(last_event_at)::timestamptz,
+    coalesce(sqlc.narg(created_at)::timestamptz, now())
 )
 ON CONFLICT (id) DO UPDATE SET
+    created_at = coalesce(sqlc.narg(created_at)::timestamptz, payments.created_at),
     user_id = coalesce(EXCLUDED.user_id, payments.user_id),
     subscription_id = coalesce(EXCLUDED.subscription_id, payments.subscription_id),
     amount_cents = EXCLUDED.amount_cents,
@@ -131,10 +140,10 @@ ON CONFLICT (id) DO UPDATE SET
     status = EXCLUDED.status,
     description = EXCLUDED.description,
     credits_granted = EXCLUDED.credits_granted,
-    billing_details = EXCLUDED.billing_details,
-    customer_details = EXCLUDED.customer_details,
+    billing_details = coalesce(sqlc.narg(billing_details)::jsonb, payments.billing_details),
+    customer_details = coalesce(sqlc.narg(customer_details)::jsonb, payments.customer_details),
     metadata = EXCLUDED.metadata,
-    paid_at = coalesce(EXCLUDED.paid_at, payments.paid_at),
+    paid_at = coalesce(payments.paid_at, EXCLUDED.paid_at),
     last_event_at = EXCLUDED.last_event_at
 WHERE payments.last_event_at < EXCLUDED.last_event_at
    OR (
@@ -172,14 +181,12 @@ VALUES (
     sqlc.narg(event_created_at)::timestamptz
 )
 ON CONFLICT (provider, event_id) DO NOTHING
-RETURNING id, provider, event_id, event_type, payload, event_created_at, received_at,
-    processed_at, attempts, last_error;
+RETURNING *;
 
 -- name: LockUnprocessedWebhookEvent :one
 -- Locks a recorded event for processing, if it is not processed yet; no row when it is
 -- (also when a concurrent processor committed it while this one waited for the lock).
-SELECT id, provider, event_id, event_type, payload, event_created_at, received_at,
-    processed_at, attempts, last_error
+SELECT *
 FROM webhook_events
 WHERE provider = @provider AND event_id = @event_id AND processed_at IS NULL
 FOR UPDATE;
@@ -199,21 +206,23 @@ WHERE id = @id AND processed_at IS NULL;
 
 -- name: ListUnprocessedWebhookEvents :many
 -- The retry queue: events received before received_before and not processed, oldest first.
-SELECT id, provider, event_id, event_type, payload, event_created_at, received_at,
-    processed_at, attempts, last_error
+SELECT *
 FROM webhook_events
 WHERE processed_at IS NULL AND received_at < @received_before::timestamptz
 ORDER BY received_at
 LIMIT sqlc.arg(batch_size)::integer;
 
 -- name: UpsertExternalToken :one
--- Stores (or replaces) the user's encrypted token for a service and environment.
+-- Stores (or replaces) the user's encrypted token for a service and environment; token_type
+-- NULL means api_key.
 INSERT INTO external_tokens (
-    user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at
+    user_id, service, environment, token_type, label, token_ciphertext, token_key_version,
+    scopes, expires_at
 ) VALUES (
     @user_id,
     @service,
     @environment::token_environment,
+    coalesce(sqlc.narg(token_type)::text, 'api_key'),
     sqlc.narg(label)::text,
     @token_ciphertext::bytea,
     @token_key_version::integer,
@@ -221,18 +230,17 @@ INSERT INTO external_tokens (
     sqlc.narg(expires_at)::timestamptz
 )
 ON CONFLICT (user_id, service, environment) DO UPDATE SET
+    token_type = EXCLUDED.token_type,
     label = EXCLUDED.label,
     token_ciphertext = EXCLUDED.token_ciphertext,
     token_key_version = EXCLUDED.token_key_version,
     scopes = EXCLUDED.scopes,
     expires_at = EXCLUDED.expires_at
-RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
-    expires_at, last_used_at, created_at, updated_at;
+RETURNING *;
 
 -- name: GetExternalToken :one
 -- The user's token for a service and environment, if not expired.
-SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
-    expires_at, last_used_at, created_at, updated_at
+SELECT *
 FROM external_tokens
 WHERE user_id = @user_id
   AND service = @service
@@ -241,8 +249,7 @@ WHERE user_id = @user_id
 
 -- name: ListExternalTokensByUser :many
 -- The user's connected services (a handful), by service and environment.
-SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
-    expires_at, last_used_at, created_at, updated_at
+SELECT *
 FROM external_tokens
 WHERE user_id = @user_id
 ORDER BY service, environment;
@@ -257,3 +264,51 @@ WHERE id = @id;
 -- Disconnects a service: removes the user's token for it in one environment.
 DELETE FROM external_tokens
 WHERE user_id = @user_id AND service = @service AND environment = @environment::token_environment;
+
+-- name: SetUserStripeCustomerID :execrows
+-- Remember the Stripe customer of a user from a webhook (chatdb_system): set only while the
+-- user has none and no other user has this customer, so a late or replayed event never
+-- switches an established customer and a webhook never fails over it. 1 when set, else 0
+-- (users_stripe_customer_id_key still refuses a concurrent double claim).
+UPDATE users
+SET stripe_customer_id = @stripe_customer_id::text
+WHERE id = @id::uuid
+  AND stripe_customer_id IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM users AS other WHERE other.stripe_customer_id = @stripe_customer_id::text
+  );
+
+-- name: UpsertAppExternalToken :one
+-- Store (or replace) the application's own token for a service and environment (no user;
+-- chatdb_system only): the product's API key of a third-party service.
+INSERT INTO external_tokens (
+    user_id, service, environment, token_type, label, token_ciphertext, token_key_version,
+    scopes, expires_at
+) VALUES (
+    NULL,
+    @service,
+    @environment::token_environment,
+    coalesce(sqlc.narg(token_type)::text, 'api_key'),
+    sqlc.narg(label)::text,
+    @token_ciphertext::bytea,
+    @token_key_version::integer,
+    coalesce(sqlc.narg(scopes)::text[], '{}'::text[]),
+    sqlc.narg(expires_at)::timestamptz
+)
+ON CONFLICT (service, environment) WHERE user_id IS NULL DO UPDATE SET
+    token_type = EXCLUDED.token_type,
+    label = EXCLUDED.label,
+    token_ciphertext = EXCLUDED.token_ciphertext,
+    token_key_version = EXCLUDED.token_key_version,
+    scopes = EXCLUDED.scopes,
+    expires_at = EXCLUDED.expires_at
+RETURNING *;
+
+-- name: GetAppExternalToken :one
+-- The application's own token for a service and environment, if not expired (chatdb_system).
+SELECT *
+FROM external_tokens
+WHERE user_id IS NULL
+  AND service = @service
+  AND environment = @environment::token_environment
+  AND (expires_at IS NULL OR expires_at > now());

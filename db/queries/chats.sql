@@ -12,8 +12,7 @@ VALUES (
     sqlc.narg(context_window)::integer,
     coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb)
 )
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at;
+RETURNING *;
 
 -- name: ImportChats :copyfrom
 -- Bulk-load chats with binary COPY (chatdb_system: seeding, imports from another app), with
@@ -29,8 +28,7 @@ VALUES (
 
 -- name: GetChatByID :one
 -- One chat: the owner's, or anyone's public chat (RLS decides). No row otherwise.
-SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at
+SELECT *
 FROM chats
 WHERE id = @id::uuid;
 
@@ -38,8 +36,7 @@ WHERE id = @id::uuid;
 -- A user's chats, most recently updated first: one keyset page of page_size rows plus one.
 -- Pass the (updated_at, id) of the last chat seen, or NULLs for the first page;
 -- chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
-SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at
+SELECT *
 FROM chats
 WHERE user_id = @user_id::uuid
   AND (updated_at, id) < (
@@ -55,8 +52,7 @@ UPDATE chats
 SET title = @title::text
 WHERE id = @id::uuid
   AND user_id = @user_id::uuid
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at;
+RETURNING *;
 
 -- name: UpdateChatVisibility :one
 -- Make a chat of this user public or private. No row when it is not theirs.
@@ -64,8 +60,7 @@ UPDATE chats
 SET visibility = @visibility::chat_visibility
 WHERE id = @id::uuid
   AND user_id = @user_id::uuid
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at;
+RETURNING *;
 
 -- name: UpdateChatSettings :one
 -- Change a chat's model settings and UI metadata; a NULL argument keeps the current value.
@@ -78,8 +73,7 @@ SET provider = coalesce(sqlc.narg(provider)::text, provider),
     metadata = coalesce(sqlc.narg(metadata)::jsonb, metadata)
 WHERE id = @id::uuid
   AND user_id = @user_id::uuid
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at;
+RETURNING *;
 
 -- name: UpdateChatTimestamp :execrows
 -- Move a chat to the top of its owner's list (after a new message). 0 when not theirs.
@@ -152,3 +146,65 @@ SET state = excluded.state,
     version = chat_states.version + 1
 WHERE chat_states.version = sqlc.narg(expected_version)::integer
 RETURNING chat_id, state, version, created_at, updated_at;
+
+-- name: InsertChatWithID :one
+-- Create a chat with an id the client generated (the chat app names a chat in the browser
+-- before saving it). No row when the id is taken, by this chat or any other: use
+-- chatdb.flows.chats.save_chat, which tells an idempotent replay from a conflict.
+INSERT INTO chats (id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata)
+VALUES (
+    @id::uuid,
+    @user_id::uuid,
+    coalesce(sqlc.narg(title)::text, 'New Chat'),
+    coalesce(sqlc.narg(visibility)::chat_visibility, 'private'),
+    sqlc.narg(provider)::text,
+    sqlc.narg(model)::text,
+    sqlc.narg(system_prompt)::text,
+    sqlc.narg(context_window)::integer,
+    coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb)
+)
+ON CONFLICT (id) DO NOTHING
+RETURNING *;
+
+-- name: ListChatsByUserCreatedBefore :many
+-- A user's chats by creation time, newest first, created before a cursor (the chat app's
+-- sidebar; endingBefore): one keyset page of page_size rows plus one, so a longer result
+-- means there are more. NULL cursor = from the newest chat. Renaming or sharing a chat does
+-- not move it (chats_user_id_created_at_id_idx).
+SELECT *
+FROM chats
+WHERE user_id = @user_id::uuid
+  AND (created_at, id) < (
+      coalesce(sqlc.narg(before_at)::timestamptz, 'infinity'::timestamptz),
+      coalesce(sqlc.narg(before_id)::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  )
+ORDER BY created_at DESC, id DESC
+LIMIT sqlc.arg(page_size)::integer + 1;
+
+-- name: ListChatsByUserCreatedAfter :many
+-- A user's chats created after a cursor (the sidebar's startingAfter), oldest first, so the
+-- page is the one next to the cursor: page_size rows plus one (a longer result means there
+-- are more). chatdb.flows.chats.list_chats_by_creation returns them newest first.
+SELECT *
+FROM chats
+WHERE user_id = @user_id::uuid
+  AND (created_at, id) > (@after_at::timestamptz, @after_id::uuid)
+ORDER BY created_at ASC, id ASC
+LIMIT sqlc.arg(page_size)::integer + 1;
+
+-- name: DeleteChatsByUser :execrows
+-- Delete every chat of a user in one statement, each with everything in it (as DeleteChat).
+-- Returns how many chats were deleted.
+DELETE FROM chats
+WHERE user_id = @user_id::uuid;
+
+-- name: UpdateChatAutoApproval :one
+-- Set a chat's own auto-approval: auto_approve true/false overrides the user's setting, NULL
+-- follows it; auto_approve_tools replaces the chat's extra approved tools. No row when the
+-- chat is not this user's.
+UPDATE chats
+SET auto_approve = sqlc.narg(auto_approve)::boolean,
+    auto_approve_tools = @auto_approve_tools::text[]
+WHERE id = @id::uuid
+  AND user_id = @user_id::uuid
+RETURNING *;

@@ -1,12 +1,14 @@
 -- name: SaveDocument :one
--- Save a new version of a document (a new document when id is NULL). The version time is
--- strictly after the document's latest version, also for two saves in one transaction.
+-- Save a new version of a document (a new document when id is NULL). The version time has
+-- millisecond precision, so a JavaScript Date round-trips it exactly, and is at least 1 ms
+-- after the document's latest version, also for two saves in one transaction.
 INSERT INTO documents (id, created_at, user_id, chat_id, title, kind, content)
 VALUES (
     coalesce(sqlc.narg(id)::uuid, gen_random_uuid()),
     greatest(
-        clock_timestamp(),
-        (SELECT max(d.created_at) + interval '1 microsecond' FROM documents AS d WHERE d.id = sqlc.narg(id)::uuid)
+        date_trunc('milliseconds', clock_timestamp()),
+        (SELECT date_trunc('milliseconds', max(d.created_at)) + interval '1 millisecond'
+         FROM documents AS d WHERE d.id = sqlc.narg(id)::uuid)
     ),
     @user_id,
     sqlc.narg(chat_id)::uuid,
@@ -14,11 +16,11 @@ VALUES (
     @kind,
     sqlc.narg(content)::text
 )
-RETURNING id, created_at, user_id, chat_id, title, kind, content;
+RETURNING *;
 
 -- name: GetLatestDocument :one
 -- The latest version of a document.
-SELECT id, created_at, user_id, chat_id, title, kind, content
+SELECT *
 FROM documents
 WHERE id = @id
 ORDER BY created_at DESC
@@ -26,7 +28,7 @@ LIMIT 1;
 
 -- name: ListDocumentVersions :many
 -- Every version of a document, oldest first (a document has few versions: no pagination).
-SELECT id, created_at, user_id, chat_id, title, kind, content
+SELECT *
 FROM documents
 WHERE id = @id
 ORDER BY created_at ASC;
@@ -44,12 +46,12 @@ WHERE id = @id
 -- clock, so they list in the order they were given.
 INSERT INTO suggestions (document_id, document_created_at, user_id, original_text, suggested_text, description, created_at)
 VALUES (@document_id, @document_created_at, @user_id, @original_text, @suggested_text, sqlc.narg(description)::text, clock_timestamp())
-RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at;
+RETURNING *;
 
 -- name: ListSuggestionsByDocument :many
 -- A document's suggestions, oldest first: of one version when document_created_at is given,
 -- else of every version.
-SELECT id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at
+SELECT *
 FROM suggestions
 WHERE document_id = @document_id
   AND (sqlc.narg(document_created_at)::timestamptz IS NULL
@@ -62,4 +64,4 @@ ORDER BY created_at ASC, id ASC;
 UPDATE suggestions
 SET is_resolved = true
 WHERE id = @id
-RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at;
+RETURNING *;

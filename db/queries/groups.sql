@@ -10,7 +10,7 @@ RETURNING id, creator_id, companion_id, name, description, created_at, updated_a
 INSERT INTO group_chat_members (group_chat_id, user_id, role)
 VALUES (@group_chat_id, @user_id, coalesce(sqlc.narg(role)::group_member_role, 'member'))
 ON CONFLICT ON CONSTRAINT group_chat_members_pkey DO NOTHING
-RETURNING group_chat_id, user_id, role, joined_at;
+RETURNING *;
 
 -- name: RemoveGroupMember :execrows
 -- Remove a member from a group (the creator removes anyone, a member removes themself).
@@ -25,13 +25,13 @@ WHERE group_chat_id = @group_chat_id
 -- (is_bot, no sender).
 INSERT INTO group_messages (group_chat_id, sender_id, companion_id, is_bot, content, metadata)
 VALUES (@group_chat_id, sqlc.narg(sender_id)::uuid, sqlc.narg(companion_id)::uuid, @is_bot, @content, @metadata)
-RETURNING id, group_chat_id, sender_id, companion_id, is_bot, content, metadata, created_at;
+RETURNING *;
 
 -- name: ListGroupMessages :many
 -- A group's messages, newest first, one keyset page (before_created_at and before_id NULL for
 -- the first page; page_size rows plus one are fetched) (group_messages_group_chat_id_created_at_id_idx). Only
 -- members see them.
-SELECT id, group_chat_id, sender_id, companion_id, is_bot, content, metadata, created_at
+SELECT *
 FROM group_messages
 WHERE group_chat_id = @group_chat_id
   AND (created_at, id) < (

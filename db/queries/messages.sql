@@ -22,8 +22,7 @@ VALUES (
 )
 ON CONFLICT (chat_id, client_request_id) DO UPDATE
 SET client_request_id = excluded.client_request_id
-RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at;
+RETURNING *;
 
 -- name: ImportMessages :copyfrom
 -- Bulk-load messages with binary COPY (chatdb_system: seeding, imports from another app).
@@ -38,16 +37,14 @@ VALUES (
 
 -- name: GetMessageByID :one
 -- One message, if the caller may read its chat (the owner, or anyone for a public chat).
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT *
 FROM messages
 WHERE id = @id::uuid;
 
 -- name: ListMessagesByChat :many
 -- A chat's messages older than a cursor, newest first (scrolling back through history): one
 -- keyset page of page_size rows plus one. NULL cursor = from the latest message.
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT *
 FROM messages
 WHERE chat_id = @chat_id::uuid
   AND (created_at, id) < (
@@ -60,8 +57,7 @@ LIMIT sqlc.arg(page_size)::integer + 1;
 -- name: ListMessagesByChatAfter :many
 -- A chat's messages newer than a cursor, oldest first (catching up, building a model
 -- request): one keyset page of page_size rows plus one. NULL cursor = from the first message.
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT *
 FROM messages
 WHERE chat_id = @chat_id::uuid
   AND (created_at, id) > (
@@ -113,3 +109,38 @@ FROM message_reactions
 WHERE message_id = @message_id::uuid
 GROUP BY emoji
 ORDER BY count(*) DESC, emoji;
+
+-- name: InsertMessageWithID :one
+-- Append a message with an id the client generated (the AI SDK gives every message an id).
+-- No row when the id is taken, by this message or any other: use
+-- chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
+INSERT INTO messages (
+    id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
+    cache_read_tokens, cache_write_tokens, cost, provider_metadata
+)
+VALUES (
+    @id::uuid,
+    @chat_id::uuid,
+    @role::message_role,
+    @parts,
+    @attachments,
+    sqlc.narg(provider)::text,
+    sqlc.narg(model)::text,
+    @input_tokens::integer,
+    @output_tokens::integer,
+    @cache_read_tokens::integer,
+    @cache_write_tokens::integer,
+    @cost::numeric,
+    sqlc.narg(provider_metadata)::jsonb
+)
+ON CONFLICT (id) DO NOTHING
+RETURNING *;
+
+-- name: UpdateMessageParts :one
+-- Replace a message's parts in place (the chat app edits a message, or completes a streamed
+-- one); updated_at moves, created_at (its place in the conversation) does not. No row when
+-- the message does not exist or its chat is not the caller's.
+UPDATE messages
+SET parts = @parts
+WHERE id = @id::uuid
+RETURNING *;

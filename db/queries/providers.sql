@@ -22,8 +22,7 @@ ON CONFLICT (user_id, provider) DO UPDATE SET
     base_url = EXCLUDED.base_url,
     default_model = EXCLUDED.default_model,
     settings = EXCLUDED.settings
-RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at;
+RETURNING *;
 
 -- name: SetDefaultProvider :one
 -- Makes the user's configuration of provider their default and every other one not, in one
@@ -45,32 +44,27 @@ WITH locked AS MATERIALIZED (
           SELECT 1 FROM provider_configs AS t
           WHERE t.user_id = @user_id AND t.provider = @provider::text
       )
-    RETURNING pc.id, pc.user_id, pc.provider, pc.api_key_ciphertext, pc.api_key_version,
-        pc.base_url, pc.default_model, pc.is_default, pc.settings, pc.created_at, pc.updated_at
+    RETURNING pc.*
 )
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT *
 FROM switched
 WHERE is_default;
 
 -- name: GetDefaultProviderConfig :one
 -- The user's default provider configuration, if they chose one.
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT *
 FROM provider_configs
 WHERE user_id = @user_id AND is_default;
 
 -- name: GetProviderConfig :one
 -- The user's configuration of one provider.
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT *
 FROM provider_configs
 WHERE user_id = @user_id AND provider = @provider;
 
 -- name: ListProviderConfigs :many
 -- All of the user's provider configurations (a handful), the default first, then by name.
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT *
 FROM provider_configs
 WHERE user_id = @user_id
 ORDER BY is_default DESC, provider;
@@ -85,8 +79,7 @@ WHERE user_id = @user_id AND provider = @provider;
 UPDATE provider_configs
 SET api_key_ciphertext = NULL, api_key_version = NULL
 WHERE user_id = @user_id AND provider = @provider
-RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at;
+RETURNING *;
 
 -- name: ListProviderKeysToRotate :many
 -- Key rotation (chatdb_system): configurations whose API key is sealed with another key
@@ -107,29 +100,46 @@ WHERE id = @id AND api_key_ciphertext = @old_ciphertext::bytea;
 
 -- name: GetAutoApprovalSettings :one
 -- The user's tool auto-approval settings; no row means the safe defaults (disabled).
-SELECT user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools,
-    created_at, updated_at
+SELECT *
 FROM auto_approval_settings
 WHERE user_id = @user_id;
 
 -- name: UpsertAutoApprovalSettings :one
 -- Creates or replaces the user's tool auto-approval settings (the CHECKs keep the cost limits
 -- ordered and the allowed and blocked tool lists disjoint).
+-- read_only_operations and low_risk_operations NULL mean none; max_hourly_cost NULL means no
+-- hourly cap (the daily budget only).
 INSERT INTO auto_approval_settings (
-    user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools
+    user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools,
+    read_only_operations, low_risk_operations, max_hourly_cost
 ) VALUES (
     @user_id,
     @enabled::boolean,
     @max_cost_per_execution::numeric,
     @max_daily_cost::numeric,
     @allowed_tools::text[],
-    @blocked_tools::text[]
+    @blocked_tools::text[],
+    coalesce(sqlc.narg(read_only_operations)::text[], '{}'::text[]),
+    coalesce(sqlc.narg(low_risk_operations)::text[], '{}'::text[]),
+    sqlc.narg(max_hourly_cost)::numeric
 )
 ON CONFLICT (user_id) DO UPDATE SET
     enabled = EXCLUDED.enabled,
     max_cost_per_execution = EXCLUDED.max_cost_per_execution,
     max_daily_cost = EXCLUDED.max_daily_cost,
     allowed_tools = EXCLUDED.allowed_tools,
-    blocked_tools = EXCLUDED.blocked_tools
-RETURNING user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools,
-    created_at, updated_at;
+    blocked_tools = EXCLUDED.blocked_tools,
+    read_only_operations = EXCLUDED.read_only_operations,
+    low_risk_operations = EXCLUDED.low_risk_operations,
+    max_hourly_cost = EXCLUDED.max_hourly_cost
+RETURNING *;
+
+-- name: SetProviderConfigActive :one
+-- Switch a provider configuration of the user on or off, keeping its key. Deactivating the
+-- default one raises CheckViolation (provider_configs_default_active_check): choose another
+-- default first. No row when the user has no configuration for provider.
+UPDATE provider_configs
+SET is_active = @is_active::boolean
+WHERE user_id = @user_id
+  AND provider = @provider::text
+RETURNING *;

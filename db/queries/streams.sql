@@ -4,7 +4,7 @@
 -- their order.
 INSERT INTO streams (id, chat_id, created_at)
 VALUES (coalesce(sqlc.narg(id)::uuid, gen_random_uuid()), @chat_id, clock_timestamp())
-RETURNING id, chat_id, created_at;
+RETURNING *;
 
 -- name: ListStreamIDsByChat :many
 -- The chat's stream ids, oldest first: a reconnecting client resumes the last one.

@@ -13,20 +13,18 @@ VALUES (
 )
 ON CONFLICT ON CONSTRAINT tool_executions_chat_id_tool_call_id_key
 DO UPDATE SET tool_call_id = excluded.tool_call_id
-RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at;
+RETURNING *;
 
 -- name: GetToolExecution :one
 -- One tool execution by id.
-SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at
+SELECT *
 FROM tool_executions
 WHERE id = @id;
 
 -- name: TransitionToolExecution :one
 -- Move a tool execution to to_status, only from a state that allows it (pending -> approved;
--- approved -> executing; executing -> completed; pending/approved/executing -> failed or
--- cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
+-- approved -> executing; executing -> completed or timeout; pending/approved/executing ->
+-- failed or cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
 -- error, execution_ms and cost are kept when NULL. No row when the move is illegal or the
 -- row is missing or not the caller's; the tool_executions_check_transition trigger stays
 -- the authority on legal moves.
@@ -44,17 +42,16 @@ WHERE id = @id
           WHEN 'completed' THEN '{executing}'
           WHEN 'failed' THEN '{pending,approved,executing}'
           WHEN 'cancelled' THEN '{pending,approved,executing}'
+          WHEN 'timeout' THEN '{executing}'
           ELSE '{}'
       END::tool_execution_status[]
   )
-RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at;
+RETURNING *;
 
 -- name: ListPendingToolExecutions :many
 -- The chat's approval queue: calls awaiting a decision, oldest first
 -- (tool_executions_chat_id_created_at_pending_idx).
-SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at
+SELECT *
 FROM tool_executions
 WHERE chat_id = @chat_id
   AND status = 'pending'
@@ -62,7 +59,7 @@ ORDER BY created_at ASC, id ASC;
 
 -- name: ToolUsageStats :many
 -- Per tool, the user's calls since a time: how many, how they ended, mean duration in ms of
--- the finished (completed or failed) ones, 0 when none finished, and total cost. Most used
+-- the finished (completed, failed or timed out) ones, 0 when none finished, and total cost. Most used
 -- first.
 SELECT
     t.tool_name,
@@ -70,7 +67,8 @@ SELECT
     (count(*) FILTER (WHERE t.status = 'completed'))::bigint AS completed,
     (count(*) FILTER (WHERE t.status = 'failed'))::bigint AS failed,
     (count(*) FILTER (WHERE t.status = 'cancelled'))::bigint AS cancelled,
-    coalesce(avg(t.execution_ms::float8) FILTER (WHERE t.status IN ('completed', 'failed')), 0)::float8 AS avg_execution_ms,
+    (count(*) FILTER (WHERE t.status = 'timeout'))::bigint AS timed_out,
+    coalesce(avg(t.execution_ms::float8) FILTER (WHERE t.status IN ('completed', 'failed', 'timeout')), 0)::float8 AS avg_execution_ms,
     coalesce(sum(t.cost), 0)::numeric AS total_cost
 FROM tool_executions AS t
 JOIN chats AS c ON c.id = t.chat_id
@@ -78,3 +76,20 @@ WHERE c.user_id = @user_id
   AND t.created_at >= sqlc.arg(since)::timestamptz
 GROUP BY t.tool_name
 ORDER BY calls DESC, t.tool_name ASC;
+
+-- name: ToolStatsByName :one
+-- Product-wide usage of one tool since a time (chatdb_system, operations dashboards): how
+-- many calls, how they ended, mean duration in ms of the finished ones (0 when none) and
+-- total cost. Read from tool_executions_tool_name_created_at_idx alone.
+SELECT
+    count(*)::bigint AS calls,
+    (count(*) FILTER (WHERE status = 'completed'))::bigint AS completed,
+    (count(*) FILTER (WHERE status = 'failed'))::bigint AS failed,
+    (count(*) FILTER (WHERE status = 'timeout'))::bigint AS timed_out,
+    (count(*) FILTER (WHERE status = 'cancelled'))::bigint AS cancelled,
+    coalesce(avg(execution_ms::float8) FILTER (WHERE status IN ('completed', 'failed', 'timeout')), 0)::float8
+        AS avg_execution_ms,
+    coalesce(sum(cost), 0)::numeric AS total_cost
+FROM tool_executions
+WHERE tool_name = @tool_name::text
+  AND created_at >= sqlc.arg(since)::timestamptz;

@@ -18,8 +18,7 @@ INSERT INTO usage_logs (
     sqlc.narg(duration_ms)::integer,
     coalesce(sqlc.narg(metadata)::jsonb, '{}'::jsonb)
 )
-RETURNING id, created_at, user_id, chat_id, message_id, provider, model, input_tokens,
-    output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms, metadata;
+RETURNING *;
 
 -- name: UsageByProviderModel :many
 -- The user's requests, tokens and cost per provider and model since a time, most expensive
@@ -67,14 +66,13 @@ FROM daily_usage
 WHERE user_id = @user_id AND day = coalesce(sqlc.narg(day)::date, (now() AT TIME ZONE 'UTC')::date);
 
 -- name: GetQuotaInfo :one
--- The user's message quota: the allowance, the period (end_date is the generated end of the
--- period), whether it has expired, and messages counted in daily_usage since the period
+-- The user's message quota: the allowance, the period (end_date, the generated end of the
+-- period, is the one end the application reads; next_quota_reset is only its input), whether it has expired, and messages counted in daily_usage since the period
 -- started (UTC days).
 SELECT
     u.id AS user_id,
     u.quota,
     u.quota_started_at,
-    u.next_quota_reset,
     u.end_date,
     coalesce(u.end_date <= now(), false)::boolean AS expired,
     coalesce((
@@ -107,4 +105,4 @@ SET quota_started_at = sqlc.arg(as_of)::timestamptz,
     )
 FROM due
 WHERE u.id = due.id
-RETURNING u.id, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date;
+RETURNING u.id, u.quota, u.quota_started_at, u.end_date;

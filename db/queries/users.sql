@@ -12,20 +12,18 @@ VALUES (
     sqlc.narg(password_hash)::text
 )
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at;
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
 
 -- name: GetUserByID :one
 -- One user's profile (as the user themselves, or chatdb_system). No secrets.
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT *
 FROM user_profiles
 WHERE id = @id::uuid;
 
 -- name: GetUserByIDs :many
 -- Several users' profiles at once (chatdb_system, e.g. resolving message authors), in id
 -- order; ids that do not exist are simply absent.
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT *
 FROM user_profiles
 WHERE id IN (sqlc.slice(ids))
 ORDER BY id;
@@ -33,8 +31,7 @@ ORDER BY id;
 -- name: GetUserByEmail :one
 -- A user by sign-in email, case-insensitively (uses users_lower_email_key). Auth.js
 -- getUserByEmail, run as chatdb_system before sign-in.
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT *
 FROM user_profiles
 WHERE lower(email) = lower(@email::text);
 
@@ -54,13 +51,17 @@ WHERE id = @id::uuid;
 
 -- name: UpdateUser :one
 -- Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
--- the current value. As chatdb_app RLS limits it to the signed-in user: no row otherwise.
+-- the current value, and clear_name / clear_image true sets that field to NULL (Auth.js
+-- updateUser with name: null). As chatdb_app RLS limits it to the signed-in user: no row
+-- otherwise.
 UPDATE users
-SET name = coalesce(sqlc.narg(name)::text, name),
-    image = coalesce(sqlc.narg(image)::text, image)
+SET name = CASE WHEN coalesce(sqlc.narg(clear_name)::boolean, false) THEN NULL
+                ELSE coalesce(sqlc.narg(name)::text, name) END,
+    image = CASE WHEN coalesce(sqlc.narg(clear_image)::boolean, false) THEN NULL
+                 ELSE coalesce(sqlc.narg(image)::text, image) END
 WHERE id = @id::uuid
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at;
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
 
 -- name: UpdateUserEmail :one
 -- Change the sign-in email and/or mark it verified (chatdb_system: Auth.js updateUser, email
@@ -71,7 +72,7 @@ SET email = coalesce(sqlc.narg(email)::text, email),
     email_verified = coalesce(sqlc.narg(verified_at)::timestamptz, email_verified)
 WHERE id = @id::uuid
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at;
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
 
 -- name: DeleteUser :execrows
 -- Delete a user and, by cascade, everything they own (chatdb_system). Payments and
@@ -84,8 +85,7 @@ WHERE id = @id::uuid;
 -- All users, oldest first, one keyset page of page_size rows plus one (chatdb_system,
 -- back-office). Pass the (created_at, id) of the last row seen, or NULLs for the first page;
 -- chatdb.Page.from_rows(rows, page_size, ...) drops the extra row.
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT *
 FROM user_profiles
 WHERE (created_at, id) > (
     coalesce(sqlc.narg(after_at)::timestamptz, '-infinity'::timestamptz),
@@ -197,4 +197,54 @@ SELECT jsonb_build_object(
         FROM group_messages AS gmsg WHERE gmsg.sender_id = u.id)
 ) AS export
 FROM users AS u
+WHERE u.id = @id::uuid;
+
+-- name: CreateGuestUser :one
+-- Create a guest (chatdb_system): a user who chats before signing up. No email (guests never
+-- get a placeholder address); user_type guest. Upgrade with UpgradeGuestUser.
+INSERT INTO users (email, user_type, name)
+VALUES (NULL, 'guest', sqlc.narg(name)::text)
+RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
+
+-- name: UpgradeGuestUser :one
+-- Turn a guest into a regular user with an email (chatdb_system: sign-up of a guest),
+-- keeping the id and so everything the guest made. No row when the user is not a guest
+-- (already upgraded, or a regular user); ConflictError when another user has the email.
+UPDATE users
+SET user_type = 'regular',
+    email = @email::text,
+    name = coalesce(sqlc.narg(name)::text, name),
+    email_verified = sqlc.narg(email_verified)::timestamptz,
+    password_hash = sqlc.narg(password_hash)::text
+WHERE id = @id::uuid
+  AND user_type = 'guest'
+RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type;
+
+-- name: DeleteStaleGuests :execrows
+-- Housekeeping (chatdb_system): delete up to batch_size guests created before
+-- inactive_since who have touched no chat since then, with everything they own. Returns
+-- how many were deleted; call again until 0 (users_guest_created_at_idx).
+DELETE FROM users
+WHERE id IN (
+    SELECT g.id
+    FROM users AS g
+    WHERE g.user_type = 'guest'
+      AND g.created_at < @inactive_since::timestamptz
+      AND NOT EXISTS (
+          SELECT 1 FROM chats AS c
+          WHERE c.user_id = g.id AND c.updated_at >= @inactive_since::timestamptz
+      )
+    ORDER BY g.created_at
+    LIMIT sqlc.arg(batch_size)::integer
+    FOR UPDATE SKIP LOCKED
+);
+
+-- name: GetUserWithChatCount :one
+-- A user's profile with how many chats they have (as the user, or chatdb_system).
+SELECT sqlc.embed(u), (
+    SELECT count(*) FROM chats AS c WHERE c.user_id = u.id
+)::bigint AS chat_count
+FROM user_profiles AS u
 WHERE u.id = @id::uuid;

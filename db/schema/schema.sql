@@ -53,6 +53,24 @@ COMMENT ON TYPE public.context_optimization_strategy IS 'How a chat''s context w
 
 
 --
+-- Name: context_optimization_trigger; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.context_optimization_trigger AS ENUM (
+    'token_limit',
+    'user_request',
+    'auto'
+);
+
+
+--
+-- Name: TYPE context_optimization_trigger; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.context_optimization_trigger IS 'Why a chat''s context was shrunk: the request hit the model''s token limit, the user asked for it, or an automatic policy ran.';
+
+
+--
 -- Name: credit_reason; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -222,6 +240,7 @@ CREATE TYPE public.tool_execution_status AS ENUM (
     'executing',
     'completed',
     'failed',
+    'timeout',
     'cancelled'
 );
 
@@ -230,7 +249,7 @@ CREATE TYPE public.tool_execution_status AS ENUM (
 -- Name: TYPE tool_execution_status; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TYPE public.tool_execution_status IS 'Life cycle of a tool call: pending (awaiting approval) -> approved -> executing -> completed | failed; cancelled from any non-terminal state.';
+COMMENT ON TYPE public.tool_execution_status IS 'Life cycle of a tool call: pending (awaiting approval) -> approved -> executing -> completed | failed | timeout; cancelled from any non-terminal state.';
 
 
 --
@@ -266,6 +285,23 @@ CREATE TYPE public.user_status AS ENUM (
 --
 
 COMMENT ON TYPE public.user_status IS 'Account state: active; inactive (dormant or self-deactivated); suspended (blocked by an admin).';
+
+
+--
+-- Name: user_type; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.user_type AS ENUM (
+    'regular',
+    'guest'
+);
+
+
+--
+-- Name: TYPE user_type; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.user_type IS 'regular: signed up with an email; guest: created anonymously, no email, upgradable to regular.';
 
 
 --
@@ -601,6 +637,7 @@ CREATE TABLE public.usage_logs (
     cost numeric(18,8) DEFAULT 0 NOT NULL,
     duration_ms integer,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT usage_logs_cost_check CHECK ((cost >= (0)::numeric)),
     CONSTRAINT usage_logs_duration_ms_check CHECK ((duration_ms >= 0)),
     CONSTRAINT usage_logs_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
@@ -710,6 +747,13 @@ COMMENT ON COLUMN public.usage_logs.duration_ms IS 'Latency of the request in mi
 --
 
 COMMENT ON COLUMN public.usage_logs.metadata IS 'Request details (endpoint, finish reason, ...), JSON object.';
+
+
+--
+-- Name: COLUMN usage_logs.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.usage_logs.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 SET default_table_access_method = heap;
@@ -1127,6 +1171,31 @@ COMMENT ON FUNCTION public.set_updated_at() IS 'BEFORE UPDATE trigger function s
 
 
 --
+-- Name: set_updated_at_on_change(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.set_updated_at_on_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    -- Same time source as set_updated_at (the transaction start), but only for a real change.
+    IF NEW IS DISTINCT FROM OLD THEN
+        NEW.updated_at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION set_updated_at_on_change(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_updated_at_on_change() IS 'BEFORE UPDATE trigger function: stamps updated_at with now() (transaction time) when the update changes some column, so a no-op update (an idempotent replay) leaves the row unchanged.';
+
+
+--
 -- Name: subscription_status_precedence(public.subscription_status); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1164,7 +1233,7 @@ BEGIN
         WHEN 'new' THEN ARRAY['pending', 'approved']
         WHEN 'pending' THEN ARRAY['approved', 'cancelled', 'failed']
         WHEN 'approved' THEN ARRAY['executing', 'cancelled', 'failed']
-        WHEN 'executing' THEN ARRAY['completed', 'failed', 'cancelled']
+        WHEN 'executing' THEN ARRAY['completed', 'failed', 'cancelled', 'timeout']
         ELSE ARRAY[]::text[]
     END;
     IF NOT NEW.status::text = ANY (allowed) THEN
@@ -1178,15 +1247,17 @@ BEGIN
                                   coalesce(nullif(array_to_string(allowed, ', '), ''), 'none (terminal)'));
     END IF;
 
-    CASE NEW.status
+    -- Compared as text: the label 'timeout' is added in this same migration.
+    CASE NEW.status::text
         WHEN 'approved' THEN NEW.approved_at := coalesce(NEW.approved_at, stamp);
         WHEN 'executing' THEN NEW.started_at := coalesce(NEW.started_at, stamp);
         WHEN 'completed' THEN NEW.completed_at := coalesce(NEW.completed_at, stamp);
         WHEN 'failed' THEN NEW.failed_at := coalesce(NEW.failed_at, stamp);
+        WHEN 'timeout' THEN NEW.timed_out_at := coalesce(NEW.timed_out_at, stamp);
         WHEN 'cancelled' THEN NEW.cancelled_at := coalesce(NEW.cancelled_at, stamp);
         ELSE NULL;
     END CASE;
-    IF NEW.status IN ('completed', 'failed') AND NEW.execution_ms IS NULL AND NEW.started_at IS NOT NULL THEN
+    IF NEW.status::text IN ('completed', 'failed', 'timeout') AND NEW.execution_ms IS NULL AND NEW.started_at IS NOT NULL THEN
         NEW.execution_ms := greatest(0, round(extract(epoch FROM stamp - NEW.started_at) * 1000))::integer;
     END IF;
     RETURN NEW;
@@ -1404,6 +1475,102 @@ COMMENT ON CONSTRAINT accounts_scope_length_check ON public.accounts IS 'scope: 
 
 
 --
+-- Name: authenticators; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.authenticators (
+    credential_id text NOT NULL,
+    user_id uuid NOT NULL,
+    provider_account_id text NOT NULL,
+    credential_public_key text NOT NULL,
+    counter bigint DEFAULT 0 NOT NULL,
+    credential_device_type text NOT NULL,
+    credential_backed_up boolean NOT NULL,
+    transports text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT authenticators_counter_check CHECK (((counter >= 0) AND (counter <= '4294967295'::bigint))),
+    CONSTRAINT authenticators_credential_device_type_length_check CHECK ((char_length(credential_device_type) <= 32)),
+    CONSTRAINT authenticators_credential_id_check CHECK (((char_length(credential_id) >= 1) AND (char_length(credential_id) <= 1024))),
+    CONSTRAINT authenticators_credential_public_key_length_check CHECK ((char_length(credential_public_key) <= 4096)),
+    CONSTRAINT authenticators_provider_account_id_length_check CHECK ((char_length(provider_account_id) <= 255)),
+    CONSTRAINT authenticators_transports_length_check CHECK ((char_length(transports) <= 255))
+);
+
+ALTER TABLE ONLY public.authenticators FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: TABLE authenticators; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.authenticators IS 'WebAuthn credentials (passkeys) registered by users (Auth.js "Authenticator"); deleted with the user.';
+
+
+--
+-- Name: COLUMN authenticators.credential_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.authenticators.credential_id IS 'The credential id (base64url) the authenticator returns; the primary key.';
+
+
+--
+-- Name: COLUMN authenticators.user_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.authenticators.user_id IS 'The user the passkey signs in.';
+
+
+--
+-- Name: COLUMN authenticators.provider_account_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.authenticators.provider_account_id IS 'The providerAccountId of the user''s webauthn account (accounts row of provider webauthn).';
+
+
+--
+-- Name: COLUMN authenticators.credential_public_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.authenticators.credential_public_key IS 'The credential''s public key (base64); public by nature, not a secret.';
+
+
+--
+-- Name: COLUMN authenticators.counter; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.authenticators.counter IS 'Signature counter the authenticator reported last (WebAuthn signCount, unsigned 32-bit); a lower value on sign-in hints at a cloned key.';
+
+
+--
+-- Name: COLUMN authenticators.credential_device_type; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.authenticators.credential_device_type IS 'singleDevice or multiDevice (WebAuthn credentialDeviceType).';
+
+
+--
+-- Name: COLUMN authenticators.credential_backed_up; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.authenticators.credential_backed_up IS 'Whether the credential is backed up (synced passkey).';
+
+
+--
+-- Name: COLUMN authenticators.transports; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.authenticators.transports IS 'Comma-separated transports the authenticator supports (usb, nfc, ble, internal, hybrid).';
+
+
+--
+-- Name: COLUMN authenticators.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.authenticators.updated_at IS 'Last change of the row (maintained by set_updated_at): the last counter update.';
+
+
+--
 -- Name: auto_approval_settings; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1416,6 +1583,9 @@ CREATE TABLE public.auto_approval_settings (
     blocked_tools text[] DEFAULT '{}'::text[] NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    read_only_operations text[] DEFAULT '{}'::text[] NOT NULL,
+    low_risk_operations text[] DEFAULT '{}'::text[] NOT NULL,
+    max_hourly_cost numeric(18,8),
     CONSTRAINT auto_approval_settings_allowed_tools_length_check CHECK ((cardinality(allowed_tools) <= 500)),
     CONSTRAINT auto_approval_settings_blocked_tools_length_check CHECK ((cardinality(blocked_tools) <= 500)),
     CONSTRAINT auto_approval_settings_cost_limits_check CHECK (((max_cost_per_execution >= (0)::numeric) AND (max_daily_cost >= (0)::numeric) AND (max_cost_per_execution <= max_daily_cost))),
@@ -1465,6 +1635,27 @@ COMMENT ON COLUMN public.auto_approval_settings.allowed_tools IS 'Tools that may
 --
 
 COMMENT ON COLUMN public.auto_approval_settings.blocked_tools IS 'Tools that always need approval; disjoint from allowed_tools.';
+
+
+--
+-- Name: COLUMN auto_approval_settings.read_only_operations; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.auto_approval_settings.read_only_operations IS 'Operations that only read (search, list, fetch) and may run unapproved (at most 500).';
+
+
+--
+-- Name: COLUMN auto_approval_settings.low_risk_operations; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.auto_approval_settings.low_risk_operations IS 'Operations with small, reversible effects that may run unapproved (at most 500).';
+
+
+--
+-- Name: COLUMN auto_approval_settings.max_hourly_cost; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.auto_approval_settings.max_hourly_cost IS 'Budget (USD) of unapproved calls per rolling hour, at most max_daily_cost; NULL = no hourly cap (the daily budget only, as before this column).';
 
 
 --
@@ -1521,6 +1712,7 @@ CREATE TABLE public.chat_tags (
     chat_id uuid NOT NULL,
     tag text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT chat_tags_tag_check CHECK ((((char_length(tag) >= 1) AND (char_length(tag) <= 50)) AND (tag = lower(tag))))
 );
 
@@ -1542,6 +1734,13 @@ COMMENT ON COLUMN public.chat_tags.tag IS 'Lower-case label, 1 to 50 characters.
 
 
 --
+-- Name: COLUMN chat_tags.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.chat_tags.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
+
+
+--
 -- Name: chats; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1557,6 +1756,8 @@ CREATE TABLE public.chats (
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    auto_approve boolean,
+    auto_approve_tools text[] DEFAULT '{}'::text[] NOT NULL,
     CONSTRAINT chats_context_window_check CHECK ((context_window > 0)),
     CONSTRAINT chats_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT chats_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
@@ -1640,6 +1841,20 @@ COMMENT ON COLUMN public.chats.updated_at IS 'Last change of the chat row; the s
 
 
 --
+-- Name: COLUMN chats.auto_approve; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.chats.auto_approve IS 'Per-conversation auto-approval: true or false overrides the user''s auto_approval_settings.enabled for this chat; NULL follows it.';
+
+
+--
+-- Name: COLUMN chats.auto_approve_tools; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.chats.auto_approve_tools IS 'Tools approved for this chat only, on top of the user''s allowed_tools (at most 500); the user''s blocked_tools still win.';
+
+
+--
 -- Name: CONSTRAINT chats_system_prompt_length_check ON chats; Type: COMMENT; Schema: public; Owner: -
 --
 
@@ -1660,6 +1875,7 @@ CREATE TABLE public.companion_messages (
     input_tokens integer DEFAULT 0 NOT NULL,
     output_tokens integer DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT companion_messages_content_length_check CHECK ((char_length(content) <= 200000)),
     CONSTRAINT companion_messages_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT companion_messages_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
@@ -1726,6 +1942,13 @@ COMMENT ON COLUMN public.companion_messages.created_at IS 'When the message was 
 
 
 --
+-- Name: COLUMN companion_messages.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.companion_messages.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
+
+
+--
 -- Name: CONSTRAINT companion_messages_content_length_check ON companion_messages; Type: COMMENT; Schema: public; Owner: -
 --
 
@@ -1748,6 +1971,8 @@ CREATE TABLE public.companion_token_burns (
     output_tokens integer DEFAULT 0 NOT NULL,
     credits numeric(20,6) NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    credits_per_1k_tokens numeric(20,6),
     CONSTRAINT companion_token_burns_credits_check CHECK ((credits > (0)::numeric)),
     CONSTRAINT companion_token_burns_ledger_operation_id_length_check CHECK ((char_length(ledger_operation_id) <= 200)),
     CONSTRAINT companion_token_burns_model_length_check CHECK ((char_length(model) <= 200)),
@@ -1812,6 +2037,20 @@ COMMENT ON COLUMN public.companion_token_burns.output_tokens IS 'Completion toke
 --
 
 COMMENT ON COLUMN public.companion_token_burns.credits IS 'Credits charged (positive; the ledger entry is its negation).';
+
+
+--
+-- Name: COLUMN companion_token_burns.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.companion_token_burns.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
+
+
+--
+-- Name: COLUMN companion_token_burns.credits_per_1k_tokens; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.companion_token_burns.credits_per_1k_tokens IS 'The rate the burn was charged at: credits per 1,000 tokens (input + output); credits follow from it (companion_token_burns_rate_check). NULL only for burns recorded before rates were stored.';
 
 
 --
@@ -1972,6 +2211,10 @@ CREATE TABLE public.context_optimizations (
     summary text,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    trigger_reason public.context_optimization_trigger DEFAULT 'auto'::public.context_optimization_trigger NOT NULL,
+    affected_message_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+    compression_strategy text,
     CONSTRAINT context_optimizations_messages_removed_check CHECK ((messages_removed >= 0)),
     CONSTRAINT context_optimizations_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT context_optimizations_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
@@ -2038,6 +2281,34 @@ COMMENT ON COLUMN public.context_optimizations.summary IS 'The summary that repl
 --
 
 COMMENT ON COLUMN public.context_optimizations.metadata IS 'Strategy parameters and model used (JSON object).';
+
+
+--
+-- Name: COLUMN context_optimizations.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.context_optimizations.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
+
+
+--
+-- Name: COLUMN context_optimizations.trigger_reason; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.context_optimizations.trigger_reason IS 'Why the optimization ran: token_limit, user_request or auto.';
+
+
+--
+-- Name: COLUMN context_optimizations.affected_message_ids; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.context_optimizations.affected_message_ids IS 'Every message the optimization removed, summarised or pruned (at most 10,000), in conversation order; not foreign keys, so the record survives the messages it removed.';
+
+
+--
+-- Name: COLUMN context_optimizations.compression_strategy; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.context_optimizations.compression_strategy IS 'How the kept content was compressed (e.g. lossless, lossy, hybrid, or the summariser''s method), a lower-case slug; NULL when nothing was compressed.';
 
 
 --
@@ -2203,12 +2474,13 @@ COMMENT ON COLUMN public.daily_usage.cost IS 'Provider cost (USD) that day.';
 
 CREATE TABLE public.documents (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT date_trunc('milliseconds'::text, now()) NOT NULL,
     user_id uuid NOT NULL,
     chat_id uuid,
     title text NOT NULL,
     kind public.document_kind DEFAULT 'text'::public.document_kind NOT NULL,
     content text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT documents_content_length_check CHECK ((char_length(content) <= 1000000)),
     CONSTRAINT documents_title_check CHECK (((char_length(title) >= 1) AND (char_length(title) <= 500)))
 );
@@ -2234,7 +2506,7 @@ COMMENT ON COLUMN public.documents.id IS 'The document; shared by all its versio
 -- Name: COLUMN documents.created_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.documents.created_at IS 'The version: when this version was saved.';
+COMMENT ON COLUMN public.documents.created_at IS 'The version: when this version was saved, at millisecond precision (documents_created_at_milliseconds_check) so clients round-trip it exactly.';
 
 
 --
@@ -2266,6 +2538,13 @@ COMMENT ON COLUMN public.documents.content IS 'Body of this version (text, sourc
 
 
 --
+-- Name: COLUMN documents.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.documents.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
+
+
+--
 -- Name: CONSTRAINT documents_content_length_check ON documents; Type: COMMENT; Schema: public; Owner: -
 --
 
@@ -2278,7 +2557,7 @@ COMMENT ON CONSTRAINT documents_content_length_check ON public.documents IS 'con
 
 CREATE TABLE public.external_tokens (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
-    user_id uuid NOT NULL,
+    user_id uuid,
     service text NOT NULL,
     environment public.token_environment DEFAULT 'production'::public.token_environment NOT NULL,
     label text,
@@ -2289,6 +2568,7 @@ CREATE TABLE public.external_tokens (
     last_used_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    token_type text DEFAULT 'api_key'::text NOT NULL,
     CONSTRAINT external_tokens_label_length_check CHECK ((char_length(label) <= 200)),
     CONSTRAINT external_tokens_scopes_length_check CHECK ((cardinality(scopes) <= 200)),
     CONSTRAINT external_tokens_service_check CHECK ((service ~ '^[a-z0-9][a-z0-9_.-]{0,63}$'::text)),
@@ -2304,6 +2584,13 @@ ALTER TABLE ONLY public.external_tokens FORCE ROW LEVEL SECURITY;
 --
 
 COMMENT ON TABLE public.external_tokens IS 'API tokens of third-party services a user connected (GitHub, Notion, ...), per environment; stored as ciphertext only.';
+
+
+--
+-- Name: COLUMN external_tokens.user_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.external_tokens.user_id IS 'The user who connected the service; NULL for an application-wide token (chatdb_system only).';
 
 
 --
@@ -2363,6 +2650,13 @@ COMMENT ON COLUMN public.external_tokens.last_used_at IS 'Last time a tool used 
 
 
 --
+-- Name: COLUMN external_tokens.token_type; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.external_tokens.token_type IS 'What kind of credential the token is: api_key (default), oauth_access, oauth_refresh, personal_access, webhook_secret, ... (lower-case slug).';
+
+
+--
 -- Name: file_uploads; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2376,6 +2670,8 @@ CREATE TABLE public.file_uploads (
     size_bytes bigint NOT NULL,
     storage_key text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     CONSTRAINT file_uploads_content_hash_check CHECK ((octet_length(content_hash) = 32)),
     CONSTRAINT file_uploads_content_type_check CHECK ((content_type ~ '^[a-z0-9.+-]+/[a-zA-Z0-9.+_-]+'::text)),
     CONSTRAINT file_uploads_content_type_length_check CHECK ((char_length(content_type) <= 255)),
@@ -2434,6 +2730,20 @@ COMMENT ON COLUMN public.file_uploads.size_bytes IS 'Size of the content in byte
 --
 
 COMMENT ON COLUMN public.file_uploads.storage_key IS 'Where the bytes are: the object-storage key or URL.';
+
+
+--
+-- Name: COLUMN file_uploads.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.file_uploads.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
+
+
+--
+-- Name: COLUMN file_uploads.metadata; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.file_uploads.metadata IS 'Facts about the file (dimensions, pages, processing state), a JSON object of at most 64 KiB.';
 
 
 --
@@ -2529,7 +2839,8 @@ CREATE TABLE public.group_chat_members (
     group_chat_id uuid NOT NULL,
     user_id uuid NOT NULL,
     role public.group_member_role DEFAULT 'member'::public.group_member_role NOT NULL,
-    joined_at timestamp with time zone DEFAULT now() NOT NULL
+    joined_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 ALTER TABLE ONLY public.group_chat_members FORCE ROW LEVEL SECURITY;
@@ -2554,6 +2865,13 @@ COMMENT ON COLUMN public.group_chat_members.role IS 'owner (creator), admin or m
 --
 
 COMMENT ON COLUMN public.group_chat_members.joined_at IS 'When the user joined.';
+
+
+--
+-- Name: COLUMN group_chat_members.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.group_chat_members.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -2616,6 +2934,7 @@ CREATE TABLE public.group_messages (
     content text NOT NULL,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT group_messages_content_length_check CHECK ((char_length(content) <= 100000)),
     CONSTRAINT group_messages_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT group_messages_metadata_size_check CHECK ((octet_length((metadata)::text) <= 65536)),
@@ -2675,6 +2994,13 @@ COMMENT ON COLUMN public.group_messages.created_at IS 'When the message was writ
 
 
 --
+-- Name: COLUMN group_messages.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.group_messages.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
+
+
+--
 -- Name: message_reactions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2683,6 +3009,7 @@ CREATE TABLE public.message_reactions (
     user_id uuid NOT NULL,
     emoji text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT message_reactions_emoji_check CHECK (((char_length(emoji) >= 1) AND (char_length(emoji) <= 32)))
 );
 
@@ -2701,6 +3028,13 @@ COMMENT ON TABLE public.message_reactions IS 'Emoji reactions on messages; a use
 --
 
 COMMENT ON COLUMN public.message_reactions.emoji IS 'The emoji (or short code), 1 to 32 characters.';
+
+
+--
+-- Name: COLUMN message_reactions.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.message_reactions.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -2723,6 +3057,7 @@ CREATE TABLE public.messages (
     client_request_id text,
     provider_metadata jsonb,
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT messages_attachments_check CHECK ((jsonb_typeof(attachments) = 'array'::text)),
     CONSTRAINT messages_attachments_size_check CHECK ((octet_length((attachments)::text) <= 262144)),
     CONSTRAINT messages_client_request_id_check CHECK (((char_length(client_request_id) >= 1) AND (char_length(client_request_id) <= 200))),
@@ -2835,6 +3170,13 @@ COMMENT ON COLUMN public.messages.provider_metadata IS 'Raw provider response me
 --
 
 COMMENT ON COLUMN public.messages.created_at IS 'Order of the conversation; keyset cursor (created_at, id). clock_timestamp(), not now(), so messages written in one transaction (question and answer) keep their order.';
+
+
+--
+-- Name: COLUMN messages.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.messages.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -3017,6 +3359,7 @@ CREATE TABLE public.provider_configs (
     settings jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
     CONSTRAINT provider_configs_api_key_ciphertext_length_check CHECK ((octet_length(api_key_ciphertext) <= 16384)),
     CONSTRAINT provider_configs_api_key_version_check CHECK (((api_key_ciphertext IS NULL) = (api_key_version IS NULL))),
     CONSTRAINT provider_configs_api_key_version_positive_check CHECK ((api_key_version >= 1)),
@@ -3085,6 +3428,13 @@ COMMENT ON COLUMN public.provider_configs.is_default IS 'The user''s default pro
 --
 
 COMMENT ON COLUMN public.provider_configs.settings IS 'Provider-specific options (temperature, organisation, ...), JSON object.';
+
+
+--
+-- Name: COLUMN provider_configs.is_active; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.provider_configs.is_active IS 'Whether requests may use this configuration; false keeps the key but takes the provider out of use.';
 
 
 --
@@ -3218,7 +3568,8 @@ COMMENT ON COLUMN public.sessions.fingerprint_id IS 'The device the session was 
 CREATE TABLE public.streams (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     chat_id uuid NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 ALTER TABLE ONLY public.streams FORCE ROW LEVEL SECURITY;
@@ -3236,6 +3587,13 @@ COMMENT ON TABLE public.streams IS 'Resumable response streams of a chat: a clie
 --
 
 COMMENT ON COLUMN public.streams.id IS 'Stream id, also the key of the stream''s buffered chunks outside the database.';
+
+
+--
+-- Name: COLUMN streams.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.streams.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -3418,6 +3776,7 @@ CREATE TABLE public.suggestions (
     description text,
     is_resolved boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT suggestions_description_length_check CHECK ((char_length(description) <= 2000)),
     CONSTRAINT suggestions_original_text_length_check CHECK ((char_length(original_text) <= 100000)),
     CONSTRAINT suggestions_suggested_text_length_check CHECK ((char_length(suggested_text) <= 100000))
@@ -3483,6 +3842,13 @@ COMMENT ON COLUMN public.suggestions.is_resolved IS 'Whether the user accepted o
 
 
 --
+-- Name: COLUMN suggestions.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestions.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
+
+
+--
 -- Name: tool_executions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3506,6 +3872,7 @@ CREATE TABLE public.tool_executions (
     failed_at timestamp with time zone,
     cancelled_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    timed_out_at timestamp with time zone,
     CONSTRAINT tool_executions_arguments_check CHECK ((jsonb_typeof(arguments) = 'object'::text)),
     CONSTRAINT tool_executions_arguments_size_check CHECK ((octet_length((arguments)::text) <= 1048576)),
     CONSTRAINT tool_executions_cost_check CHECK ((cost >= (0)::numeric)),
@@ -3640,6 +4007,13 @@ COMMENT ON COLUMN public.tool_executions.cancelled_at IS 'Stamped by the trigger
 
 
 --
+-- Name: COLUMN tool_executions.timed_out_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tool_executions.timed_out_at IS 'When the call was given up for running past its deadline (status timeout).';
+
+
+--
 -- Name: CONSTRAINT tool_executions_arguments_size_check ON tool_executions; Type: COMMENT; Schema: public; Owner: -
 --
 
@@ -3672,6 +4046,7 @@ CREATE TABLE public.usage_logs_default (
     cost numeric(18,8) DEFAULT 0 NOT NULL,
     duration_ms integer,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT usage_logs_cost_check CHECK ((cost >= (0)::numeric)),
     CONSTRAINT usage_logs_duration_ms_check CHECK ((duration_ms >= 0)),
     CONSTRAINT usage_logs_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
@@ -3695,7 +4070,7 @@ COMMENT ON TABLE public.usage_logs_default IS 'Default partition of usage_logs: 
 
 CREATE TABLE public.users (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
-    email text NOT NULL,
+    email text,
     name text,
     email_verified timestamp with time zone,
     image text,
@@ -3712,6 +4087,7 @@ CREATE TABLE public.users (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     successful_referral_count integer DEFAULT 0 NOT NULL,
+    user_type public.user_type DEFAULT 'regular'::public.user_type NOT NULL,
     CONSTRAINT users_credit_balance_nonnegative_check CHECK ((credit_balance >= (0)::numeric)),
     CONSTRAINT users_email_check CHECK (((char_length(email) <= 320) AND (email ~ '^[^@[:space:]]+@[^@[:space:]]+$'::text))),
     CONSTRAINT users_email_length_check CHECK ((char_length(email) <= 254)),
@@ -3745,7 +4121,7 @@ COMMENT ON COLUMN public.users.id IS 'Primary key (random uuid).';
 -- Name: COLUMN users.email; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.users.email IS 'Sign-in email. Unique case-insensitively (users_lower_email_key on lower(email)); look it up with lower(email) = lower(@email).';
+COMMENT ON COLUMN public.users.email IS 'Sign-in email; NULL exactly for guests. Unique case-insensitively (users_lower_email_key on lower(email)); look it up with lower(email) = lower(@email).';
 
 
 --
@@ -3861,6 +4237,13 @@ COMMENT ON COLUMN public.users.successful_referral_count IS 'Referrals of this u
 
 
 --
+-- Name: COLUMN users.user_type; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.user_type IS 'regular or guest; a guest has no email, a regular user has one (users_email_user_type_check).';
+
+
+--
 -- Name: CONSTRAINT users_email_length_check ON users; Type: COMMENT; Schema: public; Owner: -
 --
 
@@ -3887,7 +4270,8 @@ CREATE VIEW public.user_profiles WITH (security_invoker='true') AS
     end_date,
     stripe_customer_id,
     created_at,
-    updated_at
+    updated_at,
+    user_type
    FROM public.users u;
 
 
@@ -3909,7 +4293,7 @@ COMMENT ON COLUMN public.user_profiles.id IS 'Primary key (random uuid).';
 -- Name: COLUMN user_profiles.email; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.user_profiles.email IS 'Sign-in email. Unique case-insensitively (users_lower_email_key on lower(email)); look it up with lower(email) = lower(@email).';
+COMMENT ON COLUMN public.user_profiles.email IS 'Sign-in email; NULL exactly for guests. Unique case-insensitively (users_lower_email_key on lower(email)); look it up with lower(email) = lower(@email).';
 
 
 --
@@ -4011,6 +4395,13 @@ COMMENT ON COLUMN public.user_profiles.updated_at IS 'Last change of the row (ma
 
 
 --
+-- Name: COLUMN user_profiles.user_type; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_profiles.user_type IS 'regular or guest; a guest has no email, a regular user has one (users_email_user_type_check).';
+
+
+--
 -- Name: verification_tokens; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4019,6 +4410,7 @@ CREATE TABLE public.verification_tokens (
     token_hash bytea NOT NULL,
     expires timestamp with time zone NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT verification_tokens_identifier_length_check CHECK ((char_length(identifier) <= 255)),
     CONSTRAINT verification_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
 );
@@ -4052,6 +4444,13 @@ COMMENT ON COLUMN public.verification_tokens.token_hash IS 'SHA-256 digest (32 b
 --
 
 COMMENT ON COLUMN public.verification_tokens.expires IS 'After this time the token is refused.';
+
+
+--
+-- Name: COLUMN verification_tokens.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.verification_tokens.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
 
 
 --
@@ -4098,6 +4497,7 @@ CREATE TABLE public.webhook_events (
     processed_at timestamp with time zone,
     attempts integer DEFAULT 0 NOT NULL,
     last_error text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT webhook_events_attempts_check CHECK ((attempts >= 0)),
     CONSTRAINT webhook_events_event_id_length_check CHECK ((char_length(event_id) <= 255)),
     CONSTRAINT webhook_events_event_type_length_check CHECK ((char_length(event_type) <= 255)),
@@ -4181,6 +4581,13 @@ COMMENT ON COLUMN public.webhook_events.last_error IS 'Error of the last failed 
 
 
 --
+-- Name: COLUMN webhook_events.updated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.webhook_events.updated_at IS 'Last change of the row (maintained by set_updated_at_on_change); the migration time for rows that have not changed since the column was added.';
+
+
+--
 -- Name: CONSTRAINT webhook_events_payload_size_check ON webhook_events; Type: COMMENT; Schema: public; Owner: -
 --
 
@@ -4200,6 +4607,44 @@ ALTER TABLE ONLY public.usage_logs ATTACH PARTITION public.usage_logs_default DE
 
 ALTER TABLE ONLY public.accounts
     ADD CONSTRAINT accounts_pkey PRIMARY KEY (provider, provider_account_id);
+
+
+--
+-- Name: authenticators authenticators_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.authenticators
+    ADD CONSTRAINT authenticators_pkey PRIMARY KEY (credential_id);
+
+
+--
+-- Name: auto_approval_settings auto_approval_settings_hourly_cost_check; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.auto_approval_settings
+    ADD CONSTRAINT auto_approval_settings_hourly_cost_check CHECK (((max_hourly_cost >= (0)::numeric) AND (max_hourly_cost <= max_daily_cost))) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT auto_approval_settings_hourly_cost_check ON auto_approval_settings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT auto_approval_settings_hourly_cost_check ON public.auto_approval_settings IS 'max_hourly_cost, when set, is not negative and not above max_daily_cost.';
+
+
+--
+-- Name: auto_approval_settings auto_approval_settings_operations_length_check; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.auto_approval_settings
+    ADD CONSTRAINT auto_approval_settings_operations_length_check CHECK (((cardinality(read_only_operations) <= 500) AND (cardinality(low_risk_operations) <= 500))) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT auto_approval_settings_operations_length_check ON auto_approval_settings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT auto_approval_settings_operations_length_check ON public.auto_approval_settings IS 'read_only_operations, low_risk_operations: at most 500 entries each, like allowed_tools.';
 
 
 --
@@ -4224,6 +4669,21 @@ ALTER TABLE ONLY public.chat_states
 
 ALTER TABLE ONLY public.chat_tags
     ADD CONSTRAINT chat_tags_pkey PRIMARY KEY (chat_id, tag);
+
+
+--
+-- Name: chats chats_auto_approve_tools_length_check; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.chats
+    ADD CONSTRAINT chats_auto_approve_tools_length_check CHECK ((cardinality(auto_approve_tools) <= 500)) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT chats_auto_approve_tools_length_check ON chats; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT chats_auto_approve_tools_length_check ON public.chats IS 'auto_approve_tools: at most 500 entries, like auto_approval_settings.allowed_tools.';
 
 
 --
@@ -4259,11 +4719,49 @@ ALTER TABLE ONLY public.companion_token_burns
 
 
 --
+-- Name: companion_token_burns companion_token_burns_rate_check; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.companion_token_burns
+    ADD CONSTRAINT companion_token_burns_rate_check CHECK (((credits_per_1k_tokens IS NOT NULL) AND (credits_per_1k_tokens > (0)::numeric) AND (credits = (ceil(((((input_tokens + output_tokens))::numeric * credits_per_1k_tokens) * (1000)::numeric)) / (1000000)::numeric)))) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT companion_token_burns_rate_check ON companion_token_burns; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT companion_token_burns_rate_check ON public.companion_token_burns IS 'credits = (input_tokens + output_tokens) x credits_per_1k_tokens / 1000, rounded up to 6 decimals; the rate is positive and present.';
+
+
+--
 -- Name: companions companions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.companions
     ADD CONSTRAINT companions_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: context_optimizations context_optimizations_affected_message_ids_length_check; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.context_optimizations
+    ADD CONSTRAINT context_optimizations_affected_message_ids_length_check CHECK ((cardinality(affected_message_ids) <= 10000)) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT context_optimizations_affected_message_ids_length_check ON context_optimizations; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT context_optimizations_affected_message_ids_length_check ON public.context_optimizations IS 'affected_message_ids: at most 10,000 ids; a context window holds far fewer messages.';
+
+
+--
+-- Name: context_optimizations context_optimizations_compression_strategy_check; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.context_optimizations
+    ADD CONSTRAINT context_optimizations_compression_strategy_check CHECK ((compression_strategy ~ '^[a-z][a-z0-9_-]{0,63}$'::text)) NOT VALID;
 
 
 --
@@ -4299,6 +4797,21 @@ ALTER TABLE ONLY public.daily_usage
 
 
 --
+-- Name: documents documents_created_at_milliseconds_check; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.documents
+    ADD CONSTRAINT documents_created_at_milliseconds_check CHECK ((created_at = date_trunc('milliseconds'::text, created_at))) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT documents_created_at_milliseconds_check ON documents; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT documents_created_at_milliseconds_check ON public.documents IS 'created_at (the version key) has millisecond precision, so a JavaScript Date round-trips it exactly.';
+
+
+--
 -- Name: documents documents_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4315,11 +4828,41 @@ ALTER TABLE ONLY public.external_tokens
 
 
 --
+-- Name: external_tokens external_tokens_token_type_check; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.external_tokens
+    ADD CONSTRAINT external_tokens_token_type_check CHECK ((token_type ~ '^[a-z][a-z0-9_]{0,31}$'::text)) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT external_tokens_token_type_check ON external_tokens; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT external_tokens_token_type_check ON public.external_tokens IS 'token_type: a lower-case slug of at most 32 characters.';
+
+
+--
 -- Name: external_tokens external_tokens_user_id_service_environment_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.external_tokens
     ADD CONSTRAINT external_tokens_user_id_service_environment_key UNIQUE (user_id, service, environment);
+
+
+--
+-- Name: file_uploads file_uploads_metadata_check; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.file_uploads
+    ADD CONSTRAINT file_uploads_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (octet_length((metadata)::text) <= 65536))) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT file_uploads_metadata_check ON file_uploads; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT file_uploads_metadata_check ON public.file_uploads IS 'metadata: a JSON object of at most 65,536 bytes of text, like every other metadata column.';
 
 
 --
@@ -4408,6 +4951,21 @@ ALTER TABLE ONLY public.messages
 
 ALTER TABLE ONLY public.payments
     ADD CONSTRAINT payments_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: provider_configs provider_configs_default_active_check; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.provider_configs
+    ADD CONSTRAINT provider_configs_default_active_check CHECK ((is_active OR (NOT is_default))) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT provider_configs_default_active_check ON provider_configs; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT provider_configs_default_active_check ON public.provider_configs IS 'The default provider configuration is an active one: deactivate it only after choosing another default.';
 
 
 --
@@ -4539,6 +5097,21 @@ ALTER TABLE ONLY public.usage_logs_default
 
 
 --
+-- Name: users users_email_user_type_check; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.users
+    ADD CONSTRAINT users_email_user_type_check CHECK (((email IS NULL) = (user_type = 'guest'::public.user_type))) NOT VALID;
+
+
+--
+-- Name: CONSTRAINT users_email_user_type_check ON users; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT users_email_user_type_check ON public.users IS 'A guest has no email and every regular user has one: no placeholder addresses.';
+
+
+--
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4599,6 +5172,20 @@ ALTER TABLE ONLY public.webhook_events
 --
 
 CREATE INDEX accounts_user_id_idx ON public.accounts USING btree (user_id);
+
+
+--
+-- Name: authenticators_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX authenticators_user_id_idx ON public.authenticators USING btree (user_id);
+
+
+--
+-- Name: chats_user_id_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX chats_user_id_created_at_id_idx ON public.chats USING btree (user_id, created_at DESC, id DESC);
 
 
 --
@@ -4697,6 +5284,13 @@ CREATE INDEX documents_chat_id_idx ON public.documents USING btree (chat_id);
 --
 
 CREATE INDEX documents_user_id_created_at_idx ON public.documents USING btree (user_id, created_at DESC);
+
+
+--
+-- Name: external_tokens_app_service_environment_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX external_tokens_app_service_environment_key ON public.external_tokens USING btree (service, environment) WHERE (user_id IS NULL);
 
 
 --
@@ -4896,6 +5490,13 @@ CREATE INDEX tool_executions_message_id_idx ON public.tool_executions USING btre
 
 
 --
+-- Name: tool_executions_tool_name_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tool_executions_tool_name_created_at_idx ON public.tool_executions USING btree (tool_name, created_at) INCLUDE (status, execution_ms, cost);
+
+
+--
 -- Name: usage_daily_stats_user_id_day_provider_model_key; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4928,6 +5529,13 @@ CREATE INDEX users_created_at_id_idx ON public.users USING btree (created_at, id
 --
 
 CREATE INDEX users_end_date_idx ON public.users USING btree (end_date) WHERE (end_date IS NOT NULL);
+
+
+--
+-- Name: users_guest_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_guest_created_at_idx ON public.users USING btree (created_at) WHERE (user_type = 'guest'::public.user_type);
 
 
 --
@@ -4987,6 +5595,13 @@ CREATE TRIGGER accounts_set_updated_at BEFORE UPDATE ON public.accounts FOR EACH
 
 
 --
+-- Name: authenticators authenticators_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER authenticators_set_updated_at BEFORE UPDATE ON public.authenticators FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
 -- Name: auto_approval_settings auto_approval_settings_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5001,6 +5616,13 @@ CREATE TRIGGER chat_states_set_updated_at BEFORE UPDATE ON public.chat_states FO
 
 
 --
+-- Name: chat_tags chat_tags_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER chat_tags_set_updated_at BEFORE UPDATE ON public.chat_tags FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
+
+
+--
 -- Name: chats chats_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5008,10 +5630,24 @@ CREATE TRIGGER chats_set_updated_at BEFORE UPDATE ON public.chats FOR EACH ROW E
 
 
 --
+-- Name: companion_messages companion_messages_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER companion_messages_set_updated_at BEFORE UPDATE ON public.companion_messages FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
+
+
+--
 -- Name: companion_token_burns companion_token_burns_check_references; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER companion_token_burns_check_references BEFORE INSERT OR UPDATE OF companion_id, user_id, companion_message_id ON public.companion_token_burns FOR EACH ROW EXECUTE FUNCTION public.companion_token_burns_check_references();
+
+
+--
+-- Name: companion_token_burns companion_token_burns_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER companion_token_burns_set_updated_at BEFORE UPDATE ON public.companion_token_burns FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5026,6 +5662,13 @@ CREATE TRIGGER companions_set_updated_at BEFORE UPDATE ON public.companions FOR 
 --
 
 CREATE TRIGGER context_optimizations_message_chat BEFORE INSERT OR UPDATE OF chat_id, message_id ON public.context_optimizations FOR EACH ROW EXECUTE FUNCTION public.check_message_in_same_chat();
+
+
+--
+-- Name: context_optimizations context_optimizations_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER context_optimizations_set_updated_at BEFORE UPDATE ON public.context_optimizations FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5064,6 +5707,13 @@ CREATE TRIGGER daily_usage_set_updated_at BEFORE UPDATE ON public.daily_usage FO
 
 
 --
+-- Name: documents documents_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER documents_set_updated_at BEFORE UPDATE ON public.documents FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
+
+
+--
 -- Name: documents documents_single_owner; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5078,10 +5728,24 @@ CREATE TRIGGER external_tokens_set_updated_at BEFORE UPDATE ON public.external_t
 
 
 --
+-- Name: file_uploads file_uploads_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER file_uploads_set_updated_at BEFORE UPDATE ON public.file_uploads FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
+
+
+--
 -- Name: fingerprints fingerprints_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER fingerprints_set_updated_at BEFORE UPDATE ON public.fingerprints FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: group_chat_members group_chat_members_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER group_chat_members_set_updated_at BEFORE UPDATE ON public.group_chat_members FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5103,6 +5767,27 @@ CREATE TRIGGER group_chats_set_updated_at BEFORE UPDATE ON public.group_chats FO
 --
 
 CREATE TRIGGER group_messages_check_companion BEFORE INSERT OR UPDATE OF group_chat_id, sender_id, companion_id ON public.group_messages FOR EACH ROW EXECUTE FUNCTION public.group_messages_check_companion();
+
+
+--
+-- Name: group_messages group_messages_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER group_messages_set_updated_at BEFORE UPDATE ON public.group_messages FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
+
+
+--
+-- Name: message_reactions message_reactions_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER message_reactions_set_updated_at BEFORE UPDATE ON public.message_reactions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
+
+
+--
+-- Name: messages messages_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER messages_set_updated_at BEFORE UPDATE ON public.messages FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5148,6 +5833,13 @@ CREATE TRIGGER sessions_set_updated_at BEFORE UPDATE ON public.sessions FOR EACH
 
 
 --
+-- Name: streams streams_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER streams_set_updated_at BEFORE UPDATE ON public.streams FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
+
+
+--
 -- Name: subscriptions subscriptions_last_event_at_monotonic; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5159,6 +5851,13 @@ CREATE TRIGGER subscriptions_last_event_at_monotonic BEFORE UPDATE OF last_event
 --
 
 CREATE TRIGGER subscriptions_set_updated_at BEFORE UPDATE ON public.subscriptions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: suggestions suggestions_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER suggestions_set_updated_at BEFORE UPDATE ON public.suggestions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5183,6 +5882,13 @@ CREATE TRIGGER tool_executions_set_updated_at BEFORE UPDATE ON public.tool_execu
 
 
 --
+-- Name: usage_logs usage_logs_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER usage_logs_set_updated_at BEFORE UPDATE ON public.usage_logs FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
+
+
+--
 -- Name: users users_credit_balance_guard; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5204,10 +5910,24 @@ CREATE TRIGGER users_set_updated_at BEFORE UPDATE ON public.users FOR EACH ROW E
 
 
 --
+-- Name: verification_tokens verification_tokens_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER verification_tokens_set_updated_at BEFORE UPDATE ON public.verification_tokens FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
+
+
+--
 -- Name: votes votes_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER votes_set_updated_at BEFORE UPDATE ON public.votes FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: webhook_events webhook_events_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER webhook_events_set_updated_at BEFORE UPDATE ON public.webhook_events FOR EACH ROW EXECUTE FUNCTION public.set_updated_at_on_change();
 
 
 --
@@ -5216,6 +5936,14 @@ CREATE TRIGGER votes_set_updated_at BEFORE UPDATE ON public.votes FOR EACH ROW E
 
 ALTER TABLE ONLY public.accounts
     ADD CONSTRAINT accounts_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: authenticators authenticators_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.authenticators
+    ADD CONSTRAINT authenticators_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 
 --
@@ -5597,6 +6325,26 @@ ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY accounts_owner_all ON public.accounts TO chatdb_app USING ((user_id = (NULLIF(current_setting('app.user_id'::text, true), ''::text))::uuid)) WITH CHECK ((user_id = (NULLIF(current_setting('app.user_id'::text, true), ''::text))::uuid));
+
+
+--
+-- Name: authenticators; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.authenticators ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: authenticators authenticators_owner_delete; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY authenticators_owner_delete ON public.authenticators FOR DELETE TO chatdb_app USING ((user_id = (NULLIF(current_setting('app.user_id'::text, true), ''::text))::uuid));
+
+
+--
+-- Name: authenticators authenticators_owner_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY authenticators_owner_read ON public.authenticators FOR SELECT TO chatdb_app USING ((user_id = (NULLIF(current_setting('app.user_id'::text, true), ''::text))::uuid));
 
 
 --
@@ -6182,4 +6930,20 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261201185500'),
     ('20261201185525'),
     ('20261201185606'),
-    ('20261201200500');
+    ('20261201200500'),
+    ('20261202140100'),
+    ('20261202140200'),
+    ('20261202140300'),
+    ('20261202140400'),
+    ('20261202140500'),
+    ('20261202140600'),
+    ('20261202140700'),
+    ('20261202140800'),
+    ('20261202140900'),
+    ('20261202141000'),
+    ('20261202141100'),
+    ('20261202141200'),
+    ('20261202141300'),
+    ('20261202141400'),
+    ('20261202141500'),
+    ('20261202141600');

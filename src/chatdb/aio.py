@@ -117,7 +117,7 @@ class AsyncDatabase:
         return AsyncTrackingPool(
             url,
             connection_class=AsyncConnection,
-            kwargs=connect_kwargs(s),
+            kwargs=connect_kwargs(s, url),
             min_size=s.pool_min_size,
             max_size=s.pool_max_size,
             max_idle=s.pool_max_idle_s,

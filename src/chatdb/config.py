@@ -49,6 +49,18 @@ class Settings(BaseSettings):
     )
     tcp_keepalives: bool = Field(True, alias="DB_TCP_KEEPALIVES")
     keepalives_idle_s: int = Field(30, alias="DB_KEEPALIVES_IDLE_S", ge=1)
+    keepalives_interval_s: int = Field(
+        10,
+        alias="DB_KEEPALIVES_INTERVAL_S",
+        ge=1,
+        description="seconds between unanswered keepalive probes",
+    )
+    keepalives_count: int = Field(
+        5,
+        alias="DB_KEEPALIVES_COUNT",
+        ge=1,
+        description="unanswered probes before the connection counts as dead",
+    )
     application_name: str = Field("chatdb", alias="DB_APPLICATION_NAME", max_length=63)
     sslmode: Literal["", "disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = (
         Field("", alias="DB_SSLMODE")
@@ -69,6 +81,18 @@ class Settings(BaseSettings):
         description="after a user's write, their reads go to the primary for this long",
     )
     log_format: Literal["json", "text"] = Field("json", alias="LOG_FORMAT")
+    environment: str = Field(
+        "development",
+        alias="CHATDB_ENVIRONMENT",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="deployment environment named in every JSON log record",
+    )
+    service: str = Field(
+        "chatdb",
+        alias="CHATDB_SERVICE",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="service name in every JSON log record",
+    )
     encryption_keys: str = Field(
         "",
         alias="CHATDB_ENCRYPTION_KEYS",

@@ -123,7 +123,7 @@ class Database:
         return TrackingPool(
             url,
             connection_class=Connection,
-            kwargs=connect_kwargs(s),
+            kwargs=connect_kwargs(s, url),
             min_size=s.pool_min_size,
             max_size=s.pool_max_size,
             max_idle=s.pool_max_idle_s,

@@ -124,3 +124,25 @@ def for_dbmate(url: str, *, role: str | None = None) -> str:
     if role:
         query["options"] = f"-crole={role}"
     return urlunsplit(parts._replace(scheme="postgres", query=urlencode(query, quote_via=quote)))
+
+
+_LOCAL_HOSTS = ("", "localhost", "127.0.0.1", "::1")
+
+
+def is_local(url: str) -> bool:
+    """Whether every host `url` names is this machine: a unix socket or a loopback name."""
+    import psycopg.conninfo
+
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    hosts = str(params.get("host") or params.get("hostaddr") or "").split(",")
+    return all(h.startswith("/") or h.strip() in _LOCAL_HOSTS for h in hosts)
+
+
+def default_sslmode(url: str) -> str | None:
+    """`require` for a server on another machine when `url` sets no sslmode; else None
+    (libpq's own default, `prefer`, then applies: it silently falls back to clear text)."""
+    import psycopg.conninfo
+
+    if "sslmode" in psycopg.conninfo.conninfo_to_dict(url):
+        return None
+    return None if is_local(url) else "require"

@@ -36,13 +36,22 @@ def statement_name(query: object) -> str:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message and the record's extra fields."""
+    """One JSON object per line: time, level, logger, service, environment, message and the
+    record's extra fields. `service` and `environment` (CHATDB_SERVICE, CHATDB_ENVIRONMENT)
+    say where a line came from once logs of several services and deployments are merged."""
+
+    def __init__(self, *, service: str = "chatdb", environment: str = "development") -> None:
+        super().__init__()
+        self.service = service
+        self.environment = environment
 
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
+            "service": self.service,
+            "environment": self.environment,
             "message": record.getMessage(),
         }
         for key, value in record.__dict__.items():
@@ -53,14 +62,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, default=str)
 
 
-def configure_logging(fmt: str = "json", level: int = logging.INFO) -> None:
+def configure_logging(
+    fmt: str = "json",
+    level: int = logging.INFO,
+    *,
+    service: str = "chatdb",
+    environment: str = "development",
+) -> None:
     """Install a stderr handler on the `chatdb` logger (for the CLI and simple apps).
 
     Applications with their own logging set-up need not call this: records propagate.
     """
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(JsonFormatter(service=service, environment=environment))
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logger.handlers[:] = [handler]

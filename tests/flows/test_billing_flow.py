@@ -41,7 +41,8 @@ def sub_event(
     body = {
         "id": sub_id,
         "object": "subscription",
-        "customer": "cus_test",
+        # One Stripe customer per subscription: the flow links a user to their customer.
+        "customer": f"cus_{sub_id}",
         "status": status,
         "items": {"data": [{"price": {"id": "price_pro", "lookup_key": "pro"}}]},
         "quantity": 1,
@@ -338,3 +339,109 @@ def test_events_delivered_ten_times_concurrently_and_out_of_order(busy_db: Datab
     # Replaying everything once more, in reverse order, changes nothing.
     assert [deliver(busy_db, e) for e in reversed(events)] == [False] * len(events)
     assert subscription(busy_db, sub_id) == final
+
+
+# --- the billing rules of the source documents (issue 18) -----------------------------------
+
+
+def payment_row(db: Database, pi_id: str) -> Any:
+    with db.system() as conn:
+        return conn.execute(
+            "SELECT status, paid_at, created_at, billing_details, customer_details"
+            " FROM payments WHERE id = %s",
+            (pi_id,),
+        ).fetchone()
+
+
+def stripe_customer(db: Database, user: uuid.UUID) -> Any:
+    with db.system() as conn:
+        row = conn.execute("SELECT stripe_customer_id FROM users WHERE id = %s", (user,))
+        return row.fetchone()[0]
+
+
+def test_webhooks_set_the_users_stripe_customer_once(database: Database) -> None:
+    user, other = make_user(database), make_user(database)
+    sub_id = f"sub_{uuid.uuid4().hex}"
+    deliver(database, sub_event(sub_id, "active", T0, user=user, customer=f"cus_{sub_id}"))
+    assert stripe_customer(database, user) == f"cus_{sub_id}"
+    # A later event naming another customer does not switch it, and another user's event
+    # naming this customer does not steal it (nor fail).
+    later = T0 + datetime.timedelta(minutes=1)
+    deliver(database, sub_event(sub_id, "active", later, user=user, customer="cus_other_one"))
+    assert deliver(
+        database, payment_event(f"pi_{uuid.uuid4().hex}", "payment_intent.succeeded", later,
+                                user=other, customer=f"cus_{sub_id}")
+    )  # fmt: skip
+    assert stripe_customer(database, user) == f"cus_{sub_id}"
+    assert stripe_customer(database, other) is None
+
+
+def test_checkout_completed_links_the_client_reference_to_the_customer(database: Database) -> None:
+    user = make_user(database)
+    customer = f"cus_{uuid.uuid4().hex}"
+    event_id = f"evt_{uuid.uuid4().hex}"
+    body = {"id": "cs_1", "object": "checkout.session", "customer": customer,
+            "client_reference_id": str(user), "metadata": {}}  # fmt: skip
+    event = {
+        "provider": "stripe", "event_id": event_id, "event_type": "checkout.session.completed",
+        "occurred_at": T0, "payload": {"id": event_id, "data": {"object": body}},
+    }  # fmt: skip
+    assert deliver(database, event) is True
+    assert stripe_customer(database, user) == customer
+
+
+def test_payment_and_subscription_creation_time_is_the_providers_created(
+    database: Database,
+) -> None:
+    user = make_user(database)
+    created = T0 - datetime.timedelta(days=3)
+    pi_id, sub_id = f"pi_{uuid.uuid4().hex}", f"sub_{uuid.uuid4().hex}"
+    deliver(
+        database,
+        payment_event(pi_id, "payment_intent.succeeded", T0, user=user, created=ts(created)),
+    )
+    deliver(database, sub_event(sub_id, "active", T0, user=user, created=ts(created)))
+    assert payment_row(database, pi_id)[2] == created
+    assert subscription(database, sub_id).created_at == created
+
+
+def test_event_without_details_keeps_the_stored_billing_and_customer_details(
+    database: Database,
+) -> None:
+    user = make_user(database)
+    pi_id = f"pi_{uuid.uuid4().hex}"
+    details = {"email": "a@example.com", "address": {"country": "FR"}}
+    deliver(database, payment_event(pi_id, "payment_intent.processing", T0, user=user,
+                                    status="processing", billing_details=details,
+                                    customer_details={"name": "Ann"}))  # fmt: skip
+    later = T0 + datetime.timedelta(minutes=1)
+    deliver(database, payment_event(pi_id, "payment_intent.succeeded", later, user=user))
+    status, _, _, billing_details, customer_details = payment_row(database, pi_id)
+    assert status == "succeeded"
+    assert (billing_details, customer_details) == (details, {"name": "Ann"})
+
+
+def test_partial_refund_keeps_paid_at(database: Database) -> None:
+    user = make_user(database)
+    pi_id = f"pi_{uuid.uuid4().hex}"
+    deliver(database, payment_event(pi_id, "payment_intent.succeeded", T0, user=user))
+    refund_at = T0 + datetime.timedelta(days=2)
+    charge = {"id": f"ch_{uuid.uuid4().hex}", "object": "charge", "payment_intent": pi_id,
+              "amount_refunded": 500, "created": ts(T0)}  # fmt: skip
+    deliver(database, payment_event(pi_id, "charge.refunded", refund_at, user=user, **charge))
+    status, paid_at, *_ = payment_row(database, pi_id)
+    assert (status, paid_at) == ("succeeded", T0)
+
+
+def test_full_refund_before_the_success_event_still_records_the_payment_time(
+    database: Database,
+) -> None:
+    user = make_user(database)
+    pi_id = f"pi_{uuid.uuid4().hex}"
+    charge = {"id": f"ch_{uuid.uuid4().hex}", "object": "charge", "payment_intent": pi_id,
+              "amount_refunded": 1999, "created": ts(T0)}  # fmt: skip
+    refund_at = T0 + datetime.timedelta(hours=1)
+    deliver(database, payment_event(pi_id, "charge.refunded", refund_at, user=user, **charge))
+    deliver(database, payment_event(pi_id, "payment_intent.succeeded", T0, user=user))
+    status, paid_at, *_ = payment_row(database, pi_id)
+    assert (status, paid_at) == ("refunded", T0)

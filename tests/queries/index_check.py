@@ -228,7 +228,7 @@ FROM messages AS m JOIN chats AS c ON c.id = m.chat_id, idx_chats AS ic
 WHERE m.chat_id = ANY (ic.ids) AND m.role = 'assistant' AND m.output_tokens % 5 = 0;
 
 INSERT INTO documents (id, created_at, user_id, chat_id, title, kind, content)
-SELECT md5('doc' || (g % 150))::uuid, now() - make_interval(mins => g), c.user_id, c.id,
+SELECT md5('doc' || (g % 150))::uuid, date_trunc('milliseconds', now() - make_interval(mins => g)), c.user_id, c.id,
        'Document ' || g, 'text', repeat('lorem ipsum ', 20)
 FROM generate_series(1, 450) AS g, idx_chats AS ic
 JOIN LATERAL (SELECT id, user_id FROM chats WHERE id = ic.ids[1 + (g % 150) % cardinality(ic.ids)]) AS c ON true;
@@ -309,6 +309,16 @@ INSERT INTO accounts (provider, provider_account_id, user_id, type)
 SELECT (ARRAY['github', 'google'])[1 + g % 2], 'acct-' || g, u.ids[1 + g % cardinality(u.ids)], 'oauth'
 FROM generate_series(1, 1000) AS g, idx_users AS u;
 
+INSERT INTO authenticators (credential_id, user_id, provider_account_id, credential_public_key,
+                            counter, credential_device_type, credential_backed_up)
+SELECT 'cred-' || g, u.ids[1 + g % cardinality(u.ids)], 'cred-' || g, 'key', g,
+       'singleDevice', false
+FROM generate_series(1, 1000) AS g, idx_users AS u;
+
+-- Guests: DeleteStaleGuests must find the old ones without reading every user.
+INSERT INTO users (email, user_type, created_at)
+SELECT NULL, 'guest', now() - make_interval(hours => g) FROM generate_series(1, 500) AS g;
+
 INSERT INTO verification_tokens (identifier, token_hash, expires)
 SELECT format('verify-%s@example.com', g), sha256(('verify' || g)::bytea), now() + interval '1 day'
 FROM generate_series(1, 1000) AS g;
@@ -356,8 +366,9 @@ SELECT u.id, (now() AT TIME ZONE 'UTC')::date - d, d
 FROM users AS u, generate_series(0, 29) AS d
 WHERE u.email LIKE 'idxseed-%';
 
-INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id, credits)
-SELECT k.id, k.user_id, 'burnseed:' || g, 1
+INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id, input_tokens,
+                                   output_tokens, credits, credits_per_1k_tokens)
+SELECT k.id, k.user_id, 'burnseed:' || g, 800, 200, 1, 1
 FROM generate_series(1, 1500) AS g
 JOIN LATERAL (
     SELECT c.id, c.user_id FROM companions AS c JOIN users AS u ON u.id = c.user_id

@@ -39,6 +39,7 @@ def sub_params(**kw: Any) -> billing.UpsertSubscriptionParams:
         "metadata": None,
         "last_event_id": "evt_1",
         "last_event_at": T0,
+        "created_at": None,
     } | kw
     return billing.UpsertSubscriptionParams(**values)
 
@@ -60,6 +61,7 @@ def pay_params(**kw: Any) -> billing.UpsertPaymentParams:
         "metadata": None,
         "paid_at": T0,
         "last_event_at": T0,
+        "created_at": None,
     } | kw
     return billing.UpsertPaymentParams(**values)
 

@@ -201,7 +201,8 @@ def burn(
             conn,
             user_id=user,
             operation_id=op,
-            credits=Decimal(credits),
+            # 150 tokens at credits * 1000 / 150 per 1k tokens cost `credits`.
+            credits_per_1k_tokens=Decimal(credits) * 1000 / 150,
             companion_id=companion,
             companion_message_id=None,
             provider="openai",
@@ -312,3 +313,43 @@ def test_update_companion_config_by_concurrent_editors_lets_exactly_one_win(db_u
             current = companions.get_companion(conn, id=made.id)
     assert current is not None and current.version == made.version + 1
     assert current.personality == winners[0].personality
+
+
+def test_record_token_burn_charges_the_stated_rate_rounded_up_to_a_micro_credit(
+    database: Database,
+) -> None:
+    user = make_user(database)
+    companion = new_companion(database, user)
+    with database.as_user(user) as conn:
+        row = companions.record_token_burn(
+            conn, user_id=user, operation_id=f"burn:{uuid.uuid4()}", companion_id=companion.id,
+            input_tokens=1000, output_tokens=234, credits_per_1k_tokens=Decimal("0.5"),
+        )  # fmt: skip
+        tiny = companions.record_token_burn(
+            conn, user_id=user, operation_id=f"burn:{uuid.uuid4()}", companion_id=companion.id,
+            input_tokens=1, output_tokens=0, credits_per_1k_tokens=Decimal("0.0001"),
+        )  # fmt: skip
+    assert row is not None and (row.credits, row.credits_per_1k_tokens) == (
+        Decimal("0.617"),
+        Decimal("0.5"),
+    )
+    assert tiny is not None and tiny.credits == Decimal("0.000001")
+
+
+def test_a_burn_off_its_rate_is_refused_whoever_writes_it(database: Database) -> None:
+    user = make_user(database)
+    companion = new_companion(database, user)
+    with pytest.raises(errors.CheckViolation) as info, database.system() as conn:
+        conn.execute(
+            "INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id,"
+            " input_tokens, output_tokens, credits, credits_per_1k_tokens)"
+            " VALUES (%s, %s, %s, 1000, 0, 2, 1)",
+            (companion.id, user, f"burn:{uuid.uuid4()}"),
+        )
+    assert info.value.constraint == "companion_token_burns_rate_check"
+    with pytest.raises(errors.CheckViolation), database.system() as conn:
+        conn.execute(
+            "INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id,"
+            " input_tokens, output_tokens, credits) VALUES (%s, %s, %s, 1000, 0, 1)",
+            (companion.id, user, f"burn:{uuid.uuid4()}"),
+        )

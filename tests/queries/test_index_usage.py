@@ -3,6 +3,7 @@ plans, no hot-path query reads a whole large table (see index_check.py)."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 
@@ -112,3 +113,41 @@ def test_checker_flags_an_index_scan_that_skips_the_leading_column(
 def test_no_hot_path_query_reads_a_whole_large_table(seeded: psycopg.Connection) -> None:
     problems = hot_path_violations(seeded)
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("name", "cursor"),
+    [
+        ("LIST_CHATS_BY_USER_CREATED_BEFORE", {"before_at": None, "before_id": None}),
+        ("LIST_CHATS_BY_USER_CREATED_AFTER", {"after_at": "-infinity", "after_id": None}),
+    ],
+)
+def test_sidebar_by_creation_time_reads_its_index_in_order_both_ways(
+    seeded: psycopg.Connection, name: str, cursor: dict[str, object]
+) -> None:
+    # The chat app's sidebar pages by creation time in both directions: each direction is an
+    # ordered walk of chats_user_id_created_at_id_idx (forwards or backwards), no sort.
+    from chatdb.queries import chats
+
+    sql = getattr(chats, name)
+    with seeded.transaction():
+        # A heavy user (thousands of chats, as real sidebars have), analyzed; rolled back.
+        user_id = seeded.execute(
+            "INSERT INTO users (email) VALUES ('sidebar-' || gen_random_uuid() || '@x.test')"
+            " RETURNING id"
+        ).fetchone()[0]
+        seeded.execute(
+            "INSERT INTO chats (user_id, created_at) SELECT %s, now() - make_interval(mins => g)"
+            " FROM generate_series(1, 3000) AS g",
+            (user_id,),
+        )
+        seeded.execute("ANALYZE chats")
+        seeded.execute("SET LOCAL ROLE chatdb_app")
+        seeded.execute("SELECT set_config('app.user_id', %s, true)", (str(user_id),))
+        params = {"user_id": user_id, "page_size": 20, **cursor}
+        if "after_id" in params:
+            params["after_id"] = "00000000-0000-0000-0000-000000000000"
+        plan = json.dumps(seeded.execute(f"EXPLAIN (FORMAT JSON) {sql}", params).fetchone()[0])
+        raise psycopg.Rollback()
+    assert "chats_user_id_created_at_id_idx" in plan
+    assert '"Node Type": "Sort"' not in plan

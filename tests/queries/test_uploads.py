@@ -13,6 +13,7 @@ from chatdb import AsyncDatabase, Database, Page, errors
 from chatdb.queries import models, uploads
 from chatdb.queries.aio import uploads as aio_uploads
 from chatdb.queries.enums import ContextOptimizationStrategy as Strategy
+from chatdb.queries.enums import ContextOptimizationTrigger as Trigger
 from support.factories import count_rows, make_chat, make_message, make_user
 
 
@@ -60,6 +61,8 @@ def test_record_and_list_context_optimizations_keyset(database: Database) -> Non
                 messages_removed=5,
                 summary=f"summary {i}",
                 metadata={"model": "small"},
+                trigger_reason=Trigger.TOKEN_LIMIT,
+                affected_message_ids=[message],
             )
             for i in range(3)
         ]
@@ -107,6 +110,8 @@ def test_record_context_optimization_summarize_without_summary_is_refused(
             messages_removed=1,
             summary=None,
             metadata={},
+            trigger_reason=Trigger.AUTO,
+            affected_message_ids=[],
         )
     assert info.value.constraint == "context_optimizations_summary_check"
 
@@ -125,6 +130,8 @@ def test_record_context_optimization_in_another_users_chat_is_refused(database: 
             messages_removed=1,
             summary=None,
             metadata={},
+            trigger_reason=Trigger.AUTO,
+            affected_message_ids=[],
         )
 
 

@@ -55,6 +55,7 @@ import chatdb.queries
 from chatdb import AsyncDatabase, Database, errors
 from chatdb.crypto import KeyRing
 from chatdb.flows import billing as billing_flows
+from chatdb.flows import chats as chat_flows
 from chatdb.flows import credits as credit_flows
 from chatdb.flows import privacy as privacy_flows
 from chatdb.flows import providers as provider_flows
@@ -62,6 +63,7 @@ from chatdb.flows import referrals as referral_flows
 from chatdb.flows import tools as tool_flows
 from chatdb.queries import enums
 from chatdb.queries import messages as message_queries
+from chatdb.types import MessagePart, MessageParts
 from support.logins import logins
 
 INJECTIONS = [
@@ -124,6 +126,7 @@ FLOWS: dict[str, Callable[..., Any]] = {
     "flows.set_default_provider": provider_flows.set_default_provider,
     "flows.transition_tool_execution": tool_flows.transition_tool_execution,
     "flows.erase_user": privacy_flows.erase_user,
+    "flows.save_chat": chat_flows.save_chat,
 }
 
 
@@ -308,6 +311,19 @@ def build_world(url: str) -> World:
             " VALUES (%s, 'sub_world', 'active', %s)",
             (w["user"], T0 - datetime.timedelta(days=1)),
         )
+        conn.execute(
+            "INSERT INTO authenticators (credential_id, user_id, provider_account_id,"
+            " credential_public_key, credential_device_type, credential_backed_up)"
+            " VALUES ('cred-world', %s, 'cred-world', 'key', 'singleDevice', false)",
+            (w["user"],),
+        )
+        w["upload"] = _one(
+            conn,
+            "INSERT INTO file_uploads (user_id, content_hash, filename, content_type, size_bytes,"
+            " storage_key) VALUES (%s, %s, 'f', 'text/plain', 1, 'k') RETURNING id",
+            (w["user"], digest(b"upload").digest()),
+        )
+        w["guest"] = _one(conn, "INSERT INTO users (user_type) VALUES ('guest') RETURNING id")
     return World(w)
 
 
@@ -325,6 +341,8 @@ def _base(annotation: Any) -> tuple[Any, bool]:
         rest = [a for a in args if a is not type(None)]
         if decimal.Decimal in rest:  # `Decimal | int` amounts of the credit flows
             return decimal.Decimal, len(rest) != len(args)
+        if uuid.UUID in rest:  # `uuid.UUID | str` client ids of the chat flows
+            return uuid.UUID, len(rest) != len(args)
         for arg in rest:  # `ToolExecutionStatus | str` of the tool flow
             if inspect.isclass(arg) and issubclass(arg, enum.Enum):
                 return arg, len(rest) != len(args)
@@ -360,6 +378,8 @@ STRING_VALUES: dict[str, Callable[[], str]] = {
     "emoji": lambda: "ok",
     "name": lambda: "Name",
     "title": lambda: "Title",
+    "credential_device_type": lambda: "singleDevice",
+    "token_type": lambda: "api_key",
 }
 
 # Arguments that must point at a particular row of the world (or be a particular value) for
@@ -370,6 +390,17 @@ OVERRIDES: dict[str, Callable[[World], dict[str, Any]]] = {
     "auth.unlink_account": lambda w: {"provider": "github", "provider_account_id": "gh-1"},
     "auth.update_account_tokens": lambda w: {"provider": "github", "provider_account_id": "gh-1"},
     "auth.update_session": lambda w: {"session_token_hash": w.session_hash},
+    "auth.delete_authenticator": lambda w: {"credential_id": "cred-world"},
+    "auth.update_authenticator_counter": lambda w: {"credential_id": "cred-world"},
+    "billing.set_user_stripe_customer_id": lambda w: {"id": w.user},
+    "chats.update_chat_auto_approval": lambda w: {"id": w.chat},
+    "messages.update_message_parts": lambda w: {
+        "id": w.message,
+        "parts": MessageParts([MessagePart(type="text", text="edited")]),
+    },
+    "uploads.delete_file_upload": lambda w: {"id": w.upload},
+    "uploads.update_file_upload_metadata": lambda w: {"id": w.upload, "metadata": {"pages": 1}},
+    "users.upgrade_guest_user": lambda w: {"id": w.guest},
     "auth.use_verification_token": lambda w: {
         "identifier": w.identifier,
         "token_hash": w.token_hash,
@@ -611,6 +642,12 @@ def corruptions(name: str, annotation: Any) -> list[Corruption]:
     if kind is datetime.datetime:
         # ValueError client-side; a flow that checks it first says InvalidInput.
         return [Corruption("naive timestamp", NAIVE, (ValueError, errors.InvalidInput))]
+    if typing.get_args(kind) == (uuid.UUID,):
+        # Lists of ids (context_optimizations.affected_message_ids) are bounded at 10,000.
+        return [
+            Corruption("over limit array", [uuid.uuid4() for _ in range(10_001)], CHECK),
+            Corruption("invalid uuid in array", ["not-a-uuid"], INVALID),
+        ]
     if typing.get_origin(kind) is list or kind is list:
         return [
             Corruption("over limit array", [f"t{i}" for i in range(1000)], CHECK),
@@ -643,6 +680,8 @@ LOOKUP_ONLY: dict[str, set[str]] = {
     "auth.unlink_account": {"provider", "provider_account_id"},
     "auth.update_account_tokens": {"provider", "provider_account_id"},
     "auth.use_verification_token": {"identifier"},
+    "auth.delete_authenticator": {"credential_id"},
+    "auth.update_authenticator_counter": {"credential_id"},
     "billing.delete_external_token": {"service"},
     "chats.remove_chat_tag": {"tag"},
     "chats.upsert_chat_state": {"expected_version"},
@@ -651,6 +690,7 @@ LOOKUP_ONLY: dict[str, set[str]] = {
     "providers.clear_provider_key": {"provider"},
     "providers.delete_provider_config": {"provider"},
     "providers.set_default_provider": {"provider"},
+    "providers.set_provider_config_active": {"provider"},
     "providers.replace_provider_key": {"old_ciphertext"},
     "flows.set_default_provider": {"provider"},
     "flows.redeem_referral_code": {"code"},

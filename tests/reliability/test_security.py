@@ -67,6 +67,9 @@ INSERT INTO context_optimizations (chat_id, strategy, tokens_before, tokens_afte
 INSERT INTO file_uploads (user_id, content_hash, filename, content_type, size_bytes, storage_key)
     VALUES (%(b)s, sha256('f'::bytea), 'f.txt', 'text/plain', 1, 'k');
 INSERT INTO provider_configs (user_id, provider) VALUES (%(b)s, 'openai');
+INSERT INTO authenticators (credential_id, user_id, provider_account_id, credential_public_key,
+                            credential_device_type, credential_backed_up)
+    VALUES ('cred-' || %(b)s, %(b)s, 'cred-' || %(b)s, 'key', 'singleDevice', false);
 INSERT INTO auto_approval_settings (user_id) VALUES (%(b)s);
 INSERT INTO usage_logs (user_id, provider, model) VALUES (%(b)s, 'openai', 'gpt');
 INSERT INTO daily_usage (user_id, message_count) VALUES (%(b)s, 1);
@@ -84,8 +87,9 @@ INSERT INTO companions (id, user_id, name, is_public)
     VALUES (%(public_comp)s, %(c)s, 'public companion', true);
 INSERT INTO companion_messages (companion_id, user_id, role, content)
     VALUES (%(comp)s, %(b)s, 'user', 'hello');
-INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id, credits)
-    VALUES (%(comp)s, %(b)s, 'burn:' || %(b)s, 1);
+INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id, input_tokens,
+                                   credits, credits_per_1k_tokens)
+    VALUES (%(comp)s, %(b)s, 'burn:' || %(b)s, 1000, 1, 1);
 INSERT INTO group_chats (id, creator_id, name) VALUES (%(group)s, %(b)s, 'group of B');
 INSERT INTO group_messages (group_chat_id, sender_id, content) VALUES (%(group)s, %(b)s, 'hi');
 """
@@ -442,7 +446,7 @@ def test_every_secret_column_in_the_schema_is_ciphertext_or_a_hash(conn: Any) ->
         " WHERE table_schema = 'public'"
         " AND column_name ~ '(token|secret|api_key|password)' AND column_name !~ '_(version|type)$'"
         " AND column_name NOT IN ('input_tokens', 'output_tokens', 'cache_read_tokens',"
-        " 'cache_write_tokens', 'tokens_before', 'tokens_after')"
+        " 'cache_write_tokens', 'tokens_before', 'tokens_after', 'credits_per_1k_tokens')"
     ).fetchall()
     assert rows, "the schema has secret columns"
     for table, column, data_type in rows:

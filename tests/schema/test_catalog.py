@@ -271,7 +271,9 @@ def test_every_updated_at_column_is_maintained_by_the_shared_trigger(
           AND a.attname = 'updated_at' AND NOT a.attisdropped
           AND NOT EXISTS (
               SELECT 1 FROM pg_trigger AS t
-              WHERE t.tgrelid = c.oid AND t.tgfoid = 'public.set_updated_at()'::regprocedure
+              WHERE t.tgrelid = c.oid
+                AND t.tgfoid IN ('public.set_updated_at()'::regprocedure,
+                                 'public.set_updated_at_on_change()'::regprocedure)
                 AND t.tgname = c.relname || '_set_updated_at'
           )
         """

@@ -135,28 +135,30 @@ def test_token_burns_are_recorded_once_per_ledger_operation(conn: psycopg.Connec
             user_id=user,
             companion_message_id=reply,
             ledger_operation_id="burn:1",
-            input_tokens=10,
-            output_tokens=20,
+            input_tokens=300,
+            output_tokens=200,
             credits="0.5",
+            credits_per_1k_tokens="1",
         )
         expect_error(
             conn,
-            "INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id, credits) "
-            "VALUES (%s, %s, 'burn:1', 1)",
+            "INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id,"
+            " input_tokens, credits, credits_per_1k_tokens) VALUES (%s, %s, 'burn:1', 1000, 1, 1)",
             (companion, user),
             constraint="companion_token_burns_ledger_operation_id_key",
         )
         expect_error(
             conn,
-            "INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id, credits) "
-            "VALUES (%s, %s, 'burn:2', 0)",
+            "INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id,"
+            " credits, credits_per_1k_tokens) VALUES (%s, %s, 'burn:2', 0, 1)",
             (companion, user),
             constraint="companion_token_burns_credits_check",
         )
         expect_error(
             conn,
-            "INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id, credits, output_tokens) "
-            "VALUES (%s, %s, 'burn:3', 1, -1)",
+            "INSERT INTO companion_token_burns (companion_id, user_id, ledger_operation_id, credits,"
+            " input_tokens, output_tokens, credits_per_1k_tokens)"
+            " VALUES (%s, %s, 'burn:3', 1, 1001, -1, 1)",
             (companion, user),
             constraint="companion_token_burns_tokens_check",
         )

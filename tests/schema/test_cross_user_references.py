@@ -16,7 +16,8 @@ OPTIMIZATION = (
 )
 BURN = (
     "INSERT INTO companion_token_burns (companion_id, user_id, companion_message_id,"
-    " ledger_operation_id, credits) VALUES (%s, %s, %s, %s, 1)"
+    " ledger_operation_id, input_tokens, credits, credits_per_1k_tokens)"
+    " VALUES (%s, %s, %s, %s, 1000, 1, 1)"
 )
 BOT = (
     "INSERT INTO group_messages (group_chat_id, companion_id, is_bot, content)"

@@ -41,7 +41,7 @@ def test_the_owner_saves_new_versions(conn: psycopg.Connection) -> None:
     with acting(conn, APP, alice):
         conn.execute(
             "INSERT INTO documents (id, user_id, title, created_at) "
-            "VALUES (%s, %s, 'Plan v2', now() + interval '1 second')",
+            "VALUES (%s, %s, 'Plan v2', date_trunc('milliseconds', now()) + interval '1 second')",
             (doc, alice),
         )
     assert count(conn, "documents", "id = %s", (doc,)) == 2

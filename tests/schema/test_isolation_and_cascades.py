@@ -39,6 +39,16 @@ def seed_everything(conn: psycopg.Connection, owner: uuid.UUID) -> None:
         user_id=owner,
         type="oauth",
     )
+    insert(
+        conn,
+        "authenticators",
+        credential_id=f"cred-{owner}",
+        user_id=owner,
+        provider_account_id=f"cred-{owner}",
+        credential_public_key="key",
+        credential_device_type="singleDevice",
+        credential_backed_up=False,
+    )
     fingerprint = insert(conn, "fingerprints", visitor_id=str(owner), user_id=owner)
     insert(
         conn,
@@ -140,7 +150,9 @@ def seed_everything(conn: psycopg.Connection, owner: uuid.UUID) -> None:
         user_id=owner,
         companion_message_id=reply,
         ledger_operation_id=f"burn:{owner}",
+        input_tokens=1000,
         credits=1,
+        credits_per_1k_tokens=1,
     )
     group = insert(conn, "group_chats", creator_id=owner, companion_id=companion, name="g")
     insert(conn, "group_messages", group_chat_id=group, sender_id=owner, content="x")

@@ -140,10 +140,10 @@ def test_api_keys_are_stored_as_ciphertext_with_their_key_version(conn: psycopg.
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
         "AND (column_name LIKE '%%token%%' OR column_name LIKE '%%api_key%%' OR column_name LIKE '%%secret%%') "
         "AND data_type NOT IN ('bytea', 'integer', 'bigint', 'timestamp with time zone') "
-        "AND column_name NOT IN ('token_type', 'ledger_operation_id')"
+        "AND column_name NOT IN ('token_type', 'ledger_operation_id', 'credits_per_1k_tokens')"
     ).fetchall()
-    # Token *counts* and key versions are integers, token_type is "bearer"; every
-    # secret-bearing column is bytea.
+    # Token *counts* and key versions are integers, token_type is "bearer", a burn's rate is
+    # credits per 1,000 tokens; every secret-bearing column is bytea.
     assert text_columns == []
 
 

@@ -62,7 +62,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Every variable is validated before any command runs (LOG_FORMAT included), so a
         # bad one fails here with its name, whatever the command.
         settings = load_settings()
-        configure_logging(settings.log_format, logging.WARNING)
+        configure_logging(
+            settings.log_format,
+            logging.WARNING,
+            service=settings.service,
+            environment=settings.environment,
+        )
         # The pool's own connection warnings repeat what the typed error already says.
         logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         code = args.handler(args)

@@ -7,13 +7,15 @@ import datetime as dt
 from typing import Any
 
 import psycopg
+import psycopg.conninfo
 
-from chatdb import Database, migrations
+from chatdb import Database, dburl, migrations
 from chatdb.cli.db_commands import ROLES, resolved
 from chatdb.cli.logins import login_report
 from chatdb.cli.output import emit, info
 from chatdb.config import load_settings
 from chatdb.queries import health, maintenance, usage
+from chatdb.transactions import connect_kwargs
 
 # Settings a production server should have; doctor shows them beside their values.
 _SETTINGS = (
@@ -142,6 +144,34 @@ def _setting_warnings(conn: Any) -> list[str]:
     return warnings
 
 
+def connection_report(url: str, conn: Any) -> tuple[dict[str, Any], list[str]]:
+    """What the application's pools will use to reach `url` (TCP keepalives, sslmode) and
+    whether this connection is encrypted, with a warning for clear text to another host."""
+    settings = load_settings()
+    kwargs = connect_kwargs(settings, url)
+    from_url = psycopg.conninfo.conninfo_to_dict(url).get("sslmode")
+    sslmode = str(kwargs.get("sslmode") or from_url or "prefer (libpq default)")
+    report = {
+        "tcp_keepalives": bool(kwargs.get("keepalives")),
+        "keepalives_idle_s": kwargs.get("keepalives_idle"),
+        "keepalives_interval_s": kwargs.get("keepalives_interval"),
+        "keepalives_count": kwargs.get("keepalives_count"),
+        "sslmode": sslmode,
+        "ssl_in_use": bool(
+            _scalar(conn, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        ),
+    }
+    warnings = []
+    if not dburl.is_local(url) and not report["ssl_in_use"]:
+        warnings.append(
+            "the connection to a remote server is not encrypted: set DB_SSLMODE=require "
+            "(or verify-full with DB_SSLROOTCERT)"
+        )
+    if not report["tcp_keepalives"]:
+        warnings.append("TCP keepalives are off (DB_TCP_KEEPALIVES): a dead peer goes unnoticed")
+    return report, warnings
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     target = resolved()
     report: dict[str, Any] = {}
@@ -151,6 +181,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     # missing (it reports that) and must not need dbmate, which logs in as chatdb_migrator.
     with migrations.connect(target.url) as conn:
         report["connectivity"] = {"server": _scalar(conn, "SELECT version()")}
+        report["connection"], connection_warnings = connection_report(target.url, conn)
+        warnings += connection_warnings
         roles = conn.execute(
             "SELECT r.rolname, r.rolbypassrls, pg_has_role(session_user, r.oid, 'MEMBER') "
             "FROM pg_roles r WHERE r.rolname = ANY (%s) ORDER BY 1",

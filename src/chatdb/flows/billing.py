@@ -21,7 +21,12 @@ Runs as `chatdb_system`, in one transaction with whatever else the caller does:
 
 Understood event types (Stripe's shapes, `payload["data"]["object"]`):
 `customer.subscription.*` -> subscriptions; `payment_intent.*` and `charge.refunded` ->
-payments. Other types are recorded and marked processed without a change.
+payments; `checkout.session.completed` -> the user's Stripe customer. Every event with a
+user (metadata.user_id, or a checkout's client_reference_id) and a `customer` sets
+users.stripe_customer_id once. Rows take their creation time from the object's `created`;
+an event without billing or customer details keeps the stored ones; paid_at is the time of
+payment (a refunded charge's `created`), never moved by a later refund.
+Other types are recorded and marked processed without a change.
 """
 
 from __future__ import annotations
@@ -120,6 +125,28 @@ def _user_id(metadata: Mapping[str, Any]) -> uuid.UUID | None:
         raise _bad("metadata.user_id is not a uuid") from None
 
 
+def _details(obj: Mapping[str, Any], key: str) -> dict[str, JsonValue] | None:
+    """A details object of the event, or None when the event has none (keep what is stored)."""
+    value = obj.get(key)
+    if value is None or value == {}:
+        return None
+    if not isinstance(value, Mapping):
+        raise _bad(f"{key} must be an object")
+    return dict(value)
+
+
+def _remember_customer(
+    conn: psycopg.Connection[Any], metadata: Mapping[str, Any], obj: Mapping[str, Any]
+) -> bool:
+    """Set users.stripe_customer_id from the event's customer, once per user."""
+    user_id = _user_id(metadata)
+    customer = _str(obj, "customer")
+    if user_id is None or customer is None:
+        return False
+    changed = q.set_user_stripe_customer_id(conn, id=user_id, stripe_customer_id=customer)
+    return changed == 1
+
+
 def _apply_subscription(
     conn: psycopg.Connection[Any],
     provider: str,
@@ -164,8 +191,10 @@ def _apply_subscription(
             metadata=metadata,
             last_event_id=event_id,
             last_event_at=occurred_at,
+            created_at=_time(obj, "created"),
         ),
     )
+    _remember_customer(conn, metadata, obj)
     return row is not None
 
 
@@ -179,16 +208,23 @@ def _apply_payment(
     metadata = _metadata(obj)
     amount = _required_int(obj, "amount")
     refunded = 0
+    created = _time(obj, "created")
+    paid_at: datetime.datetime | None = None
     if event_type == "charge.refunded":
         payment_id = _str(obj, "payment_intent") or _required_str(obj, "id")
         refunded = _int(obj, "amount_refunded") or 0
         status = PaymentStatus.REFUNDED if refunded >= amount else PaymentStatus.SUCCEEDED
+        # A refunded charge was paid when it was made: even a refund that arrives before the
+        # success event records the payment time (the stored one, if any, is kept).
+        paid_at = created or occurred_at
     else:
         payment_id = _required_str(obj, "id")
         if event_type == "payment_intent.payment_failed":
             status = PaymentStatus.FAILED
         else:
             status = _PAYMENT_INTENT_STATUS.get(_str(obj, "status") or "", PaymentStatus.PENDING)
+        if status == PaymentStatus.SUCCEEDED:
+            paid_at = occurred_at
     currency = _required_str(obj, "currency").lower()
     row = q.upsert_payment(
         conn,
@@ -203,14 +239,24 @@ def _apply_payment(
             status=status,
             description=_str(obj, "description"),
             credits_granted=None,
-            billing_details=None,
-            customer_details=None,
+            billing_details=_details(obj, "billing_details"),
+            customer_details=_details(obj, "customer_details"),
             metadata=metadata,
-            paid_at=occurred_at if status == PaymentStatus.SUCCEEDED else None,
+            paid_at=paid_at,
             last_event_at=occurred_at,
+            created_at=created,
         ),
     )
+    _remember_customer(conn, metadata, obj)
     return row is not None
+
+
+def _apply_checkout(conn: psycopg.Connection[Any], obj: Mapping[str, Any]) -> bool:
+    """A completed checkout links the paying user to their Stripe customer."""
+    metadata = _metadata(obj)
+    if "user_id" not in metadata and obj.get("client_reference_id") is not None:
+        metadata["user_id"] = _required_str(obj, "client_reference_id")
+    return _remember_customer(conn, metadata, obj)
 
 
 def process_webhook_event(
@@ -251,6 +297,8 @@ def process_webhook_event(
         applied = _apply_subscription(conn, provider, event_id, occurred_at, _object(payload))
     elif event_type.startswith("payment_intent.") or event_type == "charge.refunded":
         applied = _apply_payment(conn, provider, event_type, occurred_at, _object(payload))
+    elif event_type == "checkout.session.completed":
+        applied = _apply_checkout(conn, _object(payload))
     q.mark_webhook_event_processed(conn, id=event.id)
     return applied
 

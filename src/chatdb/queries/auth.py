@@ -206,9 +206,7 @@ def unlink_account(
 
 
 GET_USER_BY_ACCOUNT: Final = """-- name: GetUserByAccount :one
-SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance,
-    u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date,
-    u.stripe_customer_id, u.created_at, u.updated_at
+SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance, u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date, u.stripe_customer_id, u.created_at, u.updated_at, u.user_type
 FROM accounts AS a
 JOIN user_profiles AS u ON u.id = a.user_id
 WHERE a.provider = %(provider)s::text
@@ -234,6 +232,7 @@ def _get_user_by_account_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -371,7 +370,7 @@ def create_session(
 
 
 GET_SESSION_AND_USER: Final = """-- name: GetSessionAndUser :one
-SELECT s.id, s.session_token_hash, s.user_id, s.expires, s.fingerprint_id, s.created_at, s.updated_at, u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance, u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date, u.stripe_customer_id, u.created_at, u.updated_at
+SELECT s.id, s.session_token_hash, s.user_id, s.expires, s.fingerprint_id, s.created_at, s.updated_at, u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance, u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date, u.stripe_customer_id, u.created_at, u.updated_at, u.user_type
 FROM sessions AS s
 JOIN user_profiles AS u ON u.id = s.user_id
 WHERE s.session_token_hash = %(session_token_hash)s::bytea
@@ -415,6 +414,7 @@ def _get_session_and_user_row(cursor: Any) -> RowMaker[GetSessionAndUserRow]:
             stripe_customer_id=v[20],
             created_at=v[21],
             updated_at=v[22],
+            user_type=v[23],
         )
         return GetSessionAndUserRow(session=session, user_profile=user_profile)
 
@@ -513,7 +513,7 @@ def delete_expired_sessions(conn: psycopg.Connection[Any]) -> int:
 CREATE_VERIFICATION_TOKEN: Final = """-- name: CreateVerificationToken :one
 INSERT INTO verification_tokens (identifier, token_hash, expires)
 VALUES (%(identifier)s::text, %(token_hash)s::bytea, %(expires)s::timestamptz)
-RETURNING identifier, token_hash, expires, created_at"""
+RETURNING identifier, token_hash, expires, created_at, updated_at"""
 
 
 def _create_verification_token_row(cursor: Any) -> RowMaker[models.VerificationToken]:
@@ -523,6 +523,7 @@ def _create_verification_token_row(cursor: Any) -> RowMaker[models.VerificationT
             token_hash=v[1],
             expires=v[2],
             created_at=v[3],
+            updated_at=v[4],
         )
 
     return make
@@ -555,9 +556,9 @@ WITH used AS (
     DELETE FROM verification_tokens
     WHERE identifier = %(identifier)s::text
       AND token_hash = %(token_hash)s::bytea
-    RETURNING identifier, token_hash, expires, created_at
+    RETURNING identifier, token_hash, expires, created_at, updated_at
 )
-SELECT identifier, token_hash, expires, created_at
+SELECT identifier, token_hash, expires, created_at, updated_at
 FROM used
 WHERE expires > now()"""
 
@@ -569,6 +570,7 @@ def _use_verification_token_row(cursor: Any) -> RowMaker[models.VerificationToke
             token_hash=v[1],
             expires=v[2],
             created_at=v[3],
+            updated_at=v[4],
         )
 
     return make
@@ -617,4 +619,266 @@ def delete_verification_tokens_by_identifier(
     """
     with conn.cursor() as cur:
         cur.execute(DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER, {"identifier": identifier})
+        return cur.rowcount
+
+
+GET_ACCOUNT: Final = """-- name: GetAccount :one
+SELECT provider, provider_account_id, user_id, type, access_token_ciphertext, refresh_token_ciphertext, id_token_ciphertext, token_key_version, expires_at, token_type, scope, session_state, created_at, updated_at
+FROM accounts
+WHERE provider = %(provider)s::text
+  AND provider_account_id = %(provider_account_id)s::text"""
+
+
+def _get_account_row(cursor: Any) -> RowMaker[models.Account]:
+    def make(v: Sequence[Any]) -> models.Account:
+        return models.Account(
+            provider=v[0],
+            provider_account_id=v[1],
+            user_id=v[2],
+            type=v[3],
+            access_token_ciphertext=v[4],
+            refresh_token_ciphertext=v[5],
+            id_token_ciphertext=v[6],
+            token_key_version=v[7],
+            expires_at=v[8],
+            token_type=v[9],
+            scope=v[10],
+            session_state=v[11],
+            created_at=v[12],
+            updated_at=v[13],
+        )
+
+    return make
+
+
+def get_account(
+    conn: psycopg.Connection[Any],
+    *,
+    provider: str,
+    provider_account_id: str,
+) -> models.Account | None:
+    """A linked account by provider and the provider's account id (Auth.js getAccount), with its
+    token ciphertexts (chatdb_system: decrypt with the keyring that sealed them).
+    """
+    with conn.cursor(row_factory=_get_account_row) as cur:
+        cur.execute(GET_ACCOUNT, {"provider": provider, "provider_account_id": provider_account_id})
+        return cur.fetchone()
+
+
+CREATE_AUTHENTICATOR: Final = """-- name: CreateAuthenticator :one
+INSERT INTO authenticators (
+    credential_id, user_id, provider_account_id, credential_public_key, counter,
+    credential_device_type, credential_backed_up, transports
+)
+VALUES (
+    %(credential_id)s::text,
+    %(user_id)s::uuid,
+    %(provider_account_id)s::text,
+    %(credential_public_key)s::text,
+    %(counter)s::bigint,
+    %(credential_device_type)s::text,
+    %(credential_backed_up)s::boolean,
+    %(transports)s::text
+)
+RETURNING credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at"""
+
+
+def _create_authenticator_row(cursor: Any) -> RowMaker[models.Authenticator]:
+    def make(v: Sequence[Any]) -> models.Authenticator:
+        return models.Authenticator(
+            credential_id=v[0],
+            user_id=v[1],
+            provider_account_id=v[2],
+            credential_public_key=v[3],
+            counter=v[4],
+            credential_device_type=v[5],
+            credential_backed_up=v[6],
+            transports=v[7],
+            created_at=v[8],
+            updated_at=v[9],
+        )
+
+    return make
+
+
+def create_authenticator(
+    conn: psycopg.Connection[Any],
+    *,
+    credential_id: str,
+    user_id: uuid.UUID,
+    provider_account_id: str,
+    credential_public_key: str,
+    counter: int,
+    credential_device_type: str,
+    credential_backed_up: bool,
+    transports: str | None = None,
+) -> models.Authenticator | None:
+    """Register a WebAuthn credential (passkey) of a user (Auth.js createAuthenticator,
+    chatdb_system). A credential id registered before raises ConflictError on
+    authenticators_pkey.
+    """
+    with conn.cursor(row_factory=_create_authenticator_row) as cur:
+        cur.execute(
+            CREATE_AUTHENTICATOR,
+            {
+                "credential_id": credential_id,
+                "user_id": user_id,
+                "provider_account_id": provider_account_id,
+                "credential_public_key": credential_public_key,
+                "counter": counter,
+                "credential_device_type": credential_device_type,
+                "credential_backed_up": credential_backed_up,
+                "transports": transports,
+            },
+        )
+        return cur.fetchone()
+
+
+GET_AUTHENTICATOR: Final = """-- name: GetAuthenticator :one
+SELECT credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at
+FROM authenticators
+WHERE credential_id = %(credential_id)s::text"""
+
+
+def _get_authenticator_row(cursor: Any) -> RowMaker[models.Authenticator]:
+    def make(v: Sequence[Any]) -> models.Authenticator:
+        return models.Authenticator(
+            credential_id=v[0],
+            user_id=v[1],
+            provider_account_id=v[2],
+            credential_public_key=v[3],
+            counter=v[4],
+            credential_device_type=v[5],
+            credential_backed_up=v[6],
+            transports=v[7],
+            created_at=v[8],
+            updated_at=v[9],
+        )
+
+    return make
+
+
+def get_authenticator(
+    conn: psycopg.Connection[Any],
+    *,
+    credential_id: str,
+) -> models.Authenticator | None:
+    """A WebAuthn credential by its id (Auth.js getAuthenticator): the browser presents the
+    credential id before anyone knows the user.
+    """
+    with conn.cursor(row_factory=_get_authenticator_row) as cur:
+        cur.execute(GET_AUTHENTICATOR, {"credential_id": credential_id})
+        return cur.fetchone()
+
+
+LIST_AUTHENTICATORS_BY_USER: Final = """-- name: ListAuthenticatorsByUser :many
+SELECT credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at
+FROM authenticators
+WHERE user_id = %(user_id)s::uuid
+ORDER BY created_at, credential_id"""
+
+
+def _list_authenticators_by_user_row(cursor: Any) -> RowMaker[models.Authenticator]:
+    def make(v: Sequence[Any]) -> models.Authenticator:
+        return models.Authenticator(
+            credential_id=v[0],
+            user_id=v[1],
+            provider_account_id=v[2],
+            credential_public_key=v[3],
+            counter=v[4],
+            credential_device_type=v[5],
+            credential_backed_up=v[6],
+            transports=v[7],
+            created_at=v[8],
+            updated_at=v[9],
+        )
+
+    return make
+
+
+def list_authenticators_by_user(
+    conn: psycopg.Connection[Any],
+    *,
+    user_id: uuid.UUID,
+) -> list[models.Authenticator]:
+    """A user's passkeys, oldest first (Auth.js listAuthenticatorsByUserId; chatdb_app as that
+    user for a settings page).
+    """
+    with conn.cursor(row_factory=_list_authenticators_by_user_row) as cur:
+        cur.execute(LIST_AUTHENTICATORS_BY_USER, {"user_id": user_id})
+        return cur.fetchall()
+
+
+def iter_list_authenticators_by_user(
+    conn: psycopg.Connection[Any],
+    *,
+    user_id: uuid.UUID,
+) -> Iterator[models.Authenticator]:
+    """A user's passkeys, oldest first (Auth.js listAuthenticatorsByUserId; chatdb_app as that
+    user for a settings page).
+
+    Streams the rows through a server-side cursor, so it must run inside a
+    transaction (not in autocommit mode).
+    """
+    with conn.cursor(
+        f"list_authenticators_by_user_{next(_cursor_ids)}",
+        row_factory=_list_authenticators_by_user_row,
+    ) as cur:
+        cur.execute(LIST_AUTHENTICATORS_BY_USER, {"user_id": user_id})
+        yield from cur
+
+
+UPDATE_AUTHENTICATOR_COUNTER: Final = """-- name: UpdateAuthenticatorCounter :one
+UPDATE authenticators
+SET counter = %(counter)s::bigint
+WHERE credential_id = %(credential_id)s::text
+RETURNING credential_id, user_id, provider_account_id, credential_public_key, counter, credential_device_type, credential_backed_up, transports, created_at, updated_at"""
+
+
+def _update_authenticator_counter_row(cursor: Any) -> RowMaker[models.Authenticator]:
+    def make(v: Sequence[Any]) -> models.Authenticator:
+        return models.Authenticator(
+            credential_id=v[0],
+            user_id=v[1],
+            provider_account_id=v[2],
+            credential_public_key=v[3],
+            counter=v[4],
+            credential_device_type=v[5],
+            credential_backed_up=v[6],
+            transports=v[7],
+            created_at=v[8],
+            updated_at=v[9],
+        )
+
+    return make
+
+
+def update_authenticator_counter(
+    conn: psycopg.Connection[Any],
+    *,
+    counter: int,
+    credential_id: str,
+) -> models.Authenticator | None:
+    """Store the signature counter of a successful passkey sign-in (Auth.js
+    updateAuthenticatorCounter). No row when the credential is unknown.
+    """
+    with conn.cursor(row_factory=_update_authenticator_counter_row) as cur:
+        cur.execute(
+            UPDATE_AUTHENTICATOR_COUNTER,
+            {"counter": counter, "credential_id": credential_id},
+        )
+        return cur.fetchone()
+
+
+DELETE_AUTHENTICATOR: Final = """-- name: DeleteAuthenticator :execrows
+DELETE FROM authenticators
+WHERE credential_id = %(credential_id)s::text"""
+
+
+def delete_authenticator(conn: psycopg.Connection[Any], *, credential_id: str) -> int:
+    """Remove a passkey (chatdb_app as its user, from the settings page; chatdb_system). 0 when
+    unknown or not the caller's.
+    """
+    with conn.cursor() as cur:
+        cur.execute(DELETE_AUTHENTICATOR, {"credential_id": credential_id})
         return cur.rowcount

@@ -34,7 +34,7 @@ UPSERT_SUBSCRIPTION: Final = """-- name: UpsertSubscription :one
 INSERT INTO subscriptions (
     user_id, provider, provider_subscription_id, provider_customer_id, status, price_id, plan,
     quantity, current_period_start, current_period_end, cancel_at_period_end, canceled_at,
-    ended_at, trial_end, metadata, last_event_id, last_event_at
+    ended_at, trial_end, metadata, last_event_id, last_event_at, created_at
 ) VALUES (
     coalesce(
         (SELECT u.id FROM users AS u WHERE u.id = %(user_id)s::uuid),
@@ -55,9 +55,11 @@ INSERT INTO subscriptions (
     %(trial_end)s::timestamptz,
     coalesce(%(metadata)s::jsonb, '{}'::jsonb),
     %(last_event_id)s::text,
-    %(last_event_at)s::timestamptz
+    %(last_event_at)s::timestamptz,
+    coalesce(%(created_at)s::timestamptz, now())
 )
 ON CONFLICT (provider, provider_subscription_id) DO UPDATE SET
+    created_at = coalesce(%(created_at)s::timestamptz, subscriptions.created_at),
     user_id = coalesce(EXCLUDED.user_id, subscriptions.user_id),
     provider_customer_id = coalesce(EXCLUDED.provider_customer_id, subscriptions.provider_customer_id),
     status = EXCLUDED.status,
@@ -104,6 +106,7 @@ class UpsertSubscriptionParams(NamedTuple):
     metadata: JsonValue | None
     last_event_id: str | None
     last_event_at: datetime.datetime
+    created_at: datetime.datetime | None
 
 
 def _upsert_subscription_row(cursor: Any) -> RowMaker[models.Subscription]:
@@ -157,6 +160,7 @@ def _upsert_subscription_args(p: UpsertSubscriptionParams) -> dict[str, Any]:
         "metadata": None if p.metadata is None else Jsonb(p.metadata),
         "last_event_id": p.last_event_id,
         "last_event_at": _aware(p.last_event_at, "upsert_subscription(last_event_at=...)"),
+        "created_at": _aware(p.created_at, "upsert_subscription(created_at=...)"),
     }
 
 
@@ -172,6 +176,7 @@ def upsert_subscription(
     are stopped earlier, by RecordWebhookEvent). The subscriber is user_id if that user still
     exists (an erased user's later events apply with no subscriber), else the user whose
     stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
+    created_at is the provider's creation time (Stripe `created`) when the event carries it.
     """
     with conn.cursor(row_factory=_upsert_subscription_row) as cur:
         cur.execute(UPSERT_SUBSCRIPTION, _upsert_subscription_args(params))
@@ -389,7 +394,7 @@ UPSERT_PAYMENT: Final = """-- name: UpsertPayment :one
 INSERT INTO payments (
     id, provider, user_id, subscription_id, amount_cents, amount_refunded_cents, currency, status,
     description, credits_granted, billing_details, customer_details, metadata, paid_at,
-    last_event_at
+    last_event_at, created_at
 ) VALUES (
     %(id)s::text,
     %(provider)s::text,
@@ -407,9 +412,11 @@ INSERT INTO payments (
     coalesce(%(customer_details)s::jsonb, '{}'::jsonb),
     coalesce(%(metadata)s::jsonb, '{}'::jsonb),
     %(paid_at)s::timestamptz,
-    %(last_event_at)s::timestamptz
+    %(last_event_at)s::timestamptz,
+    coalesce(%(created_at)s::timestamptz, now())
 )
 ON CONFLICT (id) DO UPDATE SET
+    created_at = coalesce(%(created_at)s::timestamptz, payments.created_at),
     user_id = coalesce(EXCLUDED.user_id, payments.user_id),
     subscription_id = coalesce(EXCLUDED.subscription_id, payments.subscription_id),
     amount_cents = EXCLUDED.amount_cents,
@@ -418,10 +425,10 @@ ON CONFLICT (id) DO UPDATE SET
     status = EXCLUDED.status,
     description = EXCLUDED.description,
     credits_granted = EXCLUDED.credits_granted,
-    billing_details = EXCLUDED.billing_details,
-    customer_details = EXCLUDED.customer_details,
+    billing_details = coalesce(%(billing_details)s::jsonb, payments.billing_details),
+    customer_details = coalesce(%(customer_details)s::jsonb, payments.customer_details),
     metadata = EXCLUDED.metadata,
-    paid_at = coalesce(EXCLUDED.paid_at, payments.paid_at),
+    paid_at = coalesce(payments.paid_at, EXCLUDED.paid_at),
     last_event_at = EXCLUDED.last_event_at
 WHERE payments.last_event_at < EXCLUDED.last_event_at
    OR (
@@ -452,6 +459,7 @@ class UpsertPaymentParams(NamedTuple):
     metadata: JsonValue | None
     paid_at: datetime.datetime | None
     last_event_at: datetime.datetime
+    created_at: datetime.datetime | None
 
 
 def _upsert_payment_row(cursor: Any) -> RowMaker[models.Payment]:
@@ -496,6 +504,7 @@ def _upsert_payment_args(p: UpsertPaymentParams) -> dict[str, Any]:
         "metadata": None if p.metadata is None else Jsonb(p.metadata),
         "paid_at": _aware(p.paid_at, "upsert_payment(paid_at=...)"),
         "last_event_at": _aware(p.last_event_at, "upsert_payment(last_event_at=...)"),
+        "created_at": _aware(p.created_at, "upsert_payment(created_at=...)"),
     }
 
 
@@ -507,7 +516,11 @@ def upsert_payment(
     """Creates or updates a payment from a provider event, unless the stored row was changed by a
     newer event, or by one of the same second that ranks higher (payment_status_precedence,
     then the amount refunded): then no row. subscription_id is resolved from the provider's
-    subscription id; user_id is NULL when that user no longer exists (erased).
+    subscription id; user_id is NULL when that user no longer exists (erased). created_at is
+    the provider's creation time (Stripe `created`) when given. billing_details and
+    customer_details NULL keep what is stored (an event without them never blanks them).
+    paid_at keeps the first payment time known: a later event (a partial refund) never moves
+    it, and any event that knows it fills it in.
     """
     with conn.cursor(row_factory=_upsert_payment_row) as cur:
         cur.execute(UPSERT_PAYMENT, _upsert_payment_args(params))
@@ -618,8 +631,7 @@ VALUES (
     %(event_created_at)s::timestamptz
 )
 ON CONFLICT (provider, event_id) DO NOTHING
-RETURNING id, provider, event_id, event_type, payload, event_created_at, received_at,
-    processed_at, attempts, last_error"""
+RETURNING id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error, updated_at"""
 
 
 def _record_webhook_event_row(cursor: Any) -> RowMaker[models.WebhookEvent]:
@@ -635,6 +647,7 @@ def _record_webhook_event_row(cursor: Any) -> RowMaker[models.WebhookEvent]:
             processed_at=v[7],
             attempts=v[8],
             last_error=v[9],
+            updated_at=v[10],
         )
 
     return make
@@ -669,8 +682,7 @@ def record_webhook_event(
 
 
 LOCK_UNPROCESSED_WEBHOOK_EVENT: Final = """-- name: LockUnprocessedWebhookEvent :one
-SELECT id, provider, event_id, event_type, payload, event_created_at, received_at,
-    processed_at, attempts, last_error
+SELECT id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error, updated_at
 FROM webhook_events
 WHERE provider = %(provider)s AND event_id = %(event_id)s AND processed_at IS NULL
 FOR UPDATE"""
@@ -689,6 +701,7 @@ def _lock_unprocessed_webhook_event_row(cursor: Any) -> RowMaker[models.WebhookE
             processed_at=v[7],
             attempts=v[8],
             last_error=v[9],
+            updated_at=v[10],
         )
 
     return make
@@ -742,8 +755,7 @@ def record_webhook_event_failure(
 
 
 LIST_UNPROCESSED_WEBHOOK_EVENTS: Final = """-- name: ListUnprocessedWebhookEvents :many
-SELECT id, provider, event_id, event_type, payload, event_created_at, received_at,
-    processed_at, attempts, last_error
+SELECT id, provider, event_id, event_type, payload, event_created_at, received_at, processed_at, attempts, last_error, updated_at
 FROM webhook_events
 WHERE processed_at IS NULL AND received_at < %(received_before)s::timestamptz
 ORDER BY received_at
@@ -763,6 +775,7 @@ def _list_unprocessed_webhook_events_row(cursor: Any) -> RowMaker[models.Webhook
             processed_at=v[7],
             attempts=v[8],
             last_error=v[9],
+            updated_at=v[10],
         )
 
     return make
@@ -817,11 +830,13 @@ def iter_list_unprocessed_webhook_events(
 
 UPSERT_EXTERNAL_TOKEN: Final = """-- name: UpsertExternalToken :one
 INSERT INTO external_tokens (
-    user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at
+    user_id, service, environment, token_type, label, token_ciphertext, token_key_version,
+    scopes, expires_at
 ) VALUES (
     %(user_id)s,
     %(service)s,
     %(environment)s::token_environment,
+    coalesce(%(token_type)s::text, 'api_key'),
     %(label)s::text,
     %(token_ciphertext)s::bytea,
     %(token_key_version)s::integer,
@@ -829,13 +844,13 @@ INSERT INTO external_tokens (
     %(expires_at)s::timestamptz
 )
 ON CONFLICT (user_id, service, environment) DO UPDATE SET
+    token_type = EXCLUDED.token_type,
     label = EXCLUDED.label,
     token_ciphertext = EXCLUDED.token_ciphertext,
     token_key_version = EXCLUDED.token_key_version,
     scopes = EXCLUDED.scopes,
     expires_at = EXCLUDED.expires_at
-RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
-    expires_at, last_used_at, created_at, updated_at"""
+RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type"""
 
 
 def _upsert_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
@@ -853,6 +868,7 @@ def _upsert_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
             last_used_at=v[9],
             created_at=v[10],
             updated_at=v[11],
+            token_type=v[12],
         )
 
     return make
@@ -861,16 +877,19 @@ def _upsert_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
 def upsert_external_token(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
     service: str,
     environment: enums.TokenEnvironment,
+    token_type: str | None = None,
     label: str | None = None,
     token_ciphertext: bytes,
     token_key_version: int,
     scopes: list[str] | None = None,
     expires_at: datetime.datetime | None = None,
 ) -> models.ExternalToken | None:
-    """Stores (or replaces) the user's encrypted token for a service and environment."""
+    """Stores (or replaces) the user's encrypted token for a service and environment; token_type
+    NULL means api_key.
+    """
     with conn.cursor(row_factory=_upsert_external_token_row) as cur:
         cur.execute(
             UPSERT_EXTERNAL_TOKEN,
@@ -878,6 +897,7 @@ def upsert_external_token(
                 "user_id": user_id,
                 "service": service,
                 "environment": environment,
+                "token_type": token_type,
                 "label": label,
                 "token_ciphertext": token_ciphertext,
                 "token_key_version": token_key_version,
@@ -889,8 +909,7 @@ def upsert_external_token(
 
 
 GET_EXTERNAL_TOKEN: Final = """-- name: GetExternalToken :one
-SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
-    expires_at, last_used_at, created_at, updated_at
+SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type
 FROM external_tokens
 WHERE user_id = %(user_id)s
   AND service = %(service)s
@@ -913,6 +932,7 @@ def _get_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
             last_used_at=v[9],
             created_at=v[10],
             updated_at=v[11],
+            token_type=v[12],
         )
 
     return make
@@ -921,7 +941,7 @@ def _get_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
 def get_external_token(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> models.ExternalToken | None:
@@ -935,8 +955,7 @@ def get_external_token(
 
 
 LIST_EXTERNAL_TOKENS_BY_USER: Final = """-- name: ListExternalTokensByUser :many
-SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes,
-    expires_at, last_used_at, created_at, updated_at
+SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type
 FROM external_tokens
 WHERE user_id = %(user_id)s
 ORDER BY service, environment"""
@@ -957,6 +976,7 @@ def _list_external_tokens_by_user_row(cursor: Any) -> RowMaker[models.ExternalTo
             last_used_at=v[9],
             created_at=v[10],
             updated_at=v[11],
+            token_type=v[12],
         )
 
     return make
@@ -965,7 +985,7 @@ def _list_external_tokens_by_user_row(cursor: Any) -> RowMaker[models.ExternalTo
 def list_external_tokens_by_user(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
 ) -> list[models.ExternalToken]:
     """The user's connected services (a handful), by service and environment."""
     with conn.cursor(row_factory=_list_external_tokens_by_user_row) as cur:
@@ -976,7 +996,7 @@ def list_external_tokens_by_user(
 def iter_list_external_tokens_by_user(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
 ) -> Iterator[models.ExternalToken]:
     """The user's connected services (a handful), by service and environment.
 
@@ -1012,7 +1032,7 @@ WHERE user_id = %(user_id)s AND service = %(service)s AND environment = %(enviro
 def delete_external_token(
     conn: psycopg.Connection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> int:
@@ -1023,3 +1043,152 @@ def delete_external_token(
             {"user_id": user_id, "service": service, "environment": environment},
         )
         return cur.rowcount
+
+
+SET_USER_STRIPE_CUSTOMER_ID: Final = """-- name: SetUserStripeCustomerID :execrows
+UPDATE users
+SET stripe_customer_id = %(stripe_customer_id)s::text
+WHERE id = %(id)s::uuid
+  AND stripe_customer_id IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM users AS other WHERE other.stripe_customer_id = %(stripe_customer_id)s::text
+  )"""
+
+
+def set_user_stripe_customer_id(
+    conn: psycopg.Connection[Any],
+    *,
+    stripe_customer_id: str,
+    id: uuid.UUID,
+) -> int:
+    """Remember the Stripe customer of a user from a webhook (chatdb_system): set only while the
+    user has none and no other user has this customer, so a late or replayed event never
+    switches an established customer and a webhook never fails over it. 1 when set, else 0
+    (users_stripe_customer_id_key still refuses a concurrent double claim).
+    """
+    with conn.cursor() as cur:
+        cur.execute(
+            SET_USER_STRIPE_CUSTOMER_ID,
+            {"stripe_customer_id": stripe_customer_id, "id": id},
+        )
+        return cur.rowcount
+
+
+UPSERT_APP_EXTERNAL_TOKEN: Final = """-- name: UpsertAppExternalToken :one
+INSERT INTO external_tokens (
+    user_id, service, environment, token_type, label, token_ciphertext, token_key_version,
+    scopes, expires_at
+) VALUES (
+    NULL,
+    %(service)s,
+    %(environment)s::token_environment,
+    coalesce(%(token_type)s::text, 'api_key'),
+    %(label)s::text,
+    %(token_ciphertext)s::bytea,
+    %(token_key_version)s::integer,
+    coalesce(%(scopes)s::text[], '{}'::text[]),
+    %(expires_at)s::timestamptz
+)
+ON CONFLICT (service, environment) WHERE user_id IS NULL DO UPDATE SET
+    token_type = EXCLUDED.token_type,
+    label = EXCLUDED.label,
+    token_ciphertext = EXCLUDED.token_ciphertext,
+    token_key_version = EXCLUDED.token_key_version,
+    scopes = EXCLUDED.scopes,
+    expires_at = EXCLUDED.expires_at
+RETURNING id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type"""
+
+
+def _upsert_app_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
+    def make(v: Sequence[Any]) -> models.ExternalToken:
+        return models.ExternalToken(
+            id=v[0],
+            user_id=v[1],
+            service=v[2],
+            environment=v[3],
+            label=v[4],
+            token_ciphertext=v[5],
+            token_key_version=v[6],
+            scopes=v[7],
+            expires_at=v[8],
+            last_used_at=v[9],
+            created_at=v[10],
+            updated_at=v[11],
+            token_type=v[12],
+        )
+
+    return make
+
+
+def upsert_app_external_token(
+    conn: psycopg.Connection[Any],
+    *,
+    service: str,
+    environment: enums.TokenEnvironment,
+    token_type: str | None = None,
+    label: str | None = None,
+    token_ciphertext: bytes,
+    token_key_version: int,
+    scopes: list[str] | None = None,
+    expires_at: datetime.datetime | None = None,
+) -> models.ExternalToken | None:
+    """Store (or replace) the application's own token for a service and environment (no user;
+    chatdb_system only): the product's API key of a third-party service.
+    """
+    with conn.cursor(row_factory=_upsert_app_external_token_row) as cur:
+        cur.execute(
+            UPSERT_APP_EXTERNAL_TOKEN,
+            {
+                "service": service,
+                "environment": environment,
+                "token_type": token_type,
+                "label": label,
+                "token_ciphertext": token_ciphertext,
+                "token_key_version": token_key_version,
+                "scopes": scopes,
+                "expires_at": _aware(expires_at, "upsert_app_external_token(expires_at=...)"),
+            },
+        )
+        return cur.fetchone()
+
+
+GET_APP_EXTERNAL_TOKEN: Final = """-- name: GetAppExternalToken :one
+SELECT id, user_id, service, environment, label, token_ciphertext, token_key_version, scopes, expires_at, last_used_at, created_at, updated_at, token_type
+FROM external_tokens
+WHERE user_id IS NULL
+  AND service = %(service)s
+  AND environment = %(environment)s::token_environment
+  AND (expires_at IS NULL OR expires_at > now())"""
+
+
+def _get_app_external_token_row(cursor: Any) -> RowMaker[models.ExternalToken]:
+    def make(v: Sequence[Any]) -> models.ExternalToken:
+        return models.ExternalToken(
+            id=v[0],
+            user_id=v[1],
+            service=v[2],
+            environment=v[3],
+            label=v[4],
+            token_ciphertext=v[5],
+            token_key_version=v[6],
+            scopes=v[7],
+            expires_at=v[8],
+            last_used_at=v[9],
+            created_at=v[10],
+            updated_at=v[11],
+            token_type=v[12],
+        )
+
+    return make
+
+
+def get_app_external_token(
+    conn: psycopg.Connection[Any],
+    *,
+    service: str,
+    environment: enums.TokenEnvironment,
+) -> models.ExternalToken | None:
+    """The application's own token for a service and environment, if not expired (chatdb_system)."""
+    with conn.cursor(row_factory=_get_app_external_token_row) as cur:
+        cur.execute(GET_APP_EXTERNAL_TOKEN, {"service": service, "environment": environment})
+        return cur.fetchone()

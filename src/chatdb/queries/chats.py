@@ -45,8 +45,7 @@ VALUES (
     %(context_window)s::integer,
     coalesce(%(metadata)s::jsonb, '{}'::jsonb)
 )
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at"""
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
 def _create_chat_row(cursor: Any) -> RowMaker[models.Chat]:
@@ -63,6 +62,8 @@ def _create_chat_row(cursor: Any) -> RowMaker[models.Chat]:
             metadata=v[8],
             created_at=v[9],
             updated_at=v[10],
+            auto_approve=v[11],
+            auto_approve_tools=v[12],
         )
 
     return make
@@ -145,8 +146,7 @@ def import_chats(conn: psycopg.Connection[Any], *, rows: Iterable[ImportChatsPar
 
 
 GET_CHAT_BY_ID: Final = """-- name: GetChatByID :one
-SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at
+SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools
 FROM chats
 WHERE id = %(id)s::uuid"""
 
@@ -165,6 +165,8 @@ def _get_chat_by_id_row(cursor: Any) -> RowMaker[models.Chat]:
             metadata=v[8],
             created_at=v[9],
             updated_at=v[10],
+            auto_approve=v[11],
+            auto_approve_tools=v[12],
         )
 
     return make
@@ -178,8 +180,7 @@ def get_chat_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Ch
 
 
 LIST_CHATS_BY_USER: Final = """-- name: ListChatsByUser :many
-SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at
+SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools
 FROM chats
 WHERE user_id = %(user_id)s::uuid
   AND (updated_at, id) < (
@@ -204,6 +205,8 @@ def _list_chats_by_user_row(cursor: Any) -> RowMaker[models.Chat]:
             metadata=v[8],
             created_at=v[9],
             updated_at=v[10],
+            auto_approve=v[11],
+            auto_approve_tools=v[12],
         )
 
     return make
@@ -270,8 +273,7 @@ UPDATE chats
 SET title = %(title)s::text
 WHERE id = %(id)s::uuid
   AND user_id = %(user_id)s::uuid
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at"""
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
 def _update_chat_title_row(cursor: Any) -> RowMaker[models.Chat]:
@@ -288,6 +290,8 @@ def _update_chat_title_row(cursor: Any) -> RowMaker[models.Chat]:
             metadata=v[8],
             created_at=v[9],
             updated_at=v[10],
+            auto_approve=v[11],
+            auto_approve_tools=v[12],
         )
 
     return make
@@ -311,8 +315,7 @@ UPDATE chats
 SET visibility = %(visibility)s::chat_visibility
 WHERE id = %(id)s::uuid
   AND user_id = %(user_id)s::uuid
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at"""
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
 def _update_chat_visibility_row(cursor: Any) -> RowMaker[models.Chat]:
@@ -329,6 +332,8 @@ def _update_chat_visibility_row(cursor: Any) -> RowMaker[models.Chat]:
             metadata=v[8],
             created_at=v[9],
             updated_at=v[10],
+            auto_approve=v[11],
+            auto_approve_tools=v[12],
         )
 
     return make
@@ -359,8 +364,7 @@ SET provider = coalesce(%(provider)s::text, provider),
     metadata = coalesce(%(metadata)s::jsonb, metadata)
 WHERE id = %(id)s::uuid
   AND user_id = %(user_id)s::uuid
-RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window,
-    metadata, created_at, updated_at"""
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
 
 
 def _update_chat_settings_row(cursor: Any) -> RowMaker[models.Chat]:
@@ -377,6 +381,8 @@ def _update_chat_settings_row(cursor: Any) -> RowMaker[models.Chat]:
             metadata=v[8],
             created_at=v[9],
             updated_at=v[10],
+            auto_approve=v[11],
+            auto_approve_tools=v[12],
         )
 
     return make
@@ -447,7 +453,7 @@ def delete_chat(conn: psycopg.Connection[Any], *, id: uuid.UUID, user_id: uuid.U
 
 
 GET_CHAT_WITH_RECENT_MESSAGES: Final = """-- name: GetChatWithRecentMessages :many
-SELECT c.id, c.user_id, c.title, c.visibility, c.provider, c.model, c.system_prompt, c.context_window, c.metadata, c.created_at, c.updated_at, m.id, m.chat_id, m.role, m.parts, m.attachments, m.provider, m.model, m.input_tokens, m.output_tokens, m.cache_read_tokens, m.cache_write_tokens, m.cost, m.client_request_id, m.provider_metadata, m.created_at
+SELECT c.id, c.user_id, c.title, c.visibility, c.provider, c.model, c.system_prompt, c.context_window, c.metadata, c.created_at, c.updated_at, c.auto_approve, c.auto_approve_tools, m.id, m.chat_id, m.role, m.parts, m.attachments, m.provider, m.model, m.input_tokens, m.output_tokens, m.cache_read_tokens, m.cache_write_tokens, m.cost, m.client_request_id, m.provider_metadata, m.created_at, m.updated_at
 FROM chats AS c
 LEFT JOIN LATERAL (
     SELECT r.id, r.created_at
@@ -484,25 +490,28 @@ def _get_chat_with_recent_messages_row(cursor: Any) -> RowMaker[GetChatWithRecen
             metadata=v[8],
             created_at=v[9],
             updated_at=v[10],
+            auto_approve=v[11],
+            auto_approve_tools=v[12],
         )
         message: models.Message | None = None
-        if v[11] is not None:
+        if v[13] is not None:
             message = models.Message(
-                id=v[11],
-                chat_id=v[12],
-                role=v[13],
-                parts=v[14],
-                attachments=v[15],
-                provider=v[16],
-                model=v[17],
-                input_tokens=v[18],
-                output_tokens=v[19],
-                cache_read_tokens=v[20],
-                cache_write_tokens=v[21],
-                cost=v[22],
-                client_request_id=v[23],
-                provider_metadata=v[24],
-                created_at=v[25],
+                id=v[13],
+                chat_id=v[14],
+                role=v[15],
+                parts=v[16],
+                attachments=v[17],
+                provider=v[18],
+                model=v[19],
+                input_tokens=v[20],
+                output_tokens=v[21],
+                cache_read_tokens=v[22],
+                cache_write_tokens=v[23],
+                cost=v[24],
+                client_request_id=v[25],
+                provider_metadata=v[26],
+                created_at=v[27],
+                updated_at=v[28],
             )
         return GetChatWithRecentMessagesRow(chat=chat, message=message)
 
@@ -674,6 +683,325 @@ def upsert_chat_state(
                 "chat_id": chat_id,
                 "state": Jsonb(state, dumps=_CHAT_STATE_ADAPTER.dump_json),
                 "expected_version": expected_version,
+            },
+        )
+        return cur.fetchone()
+
+
+INSERT_CHAT_WITH_ID: Final = """-- name: InsertChatWithID :one
+INSERT INTO chats (id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata)
+VALUES (
+    %(id)s::uuid,
+    %(user_id)s::uuid,
+    coalesce(%(title)s::text, 'New Chat'),
+    coalesce(%(visibility)s::chat_visibility, 'private'),
+    %(provider)s::text,
+    %(model)s::text,
+    %(system_prompt)s::text,
+    %(context_window)s::integer,
+    coalesce(%(metadata)s::jsonb, '{}'::jsonb)
+)
+ON CONFLICT (id) DO NOTHING
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
+
+
+def _insert_chat_with_id_row(cursor: Any) -> RowMaker[models.Chat]:
+    def make(v: Sequence[Any]) -> models.Chat:
+        return models.Chat(
+            id=v[0],
+            user_id=v[1],
+            title=v[2],
+            visibility=v[3],
+            provider=v[4],
+            model=v[5],
+            system_prompt=v[6],
+            context_window=v[7],
+            metadata=v[8],
+            created_at=v[9],
+            updated_at=v[10],
+            auto_approve=v[11],
+            auto_approve_tools=v[12],
+        )
+
+    return make
+
+
+def insert_chat_with_id(
+    conn: psycopg.Connection[Any],
+    *,
+    id: uuid.UUID,
+    user_id: uuid.UUID,
+    title: str | None = None,
+    visibility: enums.ChatVisibility | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    system_prompt: str | None = None,
+    context_window: int | None = None,
+    metadata: JsonValue | None = None,
+) -> models.Chat | None:
+    """Create a chat with an id the client generated (the chat app names a chat in the browser
+    before saving it). No row when the id is taken, by this chat or any other: use
+    chatdb.flows.chats.save_chat, which tells an idempotent replay from a conflict.
+    """
+    with conn.cursor(row_factory=_insert_chat_with_id_row) as cur:
+        cur.execute(
+            INSERT_CHAT_WITH_ID,
+            {
+                "id": id,
+                "user_id": user_id,
+                "title": title,
+                "visibility": visibility,
+                "provider": provider,
+                "model": model,
+                "system_prompt": system_prompt,
+                "context_window": context_window,
+                "metadata": None if metadata is None else Jsonb(metadata),
+            },
+        )
+        return cur.fetchone()
+
+
+LIST_CHATS_BY_USER_CREATED_BEFORE: Final = """-- name: ListChatsByUserCreatedBefore :many
+SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools
+FROM chats
+WHERE user_id = %(user_id)s::uuid
+  AND (created_at, id) < (
+      coalesce(%(before_at)s::timestamptz, 'infinity'::timestamptz),
+      coalesce(%(before_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  )
+ORDER BY created_at DESC, id DESC
+LIMIT %(page_size)s::integer + 1"""
+
+
+def _list_chats_by_user_created_before_row(cursor: Any) -> RowMaker[models.Chat]:
+    def make(v: Sequence[Any]) -> models.Chat:
+        return models.Chat(
+            id=v[0],
+            user_id=v[1],
+            title=v[2],
+            visibility=v[3],
+            provider=v[4],
+            model=v[5],
+            system_prompt=v[6],
+            context_window=v[7],
+            metadata=v[8],
+            created_at=v[9],
+            updated_at=v[10],
+            auto_approve=v[11],
+            auto_approve_tools=v[12],
+        )
+
+    return make
+
+
+def list_chats_by_user_created_before(
+    conn: psycopg.Connection[Any],
+    *,
+    user_id: uuid.UUID,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
+    page_size: int,
+) -> list[models.Chat]:
+    """A user's chats by creation time, newest first, created before a cursor (the chat app's
+    sidebar; endingBefore): one keyset page of page_size rows plus one, so a longer result
+    means there are more. NULL cursor = from the newest chat. Renaming or sharing a chat does
+    not move it (chats_user_id_created_at_id_idx).
+    """
+    with conn.cursor(row_factory=_list_chats_by_user_created_before_row) as cur:
+        cur.execute(
+            LIST_CHATS_BY_USER_CREATED_BEFORE,
+            {
+                "user_id": user_id,
+                "before_at": _aware(before_at, "list_chats_by_user_created_before(before_at=...)"),
+                "before_id": before_id,
+                "page_size": page_size,
+            },
+        )
+        return cur.fetchall()
+
+
+def iter_list_chats_by_user_created_before(
+    conn: psycopg.Connection[Any],
+    *,
+    user_id: uuid.UUID,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
+    page_size: int,
+) -> Iterator[models.Chat]:
+    """A user's chats by creation time, newest first, created before a cursor (the chat app's
+    sidebar; endingBefore): one keyset page of page_size rows plus one, so a longer result
+    means there are more. NULL cursor = from the newest chat. Renaming or sharing a chat does
+    not move it (chats_user_id_created_at_id_idx).
+
+    Streams the rows through a server-side cursor, so it must run inside a
+    transaction (not in autocommit mode).
+    """
+    with conn.cursor(
+        f"list_chats_by_user_created_before_{next(_cursor_ids)}",
+        row_factory=_list_chats_by_user_created_before_row,
+    ) as cur:
+        cur.execute(
+            LIST_CHATS_BY_USER_CREATED_BEFORE,
+            {
+                "user_id": user_id,
+                "before_at": _aware(before_at, "list_chats_by_user_created_before(before_at=...)"),
+                "before_id": before_id,
+                "page_size": page_size,
+            },
+        )
+        yield from cur
+
+
+LIST_CHATS_BY_USER_CREATED_AFTER: Final = """-- name: ListChatsByUserCreatedAfter :many
+SELECT id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools
+FROM chats
+WHERE user_id = %(user_id)s::uuid
+  AND (created_at, id) > (%(after_at)s::timestamptz, %(after_id)s::uuid)
+ORDER BY created_at ASC, id ASC
+LIMIT %(page_size)s::integer + 1"""
+
+
+def _list_chats_by_user_created_after_row(cursor: Any) -> RowMaker[models.Chat]:
+    def make(v: Sequence[Any]) -> models.Chat:
+        return models.Chat(
+            id=v[0],
+            user_id=v[1],
+            title=v[2],
+            visibility=v[3],
+            provider=v[4],
+            model=v[5],
+            system_prompt=v[6],
+            context_window=v[7],
+            metadata=v[8],
+            created_at=v[9],
+            updated_at=v[10],
+            auto_approve=v[11],
+            auto_approve_tools=v[12],
+        )
+
+    return make
+
+
+def list_chats_by_user_created_after(
+    conn: psycopg.Connection[Any],
+    *,
+    user_id: uuid.UUID,
+    after_at: datetime.datetime,
+    after_id: uuid.UUID,
+    page_size: int,
+) -> list[models.Chat]:
+    """A user's chats created after a cursor (the sidebar's startingAfter), oldest first, so the
+    page is the one next to the cursor: page_size rows plus one (a longer result means there
+    are more). chatdb.flows.chats.list_chats_by_creation returns them newest first.
+    """
+    with conn.cursor(row_factory=_list_chats_by_user_created_after_row) as cur:
+        cur.execute(
+            LIST_CHATS_BY_USER_CREATED_AFTER,
+            {
+                "user_id": user_id,
+                "after_at": _aware(after_at, "list_chats_by_user_created_after(after_at=...)"),
+                "after_id": after_id,
+                "page_size": page_size,
+            },
+        )
+        return cur.fetchall()
+
+
+def iter_list_chats_by_user_created_after(
+    conn: psycopg.Connection[Any],
+    *,
+    user_id: uuid.UUID,
+    after_at: datetime.datetime,
+    after_id: uuid.UUID,
+    page_size: int,
+) -> Iterator[models.Chat]:
+    """A user's chats created after a cursor (the sidebar's startingAfter), oldest first, so the
+    page is the one next to the cursor: page_size rows plus one (a longer result means there
+    are more). chatdb.flows.chats.list_chats_by_creation returns them newest first.
+
+    Streams the rows through a server-side cursor, so it must run inside a
+    transaction (not in autocommit mode).
+    """
+    with conn.cursor(
+        f"list_chats_by_user_created_after_{next(_cursor_ids)}",
+        row_factory=_list_chats_by_user_created_after_row,
+    ) as cur:
+        cur.execute(
+            LIST_CHATS_BY_USER_CREATED_AFTER,
+            {
+                "user_id": user_id,
+                "after_at": _aware(after_at, "list_chats_by_user_created_after(after_at=...)"),
+                "after_id": after_id,
+                "page_size": page_size,
+            },
+        )
+        yield from cur
+
+
+DELETE_CHATS_BY_USER: Final = """-- name: DeleteChatsByUser :execrows
+DELETE FROM chats
+WHERE user_id = %(user_id)s::uuid"""
+
+
+def delete_chats_by_user(conn: psycopg.Connection[Any], *, user_id: uuid.UUID) -> int:
+    """Delete every chat of a user in one statement, each with everything in it (as DeleteChat).
+    Returns how many chats were deleted.
+    """
+    with conn.cursor() as cur:
+        cur.execute(DELETE_CHATS_BY_USER, {"user_id": user_id})
+        return cur.rowcount
+
+
+UPDATE_CHAT_AUTO_APPROVAL: Final = """-- name: UpdateChatAutoApproval :one
+UPDATE chats
+SET auto_approve = %(auto_approve)s::boolean,
+    auto_approve_tools = %(auto_approve_tools)s::text[]
+WHERE id = %(id)s::uuid
+  AND user_id = %(user_id)s::uuid
+RETURNING id, user_id, title, visibility, provider, model, system_prompt, context_window, metadata, created_at, updated_at, auto_approve, auto_approve_tools"""
+
+
+def _update_chat_auto_approval_row(cursor: Any) -> RowMaker[models.Chat]:
+    def make(v: Sequence[Any]) -> models.Chat:
+        return models.Chat(
+            id=v[0],
+            user_id=v[1],
+            title=v[2],
+            visibility=v[3],
+            provider=v[4],
+            model=v[5],
+            system_prompt=v[6],
+            context_window=v[7],
+            metadata=v[8],
+            created_at=v[9],
+            updated_at=v[10],
+            auto_approve=v[11],
+            auto_approve_tools=v[12],
+        )
+
+    return make
+
+
+def update_chat_auto_approval(
+    conn: psycopg.Connection[Any],
+    *,
+    auto_approve: bool | None = None,
+    auto_approve_tools: list[str],
+    id: uuid.UUID,
+    user_id: uuid.UUID,
+) -> models.Chat | None:
+    """Set a chat's own auto-approval: auto_approve true/false overrides the user's setting, NULL
+    follows it; auto_approve_tools replaces the chat's extra approved tools. No row when the
+    chat is not this user's.
+    """
+    with conn.cursor(row_factory=_update_chat_auto_approval_row) as cur:
+        cur.execute(
+            UPDATE_CHAT_AUTO_APPROVAL,
+            {
+                "auto_approve": auto_approve,
+                "auto_approve_tools": auto_approve_tools,
+                "id": id,
+                "user_id": user_id,
             },
         )
         return cur.fetchone()

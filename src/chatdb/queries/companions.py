@@ -219,7 +219,7 @@ def update_companion_config(
 INSERT_COMPANION_MESSAGE: Final = """-- name: InsertCompanionMessage :one
 INSERT INTO companion_messages (companion_id, user_id, role, content, metadata, input_tokens, output_tokens)
 VALUES (%(companion_id)s, %(user_id)s, %(role)s, %(content)s, %(metadata)s, %(input_tokens)s, %(output_tokens)s)
-RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at"""
+RETURNING id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at, updated_at"""
 
 
 def _insert_companion_message_row(cursor: Any) -> RowMaker[models.CompanionMessage]:
@@ -234,6 +234,7 @@ def _insert_companion_message_row(cursor: Any) -> RowMaker[models.CompanionMessa
             input_tokens=v[6],
             output_tokens=v[7],
             created_at=v[8],
+            updated_at=v[9],
         )
 
     return make
@@ -268,7 +269,7 @@ def insert_companion_message(
 
 
 LIST_COMPANION_MESSAGES: Final = """-- name: ListCompanionMessages :many
-SELECT id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at
+SELECT id, companion_id, user_id, role, content, metadata, input_tokens, output_tokens, created_at, updated_at
 FROM companion_messages
 WHERE companion_id = %(companion_id)s
   AND user_id = %(user_id)s
@@ -292,6 +293,7 @@ def _list_companion_messages_row(cursor: Any) -> RowMaker[models.CompanionMessag
             input_tokens=v[6],
             output_tokens=v[7],
             created_at=v[8],
+            updated_at=v[9],
         )
 
     return make
@@ -362,30 +364,39 @@ def iter_list_companion_messages(
 
 
 RECORD_TOKEN_BURN: Final = """-- name: RecordTokenBurn :one
-WITH entry AS (
+WITH rate AS (
+    SELECT round(%(credits_per_1k_tokens)s::numeric, 6) AS per_1k
+), charge AS (
+    SELECT ceil((%(input_tokens)s::integer + %(output_tokens)s::integer)::numeric
+                * rate.per_1k * 1000) / 1000000 AS credits,
+        rate.per_1k
+    FROM rate
+), entry AS (
     INSERT INTO credit_ledger (user_id, operation_id, amount, balance_after, reason, description, metadata)
-    VALUES (
-        %(user_id)s,
+    SELECT
+        %(user_id)s::uuid,
         %(operation_id)s::text,
-        -%(credits)s::numeric,
+        -charge.credits,
         0,
         'companion_burn',
         'Companion conversation',
         jsonb_build_object('companion_id', %(companion_id)s::uuid, 'companion_message_id', %(companion_message_id)s::uuid)
-    )
+    FROM charge
     RETURNING operation_id, balance_after
 ), burn AS (
     INSERT INTO companion_token_burns (companion_id, user_id, companion_message_id, ledger_operation_id,
-        provider, model, input_tokens, output_tokens, credits)
-    SELECT %(companion_id)s::uuid, %(user_id)s, %(companion_message_id)s::uuid, entry.operation_id,
-        %(provider)s::text, %(model)s::text, %(input_tokens)s, %(output_tokens)s, %(credits)s::numeric
-    FROM entry
+        provider, model, input_tokens, output_tokens, credits, credits_per_1k_tokens)
+    SELECT %(companion_id)s::uuid, %(user_id)s::uuid, %(companion_message_id)s::uuid, entry.operation_id,
+        %(provider)s::text, %(model)s::text, %(input_tokens)s::integer,
+        %(output_tokens)s::integer,
+        charge.credits, charge.per_1k
+    FROM entry, charge
     RETURNING id, companion_id, user_id, companion_message_id, ledger_operation_id, provider, model,
-        input_tokens, output_tokens, credits, created_at
+        input_tokens, output_tokens, credits, credits_per_1k_tokens, created_at
 )
 SELECT burn.id, burn.companion_id, burn.user_id, burn.companion_message_id, burn.ledger_operation_id,
-    burn.provider, burn.model, burn.input_tokens, burn.output_tokens, burn.credits, burn.created_at,
-    entry.balance_after
+    burn.provider, burn.model, burn.input_tokens, burn.output_tokens, burn.credits,
+    burn.credits_per_1k_tokens, burn.created_at, entry.balance_after
 FROM burn
 CROSS JOIN entry"""
 
@@ -405,6 +416,7 @@ class RecordTokenBurnRow(BaseModel):
     input_tokens: int
     output_tokens: int
     credits: decimal.Decimal
+    credits_per_1k_tokens: decimal.Decimal | None
     created_at: datetime.datetime
     balance_after: decimal.Decimal
 
@@ -422,8 +434,9 @@ def _record_token_burn_row(cursor: Any) -> RowMaker[RecordTokenBurnRow]:
             input_tokens=v[7],
             output_tokens=v[8],
             credits=v[9],
-            created_at=v[10],
-            balance_after=v[11],
+            credits_per_1k_tokens=v[10],
+            created_at=v[11],
+            balance_after=v[12],
         )
 
     return make
@@ -432,35 +445,39 @@ def _record_token_burn_row(cursor: Any) -> RowMaker[RecordTokenBurnRow]:
 def record_token_burn(
     conn: psycopg.Connection[Any],
     *,
+    credits_per_1k_tokens: decimal.Decimal,
+    input_tokens: int,
+    output_tokens: int,
     user_id: uuid.UUID,
     operation_id: str,
-    credits: decimal.Decimal,
     companion_id: uuid.UUID,
     companion_message_id: uuid.UUID | None = None,
     provider: str | None = None,
     model: str | None = None,
-    input_tokens: int,
-    output_tokens: int,
 ) -> RecordTokenBurnRow | None:
-    """Charge the credits a companion conversation burned: one companion_burn ledger entry
-    (amount -credits, idempotent by operation_id, e.g. burn:<message id>) and the token usage
-    behind it, in one statement. Returns the burn with the balance after it; no row when this
-    operation_id was already applied (a retry charges once). More than the balance raises
-    InsufficientCredits and writes nothing.
+    """Charge the credits a companion conversation burned, at a stated rate: credits are the
+    tokens (input + output) times credits_per_1k_tokens / 1000, rounded up to the next
+    micro-credit, computed here and held by companion_token_burns_rate_check. One
+    companion_burn ledger entry (amount -credits, idempotent by operation_id, e.g.
+    burn:<message id>) and the token usage behind it, in one statement. Returns the burn with
+    the balance after it; no row when this operation_id was already applied (a retry charges
+    once). More than the balance raises InsufficientCredits and writes nothing.
+    The rate is stored at the column's scale (6 decimals) first, so the check recomputes the
+    very same credits.
     """
     with conn.cursor(row_factory=_record_token_burn_row) as cur:
         cur.execute(
             RECORD_TOKEN_BURN,
             {
+                "credits_per_1k_tokens": credits_per_1k_tokens,
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
                 "user_id": user_id,
                 "operation_id": operation_id,
-                "credits": credits,
                 "companion_id": companion_id,
                 "companion_message_id": companion_message_id,
                 "provider": provider,
                 "model": model,
-                "input_tokens": input_tokens,
-                "output_tokens": output_tokens,
             },
         )
         return cur.fetchone()

@@ -32,8 +32,9 @@ INSERT INTO documents (id, created_at, user_id, chat_id, title, kind, content)
 VALUES (
     coalesce(%(id)s::uuid, gen_random_uuid()),
     greatest(
-        clock_timestamp(),
-        (SELECT max(d.created_at) + interval '1 microsecond' FROM documents AS d WHERE d.id = %(id)s::uuid)
+        date_trunc('milliseconds', clock_timestamp()),
+        (SELECT date_trunc('milliseconds', max(d.created_at)) + interval '1 millisecond'
+         FROM documents AS d WHERE d.id = %(id)s::uuid)
     ),
     %(user_id)s,
     %(chat_id)s::uuid,
@@ -41,7 +42,7 @@ VALUES (
     %(kind)s,
     %(content)s::text
 )
-RETURNING id, created_at, user_id, chat_id, title, kind, content"""
+RETURNING id, created_at, user_id, chat_id, title, kind, content, updated_at"""
 
 
 def _save_document_row(cursor: Any) -> RowMaker[models.Document]:
@@ -54,6 +55,7 @@ def _save_document_row(cursor: Any) -> RowMaker[models.Document]:
             title=v[4],
             kind=v[5],
             content=v[6],
+            updated_at=v[7],
         )
 
     return make
@@ -69,8 +71,9 @@ def save_document(
     kind: enums.DocumentKind,
     content: str | None = None,
 ) -> models.Document | None:
-    """Save a new version of a document (a new document when id is NULL). The version time is
-    strictly after the document's latest version, also for two saves in one transaction.
+    """Save a new version of a document (a new document when id is NULL). The version time has
+    millisecond precision, so a JavaScript Date round-trips it exactly, and is at least 1 ms
+    after the document's latest version, also for two saves in one transaction.
     """
     with conn.cursor(row_factory=_save_document_row) as cur:
         cur.execute(
@@ -88,7 +91,7 @@ def save_document(
 
 
 GET_LATEST_DOCUMENT: Final = """-- name: GetLatestDocument :one
-SELECT id, created_at, user_id, chat_id, title, kind, content
+SELECT id, created_at, user_id, chat_id, title, kind, content, updated_at
 FROM documents
 WHERE id = %(id)s
 ORDER BY created_at DESC
@@ -105,6 +108,7 @@ def _get_latest_document_row(cursor: Any) -> RowMaker[models.Document]:
             title=v[4],
             kind=v[5],
             content=v[6],
+            updated_at=v[7],
         )
 
     return make
@@ -118,7 +122,7 @@ def get_latest_document(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> mode
 
 
 LIST_DOCUMENT_VERSIONS: Final = """-- name: ListDocumentVersions :many
-SELECT id, created_at, user_id, chat_id, title, kind, content
+SELECT id, created_at, user_id, chat_id, title, kind, content, updated_at
 FROM documents
 WHERE id = %(id)s
 ORDER BY created_at ASC"""
@@ -134,6 +138,7 @@ def _list_document_versions_row(cursor: Any) -> RowMaker[models.Document]:
             title=v[4],
             kind=v[5],
             content=v[6],
+            updated_at=v[7],
         )
 
     return make
@@ -200,7 +205,7 @@ def delete_document_versions_after(
 SAVE_SUGGESTIONS: Final = """-- name: SaveSuggestions :batchone
 INSERT INTO suggestions (document_id, document_created_at, user_id, original_text, suggested_text, description, created_at)
 VALUES (%(document_id)s, %(document_created_at)s, %(user_id)s, %(original_text)s, %(suggested_text)s, %(description)s::text, clock_timestamp())
-RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at"""
+RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at, updated_at"""
 
 
 class SaveSuggestionsParams(NamedTuple):
@@ -226,6 +231,7 @@ def _save_suggestions_row(cursor: Any) -> RowMaker[models.Suggestion]:
             description=v[6],
             is_resolved=v[7],
             created_at=v[8],
+            updated_at=v[9],
         )
 
     return make
@@ -258,7 +264,7 @@ def save_suggestions(
 
 
 LIST_SUGGESTIONS_BY_DOCUMENT: Final = """-- name: ListSuggestionsByDocument :many
-SELECT id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at
+SELECT id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at, updated_at
 FROM suggestions
 WHERE document_id = %(document_id)s
   AND (%(document_created_at)s::timestamptz IS NULL
@@ -278,6 +284,7 @@ def _list_suggestions_by_document_row(cursor: Any) -> RowMaker[models.Suggestion
             description=v[6],
             is_resolved=v[7],
             created_at=v[8],
+            updated_at=v[9],
         )
 
     return make
@@ -337,7 +344,7 @@ RESOLVE_SUGGESTION: Final = """-- name: ResolveSuggestion :one
 UPDATE suggestions
 SET is_resolved = true
 WHERE id = %(id)s
-RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at"""
+RETURNING id, document_id, document_created_at, user_id, original_text, suggested_text, description, is_resolved, created_at, updated_at"""
 
 
 def _resolve_suggestion_row(cursor: Any) -> RowMaker[models.Suggestion]:
@@ -352,6 +359,7 @@ def _resolve_suggestion_row(cursor: Any) -> RowMaker[models.Suggestion]:
             description=v[6],
             is_resolved=v[7],
             created_at=v[8],
+            updated_at=v[9],
         )
 
     return make

@@ -25,6 +25,14 @@ class ContextOptimizationStrategy(enum.StrEnum):
     PRUNE_TOOL_RESULTS = "prune_tool_results"
 
 
+class ContextOptimizationTrigger(enum.StrEnum):
+    """PostgreSQL enum context_optimization_trigger."""
+
+    TOKEN_LIMIT = "token_limit"
+    USER_REQUEST = "user_request"
+    AUTO = "auto"
+
+
 class CreditReason(enum.StrEnum):
     """PostgreSQL enum credit_reason."""
 
@@ -113,6 +121,7 @@ class ToolExecutionStatus(enum.StrEnum):
     EXECUTING = "executing"
     COMPLETED = "completed"
     FAILED = "failed"
+    TIMEOUT = "timeout"
     CANCELLED = "cancelled"
 
 
@@ -131,6 +140,13 @@ class UserStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
+class UserType(enum.StrEnum):
+    """PostgreSQL enum user_type."""
+
+    REGULAR = "regular"
+    GUEST = "guest"
+
+
 class VoteDirection(enum.StrEnum):
     """PostgreSQL enum vote_direction."""
 
@@ -141,6 +157,7 @@ class VoteDirection(enum.StrEnum):
 ENUM_TYPES: Final[tuple[tuple[str, type[enum.StrEnum]], ...]] = (
     ("chat_visibility", ChatVisibility),
     ("context_optimization_strategy", ContextOptimizationStrategy),
+    ("context_optimization_trigger", ContextOptimizationTrigger),
     ("credit_reason", CreditReason),
     ("document_kind", DocumentKind),
     ("group_member_role", GroupMemberRole),
@@ -152,6 +169,7 @@ ENUM_TYPES: Final[tuple[tuple[str, type[enum.StrEnum]], ...]] = (
     ("tool_execution_status", ToolExecutionStatus),
     ("user_role", UserRole),
     ("user_status", UserStatus),
+    ("user_type", UserType),
     ("vote_direction", VoteDirection),
 )
 

@@ -76,12 +76,18 @@ ADD_GROUP_MEMBER: Final = """-- name: AddGroupMember :one
 INSERT INTO group_chat_members (group_chat_id, user_id, role)
 VALUES (%(group_chat_id)s, %(user_id)s, coalesce(%(role)s::group_member_role, 'member'))
 ON CONFLICT ON CONSTRAINT group_chat_members_pkey DO NOTHING
-RETURNING group_chat_id, user_id, role, joined_at"""
+RETURNING group_chat_id, user_id, role, joined_at, updated_at"""
 
 
 def _add_group_member_row(cursor: Any) -> RowMaker[models.GroupChatMember]:
     def make(v: Sequence[Any]) -> models.GroupChatMember:
-        return models.GroupChatMember(group_chat_id=v[0], user_id=v[1], role=v[2], joined_at=v[3])
+        return models.GroupChatMember(
+            group_chat_id=v[0],
+            user_id=v[1],
+            role=v[2],
+            joined_at=v[3],
+            updated_at=v[4],
+        )
 
     return make
 
@@ -128,7 +134,7 @@ def remove_group_member(
 INSERT_GROUP_MESSAGE: Final = """-- name: InsertGroupMessage :one
 INSERT INTO group_messages (group_chat_id, sender_id, companion_id, is_bot, content, metadata)
 VALUES (%(group_chat_id)s, %(sender_id)s::uuid, %(companion_id)s::uuid, %(is_bot)s, %(content)s, %(metadata)s)
-RETURNING id, group_chat_id, sender_id, companion_id, is_bot, content, metadata, created_at"""
+RETURNING id, group_chat_id, sender_id, companion_id, is_bot, content, metadata, created_at, updated_at"""
 
 
 def _insert_group_message_row(cursor: Any) -> RowMaker[models.GroupMessage]:
@@ -142,6 +148,7 @@ def _insert_group_message_row(cursor: Any) -> RowMaker[models.GroupMessage]:
             content=v[5],
             metadata=v[6],
             created_at=v[7],
+            updated_at=v[8],
         )
 
     return make
@@ -176,7 +183,7 @@ def insert_group_message(
 
 
 LIST_GROUP_MESSAGES: Final = """-- name: ListGroupMessages :many
-SELECT id, group_chat_id, sender_id, companion_id, is_bot, content, metadata, created_at
+SELECT id, group_chat_id, sender_id, companion_id, is_bot, content, metadata, created_at, updated_at
 FROM group_messages
 WHERE group_chat_id = %(group_chat_id)s
   AND (created_at, id) < (
@@ -198,6 +205,7 @@ def _list_group_messages_row(cursor: Any) -> RowMaker[models.GroupMessage]:
             content=v[5],
             metadata=v[6],
             created_at=v[7],
+            updated_at=v[8],
         )
 
     return make

@@ -59,8 +59,7 @@ VALUES (
 )
 ON CONFLICT (chat_id, client_request_id) DO UPDATE
 SET client_request_id = excluded.client_request_id
-RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at"""
+RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at"""
 
 
 class InsertMessageParams(NamedTuple):
@@ -99,6 +98,7 @@ def _insert_message_row(cursor: Any) -> RowMaker[models.Message]:
             client_request_id=v[12],
             provider_metadata=v[13],
             created_at=v[14],
+            updated_at=v[15],
         )
 
     return make
@@ -196,8 +196,7 @@ def import_messages(conn: psycopg.Connection[Any], *, rows: Iterable[ImportMessa
 
 
 GET_MESSAGE_BY_ID: Final = """-- name: GetMessageByID :one
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at
 FROM messages
 WHERE id = %(id)s::uuid"""
 
@@ -220,6 +219,7 @@ def _get_message_by_id_row(cursor: Any) -> RowMaker[models.Message]:
             client_request_id=v[12],
             provider_metadata=v[13],
             created_at=v[14],
+            updated_at=v[15],
         )
 
     return make
@@ -233,8 +233,7 @@ def get_message_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models
 
 
 LIST_MESSAGES_BY_CHAT: Final = """-- name: ListMessagesByChat :many
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at
 FROM messages
 WHERE chat_id = %(chat_id)s::uuid
   AND (created_at, id) < (
@@ -263,6 +262,7 @@ def _list_messages_by_chat_row(cursor: Any) -> RowMaker[models.Message]:
             client_request_id=v[12],
             provider_metadata=v[13],
             created_at=v[14],
+            updated_at=v[15],
         )
 
     return make
@@ -323,8 +323,7 @@ def iter_list_messages_by_chat(
 
 
 LIST_MESSAGES_BY_CHAT_AFTER: Final = """-- name: ListMessagesByChatAfter :many
-SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
-    cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at
+SELECT id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at
 FROM messages
 WHERE chat_id = %(chat_id)s::uuid
   AND (created_at, id) > (
@@ -353,6 +352,7 @@ def _list_messages_by_chat_after_row(cursor: Any) -> RowMaker[models.Message]:
             client_request_id=v[12],
             provider_metadata=v[13],
             created_at=v[14],
+            updated_at=v[15],
         )
 
     return make
@@ -575,3 +575,150 @@ def iter_list_message_reactions(
     ) as cur:
         cur.execute(LIST_MESSAGE_REACTIONS, {"user_id": user_id, "message_id": message_id})
         yield from cur
+
+
+INSERT_MESSAGE_WITH_ID: Final = """-- name: InsertMessageWithID :one
+INSERT INTO messages (
+    id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens,
+    cache_read_tokens, cache_write_tokens, cost, provider_metadata
+)
+VALUES (
+    %(id)s::uuid,
+    %(chat_id)s::uuid,
+    %(role)s::message_role,
+    %(parts)s,
+    %(attachments)s,
+    %(provider)s::text,
+    %(model)s::text,
+    %(input_tokens)s::integer,
+    %(output_tokens)s::integer,
+    %(cache_read_tokens)s::integer,
+    %(cache_write_tokens)s::integer,
+    %(cost)s::numeric,
+    %(provider_metadata)s::jsonb
+)
+ON CONFLICT (id) DO NOTHING
+RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at"""
+
+
+class InsertMessageWithIDParams(NamedTuple):
+    """Parameters of InsertMessageWithID."""
+
+    id: uuid.UUID
+    chat_id: uuid.UUID
+    role: enums.MessageRole
+    parts: chatdb.types.MessageParts
+    attachments: chatdb.types.Attachments
+    provider: str | None
+    model: str | None
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cost: decimal.Decimal
+    provider_metadata: JsonValue | None
+
+
+def _insert_message_with_id_row(cursor: Any) -> RowMaker[models.Message]:
+    def make(v: Sequence[Any]) -> models.Message:
+        return models.Message(
+            id=v[0],
+            chat_id=v[1],
+            role=v[2],
+            parts=v[3],
+            attachments=v[4],
+            provider=v[5],
+            model=v[6],
+            input_tokens=v[7],
+            output_tokens=v[8],
+            cache_read_tokens=v[9],
+            cache_write_tokens=v[10],
+            cost=v[11],
+            client_request_id=v[12],
+            provider_metadata=v[13],
+            created_at=v[14],
+            updated_at=v[15],
+        )
+
+    return make
+
+
+def _insert_message_with_id_args(p: InsertMessageWithIDParams) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "chat_id": p.chat_id,
+        "role": p.role,
+        "parts": Jsonb(p.parts, dumps=_MESSAGE_PARTS_ADAPTER.dump_json),
+        "attachments": Jsonb(p.attachments, dumps=_ATTACHMENTS_ADAPTER.dump_json),
+        "provider": p.provider,
+        "model": p.model,
+        "input_tokens": p.input_tokens,
+        "output_tokens": p.output_tokens,
+        "cache_read_tokens": p.cache_read_tokens,
+        "cache_write_tokens": p.cache_write_tokens,
+        "cost": p.cost,
+        "provider_metadata": None if p.provider_metadata is None else Jsonb(p.provider_metadata),
+    }
+
+
+def insert_message_with_id(
+    conn: psycopg.Connection[Any],
+    *,
+    params: InsertMessageWithIDParams,
+) -> models.Message | None:
+    """Append a message with an id the client generated (the AI SDK gives every message an id).
+    No row when the id is taken, by this message or any other: use
+    chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
+    """
+    with conn.cursor(row_factory=_insert_message_with_id_row) as cur:
+        cur.execute(INSERT_MESSAGE_WITH_ID, _insert_message_with_id_args(params))
+        return cur.fetchone()
+
+
+UPDATE_MESSAGE_PARTS: Final = """-- name: UpdateMessageParts :one
+UPDATE messages
+SET parts = %(parts)s
+WHERE id = %(id)s::uuid
+RETURNING id, chat_id, role, parts, attachments, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, client_request_id, provider_metadata, created_at, updated_at"""
+
+
+def _update_message_parts_row(cursor: Any) -> RowMaker[models.Message]:
+    def make(v: Sequence[Any]) -> models.Message:
+        return models.Message(
+            id=v[0],
+            chat_id=v[1],
+            role=v[2],
+            parts=v[3],
+            attachments=v[4],
+            provider=v[5],
+            model=v[6],
+            input_tokens=v[7],
+            output_tokens=v[8],
+            cache_read_tokens=v[9],
+            cache_write_tokens=v[10],
+            cost=v[11],
+            client_request_id=v[12],
+            provider_metadata=v[13],
+            created_at=v[14],
+            updated_at=v[15],
+        )
+
+    return make
+
+
+def update_message_parts(
+    conn: psycopg.Connection[Any],
+    *,
+    parts: chatdb.types.MessageParts,
+    id: uuid.UUID,
+) -> models.Message | None:
+    """Replace a message's parts in place (the chat app edits a message, or completes a streamed
+    one); updated_at moves, created_at (its place in the conversation) does not. No row when
+    the message does not exist or its chat is not the caller's.
+    """
+    with conn.cursor(row_factory=_update_message_parts_row) as cur:
+        cur.execute(
+            UPDATE_MESSAGE_PARTS,
+            {"parts": Jsonb(parts, dumps=_MESSAGE_PARTS_ADAPTER.dump_json), "id": id},
+        )
+        return cur.fetchone()

@@ -33,6 +33,23 @@ class Account(BaseModel):
     updated_at: datetime.datetime
 
 
+class Authenticator(BaseModel):
+    """WebAuthn credentials (passkeys) registered by users (Auth.js "Authenticator"); deleted with the user."""
+
+    model_config = ConfigDict(frozen=True)
+
+    credential_id: str
+    user_id: uuid.UUID
+    provider_account_id: str
+    credential_public_key: str
+    counter: int
+    credential_device_type: str
+    credential_backed_up: bool
+    transports: str | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
 class AutoApprovalSetting(BaseModel):
     """Whether and within which limits tool calls run without asking the user; one row per user. The defaults are safe: disabled, no budget, no tools."""
 
@@ -46,6 +63,9 @@ class AutoApprovalSetting(BaseModel):
     blocked_tools: list[str]
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    read_only_operations: list[str]
+    low_risk_operations: list[str]
+    max_hourly_cost: decimal.Decimal | None
 
 
 class Chat(BaseModel):
@@ -64,6 +84,8 @@ class Chat(BaseModel):
     metadata: JsonValue
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    auto_approve: bool | None
+    auto_approve_tools: list[str]
 
 
 class ChatState(BaseModel):
@@ -86,6 +108,7 @@ class ChatTag(BaseModel):
     chat_id: uuid.UUID
     tag: str
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class Companion(BaseModel):
@@ -125,6 +148,7 @@ class CompanionMessage(BaseModel):
     input_tokens: int
     output_tokens: int
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class CompanionTokenBurn(BaseModel):
@@ -143,6 +167,8 @@ class CompanionTokenBurn(BaseModel):
     output_tokens: int
     credits: decimal.Decimal
     created_at: datetime.datetime
+    updated_at: datetime.datetime
+    credits_per_1k_tokens: decimal.Decimal | None
 
 
 class ContextOptimization(BaseModel):
@@ -160,6 +186,10 @@ class ContextOptimization(BaseModel):
     summary: str | None
     metadata: JsonValue
     created_at: datetime.datetime
+    updated_at: datetime.datetime
+    trigger_reason: enums.ContextOptimizationTrigger
+    affected_message_ids: list[uuid.UUID]
+    compression_strategy: str | None
 
 
 class CreditLedger(BaseModel):
@@ -205,6 +235,7 @@ class Document(BaseModel):
     title: str
     kind: enums.DocumentKind
     content: str | None
+    updated_at: datetime.datetime
 
 
 class ExternalToken(BaseModel):
@@ -213,7 +244,7 @@ class ExternalToken(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None
     service: str
     environment: enums.TokenEnvironment
     label: str | None
@@ -224,6 +255,7 @@ class ExternalToken(BaseModel):
     last_used_at: datetime.datetime | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    token_type: str
 
 
 class FileUpload(BaseModel):
@@ -240,6 +272,8 @@ class FileUpload(BaseModel):
     size_bytes: int
     storage_key: str
     created_at: datetime.datetime
+    updated_at: datetime.datetime
+    metadata: JsonValue
 
 
 class Fingerprint(BaseModel):
@@ -281,6 +315,7 @@ class GroupChatMember(BaseModel):
     user_id: uuid.UUID
     role: enums.GroupMemberRole
     joined_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class GroupMessage(BaseModel):
@@ -296,6 +331,7 @@ class GroupMessage(BaseModel):
     content: str
     metadata: JsonValue
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class Message(BaseModel):
@@ -318,6 +354,7 @@ class Message(BaseModel):
     client_request_id: str | None
     provider_metadata: JsonValue | None
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class MessageReaction(BaseModel):
@@ -329,6 +366,7 @@ class MessageReaction(BaseModel):
     user_id: uuid.UUID
     emoji: str
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class Payment(BaseModel):
@@ -371,6 +409,7 @@ class ProviderConfig(BaseModel):
     settings: JsonValue
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    is_active: bool
 
 
 class Referral(BaseModel):
@@ -409,6 +448,7 @@ class Stream(BaseModel):
     id: uuid.UUID
     chat_id: uuid.UUID
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class Subscription(BaseModel):
@@ -452,6 +492,7 @@ class Suggestion(BaseModel):
     description: str | None
     is_resolved: bool
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class ToolExecution(BaseModel):
@@ -478,6 +519,7 @@ class ToolExecution(BaseModel):
     failed_at: datetime.datetime | None
     cancelled_at: datetime.datetime | None
     updated_at: datetime.datetime
+    timed_out_at: datetime.datetime | None
 
 
 class UsageDailyStat(BaseModel):
@@ -516,6 +558,7 @@ class UsageLog(BaseModel):
     cost: decimal.Decimal
     duration_ms: int | None
     metadata: JsonValue
+    updated_at: datetime.datetime
 
 
 class UsageLogsDefault(BaseModel):
@@ -545,7 +588,7 @@ class User(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    email: str
+    email: str | None
     name: str | None
     email_verified: datetime.datetime | None
     image: str | None
@@ -562,15 +605,16 @@ class User(BaseModel):
     created_at: datetime.datetime
     updated_at: datetime.datetime
     successful_referral_count: int
+    user_type: enums.UserType
 
 
 class UserProfile(BaseModel):
-    """A user without secrets (no password_hash): the shape every profile query returns. security_invoker, so the users RLS policies and column privileges of the caller apply."""
+    """A row of user_profiles."""
 
     model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
-    email: str
+    email: str | None
     name: str | None
     email_verified: datetime.datetime | None
     image: str | None
@@ -585,6 +629,7 @@ class UserProfile(BaseModel):
     stripe_customer_id: str | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    user_type: enums.UserType
 
 
 class VerificationToken(BaseModel):
@@ -596,6 +641,7 @@ class VerificationToken(BaseModel):
     token_hash: bytes
     expires: datetime.datetime
     created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class Vote(BaseModel):
@@ -625,3 +671,4 @@ class WebhookEvent(BaseModel):
     processed_at: datetime.datetime | None
     attempts: int
     last_error: str | None
+    updated_at: datetime.datetime

@@ -39,8 +39,7 @@ ON CONFLICT (user_id, provider) DO UPDATE SET
     base_url = EXCLUDED.base_url,
     default_model = EXCLUDED.default_model,
     settings = EXCLUDED.settings
-RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at"""
+RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active"""
 
 
 def _upsert_provider_config_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
@@ -57,6 +56,7 @@ def _upsert_provider_config_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
             settings=v[8],
             created_at=v[9],
             updated_at=v[10],
+            is_active=v[11],
         )
 
     return make
@@ -109,11 +109,9 @@ WITH locked AS MATERIALIZED (
           SELECT 1 FROM provider_configs AS t
           WHERE t.user_id = %(user_id)s AND t.provider = %(provider)s::text
       )
-    RETURNING pc.id, pc.user_id, pc.provider, pc.api_key_ciphertext, pc.api_key_version,
-        pc.base_url, pc.default_model, pc.is_default, pc.settings, pc.created_at, pc.updated_at
+    RETURNING pc.id, pc.user_id, pc.provider, pc.api_key_ciphertext, pc.api_key_version, pc.base_url, pc.default_model, pc.is_default, pc.settings, pc.created_at, pc.updated_at, pc.is_active
 )
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active
 FROM switched
 WHERE is_default"""
 
@@ -132,6 +130,7 @@ def _set_default_provider_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
             settings=v[8],
             created_at=v[9],
             updated_at=v[10],
+            is_active=v[11],
         )
 
     return make
@@ -154,8 +153,7 @@ def set_default_provider(
 
 
 GET_DEFAULT_PROVIDER_CONFIG: Final = """-- name: GetDefaultProviderConfig :one
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active
 FROM provider_configs
 WHERE user_id = %(user_id)s AND is_default"""
 
@@ -174,6 +172,7 @@ def _get_default_provider_config_row(cursor: Any) -> RowMaker[models.ProviderCon
             settings=v[8],
             created_at=v[9],
             updated_at=v[10],
+            is_active=v[11],
         )
 
     return make
@@ -191,8 +190,7 @@ def get_default_provider_config(
 
 
 GET_PROVIDER_CONFIG: Final = """-- name: GetProviderConfig :one
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active
 FROM provider_configs
 WHERE user_id = %(user_id)s AND provider = %(provider)s"""
 
@@ -211,6 +209,7 @@ def _get_provider_config_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
             settings=v[8],
             created_at=v[9],
             updated_at=v[10],
+            is_active=v[11],
         )
 
     return make
@@ -229,8 +228,7 @@ def get_provider_config(
 
 
 LIST_PROVIDER_CONFIGS: Final = """-- name: ListProviderConfigs :many
-SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at
+SELECT id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active
 FROM provider_configs
 WHERE user_id = %(user_id)s
 ORDER BY is_default DESC, provider"""
@@ -250,6 +248,7 @@ def _list_provider_configs_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
             settings=v[8],
             created_at=v[9],
             updated_at=v[10],
+            is_active=v[11],
         )
 
     return make
@@ -305,8 +304,7 @@ CLEAR_PROVIDER_KEY: Final = """-- name: ClearProviderKey :one
 UPDATE provider_configs
 SET api_key_ciphertext = NULL, api_key_version = NULL
 WHERE user_id = %(user_id)s AND provider = %(provider)s
-RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model,
-    is_default, settings, created_at, updated_at"""
+RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active"""
 
 
 def _clear_provider_key_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
@@ -323,6 +321,7 @@ def _clear_provider_key_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
             settings=v[8],
             created_at=v[9],
             updated_at=v[10],
+            is_active=v[11],
         )
 
     return make
@@ -447,8 +446,7 @@ def replace_provider_key(
 
 
 GET_AUTO_APPROVAL_SETTINGS: Final = """-- name: GetAutoApprovalSettings :one
-SELECT user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools,
-    created_at, updated_at
+SELECT user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools, created_at, updated_at, read_only_operations, low_risk_operations, max_hourly_cost
 FROM auto_approval_settings
 WHERE user_id = %(user_id)s"""
 
@@ -464,6 +462,9 @@ def _get_auto_approval_settings_row(cursor: Any) -> RowMaker[models.AutoApproval
             blocked_tools=v[5],
             created_at=v[6],
             updated_at=v[7],
+            read_only_operations=v[8],
+            low_risk_operations=v[9],
+            max_hourly_cost=v[10],
         )
 
     return make
@@ -482,23 +483,29 @@ def get_auto_approval_settings(
 
 UPSERT_AUTO_APPROVAL_SETTINGS: Final = """-- name: UpsertAutoApprovalSettings :one
 INSERT INTO auto_approval_settings (
-    user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools
+    user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools,
+    read_only_operations, low_risk_operations, max_hourly_cost
 ) VALUES (
     %(user_id)s,
     %(enabled)s::boolean,
     %(max_cost_per_execution)s::numeric,
     %(max_daily_cost)s::numeric,
     %(allowed_tools)s::text[],
-    %(blocked_tools)s::text[]
+    %(blocked_tools)s::text[],
+    coalesce(%(read_only_operations)s::text[], '{}'::text[]),
+    coalesce(%(low_risk_operations)s::text[], '{}'::text[]),
+    %(max_hourly_cost)s::numeric
 )
 ON CONFLICT (user_id) DO UPDATE SET
     enabled = EXCLUDED.enabled,
     max_cost_per_execution = EXCLUDED.max_cost_per_execution,
     max_daily_cost = EXCLUDED.max_daily_cost,
     allowed_tools = EXCLUDED.allowed_tools,
-    blocked_tools = EXCLUDED.blocked_tools
-RETURNING user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools,
-    created_at, updated_at"""
+    blocked_tools = EXCLUDED.blocked_tools,
+    read_only_operations = EXCLUDED.read_only_operations,
+    low_risk_operations = EXCLUDED.low_risk_operations,
+    max_hourly_cost = EXCLUDED.max_hourly_cost
+RETURNING user_id, enabled, max_cost_per_execution, max_daily_cost, allowed_tools, blocked_tools, created_at, updated_at, read_only_operations, low_risk_operations, max_hourly_cost"""
 
 
 def _upsert_auto_approval_settings_row(cursor: Any) -> RowMaker[models.AutoApprovalSetting]:
@@ -512,6 +519,9 @@ def _upsert_auto_approval_settings_row(cursor: Any) -> RowMaker[models.AutoAppro
             blocked_tools=v[5],
             created_at=v[6],
             updated_at=v[7],
+            read_only_operations=v[8],
+            low_risk_operations=v[9],
+            max_hourly_cost=v[10],
         )
 
     return make
@@ -526,9 +536,14 @@ def upsert_auto_approval_settings(
     max_daily_cost: decimal.Decimal,
     allowed_tools: list[str],
     blocked_tools: list[str],
+    read_only_operations: list[str] | None = None,
+    low_risk_operations: list[str] | None = None,
+    max_hourly_cost: decimal.Decimal | None = None,
 ) -> models.AutoApprovalSetting | None:
     """Creates or replaces the user's tool auto-approval settings (the CHECKs keep the cost limits
     ordered and the allowed and blocked tool lists disjoint).
+    read_only_operations and low_risk_operations NULL mean none; max_hourly_cost NULL means no
+    hourly cap (the daily budget only).
     """
     with conn.cursor(row_factory=_upsert_auto_approval_settings_row) as cur:
         cur.execute(
@@ -540,6 +555,56 @@ def upsert_auto_approval_settings(
                 "max_daily_cost": max_daily_cost,
                 "allowed_tools": allowed_tools,
                 "blocked_tools": blocked_tools,
+                "read_only_operations": read_only_operations,
+                "low_risk_operations": low_risk_operations,
+                "max_hourly_cost": max_hourly_cost,
             },
+        )
+        return cur.fetchone()
+
+
+SET_PROVIDER_CONFIG_ACTIVE: Final = """-- name: SetProviderConfigActive :one
+UPDATE provider_configs
+SET is_active = %(is_active)s::boolean
+WHERE user_id = %(user_id)s
+  AND provider = %(provider)s::text
+RETURNING id, user_id, provider, api_key_ciphertext, api_key_version, base_url, default_model, is_default, settings, created_at, updated_at, is_active"""
+
+
+def _set_provider_config_active_row(cursor: Any) -> RowMaker[models.ProviderConfig]:
+    def make(v: Sequence[Any]) -> models.ProviderConfig:
+        return models.ProviderConfig(
+            id=v[0],
+            user_id=v[1],
+            provider=v[2],
+            api_key_ciphertext=v[3],
+            api_key_version=v[4],
+            base_url=v[5],
+            default_model=v[6],
+            is_default=v[7],
+            settings=v[8],
+            created_at=v[9],
+            updated_at=v[10],
+            is_active=v[11],
+        )
+
+    return make
+
+
+def set_provider_config_active(
+    conn: psycopg.Connection[Any],
+    *,
+    is_active: bool,
+    user_id: uuid.UUID,
+    provider: str,
+) -> models.ProviderConfig | None:
+    """Switch a provider configuration of the user on or off, keeping its key. Deactivating the
+    default one raises CheckViolation (provider_configs_default_active_check): choose another
+    default first. No row when the user has no configuration for provider.
+    """
+    with conn.cursor(row_factory=_set_provider_config_active_row) as cur:
+        cur.execute(
+            SET_PROVIDER_CONFIG_ACTIVE,
+            {"is_active": is_active, "user_id": user_id, "provider": provider},
         )
         return cur.fetchone()

@@ -18,12 +18,12 @@ _cursor_ids = itertools.count()
 CREATE_STREAM: Final = """-- name: CreateStream :one
 INSERT INTO streams (id, chat_id, created_at)
 VALUES (coalesce(%(id)s::uuid, gen_random_uuid()), %(chat_id)s, clock_timestamp())
-RETURNING id, chat_id, created_at"""
+RETURNING id, chat_id, created_at, updated_at"""
 
 
 def _create_stream_row(cursor: Any) -> RowMaker[models.Stream]:
     def make(v: Sequence[Any]) -> models.Stream:
-        return models.Stream(id=v[0], chat_id=v[1], created_at=v[2])
+        return models.Stream(id=v[0], chat_id=v[1], created_at=v[2], updated_at=v[3])
 
     return make
 

@@ -43,8 +43,7 @@ VALUES (
 )
 ON CONFLICT ON CONSTRAINT tool_executions_chat_id_tool_call_id_key
 DO UPDATE SET tool_call_id = excluded.tool_call_id
-RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at"""
+RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at"""
 
 
 def _create_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution]:
@@ -69,6 +68,7 @@ def _create_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution]:
             failed_at=v[16],
             cancelled_at=v[17],
             updated_at=v[18],
+            timed_out_at=v[19],
         )
 
     return make
@@ -103,8 +103,7 @@ def create_tool_execution(
 
 
 GET_TOOL_EXECUTION: Final = """-- name: GetToolExecution :one
-SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at
+SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at
 FROM tool_executions
 WHERE id = %(id)s"""
 
@@ -131,6 +130,7 @@ def _get_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution]:
             failed_at=v[16],
             cancelled_at=v[17],
             updated_at=v[18],
+            timed_out_at=v[19],
         )
 
     return make
@@ -162,11 +162,11 @@ WHERE id = %(id)s
           WHEN 'completed' THEN '{executing}'
           WHEN 'failed' THEN '{pending,approved,executing}'
           WHEN 'cancelled' THEN '{pending,approved,executing}'
+          WHEN 'timeout' THEN '{executing}'
           ELSE '{}'
       END::tool_execution_status[]
   )
-RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at"""
+RETURNING id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at"""
 
 
 def _transition_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution]:
@@ -191,6 +191,7 @@ def _transition_tool_execution_row(cursor: Any) -> RowMaker[models.ToolExecution
             failed_at=v[16],
             cancelled_at=v[17],
             updated_at=v[18],
+            timed_out_at=v[19],
         )
 
     return make
@@ -207,8 +208,8 @@ def transition_tool_execution(
     id: uuid.UUID,
 ) -> models.ToolExecution | None:
     """Move a tool execution to to_status, only from a state that allows it (pending -> approved;
-    approved -> executing; executing -> completed; pending/approved/executing -> failed or
-    cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
+    approved -> executing; executing -> completed or timeout; pending/approved/executing ->
+    failed or cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
     error, execution_ms and cost are kept when NULL. No row when the move is illegal or the
     row is missing or not the caller's; the tool_executions_check_transition trigger stays
     the authority on legal moves.
@@ -229,8 +230,7 @@ def transition_tool_execution(
 
 
 LIST_PENDING_TOOL_EXECUTIONS: Final = """-- name: ListPendingToolExecutions :many
-SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval,
-    error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at
+SELECT id, chat_id, message_id, tool_call_id, tool_name, arguments, result, status, requires_approval, error, execution_ms, cost, created_at, approved_at, started_at, completed_at, failed_at, cancelled_at, updated_at, timed_out_at
 FROM tool_executions
 WHERE chat_id = %(chat_id)s
   AND status = 'pending'
@@ -259,6 +259,7 @@ def _list_pending_tool_executions_row(cursor: Any) -> RowMaker[models.ToolExecut
             failed_at=v[16],
             cancelled_at=v[17],
             updated_at=v[18],
+            timed_out_at=v[19],
         )
 
     return make
@@ -303,7 +304,8 @@ SELECT
     (count(*) FILTER (WHERE t.status = 'completed'))::bigint AS completed,
     (count(*) FILTER (WHERE t.status = 'failed'))::bigint AS failed,
     (count(*) FILTER (WHERE t.status = 'cancelled'))::bigint AS cancelled,
-    coalesce(avg(t.execution_ms::float8) FILTER (WHERE t.status IN ('completed', 'failed')), 0)::float8 AS avg_execution_ms,
+    (count(*) FILTER (WHERE t.status = 'timeout'))::bigint AS timed_out,
+    coalesce(avg(t.execution_ms::float8) FILTER (WHERE t.status IN ('completed', 'failed', 'timeout')), 0)::float8 AS avg_execution_ms,
     coalesce(sum(t.cost), 0)::numeric AS total_cost
 FROM tool_executions AS t
 JOIN chats AS c ON c.id = t.chat_id
@@ -323,6 +325,7 @@ class ToolUsageStatsRow(BaseModel):
     completed: int
     failed: int
     cancelled: int
+    timed_out: int
     avg_execution_ms: float
     total_cost: decimal.Decimal
 
@@ -335,8 +338,9 @@ def _tool_usage_stats_row(cursor: Any) -> RowMaker[ToolUsageStatsRow]:
             completed=v[2],
             failed=v[3],
             cancelled=v[4],
-            avg_execution_ms=v[5],
-            total_cost=v[6],
+            timed_out=v[5],
+            avg_execution_ms=v[6],
+            total_cost=v[7],
         )
 
     return make
@@ -349,7 +353,7 @@ def tool_usage_stats(
     since: datetime.datetime,
 ) -> list[ToolUsageStatsRow]:
     """Per tool, the user's calls since a time: how many, how they ended, mean duration in ms of
-    the finished (completed or failed) ones, 0 when none finished, and total cost. Most used
+    the finished (completed, failed or timed out) ones, 0 when none finished, and total cost. Most used
     first.
     """
     with conn.cursor(row_factory=_tool_usage_stats_row) as cur:
@@ -367,7 +371,7 @@ def iter_tool_usage_stats(
     since: datetime.datetime,
 ) -> Iterator[ToolUsageStatsRow]:
     """Per tool, the user's calls since a time: how many, how they ended, mean duration in ms of
-    the finished (completed or failed) ones, 0 when none finished, and total cost. Most used
+    the finished (completed, failed or timed out) ones, 0 when none finished, and total cost. Most used
     first.
 
     Streams the rows through a server-side cursor, so it must run inside a
@@ -382,3 +386,65 @@ def iter_tool_usage_stats(
             {"user_id": user_id, "since": _aware(since, "tool_usage_stats(since=...)")},
         )
         yield from cur
+
+
+TOOL_STATS_BY_NAME: Final = """-- name: ToolStatsByName :one
+SELECT
+    count(*)::bigint AS calls,
+    (count(*) FILTER (WHERE status = 'completed'))::bigint AS completed,
+    (count(*) FILTER (WHERE status = 'failed'))::bigint AS failed,
+    (count(*) FILTER (WHERE status = 'timeout'))::bigint AS timed_out,
+    (count(*) FILTER (WHERE status = 'cancelled'))::bigint AS cancelled,
+    coalesce(avg(execution_ms::float8) FILTER (WHERE status IN ('completed', 'failed', 'timeout')), 0)::float8
+        AS avg_execution_ms,
+    coalesce(sum(cost), 0)::numeric AS total_cost
+FROM tool_executions
+WHERE tool_name = %(tool_name)s::text
+  AND created_at >= %(since)s::timestamptz"""
+
+
+class ToolStatsByNameRow(BaseModel):
+    """A row of ToolStatsByName."""
+
+    model_config = ConfigDict(frozen=True)
+
+    calls: int
+    completed: int
+    failed: int
+    timed_out: int
+    cancelled: int
+    avg_execution_ms: float
+    total_cost: decimal.Decimal
+
+
+def _tool_stats_by_name_row(cursor: Any) -> RowMaker[ToolStatsByNameRow]:
+    def make(v: Sequence[Any]) -> ToolStatsByNameRow:
+        return ToolStatsByNameRow(
+            calls=v[0],
+            completed=v[1],
+            failed=v[2],
+            timed_out=v[3],
+            cancelled=v[4],
+            avg_execution_ms=v[5],
+            total_cost=v[6],
+        )
+
+    return make
+
+
+def tool_stats_by_name(
+    conn: psycopg.Connection[Any],
+    *,
+    tool_name: str,
+    since: datetime.datetime,
+) -> ToolStatsByNameRow | None:
+    """Product-wide usage of one tool since a time (chatdb_system, operations dashboards): how
+    many calls, how they ended, mean duration in ms of the finished ones (0 when none) and
+    total cost. Read from tool_executions_tool_name_created_at_idx alone.
+    """
+    with conn.cursor(row_factory=_tool_stats_by_name_row) as cur:
+        cur.execute(
+            TOOL_STATS_BY_NAME,
+            {"tool_name": tool_name, "since": _aware(since, "tool_stats_by_name(since=...)")},
+        )
+        return cur.fetchone()

@@ -30,7 +30,10 @@ def _aware(value: Any, name: str) -> Any:
 
 
 RECORD_CONTEXT_OPTIMIZATION: Final = """-- name: RecordContextOptimization :one
-INSERT INTO context_optimizations (chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata)
+INSERT INTO context_optimizations (
+    chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary,
+    metadata, trigger_reason, affected_message_ids, compression_strategy
+)
 VALUES (
     %(chat_id)s,
     %(message_id)s::uuid,
@@ -39,9 +42,12 @@ VALUES (
     %(tokens_after)s,
     %(messages_removed)s,
     %(summary)s::text,
-    %(metadata)s
+    %(metadata)s,
+    %(trigger_reason)s::context_optimization_trigger,
+    %(affected_message_ids)s::uuid[],
+    %(compression_strategy)s::text
 )
-RETURNING id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at"""
+RETURNING id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at, updated_at, trigger_reason, affected_message_ids, compression_strategy"""
 
 
 def _record_context_optimization_row(cursor: Any) -> RowMaker[models.ContextOptimization]:
@@ -57,6 +63,10 @@ def _record_context_optimization_row(cursor: Any) -> RowMaker[models.ContextOpti
             summary=v[7],
             metadata=v[8],
             created_at=v[9],
+            updated_at=v[10],
+            trigger_reason=v[11],
+            affected_message_ids=v[12],
+            compression_strategy=v[13],
         )
 
     return make
@@ -73,8 +83,14 @@ def record_context_optimization(
     messages_removed: int,
     summary: str | None = None,
     metadata: JsonValue,
+    trigger_reason: enums.ContextOptimizationTrigger,
+    affected_message_ids: list[uuid.UUID],
+    compression_strategy: str | None = None,
 ) -> models.ContextOptimization | None:
-    """Record that a chat's context was shrunk before a model request."""
+    """Record that a chat's context was shrunk before a model request.
+    trigger_reason says why (token_limit, user_request, auto), affected_message_ids lists every
+    message removed, summarised or pruned, compression_strategy how the rest was compressed.
+    """
     with conn.cursor(row_factory=_record_context_optimization_row) as cur:
         cur.execute(
             RECORD_CONTEXT_OPTIMIZATION,
@@ -87,13 +103,16 @@ def record_context_optimization(
                 "messages_removed": messages_removed,
                 "summary": summary,
                 "metadata": Jsonb(metadata),
+                "trigger_reason": trigger_reason,
+                "affected_message_ids": affected_message_ids,
+                "compression_strategy": compression_strategy,
             },
         )
         return cur.fetchone()
 
 
 LIST_CONTEXT_OPTIMIZATIONS: Final = """-- name: ListContextOptimizations :many
-SELECT id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at
+SELECT id, chat_id, message_id, strategy, tokens_before, tokens_after, messages_removed, summary, metadata, created_at, updated_at, trigger_reason, affected_message_ids, compression_strategy
 FROM context_optimizations
 WHERE chat_id = %(chat_id)s
   AND (created_at, id) < (
@@ -117,6 +136,10 @@ def _list_context_optimizations_row(cursor: Any) -> RowMaker[models.ContextOptim
             summary=v[7],
             metadata=v[8],
             created_at=v[9],
+            updated_at=v[10],
+            trigger_reason=v[11],
+            affected_message_ids=v[12],
+            compression_strategy=v[13],
         )
 
     return make
@@ -181,12 +204,15 @@ def iter_list_context_optimizations(
 
 
 CREATE_FILE_UPLOAD: Final = """-- name: CreateFileUpload :one
-INSERT INTO file_uploads (user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key)
-VALUES (%(user_id)s, %(chat_id)s::uuid, %(content_hash)s, %(filename)s, %(content_type)s, %(size_bytes)s, %(storage_key)s)
+INSERT INTO file_uploads (user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, metadata)
+VALUES (
+    %(user_id)s, %(chat_id)s::uuid, %(content_hash)s, %(filename)s, %(content_type)s, %(size_bytes)s,
+    %(storage_key)s, coalesce(%(metadata)s::jsonb, '{}'::jsonb)
+)
 ON CONFLICT ON CONSTRAINT file_uploads_user_id_content_hash_key
 DO UPDATE SET user_id = excluded.user_id
 RETURNING id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at,
-    (xmax = 0)::boolean AS created"""
+    metadata, updated_at, (xmax = 0)::boolean AS created"""
 
 
 class CreateFileUploadRow(BaseModel):
@@ -203,6 +229,8 @@ class CreateFileUploadRow(BaseModel):
     size_bytes: int
     storage_key: str
     created_at: datetime.datetime
+    metadata: JsonValue
+    updated_at: datetime.datetime
     created: bool
 
 
@@ -218,7 +246,9 @@ def _create_file_upload_row(cursor: Any) -> RowMaker[CreateFileUploadRow]:
             size_bytes=v[6],
             storage_key=v[7],
             created_at=v[8],
-            created=v[9],
+            metadata=v[9],
+            updated_at=v[10],
+            created=v[11],
         )
 
     return make
@@ -234,12 +264,14 @@ def create_file_upload(
     content_type: str,
     size_bytes: int,
     storage_key: str,
+    metadata: JsonValue | None = None,
 ) -> CreateFileUploadRow | None:
     """Record an upload, deduplicated per user by content hash: uploading the same bytes again,
     even concurrently, returns the one existing row unchanged (first filename and storage key
     win). ON CONFLICT DO UPDATE (a no-op write) rather than DO NOTHING + SELECT: it waits for
     a racing insert and returns its row, which a fallback SELECT in the same statement could
     not see (its snapshot predates that commit). created says whether this call inserted it.
+    metadata (NULL = {}) is the first upload's too.
     """
     with conn.cursor(row_factory=_create_file_upload_row) as cur:
         cur.execute(
@@ -252,13 +284,14 @@ def create_file_upload(
                 "content_type": content_type,
                 "size_bytes": size_bytes,
                 "storage_key": storage_key,
+                "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
         return cur.fetchone()
 
 
 LIST_UPLOADS_BY_USER: Final = """-- name: ListUploadsByUser :many
-SELECT id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at
+SELECT id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at, updated_at, metadata
 FROM file_uploads
 WHERE user_id = %(user_id)s
   AND (created_at, id) < (
@@ -281,6 +314,8 @@ def _list_uploads_by_user_row(cursor: Any) -> RowMaker[models.FileUpload]:
             size_bytes=v[6],
             storage_key=v[7],
             created_at=v[8],
+            updated_at=v[9],
+            metadata=v[10],
         )
 
     return make
@@ -342,3 +377,79 @@ def iter_list_uploads_by_user(
             },
         )
         yield from cur
+
+
+UPDATE_FILE_UPLOAD_METADATA: Final = """-- name: UpdateFileUploadMetadata :one
+UPDATE file_uploads
+SET metadata = %(metadata)s::jsonb
+WHERE id = %(id)s::uuid
+RETURNING id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at, updated_at, metadata"""
+
+
+def _update_file_upload_metadata_row(cursor: Any) -> RowMaker[models.FileUpload]:
+    def make(v: Sequence[Any]) -> models.FileUpload:
+        return models.FileUpload(
+            id=v[0],
+            user_id=v[1],
+            chat_id=v[2],
+            content_hash=v[3],
+            filename=v[4],
+            content_type=v[5],
+            size_bytes=v[6],
+            storage_key=v[7],
+            created_at=v[8],
+            updated_at=v[9],
+            metadata=v[10],
+        )
+
+    return make
+
+
+def update_file_upload_metadata(
+    conn: psycopg.Connection[Any],
+    *,
+    metadata: JsonValue,
+    id: uuid.UUID,
+) -> models.FileUpload | None:
+    """Replace an upload's metadata (dimensions, pages, processing state; a JSON object). No row
+    when the upload does not exist or is not the caller's.
+    """
+    with conn.cursor(row_factory=_update_file_upload_metadata_row) as cur:
+        cur.execute(UPDATE_FILE_UPLOAD_METADATA, {"metadata": Jsonb(metadata), "id": id})
+        return cur.fetchone()
+
+
+DELETE_FILE_UPLOAD: Final = """-- name: DeleteFileUpload :one
+DELETE FROM file_uploads
+WHERE id = %(id)s::uuid
+RETURNING id, user_id, chat_id, content_hash, filename, content_type, size_bytes, storage_key, created_at, updated_at, metadata"""
+
+
+def _delete_file_upload_row(cursor: Any) -> RowMaker[models.FileUpload]:
+    def make(v: Sequence[Any]) -> models.FileUpload:
+        return models.FileUpload(
+            id=v[0],
+            user_id=v[1],
+            chat_id=v[2],
+            content_hash=v[3],
+            filename=v[4],
+            content_type=v[5],
+            size_bytes=v[6],
+            storage_key=v[7],
+            created_at=v[8],
+            updated_at=v[9],
+            metadata=v[10],
+        )
+
+    return make
+
+
+def delete_file_upload(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.FileUpload | None:
+    """Delete an upload record with its metadata, returning it so the caller can delete the bytes
+    at storage_key. Messages that attached the file keep their attachment entries (a JSON copy
+    of url, name and type): the conversation stays as it was. No row when the upload does not
+    exist or is not the caller's.
+    """
+    with conn.cursor(row_factory=_delete_file_upload_row) as cur:
+        cur.execute(DELETE_FILE_UPLOAD, {"id": id})
+        return cur.fetchone()

@@ -49,8 +49,7 @@ INSERT INTO usage_logs (
     %(duration_ms)s::integer,
     coalesce(%(metadata)s::jsonb, '{}'::jsonb)
 )
-RETURNING id, created_at, user_id, chat_id, message_id, provider, model, input_tokens,
-    output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms, metadata"""
+RETURNING id, created_at, user_id, chat_id, message_id, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, duration_ms, metadata, updated_at"""
 
 
 class LogUsageParams(NamedTuple):
@@ -88,6 +87,7 @@ def _log_usage_row(cursor: Any) -> RowMaker[models.UsageLog]:
             cost=v[11],
             duration_ms=v[12],
             metadata=v[13],
+            updated_at=v[14],
         )
 
     return make
@@ -342,7 +342,6 @@ SELECT
     u.id AS user_id,
     u.quota,
     u.quota_started_at,
-    u.next_quota_reset,
     u.end_date,
     coalesce(u.end_date <= now(), false)::boolean AS expired,
     coalesce((
@@ -363,7 +362,6 @@ class GetQuotaInfoRow(BaseModel):
     user_id: uuid.UUID
     quota: int
     quota_started_at: datetime.datetime | None
-    next_quota_reset: datetime.datetime | None
     end_date: datetime.datetime | None
     expired: bool
     used: int
@@ -375,18 +373,17 @@ def _get_quota_info_row(cursor: Any) -> RowMaker[GetQuotaInfoRow]:
             user_id=v[0],
             quota=v[1],
             quota_started_at=v[2],
-            next_quota_reset=v[3],
-            end_date=v[4],
-            expired=v[5],
-            used=v[6],
+            end_date=v[3],
+            expired=v[4],
+            used=v[5],
         )
 
     return make
 
 
 def get_quota_info(conn: psycopg.Connection[Any], *, user_id: uuid.UUID) -> GetQuotaInfoRow | None:
-    """The user's message quota: the allowance, the period (end_date is the generated end of the
-    period), whether it has expired, and messages counted in daily_usage since the period
+    """The user's message quota: the allowance, the period (end_date, the generated end of the
+    period, is the one end the application reads; next_quota_reset is only its input), whether it has expired, and messages counted in daily_usage since the period
     started (UTC days).
     """
     with conn.cursor(row_factory=_get_quota_info_row) as cur:
@@ -411,7 +408,7 @@ SET quota_started_at = %(as_of)s::timestamptz,
     )
 FROM due
 WHERE u.id = due.id
-RETURNING u.id, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date"""
+RETURNING u.id, u.quota, u.quota_started_at, u.end_date"""
 
 
 class ResetExpiredQuotasRow(BaseModel):
@@ -422,19 +419,12 @@ class ResetExpiredQuotasRow(BaseModel):
     id: uuid.UUID
     quota: int
     quota_started_at: datetime.datetime | None
-    next_quota_reset: datetime.datetime | None
     end_date: datetime.datetime | None
 
 
 def _reset_expired_quotas_row(cursor: Any) -> RowMaker[ResetExpiredQuotasRow]:
     def make(v: Sequence[Any]) -> ResetExpiredQuotasRow:
-        return ResetExpiredQuotasRow(
-            id=v[0],
-            quota=v[1],
-            quota_started_at=v[2],
-            next_quota_reset=v[3],
-            end_date=v[4],
-        )
+        return ResetExpiredQuotasRow(id=v[0], quota=v[1], quota_started_at=v[2], end_date=v[3])
 
     return make
 

@@ -38,7 +38,7 @@ VALUES (
     %(password_hash)s::text
 )
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
 def _create_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
@@ -60,6 +60,7 @@ def _create_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -94,8 +95,7 @@ def create_user(
 
 
 GET_USER_BY_ID: Final = """-- name: GetUserByID :one
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code, quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type
 FROM user_profiles
 WHERE id = %(id)s::uuid"""
 
@@ -119,6 +119,7 @@ def _get_user_by_id_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -132,8 +133,7 @@ def get_user_by_id(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> models.Us
 
 
 GET_USER_BY_IDS: Final = """-- name: GetUserByIDs :many
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code, quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type
 FROM user_profiles
 WHERE id = ANY(%(ids)s)
 ORDER BY id"""
@@ -158,6 +158,7 @@ def _get_user_by_ids_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -196,8 +197,7 @@ def iter_get_user_by_ids(
 
 
 GET_USER_BY_EMAIL: Final = """-- name: GetUserByEmail :one
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code, quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type
 FROM user_profiles
 WHERE lower(email) = lower(%(email)s::text)"""
 
@@ -221,6 +221,7 @@ def _get_user_by_email_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -293,11 +294,13 @@ def update_user_password_hash(
 
 UPDATE_USER: Final = """-- name: UpdateUser :one
 UPDATE users
-SET name = coalesce(%(name)s::text, name),
-    image = coalesce(%(image)s::text, image)
+SET name = CASE WHEN coalesce(%(clear_name)s::boolean, false) THEN NULL
+                ELSE coalesce(%(name)s::text, name) END,
+    image = CASE WHEN coalesce(%(clear_image)s::boolean, false) THEN NULL
+                 ELSE coalesce(%(image)s::text, image) END
 WHERE id = %(id)s::uuid
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
 def _update_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
@@ -319,6 +322,7 @@ def _update_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -327,15 +331,28 @@ def _update_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
 def update_user(
     conn: psycopg.Connection[Any],
     *,
+    clear_name: bool | None = None,
     name: str | None = None,
+    clear_image: bool | None = None,
     image: str | None = None,
     id: uuid.UUID,
 ) -> models.UserProfile | None:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
-    the current value. As chatdb_app RLS limits it to the signed-in user: no row otherwise.
+    the current value, and clear_name / clear_image true sets that field to NULL (Auth.js
+    updateUser with name: null). As chatdb_app RLS limits it to the signed-in user: no row
+    otherwise.
     """
     with conn.cursor(row_factory=_update_user_row) as cur:
-        cur.execute(UPDATE_USER, {"name": name, "image": image, "id": id})
+        cur.execute(
+            UPDATE_USER,
+            {
+                "clear_name": clear_name,
+                "name": name,
+                "clear_image": clear_image,
+                "image": image,
+                "id": id,
+            },
+        )
         return cur.fetchone()
 
 
@@ -345,7 +362,7 @@ SET email = coalesce(%(email)s::text, email),
     email_verified = coalesce(%(verified_at)s::timestamptz, email_verified)
 WHERE id = %(id)s::uuid
 RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at"""
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
 
 
 def _update_user_email_row(cursor: Any) -> RowMaker[models.UserProfile]:
@@ -367,6 +384,7 @@ def _update_user_email_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -411,8 +429,7 @@ def delete_user(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> int:
 
 
 LIST_USERS: Final = """-- name: ListUsers :many
-SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code,
-    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at
+SELECT id, email, name, email_verified, image, role, status, credit_balance, referral_code, quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type
 FROM user_profiles
 WHERE (created_at, id) > (
     coalesce(%(after_at)s::timestamptz, '-infinity'::timestamptz),
@@ -441,6 +458,7 @@ def _list_users_row(cursor: Any) -> RowMaker[models.UserProfile]:
             stripe_customer_id=v[13],
             created_at=v[14],
             updated_at=v[15],
+            user_type=v[16],
         )
 
     return make
@@ -612,4 +630,206 @@ def export_user_data(conn: psycopg.Connection[Any], *, id: uuid.UUID) -> JsonVal
     """
     with conn.cursor(row_factory=_export_user_data_row) as cur:
         cur.execute(EXPORT_USER_DATA, {"id": id})
+        return cur.fetchone()
+
+
+CREATE_GUEST_USER: Final = """-- name: CreateGuestUser :one
+INSERT INTO users (email, user_type, name)
+VALUES (NULL, 'guest', %(name)s::text)
+RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
+
+
+def _create_guest_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
+    def make(v: Sequence[Any]) -> models.UserProfile:
+        return models.UserProfile(
+            id=v[0],
+            email=v[1],
+            name=v[2],
+            email_verified=v[3],
+            image=v[4],
+            role=v[5],
+            status=v[6],
+            credit_balance=v[7],
+            referral_code=v[8],
+            quota=v[9],
+            quota_started_at=v[10],
+            next_quota_reset=v[11],
+            end_date=v[12],
+            stripe_customer_id=v[13],
+            created_at=v[14],
+            updated_at=v[15],
+            user_type=v[16],
+        )
+
+    return make
+
+
+def create_guest_user(
+    conn: psycopg.Connection[Any],
+    *,
+    name: str | None = None,
+) -> models.UserProfile | None:
+    """Create a guest (chatdb_system): a user who chats before signing up. No email (guests never
+    get a placeholder address); user_type guest. Upgrade with UpgradeGuestUser.
+    """
+    with conn.cursor(row_factory=_create_guest_user_row) as cur:
+        cur.execute(CREATE_GUEST_USER, {"name": name})
+        return cur.fetchone()
+
+
+UPGRADE_GUEST_USER: Final = """-- name: UpgradeGuestUser :one
+UPDATE users
+SET user_type = 'regular',
+    email = %(email)s::text,
+    name = coalesce(%(name)s::text, name),
+    email_verified = %(email_verified)s::timestamptz,
+    password_hash = %(password_hash)s::text
+WHERE id = %(id)s::uuid
+  AND user_type = 'guest'
+RETURNING id, email, name, email_verified, image, role, status, credit_balance, referral_code,
+    quota, quota_started_at, next_quota_reset, end_date, stripe_customer_id, created_at, updated_at, user_type"""
+
+
+def _upgrade_guest_user_row(cursor: Any) -> RowMaker[models.UserProfile]:
+    def make(v: Sequence[Any]) -> models.UserProfile:
+        return models.UserProfile(
+            id=v[0],
+            email=v[1],
+            name=v[2],
+            email_verified=v[3],
+            image=v[4],
+            role=v[5],
+            status=v[6],
+            credit_balance=v[7],
+            referral_code=v[8],
+            quota=v[9],
+            quota_started_at=v[10],
+            next_quota_reset=v[11],
+            end_date=v[12],
+            stripe_customer_id=v[13],
+            created_at=v[14],
+            updated_at=v[15],
+            user_type=v[16],
+        )
+
+    return make
+
+
+def upgrade_guest_user(
+    conn: psycopg.Connection[Any],
+    *,
+    email: str,
+    name: str | None = None,
+    email_verified: datetime.datetime | None = None,
+    password_hash: str | None = None,
+    id: uuid.UUID,
+) -> models.UserProfile | None:
+    """Turn a guest into a regular user with an email (chatdb_system: sign-up of a guest),
+    keeping the id and so everything the guest made. No row when the user is not a guest
+    (already upgraded, or a regular user); ConflictError when another user has the email.
+    """
+    with conn.cursor(row_factory=_upgrade_guest_user_row) as cur:
+        cur.execute(
+            UPGRADE_GUEST_USER,
+            {
+                "email": email,
+                "name": name,
+                "email_verified": _aware(email_verified, "upgrade_guest_user(email_verified=...)"),
+                "password_hash": password_hash,
+                "id": id,
+            },
+        )
+        return cur.fetchone()
+
+
+DELETE_STALE_GUESTS: Final = """-- name: DeleteStaleGuests :execrows
+DELETE FROM users
+WHERE id IN (
+    SELECT g.id
+    FROM users AS g
+    WHERE g.user_type = 'guest'
+      AND g.created_at < %(inactive_since)s::timestamptz
+      AND NOT EXISTS (
+          SELECT 1 FROM chats AS c
+          WHERE c.user_id = g.id AND c.updated_at >= %(inactive_since)s::timestamptz
+      )
+    ORDER BY g.created_at
+    LIMIT %(batch_size)s::integer
+    FOR UPDATE SKIP LOCKED
+)"""
+
+
+def delete_stale_guests(
+    conn: psycopg.Connection[Any],
+    *,
+    inactive_since: datetime.datetime,
+    batch_size: int,
+) -> int:
+    """Housekeeping (chatdb_system): delete up to batch_size guests created before
+    inactive_since who have touched no chat since then, with everything they own. Returns
+    how many were deleted; call again until 0 (users_guest_created_at_idx).
+    """
+    with conn.cursor() as cur:
+        cur.execute(
+            DELETE_STALE_GUESTS,
+            {
+                "inactive_since": _aware(inactive_since, "delete_stale_guests(inactive_since=...)"),
+                "batch_size": batch_size,
+            },
+        )
+        return cur.rowcount
+
+
+GET_USER_WITH_CHAT_COUNT: Final = """-- name: GetUserWithChatCount :one
+SELECT u.id, u.email, u.name, u.email_verified, u.image, u.role, u.status, u.credit_balance, u.referral_code, u.quota, u.quota_started_at, u.next_quota_reset, u.end_date, u.stripe_customer_id, u.created_at, u.updated_at, u.user_type, (
+    SELECT count(*) FROM chats AS c WHERE c.user_id = u.id
+)::bigint AS chat_count
+FROM user_profiles AS u
+WHERE u.id = %(id)s::uuid"""
+
+
+class GetUserWithChatCountRow(BaseModel):
+    """A row of GetUserWithChatCount."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_profile: models.UserProfile
+    chat_count: int
+
+
+def _get_user_with_chat_count_row(cursor: Any) -> RowMaker[GetUserWithChatCountRow]:
+    def make(v: Sequence[Any]) -> GetUserWithChatCountRow:
+        user_profile = models.UserProfile(
+            id=v[0],
+            email=v[1],
+            name=v[2],
+            email_verified=v[3],
+            image=v[4],
+            role=v[5],
+            status=v[6],
+            credit_balance=v[7],
+            referral_code=v[8],
+            quota=v[9],
+            quota_started_at=v[10],
+            next_quota_reset=v[11],
+            end_date=v[12],
+            stripe_customer_id=v[13],
+            created_at=v[14],
+            updated_at=v[15],
+            user_type=v[16],
+        )
+        return GetUserWithChatCountRow(user_profile=user_profile, chat_count=v[17])
+
+    return make
+
+
+def get_user_with_chat_count(
+    conn: psycopg.Connection[Any],
+    *,
+    id: uuid.UUID,
+) -> GetUserWithChatCountRow | None:
+    """A user's profile with how many chats they have (as the user, or chatdb_system)."""
+    with conn.cursor(row_factory=_get_user_with_chat_count_row) as cur:
+        cur.execute(GET_USER_WITH_CHAT_COUNT, {"id": id})
         return cur.fetchone()

@@ -74,7 +74,8 @@ async def erase_user(
     profile = await users.get_user_by_id(conn, id=user_id)
     if profile is None:
         return False
-    await auth.delete_verification_tokens_by_identifier(conn, identifier=profile.email)
+    if profile.email is not None:  # a guest has no email, so no sign-in links either
+        await auth.delete_verification_tokens_by_identifier(conn, identifier=profile.email)
     erased = await users.delete_user(conn, id=user_id) == 1
     if erased and refresh_usage_stats:
         await usage.refresh_usage_daily_stats(conn)

@@ -286,3 +286,125 @@ async def delete_verification_tokens_by_identifier(
     async with conn.cursor() as cur:
         await cur.execute(auth.DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER, {"identifier": identifier})
         return cur.rowcount
+
+
+async def get_account(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    provider: str,
+    provider_account_id: str,
+) -> models.Account | None:
+    """A linked account by provider and the provider's account id (Auth.js getAccount), with its
+    token ciphertexts (chatdb_system: decrypt with the keyring that sealed them).
+    """
+    async with conn.cursor(row_factory=auth._get_account_row) as cur:
+        await cur.execute(
+            auth.GET_ACCOUNT,
+            {"provider": provider, "provider_account_id": provider_account_id},
+        )
+        return await cur.fetchone()
+
+
+async def create_authenticator(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    credential_id: str,
+    user_id: uuid.UUID,
+    provider_account_id: str,
+    credential_public_key: str,
+    counter: int,
+    credential_device_type: str,
+    credential_backed_up: bool,
+    transports: str | None = None,
+) -> models.Authenticator | None:
+    """Register a WebAuthn credential (passkey) of a user (Auth.js createAuthenticator,
+    chatdb_system). A credential id registered before raises ConflictError on
+    authenticators_pkey.
+    """
+    async with conn.cursor(row_factory=auth._create_authenticator_row) as cur:
+        await cur.execute(
+            auth.CREATE_AUTHENTICATOR,
+            {
+                "credential_id": credential_id,
+                "user_id": user_id,
+                "provider_account_id": provider_account_id,
+                "credential_public_key": credential_public_key,
+                "counter": counter,
+                "credential_device_type": credential_device_type,
+                "credential_backed_up": credential_backed_up,
+                "transports": transports,
+            },
+        )
+        return await cur.fetchone()
+
+
+async def get_authenticator(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    credential_id: str,
+) -> models.Authenticator | None:
+    """A WebAuthn credential by its id (Auth.js getAuthenticator): the browser presents the
+    credential id before anyone knows the user.
+    """
+    async with conn.cursor(row_factory=auth._get_authenticator_row) as cur:
+        await cur.execute(auth.GET_AUTHENTICATOR, {"credential_id": credential_id})
+        return await cur.fetchone()
+
+
+async def list_authenticators_by_user(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    user_id: uuid.UUID,
+) -> list[models.Authenticator]:
+    """A user's passkeys, oldest first (Auth.js listAuthenticatorsByUserId; chatdb_app as that
+    user for a settings page).
+    """
+    async with conn.cursor(row_factory=auth._list_authenticators_by_user_row) as cur:
+        await cur.execute(auth.LIST_AUTHENTICATORS_BY_USER, {"user_id": user_id})
+        return await cur.fetchall()
+
+
+async def iter_list_authenticators_by_user(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    user_id: uuid.UUID,
+) -> AsyncIterator[models.Authenticator]:
+    """A user's passkeys, oldest first (Auth.js listAuthenticatorsByUserId; chatdb_app as that
+    user for a settings page).
+
+    Streams the rows through a server-side cursor, so it must run inside a
+    transaction (not in autocommit mode).
+    """
+    async with conn.cursor(
+        f"list_authenticators_by_user_{next(_cursor_ids)}",
+        row_factory=auth._list_authenticators_by_user_row,
+    ) as cur:
+        await cur.execute(auth.LIST_AUTHENTICATORS_BY_USER, {"user_id": user_id})
+        async for row in cur:
+            yield row
+
+
+async def update_authenticator_counter(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    counter: int,
+    credential_id: str,
+) -> models.Authenticator | None:
+    """Store the signature counter of a successful passkey sign-in (Auth.js
+    updateAuthenticatorCounter). No row when the credential is unknown.
+    """
+    async with conn.cursor(row_factory=auth._update_authenticator_counter_row) as cur:
+        await cur.execute(
+            auth.UPDATE_AUTHENTICATOR_COUNTER,
+            {"counter": counter, "credential_id": credential_id},
+        )
+        return await cur.fetchone()
+
+
+async def delete_authenticator(conn: psycopg.AsyncConnection[Any], *, credential_id: str) -> int:
+    """Remove a passkey (chatdb_app as its user, from the settings page; chatdb_system). 0 when
+    unknown or not the caller's.
+    """
+    async with conn.cursor() as cur:
+        await cur.execute(auth.DELETE_AUTHENTICATOR, {"credential_id": credential_id})
+        return cur.rowcount

@@ -29,6 +29,7 @@ async def upsert_subscription(
     are stopped earlier, by RecordWebhookEvent). The subscriber is user_id if that user still
     exists (an erased user's later events apply with no subscriber), else the user whose
     stripe_customer_id is provider_customer_id; an update keeps a known subscriber.
+    created_at is the provider's creation time (Stripe `created`) when the event carries it.
     """
     async with conn.cursor(row_factory=billing._upsert_subscription_row) as cur:
         await cur.execute(billing.UPSERT_SUBSCRIPTION, billing._upsert_subscription_args(params))
@@ -140,7 +141,11 @@ async def upsert_payment(
     """Creates or updates a payment from a provider event, unless the stored row was changed by a
     newer event, or by one of the same second that ranks higher (payment_status_precedence,
     then the amount refunded): then no row. subscription_id is resolved from the provider's
-    subscription id; user_id is NULL when that user no longer exists (erased).
+    subscription id; user_id is NULL when that user no longer exists (erased). created_at is
+    the provider's creation time (Stripe `created`) when given. billing_details and
+    customer_details NULL keep what is stored (an event without them never blanks them).
+    paid_at keeps the first payment time known: a later event (a partial refund) never moves
+    it, and any event that knows it fills it in.
     """
     async with conn.cursor(row_factory=billing._upsert_payment_row) as cur:
         await cur.execute(billing.UPSERT_PAYMENT, billing._upsert_payment_args(params))
@@ -323,16 +328,19 @@ async def iter_list_unprocessed_webhook_events(
 async def upsert_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
     service: str,
     environment: enums.TokenEnvironment,
+    token_type: str | None = None,
     label: str | None = None,
     token_ciphertext: bytes,
     token_key_version: int,
     scopes: list[str] | None = None,
     expires_at: datetime.datetime | None = None,
 ) -> models.ExternalToken | None:
-    """Stores (or replaces) the user's encrypted token for a service and environment."""
+    """Stores (or replaces) the user's encrypted token for a service and environment; token_type
+    NULL means api_key.
+    """
     async with conn.cursor(row_factory=billing._upsert_external_token_row) as cur:
         await cur.execute(
             billing.UPSERT_EXTERNAL_TOKEN,
@@ -340,6 +348,7 @@ async def upsert_external_token(
                 "user_id": user_id,
                 "service": service,
                 "environment": environment,
+                "token_type": token_type,
                 "label": label,
                 "token_ciphertext": token_ciphertext,
                 "token_key_version": token_key_version,
@@ -353,7 +362,7 @@ async def upsert_external_token(
 async def get_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> models.ExternalToken | None:
@@ -369,7 +378,7 @@ async def get_external_token(
 async def list_external_tokens_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
 ) -> list[models.ExternalToken]:
     """The user's connected services (a handful), by service and environment."""
     async with conn.cursor(row_factory=billing._list_external_tokens_by_user_row) as cur:
@@ -380,7 +389,7 @@ async def list_external_tokens_by_user(
 async def iter_list_external_tokens_by_user(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
 ) -> AsyncIterator[models.ExternalToken]:
     """The user's connected services (a handful), by service and environment.
 
@@ -406,7 +415,7 @@ async def touch_external_token(conn: psycopg.AsyncConnection[Any], *, id: uuid.U
 async def delete_external_token(
     conn: psycopg.AsyncConnection[Any],
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
     service: str,
     environment: enums.TokenEnvironment,
 ) -> int:
@@ -417,3 +426,71 @@ async def delete_external_token(
             {"user_id": user_id, "service": service, "environment": environment},
         )
         return cur.rowcount
+
+
+async def set_user_stripe_customer_id(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    stripe_customer_id: str,
+    id: uuid.UUID,
+) -> int:
+    """Remember the Stripe customer of a user from a webhook (chatdb_system): set only while the
+    user has none and no other user has this customer, so a late or replayed event never
+    switches an established customer and a webhook never fails over it. 1 when set, else 0
+    (users_stripe_customer_id_key still refuses a concurrent double claim).
+    """
+    async with conn.cursor() as cur:
+        await cur.execute(
+            billing.SET_USER_STRIPE_CUSTOMER_ID,
+            {"stripe_customer_id": stripe_customer_id, "id": id},
+        )
+        return cur.rowcount
+
+
+async def upsert_app_external_token(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    service: str,
+    environment: enums.TokenEnvironment,
+    token_type: str | None = None,
+    label: str | None = None,
+    token_ciphertext: bytes,
+    token_key_version: int,
+    scopes: list[str] | None = None,
+    expires_at: datetime.datetime | None = None,
+) -> models.ExternalToken | None:
+    """Store (or replace) the application's own token for a service and environment (no user;
+    chatdb_system only): the product's API key of a third-party service.
+    """
+    async with conn.cursor(row_factory=billing._upsert_app_external_token_row) as cur:
+        await cur.execute(
+            billing.UPSERT_APP_EXTERNAL_TOKEN,
+            {
+                "service": service,
+                "environment": environment,
+                "token_type": token_type,
+                "label": label,
+                "token_ciphertext": token_ciphertext,
+                "token_key_version": token_key_version,
+                "scopes": scopes,
+                "expires_at": billing._aware(
+                    expires_at, "upsert_app_external_token(expires_at=...)"
+                ),
+            },
+        )
+        return await cur.fetchone()
+
+
+async def get_app_external_token(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    service: str,
+    environment: enums.TokenEnvironment,
+) -> models.ExternalToken | None:
+    """The application's own token for a service and environment, if not expired (chatdb_system)."""
+    async with conn.cursor(row_factory=billing._get_app_external_token_row) as cur:
+        await cur.execute(
+            billing.GET_APP_EXTERNAL_TOKEN,
+            {"service": service, "environment": environment},
+        )
+        return await cur.fetchone()

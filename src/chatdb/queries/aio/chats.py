@@ -354,3 +354,196 @@ async def upsert_chat_state(
             },
         )
         return await cur.fetchone()
+
+
+async def insert_chat_with_id(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    id: uuid.UUID,
+    user_id: uuid.UUID,
+    title: str | None = None,
+    visibility: enums.ChatVisibility | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    system_prompt: str | None = None,
+    context_window: int | None = None,
+    metadata: JsonValue | None = None,
+) -> models.Chat | None:
+    """Create a chat with an id the client generated (the chat app names a chat in the browser
+    before saving it). No row when the id is taken, by this chat or any other: use
+    chatdb.flows.chats.save_chat, which tells an idempotent replay from a conflict.
+    """
+    async with conn.cursor(row_factory=chats._insert_chat_with_id_row) as cur:
+        await cur.execute(
+            chats.INSERT_CHAT_WITH_ID,
+            {
+                "id": id,
+                "user_id": user_id,
+                "title": title,
+                "visibility": visibility,
+                "provider": provider,
+                "model": model,
+                "system_prompt": system_prompt,
+                "context_window": context_window,
+                "metadata": None if metadata is None else Jsonb(metadata),
+            },
+        )
+        return await cur.fetchone()
+
+
+async def list_chats_by_user_created_before(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    user_id: uuid.UUID,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
+    page_size: int,
+) -> list[models.Chat]:
+    """A user's chats by creation time, newest first, created before a cursor (the chat app's
+    sidebar; endingBefore): one keyset page of page_size rows plus one, so a longer result
+    means there are more. NULL cursor = from the newest chat. Renaming or sharing a chat does
+    not move it (chats_user_id_created_at_id_idx).
+    """
+    async with conn.cursor(row_factory=chats._list_chats_by_user_created_before_row) as cur:
+        await cur.execute(
+            chats.LIST_CHATS_BY_USER_CREATED_BEFORE,
+            {
+                "user_id": user_id,
+                "before_at": chats._aware(
+                    before_at, "list_chats_by_user_created_before(before_at=...)"
+                ),
+                "before_id": before_id,
+                "page_size": page_size,
+            },
+        )
+        return await cur.fetchall()
+
+
+async def iter_list_chats_by_user_created_before(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    user_id: uuid.UUID,
+    before_at: datetime.datetime | None = None,
+    before_id: uuid.UUID | None = None,
+    page_size: int,
+) -> AsyncIterator[models.Chat]:
+    """A user's chats by creation time, newest first, created before a cursor (the chat app's
+    sidebar; endingBefore): one keyset page of page_size rows plus one, so a longer result
+    means there are more. NULL cursor = from the newest chat. Renaming or sharing a chat does
+    not move it (chats_user_id_created_at_id_idx).
+
+    Streams the rows through a server-side cursor, so it must run inside a
+    transaction (not in autocommit mode).
+    """
+    async with conn.cursor(
+        f"list_chats_by_user_created_before_{next(_cursor_ids)}",
+        row_factory=chats._list_chats_by_user_created_before_row,
+    ) as cur:
+        await cur.execute(
+            chats.LIST_CHATS_BY_USER_CREATED_BEFORE,
+            {
+                "user_id": user_id,
+                "before_at": chats._aware(
+                    before_at, "list_chats_by_user_created_before(before_at=...)"
+                ),
+                "before_id": before_id,
+                "page_size": page_size,
+            },
+        )
+        async for row in cur:
+            yield row
+
+
+async def list_chats_by_user_created_after(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    user_id: uuid.UUID,
+    after_at: datetime.datetime,
+    after_id: uuid.UUID,
+    page_size: int,
+) -> list[models.Chat]:
+    """A user's chats created after a cursor (the sidebar's startingAfter), oldest first, so the
+    page is the one next to the cursor: page_size rows plus one (a longer result means there
+    are more). chatdb.flows.chats.list_chats_by_creation returns them newest first.
+    """
+    async with conn.cursor(row_factory=chats._list_chats_by_user_created_after_row) as cur:
+        await cur.execute(
+            chats.LIST_CHATS_BY_USER_CREATED_AFTER,
+            {
+                "user_id": user_id,
+                "after_at": chats._aware(
+                    after_at, "list_chats_by_user_created_after(after_at=...)"
+                ),
+                "after_id": after_id,
+                "page_size": page_size,
+            },
+        )
+        return await cur.fetchall()
+
+
+async def iter_list_chats_by_user_created_after(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    user_id: uuid.UUID,
+    after_at: datetime.datetime,
+    after_id: uuid.UUID,
+    page_size: int,
+) -> AsyncIterator[models.Chat]:
+    """A user's chats created after a cursor (the sidebar's startingAfter), oldest first, so the
+    page is the one next to the cursor: page_size rows plus one (a longer result means there
+    are more). chatdb.flows.chats.list_chats_by_creation returns them newest first.
+
+    Streams the rows through a server-side cursor, so it must run inside a
+    transaction (not in autocommit mode).
+    """
+    async with conn.cursor(
+        f"list_chats_by_user_created_after_{next(_cursor_ids)}",
+        row_factory=chats._list_chats_by_user_created_after_row,
+    ) as cur:
+        await cur.execute(
+            chats.LIST_CHATS_BY_USER_CREATED_AFTER,
+            {
+                "user_id": user_id,
+                "after_at": chats._aware(
+                    after_at, "list_chats_by_user_created_after(after_at=...)"
+                ),
+                "after_id": after_id,
+                "page_size": page_size,
+            },
+        )
+        async for row in cur:
+            yield row
+
+
+async def delete_chats_by_user(conn: psycopg.AsyncConnection[Any], *, user_id: uuid.UUID) -> int:
+    """Delete every chat of a user in one statement, each with everything in it (as DeleteChat).
+    Returns how many chats were deleted.
+    """
+    async with conn.cursor() as cur:
+        await cur.execute(chats.DELETE_CHATS_BY_USER, {"user_id": user_id})
+        return cur.rowcount
+
+
+async def update_chat_auto_approval(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    auto_approve: bool | None = None,
+    auto_approve_tools: list[str],
+    id: uuid.UUID,
+    user_id: uuid.UUID,
+) -> models.Chat | None:
+    """Set a chat's own auto-approval: auto_approve true/false overrides the user's setting, NULL
+    follows it; auto_approve_tools replaces the chat's extra approved tools. No row when the
+    chat is not this user's.
+    """
+    async with conn.cursor(row_factory=chats._update_chat_auto_approval_row) as cur:
+        await cur.execute(
+            chats.UPDATE_CHAT_AUTO_APPROVAL,
+            {
+                "auto_approve": auto_approve,
+                "auto_approve_tools": auto_approve_tools,
+                "id": id,
+                "user_id": user_id,
+            },
+        )
+        return await cur.fetchone()

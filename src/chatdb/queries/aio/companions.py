@@ -199,35 +199,39 @@ async def iter_list_companion_messages(
 async def record_token_burn(
     conn: psycopg.AsyncConnection[Any],
     *,
+    credits_per_1k_tokens: decimal.Decimal,
+    input_tokens: int,
+    output_tokens: int,
     user_id: uuid.UUID,
     operation_id: str,
-    credits: decimal.Decimal,
     companion_id: uuid.UUID,
     companion_message_id: uuid.UUID | None = None,
     provider: str | None = None,
     model: str | None = None,
-    input_tokens: int,
-    output_tokens: int,
 ) -> companions.RecordTokenBurnRow | None:
-    """Charge the credits a companion conversation burned: one companion_burn ledger entry
-    (amount -credits, idempotent by operation_id, e.g. burn:<message id>) and the token usage
-    behind it, in one statement. Returns the burn with the balance after it; no row when this
-    operation_id was already applied (a retry charges once). More than the balance raises
-    InsufficientCredits and writes nothing.
+    """Charge the credits a companion conversation burned, at a stated rate: credits are the
+    tokens (input + output) times credits_per_1k_tokens / 1000, rounded up to the next
+    micro-credit, computed here and held by companion_token_burns_rate_check. One
+    companion_burn ledger entry (amount -credits, idempotent by operation_id, e.g.
+    burn:<message id>) and the token usage behind it, in one statement. Returns the burn with
+    the balance after it; no row when this operation_id was already applied (a retry charges
+    once). More than the balance raises InsufficientCredits and writes nothing.
+    The rate is stored at the column's scale (6 decimals) first, so the check recomputes the
+    very same credits.
     """
     async with conn.cursor(row_factory=companions._record_token_burn_row) as cur:
         await cur.execute(
             companions.RECORD_TOKEN_BURN,
             {
+                "credits_per_1k_tokens": credits_per_1k_tokens,
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
                 "user_id": user_id,
                 "operation_id": operation_id,
-                "credits": credits,
                 "companion_id": companion_id,
                 "companion_message_id": companion_message_id,
                 "provider": provider,
                 "model": model,
-                "input_tokens": input_tokens,
-                "output_tokens": output_tokens,
             },
         )
         return await cur.fetchone()

@@ -25,8 +25,9 @@ async def save_document(
     kind: enums.DocumentKind,
     content: str | None = None,
 ) -> models.Document | None:
-    """Save a new version of a document (a new document when id is NULL). The version time is
-    strictly after the document's latest version, also for two saves in one transaction.
+    """Save a new version of a document (a new document when id is NULL). The version time has
+    millisecond precision, so a JavaScript Date round-trips it exactly, and is at least 1 ms
+    after the document's latest version, also for two saves in one transaction.
     """
     async with conn.cursor(row_factory=documents._save_document_row) as cur:
         await cur.execute(

@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
+import chatdb.types
 from chatdb.queries import messages, models
 
 _cursor_ids = itertools.count()
@@ -291,3 +293,38 @@ async def iter_list_message_reactions(
         )
         async for row in cur:
             yield row
+
+
+async def insert_message_with_id(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    params: messages.InsertMessageWithIDParams,
+) -> models.Message | None:
+    """Append a message with an id the client generated (the AI SDK gives every message an id).
+    No row when the id is taken, by this message or any other: use
+    chatdb.flows.chats.save_message, which tells an idempotent replay from a conflict.
+    """
+    async with conn.cursor(row_factory=messages._insert_message_with_id_row) as cur:
+        await cur.execute(
+            messages.INSERT_MESSAGE_WITH_ID,
+            messages._insert_message_with_id_args(params),
+        )
+        return await cur.fetchone()
+
+
+async def update_message_parts(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    parts: chatdb.types.MessageParts,
+    id: uuid.UUID,
+) -> models.Message | None:
+    """Replace a message's parts in place (the chat app edits a message, or completes a streamed
+    one); updated_at moves, created_at (its place in the conversation) does not. No row when
+    the message does not exist or its chat is not the caller's.
+    """
+    async with conn.cursor(row_factory=messages._update_message_parts_row) as cur:
+        await cur.execute(
+            messages.UPDATE_MESSAGE_PARTS,
+            {"parts": Jsonb(parts, dumps=messages._MESSAGE_PARTS_ADAPTER.dump_json), "id": id},
+        )
+        return await cur.fetchone()

@@ -234,9 +234,14 @@ async def upsert_auto_approval_settings(
     max_daily_cost: decimal.Decimal,
     allowed_tools: list[str],
     blocked_tools: list[str],
+    read_only_operations: list[str] | None = None,
+    low_risk_operations: list[str] | None = None,
+    max_hourly_cost: decimal.Decimal | None = None,
 ) -> models.AutoApprovalSetting | None:
     """Creates or replaces the user's tool auto-approval settings (the CHECKs keep the cost limits
     ordered and the allowed and blocked tool lists disjoint).
+    read_only_operations and low_risk_operations NULL mean none; max_hourly_cost NULL means no
+    hourly cap (the daily budget only).
     """
     async with conn.cursor(row_factory=providers._upsert_auto_approval_settings_row) as cur:
         await cur.execute(
@@ -248,6 +253,28 @@ async def upsert_auto_approval_settings(
                 "max_daily_cost": max_daily_cost,
                 "allowed_tools": allowed_tools,
                 "blocked_tools": blocked_tools,
+                "read_only_operations": read_only_operations,
+                "low_risk_operations": low_risk_operations,
+                "max_hourly_cost": max_hourly_cost,
             },
+        )
+        return await cur.fetchone()
+
+
+async def set_provider_config_active(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    is_active: bool,
+    user_id: uuid.UUID,
+    provider: str,
+) -> models.ProviderConfig | None:
+    """Switch a provider configuration of the user on or off, keeping its key. Deactivating the
+    default one raises CheckViolation (provider_configs_default_active_check): choose another
+    default first. No row when the user has no configuration for provider.
+    """
+    async with conn.cursor(row_factory=providers._set_provider_config_active_row) as cur:
+        await cur.execute(
+            providers.SET_PROVIDER_CONFIG_ACTIVE,
+            {"is_active": is_active, "user_id": user_id, "provider": provider},
         )
         return await cur.fetchone()

@@ -68,8 +68,8 @@ async def transition_tool_execution(
     id: uuid.UUID,
 ) -> models.ToolExecution | None:
     """Move a tool execution to to_status, only from a state that allows it (pending -> approved;
-    approved -> executing; executing -> completed; pending/approved/executing -> failed or
-    cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
+    approved -> executing; executing -> completed or timeout; pending/approved/executing ->
+    failed or cancelled). The trigger stamps the step's time (and execution_ms when it ends). result,
     error, execution_ms and cost are kept when NULL. No row when the move is illegal or the
     row is missing or not the caller's; the tool_executions_check_transition trigger stays
     the authority on legal moves.
@@ -129,7 +129,7 @@ async def tool_usage_stats(
     since: datetime.datetime,
 ) -> list[tools.ToolUsageStatsRow]:
     """Per tool, the user's calls since a time: how many, how they ended, mean duration in ms of
-    the finished (completed or failed) ones, 0 when none finished, and total cost. Most used
+    the finished (completed, failed or timed out) ones, 0 when none finished, and total cost. Most used
     first.
     """
     async with conn.cursor(row_factory=tools._tool_usage_stats_row) as cur:
@@ -147,7 +147,7 @@ async def iter_tool_usage_stats(
     since: datetime.datetime,
 ) -> AsyncIterator[tools.ToolUsageStatsRow]:
     """Per tool, the user's calls since a time: how many, how they ended, mean duration in ms of
-    the finished (completed or failed) ones, 0 when none finished, and total cost. Most used
+    the finished (completed, failed or timed out) ones, 0 when none finished, and total cost. Most used
     first.
 
     Streams the rows through a server-side cursor, so it must run inside a
@@ -163,3 +163,21 @@ async def iter_tool_usage_stats(
         )
         async for row in cur:
             yield row
+
+
+async def tool_stats_by_name(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    tool_name: str,
+    since: datetime.datetime,
+) -> tools.ToolStatsByNameRow | None:
+    """Product-wide usage of one tool since a time (chatdb_system, operations dashboards): how
+    many calls, how they ended, mean duration in ms of the finished ones (0 when none) and
+    total cost. Read from tool_executions_tool_name_created_at_idx alone.
+    """
+    async with conn.cursor(row_factory=tools._tool_stats_by_name_row) as cur:
+        await cur.execute(
+            tools.TOOL_STATS_BY_NAME,
+            {"tool_name": tool_name, "since": tools._aware(since, "tool_stats_by_name(since=...)")},
+        )
+        return await cur.fetchone()

@@ -28,8 +28,14 @@ async def record_context_optimization(
     messages_removed: int,
     summary: str | None = None,
     metadata: JsonValue,
+    trigger_reason: enums.ContextOptimizationTrigger,
+    affected_message_ids: list[uuid.UUID],
+    compression_strategy: str | None = None,
 ) -> models.ContextOptimization | None:
-    """Record that a chat's context was shrunk before a model request."""
+    """Record that a chat's context was shrunk before a model request.
+    trigger_reason says why (token_limit, user_request, auto), affected_message_ids lists every
+    message removed, summarised or pruned, compression_strategy how the rest was compressed.
+    """
     async with conn.cursor(row_factory=uploads._record_context_optimization_row) as cur:
         await cur.execute(
             uploads.RECORD_CONTEXT_OPTIMIZATION,
@@ -42,6 +48,9 @@ async def record_context_optimization(
                 "messages_removed": messages_removed,
                 "summary": summary,
                 "metadata": Jsonb(metadata),
+                "trigger_reason": trigger_reason,
+                "affected_message_ids": affected_message_ids,
+                "compression_strategy": compression_strategy,
             },
         )
         return await cur.fetchone()
@@ -116,12 +125,14 @@ async def create_file_upload(
     content_type: str,
     size_bytes: int,
     storage_key: str,
+    metadata: JsonValue | None = None,
 ) -> uploads.CreateFileUploadRow | None:
     """Record an upload, deduplicated per user by content hash: uploading the same bytes again,
     even concurrently, returns the one existing row unchanged (first filename and storage key
     win). ON CONFLICT DO UPDATE (a no-op write) rather than DO NOTHING + SELECT: it waits for
     a racing insert and returns its row, which a fallback SELECT in the same statement could
     not see (its snapshot predates that commit). created says whether this call inserted it.
+    metadata (NULL = {}) is the first upload's too.
     """
     async with conn.cursor(row_factory=uploads._create_file_upload_row) as cur:
         await cur.execute(
@@ -134,6 +145,7 @@ async def create_file_upload(
                 "content_type": content_type,
                 "size_bytes": size_bytes,
                 "storage_key": storage_key,
+                "metadata": None if metadata is None else Jsonb(metadata),
             },
         )
         return await cur.fetchone()
@@ -196,3 +208,35 @@ async def iter_list_uploads_by_user(
         )
         async for row in cur:
             yield row
+
+
+async def update_file_upload_metadata(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    metadata: JsonValue,
+    id: uuid.UUID,
+) -> models.FileUpload | None:
+    """Replace an upload's metadata (dimensions, pages, processing state; a JSON object). No row
+    when the upload does not exist or is not the caller's.
+    """
+    async with conn.cursor(row_factory=uploads._update_file_upload_metadata_row) as cur:
+        await cur.execute(
+            uploads.UPDATE_FILE_UPLOAD_METADATA,
+            {"metadata": Jsonb(metadata), "id": id},
+        )
+        return await cur.fetchone()
+
+
+async def delete_file_upload(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    id: uuid.UUID,
+) -> models.FileUpload | None:
+    """Delete an upload record with its metadata, returning it so the caller can delete the bytes
+    at storage_key. Messages that attached the file keep their attachment entries (a JSON copy
+    of url, name and type): the conversation stays as it was. No row when the upload does not
+    exist or is not the caller's.
+    """
+    async with conn.cursor(row_factory=uploads._delete_file_upload_row) as cur:
+        await cur.execute(uploads.DELETE_FILE_UPLOAD, {"id": id})
+        return await cur.fetchone()

@@ -149,8 +149,8 @@ async def get_quota_info(
     *,
     user_id: uuid.UUID,
 ) -> usage.GetQuotaInfoRow | None:
-    """The user's message quota: the allowance, the period (end_date is the generated end of the
-    period), whether it has expired, and messages counted in daily_usage since the period
+    """The user's message quota: the allowance, the period (end_date, the generated end of the
+    period, is the one end the application reads; next_quota_reset is only its input), whether it has expired, and messages counted in daily_usage since the period
     started (UTC days).
     """
     async with conn.cursor(row_factory=usage._get_quota_info_row) as cur:

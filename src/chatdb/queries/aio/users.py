@@ -134,15 +134,28 @@ async def update_user_password_hash(
 async def update_user(
     conn: psycopg.AsyncConnection[Any],
     *,
+    clear_name: bool | None = None,
     name: str | None = None,
+    clear_image: bool | None = None,
     image: str | None = None,
     id: uuid.UUID,
 ) -> models.UserProfile | None:
     """Edit the profile fields a user may change themselves (name, image); a NULL argument keeps
-    the current value. As chatdb_app RLS limits it to the signed-in user: no row otherwise.
+    the current value, and clear_name / clear_image true sets that field to NULL (Auth.js
+    updateUser with name: null). As chatdb_app RLS limits it to the signed-in user: no row
+    otherwise.
     """
     async with conn.cursor(row_factory=users._update_user_row) as cur:
-        await cur.execute(users.UPDATE_USER, {"name": name, "image": image, "id": id})
+        await cur.execute(
+            users.UPDATE_USER,
+            {
+                "clear_name": clear_name,
+                "name": name,
+                "clear_image": clear_image,
+                "image": image,
+                "id": id,
+            },
+        )
         return await cur.fetchone()
 
 
@@ -243,4 +256,80 @@ async def export_user_data(
     """
     async with conn.cursor(row_factory=users._export_user_data_row) as cur:
         await cur.execute(users.EXPORT_USER_DATA, {"id": id})
+        return await cur.fetchone()
+
+
+async def create_guest_user(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    name: str | None = None,
+) -> models.UserProfile | None:
+    """Create a guest (chatdb_system): a user who chats before signing up. No email (guests never
+    get a placeholder address); user_type guest. Upgrade with UpgradeGuestUser.
+    """
+    async with conn.cursor(row_factory=users._create_guest_user_row) as cur:
+        await cur.execute(users.CREATE_GUEST_USER, {"name": name})
+        return await cur.fetchone()
+
+
+async def upgrade_guest_user(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    email: str,
+    name: str | None = None,
+    email_verified: datetime.datetime | None = None,
+    password_hash: str | None = None,
+    id: uuid.UUID,
+) -> models.UserProfile | None:
+    """Turn a guest into a regular user with an email (chatdb_system: sign-up of a guest),
+    keeping the id and so everything the guest made. No row when the user is not a guest
+    (already upgraded, or a regular user); ConflictError when another user has the email.
+    """
+    async with conn.cursor(row_factory=users._upgrade_guest_user_row) as cur:
+        await cur.execute(
+            users.UPGRADE_GUEST_USER,
+            {
+                "email": email,
+                "name": name,
+                "email_verified": users._aware(
+                    email_verified, "upgrade_guest_user(email_verified=...)"
+                ),
+                "password_hash": password_hash,
+                "id": id,
+            },
+        )
+        return await cur.fetchone()
+
+
+async def delete_stale_guests(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    inactive_since: datetime.datetime,
+    batch_size: int,
+) -> int:
+    """Housekeeping (chatdb_system): delete up to batch_size guests created before
+    inactive_since who have touched no chat since then, with everything they own. Returns
+    how many were deleted; call again until 0 (users_guest_created_at_idx).
+    """
+    async with conn.cursor() as cur:
+        await cur.execute(
+            users.DELETE_STALE_GUESTS,
+            {
+                "inactive_since": users._aware(
+                    inactive_since, "delete_stale_guests(inactive_since=...)"
+                ),
+                "batch_size": batch_size,
+            },
+        )
+        return cur.rowcount
+
+
+async def get_user_with_chat_count(
+    conn: psycopg.AsyncConnection[Any],
+    *,
+    id: uuid.UUID,
+) -> users.GetUserWithChatCountRow | None:
+    """A user's profile with how many chats they have (as the user, or chatdb_system)."""
+    async with conn.cursor(row_factory=users._get_user_with_chat_count_row) as cur:
+        await cur.execute(users.GET_USER_WITH_CHAT_COUNT, {"id": id})
         return await cur.fetchone()
