@@ -12,22 +12,48 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test test-pgbouncer migrate rollback status new-migration generate verify lint \
-        typecheck bench stress docs psql seed doctor clean db-start db-stop schema maintain \
-        sync-twins
+.PHONY: help install lock demo test test-pgbouncer migrate rollback status drift reset new-migration generate \
+        verify lint typecheck bench stress docs psql seed doctor clean db-start db-stop schema \
+        maintain sync-twins
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml plugin/pyproject.toml
-	@test -x $(PY) || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@# The plugin after chatdb: an older chatdb install owned the same console script.
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ./plugin
-	@touch $(STAMP)
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+# One make at a time creates or updates the venv (two `make demo` at once on a fresh clone):
+# the second waits for the lock, then finds the stamp fresh and installs nothing.
+LOCKED := flock $(CURDIR)/.venv.lock
 
-install: $(STAMP) ## create .venv with pinned dependencies and the plugin (editable; re-runs when a pyproject.toml changes)
+$(STAMP): pyproject.toml requirements.lock plugin/pyproject.toml
+	@$(LOCKED) $(MAKE) --no-print-directory _venv-dev
+
+.PHONY: _venv-dev _venv-migrate
+_venv-dev:
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ requirements.lock -nt $(STAMP) ]; then \
+	  $(PIP) -r requirements.lock && $(PIP) --no-deps -e . && $(PIP) --no-deps -e ./plugin && \
+	  touch $(STAMP); fi
+
+# The plugin after chatdb: an older chatdb install owned the same console script.
+install: $(STAMP) ## create .venv with the exact versions of requirements.lock, and the plugin (editable)
+
+lock: $(STAMP) ## recompile requirements.lock (exact versions) from pyproject.toml's ranges
+	$(BIN)/pip-compile --quiet --extra dev --no-emit-index-url --no-emit-find-links \
+	  --strip-extras --output-file requirements.lock pyproject.toml
+
+# Deployment needs only the runtime and dbmate (the `migrate` extra), at the locked versions;
+# a development venv (make install) already has them.
+MIGRATE_STAMP := $(VENV)/.installed-migrate
+DEPLOY := $(if $(wildcard $(STAMP)),$(STAMP),$(MIGRATE_STAMP))
+
+$(MIGRATE_STAMP): pyproject.toml requirements.lock
+	@$(LOCKED) $(MAKE) --no-print-directory _venv-migrate
+
+_venv-migrate:
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@if [ ! -f $(MIGRATE_STAMP) ] || [ pyproject.toml -nt $(MIGRATE_STAMP) ] || [ requirements.lock -nt $(MIGRATE_STAMP) ]; then \
+	  $(PIP) -c requirements.lock -e '.[migrate]' && touch $(MIGRATE_STAMP); fi
 
 demo: $(STAMP) ## migrate the resolved database and run a real chat scenario (writes no tracked file)
 	$(CHATDB) migrate --no-write-schema
@@ -39,14 +65,20 @@ test: $(STAMP) ## run the test suite against DATABASE_URL, else the embedded Pos
 test-pgbouncer: $(STAMP) ## the query and flow suites again, the app's connections through PgBouncer
 	$(PY) tests/support/pgbouncer_leg.py $(BIN)/pytest -q -p no:cacheprovider tests/queries tests/flows $(PYTEST_ARGS)
 
-migrate: $(STAMP) ## apply pending migrations (roles, shadow check, advisory lock; embedded: rewrites the dump)
-	$(CHATDB) migrate
+migrate: $(DEPLOY) ## apply pending migrations (roles, shadow check, advisory lock, checksums; BACKUP=dir dumps first)
+	$(CHATDB) migrate $(if $(BACKUP),--backup $(BACKUP),)
 
-rollback: $(STAMP) ## roll back the latest migration
+rollback: $(DEPLOY) ## roll back the latest migration
 	$(CHATDB) rollback
 
-status: $(STAMP) ## show applied and pending migrations
+status: $(DEPLOY) ## show applied, pending and edited migrations
 	$(CHATDB) status
+
+drift: $(STAMP) ## compare the live database with what its migrations build
+	$(CHATDB) schema drift
+
+reset: $(STAMP) ## drop and recreate the embedded database, then migrate it (development)
+	$(CHATDB) db reset
 
 new-migration: $(STAMP) ## create a migration: make new-migration NAME=add_things
 	@test -n "$(NAME)" || (echo "usage: make new-migration NAME=snake_case_name" >&2; exit 2)
@@ -93,7 +125,7 @@ stress: $(STAMP) ## the reliability scenarios, larger, with a summary table
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(PIP) -c requirements.lock -e '.[dev,bench]'
 	@touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP) ## benchmarks against raw psycopg and the alternatives (FULL=1 for 10M rows)
@@ -119,5 +151,5 @@ db-stop: $(STAMP) ## stop the embedded PostgreSQL
 
 clean: ## stop the embedded server and remove the venv, caches and its data
 	-test -x $(CHATDB) && $(CHATDB) db stop
-	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache src/*.egg-info plugin/src/*.egg-info
+	rm -rf $(VENV) .venv.lock .data .mypy_cache .ruff_cache .pytest_cache src/*.egg-info plugin/src/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

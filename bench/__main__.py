@@ -71,11 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     from bench.harness import Progress
     from bench.workloads import ALL
     from chatdb import dburl
+    from chatdb_tools import target
 
     plan = plan_for(args)
     out = args.out or HERE / "results.json"
     chart_path = args.chart or (None if args.smoke else HERE / "chart.png")
-    resolved = dburl.resolve()
+    resolved = target.resolve()
     started = time.perf_counter()
     progress = Progress(60)
     results: dict[str, Any] = {"mode": plan.mode, "started": datetime.now(UTC).isoformat()}

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from chatdb import migrations
+from chatdb_tools import migrations
 
 # Far enough in the past that every message a workload inserts sorts after the seed.
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from chatdb import embedded, migrations
+from chatdb_tools import embedded, migrations
 
 
 def pgbench_binary() -> str | None:

@@ -22,7 +22,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from chatdb import AsyncDatabase, Database, dburl, migrations
+from chatdb import AsyncDatabase, Database, dburl
+from chatdb_tools import migrations, target
 from support.logins import logins
 
 _counter = itertools.count()
@@ -36,7 +37,7 @@ def _prefix(server_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def server_url() -> str:
-    return dburl.resolve().url
+    return target.resolve().url
 
 
 def _exists(conn: psycopg.Connection, name: str) -> bool:

@@ -7,7 +7,7 @@ comments and layout) and takes the async out of it: `async def`/`with`/`for` -> 
 (for the few lines that differ). It renames the async names and modules to their sync
 counterparts (`SYNC_NAMES`, `SYNC_MODULES`), adds a banner, and runs the project's ruff fix
 and format over the result. Why libcst and not unasync/unasyncd:
-docs/decisions/007-async-to-sync.md.
+docs/decisions/008-async-to-sync.md.
 
     python tools/async_to_sync.py            # rewrite the sync twins
     python tools/async_to_sync.py --check    # exit 1 naming every stale or orphaned twin

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from chatdb import dburl, migrations
+from chatdb_tools import migrations, target
 
 ROOT = Path(__file__).resolve().parent.parent
 URL_VARIABLE = "CHATDB_SQLC_VET_URL"
@@ -32,7 +32,7 @@ def sqlc() -> str:
 
 def main() -> int:
     started = time.monotonic()
-    server = dburl.resolve().url
+    server = target.resolve().url
     with migrations.scratch_database(server, prefix="chatdb_vet") as scratch:
         migrations.apply_roles(scratch)
         migrations.run_dbmate(scratch, ["up"], capture=True)

@@ -141,9 +141,11 @@ def configure_async(settings: Settings) -> Any:
 
 
 # Why not psycopg-pool's `reset` callback: with one, the pool hands every returned connection
-# to a worker thread; measured on a point read in its own transaction that cost +67% (median)
-# against +0-2% for the reset sent with the COMMIT. Every borrow goes through
-# `Database._transaction` / `AsyncDatabase._transaction`, which call the functions below.
+# to a worker thread, which measured +67% (median wall time) on a point read in its own
+# transaction. Sent with the COMMIT the reset costs no round trip, but still ~15-20% CPU on
+# that point read, so it runs only after a transaction that ran something other than
+# generated statements (session_state). Every borrow goes through `Database._transaction` /
+# `AsyncDatabase._transaction`, which call the functions below.
 
 
 def _raise_first_error(results: list[PGresult], encoding: str) -> None:

@@ -82,6 +82,8 @@ def _trusting(conn: Any, query: object) -> StatementContext:
     """The connection's context, trusting `query` to leave the session clean if it does."""
     ctx = _context(conn)
     ctx.trusted = leaves_session_clean(query)
+    if not ctx.trusted:
+        ctx.dirty = True  # also without the _start_query hook below (a psycopg upgrade)
     return ctx
 
 

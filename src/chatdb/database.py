@@ -105,8 +105,9 @@ class Database:
         self.retries = 0
         self._begin_sql = begin_statement(self.settings)
         session_state.trust(self._begin_sql)
-        # Each connection leaves a transaction with a clean session (connection_setup.RESET_SQL);
-        # through PgBouncer in transaction mode the session is not ours to clean.
+        # A connection that ran more than generated statements leaves its transaction with a
+        # clean session (connection_setup.RESET_SQL, session_state); through PgBouncer in
+        # transaction mode the session is not ours to clean.
         self._reset = not self.settings.pgbouncer
         self.pool = self._make_pool(self.url, "primary", open)
         self.system_pool = (

@@ -1,7 +1,8 @@
-"""Which database chatdb talks to: the one place that decides.
+"""Which database chatdb talks to, and the URL helpers around it.
 
-`DATABASE_URL` when it is set; otherwise the embedded PostgreSQL (started on demand).
-dbmate, sqlc, psql, the CLI and the tests all take their URL from `resolve()`.
+The runtime takes `DATABASE_URL` and nothing else: with it unset, `resolve()` raises
+ConfigError and starts nothing. The embedded development server is the tooling's
+(`chatdb_tools.target.resolve`, used by the CLI, the make targets and the tests).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from chatdb import embedded
 from chatdb.errors import ConfigError
 
 _SCHEMES = ("postgresql", "postgres")
@@ -27,9 +27,8 @@ class ResolvedDatabase:
     def describe(self) -> str:
         """One line for humans: which database this command uses (password hidden)."""
         if self.source == "embedded":
-            return (
-                f"embedded PostgreSQL in {embedded.data_dir()} (database {database_name(self.url)})"
-            )
+            socket_dir = dict(parse_qsl(urlsplit(self.url).query)).get("host", "")
+            return f"embedded PostgreSQL in {socket_dir} (database {database_name(self.url)})"
         return f"DATABASE_URL {redact(self.url)}"
 
 
@@ -64,14 +63,20 @@ def validate_url(url: str, variable: str = "DATABASE_URL") -> str:
     return url
 
 
-def resolve(*, start: bool = True) -> ResolvedDatabase:
-    """The database for this process: `DATABASE_URL`, else the embedded server."""
+def resolve() -> ResolvedDatabase:
+    """The database of an application: `DATABASE_URL`, never a server started behind its back.
+
+    A missing variable in production must be an error, not a new empty database.
+    """
     raw = os.environ.get("DATABASE_URL", "")
-    if raw:  # set but blank is a mistake, not a request for the embedded server
+    if raw:  # set but blank is a mistake, validate_url says so
         return ResolvedDatabase(validate_url(raw.strip()), "DATABASE_URL")
-    if start:
-        return ResolvedDatabase(embedded.start(), "embedded")
-    return ResolvedDatabase(embedded.server_url(), "embedded")
+    raise ConfigError(
+        "DATABASE_URL is not set, so there is no database to connect to",
+        fix="set DATABASE_URL=postgresql://user:password@host:5432/dbname, or pass the URL to "
+        "Database(url); in development, `chatdb db url` prints the embedded server's URL",
+        variable="DATABASE_URL",
+    )
 
 
 def redact(url: str) -> str:

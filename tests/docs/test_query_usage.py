@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chatdb.errors import ConfigError
-from chatdb.schema_docs.queries import (
+from chatdb_tools.schema_docs.queries import (
     NamedQuery,
     body_usage,
     parse_query_file,

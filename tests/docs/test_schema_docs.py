@@ -11,9 +11,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from chatdb import migrations
 from chatdb.errors import ConfigError
-from chatdb.schema_docs import (
+from chatdb_tools import migrations
+from chatdb_tools.schema_docs import (
     Output,
     compare,
     graphviz,
@@ -22,9 +22,9 @@ from chatdb.schema_docs import (
     render,
     write,
 )
-from chatdb.schema_docs.domains import MIGRATION_DOMAINS, read_domains
-from chatdb.schema_docs.model import SchemaModel
-from chatdb.schema_docs.normalise import unqualify_single_relation
+from chatdb_tools.schema_docs.domains import MIGRATION_DOMAINS, read_domains
+from chatdb_tools.schema_docs.model import SchemaModel
+from chatdb_tools.schema_docs.normalise import unqualify_single_relation
 
 needs_dot = pytest.mark.skipif(graphviz.dot_binary() is None, reason="Graphviz dot not installed")
 
@@ -373,7 +373,7 @@ def test_without_dot_svgs_are_kept_and_not_compared(
 
 def _docs_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "chatdb", "docs", *args],
+        [sys.executable, "-m", "chatdb_tools", "docs", *args],
         capture_output=True,
         text=True,
         env=dict(os.environ),
@@ -411,13 +411,15 @@ def test_check_reports_a_relation_without_comment_as_an_error(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from chatdb.cli import build_parser, docs_command
+    import argparse
+
+    from chatdb_tools.cli import docs_command
 
     output = render(model, svg=False)
     write(output, tmp_path)
     output.missing_comments = ["chats"]
     monkeypatch.setattr(docs_command, "_generate", lambda args: output)
-    args = build_parser().parse_args(["docs", "--check", "--out", str(tmp_path)])
+    args = argparse.Namespace(check=True, out=tmp_path, queries=None, json=False)
     assert docs_command.cmd_docs(args) == 2
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert errors == [

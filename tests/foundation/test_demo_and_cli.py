@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from chatdb import Database
-from chatdb.cli.demo import run_demo
-from chatdb.cli.seed import seed
+from chatdb_tools.cli.demo import run_demo
+from chatdb_tools.cli.seed import seed
 from support.logins import logins
 
 
@@ -20,7 +20,7 @@ def run_cli(url: str, *args: str, system_url: str = "") -> subprocess.CompletedP
     if system_url:
         env["DATABASE_SYSTEM_URL"] = system_url
     return subprocess.run(
-        [sys.executable, "-m", "chatdb", *args],
+        [sys.executable, "-m", "chatdb_tools", *args],
         capture_output=True,
         text=True,
         env=env,

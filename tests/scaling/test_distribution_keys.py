@@ -25,7 +25,7 @@ import pytest
 from pglast import ast, parse_sql
 from pglast.enums import A_Expr_Kind, BoolExprType, SetOperation
 
-from chatdb.schema_docs.queries import replace_macros
+from chatdb_tools.schema_docs.queries import replace_macros
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "scaling.md"

@@ -10,7 +10,7 @@ import uuid
 import psycopg
 import pytest
 
-from chatdb import migrations
+from chatdb_tools import migrations
 
 from .helpers import APP, MIGRATOR, acting, count, expect_error, insert, new_user, one
 

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from chatdb import migrations
+from chatdb_tools import migrations
 
 from .helpers import one
 
@@ -201,7 +201,7 @@ def test_chatdb_migrate_succeeds_on_an_empty_database_and_again_when_up_to_date(
         env = {**os.environ, "DATABASE_URL": url}
         for _ in range(2):
             result = subprocess.run(
-                [sys.executable, "-m", "chatdb", "migrate"],
+                [sys.executable, "-m", "chatdb_tools", "migrate"],
                 env=env,
                 capture_output=True,
                 text=True,

@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `support` as in pytest
 
 from chatdb import dburl
+from chatdb_tools import target
 from support.servers import PGBOUNCER_MISSING, TempPgBouncer, pgbouncer_available
 
 # As many server connections as the suite's `database` pool may hold, so tests that run
@@ -35,7 +36,7 @@ def main(command: list[str]) -> int:
     if not pgbouncer_available():
         print(f"pgbouncer_leg: skipped: {PGBOUNCER_MISSING}", file=sys.stderr)
         return 0
-    server = dburl.resolve().url
+    server = target.resolve().url
     with TempPgBouncer(server, pool_mode="transaction", pool_size=POOL_SIZE) as pgbouncer:
         url = pgbouncer.url(dburl.database_name(server))
         print(f"pgbouncer_leg: application connections through {url} (transaction mode)")

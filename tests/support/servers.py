@@ -17,7 +17,7 @@ running when the interpreter exits.
 PostgreSQL and PgBouncer refuse to run as root. When the tests run as root, the servers run
 as the unprivileged system user `pgserver` (the one pgserver uses for the embedded server,
 created here when missing) through `runuser`, in folders owned by that user. The binaries
-are pgserver's PostgreSQL 16 (`chatdb.embedded.pg_bin_dir()`), the same everywhere.
+are pgserver's PostgreSQL 16 (`chatdb_tools.embedded.pg_bin_dir()`), the same everywhere.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ from typing import Literal, Self
 import psycopg
 from psycopg import sql
 
-from chatdb import dburl, embedded, migrations
+from chatdb import dburl
+from chatdb_tools import embedded, migrations
 
 RUN_AS = "pgserver"
 PGBOUNCER = Path("/usr/sbin/pgbouncer")
@@ -246,8 +247,9 @@ class TempCluster(_Server):
         settings: dict[str, str] | None = None,
         start_timeout_s: float = START_TIMEOUT_S,
         name: str = "cluster",
+        bin_dir: Path | None = None,
     ) -> None:
-        self.bin_dir = embedded.pg_bin_dir()
+        self.bin_dir = bin_dir or embedded.pg_bin_dir()
         self.user = user
         self.name = name
         self.settings = {**_CLUSTER_SETTINGS, **(settings or {})}

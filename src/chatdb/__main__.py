@@ -1,3 +1,0 @@
-from chatdb.cli import main
-
-main()

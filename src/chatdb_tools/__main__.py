@@ -1,0 +1,3 @@
+from chatdb_tools.entry import main
+
+main()
