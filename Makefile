@@ -128,8 +128,8 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(PIP) -c requirements.lock -e '.[dev,bench]'
 	@touch $(BENCH_STAMP)
 
-bench: $(BENCH_STAMP) ## benchmarks against raw psycopg and the alternatives (FULL=1 for 10M rows)
-	$(PY) -m bench $(if $(FULL),--full,)
+bench: $(BENCH_STAMP) ## benchmarks against raw psycopg and the alternatives (FULL=1 for 10M rows, PIN=1 to pin cores)
+	$(PY) -m bench $(if $(FULL),--full,) $(if $(PIN),--pin,)
 
 psql: $(STAMP) ## open psql on the resolved database
 	$(BIN)/chatdb psql

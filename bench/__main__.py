@@ -41,12 +41,12 @@ def plan_for(args: argparse.Namespace) -> Plan:
     from bench import dataset
 
     if args.smoke:
-        return Plan("smoke", dataset.SMOKE, 1, 0.0, 6, (1, 2), (1_000, 3_000), 2_000, 200,
+        return Plan("smoke", dataset.SMOKE, 2, 0.0, 6, (1, 2), (1_000, 3_000), 2_000, 200,
                     (100, 1_000), 0.05, 1)  # fmt: skip
     if args.full:
-        return Plan("full", dataset.QUICK, 8, 1.0, 8, (1, 8), (10_000, 1_000_000, 10_000_000),
+        return Plan("full", dataset.QUICK, 10, 0.8, 8, (1, 8), (10_000, 1_000_000, 10_000_000),
                     1_000_000, 50_000, (100, 10_000), 1.0, 3)  # fmt: skip
-    return Plan("quick", dataset.QUICK, 5, 1.0, 8, (1, 8), (10_000, 1_000_000), 200_000,
+    return Plan("quick", dataset.QUICK, 7, 0.7, 8, (1, 8), (10_000, 1_000_000), 200_000,
                 20_000, (100, 10_000), 0.5, 3)  # fmt: skip
 
 
@@ -63,14 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chart", type=Path, default=None, help="PNG chart (bench/chart.png)")
     parser.add_argument("--profile", action="store_true", help="pyinstrument into bench/out/")
     parser.add_argument("--only", default="", help="comma-separated per-call workload keys")
+    parser.add_argument(
+        "--pin", action="store_true", help="client and server on separate cores (make bench PIN=1)"
+    )
     args = parser.parse_args(argv)
     # SIGTERM (a cancelled CI job, `kill`) unwinds like Ctrl-C: the scratch databases are dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    from bench import bulk, dataset, explain, modelbuild, percall, report, scaling, server
+    from bench import pinning
     from bench.harness import Progress
-    from bench.workloads import ALL
-    from chatdb import dburl
     from chatdb_tools import target
 
     plan = plan_for(args)
@@ -81,6 +82,26 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress(60)
     results: dict[str, Any] = {"mode": plan.mode, "started": datetime.now(UTC).isoformat()}
     print(f"chatdb bench ({plan.mode}) on {resolved.describe()}", file=sys.stderr)
+    with pinning.pinned(resolved.url, enabled=args.pin) as pin:
+        print(f"cores: {pin['note']}", file=sys.stderr)
+        results["pinning"] = pin
+        return _run(args, plan, resolved, results, started, progress, out, chart_path)
+
+
+def _run(
+    args: argparse.Namespace,
+    plan: Plan,
+    resolved: Any,
+    results: dict[str, Any],
+    started: float,
+    progress: Any,
+    out: Path,
+    chart_path: Path | None,
+) -> int:
+    from bench import bulk, dataset, explain, modelbuild, percall, report, scaling, server
+    from bench import runtime_cost as cost
+    from bench.workloads import ALL
+    from chatdb import dburl
 
     progress.stage("pgbench -S (the server's limit)")
     results["pgbench"] = server.run(resolved.url, plan.pgbench_s)
@@ -111,7 +132,14 @@ def main(argv: list[str] | None = None) -> int:
                 findings = explain.check(data)
                 progress.tick()
                 models = modelbuild.run(data, plan.model_rows, plan.model_budget_s, progress)
-                bulk_results = bulk.run(url, data, plan.bulk_rows, plan.row_by_row, progress)
+                bulk_results = bulk.run(
+                    url, data, plan.bulk_rows, plan.row_by_row, progress, rounds=plan.rounds
+                )
+                progress.stage("runtime cost per statement (chatdb cursor vs psycopg's)")
+                results["runtime_cost"] = cost.run(
+                    url, rounds=3 if args.smoke else 15, calls=50 if args.smoke else 400
+                )
+                progress.tick()
                 progress.stage("read cache (Redis): cached vs uncached, interleaved")
                 results["cache"] = _cache_bench(url, smoke=args.smoke)
                 progress.tick()
@@ -123,7 +151,10 @@ def main(argv: list[str] | None = None) -> int:
         results["messages_in_table"] = data.total_messages
     progress.close()
 
-    targets = report.evaluate(cells, bulk_results, scale_points, {}, results.get("cache"))
+    targets = report.evaluate(
+        cells, bulk_results, scale_points, {"runtime_cost": results.get("runtime_cost")},
+        results.get("cache"),
+    )  # fmt: skip
     results["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["per_call"] = [
@@ -133,7 +164,11 @@ def main(argv: list[str] | None = None) -> int:
             "mode": c.mode,
             "clients": c.clients,
             "stats": {
-                name: {**s.as_dict(), "ratio": _r(report.ratio(c, name, _base(c)))}
+                name: {
+                    **s.as_dict(),
+                    "ratio": _r(report.ratio(c, name, _base(c))),
+                    "ratio_iqr": [_r(q) for q in report.ratio_spread(c, name, _base(c))],
+                }
                 for name, s in c.stats.items()
             },
             "skipped": c.skipped,
@@ -142,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     results["bulk"] = [
         {"name": b.name, "rows": b.rows, "seconds": round(b.seconds, 3),
-         "rows_per_s": round(b.rows_per_s), "us_per_row": round(b.us_per_row, 3)}
+         "rows_per_s": round(b.rows_per_s), "us_per_row": round(b.us_per_row, 3),
+         "round_seconds": [round(x, 4) for x in b.round_seconds]}
         for b in bulk_results
     ]  # fmt: skip
     results["scaling"] = [s.as_dict() for s in scale_points]
@@ -245,7 +281,10 @@ def _per_call(
 
 
 def _print_extras(results: dict[str, Any]) -> None:
-    from bench import report
+    from bench import report, runtime_cost
+
+    if results.get("runtime_cost"):
+        print(runtime_cost.text(results["runtime_cost"]))
 
     if results.get("cache"):
         print(report.cache_text(results["cache"]))

@@ -3,7 +3,8 @@
 Every variant of a workload runs in the same cell, round-robin: round r runs a chunk of calls
 of each variant in turn (the order rotates each round), so a burst of noise from the other
 processes on the machine lands on all variants alike and the ratios stay honest. Round 0 is
-a warm-up (statements get prepared, caches fill) and is discarded.
+a warm-up (statements get prepared, caches fill) and is discarded. Each round's median is
+kept too: a ratio's spread is the interquartile range of its per-round ratios (`spread`).
 
 A variant is a *unit of work* factory: `unit(client)` is a context manager (the variant's
 natural transaction: `conn.transaction()`, `db.system()`, `engine.begin()`, ...) that yields
@@ -48,18 +49,20 @@ class Stats:
     mean_us: float
     calls: int
     ops_per_s: float
+    round_medians_us: list[float] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "median_us": round(self.median_us, 2),
             "p95_us": round(self.p95_us, 2),
             "mean_us": round(self.mean_us, 2),
             "calls": self.calls,
             "ops_per_s": round(self.ops_per_s, 1),
+            "round_medians_us": [round(m, 2) for m in self.round_medians_us],
         }
 
 
-def summarize(samples_ns: list[int], busy_s: float) -> Stats:
+def summarize(samples_ns: list[int], busy_s: float, round_medians_us: list[float]) -> Stats:
     if not samples_ns:
         return Stats(float("nan"), float("nan"), float("nan"), 0, 0.0)
     ordered = sorted(samples_ns)
@@ -70,13 +73,40 @@ def summarize(samples_ns: list[int], busy_s: float) -> Stats:
         mean_us=statistics.fmean(ordered) / 1000,
         calls=len(ordered),
         ops_per_s=len(ordered) / busy_s if busy_s > 0 else 0.0,
+        round_medians_us=round_medians_us,
     )
+
+
+def spread(values: list[float]) -> tuple[float, float]:
+    """The interquartile range (first and third quartile) of per-round values; NaN when
+    there are fewer than two rounds."""
+    clean = [v for v in values if v == v]
+    if len(clean) < 2:
+        return float("nan"), float("nan")
+    q1, _, q3 = statistics.quantiles(clean, n=4, method="inclusive")
+    return q1, q3
+
+
+def round_ratios(a: list[float], b: list[float]) -> list[float]:
+    """Per-round ratios a/b of two variants measured in the same rounds."""
+    return [x / y for x, y in zip(a, b, strict=False) if y]
 
 
 @dataclass
 class _Acc:
     samples: list[int] = field(default_factory=list)
     busy_s: float = 0.0
+    round_medians_us: list[float] = field(default_factory=list)
+
+    def add_round(self, per_client: list[list[int]], wall_s: float) -> None:
+        merged = [s for out in per_client for s in out]
+        self.samples.extend(merged)
+        self.busy_s += wall_s
+        if merged:
+            self.round_medians_us.append(statistics.median(merged) / 1000)
+
+    def stats(self) -> Stats:
+        return summarize(self.samples, self.busy_s, self.round_medians_us)
 
 
 def _sync_client(variant: SyncVariant, client: int, start: int, calls: int, out: list[int]) -> None:
@@ -133,12 +163,9 @@ def run_sync(
                 if errors:
                     raise errors[0]
             if r > 0:
-                a = acc[v.name]
-                for out in per_client:
-                    a.samples.extend(out)
-                a.busy_s += wall
+                acc[v.name].add_round(per_client, wall)
         progress.tick()
-    return {name: summarize(a.samples, a.busy_s) for name, a in acc.items()}
+    return {name: a.stats() for name, a in acc.items()}
 
 
 async def _async_client(
@@ -171,12 +198,9 @@ async def run_async(
             )
             wall = time.perf_counter() - t0
             if r > 0:
-                a = acc[v.name]
-                for out in per_client:
-                    a.samples.extend(out)
-                a.busy_s += wall
+                acc[v.name].add_round(per_client, wall)
         progress.tick()
-    return {name: summarize(a.samples, a.busy_s) for name, a in acc.items()}
+    return {name: a.stats() for name, a in acc.items()}
 
 
 def time_once(fn: Callable[[], Any]) -> tuple[float, Any]:

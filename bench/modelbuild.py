@@ -70,12 +70,15 @@ def builders() -> dict[str, Callable[[Sequence[Any]], Any]]:
     def construct(v: Sequence[Any]) -> Any:
         return models.Message.model_construct(**dict(zip(fields, v, strict=True)))
 
+    from bench import rowdesign
+
     return {
         "tuple": tuple,
         "dataclass": lambda v: MessageRow(*v),
         "dataclass+convert": convert,
         "pydantic construct": construct,
         "pydantic": pydantic_row,
+        **rowdesign.builders(),  # issue 19's prototypes
     }
 
 
@@ -95,6 +98,7 @@ def _time(fn: Callable[[], Any], budget_s: float, min_runs: int = 3) -> float:
 def run(
     data: Data, sizes: tuple[int, ...], budget_s: float, progress: Progress
 ) -> list[dict[str, Any]]:
+    from bench import rowdesign
     from chatdb.connection_setup import install_json_adapters
     from chatdb.queries import enums
 
@@ -115,6 +119,7 @@ def run(
             progress.stage(f"model building: {n:,} rows")
             rows = conn.execute(sql, (data.deep_chat_id, n)).fetchall()
             assert len(rows) == n, (len(rows), n)
+            rowdesign.check(rows)
             for name, make in build.items():
                 built = _time(lambda make=make, rows=rows: [make(r) for r in rows], budget_s)
                 factory = (lambda cur: make) if name != "tuple" else None  # noqa: B023

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -38,9 +38,20 @@ class ScalePoint:
     keyset_psycopg_us: float
     offset_us: float
     offset: int
+    # Per-round medians of the two keyset variants (interleaved): the spread of their ratio.
+    keyset_generated_rounds_us: list[float] = field(default_factory=list)
+    keyset_psycopg_rounds_us: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: round(v, 1) if isinstance(v, float) else v for k, v in self.__dict__.items()}
+        return {k: _rounded(v) for k, v in self.__dict__.items()}
+
+
+def _rounded(v: Any) -> Any:
+    if isinstance(v, float):
+        return round(v, 1)
+    if isinstance(v, list):
+        return [round(x, 1) for x in v]
+    return v
 
 
 def _median_us(fn: Any, calls: int, budget_s: float) -> float:
@@ -57,16 +68,20 @@ def _median_us(fn: Any, calls: int, budget_s: float) -> float:
 
 
 _POSITIONS = tuple(n / 10 for n in range(1, 10))
-_ROUNDS = 5
+_ROUNDS = 8
 
 
-def _interleaved_medians_us(variants: list[list[Any]], calls: int) -> list[float]:
+def _interleaved_medians_us(
+    variants: list[list[Any]], calls: int
+) -> tuple[list[float], list[list[float]]]:
     """Median latency (µs) of each variant, a variant being one call per cursor position:
-    `_ROUNDS` rounds, each calling every variant at every position, order flipping."""
+    `_ROUNDS` rounds, each calling every variant at every position, order flipping. Also each
+    variant's per-round medians."""
     for fns in variants:
         for fn in fns:
             fn()  # warm (and prepare)
     samples: list[list[float]] = [[] for _ in variants]
+    rounds: list[list[float]] = [[] for _ in variants]
     per_round = max(1, calls // _ROUNDS)
     for r in range(_ROUNDS):
         order = list(range(len(variants)))
@@ -74,12 +89,15 @@ def _interleaved_medians_us(variants: list[list[Any]], calls: int) -> list[float
             order.reverse()
         for v in order:
             fns = variants[v]
+            this_round = []
             for i in range(per_round):
                 fn = fns[i % len(fns)]
                 t0 = time.perf_counter()
                 fn()
-                samples[v].append((time.perf_counter() - t0) * 1e6)
-    return [statistics.median(s) for s in samples]
+                this_round.append((time.perf_counter() - t0) * 1e6)
+            samples[v] += this_round
+            rounds[v].append(statistics.median(this_round))
+    return [statistics.median(s) for s in samples], rounds
 
 
 def measure(data: Data, calls: int, progress: Progress) -> ScalePoint:
@@ -100,7 +118,7 @@ def measure(data: Data, calls: int, progress: Progress) -> ScalePoint:
         db.system() as conn,
         psycopg.connect(data.url) as raw_conn,
     ):
-        gen, raw = _interleaved_medians_us(
+        (gen, raw), (gen_rounds, raw_rounds) = _interleaved_medians_us(
             [
                 [lambda a=a: messages.list_messages_by_chat(conn, **a) for a in pages],
                 [lambda a=a: raw_conn.execute(sql, a, prepare=True).fetchall() for a in pages],
@@ -115,4 +133,6 @@ def measure(data: Data, calls: int, progress: Progress) -> ScalePoint:
             3.0,
         )
     progress.tick()
-    return ScalePoint(data.total_messages, data.deep_count, gen, raw, off, offset)
+    return ScalePoint(
+        data.total_messages, data.deep_count, gen, raw, off, offset, gen_rounds, raw_rounds
+    )

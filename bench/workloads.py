@@ -10,6 +10,8 @@ Variant names are the table's rows:
 - async: `psycopg async` (the async baseline), `generated async`, `chatdb.AsyncDatabase`,
   `asyncpg` (its default codecs: jsonb comes back as text) and `asyncpg+orjson` (jsonb decoded,
   i.e. the same work).
+- the page also runs in `dataclass mode`: the query set generated with
+  `emit_pydantic_models: false` (`bench/dataclass_mode.py`) on the same pooled runtime.
 
 Reads and inserts run in one transaction per chunk of calls (amortised, identical for every
 variant); the flow and `point read + transaction` rows time a whole transaction per call.
@@ -209,9 +211,17 @@ def point_read_session(data: Data) -> Workload:
 # --------------------------------------------------------------------------- page of 50
 
 
+DATACLASS = "dataclass mode (chatdb.Database)"
+ADATACLASS = "dataclass mode (chatdb.AsyncDatabase)"
+
+
 def page_of_messages(data: Data) -> Workload:
+    from bench import dataclass_mode
     from chatdb.queries import messages
     from chatdb.queries.aio import messages as amessages
+
+    dc_messages = dataclass_mode.load("messages")
+    adc_messages = dataclass_mode.load("aio.messages")
 
     pick = _cycle(data.page_chat_ids)
     sql = messages.LIST_MESSAGES_BY_CHAT
@@ -227,6 +237,9 @@ def page_of_messages(data: Data) -> Workload:
 
     def gen(conn: Any) -> Callable[[int], Any]:
         return lambda i: messages.list_messages_by_chat(conn, **args(i))
+
+    def dc(conn: Any) -> Callable[[int], Any]:
+        return lambda i: dc_messages.list_messages_by_chat(conn, **args(i))
 
     def core(c: Any) -> Callable[[int], Any]:
         from sqlalchemy import select
@@ -264,6 +277,7 @@ def page_of_messages(data: Data) -> Workload:
         Spec("psycopg", "psycopg", raw),
         Spec("generated", "psycopg", gen),
         Spec("chatdb.Database", "database", gen),
+        Spec(DATACLASS, "database", dc),
         Spec("SQLAlchemy Core", "sa-core", core, "sqlalchemy"),
         Spec("SQLAlchemy ORM", "sa-orm", orm, "sqlalchemy"),
     ]
@@ -278,6 +292,9 @@ def page_of_messages(data: Data) -> Workload:
     def agen(conn: Any) -> Callable[[int], Any]:
         return lambda i: amessages.list_messages_by_chat(conn, **args(i))
 
+    def adc(conn: Any) -> Callable[[int], Any]:
+        return lambda i: adc_messages.list_messages_by_chat(conn, **args(i))
+
     def apg(conn: Any) -> Callable[[int], Any]:
         return lambda i: conn.fetch(dsql, pick(i), None, None, 50)
 
@@ -285,6 +302,7 @@ def page_of_messages(data: Data) -> Workload:
         Spec("psycopg async", "apsycopg", araw),
         Spec("generated async", "apsycopg", agen),
         Spec("chatdb.AsyncDatabase", "adatabase", agen),
+        Spec(ADATACLASS, "adatabase", adc),
         Spec("asyncpg", "asyncpg", apg, "asyncpg"),
         Spec("asyncpg+orjson", "asyncpg-json", apg, "asyncpg"),
     ]

@@ -56,13 +56,35 @@ def test_bench_smoke_runs_every_workload_and_writes_results(
         assert cell["stats"][base]["ratio"] == 1.0
     assert {b["name"] for b in results["bulk"]} >= {
         ":copyfrom (generated, chatdb.Database)",
+        "psycopg COPY binary",
+        "psycopg COPY binary, unindexed unconstrained copy (server ceiling)",
         "psycopg executemany (pipelined)",
         "psycopg row by row",
     }
     assert len(results["scaling"]) == 2
     assert {m["row_type"] for m in results["model_building"]} >= {"tuple", "dataclass", "pydantic"}
     assert results["explain"], "the EXPLAIN check found no generated statements"
-    assert {t["target"] for t in results["targets"]} >= {"one", "many", "copy_many", "flow"}
+    targets = {t["target"] for t in results["targets"]}
+    assert targets >= {
+        "one", "page", "dataclass", "copy", "keyset", "keyset_growth", "flow", "runtime_cost"
+    }  # fmt: skip
+    # The runtime's per-statement cost, with the profile that says where it goes.
+    cost = results["runtime_cost"]
+    assert cost["limit_us"] == 2.0 and len(cost["cost_iqr_us"]) == 2
+    assert any("cursors.py" in row["function"] for row in cost["profile"])
+    if importlib.util.find_spec("asyncpg") is not None:
+        assert "page_asyncpg" in targets
+    # Issue 19: every ratio comes with its spread over the rounds (smoke runs two rounds).
+    page = next(c for c in cells if c["workload"] == "list_messages_by_chat" and c["clients"] == 1)
+    q1, q3 = page["stats"]["chatdb.Database" if page["mode"] == "sync" else "chatdb.AsyncDatabase"][
+        "ratio_iqr"
+    ]
+    assert 0 < q1 <= q3
+    assert all(len(t["iqr"]) == 2 for t in results["targets"])
+    assert results["pinning"] == {
+        "pinned": False,
+        "note": "not pinned (make bench PIN=1 pins client and server)",
+    }
 
     cache = results["cache"]
     if "skipped" not in cache:  # no Redis on this machine

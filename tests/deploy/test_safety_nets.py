@@ -120,3 +120,15 @@ def test_new_migration_writes_a_template_that_lints_and_applies(
                 "WHERE table_name = 'chats' AND column_name = 'colour'"
             ).fetchone()
         assert columns == (0,)
+
+
+def test_new_migration_sorts_after_a_migration_dated_in_the_future(tmp_path: Path) -> None:
+    # A teammate's clock ahead of ours must not make our migration sort (and apply, and roll
+    # back) before theirs.
+    home = project_copy(tmp_path)
+    future = home / "db" / "migrations" / "29991231235959_from_the_future.sql"
+    future.write_text("-- migrate:up\n\n-- migrate:down\n")
+    made = chatdb("new-migration", "after_it", url=None, env={"CHATDB_HOME": str(home)})
+    assert made.returncode == 0, made.stderr
+    (path,) = (home / "db" / "migrations").glob("*_after_it.sql")
+    assert path.name.startswith("30000101000000_")

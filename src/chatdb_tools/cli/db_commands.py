@@ -191,6 +191,20 @@ SET LOCAL statement_timeout = '60s';
 """
 
 
+def _next_version(folder: Path, now: str) -> str:
+    """`now`, or one second after the newest migration when that one is dated later (a
+    clock behind a teammate's): dbmate applies and rolls back by version order, so a new
+    migration must sort last, or `rollback` would undo someone else's."""
+    import datetime as dt
+
+    versions = [p.name.split("_", 1)[0] for p in folder.glob("*.sql")]
+    newest = max((v for v in versions if v.isdigit() and len(v) == 14), default="")
+    if newest < now:
+        return now
+    later = dt.datetime.strptime(newest, "%Y%m%d%H%M%S") + dt.timedelta(seconds=1)
+    return later.strftime("%Y%m%d%H%M%S")
+
+
 def cmd_new_migration(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -198,8 +212,9 @@ def cmd_new_migration(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"migration name {args.name!r} is not snake_case", fix="use e.g. NAME=add_chat_tags"
         )
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
-    path = migrations.migrations_dir() / f"{stamp}_{args.name}.sql"
+    folder = migrations.migrations_dir()
+    stamp = _next_version(folder, dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S"))
+    path = folder / f"{stamp}_{args.name}.sql"
     if path.exists():
         raise ConfigError(f"{path.name} exists already", fix="wait a second, or pick another name")
     path.write_text(MIGRATION_TEMPLATE.format(name=args.name))
