@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install lock demo test migrate rollback status drift reset new-migration generate \
+.PHONY: help install lock demo test test-pgbouncer migrate rollback status drift reset new-migration generate \
         verify lint typecheck bench stress docs psql seed doctor clean db-start db-stop schema \
         maintain sync-twins
 
@@ -62,6 +62,9 @@ demo: $(STAMP) ## migrate the resolved database and run a real chat scenario (wr
 test: $(STAMP) ## run the test suite against DATABASE_URL, else the embedded PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+test-pgbouncer: $(STAMP) ## the query and flow suites again, the app's connections through PgBouncer
+	$(PY) tests/support/pgbouncer_leg.py $(BIN)/pytest -q -p no:cacheprovider tests/queries tests/flows $(PYTEST_ARGS)
+
 migrate: $(DEPLOY) ## apply pending migrations (roles, shadow check, advisory lock, checksums; BACKUP=dir dumps first)
 	$(CHATDB) migrate $(if $(BACKUP),--backup $(BACKUP),)
 
@@ -87,7 +90,8 @@ schema: $(STAMP) ## rewrite db/schema/schema.sql from a throwaway database
 sync-twins: $(STAMP) ## regenerate the sync modules from their async sources (tools/async_to_sync.py)
 	$(PY) tools/async_to_sync.py
 
-generate: $(STAMP) ## regenerate the query modules (sqlc + our plugin), sync twins, schema dump and docs
+generate: $(STAMP) ## check every query against the migrated schema, then regenerate the query modules, sync twins, schema dump and docs
+	$(PY) tools/vet_queries.py
 	$(PY) tools/async_to_sync.py
 	$(PY) tools/clean_generated.py
 	$(BIN)/sqlc generate
@@ -104,7 +108,7 @@ typecheck: $(STAMP) ## mypy --strict on the runtime, the plugin and the generate
 	$(BIN)/mypy
 
 verify: lint typecheck ## lint, types, freshness (generated code, sync twins, dump, docs), migrations, index check
-	$(BIN)/sqlc vet
+	$(PY) tools/vet_queries.py
 	$(PY) tools/verify_generated.py
 	$(PY) tools/async_to_sync.py --check
 	$(CHATDB) schema check

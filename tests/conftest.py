@@ -164,14 +164,12 @@ def conn(shared_db_url: str) -> Iterator[psycopg.Connection]:
 @pytest.fixture(scope="session")
 def app_database_url(server_url: str, migrated_template: str) -> Iterator[str]:
     """Where application-level tests send `database`: a clone of its own (tests commit there,
-    so it is kept apart from the rolled-back `conn` clone), or PgBouncer in front of a clone
-    when CHATDB_TEST_PGBOUNCER_URL is set (the PgBouncer run of the query suite)."""
-    via_pgbouncer = os.environ.get("CHATDB_TEST_PGBOUNCER_URL")
-    if via_pgbouncer:
-        yield via_pgbouncer
-        return
+    so it is kept apart from the rolled-back `conn` clone). With CHATDB_TEST_PGBOUNCER_URL
+    (tests/support/pgbouncer_leg.py: `make test-pgbouncer`, a leg of .ci/run) the clone is
+    still made on the server directly, and reached through that PgBouncer by its name."""
     name, url = clone_template(server_url, migrated_template, label="app")
-    yield url
+    via_pgbouncer = os.environ.get("CHATDB_TEST_PGBOUNCER_URL")
+    yield dburl.with_database(via_pgbouncer, name) if via_pgbouncer else url
     drop_database(server_url, name)
 
 

@@ -2,11 +2,12 @@
 
 The asyncio modules are the only hand-written copy (like psycopg, which generates its sync
 classes from the async ones). This tool parses each async source with libcst (which keeps
-comments and layout), takes the async out of it (`async def`/`with`/`for` -> plain, `await x`
--> `x`, `Awaitable[T]` -> `T`), renames the async names and modules to their sync
+comments and layout) and takes the async out of it: `async def`/`with`/`for` -> plain,
+`await x` -> `x`, `Awaitable[T]` -> `T`, an `if True:  # ASYNC` block -> its `else:` block
+(for the few lines that differ). It renames the async names and modules to their sync
 counterparts (`SYNC_NAMES`, `SYNC_MODULES`), adds a banner, and runs the project's ruff fix
-and format over the result. Why libcst and not unasync/unasyncd: docs/decisions/
-(async-to-sync record).
+and format over the result. Why libcst and not unasync/unasyncd:
+docs/decisions/008-async-to-sync.md.
 
     python tools/async_to_sync.py            # rewrite the sync twins
     python tools/async_to_sync.py --check    # exit 1 naming every stale or orphaned twin
@@ -32,7 +33,7 @@ BANNER_PREFIX = "# Generated from "
 # Each directory's async modules become sync modules of the same name one level up.
 AIO_DIRS = ("src/chatdb/flows/aio",)
 # Single files whose sync twin lives elsewhere than the directory rule would put it.
-PAIRS: dict[str, str] = {}
+PAIRS = {"src/chatdb/cache/aio.py": "src/chatdb/cache/sync.py"}
 
 # Identifiers renamed wherever they appear (names, attributes, imported names).
 SYNC_NAMES = {
@@ -93,8 +94,31 @@ def _as_expr(dotted: str) -> cst.Attribute | cst.Name:
     return cst.Attribute(value=_as_expr(head), attr=cst.Name(last)) if head else cst.Name(last)
 
 
+def _is_async_only(node: cst.If) -> bool:
+    """`if True:  # ASYNC` (psycopg's marker): the body is async-only, the `else` its sync form."""
+    comment = node.body.header.comment if isinstance(node.body, cst.IndentedBlock) else None
+    return (
+        isinstance(node.test, cst.Name)
+        and node.test.value == "True"
+        and comment is not None
+        and comment.value.replace(" ", "") == "#ASYNC"
+    )
+
+
 class Unasync(cst.CSTTransformer):
     """The async-to-sync rewrite of one module."""
+
+    def leave_If(
+        self, original_node: cst.If, updated_node: cst.If
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
+        if not _is_async_only(original_node):
+            return updated_node
+        orelse = updated_node.orelse
+        if orelse is None:
+            return cst.RemoveFromParent()
+        if not isinstance(orelse, cst.Else) or not isinstance(orelse.body, cst.IndentedBlock):
+            raise ValueError("`if True:  # ASYNC` needs a plain `else:` block (no elif)")
+        return cst.FlattenSentinel(orelse.body.body)
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
@@ -111,10 +135,9 @@ class Unasync(cst.CSTTransformer):
         return updated_node.with_changes(asynchronous=None)
 
     def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
-        inner = updated_node.expression
-        if updated_node.lpar and not inner.lpar:
-            return inner.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
-        return inner
+        # The operand of `await` is a primary expression, so `(await x)[0]` -> `x[0]` and
+        # `(await x) > 0` -> `x > 0` need no parentheses.
+        return updated_node.expression
 
     def leave_Subscript(
         self, original_node: cst.Subscript, updated_node: cst.Subscript

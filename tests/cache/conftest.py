@@ -16,6 +16,7 @@ import redis
 
 from chatdb import Database
 from chatdb.cache import ReadCache, load_cache_settings
+from support.factories import email, make_chat, make_user
 from support.servers import free_port, port_open
 
 SHARED_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -62,22 +63,10 @@ class Owner:
 
 def new_owner(database: Database) -> Owner:
     """A user (committed) with one private and one public chat."""
-    with database.system() as conn:
-        user_row = conn.execute(
-            "INSERT INTO users (email) VALUES (%s) RETURNING id",
-            (f"cache-{uuid.uuid4().hex[:12]}@example.com",),
-        ).fetchone()
-        assert user_row is not None
-        user_id = user_row[0]
-        chats = []
-        for title, visibility in (("private chat", "private"), ("public chat", "public")):
-            row = conn.execute(
-                "INSERT INTO chats (user_id, title, visibility) VALUES (%s, %s, %s) RETURNING id",
-                (user_id, title, visibility),
-            ).fetchone()
-            assert row is not None
-            chats.append(row[0])
-    return Owner(user_id, chats[0], chats[1])
+    user_id = make_user(database, email=email("cache"))
+    private = make_chat(database, user_id, visibility="private", title="private chat")
+    public = make_chat(database, user_id, visibility="public", title="public chat")
+    return Owner(user_id, private, public)
 
 
 @pytest.fixture

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
 import redis
 
 from chatdb import Database
-from chatdb.cache import ANONYMOUS, SYSTEM, ReadCache, load_cache_settings, signed_in
+from chatdb.cache import ANONYMOUS, SYSTEM, ReadCache, core, load_cache_settings, signed_in
 from chatdb.errors import ConfigError
 
 from . import sample_queries as q
@@ -57,16 +58,26 @@ def test_bumping_the_cache_version_changes_every_key(
     assert old.split(":")[3:] == new.split(":")[3:]  # only the shape part differs
 
 
+def fresh_for_ms(redis_client: redis.Redis, key: str) -> int:
+    """How long a stamped (stale-if-error) entry stays fresh from now."""
+    _, fresh_until = core.unstamp(redis_client.get(key) or b"")
+    assert fresh_until is not None
+    return fresh_until - int(time.time() * 1000)
+
+
 def test_anonymous_entries_live_300_s_and_signed_in_entries_60_s(
     cache: ReadCache, owner: Owner, shared_redis: redis.Redis
 ) -> None:
     cards = cache.cached(q.get_chat_card, tags={"chat": "id"})
     cards(ANONYMOUS, id=owner.public_chat)
     cards(signed_in(owner.user_id), id=owner.public_chat)
-    anonymous_ttl = shared_redis.pttl(cards.key(ANONYMOUS, id=owner.public_chat))
+    anonymous_key = cards.key(ANONYMOUS, id=owner.public_chat)
+    anonymous_ttl = shared_redis.pttl(anonymous_key)
     user_ttl = shared_redis.pttl(cards.key(signed_in(owner.user_id), id=owner.public_chat))
-    assert 295_000 < anonymous_ttl <= 300_000
-    assert 55_000 < user_ttl <= 60_000
+    # Fresh for 300 s, then kept CHATDB_CACHE_STALE_IF_ERROR_S (3600) for a database outage.
+    assert 295_000 < fresh_for_ms(shared_redis, anonymous_key) <= 300_000
+    assert 3_895_000 < anonymous_ttl <= 3_900_000
+    assert 55_000 < user_ttl <= 60_000  # never kept stale
 
 
 def test_ttl_s_caps_the_scope_ttl(
@@ -74,7 +85,11 @@ def test_ttl_s_caps_the_scope_ttl(
 ) -> None:
     cards = cache.cached(q.get_chat_card, ttl_s=10)
     cards(ANONYMOUS, id=owner.public_chat)
-    assert 0 < shared_redis.pttl(cards.key(ANONYMOUS, id=owner.public_chat)) <= 10_000
+    cards(signed_in(owner.user_id), id=owner.public_chat)
+    assert 0 < fresh_for_ms(shared_redis, cards.key(ANONYMOUS, id=owner.public_chat)) <= 10_000
+    assert (
+        0 < shared_redis.pttl(cards.key(signed_in(owner.user_id), id=owner.public_chat)) <= 10_000
+    )
 
 
 def test_a_users_private_data_is_never_served_to_another_user_or_anonymous(
@@ -241,7 +256,8 @@ def test_a_corrupt_entry_is_a_miss_and_is_replaced(
     key = cards.key(ANONYMOUS, id=owner.public_chat)
     shared_redis.set(key, b"\x01{not json", px=60_000)
     assert cards(ANONYMOUS, id=owner.public_chat) is not None
-    assert (shared_redis.get(key) or b"").startswith(b'\x01{"id"')
+    body, _ = core.unstamp(shared_redis.get(key) or b"")
+    assert body.startswith(b'\x01{"id"')
 
 
 def test_critical_queries_and_writes_are_refused(cache: ReadCache) -> None:

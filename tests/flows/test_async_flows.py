@@ -28,8 +28,8 @@ from chatdb.queries import tools as tool_queries
 from chatdb.queries import users as user_queries
 from chatdb.queries.enums import CreditReason, SubscriptionStatus
 from chatdb.queries.enums import ToolExecutionStatus as S
-from queries.helpers_q2 import make_chat
-from queries.helpers_q3 import balance, keyring, make_user, op
+from support.factories import balance, keyring, make_chat, make_user, op
+from support.logins import logins
 
 
 def _public_functions(module: Any) -> dict[str, Any]:
@@ -157,28 +157,29 @@ async def test_transition_tool_execution_from_an_async_scope(
     assert info.value.from_state == "approved"
 
 
-async def test_provider_flows_from_an_async_scope(
-    database: Database, async_database: AsyncDatabase
-) -> None:
+async def test_provider_flows_from_an_async_scope(db_url: str) -> None:
+    """On a database of its own: the rotation re-seals every user's keys."""
     old, new = keyring(1), keyring(1, 2)
-    user = make_user(database)
-    async with async_database.as_user(user) as conn:
-        await providers.save_provider_key(
-            conn, keyring=old, user_id=user, provider="openai", api_key="sk-async-1"
-        )
-        default = await providers.set_default_provider(conn, user_id=user, provider="openai")
-        plain = await providers.read_provider_key(
-            conn, keyring=old, user_id=user, provider="openai"
-        )
-    assert default.is_default and plain == "sk-async-1"
-    async with async_database.system() as conn:
-        rotated = await providers.rotate_provider_keys(conn, keyring=new)
-    assert rotated >= 1
-    async with async_database.as_user(user) as conn:
-        assert (
-            await providers.read_provider_key(conn, keyring=new, user_id=user, provider="openai")
-            == "sk-async-1"
-        )
+    with Database(**logins(db_url), pool_min_size=1, pool_max_size=2) as database:
+        user = make_user(database)
+    async with AsyncDatabase(**logins(db_url), pool_min_size=1, pool_max_size=2) as adb:
+        async with adb.as_user(user) as conn:
+            await providers.save_provider_key(
+                conn, keyring=old, user_id=user, provider="openai", api_key="sk-async-1"
+            )
+            default = await providers.set_default_provider(conn, user_id=user, provider="openai")
+            plain = await providers.read_provider_key(
+                conn, keyring=old, user_id=user, provider="openai"
+            )
+        assert default.is_default and plain == "sk-async-1"
+        async with adb.system() as conn:
+            assert await providers.rotate_provider_keys(conn, keyring=new) == 1
+            assert await providers.rotate_provider_keys(conn, keyring=new) == 0
+        async with adb.as_user(user) as conn:
+            again = await providers.read_provider_key(
+                conn, keyring=new, user_id=user, provider="openai"
+            )
+    assert again == "sk-async-1"
 
 
 async def test_export_and_erase_user_from_an_async_scope(

@@ -16,7 +16,7 @@ from chatdb.flows.auth import (
     verify_password,
 )
 from chatdb.queries import auth, users
-from queries.helpers_q1 import email, make_user
+from support.factories import email, sign_up
 
 
 def test_hash_password_is_argon2id_and_salted() -> None:
@@ -87,7 +87,7 @@ def test_tokens_are_random_and_hash_to_32_bytes() -> None:
 
 def test_password_sign_in_and_session_round_trip(database: Database) -> None:
     address = email()
-    user = make_user(database, address=address, password_hash=hash_password("s3cret!"))
+    user = sign_up(database, address=address, password_hash=hash_password("s3cret!"))
     with database.system() as conn:
         creds = users.get_user_credentials_by_email(conn, email=address)
         assert creds is not None

@@ -17,7 +17,7 @@ from chatdb.flows.billing import process_webhook_event
 from chatdb.flows.privacy import erase_user
 from chatdb.queries import billing
 from chatdb.queries.enums import PaymentStatus, SubscriptionStatus
-from queries.helpers_q3 import make_user
+from support.factories import make_user
 from support.logins import logins
 
 UTC = datetime.UTC

@@ -14,7 +14,7 @@ from chatdb.flows.aio import chats as aflow
 from chatdb.queries import chats, messages, votes
 from chatdb.queries.enums import ChatVisibility, MessageRole, VoteDirection
 from chatdb.types import MessagePart, MessageParts
-from queries.helpers_q1 import make_user
+from support.factories import sign_up
 
 
 def parts(text: str) -> MessageParts:
@@ -24,7 +24,7 @@ def parts(text: str) -> MessageParts:
 def test_save_chat_with_client_id_stores_that_id_and_replay_returns_it_unchanged(
     database: Database,
 ) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     chat_id = str(uuid.uuid4())  # as the browser sends it
     with database.as_user(user.id) as conn:
         first = flow.save_chat(conn, id=chat_id, user_id=user.id, title="Trip plan")
@@ -37,7 +37,7 @@ def test_save_chat_with_client_id_stores_that_id_and_replay_returns_it_unchanged
 def test_save_chat_with_id_of_another_users_chat_is_a_conflict_and_reveals_nothing(
     database: Database,
 ) -> None:
-    owner, other = make_user(database), make_user(database)
+    owner, other = sign_up(database), sign_up(database)
     chat_id = uuid.uuid4()
     with database.as_user(owner.id) as conn:
         flow.save_chat(conn, id=chat_id, user_id=owner.id, title="Private")
@@ -51,7 +51,7 @@ def test_save_chat_with_id_of_another_users_chat_is_a_conflict_and_reveals_nothi
 
 
 def test_save_chat_replay_with_different_content_is_a_conflict(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     chat_id = uuid.uuid4()
     with database.as_user(user.id) as conn:
         flow.save_chat(conn, id=chat_id, user_id=user.id, title="One")
@@ -63,7 +63,7 @@ def test_save_chat_replay_with_different_content_is_a_conflict(database: Databas
 def test_save_chat_refuses_an_id_that_is_not_a_uuid_and_writes_nothing(
     database: Database, bad: str
 ) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with pytest.raises(errors.InvalidInput) as caught, database.as_user(user.id) as conn:
         flow.save_chat(conn, id=bad, user_id=user.id)
     assert caught.value.column == "id"
@@ -79,7 +79,7 @@ def test_save_chat_refuses_an_id_that_is_not_a_uuid_and_writes_nothing(
 def test_save_message_with_client_id_is_idempotent_and_conflicts_on_other_content(
     database: Database,
 ) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with database.as_user(user.id) as conn:
         chat = flow.save_chat(conn, id=uuid.uuid4(), user_id=user.id)
         message_id = uuid.uuid4()
@@ -103,7 +103,7 @@ def test_save_message_with_client_id_is_idempotent_and_conflicts_on_other_conten
 def test_save_message_with_id_used_in_another_users_chat_is_a_conflict(
     database: Database,
 ) -> None:
-    owner, other = make_user(database), make_user(database)
+    owner, other = sign_up(database), sign_up(database)
     message_id = uuid.uuid4()
     with database.as_user(owner.id) as conn:
         chat = flow.save_chat(conn, id=uuid.uuid4(), user_id=owner.id)
@@ -120,7 +120,7 @@ def test_save_message_with_id_used_in_another_users_chat_is_a_conflict(
 
 
 def test_save_message_into_another_users_chat_is_refused(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
+    owner, other = sign_up(database), sign_up(database)
     with database.as_user(owner.id) as conn:
         chat = flow.save_chat(conn, id=uuid.uuid4(), user_id=owner.id)
     with pytest.raises(errors.PermissionDenied), database.as_user(other.id) as conn:
@@ -142,7 +142,7 @@ def test_new_message_refuses_unknown_role_and_bad_id() -> None:
 def test_update_message_parts_edits_in_place_keeping_order_and_moving_updated_at(
     database: Database,
 ) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with database.as_user(user.id) as conn:
         chat = flow.save_chat(conn, id=uuid.uuid4(), user_id=user.id)
         stored = flow.save_messages(
@@ -160,7 +160,7 @@ def test_update_message_parts_edits_in_place_keeping_order_and_moving_updated_at
     assert edited.parts == parts("a, edited")
     assert edited.created_at == stored[0].created_at
     assert edited.updated_at > stored[0].updated_at
-    other = make_user(database)
+    other = sign_up(database)
     with database.as_user(other.id) as conn:
         assert messages.update_message_parts(conn, id=stored[0].id, parts=parts("hijack")) is None
 
@@ -177,7 +177,7 @@ def _make_chats(database: Database, user_id: uuid.UUID, count: int) -> list[uuid
 def test_sidebar_lists_by_creation_time_in_both_directions_with_has_more(
     database: Database,
 ) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     oldest_first = _make_chats(database, user.id, 5)
     newest_first = list(reversed(oldest_first))
     with database.as_user(user.id) as conn:
@@ -204,7 +204,7 @@ def test_sidebar_lists_by_creation_time_in_both_directions_with_has_more(
 
 
 def test_sidebar_cursor_of_another_users_chat_is_not_found(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
+    owner, other = sign_up(database), sign_up(database)
     (theirs,) = _make_chats(database, owner.id, 1)
     with pytest.raises(errors.NotFoundError), database.as_user(other.id) as conn:
         flow.list_chats_by_creation(conn, user_id=other.id, limit=5, ending_before=theirs)
@@ -217,7 +217,7 @@ def test_sidebar_cursor_of_another_users_chat_is_not_found(database: Database) -
 def test_sidebar_refuses_bad_paging_arguments(
     database: Database, limit: int, after: object, before: object
 ) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with pytest.raises(errors.InvalidInput), database.as_user(user.id) as conn:
         flow.list_chats_by_creation(
             conn,
@@ -231,7 +231,7 @@ def test_sidebar_refuses_bad_paging_arguments(
 def test_delete_chats_by_user_removes_every_chat_with_its_messages_and_votes_only_for_them(
     database: Database,
 ) -> None:
-    user, bystander = make_user(database), make_user(database)
+    user, bystander = sign_up(database), sign_up(database)
     with database.as_user(bystander.id) as conn:
         kept = flow.save_chat(conn, id=uuid.uuid4(), user_id=bystander.id)
     # The bystander's chats are out of reach: passing their id inside as_user() is refused
@@ -268,7 +268,7 @@ def test_delete_chats_by_user_removes_every_chat_with_its_messages_and_votes_onl
 async def test_async_chat_app_flow_matches_the_sync_one(
     async_database: AsyncDatabase, database: Database
 ) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     chat_id, message_id = uuid.uuid4(), uuid.uuid4()
     async with async_database.as_user(user.id) as conn:
         chat = await aflow.save_chat(
@@ -289,7 +289,7 @@ async def test_async_chat_app_flow_matches_the_sync_one(
             await aflow.list_chats_by_creation(
                 conn, user_id=user.id, limit=1, starting_after=uuid.uuid4()
             )
-    other = make_user(database)
+    other = sign_up(database)
     async with async_database.as_user(other.id) as conn:
         with pytest.raises(errors.ConflictError):
             await aflow.save_chat(
@@ -300,7 +300,7 @@ async def test_async_chat_app_flow_matches_the_sync_one(
 def test_chat_rows_created_in_one_transaction_still_page_by_id(database: Database) -> None:
     # Chats created in one transaction share created_at (now()); (created_at, id) still orders
     # them totally, so no chat is skipped or repeated between pages.
-    user = make_user(database)
+    user = sign_up(database)
     with database.as_user(user.id) as conn:
         ids = [flow.save_chat(conn, id=uuid.uuid4(), user_id=user.id).id for _ in range(4)]
     seen: list[uuid.UUID] = []

@@ -19,7 +19,7 @@ from chatdb.flows.aio import credits as async_credits
 from chatdb.flows.credits import CreditResult, consume_credits, grant_credits
 from chatdb.queries import credits
 from chatdb.queries.enums import CreditReason
-from queries.helpers_q3 import balance, ledger_sum, make_user, op
+from support.factories import balance, ledger_sum, make_user, op
 from support.logins import logins
 
 

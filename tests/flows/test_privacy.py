@@ -13,7 +13,7 @@ from chatdb.flows.auth import hash_password, hash_token, new_token
 from chatdb.flows.privacy import erase_user, export_user_data
 from chatdb.queries import auth, chats, usage, votes
 from chatdb.queries.enums import MessageRole, VoteDirection
-from queries.helpers_q1 import import_rows, make_chat, make_user
+from support.factories import create_chat, import_rows, sign_up
 
 NOW = datetime.datetime.now(datetime.UTC)
 SECRET_MARKERS = (b"SECRET-ACCESS", b"SECRET-API-KEY", b"SECRET-EXTERNAL")
@@ -28,9 +28,9 @@ def _one(conn: psycopg.Connection[Any], query: str, params: dict[str, Any]) -> A
 def populate(db: Database, user_id: uuid.UUID, other_id: uuid.UUID) -> dict[str, Any]:
     """One row in every table a user can own (setup as chatdb_system, plain SQL for tables
     whose queries live in other files)."""
-    chat = make_chat(db, user_id, title="Mine")
+    chat = create_chat(db, user_id, title="Mine")
     message = import_rows(db, chat.id, 2, role=MessageRole.ASSISTANT)[1]
-    other_chat = make_chat(db, other_id, public=True)
+    other_chat = create_chat(db, other_id, public=True)
     other_message = import_rows(db, other_chat.id, 1)[0]
     with db.as_user(user_id) as conn:
         chats.add_chat_tag(conn, chat_id=chat.id, tag="keep")
@@ -132,8 +132,8 @@ def populate(db: Database, user_id: uuid.UUID, other_id: uuid.UUID) -> dict[str,
 
 
 def test_export_contains_everything_and_no_secrets(database: Database) -> None:
-    user = make_user(database, password_hash=hash_password("pw"))
-    other = make_user(database)
+    user = sign_up(database, password_hash=hash_password("pw"))
+    other = sign_up(database)
     made = populate(database, user.id, other.id)
     with database.system() as conn:
         data = export_user_data(conn, user_id=user.id)
@@ -184,7 +184,7 @@ def test_export_unknown_user_is_empty(database: Database) -> None:
 
 
 def test_export_of_a_fresh_user_has_empty_sections(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with database.system() as conn:
         data = export_user_data(conn, user_id=user.id)
     assert data["chats"] == []
@@ -192,7 +192,7 @@ def test_export_of_a_fresh_user_has_empty_sections(database: Database) -> None:
 
 
 def test_erase_user_deletes_everything_owned_and_keeps_billing(database: Database) -> None:
-    user, other = make_user(database), make_user(database)
+    user, other = sign_up(database), sign_up(database)
     made = populate(database, user.id, other.id)
     with database.system() as conn:
         auth.create_verification_token(
@@ -259,7 +259,7 @@ def test_erase_user_deletes_everything_owned_and_keeps_billing(database: Databas
 
 
 def test_erase_rolls_back_with_the_callers_transaction(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     try:
         with database.system() as conn:
             assert erase_user(conn, user_id=user.id)
@@ -273,7 +273,7 @@ def test_erase_rolls_back_with_the_callers_transaction(database: Database) -> No
 def test_erase_user_deletes_verification_tokens_sent_to_any_case_of_the_email(
     database: Database,
 ) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with database.system() as conn:
         auth.create_verification_token(
             conn,
@@ -291,7 +291,7 @@ def test_erase_user_deletes_verification_tokens_sent_to_any_case_of_the_email(
 
 
 def test_erase_user_can_take_the_user_out_of_the_usage_stats_at_once(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     stats = "SELECT count(*) FROM usage_daily_stats WHERE user_id = %(u)s"
     with database.system() as conn:
         usage.log_usage(

@@ -17,7 +17,7 @@ from chatdb.flows.providers import (
     set_default_provider,
 )
 from chatdb.queries import providers
-from queries.helpers_q3 import keyring, make_user
+from support.factories import keyring, make_user
 from support.logins import logins
 
 SECRET = "sk-test-0123456789abcdef"

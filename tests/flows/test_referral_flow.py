@@ -20,7 +20,7 @@ from chatdb.flows.referrals import (
 )
 from chatdb.queries import credits, referrals
 from chatdb.queries.enums import UserStatus
-from queries.helpers_q3 import balance, ledger_sum, make_user, set_user
+from support.factories import balance, ledger_sum, make_user, set_user
 from support.logins import logins
 
 

@@ -12,7 +12,7 @@ from chatdb import Database, errors
 from chatdb.flows.tools import transition_tool_execution
 from chatdb.queries import tools
 from chatdb.queries.enums import ToolExecutionStatus as S
-from queries.helpers_q2 import make_chat, make_user
+from support.factories import make_chat, make_user
 
 
 def new_execution(db: Database) -> tuple[uuid.UUID, uuid.UUID]:

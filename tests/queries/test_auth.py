@@ -10,9 +10,8 @@ from chatdb import AsyncDatabase, Database, errors
 from chatdb.flows.auth import hash_token, new_token
 from chatdb.queries import auth, models
 from chatdb.queries.aio import auth as aauth
+from support.factories import digest, email, sign_up
 from support.logins import logins
-
-from .helpers_q1 import digest, email, make_user
 
 UTC = datetime.UTC
 
@@ -43,7 +42,7 @@ def link(
 
 
 def test_link_account_stores_ciphertext_and_finds_user(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     account = link(database, user.id)
     assert account.access_token_ciphertext == b"\x01sealed-access"
     with database.system() as conn:
@@ -56,15 +55,15 @@ def test_link_account_stores_ciphertext_and_finds_user(database: Database) -> No
 
 
 def test_link_account_twice_conflicts(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     account = link(database, user.id)
     with pytest.raises(errors.ConflictError) as info:
-        link(database, make_user(database).id, account.provider_account_id)
+        link(database, sign_up(database).id, account.provider_account_id)
     assert info.value.constraint == "accounts_pkey"
 
 
 def test_link_account_requires_key_version_with_ciphertext(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with pytest.raises(errors.CheckViolation), database.system() as conn:
         auth.link_account(
             conn,
@@ -84,7 +83,7 @@ def test_link_account_requires_key_version_with_ciphertext(database: Database) -
 
 
 def test_update_account_tokens_replaces_ciphertexts(database: Database) -> None:
-    account = link(database, make_user(database).id)
+    account = link(database, sign_up(database).id)
     with database.system() as conn:
         updated = auth.update_account_tokens(
             conn,
@@ -115,7 +114,7 @@ def test_update_account_tokens_replaces_ciphertexts(database: Database) -> None:
 
 
 def test_unlink_account_only_own_as_app_and_once(database: Database) -> None:
-    me, other = make_user(database), make_user(database)
+    me, other = sign_up(database), sign_up(database)
     mine, theirs = link(database, me.id), link(database, other.id)
     with database.as_user(me.id) as conn:
         assert [a.provider_account_id for a in auth.list_accounts_by_user(conn, user_id=me.id)] == [
@@ -150,7 +149,7 @@ def test_unlink_account_only_own_as_app_and_once(database: Database) -> None:
 
 
 def test_session_lifecycle_by_token_hash(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     token = new_token()
     with database.system() as conn:
         session = auth.create_session(
@@ -181,7 +180,7 @@ def test_session_lifecycle_by_token_hash(database: Database) -> None:
 
 
 def test_create_session_refuses_raw_token_and_duplicates(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with pytest.raises(errors.CheckViolation), database.system() as conn:
         auth.create_session(
             conn,
@@ -210,7 +209,7 @@ def test_create_session_refuses_raw_token_and_duplicates(database: Database) -> 
 
 
 def test_expired_session_is_not_returned_and_is_swept(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     expired, live = digest(), digest()
     with database.system() as conn:
         for token_hash, expires in ((expired, later(seconds=-1)), (live, later(days=1))):
@@ -229,7 +228,7 @@ def test_expired_session_is_not_returned_and_is_swept(database: Database) -> Non
 
 
 def test_sessions_of_other_users_are_invisible_to_app(database: Database) -> None:
-    me, other = make_user(database), make_user(database)
+    me, other = sign_up(database), sign_up(database)
     theirs = digest()
     with database.system() as conn:
         auth.create_session(
@@ -287,13 +286,13 @@ def test_expired_verification_token_is_consumed_but_not_returned(database: Datab
 
 
 def test_verification_tokens_are_not_reachable_as_app(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with pytest.raises(errors.PermissionDenied), database.as_user(user.id) as conn:
         auth.use_verification_token(conn, identifier=user.email, token_hash=digest())
 
 
 async def test_async_session_round_trip(async_database: AsyncDatabase, database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     token_hash = digest()
     async with async_database.system() as conn:
         await aauth.create_session(

@@ -13,9 +13,8 @@ from chatdb import AsyncDatabase, Database, Page, errors
 from chatdb.queries import billing, models
 from chatdb.queries.aio import billing as aio_billing
 from chatdb.queries.enums import PaymentStatus, SubscriptionStatus, TokenEnvironment
+from support.factories import make_user, set_user
 from support.logins import logins
-
-from .helpers_q3 import make_user, set_user
 
 UTC = datetime.UTC
 T0 = datetime.datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -14,18 +14,17 @@ from chatdb.queries import chats, messages, models
 from chatdb.queries.aio import chats as achats
 from chatdb.queries.enums import ChatVisibility
 from chatdb.types import ChatState
-
-from .helpers_q1 import import_rows, make_chat, make_user
+from support.factories import create_chat, import_rows, sign_up
 
 
 def test_create_chat_applies_defaults(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     assert (chat.title, chat.visibility, chat.metadata) == ("New Chat", ChatVisibility.PRIVATE, {})
 
 
 def test_create_chat_for_another_user_is_refused(database: Database) -> None:
-    me, other = make_user(database), make_user(database)
+    me, other = sign_up(database), sign_up(database)
     with pytest.raises(errors.PermissionDenied), database.as_user(me.id) as conn:
         chats.create_chat(
             conn,
@@ -52,7 +51,7 @@ def test_create_chat_for_another_user_is_refused(database: Database) -> None:
 def test_create_chat_rejects_bad_input_and_writes_nothing(
     database: Database, title: str | None, metadata: list[int] | None, error: type[Exception]
 ) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with pytest.raises(error), database.as_user(user.id) as conn:
         chats.create_chat(
             conn,
@@ -75,9 +74,9 @@ def test_create_chat_rejects_bad_input_and_writes_nothing(
 
 
 def test_get_chat_by_id_private_vs_public(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
-    private = make_chat(database, owner.id)
-    public = make_chat(database, owner.id, public=True)
+    owner, other = sign_up(database), sign_up(database)
+    private = create_chat(database, owner.id)
+    public = create_chat(database, owner.id, public=True)
     with database.as_user(owner.id) as conn:
         assert chats.get_chat_by_id(conn, id=private.id) == private
     with database.as_user(other.id) as conn:
@@ -104,8 +103,8 @@ def _page(
 
 
 def test_list_chats_by_user_keyset_pages_newest_first(database: Database) -> None:
-    user = make_user(database)
-    made = [make_chat(database, user.id, title=f"chat {i}") for i in range(3)]
+    user = sign_up(database)
+    made = [create_chat(database, user.id, title=f"chat {i}") for i in range(3)]
     newest_first = [c.id for c in reversed(made)]
 
     exact = _page(database, user.id, 3, None)
@@ -120,11 +119,11 @@ def test_list_chats_by_user_keyset_pages_newest_first(database: Database) -> Non
     assert not second.has_more
     assert second.next_cursor is None
 
-    assert _page(database, make_user(database).id, 2, None).items == []
+    assert _page(database, sign_up(database).id, 2, None).items == []
 
 
 def test_list_chats_by_user_same_updated_at_breaks_ties_by_id(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with database.as_user(user.id) as conn:
         made = [
             chats.create_chat(
@@ -149,8 +148,8 @@ def test_list_chats_by_user_same_updated_at_breaks_ties_by_id(database: Database
 
 
 def test_list_chats_by_user_of_another_user_is_refused(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
-    make_chat(database, owner.id, public=True)
+    owner, other = sign_up(database), sign_up(database)
+    create_chat(database, owner.id, public=True)
     # Public chats are readable by link, but listing someone else's chats inside as_user()
     # is refused (signed_in_user()), not answered with whatever RLS happens to show.
     with pytest.raises(errors.PermissionDenied), database.as_user(other.id) as conn:
@@ -158,8 +157,8 @@ def test_list_chats_by_user_of_another_user_is_refused(database: Database) -> No
 
 
 def test_update_title_visibility_and_settings_only_by_owner(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
-    chat = make_chat(database, owner.id)
+    owner, other = sign_up(database), sign_up(database)
+    chat = create_chat(database, owner.id)
     with database.as_user(other.id) as conn:
         assert chats.update_chat_title(conn, id=chat.id, user_id=other.id, title="x") is None
     with database.as_user(owner.id) as conn:
@@ -192,15 +191,15 @@ def test_update_title_visibility_and_settings_only_by_owner(database: Database) 
 
 
 def test_update_chat_title_rejects_empty(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     with pytest.raises(errors.CheckViolation), database.as_user(user.id) as conn:
         chats.update_chat_title(conn, id=chat.id, user_id=user.id, title="")
 
 
 def test_update_chat_timestamp_moves_chat_to_top(database: Database) -> None:
-    user = make_user(database)
-    old, new = make_chat(database, user.id), make_chat(database, user.id)
+    user = sign_up(database)
+    old, new = create_chat(database, user.id), create_chat(database, user.id)
     assert [c.id for c in _page(database, user.id, 5, None).items] == [new.id, old.id]
     with database.as_user(user.id) as conn:
         assert chats.update_chat_timestamp(conn, id=old.id, user_id=user.id) == 1
@@ -208,8 +207,8 @@ def test_update_chat_timestamp_moves_chat_to_top(database: Database) -> None:
 
 
 def test_delete_chat_removes_it_and_its_messages(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     rows = import_rows(database, chat.id, 2)
     with database.as_user(user.id) as conn:
         assert chats.delete_chat(conn, id=chat.id, user_id=user.id) == 1
@@ -219,8 +218,8 @@ def test_delete_chat_removes_it_and_its_messages(database: Database) -> None:
 
 
 def test_get_chat_with_recent_messages_returns_last_n_in_order(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     rows = import_rows(database, chat.id, 5)
     with database.as_user(user.id) as conn:
         recent = chats.get_chat_with_recent_messages(conn, id=chat.id, message_limit=3)
@@ -229,8 +228,8 @@ def test_get_chat_with_recent_messages_returns_last_n_in_order(database: Databas
 
 
 def test_get_chat_with_recent_messages_empty_chat_and_unreadable_chat(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
-    chat = make_chat(database, owner.id)
+    owner, other = sign_up(database), sign_up(database)
+    chat = create_chat(database, owner.id)
     with database.as_user(owner.id) as conn:
         recent = chats.get_chat_with_recent_messages(conn, id=chat.id, message_limit=10)
     assert len(recent) == 1
@@ -241,8 +240,8 @@ def test_get_chat_with_recent_messages_empty_chat_and_unreadable_chat(database: 
 
 
 def test_chat_tags_are_lowercase_deduplicated_and_private(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
-    chat = make_chat(database, owner.id, public=True)
+    owner, other = sign_up(database), sign_up(database)
+    chat = create_chat(database, owner.id, public=True)
     with database.as_user(owner.id) as conn:
         assert chats.list_chat_tags(conn, chat_id=chat.id) == []
         assert chats.add_chat_tag(conn, chat_id=chat.id, tag="Work") == 1
@@ -262,8 +261,8 @@ def test_chat_tags_are_lowercase_deduplicated_and_private(database: Database) ->
 
 
 def test_chat_state_optimistic_upsert(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
-    chat = make_chat(database, owner.id)
+    owner, other = sign_up(database), sign_up(database)
+    chat = create_chat(database, owner.id)
     with database.as_user(owner.id) as conn:
         assert chats.get_chat_state(conn, chat_id=chat.id) is None
         created = chats.upsert_chat_state(
@@ -308,8 +307,8 @@ def test_chat_state_optimistic_upsert(database: Database) -> None:
 
 
 def test_chat_state_with_an_expected_version_never_creates_a_state(database: Database) -> None:
-    owner = make_user(database)
-    chat = make_chat(database, owner.id)
+    owner = sign_up(database)
+    chat = create_chat(database, owner.id)
     with database.as_user(owner.id) as conn:
         for version in (1, 7, -1):
             assert (
@@ -325,8 +324,8 @@ def test_chat_state_with_an_expected_version_never_creates_a_state(database: Dat
 
 
 def test_chat_state_refuses_nan_instead_of_storing_null(database: Database) -> None:
-    owner = make_user(database)
-    chat = make_chat(database, owner.id)
+    owner = sign_up(database)
+    chat = create_chat(database, owner.id)
     with pytest.raises(pydantic.ValidationError):
         ChatState(data={"score": float("nan")})  # a typed field refuses it at once
     sneaky = ChatState.model_validate({"data": {}, "score": float("inf")})  # an open field
@@ -339,7 +338,7 @@ def test_chat_state_refuses_nan_instead_of_storing_null(database: Database) -> N
 async def test_async_create_and_list_chats(
     async_database: AsyncDatabase, database: Database
 ) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     async with async_database.as_user(user.id) as conn:
         chat = await achats.create_chat(
             conn,
@@ -376,7 +375,7 @@ def _imported(user_id: uuid.UUID, n: int, **changes: object) -> chats.ImportChat
 
 
 def test_import_chats_keeps_their_history_and_lists_by_last_activity(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     rows = [_imported(user.id, n) for n in range(3)]
     with database.system() as conn:
         assert chats.import_chats(conn, rows=rows) == 3
@@ -392,7 +391,7 @@ def test_import_chats_keeps_their_history_and_lists_by_last_activity(database: D
 
 
 def test_import_chats_is_all_or_nothing_and_not_for_the_app_role(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     good, bad = _imported(user.id, 1), _imported(user.id, 2, title="")  # chats_title_check
     with pytest.raises(errors.CheckViolation), database.system() as conn:
         chats.import_chats(conn, rows=[good, bad])

@@ -12,9 +12,8 @@ from chatdb import AsyncDatabase, Database, Page, errors
 from chatdb.queries import companions, models
 from chatdb.queries.aio import companions as aio_companions
 from chatdb.queries.enums import MessageRole
+from support.factories import count_rows, make_user
 from support.logins import logins
-
-from .helpers_q2 import count_rows, make_user
 
 
 def new_companion(db: Database, user: uuid.UUID, *, is_public: bool = False) -> models.Companion:

@@ -14,8 +14,7 @@ from chatdb import AsyncDatabase, Database, Page, errors
 from chatdb.queries import credits, models
 from chatdb.queries.aio import credits as aio_credits
 from chatdb.queries.enums import CreditReason
-
-from .helpers_q3 import balance, ledger_sum, make_user, op
+from support.factories import balance, ledger_sum, make_user, op
 
 
 def insert(

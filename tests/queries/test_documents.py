@@ -9,8 +9,7 @@ import pytest
 from chatdb import AsyncDatabase, Database, errors
 from chatdb.queries import documents, enums, models
 from chatdb.queries.aio import documents as aio_documents
-
-from .helpers_q2 import count_rows, make_chat, make_user
+from support.factories import count_rows, make_chat, make_user
 
 TEXT = enums.DocumentKind.TEXT
 

@@ -11,8 +11,7 @@ from chatdb import AsyncDatabase, Database, Page, errors
 from chatdb.queries import groups, models
 from chatdb.queries.aio import groups as aio_groups
 from chatdb.queries.enums import GroupMemberRole as Role
-
-from .helpers_q2 import make_user
+from support.factories import make_user
 
 
 def new_group(db: Database, creator: uuid.UUID, name: str = "Team") -> models.GroupChat:

@@ -10,15 +10,14 @@ from chatdb import AsyncDatabase, Database, Page, errors
 from chatdb.queries import messages, models, votes
 from chatdb.queries.aio import messages as amessages
 from chatdb.queries.enums import MessageRole, VoteDirection
-
-from .helpers_q1 import import_rows, make_chat, make_user, message_params
+from support.factories import create_chat, import_rows, message_params, sign_up
 
 Cursor = tuple[datetime.datetime, uuid.UUID]
 
 
 def test_insert_message_and_get_it(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     with database.as_user(user.id) as conn:
         message = messages.insert_message(conn, **message_params(chat.id, "hi"))
         assert message.parts.root[0].text == "hi"
@@ -28,8 +27,8 @@ def test_insert_message_and_get_it(database: Database) -> None:
 
 
 def test_insert_message_retry_with_same_client_request_id_inserts_once(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     with database.as_user(user.id) as conn:
         first = messages.insert_message(
             conn, **message_params(chat.id, "once", client_request_id="req-1")
@@ -46,8 +45,8 @@ def test_insert_message_retry_with_same_client_request_id_inserts_once(database:
 
 
 def test_insert_message_into_someone_elses_chat_is_refused(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
-    chat = make_chat(database, owner.id, public=True)
+    owner, other = sign_up(database), sign_up(database)
+    chat = create_chat(database, owner.id, public=True)
     with pytest.raises(errors.PermissionDenied), database.as_user(other.id) as conn:
         messages.insert_message(conn, **message_params(chat.id))
     with pytest.raises(errors.PermissionDenied), database.anonymous() as conn:
@@ -65,8 +64,8 @@ def test_insert_message_into_someone_elses_chat_is_refused(database: Database) -
 def test_insert_message_rejects_bad_input(
     database: Database, change: dict[str, object], error: type[Exception]
 ) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     with pytest.raises(error), database.as_user(user.id) as conn:
         messages.insert_message(conn, **{**message_params(chat.id), **change})
     with database.as_user(user.id) as conn:
@@ -128,8 +127,8 @@ def test_record_message_usage_rejects_bad_input(
 
 
 def test_injection_text_is_stored_verbatim(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     evil = "'); DELETE FROM messages; --"
     with database.as_user(user.id) as conn:
         message = messages.insert_message(conn, **message_params(chat.id, evil))
@@ -139,8 +138,8 @@ def test_injection_text_is_stored_verbatim(database: Database) -> None:
 
 
 def test_import_messages_copies_rows(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     rows = import_rows(database, chat.id, 4, role=MessageRole.ASSISTANT)
     with database.as_user(user.id) as conn:
         got = messages.get_message_by_id(conn, id=rows[3].id)
@@ -155,8 +154,8 @@ def test_import_messages_copies_rows(database: Database) -> None:
 
 
 def test_import_messages_is_all_or_nothing(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     good = import_rows(database, chat.id, 1)[0]
     bad = good._replace(id=uuid.uuid4(), chat_id=uuid.uuid4())
     with pytest.raises(errors.NotFoundError), database.system() as conn:
@@ -201,8 +200,8 @@ def _newer(
 
 
 def test_list_messages_by_chat_pages_backwards(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     ids = [r.id for r in import_rows(database, chat.id, 5)]
     exact = _older(database, user.id, chat.id, 5, None)
     assert [m.id for m in exact.items] == ids[::-1]
@@ -215,14 +214,14 @@ def test_list_messages_by_chat_pages_backwards(database: Database) -> None:
     assert [m.id for m in second.items + third.items] == [ids[2], ids[1], ids[0]]
     assert second.has_more
     assert not third.has_more
-    assert _older(database, user.id, make_chat(database, user.id).id, 2, None).items == []
+    assert _older(database, user.id, create_chat(database, user.id).id, 2, None).items == []
 
 
 def test_list_messages_by_chat_after_pages_forwards_with_tied_timestamps(
     database: Database,
 ) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     same = datetime.datetime(2031, 1, 1, tzinfo=datetime.UTC)
     rows = import_rows(database, chat.id, 1, start=same)
     rows += import_rows(database, chat.id, 1, start=same)
@@ -240,8 +239,8 @@ def test_list_messages_by_chat_after_pages_forwards_with_tied_timestamps(
 
 
 def test_messages_of_private_chat_invisible_public_readable(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
-    private, public = make_chat(database, owner.id), make_chat(database, owner.id, public=True)
+    owner, other = sign_up(database), sign_up(database)
+    private, public = create_chat(database, owner.id), create_chat(database, owner.id, public=True)
     import_rows(database, private.id, 2)
     import_rows(database, public.id, 2)
     assert _older(database, other.id, private.id, 5, None).items == []
@@ -258,8 +257,8 @@ def test_messages_of_private_chat_invisible_public_readable(database: Database) 
 
 
 def test_delete_messages_after_removes_tail_with_votes(database: Database) -> None:
-    owner, voter = make_user(database), make_user(database)
-    chat = make_chat(database, owner.id, public=True)
+    owner, voter = sign_up(database), sign_up(database)
+    chat = create_chat(database, owner.id, public=True)
     rows = import_rows(database, chat.id, 4, role=MessageRole.ASSISTANT)
     with database.as_user(voter.id) as conn:
         votes.vote_message(
@@ -279,8 +278,8 @@ def test_delete_messages_after_removes_tail_with_votes(database: Database) -> No
 def test_question_and_answer_inserted_in_one_transaction_keep_their_order(
     database: Database,
 ) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     with database.as_user(user.id) as conn:
         written = [
             messages.insert_message(
@@ -306,13 +305,13 @@ def test_question_and_answer_inserted_in_one_transaction_keep_their_order(
 def test_count_user_messages_since_counts_only_user_turns_of_that_user(
     database: Database,
 ) -> None:
-    user, other = make_user(database), make_user(database)
-    a, b = make_chat(database, user.id), make_chat(database, user.id)
+    user, other = sign_up(database), sign_up(database)
+    a, b = create_chat(database, user.id), create_chat(database, user.id)
     start = datetime.datetime(2032, 1, 1, tzinfo=datetime.UTC)
     import_rows(database, a.id, 3, start=start)
     import_rows(database, b.id, 2, start=start)
     import_rows(database, a.id, 4, start=start, role=MessageRole.ASSISTANT)
-    import_rows(database, make_chat(database, other.id).id, 5, start=start)
+    import_rows(database, create_chat(database, other.id).id, 5, start=start)
     with database.as_user(user.id) as conn:
         assert messages.count_user_messages_since(conn, user_id=user.id, since=start) == 5
         later = start + datetime.timedelta(seconds=2)
@@ -323,7 +322,7 @@ def test_count_user_messages_since_counts_only_user_turns_of_that_user(
 
 
 def test_naive_datetime_is_refused_before_sending(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with pytest.raises(errors.InvalidInput, match="naive"), database.as_user(user.id) as conn:
         messages.count_user_messages_since(
             conn, user_id=user.id, since=datetime.datetime(2030, 1, 1)
@@ -331,9 +330,9 @@ def test_naive_datetime_is_refused_before_sending(database: Database) -> None:
 
 
 def test_message_reactions(database: Database) -> None:
-    owner, other, stranger = make_user(database), make_user(database), make_user(database)
-    chat = make_chat(database, owner.id, public=True)
-    private = make_chat(database, owner.id)
+    owner, other, stranger = sign_up(database), sign_up(database), sign_up(database)
+    chat = create_chat(database, owner.id, public=True)
+    private = create_chat(database, owner.id)
     message = import_rows(database, chat.id, 1)[0]
     hidden = import_rows(database, private.id, 1)[0]
     with database.as_user(owner.id) as conn:
@@ -381,8 +380,8 @@ def test_message_reactions(database: Database) -> None:
 
 
 async def test_async_insert_and_list(async_database: AsyncDatabase, database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     async with async_database.as_user(user.id) as conn:
         message = await amessages.insert_message(conn, **message_params(chat.id, "async"))
         rows = await amessages.list_messages_by_chat_after(

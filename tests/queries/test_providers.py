@@ -13,8 +13,7 @@ import pytest
 from chatdb import AsyncDatabase, Database, errors
 from chatdb.queries import models, providers
 from chatdb.queries.aio import providers as aio_providers
-
-from .helpers_q3 import make_user
+from support.factories import make_user
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,7 @@ from chatdb import AsyncDatabase, Database, Page, errors
 from chatdb.queries import models, referrals
 from chatdb.queries.aio import referrals as aio_referrals
 from chatdb.queries.enums import ReferralStatus
-
-from .helpers_q3 import make_user
+from support.factories import make_user
 
 
 def code_of(database: Database, user: uuid.UUID) -> str:

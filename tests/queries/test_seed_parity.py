@@ -25,8 +25,7 @@ from chatdb.queries import (
 )
 from chatdb.queries.aio import auth as aauth
 from chatdb.queries.aio import users as ausers
-
-from .helpers_q1 import make_chat, make_user
+from support.factories import create_chat, sign_up
 
 UTC = datetime.UTC
 D = decimal.Decimal
@@ -41,7 +40,7 @@ def js_date(value: datetime.datetime) -> datetime.datetime:
 
 
 def test_document_versions_round_trip_through_a_javascript_date(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with database.as_user(user.id) as conn:
         versions = []
         doc_id = None
@@ -78,7 +77,7 @@ def test_document_versions_round_trip_through_a_javascript_date(database: Databa
 
 
 def test_document_version_with_microseconds_is_refused(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with pytest.raises(errors.CheckViolation) as caught, database.as_user(user.id) as conn:
         conn.execute(
             "INSERT INTO documents (id, created_at, user_id, title) VALUES (%s, %s, %s, 't')",
@@ -94,7 +93,7 @@ def test_guest_has_no_email_and_upgrades_keeping_id_and_chats(database: Database
     with database.system() as conn:
         guest = users.create_guest_user(conn)
     assert (guest.user_type, guest.email) == (enums.UserType.GUEST, None)
-    chat = make_chat(database, guest.id, title="as guest")
+    chat = create_chat(database, guest.id, title="as guest")
     address = f"upgraded-{uuid.uuid4().hex[:12]}@example.com"
     with database.system() as conn:
         upgraded = users.upgrade_guest_user(conn, id=guest.id, email=address, name="Ann")
@@ -123,7 +122,7 @@ def test_no_placeholder_emails_for_guests_and_no_regular_user_without_one(
 
 
 def test_upgrading_a_guest_to_a_taken_email_is_a_conflict(database: Database) -> None:
-    taken = make_user(database)
+    taken = sign_up(database)
     with database.system() as conn:
         guest = users.create_guest_user(conn)
     assert taken.email is not None
@@ -140,8 +139,8 @@ def test_delete_stale_guests_removes_only_inactive_old_guests(database: Database
         conn.execute(
             "UPDATE users SET created_at = %s WHERE id = ANY(%s)", (long_ago, [stale.id, active.id])
         )
-    regular = make_user(database)
-    make_chat(database, active.id)  # activity since the cut-off keeps the old guest
+    regular = sign_up(database)
+    create_chat(database, active.id)  # activity since the cut-off keeps the old guest
     with database.system() as conn:
         regular_before = conn.execute(
             "SELECT count(*) FROM users WHERE user_type = 'regular' AND created_at < %s",
@@ -168,7 +167,7 @@ def test_delete_stale_guests_removes_only_inactive_old_guests(database: Database
 def test_update_user_can_clear_name_and_image_and_keeps_them_by_default(
     database: Database,
 ) -> None:
-    user = make_user(database, name="Ann")
+    user = sign_up(database, name="Ann")
     with database.as_user(user.id) as conn:
         with_image = users.update_user(conn, id=user.id, image="https://x.test/a.png")
         assert with_image is not None and with_image.name == "Ann"
@@ -180,9 +179,9 @@ def test_update_user_can_clear_name_and_image_and_keeps_them_by_default(
 async def test_get_user_with_chat_count_is_own_user_only(
     async_database: AsyncDatabase, database: Database
 ) -> None:
-    user, other = make_user(database), make_user(database)
-    make_chat(database, user.id)
-    make_chat(database, user.id)
+    user, other = sign_up(database), sign_up(database)
+    create_chat(database, user.id)
+    create_chat(database, user.id)
     async with async_database.as_user(user.id) as conn:
         row = await ausers.get_user_with_chat_count(conn, id=user.id)
         assert row is not None and row.chat_count == 2
@@ -193,7 +192,7 @@ async def test_get_user_with_chat_count_is_own_user_only(
 
 
 def test_authjs_get_account_and_authenticator_life_cycle(database: Database) -> None:
-    user, other = make_user(database), make_user(database)
+    user, other = sign_up(database), sign_up(database)
     credential = f"cred-{uuid.uuid4().hex}"
     with database.system() as conn:
         auth.link_account(
@@ -229,7 +228,7 @@ def test_authjs_get_account_and_authenticator_life_cycle(database: Database) -> 
 def test_authenticator_duplicate_credential_and_bad_counter_are_refused(
     database: Database,
 ) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     credential = f"cred-{uuid.uuid4().hex}"
 
     def create(counter: int) -> None:
@@ -248,7 +247,7 @@ def test_authenticator_duplicate_credential_and_bad_counter_are_refused(
 
 
 def test_app_role_cannot_create_authenticators(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with pytest.raises(errors.PermissionDenied), database.as_user(user.id) as conn:
         auth.create_authenticator(
             conn, credential_id=uuid.uuid4().hex, user_id=user.id, provider_account_id="p",
@@ -258,7 +257,7 @@ def test_app_role_cannot_create_authenticators(database: Database) -> None:
 
 
 async def test_async_get_authenticator(async_database: AsyncDatabase, database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     credential = uuid.uuid4().hex
     async with async_database.system() as conn:
         await aauth.create_authenticator(
@@ -274,7 +273,7 @@ async def test_async_get_authenticator(async_database: AsyncDatabase, database: 
 
 
 def test_upload_metadata_is_stored_updated_and_deleted_with_the_upload(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     digest = hashlib.sha256(os.urandom(8)).digest()
     with database.system() as conn:  # the upload service records uploads (storage keys)
         row = uploads.create_file_upload(
@@ -288,7 +287,7 @@ def test_upload_metadata_is_stored_updated_and_deleted_with_the_upload(database:
         assert updated is not None and updated.metadata == {"pages": 1}
         with pytest.raises(errors.CheckViolation), conn.transaction():
             uploads.update_file_upload_metadata(conn, id=row.id, metadata=[1])
-    other = make_user(database)
+    other = sign_up(database)
     with database.as_user(other.id) as conn:
         assert uploads.delete_file_upload(conn, id=row.id) is None
     with database.as_user(user.id) as conn:
@@ -298,7 +297,7 @@ def test_upload_metadata_is_stored_updated_and_deleted_with_the_upload(database:
 
 
 def test_provider_config_can_be_deactivated_but_not_while_default(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with database.as_user(user.id) as conn:
         for name in ("openai", "anthropic"):
             providers.upsert_provider_config(conn, user_id=user.id, provider=name)
@@ -317,8 +316,8 @@ def test_provider_config_can_be_deactivated_but_not_while_default(database: Data
 def test_tool_execution_times_out_only_while_executing_and_counts_in_stats(
     database: Database,
 ) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     tool = f"tool-{uuid.uuid4().hex[:8]}"
     since = datetime.datetime.now(UTC) - datetime.timedelta(minutes=1)
     with database.as_user(user.id) as conn:
@@ -349,8 +348,8 @@ def test_tool_execution_times_out_only_while_executing_and_counts_in_stats(
 def test_context_optimization_records_trigger_affected_ids_and_compression(
     database: Database,
 ) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     affected = [uuid.uuid4(), uuid.uuid4()]
     with database.as_user(user.id) as conn:
         row = uploads.record_context_optimization(
@@ -373,8 +372,8 @@ def test_context_optimization_records_trigger_affected_ids_and_compression(
 
 
 def test_auto_approval_lists_and_hourly_cap_and_per_chat_override(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     with database.as_user(user.id) as conn:
         settings = providers.upsert_auto_approval_settings(
             conn, user_id=user.id, enabled=True, max_cost_per_execution=D("0.5"),
@@ -403,7 +402,7 @@ def test_auto_approval_lists_and_hourly_cap_and_per_chat_override(database: Data
 
 
 def test_quota_reads_return_the_generated_end_date(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     start = datetime.datetime(2026, 11, 1, tzinfo=UTC)
     with database.system() as conn:
         conn.execute(
@@ -421,8 +420,8 @@ def test_quota_reads_return_the_generated_end_date(database: Database) -> None:
 
 
 def test_updated_at_moves_on_a_change_and_not_on_an_idempotent_replay(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     digest = hashlib.sha256(os.urandom(8)).digest()
 
     def upload() -> uploads.CreateFileUploadRow:
@@ -447,7 +446,7 @@ def test_external_tokens_carry_a_type_and_app_wide_tokens_are_system_only(
 ) -> None:
     from chatdb.queries import billing
 
-    user = make_user(database)
+    user = sign_up(database)
     service = f"svc-{uuid.uuid4().hex[:8]}"
     prod = enums.TokenEnvironment.PRODUCTION
     with database.as_user(user.id) as conn:

@@ -9,8 +9,7 @@ import pytest
 from chatdb import AsyncDatabase, Database, errors
 from chatdb.queries import streams
 from chatdb.queries.aio import streams as aio_streams
-
-from .helpers_q2 import make_chat, make_user
+from support.factories import make_chat, make_user
 
 
 def test_create_streams_and_list_ids_oldest_first(database: Database) -> None:

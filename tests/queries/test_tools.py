@@ -12,8 +12,7 @@ from chatdb import AsyncDatabase, Database, errors
 from chatdb.queries import models, tools
 from chatdb.queries.aio import tools as aio_tools
 from chatdb.queries.enums import ToolExecutionStatus as S
-
-from .helpers_q2 import make_chat, make_message, make_user
+from support.factories import make_chat, make_message, make_user
 
 LONG_AGO = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 

@@ -14,8 +14,7 @@ from chatdb.queries import models, uploads
 from chatdb.queries.aio import uploads as aio_uploads
 from chatdb.queries.enums import ContextOptimizationStrategy as Strategy
 from chatdb.queries.enums import ContextOptimizationTrigger as Trigger
-
-from .helpers_q2 import count_rows, make_chat, make_message, make_user
+from support.factories import count_rows, make_chat, make_message, make_user
 
 
 def digest(data: str) -> bytes:

@@ -13,9 +13,8 @@ import pytest
 from chatdb import AsyncDatabase, Database, errors
 from chatdb.queries import usage
 from chatdb.queries.aio import usage as aio_usage
+from support.factories import make_user, set_user
 from support.logins import logins
-
-from .helpers_q3 import make_user, set_user
 
 UTC = datetime.UTC
 

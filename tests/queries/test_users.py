@@ -9,8 +9,7 @@ from chatdb import AsyncDatabase, Database, Page, errors
 from chatdb.queries import models, users
 from chatdb.queries.aio import users as ausers
 from chatdb.queries.enums import UserRole, UserStatus
-
-from .helpers_q1 import email, make_user
+from support.factories import email, sign_up
 
 HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
 
@@ -25,7 +24,7 @@ def count_users(db: Database, address: str) -> int:
 
 
 def test_create_user_returns_profile_with_defaults(database: Database) -> None:
-    user = make_user(database, name="Ada")
+    user = sign_up(database, name="Ada")
     assert isinstance(user, models.UserProfile)
     assert user.name == "Ada"
     assert user.role is UserRole.USER
@@ -39,7 +38,7 @@ def test_create_user_with_same_email_in_other_case_conflicts_and_writes_nothing(
     database: Database,
 ) -> None:
     address = email()
-    make_user(database, address=address)
+    sign_up(database, address=address)
     with pytest.raises(errors.ConflictError) as info, database.system() as conn:
         users.create_user(
             conn,
@@ -77,7 +76,7 @@ def test_create_user_rejects_bad_input(
 
 
 def test_app_role_cannot_create_users(database: Database) -> None:
-    me = make_user(database)
+    me = sign_up(database)
     with pytest.raises(errors.PermissionDenied), database.as_user(me.id) as conn:
         users.create_user(
             conn, email=email(), name=None, image=None, email_verified=None, password_hash=None
@@ -85,7 +84,7 @@ def test_app_role_cannot_create_users(database: Database) -> None:
 
 
 def test_get_user_by_id_sees_only_self_as_app(database: Database) -> None:
-    me, other = make_user(database), make_user(database)
+    me, other = sign_up(database), sign_up(database)
     with database.as_user(me.id) as conn:
         found = users.get_user_by_id(conn, id=me.id)
         assert found is not None
@@ -97,7 +96,7 @@ def test_get_user_by_id_sees_only_self_as_app(database: Database) -> None:
 
 
 def test_get_user_by_ids_returns_existing_in_id_order(database: Database) -> None:
-    a, b = make_user(database), make_user(database)
+    a, b = sign_up(database), sign_up(database)
     with database.system() as conn:
         found = users.get_user_by_ids(conn, ids=[b.id, uuid.uuid4(), a.id, a.id])
         assert [u.id for u in found] == sorted([a.id, b.id])
@@ -106,7 +105,7 @@ def test_get_user_by_ids_returns_existing_in_id_order(database: Database) -> Non
 
 def test_get_user_by_email_is_case_insensitive(database: Database) -> None:
     address = email()
-    user = make_user(database, address=address)
+    user = sign_up(database, address=address)
     with database.system() as conn:
         found = users.get_user_by_email(conn, email=address.upper())
         assert found is not None
@@ -118,7 +117,7 @@ def test_get_user_by_email_is_case_insensitive(database: Database) -> None:
 
 def test_get_user_credentials_by_email_is_system_only(database: Database) -> None:
     address = email()
-    user = make_user(database, address=address, password_hash=HASH)
+    user = sign_up(database, address=address, password_hash=HASH)
     with database.system() as conn:
         creds = users.get_user_credentials_by_email(conn, email=address.upper())
     assert creds is not None
@@ -128,7 +127,7 @@ def test_get_user_credentials_by_email_is_system_only(database: Database) -> Non
 
 
 def test_update_user_password_hash_accepts_only_argon2id(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with database.system() as conn:
         assert users.update_user_password_hash(conn, id=user.id, password_hash=HASH) == 1
         assert users.update_user_password_hash(conn, id=uuid.uuid4(), password_hash=HASH) == 0
@@ -137,7 +136,7 @@ def test_update_user_password_hash_accepts_only_argon2id(database: Database) -> 
 
 
 def test_update_user_changes_only_given_fields_of_self(database: Database) -> None:
-    me, other = make_user(database, name="Me"), make_user(database, name="Other")
+    me, other = sign_up(database, name="Me"), sign_up(database, name="Other")
     with database.as_user(me.id) as conn:
         updated = users.update_user(conn, id=me.id, name=None, image="https://x.test/a.png")
         assert updated is not None
@@ -163,13 +162,13 @@ def test_update_user_tells_keep_from_clear(database: Database) -> None:
 
 
 def test_update_user_rejects_too_long_name(database: Database) -> None:
-    me = make_user(database)
+    me = sign_up(database)
     with pytest.raises(errors.CheckViolation), database.as_user(me.id) as conn:
         users.update_user(conn, id=me.id, name="n" * 201, image=None)
 
 
 def test_update_user_email_marks_verified_and_refuses_taken_email(database: Database) -> None:
-    a, b = make_user(database), make_user(database)
+    a, b = sign_up(database), sign_up(database)
     now = datetime.datetime.now(datetime.UTC)
     with database.system() as conn:
         updated = users.update_user_email(conn, id=a.id, email=None, verified_at=now)
@@ -182,7 +181,7 @@ def test_update_user_email_marks_verified_and_refuses_taken_email(database: Data
 
 
 def test_delete_user_deletes_once_and_only_as_system(database: Database) -> None:
-    user = make_user(database)
+    user = sign_up(database)
     with pytest.raises(errors.PermissionDenied), database.as_user(user.id) as conn:
         users.delete_user(conn, id=user.id)
     with database.system() as conn:
@@ -200,7 +199,7 @@ def _page(
 
 
 def test_list_users_pages_by_created_at_and_id(database: Database) -> None:
-    made = [make_user(database) for _ in range(3)]
+    made = [sign_up(database) for _ in range(3)]
     start = (made[0].created_at - datetime.timedelta(microseconds=1), None)
 
     exact = _page(database, 3, start)
@@ -220,7 +219,7 @@ def test_list_users_pages_by_created_at_and_id(database: Database) -> None:
 
 
 def test_list_users_first_page_without_cursor(database: Database) -> None:
-    make_user(database)
+    sign_up(database)
     with database.system() as conn:
         rows = users.list_users(conn, after_at=None, after_id=None, page_size=1)
     assert len(rows) == 2

@@ -8,15 +8,14 @@ from chatdb import AsyncDatabase, Database, errors
 from chatdb.queries import votes
 from chatdb.queries.aio import votes as avotes
 from chatdb.queries.enums import MessageRole, VoteDirection
-
-from .helpers_q1 import import_rows, make_chat, make_user
+from support.factories import create_chat, import_rows, sign_up
 
 UP, DOWN = VoteDirection.UP, VoteDirection.DOWN
 
 
 def test_vote_message_inserts_then_flips(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     message = import_rows(database, chat.id, 1, role=MessageRole.ASSISTANT)[0]
     with database.as_user(user.id) as conn:
         first = votes.vote_message(conn, message_id=message.id, user_id=user.id, direction=UP)
@@ -27,8 +26,8 @@ def test_vote_message_inserts_then_flips(database: Database) -> None:
 
 
 def test_vote_on_unreadable_or_missing_message_is_refused(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
-    message = import_rows(database, make_chat(database, owner.id).id, 1)[0]
+    owner, other = sign_up(database), sign_up(database)
+    message = import_rows(database, create_chat(database, owner.id).id, 1)[0]
     with pytest.raises(errors.PermissionDenied), database.as_user(other.id) as conn:
         votes.vote_message(conn, message_id=message.id, user_id=other.id, direction=UP)
     with pytest.raises(errors.PermissionDenied), database.as_user(other.id) as conn:
@@ -38,8 +37,8 @@ def test_vote_on_unreadable_or_missing_message_is_refused(database: Database) ->
 
 
 def test_vote_messages_batch_upserts_each(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     rows = import_rows(database, chat.id, 3, role=MessageRole.ASSISTANT)
     with database.as_user(user.id) as conn:
         votes.vote_messages(conn, params=[])
@@ -57,8 +56,8 @@ def test_vote_messages_batch_upserts_each(database: Database) -> None:
 
 
 def test_vote_messages_batch_is_all_or_nothing(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     message = import_rows(database, chat.id, 1)[0]
     # The missing message fails the votes policy (it must be readable) before the FK check.
     with pytest.raises(errors.PermissionDenied), database.as_user(user.id) as conn:
@@ -74,8 +73,8 @@ def test_vote_messages_batch_is_all_or_nothing(database: Database) -> None:
 
 
 def test_list_votes_by_chat_shows_own_votes_to_app_and_all_to_system(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
-    chat = make_chat(database, owner.id, public=True)
+    owner, other = sign_up(database), sign_up(database)
+    chat = create_chat(database, owner.id, public=True)
     rows = import_rows(database, chat.id, 2, role=MessageRole.ASSISTANT)
     with database.as_user(owner.id) as conn:
         votes.vote_message(conn, message_id=rows[1].id, user_id=owner.id, direction=UP)
@@ -94,8 +93,8 @@ def test_list_votes_by_chat_shows_own_votes_to_app_and_all_to_system(database: D
 
 
 async def test_async_vote_flip(async_database: AsyncDatabase, database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     message = import_rows(database, chat.id, 1, role=MessageRole.ASSISTANT)[0]
     async with async_database.as_user(user.id) as conn:
         await avotes.vote_messages(

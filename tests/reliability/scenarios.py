@@ -33,8 +33,9 @@ from chatdb.flows import credits as credit_flows
 from chatdb.flows import referrals as referral_flows
 from chatdb.flows import tools as tool_flows
 from chatdb.flows.aio import credits as async_credit_flows
-from chatdb.queries import chats, tools, usage, users
+from chatdb.queries import tools, usage
 from chatdb.queries.enums import CreditReason, ToolExecutionStatus
+from support.factories import create_chat, email, make_user
 from support.logins import logins
 
 SIGNUP_CREDITS = Decimal(100)  # app_settings.signup_credits as the test databases configure it
@@ -81,35 +82,6 @@ def scalar(url: str, query: str, params: Any = None) -> Any:
     with superuser(url) as conn:
         row = conn.execute(query, params).fetchone()
         return row[0] if row else None
-
-
-def make_user(db: Database, label: str = "rel") -> uuid.UUID:
-    with db.system() as conn:
-        user = users.create_user(
-            conn,
-            email=f"{label}-{uuid.uuid4().hex[:12]}@example.com",
-            name=None,
-            image=None,
-            email_verified=None,
-            password_hash=None,
-        )
-    return user.id
-
-
-def make_chat(db: Database, user_id: uuid.UUID) -> uuid.UUID:
-    with db.as_user(user_id) as conn:
-        chat = chats.create_chat(
-            conn,
-            user_id=user_id,
-            title="reliability",
-            visibility=None,
-            provider=None,
-            model=None,
-            system_prompt=None,
-            context_window=None,
-            metadata=None,
-        )
-    return chat.id
 
 
 def _pool(url: str, size: int) -> Database:
@@ -233,7 +205,7 @@ def credits_threads(
     out = Outcome("credits (threads)")
     started = time.monotonic()
     with _pool(url, min(threads, 16)) as db:
-        user_ids = [make_user(db, "cred") for _ in range(users_count)]
+        user_ids = [make_user(db, email=email("cred")) for _ in range(users_count)]
         ops, sequence = _credit_plan(user_ids, distinct, calls, seed=1)
         applied: Counter[str] = Counter()
         lock = threading.Lock()
@@ -287,7 +259,7 @@ async def _credits_async(
     out = Outcome("credits (asyncio)")
     started = time.monotonic()
     with _pool(url, 2) as sync_db:
-        user_ids = [make_user(sync_db, "acred") for _ in range(users_count)]
+        user_ids = [make_user(sync_db, email=email("acred")) for _ in range(users_count)]
     ops, sequence = _credit_plan(user_ids, distinct, calls, seed=2)
     applied: Counter[str] = Counter()
     db = AsyncDatabase(
@@ -347,11 +319,11 @@ def referral_race(url: str, *, redeemers: int = 24, threads: int = 24) -> Outcom
     out = Outcome("referral race")
     started = time.monotonic()
     with _pool(url, min(threads, 16)) as db:
-        referrers = [make_user(db, "referrer") for _ in range(2)]
+        referrers = [make_user(db, email=email("referrer")) for _ in range(2)]
         codes = [
             scalar(url, "SELECT referral_code FROM users WHERE id = %s", (r,)) for r in referrers
         ]
-        redeemer_ids = [make_user(db, "redeemer") for _ in range(redeemers)]
+        redeemer_ids = [make_user(db, email=email("redeemer")) for _ in range(redeemers)]
         attempts = [(u, codes[0]) for u in redeemer_ids] + [(u, codes[1]) for u in redeemer_ids]
         random.Random(3).shuffle(attempts)
         wins: Counter[uuid.UUID] = Counter()
@@ -475,7 +447,7 @@ def webhook_replay(
     out = Outcome("webhook replay")
     started = time.monotonic()
     with _pool(url, min(threads, 16)) as db:
-        user_id = make_user(db, "billing")
+        user_id = make_user(db, email=email("billing"))
         tags = [uuid.uuid4().hex[:10] for _ in range(subscriptions)]
         events = [e for tag in tags for e in _webhook_events(user_id, tag)]
         deliveries_list = events * deliveries
@@ -556,7 +528,7 @@ def daily_counters(
     started = time.monotonic()
     day = datetime.date(2030, 1, 1)  # explicit: a run across UTC midnight must not split
     with _pool(url, min(threads, 16)) as db:
-        user_ids = [make_user(db, "count") for _ in range(users_count)]
+        user_ids = [make_user(db, email=email("count")) for _ in range(users_count)]
         returned: dict[uuid.UUID, list[int]] = defaultdict(list)
         lock = threading.Lock()
 
@@ -627,8 +599,8 @@ def tool_transitions(
     started = time.monotonic()
     targets = [s for s in ToolExecutionStatus if s is not ToolExecutionStatus.PENDING]
     with _pool(url, min(threads, 16)) as db:
-        owner = make_user(db, "tools")
-        chat_id = make_chat(db, owner)
+        owner = make_user(db, email=email("tools"))
+        chat_id = create_chat(db, owner, title="reliability").id
         ids = []
         with db.as_user(owner) as conn:
             for k in range(executions):
@@ -787,7 +759,7 @@ def _credits_under_fault(
         application_name=app_name,
     )
     try:
-        user_id = make_user(db, "kill")
+        user_id = make_user(db, email=email("kill"))
         amount = Decimal("0.25")  # calls * amount stays under the signup credits
         op_ids = [f"usage:{user_id}:{k}" for k in range(calls)]
         applied: Counter[str] = Counter()

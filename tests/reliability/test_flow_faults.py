@@ -24,6 +24,7 @@ from chatdb import Database, errors
 from chatdb.flows import billing, privacy, referrals
 from chatdb.queries import users
 from reliability import scenarios
+from support.factories import create_chat, make_user
 from support.logins import logins
 
 FAULTS = """
@@ -110,7 +111,7 @@ Flow = Callable[[Database], Callable[[Any], object]]
 
 
 def _redeem(db: Database) -> Callable[[Any], object]:
-    referrer, referred = scenarios.make_user(db, "ff"), scenarios.make_user(db, "ff")
+    referrer, referred = make_user(db), make_user(db)
     code = scenarios.scalar(
         db.system_url, "SELECT referral_code FROM users WHERE id = %s", (referrer,)
     )
@@ -118,7 +119,7 @@ def _redeem(db: Database) -> Callable[[Any], object]:
 
 
 def _webhook(db: Database) -> Callable[[Any], object]:
-    user_id, tag = scenarios.make_user(db, "ff"), uuid.uuid4().hex[:8]
+    user_id, tag = make_user(db), uuid.uuid4().hex[:8]
     payload = {
         "id": f"evt_{tag}",
         "type": "customer.subscription.created",
@@ -148,8 +149,8 @@ def _signup(db: Database) -> Callable[[Any], object]:
 
 
 def _erase(db: Database) -> Callable[[Any], object]:
-    user_id = scenarios.make_user(db, "ff")
-    chat_id = scenarios.make_chat(db, user_id)
+    user_id = make_user(db)
+    chat_id = create_chat(db, user_id, title="reliability").id
     with db.as_user(user_id) as conn:
         conn.execute("INSERT INTO messages (chat_id, role) VALUES (%s, 'user')", (chat_id,))
     return lambda conn: privacy.erase_user(conn, user_id=user_id)

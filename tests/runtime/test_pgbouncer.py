@@ -2,14 +2,12 @@
 
 With `pgbouncer=True` nothing a transaction sets (role, user, timeouts) reaches the next
 client of the same server connection, no statement is prepared server-side, and timeouts
-travel with each transaction. Then the whole query/flow suite runs through PgBouncer.
+travel with each transaction. The query and flow suites run through PgBouncer in their own
+leg (`make test-pgbouncer`, tests/support/pgbouncer_leg.py), not from here.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from chatdb import Database, dburl, errors
+from chatdb import Database, errors
 from chatdb.cursors import Connection
 from support.servers import (
     PGBOUNCER_MISSING,
@@ -148,32 +146,3 @@ def test_idle_in_transaction_timeout_is_a_typed_error_through_pgbouncer(
                 time.sleep(0.5)
         with db.system() as conn:
             assert _one(conn, "SELECT 1") == (1,)
-
-
-def test_query_suite_passes_through_pgbouncer(request: pytest.FixtureRequest) -> None:
-    """tests/queries and tests/flows, with their `database` fixture going through PgBouncer
-    (transaction mode) in front of a migrated clone on the server under test."""
-    suites = [name for name in ("tests/queries", "tests/flows") if (ROOT / name).is_dir()]
-    if not suites:
-        pytest.skip("no tests/queries or tests/flows yet: nothing to run through PgBouncer")
-    db_url: str = request.getfixturevalue("db_url")  # only now: it builds the template
-    # As many server connections as the suite's `database` pool may hold, so tests that run
-    # concurrent transactions do not wait on each other in PgBouncer's queue.
-    with TempPgBouncer(db_url, pool_mode="transaction", pool_size=10) as pgbouncer:
-        env = {
-            **os.environ,
-            "CHATDB_TEST_PGBOUNCER_URL": pgbouncer.url(dburl.database_name(db_url)),
-        }
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", *suites, "-q", "-p", "no:cacheprovider"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-    if result.returncode == pytest.ExitCode.NO_TESTS_COLLECTED:
-        pytest.skip(f"{' and '.join(suites)} collected no tests yet")
-    tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-40:])
-    assert result.returncode == 0, f"the suite failed through PgBouncer:\n{tail}"

@@ -1,21 +1,28 @@
-"""`AsyncReadCache`: the asyncio twin of `chatdb.cache.ReadCache`, over an `AsyncDatabase`.
+"""`AsyncReadCache`: the read-through Redis cache over the `AsyncDatabase` handle.
 
-cache = AsyncReadCache(db)
-chat_by_id = cache.cached(aio_chats.get_chat_by_id, tags={"chat": "id"})
-chat = await chat_by_id(ANONYMOUS, id=chat_id)
-await chat_by_id.get_many(signed_in(user_id), [{"id": a}, {"id": b}])
-await cache.invalidate_chat(chat_id)
-await cache.close()
+cache = AsyncReadCache(db)  # REDIS_URL; off (pass-through) when unset
+chat_by_id = cache.cached(chats.get_chat_by_id, tags={"chat": "id"})
+chat = await chat_by_id(ANONYMOUS, id=chat_id)  # 300 s; signed_in(user_id): 60 s
+await chat_by_id.get_many(signed_in(user_id), [{"id": a}, {"id": b}])  # one MGET
+await cache.invalidate_chat(chat_id)  # after the writes that change it
 
-Same keys, scopes, TTLs, chunks and failure handling as the sync client (entries written by
-one are read by the other). A miss runs the query in a read-only transaction of the same scope (anonymous, the user, or
-the system role), so what is cached is exactly what row-level security let that reader see,
-under a key that names the reader. Redis failures never reach the caller: the read goes to
-PostgreSQL, one rate-limited WARNING is logged, and a circuit breaker skips Redis for a while.
+The sync and async clients share keys, scopes, TTLs, chunks and failure handling (entries
+written by one are read by the other). A miss runs the query in a read-only transaction of
+the same scope (anonymous, the user, or the system role), so what is cached is exactly what
+row-level security let that reader see, under a key that names the reader. Redis failures
+never reach the caller: the read goes to PostgreSQL, one rate-limited WARNING is logged, and
+a circuit breaker skips Redis for a while.
+
+Stale-if-error: an anonymous entry stays in Redis `CHATDB_CACHE_STALE_IF_ERROR_S` past its
+TTL. Past the TTL it is a miss, read from PostgreSQL as usual; only when PostgreSQL is
+unavailable (`DatabaseUnavailable`) is the stale value served instead of the error (one
+rate-limited WARNING, counted in `stats()["stale_served"]`). Signed-in and system reads are
+never served stale.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast
 
@@ -27,6 +34,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 
+from chatdb import errors
 from chatdb.aio import AsyncDatabase, AsyncScope
 from chatdb.cache import core
 from chatdb.cache.base import REDIS_FAILURES, CacheBase, Invalidation, decode_key
@@ -44,7 +52,8 @@ def connect(settings: CacheSettings) -> aioredis.Redis:
     """A Redis client over a bounded pool (`CHATDB_CACHE_MAX_CONNECTIONS`) with short
     timeouts and no retries: a slow cache is skipped, not waited for (the caller's fallback
     is PostgreSQL, which answers anyway). A call waits at most the socket timeout for a free
-    connection."""
+    connection. Callers (threads or tasks) borrow a connection per command, so callers that
+    come and go never add connections."""
     pool = aioredis.BlockingConnectionPool.from_url(
         settings.redis_url,
         max_connections=settings.max_connections,
@@ -58,7 +67,7 @@ def connect(settings: CacheSettings) -> aioredis.Redis:
 
 
 class AsyncReadCache(CacheBase):
-    """The asyncio read-through cache (see the module docstring)."""
+    """A read-through Redis cache for chosen read queries (see the module docstring)."""
 
     def __init__(
         self,
@@ -70,18 +79,25 @@ class AsyncReadCache(CacheBase):
     ) -> None:
         super().__init__(settings, overrides)
         self.database = database
-        self.client: aioredis.Redis | None = client
         self._owns_client = client is None
-        if self.client is None and self.settings.enabled:
-            self.client = connect(self.settings)
-        self._store = self.client.register_script(core.STORE_SCRIPT) if self.client else None
+        self._client: aioredis.Redis | None = client
+        if self._client is None and self.settings.enabled:
+            self._client = connect(self.settings)  # connects lazily, on the first command
+        self._script = self._client.register_script(core.STORE_SCRIPT) if self._client else None
         self._invalidate_script = (
-            self.client.register_script(core.INVALIDATE_SCRIPT) if self.client else None
+            self._client.register_script(core.INVALIDATE_SCRIPT) if self._client else None
         )
 
     @property
     def enabled(self) -> bool:
-        return self.client is not None
+        return self._client is not None
+
+    def connection(self) -> tuple[aioredis.Redis, AsyncScript]:
+        """The Redis client (shared by all callers; its pool is bounded) and its fill
+        script. Raises when the cache is off."""
+        if self._client is None or self._script is None:
+            raise RuntimeError("the read cache is off (no REDIS_URL)")
+        return self._client, self._script
 
     def cached(
         self,
@@ -140,14 +156,14 @@ class AsyncReadCache(CacheBase):
         return await self._invalidate(self.all_target())
 
     async def _invalidate(self, target: Invalidation) -> int | None:
-        if self.client is None:
+        if not self.enabled:
             return 0
         if not self.breaker.allow():
             self.pending.append(target)
             return None
         try:
             await self.replay_pending()
-            removed = await self._apply(target)
+            removed = await self._apply(self.connection()[0], target)
         except REDIS_FAILURES as exc:
             self.pending.append(target)
             self.redis_failed("invalidate", exc)
@@ -161,16 +177,15 @@ class AsyncReadCache(CacheBase):
         items = self.take_pending()
         for index, item in enumerate(items):
             try:
-                await self._apply(item)
+                await self._apply(self.connection()[0], item)
             except REDIS_FAILURES:
                 self.pending.extendleft(reversed(items[index:]))
                 raise
 
-    async def _apply(self, target: Invalidation) -> int:
+    async def _apply(self, client: aioredis.Redis, target: Invalidation) -> int:
         """Tombstones first (fills racing with this invalidation are refused), then each
         mark's index set, popped and UNLINKed in batches. `invalidate_all` SCANs the prefix
         instead (never KEYS: it blocks Redis for the whole keyspace)."""
-        client = cast(aioredis.Redis, self.client)
         marks, patterns = target
         window_ms = int(self.settings.invalidation_window_s * 1000)
         if window_ms > 0:
@@ -214,10 +229,10 @@ class AsyncReadCache(CacheBase):
 
     async def close(self) -> None:
         """Close the pool's connections (a client passed in is closed too)."""
-        if self.client is not None:
-            await self.client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
             if self._owns_client:
-                await self.client.connection_pool.disconnect()
+                await self._client.connection_pool.disconnect()
 
     async def __aenter__(self) -> AsyncReadCache:
         return self
@@ -260,21 +275,19 @@ class AsyncCachedQuery(Generic[P, R]):
         cache, spec, keys_ = self.cache, self.spec, self.cache.keys
         count = len(calls)
         results: list[Any] = [_MISSING] * count
+        stale: dict[int, Any] = {}  # past their TTL: served only when PostgreSQL is down
         keys = [keys_.entry(spec, scope, call) for call in calls]
         redis_ok = just_invalidated = False
-        client = cache.client
-        if client is None or not cache.breaker.allow():
+        if not cache.enabled or not cache.breaker.allow():
             cache.counters.bypassed += count
         else:
             try:
+                client, script = cache.connection()
                 await cache.replay_pending()
                 # A hit needs nothing else: fills are refused while a tombstone exists, so an
                 # entry present now was stored after the last invalidation's window.
-                if count == 1:
-                    raws = [await client.get(keys[0])]
-                else:
-                    raws = await client.mget(keys)
-                await self._decode(client, keys, raws, results)
+                raws = [await client.get(keys[0])] if count == 1 else await client.mget(keys)
+                await self._decode(client, keys, raws, results, stale)
                 if any(value is _MISSING for value in results):
                     # A miss right after an invalidation reads the primary and stores nothing.
                     tombstones = sorted(
@@ -283,7 +296,7 @@ class AsyncCachedQuery(Generic[P, R]):
                     just_invalidated = await client.exists(*tombstones) > 0
             except REDIS_FAILURES as exc:
                 cache.redis_failed("read", exc)
-                results = [_MISSING] * count
+                results, stale = [_MISSING] * count, {}
             else:
                 cache.redis_succeeded()
                 redis_ok = True
@@ -296,11 +309,20 @@ class AsyncCachedQuery(Generic[P, R]):
             async def read(conn: Any) -> list[R]:
                 return [await self._call(conn, **calls[i]) for i in misses]
 
-            values = await cache.transaction(scope, primary=just_invalidated).run(read)
+            try:
+                values = await cache.transaction(scope, primary=just_invalidated).run(read)
+            except errors.DatabaseUnavailable as exc:
+                if not all(i in stale for i in misses):
+                    raise
+                cache.served_stale(spec.name, exc)
+                values = [stale[i] for i in misses]
+                redis_ok = False  # nothing new to store
             for i, value in zip(misses, values, strict=True):
                 results[i] = value
             if redis_ok and not just_invalidated:
-                await self._fill(scope, [(keys[i], calls[i], results[i]) for i in misses])
+                await self._fill(
+                    client, script, scope, [(keys[i], calls[i], results[i]) for i in misses]
+                )
         return cast(list[R], results)
 
     async def _decode(
@@ -309,44 +331,52 @@ class AsyncCachedQuery(Generic[P, R]):
         keys: list[str],
         raws: Sequence[bytes | str | None],
         results: list[Any],
+        stale: dict[int, Any],
     ) -> None:
-        manifests: list[tuple[int, Mapping[str, Any], list[str]]] = []
+        now_ms = int(time.time() * 1000)
+        manifests: list[tuple[int, int | None, Mapping[str, Any], list[str]]] = []
         for i, raw in enumerate(raws):
             if not isinstance(raw, bytes):
                 continue
             try:
-                if raw[:1] == core.INLINE:
-                    results[i] = self.spec.adapter.validate_json(raw[1:])
-                elif raw[:1] == core.MANIFEST:
-                    manifest, chunk_keys = core.manifest_chunk_keys(raw, keys[i], self.cache.keys)
-                    manifests.append((i, manifest, chunk_keys))
+                body, fresh_until = core.unstamp(raw)
+                if body[:1] == core.INLINE:
+                    value = self.spec.adapter.validate_json(body[1:])
+                    _place(i, value, fresh_until, now_ms, results, stale)
+                elif body[:1] == core.MANIFEST:
+                    manifest, chunk_keys = core.manifest_chunk_keys(body, keys[i], self.cache.keys)
+                    manifests.append((i, fresh_until, manifest, chunk_keys))
                 else:
                     raise core.Corrupt("unknown entry format")
             except _DECODE_ERRORS as exc:
                 self.cache.corrupt(self.spec.name, exc)
         if not manifests:
             return
-        chunks = await client.mget([k for _, _, chunk_keys in manifests for k in chunk_keys])
+        chunks = await client.mget([k for _, _, _, chunk_keys in manifests for k in chunk_keys])
         offset = 0
-        for i, manifest, chunk_keys in manifests:
+        for i, fresh_until, manifest, chunk_keys in manifests:
             parts = chunks[offset : offset + len(chunk_keys)]
             offset += len(chunk_keys)
             if any(part is None for part in parts):
                 continue  # expired or invalidated between the two reads: a plain miss
             try:
                 payload = core.join_chunks(manifest, [cast(bytes, p) for p in parts])
-                results[i] = self.spec.adapter.validate_json(payload)
+                value = self.spec.adapter.validate_json(payload)
+                _place(i, value, fresh_until, now_ms, results, stale)
             except _DECODE_ERRORS as exc:
                 self.cache.corrupt(self.spec.name, exc)
 
     async def _fill(
-        self, scope: core.CacheScope, entries: list[tuple[str, Mapping[str, Any], Any]]
+        self,
+        client: aioredis.Redis,
+        store: AsyncScript,
+        scope: core.CacheScope,
+        entries: list[tuple[str, Mapping[str, Any], Any]],
     ) -> None:
         cache = self.cache
-        client, store = cache.client, cache._store
-        if client is None or store is None:
-            return
         ttl = cache.ttl(self.spec, scope)
+        keep = cache.stale_window(scope)
+        fresh_until = int(time.time() * 1000) + ttl * 1000 if keep else None
         try:
             pipe = client.pipeline(transaction=False)
             queued = 0
@@ -359,9 +389,13 @@ class AsyncCachedQuery(Generic[P, R]):
                 if len(payload) > cache.settings.max_value_bytes:
                     continue
                 encoded = core.encode(payload, key, cache.keys, cache.settings.chunk_bytes)
+                if fresh_until is not None:
+                    encoded = core.stamp(encoded, fresh_until)
                 tombstones = cache.keys.tombstones(self.spec, scope, call)
                 indexes = cache.keys.indexes(self.spec, scope, call)
-                script_keys, args = core.store_arguments(tombstones, key, encoded, ttl, indexes)
+                script_keys, args = core.store_arguments(
+                    tombstones, key, encoded, ttl + keep, indexes
+                )
                 await store(keys=script_keys, args=args, client=pipe)
                 queued += 1
             if not queued:
@@ -382,3 +416,18 @@ class AsyncCachedQuery(Generic[P, R]):
             return await self._call(conn, **kwargs)
 
         return await self.cache.transaction(scope, primary=False).run(read)
+
+
+def _place(
+    i: int,
+    value: Any,
+    fresh_until: int | None,
+    now_ms: int,
+    results: list[Any],
+    stale: dict[int, Any],
+) -> None:
+    """A decoded entry is a hit while fresh; past its TTL it is kept aside as stale."""
+    if fresh_until is not None and now_ms >= fresh_until:
+        stale[i] = value
+    else:
+        results[i] = value

@@ -53,9 +53,15 @@ class CacheBase:
     def ttl(self, spec: core.QuerySpec, scope: core.CacheScope) -> int:
         return core.ttl_for(spec, scope, self.settings.ttl_anonymous_s, self.settings.ttl_user_s)
 
+    def stale_window(self, scope: core.CacheScope) -> int:
+        """Seconds an entry of `scope` is kept past its TTL, to be served only when PostgreSQL
+        is unavailable: anonymous (public) reads only, never a user's or the system's."""
+        return self.settings.stale_if_error_s if isinstance(scope, core.Anonymous) else 0
+
     def stats(self) -> dict[str, float]:
         """Hits, misses, hit rate, fills, refused fills, bypassed reads, Redis errors, keys
-        removed by invalidations; plus whether the breaker is open."""
+        removed by invalidations, stale entries served while PostgreSQL was down; plus
+        whether the breaker is open."""
         result = self.counters.as_dict()
         result["breaker_open"] = float(self.breaker.is_open)
         result["pending_invalidations"] = float(len(self.pending))
@@ -90,6 +96,19 @@ class CacheBase:
     def redis_succeeded(self) -> None:
         if self.breaker.success():
             core.logger.info("Redis cache reachable again", extra={"event": "cache_recovered"})
+
+    def served_stale(self, name: str, exc: BaseException) -> None:
+        """Count and warn (rate-limited) that PostgreSQL failed and stale entries were served
+        instead; names the query and the error class only."""
+        self.counters.stale_served += 1
+        self.warnings.warn(
+            "stale_served",
+            "PostgreSQL unavailable (%s); served stale cache entries of %s",
+            exc.__class__.__name__,
+            name,
+            query=name,
+            error_class=exc.__class__.__name__,
+        )
 
     def corrupt(self, name: str, exc: BaseException) -> None:
         self.warnings.warn(

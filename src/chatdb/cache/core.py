@@ -45,6 +45,9 @@ KEY_VERSION: Final = "v1"
 ALL_MARK: Final = "all"
 INLINE: Final = b"\x01"
 MANIFEST: Final = b"\x02"
+# An entry kept past its TTL for stale-if-error: STAMPED + 8-byte big-endian "fresh until"
+# (Unix milliseconds) + the INLINE or MANIFEST value.
+STAMPED: Final = b"\x03"
 
 # -- scopes -------------------------------------------------------------------------------
 
@@ -441,6 +444,20 @@ def encode(
     return Encoded(MANIFEST + orjson.dumps(manifest), chunks)
 
 
+def stamp(encoded: Encoded, fresh_until_ms: int) -> Encoded:
+    """The same value, marked fresh until `fresh_until_ms` (kept longer for stale-if-error)."""
+    return Encoded(STAMPED + fresh_until_ms.to_bytes(8, "big") + encoded.main, encoded.chunks)
+
+
+def unstamp(raw: bytes) -> tuple[bytes, int | None]:
+    """The INLINE/MANIFEST value and, for a stamped entry, until when it is fresh."""
+    if raw[:1] != STAMPED:
+        return raw, None
+    if len(raw) < 10:
+        raise Corrupt("truncated stamp")
+    return raw[9:], int.from_bytes(raw[1:9], "big")
+
+
 def manifest_chunk_keys(raw: bytes, key: str, keys: Keys) -> tuple[Mapping[str, Any], list[str]]:
     try:
         manifest = orjson.loads(raw[1:])
@@ -616,6 +633,7 @@ class Stats:
     bypassed: int = 0
     errors: int = 0
     invalidated_keys: int = 0
+    stale_served: int = 0
 
     def as_dict(self) -> dict[str, float]:
         looked_up = self.hits + self.misses
@@ -628,6 +646,7 @@ class Stats:
             "bypassed": self.bypassed,
             "errors": self.errors,
             "invalidated_keys": self.invalidated_keys,
+            "stale_served": self.stale_served,
         }
 
 

@@ -9,6 +9,7 @@ runtime never learns about the cache).
 | `CHATDB_CACHE_MAX_CONNECTIONS` | 16 | Redis connections of one cache client (shared by its threads or tasks); a call waits at most the timeout above for a free one, then reads PostgreSQL |
 | `CHATDB_CACHE_TTL_ANONYMOUS_S` | 300 | TTL of entries read by anonymous (signed-out) readers |
 | `CHATDB_CACHE_TTL_USER_S` | 60 | TTL of entries read by a signed-in user (or the system role) |
+| `CHATDB_CACHE_STALE_IF_ERROR_S` | 3600 | how long an anonymous entry is kept past its TTL, served only while PostgreSQL is unavailable (0 = never) |
 | `CHATDB_CACHE_CHUNK_BYTES` | 524288 | values larger than this are stored in chunks plus a manifest |
 | `CHATDB_CACHE_MAX_VALUE_BYTES` | 33554432 | values larger than this are not cached at all |
 | `CHATDB_CACHE_BREAKER_FAILURES` | 2 | consecutive Redis failures that open the circuit breaker |
@@ -42,6 +43,7 @@ class CacheSettings(BaseSettings):
     max_connections: int = Field(16, alias="CHATDB_CACHE_MAX_CONNECTIONS", ge=1, le=10_000)
     ttl_anonymous_s: int = Field(300, alias="CHATDB_CACHE_TTL_ANONYMOUS_S", ge=1)
     ttl_user_s: int = Field(60, alias="CHATDB_CACHE_TTL_USER_S", ge=1)
+    stale_if_error_s: int = Field(3600, alias="CHATDB_CACHE_STALE_IF_ERROR_S", ge=0)
     chunk_bytes: int = Field(512 * 1024, alias="CHATDB_CACHE_CHUNK_BYTES", ge=1024)
     max_value_bytes: int = Field(32 * 1024 * 1024, alias="CHATDB_CACHE_MAX_VALUE_BYTES", ge=1024)
     breaker_failures: int = Field(2, alias="CHATDB_CACHE_BREAKER_FAILURES", ge=1)

@@ -1,19 +1,30 @@
-"""`ReadCache`: the synchronous read-through cache over a `chatdb.Database`.
+# Generated from src/chatdb/cache/aio.py by tools/async_to_sync.py. DO NOT EDIT:
+# edit the async source, then run `make sync-twins` (also part of `make generate`).
+"""`ReadCache`: the read-through Redis cache over the `Database` handle.
 
-cache = ReadCache(db)                                   # REDIS_URL; off (pass-through) when unset
+cache = ReadCache(db)  # REDIS_URL; off (pass-through) when unset
 chat_by_id = cache.cached(chats.get_chat_by_id, tags={"chat": "id"})
-chat = chat_by_id(ANONYMOUS, id=chat_id)                # 300 s; signed_in(user_id): 60 s
-chat_by_id.get_many(signed_in(user_id), [{"id": a}, {"id": b}])   # one MGET
-cache.invalidate_chat(chat_id)                          # after the writes that change it
+chat = chat_by_id(ANONYMOUS, id=chat_id)  # 300 s; signed_in(user_id): 60 s
+chat_by_id.get_many(signed_in(user_id), [{"id": a}, {"id": b}])  # one MGET
+cache.invalidate_chat(chat_id)  # after the writes that change it
 
-A miss runs the query in a read-only transaction of the same scope (anonymous, the user, or
-the system role), so what is cached is exactly what row-level security let that reader see,
-under a key that names the reader. Redis failures never reach the caller: the read goes to
-PostgreSQL, one rate-limited WARNING is logged, and a circuit breaker skips Redis for a while.
+The sync and async clients share keys, scopes, TTLs, chunks and failure handling (entries
+written by one are read by the other). A miss runs the query in a read-only transaction of
+the same scope (anonymous, the user, or the system role), so what is cached is exactly what
+row-level security let that reader see, under a key that names the reader. Redis failures
+never reach the caller: the read goes to PostgreSQL, one rate-limited WARNING is logged, and
+a circuit breaker skips Redis for a while.
+
+Stale-if-error: an anonymous entry stays in Redis `CHATDB_CACHE_STALE_IF_ERROR_S` past its
+TTL. Past the TTL it is a miss, read from PostgreSQL as usual; only when PostgreSQL is
+unavailable (`DatabaseUnavailable`) is the stale value served instead of the error (one
+rate-limited WARNING, counted in `stats()["stale_served"]`). Signed-in and system reads are
+never served stale.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast
 
@@ -25,6 +36,7 @@ from redis.backoff import NoBackoff
 from redis.commands.core import Script
 from redis.retry import Retry
 
+from chatdb import errors
 from chatdb.cache import core
 from chatdb.cache.base import REDIS_FAILURES, CacheBase, Invalidation, decode_key
 from chatdb.cache.settings import CacheSettings
@@ -39,11 +51,11 @@ _DECODE_ERRORS = (pydantic.ValidationError, core.Corrupt, ValueError)
 
 
 def connect(settings: CacheSettings) -> redis.Redis:
-    """A thread-safe Redis client over a bounded pool (`CHATDB_CACHE_MAX_CONNECTIONS`) with
-    short timeouts and no retries: a slow cache is skipped, not waited for (the caller's
-    fallback is PostgreSQL, which answers anyway). A call waits at most the socket timeout
-    for a free connection. Threads borrow a connection per command, so threads that come and
-    go never add connections."""
+    """A Redis client over a bounded pool (`CHATDB_CACHE_MAX_CONNECTIONS`) with short
+    timeouts and no retries: a slow cache is skipped, not waited for (the caller's fallback
+    is PostgreSQL, which answers anyway). A call waits at most the socket timeout for a free
+    connection. Callers (threads or tasks) borrow a connection per command, so callers that
+    come and go never add connections."""
     pool = redis.BlockingConnectionPool.from_url(
         settings.redis_url,
         max_connections=settings.max_connections,
@@ -70,7 +82,6 @@ class ReadCache(CacheBase):
         super().__init__(settings, overrides)
         self.database = database
         self._owns_client = client is None
-        self._enabled = client is not None or self.settings.enabled
         self._client: redis.Redis | None = client
         if self._client is None and self.settings.enabled:
             self._client = connect(self.settings)  # connects lazily, on the first command
@@ -81,10 +92,10 @@ class ReadCache(CacheBase):
 
     @property
     def enabled(self) -> bool:
-        return self._enabled
+        return self._client is not None
 
     def connection(self) -> tuple[redis.Redis, Script]:
-        """The Redis client (shared by all threads; its pool is bounded) and its fill
+        """The Redis client (shared by all callers; its pool is bounded) and its fill
         script. Raises when the cache is off."""
         if self._client is None or self._script is None:
             raise RuntimeError("the read cache is off (no REDIS_URL)")
@@ -147,7 +158,7 @@ class ReadCache(CacheBase):
         return self._invalidate(self.all_target())
 
     def _invalidate(self, target: Invalidation) -> int | None:
-        if not self._enabled:
+        if not self.enabled:
             return 0
         if not self.breaker.allow():
             self.pending.append(target)
@@ -266,6 +277,7 @@ class CachedQuery(Generic[P, R]):
         cache, spec, keys_ = self.cache, self.spec, self.cache.keys
         count = len(calls)
         results: list[Any] = [_MISSING] * count
+        stale: dict[int, Any] = {}  # past their TTL: served only when PostgreSQL is down
         keys = [keys_.entry(spec, scope, call) for call in calls]
         redis_ok = just_invalidated = False
         if not cache.enabled or not cache.breaker.allow():
@@ -277,7 +289,7 @@ class CachedQuery(Generic[P, R]):
                 # A hit needs nothing else: fills are refused while a tombstone exists, so an
                 # entry present now was stored after the last invalidation's window.
                 raws = [client.get(keys[0])] if count == 1 else client.mget(keys)
-                self._decode(client, keys, raws, results)
+                self._decode(client, keys, raws, results, stale)
                 if any(value is _MISSING for value in results):
                     # A miss right after an invalidation reads the primary and stores nothing.
                     tombstones = sorted(
@@ -286,7 +298,7 @@ class CachedQuery(Generic[P, R]):
                     just_invalidated = client.exists(*tombstones) > 0
             except REDIS_FAILURES as exc:
                 cache.redis_failed("read", exc)
-                results = [_MISSING] * count
+                results, stale = [_MISSING] * count, {}
             else:
                 cache.redis_succeeded()
                 redis_ok = True
@@ -295,9 +307,18 @@ class CachedQuery(Generic[P, R]):
             cache.counters.hits += count - len(misses)
             cache.counters.misses += len(misses)
         if misses:
-            values = cache.transaction(scope, primary=just_invalidated).run(
-                lambda conn: [self._call(conn, **calls[i]) for i in misses]
-            )
+
+            def read(conn: Any) -> list[R]:
+                return [self._call(conn, **calls[i]) for i in misses]
+
+            try:
+                values = cache.transaction(scope, primary=just_invalidated).run(read)
+            except errors.DatabaseUnavailable as exc:
+                if not all(i in stale for i in misses):
+                    raise
+                cache.served_stale(spec.name, exc)
+                values = [stale[i] for i in misses]
+                redis_ok = False  # nothing new to store
             for i, value in zip(misses, values, strict=True):
                 results[i] = value
             if redis_ok and not just_invalidated:
@@ -310,33 +331,38 @@ class CachedQuery(Generic[P, R]):
         keys: list[str],
         raws: Sequence[bytes | str | None],
         results: list[Any],
+        stale: dict[int, Any],
     ) -> None:
-        manifests: list[tuple[int, Mapping[str, Any], list[str]]] = []
+        now_ms = int(time.time() * 1000)
+        manifests: list[tuple[int, int | None, Mapping[str, Any], list[str]]] = []
         for i, raw in enumerate(raws):
             if not isinstance(raw, bytes):
                 continue
             try:
-                if raw[:1] == core.INLINE:
-                    results[i] = self.spec.adapter.validate_json(raw[1:])
-                elif raw[:1] == core.MANIFEST:
-                    manifest, chunk_keys = core.manifest_chunk_keys(raw, keys[i], self.cache.keys)
-                    manifests.append((i, manifest, chunk_keys))
+                body, fresh_until = core.unstamp(raw)
+                if body[:1] == core.INLINE:
+                    value = self.spec.adapter.validate_json(body[1:])
+                    _place(i, value, fresh_until, now_ms, results, stale)
+                elif body[:1] == core.MANIFEST:
+                    manifest, chunk_keys = core.manifest_chunk_keys(body, keys[i], self.cache.keys)
+                    manifests.append((i, fresh_until, manifest, chunk_keys))
                 else:
                     raise core.Corrupt("unknown entry format")
             except _DECODE_ERRORS as exc:
                 self.cache.corrupt(self.spec.name, exc)
         if not manifests:
             return
-        chunks = client.mget([k for _, _, chunk_keys in manifests for k in chunk_keys])
+        chunks = client.mget([k for _, _, _, chunk_keys in manifests for k in chunk_keys])
         offset = 0
-        for i, manifest, chunk_keys in manifests:
+        for i, fresh_until, manifest, chunk_keys in manifests:
             parts = chunks[offset : offset + len(chunk_keys)]
             offset += len(chunk_keys)
             if any(part is None for part in parts):
                 continue  # expired or invalidated between the two reads: a plain miss
             try:
                 payload = core.join_chunks(manifest, [cast(bytes, p) for p in parts])
-                results[i] = self.spec.adapter.validate_json(payload)
+                value = self.spec.adapter.validate_json(payload)
+                _place(i, value, fresh_until, now_ms, results, stale)
             except _DECODE_ERRORS as exc:
                 self.cache.corrupt(self.spec.name, exc)
 
@@ -349,6 +375,8 @@ class CachedQuery(Generic[P, R]):
     ) -> None:
         cache = self.cache
         ttl = cache.ttl(self.spec, scope)
+        keep = cache.stale_window(scope)
+        fresh_until = int(time.time() * 1000) + ttl * 1000 if keep else None
         try:
             pipe = client.pipeline(transaction=False)
             queued = 0
@@ -361,9 +389,13 @@ class CachedQuery(Generic[P, R]):
                 if len(payload) > cache.settings.max_value_bytes:
                     continue
                 encoded = core.encode(payload, key, cache.keys, cache.settings.chunk_bytes)
+                if fresh_until is not None:
+                    encoded = core.stamp(encoded, fresh_until)
                 tombstones = cache.keys.tombstones(self.spec, scope, call)
                 indexes = cache.keys.indexes(self.spec, scope, call)
-                script_keys, args = core.store_arguments(tombstones, key, encoded, ttl, indexes)
+                script_keys, args = core.store_arguments(
+                    tombstones, key, encoded, ttl + keep, indexes
+                )
                 store(keys=script_keys, args=args, client=pipe)
                 queued += 1
             if not queued:
@@ -379,6 +411,23 @@ class CachedQuery(Generic[P, R]):
     def uncached(self, scope: core.CacheScope, /, *args: P.args, **kwargs: P.kwargs) -> R:
         """The result straight from PostgreSQL, in the scope's transaction (no Redis)."""
         core.check_kwargs(self.spec, args, kwargs)
-        return self.cache.transaction(scope, primary=False).run(
-            lambda conn: self._call(conn, **kwargs)
-        )
+
+        def read(conn: Any) -> R:
+            return self._call(conn, **kwargs)
+
+        return self.cache.transaction(scope, primary=False).run(read)
+
+
+def _place(
+    i: int,
+    value: Any,
+    fresh_until: int | None,
+    now_ms: int,
+    results: list[Any],
+    stale: dict[int, Any],
+) -> None:
+    """A decoded entry is a hit while fresh; past its TTL it is kept aside as stale."""
+    if fresh_until is not None and now_ms >= fresh_until:
+        stale[i] = value
+    else:
+        results[i] = value

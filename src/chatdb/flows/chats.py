@@ -31,7 +31,7 @@ import psycopg
 from pydantic import JsonValue
 
 from chatdb import errors
-from chatdb.flows.chat_inputs import ChatPage, NewMessage, client_id, new_message
+from chatdb.chat_inputs import ChatPage, NewMessage, client_id, new_message
 from chatdb.queries import chats, enums, messages, models
 
 MAX_PAGE_SIZE: Final = 200

@@ -29,7 +29,7 @@ import psycopg
 from pydantic import JsonValue
 
 from chatdb import errors
-from chatdb.flows.chat_inputs import ChatPage, NewMessage, client_id, new_message
+from chatdb.chat_inputs import ChatPage, NewMessage, client_id, new_message
 from chatdb.queries import enums, models
 from chatdb.queries.aio import chats, messages
 

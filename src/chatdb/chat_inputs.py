@@ -1,6 +1,8 @@
 """Validated inputs of the chat flows (pure, no I/O): client-generated ids and messages.
 
-Shared by `chatdb.flows.aio.chats` and its generated sync twin `chatdb.flows.chats`.
+Shared by `chatdb.flows.aio.chats` and its generated sync twin `chatdb.flows.chats` (which
+re-export `new_message` and `ChatPage`). It sits beside the `chatdb.flows` package, not in it:
+that package holds the flows, each with an async form, and these builders take no connection.
 """
 
 from __future__ import annotations
