@@ -405,8 +405,8 @@ def test_import_chats_is_all_or_nothing_and_not_for_the_app_role(database: Datab
 
 
 def test_another_users_id_inside_as_user_is_refused_not_silently_empty(database: Database) -> None:
-    owner, other = make_user(database), make_user(database)
-    chat = make_chat(database, owner.id)
+    owner, other = sign_up(database), sign_up(database)
+    chat = create_chat(database, owner.id)
     calls: list[Callable[[psycopg.Connection[Any]], object]] = [
         lambda c: chats.update_chat_title(c, id=chat.id, user_id=owner.id, title="x"),
         lambda c: chats.update_chat_visibility(

@@ -87,8 +87,8 @@ USAGE = {
 
 
 def test_message_usage_is_recorded_by_the_system_not_the_app(database: Database) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     with database.as_user(user.id) as conn:
         message = messages.insert_message(conn, **message_params(chat.id, "answer"))
     assert message is not None
@@ -114,8 +114,8 @@ def test_message_usage_is_recorded_by_the_system_not_the_app(database: Database)
 def test_record_message_usage_rejects_bad_input(
     database: Database, change: dict[str, object], error: type[Exception]
 ) -> None:
-    user = make_user(database)
-    chat = make_chat(database, user.id)
+    user = sign_up(database)
+    chat = create_chat(database, user.id)
     with database.as_user(user.id) as conn:
         message = messages.insert_message(conn, **message_params(chat.id))
     assert message is not None

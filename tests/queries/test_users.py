@@ -150,7 +150,7 @@ def test_update_user_changes_only_given_fields_of_self(database: Database) -> No
 
 
 def test_update_user_tells_keep_from_clear(database: Database) -> None:
-    me = make_user(database, name="Me")
+    me = sign_up(database, name="Me")
     with database.as_user(me.id) as conn:
         users.update_user(conn, id=me.id, image="https://x.test/a.png")
         kept = users.update_user(conn, id=me.id)  # nothing given: everything kept
