@@ -1575,6 +1575,28 @@ COMMENT ON FUNCTION public.users_grant_signup_credits() IS 'AFTER INSERT trigger
 
 
 --
+-- Name: users_without_email_are_guests(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.users_without_email_are_guests() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    NEW.user_type := 'guest';
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION users_without_email_are_guests(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.users_without_email_are_guests() IS 'BEFORE INSERT trigger function on users (fires only when email IS NULL): a user without an email is a guest (users_email_user_type_check).';
+
+
+--
 -- Name: accounts; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -6241,6 +6263,13 @@ CREATE TRIGGER users_set_updated_at BEFORE UPDATE ON public.users FOR EACH ROW E
 
 
 --
+-- Name: users users_without_email_are_guests; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_without_email_are_guests BEFORE INSERT ON public.users FOR EACH ROW WHEN ((new.email IS NULL)) EXECUTE FUNCTION public.users_without_email_are_guests();
+
+
+--
 -- Name: verification_tokens verification_tokens_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -7287,4 +7316,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202141610'),
     ('20261202141620'),
     ('20261202141630'),
-    ('20261202141640');
+    ('20261202141640'),
+    ('20261202141700');

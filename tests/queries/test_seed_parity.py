@@ -117,8 +117,15 @@ def test_no_placeholder_emails_for_guests_and_no_regular_user_without_one(
     with pytest.raises(errors.CheckViolation) as caught, database.system() as conn:
         conn.execute("INSERT INTO users (email, user_type) VALUES ('guest-1@x.y', 'guest')")
     assert caught.value.constraint == "users_email_user_type_check"
-    with pytest.raises(errors.CheckViolation), database.system() as conn:
-        conn.execute("INSERT INTO users (email) VALUES (NULL)")
+    # A user inserted without an email is a guest: nothing to sign in with.
+    with database.system() as conn:
+        row = conn.execute("INSERT INTO users (email) VALUES (NULL) RETURNING user_type").fetchone()
+    assert row is not None and row[0] == enums.UserType.GUEST
+    # A regular user never loses the email (upgrading is the only way between the types).
+    regular = sign_up(database)
+    with pytest.raises(errors.CheckViolation) as caught, database.system() as conn:
+        conn.execute("UPDATE users SET email = NULL WHERE id = %s", (regular.id,))
+    assert caught.value.constraint == "users_email_user_type_check"
 
 
 def test_upgrading_a_guest_to_a_taken_email_is_a_conflict(database: Database) -> None:

@@ -156,6 +156,10 @@ async def save_message(
     or return it on a replay. `ConflictError` when the id is taken by a message of another
     chat, or with another role, parts or attachments (a message edited since counts too).
     """
+    if not isinstance(message, NewMessage):
+        raise errors.InvalidInput(
+            "message must be a NewMessage (build it with new_message)", column="message"
+        )
     created = await messages.insert_message_with_id(
         conn,
         id=message.id,
@@ -180,6 +184,8 @@ async def save_messages(
 ) -> list[models.Message]:
     """`save_message` for each message, in order, in the caller's transaction (the chat app's
     saveMessages): all are stored or, on the first error, none once the caller rolls back."""
+    if isinstance(messages, str | bytes) or not isinstance(messages, Sequence):
+        raise errors.InvalidInput("messages must be a list of NewMessage", column="messages")
     return [await save_message(conn, message=m) for m in messages]
 
 
