@@ -36,4 +36,5 @@ SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 
 DROP TRIGGER users_without_email_are_guests ON public.users;
+-- squawk-ignore ban-drop-function
 DROP FUNCTION public.users_without_email_are_guests();
