@@ -7,8 +7,8 @@ non-null. Executed against PostgreSQL, sync and async.
 
 from __future__ import annotations
 
-import pytest
 import psycopg
+import pytest
 
 from .conftest import Generated, generate, unique
 
@@ -73,17 +73,21 @@ def test_cast_columns_are_nullable_exactly_when_their_operand_can_be_null(gen: G
         "next_id: int\n",
     ):
         assert f"    {field}" in row_class, field
-    assert "def max_id(conn: psycopg.Connection[Any], *, name: str) -> int | None:" in (
-        gen.files["casts.py"]
+    assert (
+        "def max_id(conn: psycopg.Connection[Any], *, name: str) -> int | None:"
+        in (gen.files["casts.py"])
     )
-    assert "def count_ids(conn: psycopg.Connection[Any], *, name: str) -> int:" in (
-        gen.files["casts.py"]
+    assert (
+        "def count_ids(conn: psycopg.Connection[Any], *, name: str) -> int:"
+        in (gen.files["casts.py"])
     )
     assert "    bar: str | None\n    name: str\n" in gen.files["casts.py"]
 
 
 @pytest.mark.parametrize("aio", [False, True], ids=["sync", "async"])
-async def test_null_operands_come_back_as_none(gen: Generated, scratch_db_url: str, aio: bool) -> None:
+async def test_null_operands_come_back_as_none(
+    gen: Generated, scratch_db_url: str, aio: bool
+) -> None:
     casts = gen.module("aio.casts" if aio else "casts")
 
     async def call(result: object) -> object:

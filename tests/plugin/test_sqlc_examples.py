@@ -171,19 +171,30 @@ async def booktest(q: dict[str, Any], conn: Any, gen: Generated) -> None:
 
     b0 = await book("1", enums.BookType.FICTION, "my book title", 2016, [])
     b1 = await book("2", enums.BookType.FICTION, "the second book", 2016, ["cool", "unique"])
-    await query.update_book(conn, title="changed second title", tags=["cool", "disastor"],
-                            book_id=b1.book_id)
+    await query.update_book(
+        conn, title="changed second title", tags=["cool", "disastor"], book_id=b1.book_id
+    )
     b3 = await book("3", enums.BookType.NONFICTION, "the third book", 2001, ["cool"])
     b4 = await book("4", enums.BookType.NONFICTION, "4th place", 2011, ["other"])
-    await query.update_book_isbn(conn, title="never ever gonna finish, a quatrain",
-                                 tags=["someother"], book_id=b4.book_id, isbn="NEW ISBN")
+    await query.update_book_isbn(
+        conn,
+        title="never ever gonna finish, a quatrain",
+        tags=["someother"],
+        book_id=b4.book_id,
+        isbn="NEW ISBN",
+    )
     assert (b0.available, b0.tags, b3.book_type) == (now, [], enums.BookType.NONFICTION)
     tagged = await query.books_by_tags(conn, tags=["cool", "other", "someother"])
     assert sorted((r.book_id, r.title, r.name, r.isbn, r.tags) for r in tagged) == [
         (b1.book_id, "changed second title", "Unknown Master", "2", ["cool", "disastor"]),
         (b3.book_id, "the third book", "Unknown Master", "3", ["cool"]),
-        (b4.book_id, "never ever gonna finish, a quatrain", "Unknown Master", "NEW ISBN",
-         ["someother"]),
+        (
+            b4.book_id,
+            "never ever gonna finish, a quatrain",
+            "Unknown Master",
+            "NEW ISBN",
+            ["someother"],
+        ),
     ]
     assert await query.books_by_title_year(conn, title="my book title", year=2016) == [b0]
     assert (await query.get_book(conn, book_id=b4.book_id)).isbn == "NEW ISBN"
@@ -201,12 +212,15 @@ async def batch(q: dict[str, Any], conn: Any, gen: Generated) -> None:
     books = await query.create_book(
         conn,
         params=[
-            sync.CreateBookParams(author.author_id, "1", enums.BookType.FICTION, "one", 2016,
-                                  now, []),
-            sync.CreateBookParams(author.author_id, "2", enums.BookType.NONFICTION, "two", 2016,
-                                  now, ["cool"]),
-            sync.CreateBookParams(author.author_id, "3", enums.BookType.FICTION, "three", 2001,
-                                  now, ["x", "y"]),
+            sync.CreateBookParams(
+                author.author_id, "1", enums.BookType.FICTION, "one", 2016, now, []
+            ),
+            sync.CreateBookParams(
+                author.author_id, "2", enums.BookType.NONFICTION, "two", 2016, now, ["cool"]
+            ),
+            sync.CreateBookParams(
+                author.author_id, "3", enums.BookType.FICTION, "three", 2001, now, ["x", "y"]
+            ),
         ],
     )
     assert [(b.isbn, b.book_type, b.tags) for b in books] == [
@@ -224,18 +238,22 @@ async def batch(q: dict[str, Any], conn: Any, gen: Generated) -> None:
         [("renamed", ["new"]), ("two", ["cool"])],
         [],
     ]
-    await run(conn, f"UPDATE authors SET biography = '{{\"born\": 1900}}' "
-                    f"WHERE author_id = {author.author_id}")
-    assert await query.get_biography(
-        conn, params=[sync.GetBiographyParams(author.author_id)]
-    ) == [{"born": 1900}]
+    await run(
+        conn,
+        f"UPDATE authors SET biography = '{{\"born\": 1900}}' WHERE author_id = {author.author_id}",
+    )
+    assert await query.get_biography(conn, params=[sync.GetBiographyParams(author.author_id)]) == [
+        {"born": 1900}
+    ]
     with pytest.raises(LookupError):
         await query.get_biography(conn, params=[sync.GetBiographyParams(-1)])
     cur = await query.delete_book_exec_result(conn, book_id=books[0].book_id)
     assert cur.rowcount == 1
     await query.delete_book(conn, params=[sync.DeleteBookParams(books[1].book_id)])
     await query.delete_book_named_func(conn, params=[sync.DeleteBookNamedFuncParams(-1)])
-    await query.delete_book_named_sign(conn, params=[sync.DeleteBookNamedSignParams(books[2].book_id)])
+    await query.delete_book_named_sign(
+        conn, params=[sync.DeleteBookNamedSignParams(books[2].book_id)]
+    )
     assert await query.books_by_year(conn, params=[sync.BooksByYearParams(2001)]) == [[]]
     assert (await query.get_author(conn, author_id=author.author_id)).biography == {"born": 1900}
 
@@ -260,16 +278,31 @@ async def ondeck(q: dict[str, Any], conn: Any, gen: Generated) -> None:
     open_, closed = enums.Status.OP_EN, enums.Status.CLO_SED
     assert (open_.value, closed.value) == ("op!en", "clo@sed")
     vid = await venue_q.create_venue(
-        conn, slug="the-fillmore", name="The Fillmore", city=city.slug,
-        spotify_playlist="spotify:uri", status=open_, statuses=[open_, closed], tags=["rock"],
+        conn,
+        slug="the-fillmore",
+        name="The Fillmore",
+        city=city.slug,
+        spotify_playlist="spotify:uri",
+        status=open_,
+        statuses=[open_, closed],
+        tags=["rock"],
     )
     await venue_q.create_venue(
-        conn, slug="bottom", name="Bottom of the Hill", city=city.slug,
-        spotify_playlist="spotify:2", status=closed, statuses=None, tags=None,
+        conn,
+        slug="bottom",
+        name="Bottom of the Hill",
+        city=city.slug,
+        spotify_playlist="spotify:2",
+        status=closed,
+        statuses=None,
+        tags=None,
     )
     venue = await venue_q.get_venue(conn, slug="the-fillmore", city=city.slug)
     assert (venue.id, venue.status, venue.statuses, venue.tags) == (
-        vid, open_, [open_, closed], ["rock"]
+        vid,
+        open_,
+        [open_, closed],
+        ["rock"],
     )
     assert venue.created_at.tzinfo is None  # `timestamp` without time zone
     names = ["Bottom of the Hill", "The Fillmore"]
@@ -277,9 +310,7 @@ async def ondeck(q: dict[str, Any], conn: Any, gen: Generated) -> None:
     assert [v.name for v in await venue_q.iter_venues(conn, city=city.slug)] == names
     assert [v.name for v in await venue_q.iter_iter_venues(conn, city=city.slug)] == names
     assert await venue_q.update_venue_name(conn, slug="the-fillmore", name="Fillmore") == vid
-    assert [(r.city, r.count) for r in await venue_q.venue_count_by_city(conn)] == [
-        (city.slug, 2)
-    ]
+    assert [(r.city, r.count) for r in await venue_q.venue_count_by_city(conn)] == [(city.slug, 2)]
     await venue_q.delete_venue(conn, slug="bottom")
     assert [v.name for v in await venue_q.list_venues(conn, city=city.slug)] == ["Fillmore"]
     with pytest.raises(LookupError):
@@ -288,8 +319,11 @@ async def ondeck(q: dict[str, Any], conn: Any, gen: Generated) -> None:
 
 async def embed(q: dict[str, Any], conn: Any, gen: Generated) -> None:
     query, models = q["query"], gen.module("models")
-    await run(conn, "INSERT INTO users VALUES (1, 'Ann', NULL); INSERT INTO posts VALUES (10, 1);"
-                    " INSERT INTO baz.users VALUES (1, 'Baz Ann')")
+    await run(
+        conn,
+        "INSERT INTO users VALUES (1, 'Ann', NULL); INSERT INTO posts VALUES (10, 1);"
+        " INSERT INTO baz.users VALUES (1, 'Baz Ann')",
+    )
     ann, baz_ann = models.User(id=1, name="Ann", age=None), models.BazUser(id=1, name="Baz Ann")
     for fn in (query.only, query.only_camel, query.with_alias, query.with_alias_camel):
         assert (await fn(conn)).user == ann
@@ -311,14 +345,21 @@ async def endtoend(q: dict[str, Any], conn: Any, gen: Generated) -> None:
     sync_copy, enums = gen.module("copyfrom"), gen.module("enums")
     # :copyfrom, into a table of another schema, NULLs and jsonb included
     at = datetime.datetime(2026, 1, 2, 3, 4, 5)
-    assert await copy.insert_values(
-        conn, rows=[sync_copy.InsertValuesParams("a", 1), sync_copy.InsertValuesParams(None, None)]
-    ) == 2
+    assert (
+        await copy.insert_values(
+            conn,
+            rows=[sync_copy.InsertValuesParams("a", 1), sync_copy.InsertValuesParams(None, None)],
+        )
+        == 2
+    )
     assert await copy.insert_single_value(conn, rows=[sync_copy.InsertSingleValueParams("b")]) == 1
-    assert await copy.insert_all(
-        conn,
-        rows=[sync_copy.InsertAllParams("c", 3, at, at.date(), {"k": [1, None, "x"]})],
-    ) == 1
+    assert (
+        await copy.insert_all(
+            conn,
+            rows=[sync_copy.InsertAllParams("c", 3, at, at.date(), {"k": [1, None, "x"]})],
+        )
+        == 1
+    )
     assert await copy.count_foo(conn) == 4
     assert [(r.a, r.b, r.c, r.d, r.e) for r in await copy.list_foo(conn)] == [
         ("a", 1, None, None, None),
@@ -329,37 +370,40 @@ async def endtoend(q: dict[str, Any], conn: Any, gen: Generated) -> None:
     # sqlc.narg, sqlc.slice, enums, arrays
     pending, running = enums.JobStatus.PENDING, enums.JobStatus.RUNNING
     one = await foo.create_foo(conn, name="one", status=pending, labels=["x", "y"])
-    two = await foo.create_foo(conn, name="two", status=running, labels=[], bar="b",
-                               meta={"k": "v"})
+    two = await foo.create_foo(
+        conn, name="two", status=running, labels=[], bar="b", meta={"k": "v"}
+    )
     assert (one.bar, one.meta, one.ready, two.meta) == (None, None, False, {"k": "v"})
     assert await foo.func_param_ident(conn, slug="one", favourites=[one.id, two.id]) == ["one"]
     assert await foo.func_param_ident(conn, slug="one", favourites=[]) == []
-    assert sorted(await foo.func_nullable(conn, favourites=[one.id, two.id]),
-                  key=str) == [None, "b"]
-    assert [(r.id, r.name) for r in await foo.slice_with_status(
-        conn, status=pending, excluded=[])] == [(one.id, "one")]
+    assert sorted(await foo.func_nullable(conn, favourites=[one.id, two.id]), key=str) == [
+        None,
+        "b",
+    ]
+    assert [
+        (r.id, r.name) for r in await foo.slice_with_status(conn, status=pending, excluded=[])
+    ] == [(one.id, "one")]
     assert await foo.slice_with_status(conn, status=pending, excluded=[one.id]) == []
     assert await foo.ident_on_non_nullable(conn, bar="b") == ["b"]
     assert await foo.ident_on_non_nullable(conn) == []  # bar = NULL matches nothing
     assert await foo.filter_by_optional_name(conn) == [one.id, two.id]
     assert await foo.filter_by_optional_name(conn, name="two") == [two.id]
-    assert [(r.id, r.status) for r in await foo.by_any_status(
-        conn, statuses=[running, enums.JobStatus.DONE])] == [(two.id, running)]
-    assert [(r.id, r.labels) for r in await foo.by_label(conn, label="y")] == [
-        (one.id, ["x", "y"])
-    ]
+    assert [
+        (r.id, r.status)
+        for r in await foo.by_any_status(conn, statuses=[running, enums.JobStatus.DONE])
+    ] == [(two.id, running)]
+    assert [(r.id, r.labels) for r in await foo.by_label(conn, label="y")] == [(one.id, ["x", "y"])]
     # CTEs, RETURNING, json
     counts = await foo.cte_count(conn)
     assert (counts.count, counts.count_2) == (2, 0)
-    assert [(r.id, r.ready) for r in await foo.mark_ready(conn, status=running)] == [
-        (two.id, True)
-    ]
+    assert [(r.id, r.ready) for r in await foo.mark_ready(conn, status=running)] == [(two.id, True)]
     assert await foo.cte_filter(conn, ready=True) == [1]
     built = await foo.json_build(conn, id=two.id)
     assert (built.obj, built.arr, built.k) == ({"name": "two", "ready": True}, [two.id, "two"], "v")
     assert (await foo.json_build(conn, id=one.id)).k is None  # meta is NULL: so is meta->>'k'
     assert [(r.status, r.n) for r in await foo.count_by_status(conn)] == [
-        (pending, 1), (running, 1)
+        (pending, 1),
+        (running, 1),
     ]
     deleted = await foo.delete_returning(conn, id=one.id)
     assert (deleted.name, deleted.bar) == ("one", None)
@@ -371,8 +415,9 @@ async def endtoend(q: dict[str, Any], conn: Any, gen: Generated) -> None:
     root = await authors_q.create_author(conn, name="root")
     child = await authors_q.create_author(conn, name="child", parent_id=root.id)
     assert root.parent_id is None and child.parent_id == root.id
-    assert [(r.id, r.name, r.parent_id, r.parent_name) for r in
-            await authors_q.list_with_parent(conn)] == [
+    assert [
+        (r.id, r.name, r.parent_id, r.parent_name) for r in await authors_q.list_with_parent(conn)
+    ] == [
         (root.id, "root", None, None),
         (child.id, "child", root.id, "root"),
     ]

@@ -74,18 +74,25 @@ def references(sql: str) -> dict[str, tuple[str, str]]:
     return refs
 
 
+def _function_name(call: ast.FuncCall) -> str:
+    names = call.funcname or ()
+    return str(names[-1].sval).lower() if names else ""
+
+
 def _one_aggregate_row(select: Any, column_nullable: ColumnNullable) -> bool:
     """`(SELECT coalesce(sum(x), 0) FROM t ...)`: an aggregate without GROUP BY, HAVING or
     LIMIT yields exactly one row, so the subquery is NULL only if its expression is."""
-    if not isinstance(select, ast.SelectStmt) or select.op or len(select.targetList or ()) != 1:
+    if not isinstance(select, ast.SelectStmt) or select.op:
+        return False
+    targets = select.targetList or ()
+    if len(targets) != 1:
         return False
     if select.groupClause or select.havingClause or select.limitCount or select.limitOffset:
         return False
-    expr = select.targetList[0].val
+    expr = targets[0].val
     aggregates = _NULL_ON_EMPTY | {"count"}
     has_aggregate = any(
-        isinstance(n, ast.FuncCall) and str(n.funcname[-1].sval).lower() in aggregates
-        for n in walk(expr)
+        isinstance(n, ast.FuncCall) and _function_name(n) in aggregates for n in walk(expr)
     )
     return has_aggregate and not may_be_null(expr, column_nullable)
 
@@ -97,14 +104,15 @@ def may_be_null(node: Any, column_nullable: ColumnNullable) -> bool:
     if isinstance(node, ast.A_Const):
         return bool(node.isnull)
     if isinstance(node, ast.ColumnRef):
-        names = [str(f.sval) for f in node.fields if isinstance(f, ast.String)]
-        if not names or len(names) != len(node.fields):
+        fields = node.fields or ()
+        names = [str(f.sval) for f in fields if isinstance(f, ast.String)]
+        if not names or len(names) != len(fields):
             return False
         ref = names[-2] if len(names) >= 2 else None
         return column_nullable(ref, names[-1])
     if isinstance(node, ast.A_Expr):
         op = node.name[-1].sval if node.name and isinstance(node.name[-1], ast.String) else ""
-        kind = enums.A_Expr_Kind(int(node.kind))
+        kind = enums.A_Expr_Kind(int(node.kind or 0))
         if op in _JSON_EXTRACTION or kind is enums.A_Expr_Kind.AEXPR_NULLIF:
             return True
         if kind in (enums.A_Expr_Kind.AEXPR_DISTINCT, enums.A_Expr_Kind.AEXPR_NOT_DISTINCT):
@@ -112,8 +120,7 @@ def may_be_null(node: Any, column_nullable: ColumnNullable) -> bool:
         operands = [node.lexpr, node.rexpr]
         return any(isinstance(o, ast.Node) and may_be_null(o, column_nullable) for o in operands)
     if isinstance(node, ast.FuncCall):
-        fname = str(node.funcname[-1].sval) if node.funcname else ""
-        return fname.lower() in _NULL_ON_EMPTY
+        return _function_name(node) in _NULL_ON_EMPTY
     if isinstance(node, ast.CoalesceExpr):
         return all(may_be_null(a, column_nullable) for a in node.args or ())
     if isinstance(node, ast.CaseExpr):
@@ -123,7 +130,7 @@ def may_be_null(node: Any, column_nullable: ColumnNullable) -> bool:
         return any(may_be_null(r, column_nullable) for r in results)
     if isinstance(node, ast.SubLink):
         # A scalar subquery is NULL when it finds no row; EXISTS and ARRAY(...) never are.
-        if enums.SubLinkType(int(node.subLinkType)) is not enums.SubLinkType.EXPR_SUBLINK:
+        if enums.SubLinkType(int(node.subLinkType or 0)) is not enums.SubLinkType.EXPR_SUBLINK:
             return False
         return not _one_aggregate_row(node.subselect, column_nullable)
     return False
