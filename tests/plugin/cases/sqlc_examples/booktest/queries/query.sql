@@ -23,7 +23,7 @@ SELECT
   tags
 FROM books
 LEFT JOIN authors ON books.author_id = authors.author_id
-WHERE tags && @tags::varchar[];
+WHERE tags && $1::varchar[];
 
 -- name: CreateAuthor :one
 INSERT INTO authors (name) VALUES ($1)
