@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import inspect
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ from psycopg import sql
 from .conftest import CASES, Generated, generate, unique
 
 EXAMPLES = CASES / "sqlc_examples"
-NAMES = ("authors", "booktest", "batch", "jets", "ondeck", "embed", "endtoend")
+NAMES = (
+    "authors", "booktest", "batch", "jets", "ondeck", "enums", "embed", "join_left", "endtoend"
+)  # fmt: skip
 # booktest keeps sqlc's `tags && $1::varchar[]`, a parameter sqlc cannot name: the plugin
 # refuses it unless told to call it `dollar_1`.
 OPTIONS: dict[str, dict[str, Any]] = {"booktest": {"unnamed_parameters": "allow"}}
@@ -320,6 +323,87 @@ async def ondeck(q: dict[str, Any], conn: Any, gen: Generated) -> None:
         await venue_q.get_venue(conn, slug="bottom", city=city.slug)
 
 
+async def enums(q: dict[str, Any], conn: Any, gen: Generated) -> None:
+    query, size = q["query"], gen.module("enums").Size
+    assert [s.value for s in size] == ["x-small", "small", "medium", "large", "x-large"]
+    await query.user_create(conn, first_name="Ann", last_name="A", age=30, shirt_size=size.X_SMALL)
+    await query.user_create(conn, first_name="Bob", last_name="B", age=40, shirt_size=size.LARGE)
+    users = await query.list_users(conn)
+    assert sorted((u.first_name, u.shirt_size) for u in users) == [
+        ("Ann", size.X_SMALL),
+        ("Bob", size.LARGE),
+    ]
+    picked = await query.list_users_by_shirt_sizes(conn, shirt_size=[size.LARGE, size.MEDIUM])
+    assert [(u.first_name, u.age) for u in picked] == [("Bob", 40)]
+    assert await query.list_users_by_shirt_sizes(conn, shirt_size=[]) == []
+
+
+async def join_left(q: dict[str, Any], conn: Any, gen: Generated) -> None:
+    query = q["query"]
+    await run(
+        conn,
+        "INSERT INTO cities VALUES (1, 10), (2, 20); INSERT INTO mayors VALUES (10, 'Ten');"
+        " INSERT INTO users VALUES (1, 1), (2, NULL), (3, 2);"
+        " INSERT INTO authors VALUES (1, 'root', NULL), (2, 'child', 1);"
+        " INSERT INTO super_authors VALUES (1, 'super', NULL)",
+    )
+    assert [(r.user_id, r.full_name) for r in await query.get_mayors(conn)] == [(1, "Ten")]
+    optional = await query.get_mayors_optional(conn)
+    assert sorted((r.user_id, r.full_name) for r in optional) == [
+        (1, "Ten"),
+        (2, None),
+        (3, None),
+    ]
+    self_joined = [(1, "root", None, None, None, None), (2, "child", 1, 1, "root", None)]
+    for fn in (query.all_authors, query.all_authors_aliases, query.all_authors_aliases2):
+        rows = await fn(conn)
+        assert (
+            sorted((r.id, r.name, r.parent_id, r.id_2, r.name_2, r.parent_id_2) for r in rows)
+            == self_joined
+        )
+    supered = [(1, "root", None, None, None, None), (2, "child", 1, 1, "super", None)]
+    for fn in (
+        query.all_super_authors,
+        query.all_super_authors_aliases,
+        query.all_super_authors_aliases2,
+    ):
+        rows = await fn(conn)
+        assert (
+            sorted(
+                (r.id, r.name, r.parent_id, r.super_id, r.super_name, r.super_parent_id)
+                for r in rows
+            )
+            == supered
+        )
+    media_id, with_avatar, without = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await run(
+        conn,
+        f"INSERT INTO media (media_id, media_hash, media_directory, media_author_id,"
+        f" media_width, media_height) VALUES ('{media_id}', 'h', 'd', '{uuid.uuid4()}', 10, 20);"
+        f" INSERT INTO users_2 (user_id, user_nickname, user_email, user_display_name,"
+        f" user_avatar_id) VALUES ('{with_avatar}', 'a', 'a@x', 'A', '{media_id}'),"
+        f" ('{without}', 'b', 'b@x', 'B', NULL)",
+    )
+    suggested = await query.get_suggested_users_by_id(conn, user_id=uuid.uuid4(), user_imit=10)
+    by_id = {r.user_id: r for r in suggested}
+    assert (by_id[with_avatar].media_id, by_id[with_avatar].media_width) == (media_id, 10)
+    assert by_id[with_avatar].media_created_at.tzinfo is None
+    assert by_id[without].model_dump(include={"media_id", "media_hash", "media_height"}) == {
+        "media_id": None,
+        "media_hash": None,
+        "media_height": None,
+    }
+    assert by_id[without].user_bio == ""
+    inner = query.get_mayors_optional_inner_select
+    assert [(r.user_id, r.full_name) for r in await inner(conn, city_id=1, mayor_id=10)] == [
+        (1, "Ten")
+    ]
+    assert [(r.user_id, r.full_name) for r in await inner(conn, city_id=1, mayor_id=99)] == [
+        (1, None)
+    ]
+    assert await inner(conn, city_id=None, mayor_id=10) == []
+
+
 async def embed(q: dict[str, Any], conn: Any, gen: Generated) -> None:
     query, models = q["query"], gen.module("models")
     await run(
@@ -445,7 +529,9 @@ SCENARIOS: dict[str, Callable[[dict[str, Any], Any, Generated], Awaitable[None]]
     "batch": batch,
     "jets": jets,
     "ondeck": ondeck,
+    "enums": enums,
     "embed": embed,
+    "join_left": join_left,
     "endtoend": endtoend,
 }
 
