@@ -134,11 +134,11 @@ def run(
         return rows
 
     batch_params = [
-        messages.InsertMessageParams(
-            chat_id=r[1], role=MessageRole.ASSISTANT, parts=parts[i % 64],
-            attachments=no_attachments, provider=r[5], model=r[6],
-            client_request_id=None, provider_metadata=None,
-        )
+        {
+            "chat_id": r[1], "role": MessageRole.ASSISTANT, "parts": parts[i % 64],
+            "attachments": no_attachments, "provider": r[5], "model": r[6],
+            "client_request_id": None, "provider_metadata": None,
+        }
         for i, r in enumerate(raw_rows)
     ]  # fmt: skip
 
@@ -146,7 +146,14 @@ def run(
         # What the plugin emits for a :batchexec query (see votes.vote_messages): one
         # executemany of the query's parameters, adapted as the generated function does.
         with conn.cursor() as cur:
-            cur.executemany(messages.INSERT_MESSAGE, [p.to_args() for p in batch_params])
+            cur.executemany(
+                messages.INSERT_MESSAGE,
+                [
+                    {**p, "parts": Jsonb(p["parts"].model_dump(mode="json")),
+                     "attachments": Jsonb(p["attachments"].model_dump(mode="json"))}
+                    for p in batch_params
+                ],
+            )  # fmt: skip
         return rows
 
     slow = [(*r[:3], Jsonb(r[3]), Jsonb(r[4]), *r[5:]) for r in raw_rows[:slow_rows]]

@@ -161,9 +161,9 @@ def builders() -> dict[str, Callable[[Sequence[Any]], Any]]:
 
 def check(rows: list[Sequence[Any]]) -> None:
     """The row validator builds exactly the generated row factory's models."""
-    from chatdb.queries import messages
+    from chatdb.queries import support
 
-    make = messages._list_messages_by_chat_row(None)
+    make = support.message_rows(None)
     fast = builders()["pydantic row validator"]
     assert [fast(r) for r in rows] == [make(r) for r in rows]
 
@@ -321,16 +321,16 @@ def client_cost(data: Data, number: int = 100, repeat: int = 15) -> dict[str, di
     from bench import dataclass_mode, modelbuild
     from bench.workloads import page_args
     from chatdb import Database
-    from chatdb.queries import messages, models
+    from chatdb.queries import messages, models, support
 
     sql = messages.LIST_MESSAGES_BY_CHAT
     args = page_args(sql, data.page_chat_ids[0], None, None, 50)
     fields = list(models.Message.model_fields)
     fast_json = json_row_validator(models.Message, ("parts", "attachments", "provider_metadata"))
-    make = messages._list_messages_by_chat_row(None)
+    make = support.message_rows(None)
     builds: dict[str, Callable[[Sequence[Any]], Any]] = {
         **modelbuild.builders(),
-        "dataclass mode (today)": dataclass_mode.load("messages")._list_messages_by_chat_row(None),
+        "dataclass mode (today)": dataclass_mode.load("support").message_rows(None),
     }
     builds.pop("pydantic construct")  # no validation: not a candidate
     with Database(data.url, pool_min_size=1, pool_max_size=1) as db, db.system() as conn:

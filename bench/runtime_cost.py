@@ -8,7 +8,7 @@ INFO (statement records are DEBUG, so a fast statement's record is dropped):
   chatdb's (`cursors.Cursor`, what every pooled connection uses), alternating call by call on
   the same connection; the cost is the median of the paired differences over the rounds,
   with its IQR.
-- *hooks*: the bookkeeping alone (`_done` after a clock read), no I/O: `timeit`, best of 5.
+- *hooks*: the bookkeeping alone (a `_Timer` made and done), no I/O: `timeit`, best of 5.
 - *profile*: cProfile over calls through chatdb's cursor; the functions of `chatdb.cursors`
   and `chatdb.logs` with their own time per call (cProfile inflates each by its overhead).
 
@@ -105,7 +105,7 @@ def run(url: str, *, rounds: int = 15, calls: int = 400) -> dict[str, Any]:
             ctx_conn = conn
 
             def hooks() -> None:
-                cursors._done(ctx_conn, QUERY, time.perf_counter(), 1)
+                cursors._Timer(ctx_conn, QUERY).done(1)
 
             n = 100_000
             hooks_us = min(timeit.repeat(hooks, number=n, repeat=5)) / n * 1e6

@@ -91,14 +91,13 @@ def test_message_usage_is_recorded_by_the_system_not_the_app(database: Database)
     chat = create_chat(database, user.id)
     with database.as_user(user.id) as conn:
         message = messages.insert_message(conn, **message_params(chat.id, "answer"))
-    assert message is not None
     assert (message.input_tokens, message.output_tokens, message.cost) == (0, 0, 0)
     with pytest.raises(errors.PermissionDenied), database.as_user(user.id) as conn:
         messages.record_message_usage(conn, id=message.id, **USAGE)
     with database.system() as conn:
         billed = messages.record_message_usage(conn, id=message.id, **USAGE)
-        assert messages.record_message_usage(conn, id=uuid.uuid4(), **USAGE) is None
-    assert billed is not None
+    with pytest.raises(errors.NotFoundError), database.system() as conn:
+        messages.record_message_usage(conn, id=uuid.uuid4(), **USAGE)
     assert (billed.input_tokens, billed.output_tokens, billed.cache_read_tokens) == (812, 377, 5)
     assert billed.cost == decimal.Decimal("0.00642")
 

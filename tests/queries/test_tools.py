@@ -59,8 +59,9 @@ def test_tool_cost_is_recorded_by_the_system_not_the_app(database: Database) -> 
         tools.record_tool_execution_cost(conn, id=row.id, cost=Decimal("0"))
     with database.system() as conn:
         billed = tools.record_tool_execution_cost(conn, id=row.id, cost=Decimal("1.5"))
-        assert tools.record_tool_execution_cost(conn, id=uuid.uuid4(), cost=Decimal(1)) is None
-    assert billed is not None and billed.cost == Decimal("1.5") and billed.status == row.status
+    with pytest.raises(errors.NotFoundError), database.system() as conn:
+        tools.record_tool_execution_cost(conn, id=uuid.uuid4(), cost=Decimal(1))
+    assert billed.cost == Decimal("1.5") and billed.status == row.status
 
 
 def test_create_tool_execution_pending_or_auto_approved(database: Database) -> None:
