@@ -1,14 +1,14 @@
 """The plugin on sqlc projects it was not written against: sqlc's public PostgreSQL examples
-(authors, booktest, batch, jets, ondeck) and end-to-end cases (sqlc.embed with aliases and
-schemas, sqlc.slice, sqlc.narg, :copyfrom, enums, arrays, json, CTEs, outer joins, RETURNING,
-advisory locks), in tests/plugin/cases/sqlc_examples.
+(authors, booktest, batch, jets, ondeck, enums) and end-to-end cases (sqlc_embed with aliases
+and schemas, join_left, and one project gathering sqlc.slice, sqlc.narg, :copyfrom, enums,
+arrays, json, CTEs, outer self-joins, RETURNING, advisory locks), under
+tests/plugin/cases/sqlc_examples.
 
 Each project goes through `sqlc generate` (pydantic models, and again frozen dataclasses);
-every generated function of every query module is
-then executed, once through the sync module and once through its async twin, against a fresh
-database owned by a non-superuser login (the superuser only creates the login and database).
-A scenario calls functions through a recorder, and the test fails if any generated function
-was not called.
+every generated function of every query module is then executed, once through the sync module
+and once through its async twin, against a fresh database owned by a non-superuser login (the
+superuser only creates the login and the database). Scenarios call the functions through a
+recorder, and the test fails if any generated function was not called.
 """
 
 from __future__ import annotations
