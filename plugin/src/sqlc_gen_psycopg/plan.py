@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import PurePosixPath
 
-from sqlc_gen_psycopg import markers, naming, sqltext
+from sqlc_gen_psycopg import casts, markers, naming, sqltext
 from sqlc_gen_psycopg.macros import read_macros
 from sqlc_gen_psycopg.plans import (
     BATCH_COMMANDS,
@@ -18,7 +18,7 @@ from sqlc_gen_psycopg.plans import (
     QueryPlan,
 )
 from sqlc_gen_psycopg.pytypes import JSON, JSON_OVERRIDE, TypeSpec
-from sqlc_gen_psycopg.request import Identifier, Query, Table
+from sqlc_gen_psycopg.request import Column, Identifier, Query, Table
 from sqlc_gen_psycopg.resolve import TypeResolver
 from sqlc_gen_psycopg.statement import analyze
 
@@ -273,6 +273,37 @@ class Planner(TypeResolver):
                 return None
         return plan
 
+    def _nullable_casts(
+        self, sql: str, cols: list[Column], outer_refs: set[str], nested: set[str]
+    ) -> list[Column]:
+        """Cast columns whose operand can be NULL made nullable (sqlc types every cast but
+        `NULL::t` NOT NULL); see casts.py."""
+        targets = casts.cast_targets(sql, len(cols))
+        if not targets:
+            return cols
+        refs = casts.references(sql)
+        tables = {(t.schema, t.name): t for t in self.catalog.tables}
+
+        def column_nullable(ref: str | None, column: str) -> bool:
+            if ref is not None:
+                found = refs.get(ref.lower())
+                items = [(ref.lower(), found)] if found else []
+            else:
+                items = list(refs.items())
+            for ref_name, (schema, name) in items:
+                table = tables.get((schema or self.default_schema, name))
+                col = next((c for c in table.columns if c.name == column), None) if table else None
+                if col is not None:
+                    return not col.not_null or ref_name in outer_refs or name.lower() in nested
+            return False
+
+        return [
+            replace(c, not_null=False)
+            if i in targets and c.not_null and casts.may_be_null(targets[i], column_nullable)
+            else c
+            for i, c in enumerate(cols)
+        ]
+
     def _plan_result(self, plan: QueryPlan, where: str) -> bool:
         q = plan.query
         stmt = plan.statement
@@ -288,6 +319,7 @@ class Planner(TypeResolver):
             else c
             for c in q.columns
         ]
+        cols = self._nullable_casts(q.text, cols, refs, nested)
         if len(cols) == 1 and cols[0].embed_table is None:
             spec = self.resolve(cols[0], f"{where}: column {cols[0].name or 1!r}", loaded=True)
             if spec is None:
