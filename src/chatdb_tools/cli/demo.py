@@ -29,7 +29,13 @@ from chatdb.flows import billing, credits, providers, referrals, tools
 from chatdb.logs import STATEMENT_LOGGER, JsonFormatter
 from chatdb.queries import auth, chats, messages, users, votes
 from chatdb.queries import tools as tool_queries
-from chatdb.queries.enums import ChatVisibility, MessageRole, ToolExecutionStatus, VoteDirection
+from chatdb.queries.enums import (
+    ChatVisibility,
+    CreditReason,
+    MessageRole,
+    ToolExecutionStatus,
+    VoteDirection,
+)
 from chatdb.types import Attachments, MessagePart, MessageParts
 from chatdb_tools.cli.base import CONTEXT, run
 from chatdb_tools.cli.db_commands import resolved
@@ -99,7 +105,21 @@ def run_demo(db: Database) -> None:
             raise RuntimeError("the session just stored does not resolve")
         _say(f"session stored as a SHA-256 hash; it resolves to {session.user_profile.name}")
         balance = credits_balance(conn, ada.id)
-        _say(f"Ada's signup credits (granted by a trigger through the ledger): {balance}")
+        _say(
+            f"Ada's signup credits (app_settings.signup_credits, granted by a trigger "
+            f"through the ledger): {balance}"
+        )
+        for who in (ada, bob):  # a purchase, so the demo runs whatever signup_credits says
+            credits.grant_credits(
+                conn,
+                user_id=who.id,
+                amount=Decimal(100),
+                operation_id=f"stripe:demo-purchase:{who.id}",
+                reason=CreditReason.PURCHASE,
+            )
+        _say(
+            f"each bought 100 credits (idempotent by operation id): {credits_balance(conn, ada.id)}"
+        )
 
     _step("Chatting as Ada (chatdb_app, app.user_id = Ada: RLS applies)")
     with _statement_log() as log, db.as_user(ada.id) as conn:
@@ -316,10 +336,14 @@ def run_demo(db: Database) -> None:
         )
     else:
         _say("no replica configured (DATABASE_REPLICA_URLS): read-only work uses the primary")
+    # Role, user, search_path and timeouts travel with every transaction in both modes.
     if db.settings.pgbouncer:
-        _say("PgBouncer mode: no prepared statements, timeouts set per transaction")
+        _say("PgBouncer mode: no prepared statements, no session reset on return")
     else:
-        _say("PgBouncer mode off (DB_PGBOUNCER): session settings once per connection")
+        _say(
+            "PgBouncer mode off (DB_PGBOUNCER): prepared statements kept across borrows; "
+            "a borrower's raw SQL is undone on return"
+        )
 
     stats = db.stats()["primary"]
     _step(
