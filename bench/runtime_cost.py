@@ -9,8 +9,8 @@ INFO (statement records are DEBUG, so a fast statement's record is dropped):
   the same connection; the cost is the median of the paired differences over the rounds,
   with its IQR.
 - *hooks*: the bookkeeping alone (`_done` after a clock read), no I/O: `timeit`, best of 5.
-- *profile*: cProfile over calls through chatdb's cursor; the functions of `chatdb.cursors`
-  and `chatdb.logs` with their own time per call (cProfile inflates each by its overhead).
+- *profile*: cProfile over calls through chatdb's cursor; the functions of `chatdb.cursors`,
+  `chatdb.statements` (what every statement goes through) and `chatdb.logs` with their own time per call (cProfile inflates each by its overhead).
 
 `python -m bench.runtime_cost` prints them; `make bench` records them as `runtime_cost`.
 """
@@ -73,7 +73,7 @@ def _profile(conn: Any, n: int) -> list[dict[str, Any]]:
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     rows = []
     for (path, line, func), (_, ncalls, tottime, cumtime, _) in stats.items():
-        if "/chatdb/cursors.py" in path or "/chatdb/logs.py" in path:
+        if path.endswith(("/chatdb/cursors.py", "/chatdb/statements.py", "/chatdb/logs.py")):
             rows.append({
                 "function": f"{path.rsplit('/', 1)[-1]}:{line}({func})", "calls": ncalls,
                 "own_us_per_call": round(1e6 * tottime / n, 3),
