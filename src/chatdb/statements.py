@@ -4,7 +4,7 @@ generated sync twin `chatdb.cursors`).
 
 Only chatdb errors leave them: a parameter psycopg cannot send (wrong type, lone surrogate,
 JSON nested too deep, NaN) is `InvalidInput` naming the parameter, a generated function's own
-argument check (`_aware`) too. The error is raised outside the `except` block, with a
+argument check (`support.aware`) too. The error is raised outside the `except` block, with a
 scrubbed cause, so no exception in the chain carries a value, a DETAIL row or a secret.
 """
 
@@ -208,7 +208,7 @@ def _generated(frame: Any) -> bool:
 
 def generated_code_error(exc: BaseException | None) -> errors.ChatdbError | None:
     """chatdb's error for a Python exception raised by generated query code itself inside a
-    cursor block: its argument checks (`_aware`: a naive datetime, a string where a timestamp
+    cursor block: its argument checks (`support.aware`: a naive datetime, a string where a timestamp
     belongs) and the models it builds from rows. None for anything else (the caller's own
     exceptions pass through untouched)."""
     if exc is None or isinstance(exc, errors.ChatdbError | psycopg.Error):
@@ -228,7 +228,7 @@ def generated_code_error(exc: BaseException | None) -> errors.ChatdbError | None
         )
     if not _generated(frame):
         return None
-    name = frame.f_locals.get("name") if frame.f_code.co_name == "_aware" else None
+    name = frame.f_locals.get("name") if frame.f_code.co_name == "aware" else None
     what = str(name) if isinstance(name, str) else frame.f_code.co_name
     if isinstance(exc, ValueError) and "naive datetime" in str(exc):
         problem = "a naive datetime for a timestamptz parameter; pass an aware datetime"
