@@ -8,9 +8,10 @@ INFO (statement records are DEBUG, so a fast statement's record is dropped):
   chatdb's (`cursors.Cursor`, what every pooled connection uses), alternating call by call on
   the same connection; the cost is the median of the paired differences over the rounds,
   with its IQR.
-- *hooks*: the bookkeeping alone (a `_Timer` made and done), no I/O: `timeit`, best of 5.
-- *profile*: cProfile over calls through chatdb's cursor; the functions of `chatdb.cursors`
-  and `chatdb.logs` with their own time per call (cProfile inflates each by its overhead).
+- *hooks*: the bookkeeping alone (a statement timer made and done), no I/O: `timeit`, best of 5.
+- *profile*: cProfile over calls through chatdb's cursor; the functions of `chatdb.cursors`,
+  `chatdb.statements` (what every statement goes through) and `chatdb.logs` with their own
+  time per call (cProfile inflates each by its overhead).
 
 `python -m bench.runtime_cost` prints them; `make bench` records them as `runtime_cost`.
 """
@@ -73,7 +74,7 @@ def _profile(conn: Any, n: int) -> list[dict[str, Any]]:
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     rows = []
     for (path, line, func), (_, ncalls, tottime, cumtime, _) in stats.items():
-        if "/chatdb/cursors.py" in path or "/chatdb/logs.py" in path:
+        if path.endswith(("/chatdb/cursors.py", "/chatdb/statements.py", "/chatdb/logs.py")):
             rows.append({
                 "function": f"{path.rsplit('/', 1)[-1]}:{line}({func})", "calls": ncalls,
                 "own_us_per_call": round(1e6 * tottime / n, 3),
@@ -83,7 +84,7 @@ def _profile(conn: Any, n: int) -> list[dict[str, Any]]:
 
 
 def run(url: str, *, rounds: int = 15, calls: int = 400) -> dict[str, Any]:
-    from chatdb import cursors
+    from chatdb import cursors, statements
 
     sql_logger = logging.getLogger("chatdb.sql")
     level = sql_logger.level
@@ -105,7 +106,7 @@ def run(url: str, *, rounds: int = 15, calls: int = 400) -> dict[str, Any]:
             ctx_conn = conn
 
             def hooks() -> None:
-                cursors._Timer(ctx_conn, QUERY).done(1)
+                statements.StatementTimer(ctx_conn, QUERY).done(1)
 
             n = 100_000
             hooks_us = min(timeit.repeat(hooks, number=n, repeat=5)) / n * 1e6

@@ -12,8 +12,9 @@ docs/decisions/008-async-to-sync.md.
     python tools/async_to_sync.py            # rewrite the sync twins
     python tools/async_to_sync.py --check    # exit 1 naming every stale or orphaned twin
 
-Pairs: every `src/chatdb/flows/aio/<module>.py` -> `src/chatdb/flows/<module>.py`, and the
-files in `PAIRS`.
+Pairs: every `src/chatdb/aio/<module>.py` -> `src/chatdb/<module>.py` (the runtime),
+every `src/chatdb/flows/aio/<module>.py` -> `src/chatdb/flows/<module>.py`, and the files in
+`PAIRS`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
 BANNER_PREFIX = "# Generated from "
 # Each directory's async modules become sync modules of the same name one level up.
-AIO_DIRS = ("src/chatdb/flows/aio",)
+AIO_DIRS = ("src/chatdb/aio", "src/chatdb/flows/aio")
 # Single files whose sync twin lives elsewhere than the directory rule would put it.
 PAIRS = {"src/chatdb/cache/aio.py": "src/chatdb/cache/sync.py"}
 
@@ -44,6 +45,11 @@ SYNC_NAMES = {
     "AsyncGenerator": "Generator",
     "AsyncDatabase": "Database",
     "AsyncScope": "Scope",
+    "AsyncTrackingPool": "TrackingPool",
+    "AsyncConnectionPool": "ConnectionPool",
+    "AsyncServerCursor": "ServerCursor",
+    "AsyncCopy": "Copy",
+    "_AsyncCopy": "_Copy",
     "AsyncReadCache": "ReadCache",
     "AsyncCachedQuery": "CachedQuery",
     "AsyncScript": "Script",
@@ -58,12 +64,20 @@ SYNC_NAMES = {
 }
 # Module paths (and their prefixes) renamed in imports.
 SYNC_MODULES = {
+    # The runtime's async sources (`chatdb/aio/<module>.py`) and their sync twins; the
+    # package itself (`from chatdb.aio import AsyncDatabase`) stands for its database module.
+    "chatdb.aio.database": "chatdb.database",
+    "chatdb.aio.pools": "chatdb.pools",
+    "chatdb.aio.cursors": "chatdb.cursors",
+    "chatdb.aio.connection_setup": "chatdb.connection_setup",
     "chatdb.queries.aio": "chatdb.queries",
     "chatdb.flows.aio": "chatdb.flows",
     "chatdb.cache.aio": "chatdb.cache.sync",
     "chatdb.aio": "chatdb.database",
     "redis.asyncio": "redis",
 }
+# Dotted calls whose sync form lives in another module (that module must be imported).
+SYNC_CALLS = {"asyncio.sleep": "time.sleep"}
 _WORDS = re.compile(r"\b(" + "|".join(map(re.escape, SYNC_NAMES)) + r")\b")
 
 
@@ -153,6 +167,17 @@ class Unasync(cst.CSTTransformer):
                 return element.value
         return updated_node
 
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        try:
+            dotted = _dotted(original_node)
+        except ValueError:
+            return updated_node
+        if dotted in SYNC_CALLS:
+            return _as_expr(SYNC_CALLS[dotted])
+        return updated_node
+
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         return updated_node.with_changes(
             value=SYNC_NAMES.get(updated_node.value, updated_node.value)
@@ -186,6 +211,11 @@ class Unasync(cst.CSTTransformer):
     ) -> cst.SimpleString:
         if updated_node.value.startswith(('"""', "'''")):  # docstrings
             return updated_node.with_changes(value=sync_text(updated_node.value))
+        quote = updated_node.value[-1]
+        name = updated_node.value.strip(quote)
+        if name in SYNC_NAMES and updated_node.value == f"{quote}{name}{quote}":
+            # A name as a string (`__all__`, a forward reference) is renamed like the name.
+            return updated_node.with_changes(value=f"{quote}{SYNC_NAMES[name]}{quote}")
         return updated_node
 
     def leave_Comment(self, original_node: cst.Comment, updated_node: cst.Comment) -> cst.Comment:

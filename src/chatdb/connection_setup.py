@@ -1,3 +1,5 @@
+# Generated from src/chatdb/aio/connection_setup.py by tools/async_to_sync.py. DO NOT EDIT:
+# edit the async source, then run `make sync-twins` (also part of `make generate`).
 """Per-connection set-up: `configure` once for every new connection, and the session reset
 before a connection that ran anything but generated statements is lent again."""
 
@@ -14,11 +16,11 @@ from psycopg.pq import ExecStatus, TransactionStatus
 from psycopg.pq.abc import PGresult
 from psycopg.types import TypeInfo
 from psycopg.types.json import set_json_dumps, set_json_loads
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import ConnectionPool
 
 from chatdb import session_state
 from chatdb.config import Settings
-from chatdb.cursors import AsyncConnection, Connection
+from chatdb.cursors import Connection
 from chatdb.errors import InvalidInput
 
 # What a borrower may have left in its session, undone before the connection goes back to
@@ -60,7 +62,7 @@ class EnumTypes:
     def remember(self, rows: list[tuple[str, int, int]]) -> None:
         self.infos = [TypeInfo(name, oid, array_oid) for name, oid, array_oid in rows]
 
-    def register(self, conn: Connection | AsyncConnection) -> None:
+    def register(self, conn: Connection) -> None:
         for info in self.infos or ():
             info.register(conn)
 
@@ -87,7 +89,7 @@ def _dumps(value: Any) -> str:
     return out.decode()
 
 
-def install_json_adapters(conn: Connection | AsyncConnection) -> None:
+def install_json_adapters(conn: Connection) -> None:
     """orjson for json/jsonb on this connection only (measured ~27% faster on jsonb pages)."""
     set_json_loads(orjson.loads, conn)
     set_json_dumps(_dumps, conn)
@@ -99,19 +101,14 @@ def install_json_adapters(conn: Connection | AsyncConnection) -> None:
 IDLE_CHECK_S = 2.0
 
 
-def check_sync(conn: Connection) -> None:
+def check_connection(conn: Connection) -> None:
     """psycopg-pool `check`: ping a connection that has been idle, raise if it is broken."""
     if time.monotonic() - conn.chatdb_context.last_used >= IDLE_CHECK_S:
         ConnectionPool.check_connection(conn)
 
 
-async def check_async(conn: AsyncConnection) -> None:
-    """The asyncio twin of `check_sync`."""
-    if time.monotonic() - conn.chatdb_context.last_used >= IDLE_CHECK_S:
-        await AsyncConnectionPool.check_connection(conn)
-
-
-def configure_sync(settings: Settings) -> Any:
+def configure_connections(settings: Settings) -> Any:
+    """psycopg-pool `configure`: JSON adapters, the slow-statement threshold, the enums."""
     enums = EnumTypes()
 
     def configure(conn: Connection) -> None:
@@ -119,22 +116,8 @@ def configure_sync(settings: Settings) -> Any:
         conn.chatdb_context.slow_ms = settings.slow_query_ms
         if enums.rows_needed():
             with conn.transaction():
-                enums.remember(conn.execute(_ENUMS_SQL).fetchall())
-        enums.register(conn)
-
-    return configure
-
-
-def configure_async(settings: Settings) -> Any:
-    enums = EnumTypes()
-
-    async def configure(conn: AsyncConnection) -> None:
-        install_json_adapters(conn)
-        conn.chatdb_context.slow_ms = settings.slow_query_ms
-        if enums.rows_needed():
-            async with conn.transaction():
-                cur = await conn.execute(_ENUMS_SQL)
-                enums.remember(await cur.fetchall())
+                cur = conn.execute(_ENUMS_SQL)
+                enums.remember(cur.fetchall())
         enums.register(conn)
 
     return configure
@@ -144,8 +127,8 @@ def configure_async(settings: Settings) -> Any:
 # to a worker thread, which measured +67% (median wall time) on a point read in its own
 # transaction. Sent with the COMMIT the reset costs no round trip, but still ~15-20% CPU on
 # that point read, so it runs only after a transaction that ran something other than
-# generated statements (session_state). Every borrow goes through `Database._transaction` /
-# `AsyncDatabase._transaction`, which call the functions below.
+# generated statements (session_state). Every borrow goes through `Database._transaction`,
+# which calls the functions below.
 
 
 def _raise_first_error(results: list[PGresult], encoding: str) -> None:
@@ -154,7 +137,7 @@ def _raise_first_error(results: list[PGresult], encoding: str) -> None:
             raise psycopg.errors.error_from_result(result, encoding=encoding)
 
 
-def commit_and_reset_sync(conn: Connection, reset: bool) -> None:
+def commit_and_reset(conn: Connection, reset: bool) -> None:
     """Commit; with `reset`, clean the session in the same round trip (COMMIT_AND_RESET_SQL).
 
     Sent as one simple query by psycopg's own send/fetch generators, not a cursor: a cursor
@@ -171,24 +154,13 @@ def commit_and_reset_sync(conn: Connection, reset: bool) -> None:
     _raise_first_error(results, conn.info.encoding)
 
 
-async def commit_and_reset_async(conn: AsyncConnection, reset: bool) -> None:
-    """The asyncio twin of `commit_and_reset_sync`."""
-    if not reset:
-        await conn.commit()
-        return
-    async with conn.lock:
-        conn.pgconn.send_query(COMMIT_AND_RESET_SQL)
-        results = await conn.wait(generators.execute(conn.pgconn))
-    _raise_first_error(results, conn.info.encoding)
-
-
 # The runtime's own statements that leave nothing in the session: the pool's liveness ping
 # and the enum lookup of a new connection.
 session_state.trust("")
 session_state.trust(_ENUMS_SQL)
 
 
-def reset_sync(conn: Connection) -> None:
+def reset_session(conn: Connection) -> None:
     """Roll back and clean the session (RESET_SQL) after a transaction that did not commit.
 
     A connection that cannot be cleaned is closed, and the pool replaces it: it must never
@@ -199,30 +171,12 @@ def reset_sync(conn: Connection) -> None:
             return
         if conn.pgconn.transaction_status != TransactionStatus.IDLE:
             conn.rollback()
-        conn.autocommit = True  # one implicit transaction: no BEGIN/COMMIT round trips
+        conn.set_autocommit(True)  # one implicit transaction: no BEGIN/COMMIT round trips
         try:
             with psycopg.Cursor(conn) as cur:
                 cur.execute(RESET_SQL, prepare=False)
         finally:
-            conn.autocommit = False
+            conn.set_autocommit(False)
         conn.chatdb_context.dirty = False
     except Exception:  # whatever went wrong, the session is not known clean
         conn.close()
-
-
-async def reset_async(conn: AsyncConnection) -> None:
-    """The asyncio twin of `reset_sync`."""
-    try:
-        if conn.closed:
-            return
-        if conn.pgconn.transaction_status != TransactionStatus.IDLE:
-            await conn.rollback()
-        await conn.set_autocommit(True)
-        try:
-            async with psycopg.AsyncCursor(conn) as cur:
-                await cur.execute(RESET_SQL, prepare=False)
-        finally:
-            await conn.set_autocommit(False)
-        conn.chatdb_context.dirty = False
-    except Exception:  # see reset_sync
-        await conn.close()

@@ -1,11 +1,13 @@
-"""`Database`: the pooled, synchronous handle applications hold.
+# Generated from src/chatdb/aio/database.py by tools/async_to_sync.py. DO NOT EDIT:
+# edit the async source, then run `make sync-twins` (also part of `make generate`).
+"""`Database`: the pooled handle applications hold.
 
-db = Database()                      # DATABASE_URL, else the embedded PostgreSQL
-db = Database(url, system_url=...)   # production: the app login and the system login
-with db.as_user(user_id) as conn:    # chatdb_app + app.user_id: row-level security applies
+db = Database()  # DATABASE_URL, else the embedded PostgreSQL
+db = Database(url, system_url=...)  # production: the app login and the system login
+with db.as_user(user_id) as conn:  # chatdb_app + app.user_id: row-level security
     chats.list_chats_by_user(conn, user_id=user_id, ...)
-with db.system() as conn: ...        # chatdb_system: pre-login, cross-user, background work
-db.as_user(user_id).run(fn)          # the whole fn retried on conflicts / lost connections
+with db.system() as conn: ...  # chatdb_system: pre-login, cross-user, background work
+db.as_user(user_id).run(fn)  # the whole fn retried on conflicts / lost connections
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ import psycopg
 from chatdb import dburl, errors, schema_state, session_state
 from chatdb.config import Settings, load_settings
 from chatdb.connection_setup import (
-    check_sync,
-    commit_and_reset_sync,
-    configure_sync,
-    reset_sync,
+    check_connection,
+    commit_and_reset,
+    configure_connections,
+    reset_session,
 )
 from chatdb.cursors import Connection
 from chatdb.pools import TrackingPool
@@ -45,10 +47,13 @@ from chatdb.transactions import (
 )
 
 T = TypeVar("T")
+OPEN_IN_CONSTRUCTOR = True
+POOL_NAME_PREFIX = "chatdb-"
 
 
 class Scope:
-    """One kind of transaction (who, isolation, read-only): a context manager, or `run(fn)`."""
+    """One kind of transaction (who, isolation, read-only): `with scope as conn`, or
+    `scope.run(fn)`."""
 
     def __init__(self, db: Database, opts: TxOptions) -> None:
         self._db = db
@@ -91,7 +96,7 @@ class Database:
         system_url: str | None = None,
         replica_urls: list[str] | None = None,
         settings: Settings | None = None,
-        open: bool = True,
+        open: bool = OPEN_IN_CONSTRUCTOR,
         **overrides: Any,
     ) -> None:
         self.settings = settings or load_settings(**overrides)
@@ -130,9 +135,9 @@ class Database:
             max_idle=s.pool_max_idle_s,
             max_lifetime=s.pool_max_lifetime_s,
             timeout=s.pool_timeout_s,
-            check=check_sync,
-            configure=configure_sync(s),
-            name=f"chatdb-{name}",
+            check=check_connection,
+            configure=configure_connections(s),
+            name=f"{POOL_NAME_PREFIX}{name}",
             open=open,
         )
 
@@ -200,8 +205,8 @@ class Database:
         """
         for attempt in range(BEGIN_ATTEMPTS):
             pool, conn, index = self._checkout(opts)
-            conn.isolation_level = opts.isolation
-            conn.read_only = opts.read_only
+            conn.set_isolation_level(opts.isolation)
+            conn.set_read_only(opts.read_only)
             ctx = conn.chatdb_context
             ctx.role, ctx.user_id = opts.role.value, opts.user_id
             try:
@@ -209,7 +214,7 @@ class Database:
                 return pool, conn
             except BaseException as exc:
                 _rollback_quietly(conn)
-                schema_state.add_pending(conn, exc)  # "N pending migration(s)"
+                _add_pending(conn, exc)  # "N pending migration(s)"
                 ctx.role = ctx.user_id = None
                 pool.release(conn)  # the pool discards a broken connection
                 lost = isinstance(exc, errors.DatabaseUnavailable)
@@ -229,13 +234,13 @@ class Database:
                 yield conn
                 committing = True
                 reset = self._reset and ctx.dirty  # only what raw SQL may have changed
-                commit_and_reset_sync(conn, reset)
+                commit_and_reset(conn, reset)
                 ctx.dirty = ctx.dirty and not reset
                 clean = True
             except BaseException as exc:
                 if not committing:
                     _rollback_quietly(conn)
-                    schema_state.add_pending(conn, exc)
+                    _add_pending(conn, exc)
                 raise
         except psycopg.Error as exc:
             raise errors.chain(transaction_error(exc, committing), exc) from exc
@@ -245,7 +250,7 @@ class Database:
             ctx.role = ctx.user_id = None
             ctx.last_used = time.monotonic()
             if self._reset and not clean and ctx.dirty:
-                reset_sync(conn)  # whatever the borrower did stays with it
+                reset_session(conn)  # whatever the borrower did stays with it
             pool.release(conn)
         self.router.wrote(opts)
 
@@ -286,3 +291,22 @@ def _rollback_quietly(conn: Connection) -> None:
     with contextlib.suppress(psycopg.Error, errors.ChatdbError):
         if not conn.closed:
             conn.rollback()
+
+
+def _add_pending(conn: Connection, exc: BaseException) -> None:
+    """Count the pending migrations into a `SchemaNotMigrated` (on the idle connection)."""
+    if not isinstance(exc, errors.SchemaNotMigrated):
+        return
+    with contextlib.suppress(psycopg.Error, errors.ChatdbError, OSError):
+        try:
+            cur = conn.execute(schema_state.HAS_TABLE_SQL)
+            found = cur.fetchone()
+            rows: list[Any] = []
+            if found and found[0]:  # the second statement would fail on a missing table
+                cur = conn.execute(schema_state.APPLIED_SQL)
+                rows = cur.fetchall()
+        finally:
+            conn.rollback()
+        pending = schema_state.pending_count([r[0] for r in rows])
+        if pending is not None:
+            exc.set_pending(pending)

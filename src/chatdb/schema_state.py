@@ -11,18 +11,12 @@ error still names the command. No tooling is imported here.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
-from typing import Any
-
-import psycopg
-
-from chatdb import errors
 
 # Two statements: a reference to a missing table fails when parsed, whatever the CASE around.
-_HAS_TABLE_SQL = "SELECT to_regclass('public.schema_migrations') IS NOT NULL"
-_APPLIED_SQL = "SELECT version::text FROM public.schema_migrations"
+HAS_TABLE_SQL = "SELECT to_regclass('public.schema_migrations') IS NOT NULL"
+APPLIED_SQL = "SELECT version::text FROM public.schema_migrations"
 
 
 def migrations_dir() -> Path | None:
@@ -43,39 +37,6 @@ def migration_versions() -> set[str] | None:
     return {p.name.split("_", 1)[0] for p in folder.glob("*.sql")}
 
 
-def _pending(applied: list[str]) -> int | None:
+def pending_count(applied: list[str]) -> int | None:
     versions = migration_versions()
     return None if versions is None else len(versions - set(applied))
-
-
-def add_pending(conn: Any, exc: BaseException) -> None:
-    """Count the pending migrations into a `SchemaNotMigrated` (sync connection, idle)."""
-    if not isinstance(exc, errors.SchemaNotMigrated):
-        return
-    with contextlib.suppress(psycopg.Error, errors.ChatdbError, OSError):
-        try:
-            has_table = conn.execute(_HAS_TABLE_SQL).fetchone()[0]
-            rows = conn.execute(_APPLIED_SQL).fetchall() if has_table else []
-        finally:
-            conn.rollback()
-        pending = _pending([r[0] for r in rows])
-        if pending is not None:
-            exc.set_pending(pending)
-
-
-async def add_pending_async(conn: Any, exc: BaseException) -> None:
-    """The asyncio twin of `add_pending`."""
-    if not isinstance(exc, errors.SchemaNotMigrated):
-        return
-    with contextlib.suppress(psycopg.Error, errors.ChatdbError, OSError):
-        try:
-            has_table = (await (await conn.execute(_HAS_TABLE_SQL)).fetchone())[0]
-            rows = await (await conn.execute(_APPLIED_SQL)).fetchall() if has_table else []
-        finally:
-            await conn.rollback()
-        pending = _pending([r[0] for r in rows])
-        if pending is not None:
-            exc.set_pending(pending)
-
-
-__all__ = ["add_pending", "add_pending_async", "migration_versions"]

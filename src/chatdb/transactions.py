@@ -86,7 +86,7 @@ def begin_statement(settings: Settings) -> str:
     `set_config(..., true)` is `SET LOCAL` with bind parameters: transaction-scoped, so nothing
     leaks to the next borrower of the connection, and no SQL is built from strings (the
     constants below are integers and a fixed path). Everything a transaction depends on is set
-    here rather than once per connection: the pool's reset (`connection_setup.reset_sync`)
+    here rather than once per connection: the pool's reset (`connection_setup.reset_session`)
     returns each session to the server defaults, and a session-level SET by one borrower
     (`statement_timeout = 0`, another `search_path`) must not shape the next transaction.
     """

@@ -83,10 +83,12 @@ def scratch_project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     shutil.copytree(PROJECT / "tools", root / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(PROJECT / "pyproject.toml", root / "pyproject.toml")
-    for folder in ("src/chatdb/flows", "src/chatdb/cache"):
+    for folder in ("src/chatdb/aio", "src/chatdb/flows", "src/chatdb/cache"):
         shutil.copytree(
             PROJECT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__")
         )
+    for twin in ("database", "pools", "cursors", "connection_setup"):
+        shutil.copy(PROJECT / f"src/chatdb/{twin}.py", root / f"src/chatdb/{twin}.py")
     return root
 
 
@@ -119,3 +121,25 @@ def test_check_fails_on_a_hand_edited_twin_and_an_orphan_and_the_tool_repairs_th
     subprocess.run([sys.executable, "tools/async_to_sync.py"], cwd=root, check=True, timeout=120)
     assert check(root).returncode == 0
     assert twin.read_text() == (PROJECT / "src/chatdb/flows/tools.py").read_text()
+
+
+RUNTIME_SOURCE = """import asyncio
+
+from chatdb.aio.pools import AsyncTrackingPool
+from chatdb.aio.cursors import AsyncConnection
+
+
+async def pause(pool: AsyncTrackingPool) -> None:
+    await asyncio.sleep(0.1)
+
+
+__all__ = ["AsyncTrackingPool", "pause"]
+"""
+
+
+def test_the_runtime_modules_map_to_their_sync_twins() -> None:
+    code = cst.parse_module(RUNTIME_SOURCE).visit(tool().Unasync()).code
+    assert "from chatdb.pools import TrackingPool" in code
+    assert "from chatdb.cursors import Connection" in code
+    assert "    time.sleep(0.1)" in code and "asyncio.sleep" not in code
+    assert '__all__ = ["TrackingPool", "pause"]' in code

@@ -35,6 +35,15 @@ def test_a_refused_connection_is_database_unavailable_naming_the_cause_at_once()
     assert elapsed < 3.0  # well under DB_POOL_TIMEOUT_S=10
 
 
+def test_an_async_database_asked_to_open_in_its_constructor_says_how_to_open_it() -> None:
+    # A Database opens its pools in its constructor; an asyncio pool cannot (no loop is
+    # promised there), so AsyncDatabase refuses `open=True` naming the way that works.
+    with pytest.raises(errors.ConfigError, match=r"await db\.open\(\)"):
+        AsyncDatabase("postgresql://nobody@127.0.0.1:1/x", open=True)
+    db = AsyncDatabase("postgresql://nobody@127.0.0.1:1/x", open=False, pool_min_size=0)
+    assert db.pool.closed
+
+
 async def test_async_refused_connection_is_database_unavailable_at_once() -> None:
     db = AsyncDatabase(
         "postgresql://nobody@127.0.0.1:1/x", pool_min_size=0, pool_timeout_s=10, max_retries=0

@@ -1,10 +1,11 @@
-"""`AsyncDatabase`: the asyncio twin of `chatdb.Database`, same behaviour and settings.
+"""`AsyncDatabase`: the pooled handle applications hold.
 
-db = AsyncDatabase()
-await db.open()
-async with db.as_user(user_id) as conn:
-    await aio_chats.list_chats_by_user(conn, user_id=user_id, ...)
-await db.as_user(user_id).run(fn)    # fn: async (conn) -> T, retried as a whole
+db = AsyncDatabase()  # DATABASE_URL, else the embedded PostgreSQL
+db = AsyncDatabase(url, system_url=...)  # production: the app login and the system login
+async with db.as_user(user_id) as conn:  # chatdb_app + app.user_id: row-level security
+    await chats.list_chats_by_user(conn, user_id=user_id, ...)
+async with db.system() as conn: ...  # chatdb_system: pre-login, cross-user, background work
+await db.as_user(user_id).run(fn)  # the whole fn retried on conflicts / lost connections
 """
 
 from __future__ import annotations
@@ -20,15 +21,15 @@ from typing import Any, TypeVar
 import psycopg
 
 from chatdb import dburl, errors, schema_state, session_state
-from chatdb.config import Settings, load_settings
-from chatdb.connection_setup import (
-    check_async,
-    commit_and_reset_async,
-    configure_async,
-    reset_async,
+from chatdb.aio.connection_setup import (
+    check_connection,
+    commit_and_reset,
+    configure_connections,
+    reset_session,
 )
-from chatdb.cursors import AsyncConnection
-from chatdb.pools import AsyncTrackingPool
+from chatdb.aio.cursors import AsyncConnection
+from chatdb.aio.pools import AsyncTrackingPool
+from chatdb.config import Settings, load_settings
 from chatdb.transactions import (
     BEGIN_ATTEMPTS,
     IsolationArg,
@@ -46,9 +47,19 @@ from chatdb.transactions import (
 
 T = TypeVar("T")
 
+if True:  # ASYNC
+    # An asyncio pool cannot open in a constructor: `await db.open()`, or `async with db`.
+    # (A `Database` opens its pools in its constructor unless told `open=False`.)
+    OPEN_IN_CONSTRUCTOR = False
+    POOL_NAME_PREFIX = "chatdb-async-"
+else:
+    OPEN_IN_CONSTRUCTOR = True
+    POOL_NAME_PREFIX = "chatdb-"
+
 
 class AsyncScope:
-    """One kind of transaction: `async with scope as conn`, or `await scope.run(fn)`."""
+    """One kind of transaction (who, isolation, read-only): `async with scope as conn`, or
+    `await scope.run(fn)`."""
 
     def __init__(self, db: AsyncDatabase, opts: TxOptions) -> None:
         self._db = db
@@ -65,7 +76,8 @@ class AsyncScope:
         return bool(await cm.__aexit__(*exc_info))
 
     async def run(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """Run `fn` in a transaction, retried as a whole like `Scope.run`."""
+        """Run `fn` in a transaction, retrying the whole of it on serialization failures,
+        deadlocks and connection loss before commit (never after an ambiguous commit)."""
         policy = self._db.retry_policy
         attempt = 0
         while True:
@@ -81,7 +93,7 @@ class AsyncScope:
 
 
 class AsyncDatabase:
-    """Async connection pools to the primary (and replicas), handing out scoped transactions."""
+    """A connection pool to the primary (and replicas), handing out role-scoped transactions."""
 
     def __init__(
         self,
@@ -90,11 +102,19 @@ class AsyncDatabase:
         system_url: str | None = None,
         replica_urls: list[str] | None = None,
         settings: Settings | None = None,
+        open: bool = OPEN_IN_CONSTRUCTOR,
         **overrides: Any,
     ) -> None:
+        if True:  # ASYNC
+            if open:
+                raise errors.ConfigError(
+                    "an AsyncDatabase cannot open its pools in its constructor",
+                    fix="`await db.open()`, or `async with AsyncDatabase(...) as db`",
+                )
         self.settings = settings or load_settings(**overrides)
         self.url = url or self.settings.database_url or dburl.resolve().url
-        # See `Database`: system transactions on a login of their own when one is given.
+        # System transactions get a pool of their own on a login that may SET ROLE
+        # chatdb_system; without one (development) the one login serves both.
         self.system_url = system_url or self.settings.database_system_url or self.url
         replicas = self.settings.replicas if replica_urls is None else replica_urls
         self.retry_policy = RetryPolicy(self.settings.max_retries, self.settings.retry_delay_ms)
@@ -106,15 +126,18 @@ class AsyncDatabase:
         # clean session (connection_setup.RESET_SQL, session_state); through PgBouncer in
         # transaction mode the session is not ours to clean.
         self._reset = not self.settings.pgbouncer
-        self.pool = self._make_pool(self.url, "primary")
+        self.pool = self._make_pool(self.url, "primary", open)
         self.system_pool = (
-            self.pool if self.system_url == self.url else self._make_pool(self.system_url, "system")
+            self.pool
+            if self.system_url == self.url
+            else self._make_pool(self.system_url, "system", open)
         )
-        self.replica_pools = [self._make_pool(u, f"replica{i}") for i, u in enumerate(replicas)]
+        self.replica_pools = [
+            self._make_pool(u, f"replica{i}", open) for i, u in enumerate(replicas)
+        ]
 
-    def _make_pool(self, url: str, name: str) -> AsyncTrackingPool:
+    def _make_pool(self, url: str, name: str, open: bool) -> AsyncTrackingPool:
         s = self.settings
-        # Opened explicitly by `open()` (an async pool cannot open in a constructor).
         return AsyncTrackingPool(
             url,
             connection_class=AsyncConnection,
@@ -124,11 +147,13 @@ class AsyncDatabase:
             max_idle=s.pool_max_idle_s,
             max_lifetime=s.pool_max_lifetime_s,
             timeout=s.pool_timeout_s,
-            check=check_async,
-            configure=configure_async(s),
-            name=f"chatdb-async-{name}",
-            open=False,
+            check=check_connection,
+            configure=configure_connections(s),
+            name=f"{POOL_NAME_PREFIX}{name}",
+            open=open,
         )
+
+    # -- who runs the transaction -------------------------------------------------------
 
     def as_user(
         self, user_id: uuid.UUID | str, *, isolation: IsolationArg = None, read_only: bool = False
@@ -164,16 +189,20 @@ class AsyncDatabase:
             scope = self.anonymous(isolation=isolation, read_only=read_only)
         return await scope.run(fn)
 
+    # -- the transaction itself -----------------------------------------------------------
+
     async def _checkout(
         self, opts: TxOptions
     ) -> tuple[AsyncTrackingPool, AsyncConnection, int | None]:
-        """A pooled connection for `opts` (see `Database._checkout`)."""
+        """A pooled connection for `opts`: a replica for read-only work when one can serve,
+        the system pool for system work when the system has a login of its own."""
         if opts.role is Role.SYSTEM and self.system_pool is not self.pool:
             return self.system_pool, await self.system_pool.acquire(self.settings), None
         index = self.router.replica_for(opts)
         if index is not None:
             replica = self.replica_pools[index]
             try:
+                # A short wait: a replica that cannot serve now is skipped for the primary.
                 return replica, await replica.acquire(self.settings, 1.0), index
             except errors.DatabaseClosed:
                 raise
@@ -182,7 +211,12 @@ class AsyncDatabase:
         return self.pool, await self.pool.acquire(self.settings), None
 
     async def _begin(self, opts: TxOptions) -> tuple[AsyncTrackingPool, AsyncConnection]:
-        """Start the transaction on a live connection (see `Database._begin`)."""
+        """Start the transaction with its role and user on a live connection.
+
+        Connections used moments ago are not pinged on checkout (a round trip per
+        transaction); instead a connection found dead by this first statement, before any
+        work was done, is discarded and another one tried.
+        """
         for attempt in range(BEGIN_ATTEMPTS):
             pool, conn, index = await self._checkout(opts)
             await conn.set_isolation_level(opts.isolation)
@@ -190,13 +224,13 @@ class AsyncDatabase:
             ctx = conn.chatdb_context
             ctx.role, ctx.user_id = opts.role.value, opts.user_id
             try:
-                await conn.execute(self._begin_sql, begin_params(opts))
+                await conn.execute(self._begin_sql, begin_params(opts))  # implicit BEGIN first
                 return pool, conn
             except BaseException as exc:
                 await _rollback_quietly(conn)
-                await schema_state.add_pending_async(conn, exc)  # "N pending migration(s)"
+                await _add_pending(conn, exc)  # "N pending migration(s)"
                 ctx.role = ctx.user_id = None
-                await pool.release(conn)
+                await pool.release(conn)  # the pool discards a broken connection
                 lost = isinstance(exc, errors.DatabaseUnavailable)
                 if lost and index is not None:
                     self.router.replica_failed(index)
@@ -214,13 +248,13 @@ class AsyncDatabase:
                 yield conn
                 committing = True
                 reset = self._reset and ctx.dirty  # only what raw SQL may have changed
-                await commit_and_reset_async(conn, reset)
+                await commit_and_reset(conn, reset)
                 ctx.dirty = ctx.dirty and not reset
                 clean = True
             except BaseException as exc:
                 if not committing:
                     await _rollback_quietly(conn)
-                    await schema_state.add_pending_async(conn, exc)
+                    await _add_pending(conn, exc)
                 raise
         except psycopg.Error as exc:
             raise errors.chain(transaction_error(exc, committing), exc) from exc
@@ -230,12 +264,14 @@ class AsyncDatabase:
             ctx.role = ctx.user_id = None
             ctx.last_used = time.monotonic()
             if self._reset and not clean and ctx.dirty:
-                await reset_async(conn)  # whatever the borrower did stays with it
+                await reset_session(conn)  # whatever the borrower did stays with it
             await pool.release(conn)
         self.router.wrote(opts)
 
+    # -- lifecycle --------------------------------------------------------------------------
+
     def stats(self) -> dict[str, dict[str, int]]:
-        """psycopg-pool statistics per pool, plus retries."""
+        """psycopg-pool statistics per pool (sizes, waits, errors), plus retries."""
         result = {"primary": dict(self.pool.get_stats())}
         if self.system_pool is not self.pool:
             result["system"] = dict(self.system_pool.get_stats())
@@ -253,11 +289,13 @@ class AsyncDatabase:
             await pool.open(wait=wait)
 
     async def close(self, timeout: float = 5.0) -> None:
+        """Close every pool, waiting up to `timeout` s for borrowed connections to return."""
         for pool in self._pools():
             await pool.close(timeout=timeout)
 
     async def __aenter__(self) -> AsyncDatabase:
-        await self.open()
+        if True:  # ASYNC
+            await self.open()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -269,3 +307,22 @@ async def _rollback_quietly(conn: AsyncConnection) -> None:
     with contextlib.suppress(psycopg.Error, errors.ChatdbError):
         if not conn.closed:
             await conn.rollback()
+
+
+async def _add_pending(conn: AsyncConnection, exc: BaseException) -> None:
+    """Count the pending migrations into a `SchemaNotMigrated` (on the idle connection)."""
+    if not isinstance(exc, errors.SchemaNotMigrated):
+        return
+    with contextlib.suppress(psycopg.Error, errors.ChatdbError, OSError):
+        try:
+            cur = await conn.execute(schema_state.HAS_TABLE_SQL)
+            found = await cur.fetchone()
+            rows: list[Any] = []
+            if found and found[0]:  # the second statement would fail on a missing table
+                cur = await conn.execute(schema_state.APPLIED_SQL)
+                rows = await cur.fetchall()
+        finally:
+            await conn.rollback()
+        pending = schema_state.pending_count([r[0] for r in rows])
+        if pending is not None:
+            exc.set_pending(pending)
