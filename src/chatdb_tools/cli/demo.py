@@ -109,12 +109,12 @@ def run_demo(db: Database) -> None:
             f"Ada's signup credits (app_settings.signup_credits, granted by a trigger "
             f"through the ledger): {balance}"
         )
-        for who in (ada, bob):  # a purchase, so the demo runs whatever signup_credits says
+        for buyer in (ada, bob):  # a purchase, so the demo runs whatever signup_credits says
             credits.grant_credits(
                 conn,
-                user_id=who.id,
+                user_id=buyer.id,
                 amount=Decimal(100),
-                operation_id=f"stripe:demo-purchase:{who.id}",
+                operation_id=f"stripe:demo-purchase:{buyer.id}",
                 reason=CreditReason.PURCHASE,
             )
         _say(
