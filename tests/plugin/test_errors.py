@@ -1,4 +1,8 @@
-"""Constructs the plugin cannot type or run correctly fail `sqlc generate` with a clear message."""
+"""Constructs the plugin cannot type or run correctly fail `sqlc generate` with a clear message.
+
+Each error case runs the generator in-process on the request sqlc sent for it (saved under
+requests/ by tools/capture_plugin_requests.py); two cases still go through the real sqlc.
+"""
 
 from __future__ import annotations
 
@@ -8,53 +12,18 @@ from pathlib import Path
 
 import pytest
 
+from sqlc_gen_psycopg.errors import PluginError
+from sqlc_gen_psycopg.generate import generate as generate_files
+from sqlc_gen_psycopg.request import parse_request
+
 from .conftest import PLUGIN, generate, run_sqlc, write_project
-
-SCHEMA = """
-CREATE TABLE notes (
-  id bigserial PRIMARY KEY,
-  body text NOT NULL,
-  price money,
-  search tsvector
-);
-"""
-
-
-def failing(tmp_path: Path, queries: str, options: dict[str, object] | None = None) -> str:
-    write_project(tmp_path, SCHEMA, {"notes.sql": queries}, "errpkg.queries", options)
-    result = run_sqlc(tmp_path)
-    assert result.returncode != 0, result.stdout
-    return result.stderr + result.stdout
-
-
-def test_execlastid_is_refused_with_the_postgres_way(tmp_path: Path) -> None:
-    out = failing(
-        tmp_path,
-        "-- name: CreateNote :execlastid\nINSERT INTO notes (body) VALUES (@body);\n",
-        {
-            "overrides": [
-                {"db_type": "money", "py_type": "str"},
-                {"db_type": "tsvector", "py_type": "str"},
-            ]
-        },
-    )
-    assert "db/queries/notes.sql: query CreateNote (:execlastid)" in out
-    assert "RETURNING id" in out
-    assert ":one" in out
-
-
-def test_unknown_type_names_query_column_and_suggests_an_override(tmp_path: Path) -> None:
-    out = failing(tmp_path, "-- name: GetNote :one\nSELECT id, search FROM notes WHERE id = @id;\n")
-    assert "db/queries/notes.sql: query GetNote (:one): column 'search'" in out
-    assert "'tsvector'" in out
-    assert "override" in out
-    assert "schema: table notes: column price" in out or "table notes: column price" in out
+from .error_cases import ERROR_CASES, NOTES_SCHEMA, PACKAGE, REQUESTS
 
 
 def test_an_override_fixes_an_unknown_type(tmp_path: Path) -> None:
     gen = generate(
         tmp_path,
-        SCHEMA,
+        NOTES_SCHEMA,
         {
             "notes.sql": "-- name: GetNote :one\nSELECT id, search, price FROM notes WHERE id = @id;\n"
         },
@@ -70,22 +39,10 @@ def test_an_override_fixes_an_unknown_type(tmp_path: Path) -> None:
     assert "    price: decimal.Decimal | None\n" in gen.files["notes.py"]
 
 
-def test_bad_options_are_reported_by_key(tmp_path: Path) -> None:
-    out = failing(
-        tmp_path, "-- name: CountNotes :one\nSELECT count(*) FROM notes;\n", {"emit_sink": True}
-    )
-    assert "unknown plugin option(s) emit_sink" in out
-
-
 def test_plugin_refuses_protobuf_input_with_a_hint() -> None:
-    result = subprocess.run(
-        [str(PLUGIN), "/plugin.CodegenService/Generate"],
-        input=b"\x0a\x02v1",
-        capture_output=True,
-        check=False,
-    )
-    assert result.returncode == 1
-    assert b"format: json" in result.stderr
+    with pytest.raises(PluginError) as caught:
+        parse_request(b"\x0a\x02v1")
+    assert "format: json" in "\n".join(caught.value.messages)
 
 
 def test_plugin_writes_base64_files_for_a_minimal_request() -> None:
@@ -101,140 +58,41 @@ def test_plugin_writes_base64_files_for_a_minimal_request() -> None:
     assert names == ["__init__.py", "aio/__init__.py", "support.py"]
 
 
-# One case per plugin error message: (extra schema, queries by file, options, expected parts).
-ERROR_SCHEMA = """
-CREATE EXTENSION IF NOT EXISTS citext;
-CREATE SCHEMA other;
-CREATE TYPE pair AS (a int, b int);
-CREATE TABLE items (
-  id bigserial PRIMARY KEY,
-  name text NOT NULL,
-  data jsonb NOT NULL DEFAULT '{}',
-  codes char(3)[] NOT NULL DEFAULT '{}',
-  labels citext[] NOT NULL DEFAULT '{}'
-);
-CREATE TABLE other.things (id bigint PRIMARY KEY);
-"""
-ERROR_CASES: dict[str, tuple[str, dict[str, str], dict[str, object], list[str]]] = {
-    "slice_outside_in": (
-        "",
-        {
-            "items.sql": "-- name: GetItems :many\nSELECT id FROM items WHERE id = ANY(sqlc.slice(ids));\n"
-        },
-        {},
-        ["query GetItems (:many)", "must be used as `IN (sqlc.slice(ids))`"],
-    ),
-    "slice_cast_to_a_scalar": (
-        "",
-        {
-            "items.sql": "-- name: GetItems :many\nSELECT id FROM items WHERE id IN (sqlc.slice(ids)::bigint);\n"
-        },
-        {},
-        ["db/queries/items.sql: query GetItems", "with a cast must read", "leave it uncast"],
-    ),
-    "copyfrom_char_array": (
-        "",
-        {
-            "items.sql": "-- name: CopyItems :copyfrom\nINSERT INTO items (name, codes) VALUES ($1, $2);\n"
-        },
-        {},
-        ["query CopyItems (:copyfrom)", "column 'codes'", ":batchexec"],
-    ),
-    "citext_array_column": (
-        "",
-        {"items.sql": "-- name: GetLabels :many\nSELECT id, labels FROM items;\n"},
-        {},
-        ["query GetLabels (:many): column 'labels'", "citext arrays", "`col::text[]`"],
-    ),
-    "multidimensional_json_parameter": (
-        "",
-        {"items.sql": "-- name: F :many\nSELECT id FROM items WHERE data = ANY(@ds::jsonb[][]);\n"},
-        {},
-        ["parameter 'ds': multi-dimensional json arrays are not supported"],
-    ),
-    "generated_code_fails_mypy": (
-        "",
-        {"items.sql": "-- name: F :many\nSELECT id, name FROM items;\n"},
-        {
-            "check_types": True,
-            "overrides": [{"column": "items.name", "py_type": "no_such_module.Name"}],
-        },
-        ["(mypy --strict;", "no_such_module"],
-    ),
-    "unnamed_parameter": (
-        "",
-        {"items.sql": "-- name: F :many\nSELECT id FROM items WHERE name = ANY($1::varchar[]);\n"},
-        {},
-        ["parameter $1 has no name sqlc can infer", "`dollar_1`", "unnamed_parameters: allow"],
-    ),
-    "untyped_parameter": (
-        "",
-        {"items.sql": "-- name: F :many\nSELECT id FROM items WHERE @flag IS NULL;\n"},
-        {},
-        ["parameter 'flag': sqlc could not infer", "`@flag::text`"],
-    ),
-    "two_tables_one_model": (
-        "CREATE TABLE item (id int PRIMARY KEY);",
-        {"items.sql": "-- name: F :many\nSELECT id FROM items;\n"},
-        {},
-        ["tables item and items both map to the model Item", "rename"],
-    ),
-    "two_queries_one_function": (
-        "",
-        {
-            "items.sql": "-- name: GetItem :one\nSELECT name FROM items WHERE id = @id;\n\n"
-            "-- name: GetITEM :one\nSELECT name FROM items WHERE id = @id;\n"
-        },
-        {},
-        ["queries GetItem and GetITEM both give the function get_item; rename one"],
-    ),
-    "reserved_module_name": (
-        "",
-        {"models.sql": "-- name: F :many\nSELECT id FROM items;\n"},
-        {},
-        ["gives the module 'models', which clashes with a generated or reserved name"],
-    ),
-    "both_emit_flags_false": (
-        "",
-        {"items.sql": "-- name: F :many\nSELECT id FROM items;\n"},
-        {"emit_sync": False, "emit_async": False},
-        ["`emit_sync` and `emit_async` are both false"],
-    ),
-    "unused_override_and_rename": (
-        "",
-        {"items.sql": "-- name: F :many\nSELECT id FROM items;\n"},
-        {
-            "overrides": [
-                {"column": "items.dta", "py_type": "str"},
-                {"db_type": "jsonb", "py_type": "str", "nullable": True},
-            ],
-            "rename": {"itemz": "Thing", "items.nme": "title"},
-        },
-        [
-            "overrides[0] (column: items.dta), overrides[1] (db_type: jsonb, nullable: true) "
-            "match no column or type",
-            "option `rename`: items.nme, itemz match no table",
-        ],
-    ),
-    "nullable_on_a_column_override": (
-        "",
-        {"items.sql": "-- name: F :many\nSELECT id FROM items;\n"},
-        {"overrides": [{"column": "items.data", "py_type": "str", "nullable": False}]},
-        ["overrides[0]: `nullable` applies to `db_type` overrides only"],
-    ),
-    "bad_override_shape": (
-        "",
-        {"items.sql": "-- name: F :many\nSELECT id FROM items;\n"},
-        {"overrides": [{"column": "items.data", "db_type": "jsonb", "py_type": "str"}]},
-        ["overrides[0]: give exactly one of `column` or `db_type`"],
-    ),
-}
+def saved_request_errors(case: str, root: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the generator in-process on the request sqlc sent for this case; its messages.
+
+    The plugin also reads the query and schema files (macros and comments sqlc does not pass
+    on) relative to sqlc's working directory, so the case's project is written under root.
+    """
+    schema, queries, options, _expected = ERROR_CASES[case]
+    write_project(root, schema, queries, PACKAGE, options)
+    monkeypatch.chdir(root)
+    raw = (REQUESTS / f"{case}.json").read_bytes()
+    with pytest.raises(PluginError) as caught:
+        generate_files(parse_request(raw))
+    return "\n".join(caught.value.messages)
+
+
+def test_every_error_case_has_a_saved_request() -> None:
+    saved = {p.stem for p in REQUESTS.glob("*.json")}
+    assert saved == set(ERROR_CASES), "run tools/capture_plugin_requests.py"
 
 
 @pytest.mark.parametrize("case", sorted(ERROR_CASES))
-def test_each_plugin_error_names_the_place_and_the_fix(case: str, tmp_path: Path) -> None:
-    extra, queries, options, expected = ERROR_CASES[case]
-    write_project(tmp_path, ERROR_SCHEMA + extra, queries, "errpkg.queries", options)
+def test_each_plugin_error_names_the_place_and_the_fix(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = ERROR_CASES[case][3]
+    out = saved_request_errors(case, tmp_path, monkeypatch)
+    for part in expected:
+        assert part in out, out
+
+
+@pytest.mark.parametrize("case", ["execlastid", "unused_override_and_rename"])
+def test_sqlc_itself_fails_with_the_plugin_message(case: str, tmp_path: Path) -> None:
+    """End to end through the real sqlc: the plugin's messages reach the user, no traceback."""
+    schema, queries, options, expected = ERROR_CASES[case]
+    write_project(tmp_path, schema, queries, PACKAGE, options)
     result = run_sqlc(tmp_path)
     out = result.stderr + result.stdout
     assert result.returncode != 0, out
@@ -243,19 +101,16 @@ def test_each_plugin_error_names_the_place_and_the_fix(case: str, tmp_path: Path
         assert part in out, out
 
 
-def plugin_request(query: dict[str, object]) -> subprocess.CompletedProcess[bytes]:
-    """Run the plugin on a hand-written request: for what sqlc itself already refuses."""
+def plugin_request_errors(query: dict[str, object]) -> str:
+    """Run the generator on a hand-written request: for what sqlc itself already refuses."""
     request = {
         "settings": {"codegen": {"out": "src/x/queries"}, "queries": ["db/queries"]},
         "catalog": {"default_schema": "public", "schemas": [{"name": "public"}]},
         "queries": [{"filename": "items.sql", **query}],
     }
-    return subprocess.run(
-        [str(PLUGIN), "/plugin.CodegenService/Generate"],
-        input=json.dumps(request).encode(),
-        capture_output=True,
-        check=False,
-    )
+    with pytest.raises(PluginError) as caught:
+        generate_files(parse_request(json.dumps(request).encode()))
+    return "\n".join(caught.value.messages)
 
 
 @pytest.mark.parametrize(
@@ -278,6 +133,4 @@ def plugin_request(query: dict[str, object]) -> subprocess.CompletedProcess[byte
 def test_requests_sqlc_refuses_are_refused_by_the_plugin_too(
     query: dict[str, object], expected: str
 ) -> None:
-    result = plugin_request(query)
-    assert result.returncode == 1
-    assert expected in result.stderr.decode()
+    assert expected in plugin_request_errors(query)
