@@ -23,6 +23,7 @@ import psycopg
 
 from chatdb import dburl, errors, schema_state, session_state
 from chatdb.config import Settings, load_settings
+from chatdb.connect_args import connect_kwargs
 from chatdb.connection_setup import (
     check_connection,
     commit_and_reset,
@@ -31,17 +32,16 @@ from chatdb.connection_setup import (
 )
 from chatdb.cursors import Connection
 from chatdb.pools import TrackingPool
+from chatdb.retries import RetryPolicy
+from chatdb.routing import Router
 from chatdb.transactions import (
     BEGIN_ATTEMPTS,
     IsolationArg,
-    RetryPolicy,
     Role,
-    Router,
     TxOptions,
     begin_params,
     begin_statement,
     commit_error,
-    connect_kwargs,
     options,
     transaction_error,
 )

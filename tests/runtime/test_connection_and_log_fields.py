@@ -14,9 +14,9 @@ import sys
 import pytest
 
 from chatdb import errors, load_settings
+from chatdb.connect_args import connect_kwargs
 from chatdb.dburl import default_sslmode, is_local
 from chatdb.logs import JsonFormatter, configure_logging, logger
-from chatdb.transactions import connect_kwargs
 
 
 def test_keepalives_default_to_idle_interval_and_count() -> None:

@@ -13,7 +13,7 @@ import pytest
 from psycopg.pq import Format
 
 from chatdb import AsyncDatabase, Database, dburl, errors
-from chatdb.transactions import RetryPolicy
+from chatdb.retries import RetryPolicy
 from support.logins import logins
 
 

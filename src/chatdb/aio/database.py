@@ -30,17 +30,17 @@ from chatdb.aio.connection_setup import (
 from chatdb.aio.cursors import AsyncConnection
 from chatdb.aio.pools import AsyncTrackingPool
 from chatdb.config import Settings, load_settings
+from chatdb.connect_args import connect_kwargs
+from chatdb.retries import RetryPolicy
+from chatdb.routing import Router
 from chatdb.transactions import (
     BEGIN_ATTEMPTS,
     IsolationArg,
-    RetryPolicy,
     Role,
-    Router,
     TxOptions,
     begin_params,
     begin_statement,
     commit_error,
-    connect_kwargs,
     options,
     transaction_error,
 )

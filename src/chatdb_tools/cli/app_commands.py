@@ -12,9 +12,9 @@ import psycopg.conninfo
 
 from chatdb import Database, dburl
 from chatdb.config import load_settings
+from chatdb.connect_args import connect_kwargs
 from chatdb.errors import ChatdbError
 from chatdb.queries import health, maintenance, usage
-from chatdb.transactions import connect_kwargs
 from chatdb_tools import migrations
 from chatdb_tools.cli.base import CONTEXT, json_option, run
 from chatdb_tools.cli.db_commands import ROLES, resolved
