@@ -29,7 +29,9 @@ SMALL: dict[str, float] = {"pool_min_size": 0, "pool_max_size": 1, "pool_timeout
 
 
 @pytest.fixture
-def empty_db(server_url: str) -> Iterator[str]:
+def empty_db(server_url: str, migrated_template: str) -> Iterator[str]:
+    # migrated_template provisions the cluster-wide roles (a fresh server has none, and the
+    # transaction's role switch would fail first); this database itself stays empty.
     name = f"{dburl.database_name(server_url)[:20]}_empty_{uuid.uuid4().hex[:8]}"
     url = create_database(server_url, name)
     yield url
