@@ -13,7 +13,13 @@ from typing import Any
 import pglast
 from pglast import ast
 
-_WRITE_STATEMENTS = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
+_WRITE_STATEMENTS = (
+    ast.InsertStmt,
+    ast.UpdateStmt,
+    ast.DeleteStmt,
+    ast.MergeStmt,
+    ast.RefreshMatViewStmt,
+)
 # Functions that change state although the statement is a SELECT.
 _WRITING_FUNCTIONS = frozenset({"nextval", "setval", "pg_advisory_lock", "pg_advisory_xact_lock"})
 
@@ -106,8 +112,6 @@ def analyze_tree(tree: Any) -> Statement:
             ctes.add(str(node.ctename))
     for node in walk(tree):
         if isinstance(node, _WRITE_STATEMENTS) and node.relation is not None:
-            stmt.writes.add(_name(node.relation))
-        elif isinstance(node, ast.RefreshMatViewStmt) and node.relation is not None:
             stmt.writes.add(_name(node.relation))
         elif isinstance(node, ast.TruncateStmt):
             stmt.writes |= {_name(rv) for rv in node.relations or ()}
