@@ -1,53 +1,74 @@
-"""Shared by the docs tests: a sample sqlc query file (written only to tmp dirs)."""
+"""Shared by the docs tests: named-query metadata as generated functions carry it.
+
+The docs take every query's name, command, file, reads, writes and calls from this metadata
+(`fn.query`), never from the SQL: `ArchiveStreams` says it writes `streams` although its SQL
+does not, so a page listing it proves the docs read the metadata.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-SAMPLE = """\
--- Chats of a user, newest first.
--- name: ListChatsByUser :many
-SELECT c.id, c.title
-FROM chats AS c
-WHERE c.user_id = @user_id
-  AND c.metadata @> sqlc.narg('filter')::jsonb
-  AND c.title <> '@not_a_param'
-ORDER BY c.updated_at DESC
-LIMIT sqlc.arg(page_size)::int;
+from chatdb.queries.support import Query
+from chatdb_tools.schema_docs.queries import NamedQuery, from_metadata
 
--- name: GetMessageWithChat :one
-SELECT sqlc.embed(m), sqlc.embed(c)
-FROM public.messages AS m
-JOIN chats AS c ON c.id = m.chat_id
-WHERE m.id = @id;
 
--- name: CreateChat :one
-INSERT INTO chats (user_id, title) VALUES (@user_id, sqlc.arg(title)) RETURNING id;
+def query(
+    name: str,
+    command: str,
+    source: str,
+    *,
+    reads: set[str] | None = None,
+    writes: set[str] | None = None,
+    calls: set[str] | None = None,
+) -> Query:
+    """The metadata of one generated function (the fields the docs use; no SQL needed)."""
+    return Query(
+        name=name,
+        command=command,
+        sql="SELECT 1",
+        source=source,
+        reads=frozenset(reads or ()),
+        writes=frozenset(writes or ()),
+        calls=frozenset(calls or ()),
+        read_only=not writes,
+        columns=(),
+        parameters=(),
+        annotations=(),
+    )
 
--- name: DeleteMessagesByIds :execrows
-DELETE FROM messages WHERE id = ANY(sqlc.slice(ids)::uuid[]) AND chat_id = @chat_id;
 
--- name: ConsumeCredits :one
-WITH debited AS (
-    UPDATE users
-    SET credit_balance = credit_balance - @amount
-    WHERE id = @user_id AND credit_balance >= @amount
-    RETURNING id, credit_balance
-), logged AS (
-    INSERT INTO credit_ledger (user_id, amount)
-    SELECT id, -@amount::numeric FROM debited
-    RETURNING id
+SAMPLE = (
+    query("ListChatsByUser", ":many", "sample.sql", reads={"chats"}),
+    query("GetMessageWithChat", ":one", "sample.sql", reads={"public.messages", "chats"}),
+    query("CreateChat", ":one", "sample.sql", writes={"chats"}),
+    query(
+        "DeleteMessagesByIds", ":execrows", "sample.sql", reads={"messages"}, writes={"messages"}
+    ),
+    query(
+        "ConsumeCredits",
+        ":one",
+        "sample.sql",
+        reads={"users"},
+        writes={"users", "credit_ledger"},
+    ),
+    query(
+        "TouchChatFromMessage",
+        ":exec",
+        "sample.sql",
+        reads={"chats", "messages"},
+        writes={"chats"},
+        calls={"now"},
+    ),
+    query("ArchiveStreams", ":execrows", "sample.sql", writes={"streams"}),
+    # Queries that reach tables only through a view or a function.
+    query("GetProfile", ":one", "indirect.sql", reads={"user_profiles"}),
+    query("DailyStats", ":many", "indirect.sql", calls={"current_user_usage_daily_stats"}),
+    query("RefreshStats", ":exec", "indirect.sql", calls={"public.refresh_usage_daily_stats"}),
 )
-SELECT d.credit_balance FROM debited AS d, logged;
-
--- name: TouchChatFromMessage :exec
-UPDATE chats AS c SET updated_at = now()
-FROM messages AS m
-WHERE m.id = @message_id AND c.id = m.chat_id;
-"""
 
 
 @pytest.fixture(scope="session")
-def sample_sql() -> str:
-    """A query file exercising reads, writes, CTE writes and sqlc's macros."""
-    return SAMPLE
+def sample_queries() -> list[NamedQuery]:
+    """The sample metadata as the docs read it."""
+    return [from_metadata(q) for q in SAMPLE]

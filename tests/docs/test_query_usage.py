@@ -1,76 +1,67 @@
-"""The query-usage parser: which named queries read or write which tables (no database)."""
+"""The docs' view of named queries (their generated metadata) and of function bodies."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
-import pytest
-
-from chatdb.errors import ConfigError
+from chatdb.queries.support import query_of
 from chatdb_tools.schema_docs.queries import (
     NamedQuery,
     body_usage,
-    parse_query_file,
-    read_queries,
+    from_metadata,
+    generated_queries,
     replace_macros,
     usage_by_table,
 )
+
+from .conftest import SAMPLE, query
 
 
 def _p(name: str) -> tuple[str, str]:
     return ("public", name)
 
 
-@pytest.fixture
-def queries(tmp_path: Path, sample_sql: str) -> dict[str, NamedQuery]:
-    path = tmp_path / "sample.sql"
-    path.write_text(sample_sql)
-    return {q.name: q for q in parse_query_file(path, "db/queries/sample.sql")}
+def _metadata(fn: Callable[..., Any]) -> NamedQuery:
+    found = query_of(fn)
+    assert found is not None, fn
+    return from_metadata(found)
 
 
-def test_every_named_block_is_found_with_its_command_and_line(
-    queries: dict[str, NamedQuery],
-) -> None:
-    assert sorted(queries) == [
-        "ConsumeCredits",
-        "CreateChat",
-        "DeleteMessagesByIds",
-        "GetMessageWithChat",
-        "ListChatsByUser",
-        "TouchChatFromMessage",
-    ]
-    assert queries["ListChatsByUser"].command == "many"
-    assert queries["ListChatsByUser"].line == 2
-    assert queries["DeleteMessagesByIds"].command == "execrows"
-    assert queries["CreateChat"].file == "db/queries/sample.sql"
+def test_metadata_gives_name_command_file_and_schema_qualified_keys() -> None:
+    named = from_metadata(
+        query(
+            "Move",
+            ":execrows",
+            "db/queries/x.sql",
+            reads={"audit.log", "chats"},
+            writes={"archive.chats"},
+            calls={"pg_catalog.now", "helper"},
+        )
+    )
+    assert (named.name, named.command, named.file) == ("Move", "execrows", "db/queries/x.sql")
+    assert named.reads == {("audit", "log"), _p("chats")}
+    assert named.writes == {("archive", "chats")}
+    assert named.calls == {("pg_catalog", "now"), _p("helper")}
+    assert named.access(("archive", "chats")) == "write"
+    assert named.access(_p("chats")) == "read"
 
 
-def test_select_reads_and_dml_targets_write(queries: dict[str, NamedQuery]) -> None:
-    assert queries["ListChatsByUser"].reads == {_p("chats")}
-    assert queries["ListChatsByUser"].writes == frozenset()
-    assert queries["CreateChat"].writes == {_p("chats")}
-    assert queries["CreateChat"].reads == frozenset()
-    assert queries["DeleteMessagesByIds"].writes == {_p("messages")}
+def test_generated_queries_come_from_the_functions_metadata() -> None:
+    from chatdb.queries import chats, usage
+    from chatdb.queries.aio import chats as async_chats
 
-
-def test_update_from_reads_the_joined_table(queries: dict[str, NamedQuery]) -> None:
-    touch = queries["TouchChatFromMessage"]
-    assert touch.writes == {_p("chats")}
-    assert touch.reads == {_p("messages")}
-    assert touch.access(_p("chats")) == "write"
-    assert touch.access(_p("messages")) == "read"
-
-
-def test_writes_inside_ctes_count_and_cte_names_are_not_tables(
-    queries: dict[str, NamedQuery],
-) -> None:
-    consume = queries["ConsumeCredits"]
-    assert consume.writes == {_p("users"), _p("credit_ledger")}
-    assert consume.reads == frozenset()  # `debited` and `logged` are CTEs, not tables
-
-
-def test_embed_macros_and_schema_qualified_names_resolve(queries: dict[str, NamedQuery]) -> None:
-    assert queries["GetMessageWithChat"].reads == {_p("messages"), _p("chats")}
+    found = {q.name: q for q in generated_queries()}
+    create = found["CreateChat"]
+    assert create == _metadata(chats.create_chat)
+    assert create == _metadata(async_chats.create_chat)
+    assert (create.command, create.file) == ("one", "db/queries/chats.sql")
+    assert _p("chats") in create.writes
+    refresh = found["RefreshUsageDailyStats"]
+    assert refresh == _metadata(usage.refresh_usage_daily_stats)
+    assert _p("refresh_usage_daily_stats") in refresh.calls
+    names = [(q.file, q.name) for q in generated_queries()]
+    assert names == sorted(set(names))  # each query once, sync and async twins merged
 
 
 def test_macros_become_parameters_but_operators_strings_and_comments_stay() -> None:
@@ -86,10 +77,9 @@ def test_macros_become_parameters_but_operators_strings_and_comments_stay() -> N
     )
 
 
-def test_usage_by_table_lists_each_query_once_per_table(
-    queries: dict[str, NamedQuery],
-) -> None:
-    usage = usage_by_table(sorted(queries.values(), key=lambda q: q.name))
+def test_usage_by_table_lists_each_query_once_per_table() -> None:
+    queries: list[NamedQuery] = sorted(map(from_metadata, SAMPLE), key=lambda q: q.name)
+    usage = usage_by_table(queries)
     assert [q.name for q in usage[_p("chats")]] == [
         "CreateChat",
         "GetMessageWithChat",
@@ -97,27 +87,6 @@ def test_usage_by_table_lists_each_query_once_per_table(
         "TouchChatFromMessage",
     ]
     assert [q.name for q in usage[_p("credit_ledger")]] == ["ConsumeCredits"]
-
-
-def test_a_query_that_does_not_parse_names_its_file_line_and_name(tmp_path: Path) -> None:
-    (tmp_path / "bad.sql").write_text("-- name: Broken :one\nSELEC id FROM users;\n")
-    with pytest.raises(ConfigError, match=r"bad\.sql:1: query Broken does not parse"):
-        read_queries(tmp_path)
-
-
-def test_missing_queries_directory_means_no_queries(tmp_path: Path) -> None:
-    assert read_queries(tmp_path / "absent") == []
-
-
-def test_function_calls_are_recorded_and_refresh_writes_the_view(tmp_path: Path) -> None:
-    (tmp_path / "q.sql").write_text(
-        "-- name: Daily :many\nSELECT s.day FROM public.daily(@d::date) AS s WHERE f(s.x);\n"
-        "-- name: Refresh :exec\nREFRESH MATERIALIZED VIEW CONCURRENTLY stats;\n"
-    )
-    queries = {q.name: q for q in read_queries(tmp_path)}
-    assert {_p("daily"), _p("f")} <= queries["Daily"].calls
-    assert queries["Daily"].reads == frozenset()
-    assert queries["Refresh"].writes == {_p("stats")}
 
 
 _PLPGSQL = """\

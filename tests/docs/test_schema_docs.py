@@ -25,6 +25,7 @@ from chatdb_tools.schema_docs import (
 from chatdb_tools.schema_docs.domains import MIGRATION_DOMAINS, read_domains
 from chatdb_tools.schema_docs.model import SchemaModel
 from chatdb_tools.schema_docs.normalise import unqualify_single_relation
+from chatdb_tools.schema_docs.queries import NamedQuery
 
 needs_dot = pytest.mark.skipif(graphviz.dot_binary() is None, reason="Graphviz dot not installed")
 
@@ -45,30 +46,9 @@ def docs_db(make_clone: Callable[[str], str]) -> str:
     return make_clone("docs")
 
 
-# Queries that reach tables only through a view or a function.
-INDIRECT_SQL = """\
--- name: GetProfile :one
-SELECT id, email FROM user_profiles WHERE id = @id;
-
--- name: DailyStats :many
-SELECT s.day FROM current_user_usage_daily_stats(@from_day::date, @to_day::date) AS s;
-
--- name: RefreshStats :exec
-SELECT refresh_usage_daily_stats();
-"""
-
-
 @pytest.fixture(scope="module")
-def queries_dir(tmp_path_factory: pytest.TempPathFactory, sample_sql: str) -> Path:
-    path = tmp_path_factory.mktemp("queries")
-    (path / "sample.sql").write_text(sample_sql)
-    (path / "indirect.sql").write_text(INDIRECT_SQL)
-    return path
-
-
-@pytest.fixture(scope="module")
-def model(docs_db: str, queries_dir: Path) -> SchemaModel:
-    return load_model(docs_db, queries_dir=queries_dir)
+def model(docs_db: str, sample_queries: list[NamedQuery]) -> SchemaModel:
+    return load_model(docs_db, queries=sample_queries)
 
 
 @pytest.fixture(scope="module")
@@ -117,10 +97,10 @@ def test_a_relation_without_comment_is_reported(db_url: str) -> None:
 
 
 def test_regeneration_from_another_database_is_byte_identical(
-    make_clone: Callable[[str], str], queries_dir: Path, output: Output
+    make_clone: Callable[[str], str], sample_queries: list[NamedQuery], output: Output
 ) -> None:
     # Another clone: other database name, other oids; same migrations, same bytes.
-    again = render(load_model(make_clone("docs2"), queries_dir=queries_dir))
+    again = render(load_model(make_clone("docs2"), queries=sample_queries))
     assert again.files.keys() == output.files.keys()
     for name, text in output.files.items():
         assert again.files[name] == text, name
@@ -147,21 +127,24 @@ def test_pages_show_constraints_indexes_policies_grants_and_queries(output: Outp
     assert "| `users_self_read` | SELECT | permissive | chatdb_app |" in users
     assert "| `chatdb_migrator` (owner) | ALL |  |" in users
     assert "| `chatdb_app` | UPDATE | `name`, `image` |" in users
-    assert "| `ConsumeCredits` | :one | write | `sample.sql` |" in users
+    assert "| `ConsumeCredits` | :one | read, write | `sample.sql` |" in users
 
     chats = output.files["chats.md"]
     assert (
         "| `chats_user_id_fkey` | `user_id` | [users](users.md) (id) | CASCADE | NO ACTION |"
         in (chats)
     )
-    assert "| `TouchChatFromMessage` | :exec | write | `sample.sql` |" in chats
+    assert "| `TouchChatFromMessage` | :exec | read, write | `sample.sql` |" in chats
     assert "| `ListChatsByUser` | :many | read | `sample.sql` |" in chats
     assert "chats_set_updated_at" in chats
     messages = output.files["messages.md"]
     assert "| `TouchChatFromMessage` | :exec | read | `sample.sql` |" in messages
+    assert "| `CreateChat` | :one | write | `sample.sql` |" in chats
+    # Only the metadata says ArchiveStreams writes streams (its SQL is `SELECT 1`).
+    assert "| `ArchiveStreams` | :execrows | write | `sample.sql` |" in output.files["streams.md"]
     assert (
         "No named query in `db/queries` reads or writes this relation."
-        in (output.files["streams.md"])
+        in (output.files["app_settings.md"])
     )
 
 
@@ -419,7 +402,7 @@ def test_check_reports_a_relation_without_comment_as_an_error(
     write(output, tmp_path)
     output.missing_comments = ["chats"]
     monkeypatch.setattr(docs_command, "_generate", lambda args: output)
-    args = argparse.Namespace(check=True, out=tmp_path, queries=None, json=False)
+    args = argparse.Namespace(check=True, out=tmp_path, json=False)
     assert docs_command.cmd_docs(args) == 2
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert errors == [

@@ -155,3 +155,14 @@ def test_names_avoid_imports_and_builtins_the_module_uses() -> None:
     assert naming.avoid("list", reserved) == "list_"
     assert naming.avoid(naming.model_name("base_models"), naming.IMPORTED_NAMES) == "BaseModel_"
     assert naming.avoid("get_user", reserved) == "get_user"
+
+
+def test_statement_calls_are_qualified_as_written_and_refresh_truncate_write() -> None:
+    stmt = analyze("SELECT pg_catalog.now(), audit.stamp(x.id), lower(x.name) FROM x")
+    assert stmt.calls == {"pg_catalog.now", "audit.stamp", "lower"}
+    assert stmt.reads == {"x"}
+    refresh = analyze("REFRESH MATERIALIZED VIEW CONCURRENTLY stats.daily")
+    assert (refresh.reads, refresh.writes) == (set(), {"stats.daily"})
+    truncate = analyze("TRUNCATE a, public.b")
+    assert (truncate.reads, truncate.writes) == (set(), {"a", "public.b"})
+    assert not truncate.read_only

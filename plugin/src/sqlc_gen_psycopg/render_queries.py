@@ -238,6 +238,7 @@ class QueryModule:
             f'source="{self.gen.query_path(self.filename)}"',
             f"reads={names(stmt.reads)}",
             f"writes={names(stmt.writes)}",
+            f"calls={names(stmt.calls)}",
             f"read_only={stmt.read_only and plan.cmd in (':one', ':many')}",
             Group("columns=(", column_items, ",)" if len(column_items) == 1 else ")"),
             Group("parameters=(", params, ",)" if len(params) == 1 else ")"),

@@ -13,7 +13,13 @@ from typing import Any
 import pglast
 from pglast import ast
 
-_WRITE_STATEMENTS = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
+_WRITE_STATEMENTS = (
+    ast.InsertStmt,
+    ast.UpdateStmt,
+    ast.DeleteStmt,
+    ast.MergeStmt,
+    ast.RefreshMatViewStmt,
+)
 # Functions that change state although the statement is a SELECT.
 _WRITING_FUNCTIONS = frozenset({"nextval", "setval", "pg_advisory_lock", "pg_advisory_xact_lock"})
 
@@ -25,7 +31,8 @@ class Statement:
     reads: set[str] = field(default_factory=set)  # relations read (schema-qualified if written so)
     writes: set[str] = field(default_factory=set)  # relations inserted, updated, deleted, merged
     locks: bool = False  # FOR UPDATE/SHARE, or an advisory lock / sequence function
-    calls: set[str] = field(default_factory=set)  # function names called
+    # Functions called, schema-qualified when the SQL qualifies them (else as written).
+    calls: set[str] = field(default_factory=set)
     # Reference names (alias, else table name) on the nullable side of an outer join.
     nullable_refs: set[str] = field(default_factory=set)
     # Base tables inside an outer-joined subquery, LATERAL item or bracketed join: sqlc does
@@ -106,14 +113,18 @@ def analyze_tree(tree: Any) -> Statement:
     for node in walk(tree):
         if isinstance(node, _WRITE_STATEMENTS) and node.relation is not None:
             stmt.writes.add(_name(node.relation))
+        elif isinstance(node, ast.TruncateStmt):
+            stmt.writes |= {_name(rv) for rv in node.relations or ()}
         elif isinstance(node, ast.RangeVar):
             if node.relname not in ctes or node.schemaname:
                 stmt.reads.add(_name(node))
         elif isinstance(node, ast.LockingClause):
             stmt.locks = True
         elif isinstance(node, ast.FuncCall):
-            fname = str(node.funcname[-1].sval) if node.funcname else ""
-            stmt.calls.add(fname)
+            parts = [str(n.sval) for n in node.funcname or () if isinstance(n, ast.String)]
+            fname = parts[-1] if parts else ""
+            if parts:
+                stmt.calls.add(".".join(parts[-2:]))
             if fname in _WRITING_FUNCTIONS:
                 stmt.locks = True
         elif isinstance(node, ast.JoinExpr):
@@ -123,13 +134,19 @@ def analyze_tree(tree: Any) -> Statement:
                 _nullable_side(node.rarg, stmt)
             if jointype in (2, 3):
                 _nullable_side(node.larg, stmt)
-    # A relation only written (INSERT INTO t) is not read; UPDATE/DELETE read their target.
+    # A relation only written (INSERT INTO t, TRUNCATE t, REFRESH ... t) is not read;
+    # UPDATE/DELETE read their target.
+    targets: list[Any] = []
     for node in walk(tree):
-        if isinstance(node, ast.InsertStmt) and node.relation is not None:
-            target = _name(node.relation)
-            if not any(
-                isinstance(n, ast.RangeVar) and _name(n) == target and n is not node.relation
-                for n in walk(tree)
-            ):
-                stmt.reads.discard(target)
+        if isinstance(node, ast.InsertStmt | ast.RefreshMatViewStmt) and node.relation is not None:
+            targets.append(node.relation)
+        elif isinstance(node, ast.TruncateStmt):
+            targets.extend(node.relations or ())
+    for relation in targets:
+        target = _name(relation)
+        if not any(
+            isinstance(n, ast.RangeVar) and _name(n) == target and n is not relation
+            for n in walk(tree)
+        ):
+            stmt.reads.discard(target)
     return stmt

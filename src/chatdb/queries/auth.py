@@ -42,6 +42,7 @@ LINK_ACCOUNT_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset(),
     writes=frozenset({"accounts"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "provider",
@@ -141,6 +142,7 @@ UPDATE_ACCOUNT_TOKENS_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"accounts"}),
     writes=frozenset({"accounts"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "provider",
@@ -215,6 +217,7 @@ UNLINK_ACCOUNT_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"accounts"}),
     writes=frozenset({"accounts"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(
@@ -258,6 +261,7 @@ GET_USER_BY_ACCOUNT_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"accounts", "user_profiles"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -316,6 +320,7 @@ LIST_ACCOUNTS_BY_USER_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"accounts"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=("provider", "provider_account_id", "type", "expires_at", "scope", "created_at"),
     parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
@@ -377,6 +382,7 @@ CREATE_SESSION_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset(),
     writes=frozenset({"sessions"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -440,6 +446,7 @@ GET_SESSION_AND_USER_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"sessions", "user_profiles"}),
     writes=frozenset(),
+    calls=frozenset({"now"}),
     read_only=True,
     columns=(
         "id",
@@ -514,6 +521,7 @@ UPDATE_SESSION_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"sessions"}),
     writes=frozenset({"sessions"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -563,6 +571,7 @@ DELETE_SESSION_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"sessions"}),
     writes=frozenset({"sessions"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(support.Parameter("session_token_hash", "bytes", optional=False),),
@@ -590,6 +599,7 @@ DELETE_SESSIONS_BY_USER_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"sessions"}),
     writes=frozenset({"sessions"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
@@ -617,6 +627,7 @@ DELETE_EXPIRED_SESSIONS_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"sessions"}),
     writes=frozenset({"sessions"}),
+    calls=frozenset({"now"}),
     read_only=False,
     columns=(),
     parameters=(),
@@ -645,6 +656,7 @@ CREATE_VERIFICATION_TOKEN_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset(),
     writes=frozenset({"verification_tokens"}),
+    calls=frozenset(),
     read_only=False,
     columns=("identifier", "token_hash", "expires", "created_at", "updated_at"),
     parameters=(
@@ -701,6 +713,7 @@ USE_VERIFICATION_TOKEN_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"verification_tokens"}),
     writes=frozenset({"verification_tokens"}),
+    calls=frozenset({"now"}),
     read_only=False,
     columns=("identifier", "token_hash", "expires", "created_at", "updated_at"),
     parameters=(
@@ -739,6 +752,7 @@ DELETE_EXPIRED_VERIFICATION_TOKENS_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"verification_tokens"}),
     writes=frozenset({"verification_tokens"}),
+    calls=frozenset({"now"}),
     read_only=False,
     columns=(),
     parameters=(),
@@ -766,6 +780,7 @@ DELETE_VERIFICATION_TOKENS_BY_IDENTIFIER_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"verification_tokens"}),
     writes=frozenset({"verification_tokens"}),
+    calls=frozenset({"lower"}),
     read_only=False,
     columns=(),
     parameters=(support.Parameter("identifier", "str", optional=False),),
@@ -802,6 +817,7 @@ GET_ACCOUNT_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"accounts"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "provider",
@@ -867,6 +883,7 @@ CREATE_AUTHENTICATOR_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset(),
     writes=frozenset({"authenticators"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "credential_id",
@@ -944,6 +961,7 @@ GET_AUTHENTICATOR_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"authenticators"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "credential_id",
@@ -990,6 +1008,7 @@ LIST_AUTHENTICATORS_BY_USER_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"authenticators"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "credential_id",
@@ -1036,6 +1055,7 @@ UPDATE_AUTHENTICATOR_COUNTER_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"authenticators"}),
     writes=frozenset({"authenticators"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "credential_id",
@@ -1087,6 +1107,7 @@ DELETE_AUTHENTICATOR_QUERY: Final = support.Query(
     source="db/queries/auth.sql",
     reads=frozenset({"authenticators"}),
     writes=frozenset({"authenticators"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(support.Parameter("credential_id", "str", optional=False),),

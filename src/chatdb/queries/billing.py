@@ -74,6 +74,7 @@ UPSERT_SUBSCRIPTION_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"users"}),
     writes=frozenset({"subscriptions"}),
+    calls=frozenset({"now", "subscription_status_precedence"}),
     read_only=False,
     columns=(
         "id",
@@ -203,6 +204,7 @@ GET_SUBSCRIPTION_BY_PROVIDER_ID_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"subscriptions"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -265,6 +267,7 @@ GET_ACTIVE_SUBSCRIPTION_BY_USER_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"subscriptions"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -327,6 +330,7 @@ LIST_SUBSCRIPTIONS_NEEDING_RECONCILIATION_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"subscriptions"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -447,6 +451,7 @@ UPSERT_PAYMENT_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"subscriptions", "users"}),
     writes=frozenset({"payments"}),
+    calls=frozenset({"now", "payment_status_precedence"}),
     read_only=False,
     columns=(
         "id",
@@ -571,6 +576,7 @@ LIST_PAYMENTS_BY_USER_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"payments"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -646,6 +652,7 @@ RECORD_WEBHOOK_EVENT_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset(),
     writes=frozenset({"webhook_events"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -714,6 +721,7 @@ LOCK_UNPROCESSED_WEBHOOK_EVENT_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"webhook_events"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -764,6 +772,7 @@ MARK_WEBHOOK_EVENT_PROCESSED_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"webhook_events"}),
     writes=frozenset({"webhook_events"}),
+    calls=frozenset({"now"}),
     read_only=False,
     columns=(),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
@@ -792,6 +801,7 @@ RECORD_WEBHOOK_EVENT_FAILURE_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"webhook_events"}),
     writes=frozenset({"webhook_events"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(
@@ -832,6 +842,7 @@ LIST_UNPROCESSED_WEBHOOK_EVENTS_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"webhook_events"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -907,6 +918,7 @@ UPSERT_EXTERNAL_TOKEN_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset(),
     writes=frozenset({"external_tokens"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -992,6 +1004,7 @@ GET_EXTERNAL_TOKEN_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"external_tokens"}),
     writes=frozenset(),
+    calls=frozenset({"now"}),
     read_only=True,
     columns=(
         "id",
@@ -1048,6 +1061,7 @@ LIST_EXTERNAL_TOKENS_BY_USER_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"external_tokens"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -1094,6 +1108,7 @@ TOUCH_EXTERNAL_TOKEN_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"external_tokens"}),
     writes=frozenset({"external_tokens"}),
+    calls=frozenset({"now"}),
     read_only=False,
     columns=(),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
@@ -1121,6 +1136,7 @@ DELETE_EXTERNAL_TOKEN_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"external_tokens"}),
     writes=frozenset({"external_tokens"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(
@@ -1166,6 +1182,7 @@ SET_USER_STRIPE_CUSTOMER_ID_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"users"}),
     writes=frozenset({"users"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(
@@ -1228,6 +1245,7 @@ UPSERT_APP_EXTERNAL_TOKEN_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset(),
     writes=frozenset({"external_tokens"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -1312,6 +1330,7 @@ GET_APP_EXTERNAL_TOKEN_QUERY: Final = support.Query(
     source="db/queries/billing.sql",
     reads=frozenset({"external_tokens"}),
     writes=frozenset(),
+    calls=frozenset({"now"}),
     read_only=True,
     columns=(
         "id",

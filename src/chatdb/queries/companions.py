@@ -30,6 +30,7 @@ CREATE_COMPANION_QUERY: Final = support.Query(
     source="db/queries/companions.sql",
     reads=frozenset(),
     writes=frozenset({"companions"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -122,6 +123,7 @@ GET_COMPANION_QUERY: Final = support.Query(
     source="db/queries/companions.sql",
     reads=frozenset({"companions"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -176,6 +178,7 @@ UPDATE_COMPANION_CONFIG_QUERY: Final = support.Query(
     source="db/queries/companions.sql",
     reads=frozenset({"companions"}),
     writes=frozenset({"companions"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -260,6 +263,7 @@ INSERT_COMPANION_MESSAGE_QUERY: Final = support.Query(
     source="db/queries/companions.sql",
     reads=frozenset(),
     writes=frozenset({"companion_messages"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -329,6 +333,7 @@ RECORD_COMPANION_MESSAGE_USAGE_QUERY: Final = support.Query(
     source="db/queries/companions.sql",
     reads=frozenset({"companion_messages"}),
     writes=frozenset({"companion_messages"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -393,6 +398,7 @@ LIST_COMPANION_MESSAGES_QUERY: Final = support.Query(
     source="db/queries/companions.sql",
     reads=frozenset({"companion_messages"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -491,6 +497,7 @@ RECORD_TOKEN_BURN_QUERY: Final = support.Query(
     source="db/queries/companions.sql",
     reads=frozenset(),
     writes=frozenset({"companion_token_burns", "credit_ledger"}),
+    calls=frozenset({"ceil", "jsonb_build_object", "round"}),
     read_only=False,
     columns=(
         "id",

@@ -26,6 +26,7 @@ GET_CREDIT_BALANCE_QUERY: Final = support.Query(
     source="db/queries/credits.sql",
     reads=frozenset({"users"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=("credit_balance",),
     parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),
@@ -67,6 +68,7 @@ INSERT_LEDGER_ENTRY_QUERY: Final = support.Query(
     source="db/queries/credits.sql",
     reads=frozenset(),
     writes=frozenset({"credit_ledger"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -138,6 +140,7 @@ GET_LEDGER_ENTRY_BY_OPERATION_ID_QUERY: Final = support.Query(
     source="db/queries/credits.sql",
     reads=frozenset({"credit_ledger"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -186,6 +189,7 @@ LIST_LEDGER_ENTRIES_QUERY: Final = support.Query(
     source="db/queries/credits.sql",
     reads=frozenset({"credit_ledger"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -248,6 +252,7 @@ SUM_LEDGER_AMOUNTS_QUERY: Final = support.Query(
     source="db/queries/credits.sql",
     reads=frozenset({"credit_ledger"}),
     writes=frozenset(),
+    calls=frozenset({"sum"}),
     read_only=True,
     columns=("total",),
     parameters=(support.Parameter("user_id", "uuid.UUID", optional=False),),

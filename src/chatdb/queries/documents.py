@@ -36,6 +36,7 @@ SAVE_DOCUMENT_QUERY: Final = support.Query(
     source="db/queries/documents.sql",
     reads=frozenset({"documents"}),
     writes=frozenset({"documents"}),
+    calls=frozenset({"clock_timestamp", "date_trunc", "gen_random_uuid", "max"}),
     read_only=False,
     columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content", "updated_at"),
     parameters=(
@@ -98,6 +99,7 @@ GET_LATEST_DOCUMENT_QUERY: Final = support.Query(
     source="db/queries/documents.sql",
     reads=frozenset({"documents"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content", "updated_at"),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
@@ -127,6 +129,7 @@ LIST_DOCUMENT_VERSIONS_QUERY: Final = support.Query(
     source="db/queries/documents.sql",
     reads=frozenset({"documents"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=("id", "created_at", "user_id", "chat_id", "title", "kind", "content", "updated_at"),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
@@ -159,6 +162,7 @@ DELETE_DOCUMENT_VERSIONS_AFTER_QUERY: Final = support.Query(
     source="db/queries/documents.sql",
     reads=frozenset({"documents"}),
     writes=frozenset({"documents"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(
@@ -206,6 +210,7 @@ SAVE_SUGGESTIONS_QUERY: Final = support.Query(
     source="db/queries/documents.sql",
     reads=frozenset(),
     writes=frozenset({"suggestions"}),
+    calls=frozenset({"clock_timestamp"}),
     read_only=False,
     columns=(
         "id",
@@ -288,6 +293,7 @@ LIST_SUGGESTIONS_BY_DOCUMENT_QUERY: Final = support.Query(
     source="db/queries/documents.sql",
     reads=frozenset({"suggestions"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -346,6 +352,7 @@ RESOLVE_SUGGESTION_QUERY: Final = support.Query(
     source="db/queries/documents.sql",
     reads=frozenset({"suggestions"}),
     writes=frozenset({"suggestions"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",

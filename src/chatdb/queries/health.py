@@ -42,6 +42,7 @@ LIST_FOREIGN_KEYS_QUERY: Final = support.Query(
     source="db/queries/health.sql",
     reads=frozenset({"pg_catalog.pg_attribute", "pg_catalog.pg_constraint"}),
     writes=frozenset(),
+    calls=frozenset({"unnest"}),
     read_only=True,
     columns=(
         "table_name",
@@ -124,6 +125,7 @@ LIST_FOREIGN_KEYS_WITHOUT_INDEX_QUERY: Final = support.Query(
     source="db/queries/health.sql",
     reads=frozenset({"pg_catalog.pg_attribute", "pg_catalog.pg_constraint", "pg_catalog.pg_index"}),
     writes=frozenset(),
+    calls=frozenset({"cardinality", "string_to_array", "unnest"}),
     read_only=True,
     columns=("table_name", "constraint_name", "columns", "referenced_table"),
     parameters=(),
@@ -189,6 +191,7 @@ LIST_INDEXES_QUERY: Final = support.Query(
         {"pg_catalog.pg_class", "pg_catalog.pg_index", "pg_catalog.pg_stat_user_indexes"}
     ),
     writes=frozenset(),
+    calls=frozenset({"pg_catalog.pg_get_indexdef", "pg_catalog.pg_relation_size"}),
     read_only=True,
     columns=(
         "table_name",
@@ -268,6 +271,15 @@ TABLE_SIZES_QUERY: Final = support.Query(
     source="db/queries/health.sql",
     reads=frozenset({"pg_catalog.pg_class"}),
     writes=frozenset(),
+    calls=frozenset(
+        {
+            "pg_catalog.pg_indexes_size",
+            "pg_catalog.pg_partition_tree",
+            "pg_catalog.pg_table_size",
+            "pg_catalog.pg_total_relation_size",
+            "sum",
+        }
+    ),
     read_only=True,
     columns=("table_name", "kind", "estimated_rows", "table_bytes", "index_bytes", "total_bytes"),
     parameters=(),
@@ -332,6 +344,7 @@ LIST_POLICIES_QUERY: Final = support.Query(
     source="db/queries/health.sql",
     reads=frozenset({"pg_catalog.pg_class", "pg_catalog.pg_policies"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "table_name",
@@ -409,6 +422,7 @@ LIST_UNUSED_INDEXES_QUERY: Final = support.Query(
     source="db/queries/health.sql",
     reads=frozenset({"pg_catalog.pg_index", "pg_catalog.pg_stat_user_indexes"}),
     writes=frozenset(),
+    calls=frozenset({"pg_catalog.pg_relation_size"}),
     read_only=True,
     columns=("table_name", "index_name", "size_bytes", "scans"),
     parameters=(),

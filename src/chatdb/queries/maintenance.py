@@ -21,6 +21,7 @@ CREATE_USAGE_LOG_PARTITIONS_QUERY: Final = support.Query(
     source="db/queries/maintenance.sql",
     reads=frozenset(),
     writes=frozenset(),
+    calls=frozenset({"create_usage_log_partitions"}),
     read_only=True,
     columns=("partition_name",),
     parameters=(
@@ -62,6 +63,7 @@ DROP_USAGE_LOG_PARTITIONS_QUERY: Final = support.Query(
     source="db/queries/maintenance.sql",
     reads=frozenset(),
     writes=frozenset(),
+    calls=frozenset({"drop_usage_log_partitions"}),
     read_only=True,
     columns=("partition_name",),
     parameters=(support.Parameter("retention", "datetime.timedelta", optional=False),),

@@ -44,6 +44,7 @@ UPSERT_PROVIDER_CONFIG_QUERY: Final = support.Query(
     source="db/queries/providers.sql",
     reads=frozenset(),
     writes=frozenset({"provider_configs"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -137,6 +138,7 @@ SET_DEFAULT_PROVIDER_QUERY: Final = support.Query(
     source="db/queries/providers.sql",
     reads=frozenset({"provider_configs"}),
     writes=frozenset({"provider_configs"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -190,6 +192,7 @@ GET_DEFAULT_PROVIDER_CONFIG_QUERY: Final = support.Query(
     source="db/queries/providers.sql",
     reads=frozenset({"provider_configs"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -235,6 +238,7 @@ GET_PROVIDER_CONFIG_QUERY: Final = support.Query(
     source="db/queries/providers.sql",
     reads=frozenset({"provider_configs"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -285,6 +289,7 @@ LIST_PROVIDER_CONFIGS_QUERY: Final = support.Query(
     source="db/queries/providers.sql",
     reads=frozenset({"provider_configs"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -329,6 +334,7 @@ DELETE_PROVIDER_CONFIG_QUERY: Final = support.Query(
     source="db/queries/providers.sql",
     reads=frozenset({"provider_configs"}),
     writes=frozenset({"provider_configs"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(
@@ -366,6 +372,7 @@ CLEAR_PROVIDER_KEY_QUERY: Final = support.Query(
     source="db/queries/providers.sql",
     reads=frozenset({"provider_configs"}),
     writes=frozenset({"provider_configs"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -418,6 +425,7 @@ LIST_PROVIDER_KEYS_TO_ROTATE_QUERY: Final = support.Query(
     source="db/queries/providers.sql",
     reads=frozenset({"provider_configs"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=("id", "user_id", "provider", "api_key_ciphertext", "api_key_version"),
     parameters=(
@@ -481,6 +489,7 @@ REPLACE_PROVIDER_KEY_QUERY: Final = support.Query(
     source="db/queries/providers.sql",
     reads=frozenset({"provider_configs"}),
     writes=frozenset({"provider_configs"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(
@@ -531,6 +540,7 @@ GET_AUTO_APPROVAL_SETTINGS_QUERY: Final = support.Query(
     source="db/queries/providers.sql",
     reads=frozenset({"auto_approval_settings"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "user_id",
@@ -596,6 +606,7 @@ UPSERT_AUTO_APPROVAL_SETTINGS_QUERY: Final = support.Query(
     source="db/queries/providers.sql",
     reads=frozenset(),
     writes=frozenset({"auto_approval_settings"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "user_id",
@@ -680,6 +691,7 @@ SET_PROVIDER_CONFIG_ACTIVE_QUERY: Final = support.Query(
     source="db/queries/providers.sql",
     reads=frozenset({"provider_configs"}),
     writes=frozenset({"provider_configs"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",

@@ -26,6 +26,7 @@ GET_USER_BY_REFERRAL_CODE_QUERY: Final = support.Query(
     source="db/queries/referrals.sql",
     reads=frozenset({"users"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=("id", "referral_code", "status", "successful_referral_count"),
     parameters=(support.Parameter("referral_code", "str", optional=False),),
@@ -85,6 +86,7 @@ CREATE_REFERRAL_QUERY: Final = support.Query(
     source="db/queries/referrals.sql",
     reads=frozenset(),
     writes=frozenset({"referrals"}),
+    calls=frozenset({"now"}),
     read_only=False,
     columns=(
         "referrer_id",
@@ -146,6 +148,7 @@ GET_REFERRAL_BY_REFERRED_QUERY: Final = support.Query(
     source="db/queries/referrals.sql",
     reads=frozenset({"referrals"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "referrer_id",
@@ -192,6 +195,7 @@ LIST_REFERRALS_BY_REFERRER_QUERY: Final = support.Query(
     source="db/queries/referrals.sql",
     reads=frozenset({"referrals"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "referrer_id",
@@ -253,6 +257,7 @@ COUNT_SUCCESSFUL_REFERRALS_QUERY: Final = support.Query(
     source="db/queries/referrals.sql",
     reads=frozenset({"referrals"}),
     writes=frozenset(),
+    calls=frozenset({"count"}),
     read_only=True,
     columns=("successful",),
     parameters=(support.Parameter("referrer_id", "uuid.UUID", optional=False),),

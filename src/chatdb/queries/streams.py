@@ -22,6 +22,7 @@ CREATE_STREAM_QUERY: Final = support.Query(
     source="db/queries/streams.sql",
     reads=frozenset(),
     writes=frozenset({"streams"}),
+    calls=frozenset({"clock_timestamp", "gen_random_uuid"}),
     read_only=False,
     columns=("id", "chat_id", "created_at", "updated_at"),
     parameters=(
@@ -65,6 +66,7 @@ LIST_STREAM_IDS_BY_CHAT_QUERY: Final = support.Query(
     source="db/queries/streams.sql",
     reads=frozenset({"streams"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=("id",),
     parameters=(support.Parameter("chat_id", "uuid.UUID", optional=False),),

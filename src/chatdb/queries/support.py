@@ -27,8 +27,9 @@ class Parameter:
 class Query:
     """What a generated function runs, for caches, statement logs, docs and tests.
 
-    `reads`/`writes` are the relations the statement reads and changes (read with
-    PostgreSQL's parser); `read_only` is true for a :one/:many that writes nothing and takes no
+    `reads`/`writes` are the relations the statement reads and changes, `calls` the functions
+    it calls (read with PostgreSQL's parser; schema-qualified as the SQL writes them);
+    `read_only` is true for a :one/:many that writes nothing and takes no
     lock; `columns` are the result's column names (an embedded table's columns included);
     `annotations` are the query's `-- @name value` lines.
     """
@@ -39,6 +40,7 @@ class Query:
     source: str
     reads: frozenset[str]
     writes: frozenset[str]
+    calls: frozenset[str]
     read_only: bool
     columns: tuple[str, ...]
     parameters: tuple[Parameter, ...]

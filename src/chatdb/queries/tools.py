@@ -37,6 +37,7 @@ CREATE_TOOL_EXECUTION_QUERY: Final = support.Query(
     source="db/queries/tools.sql",
     reads=frozenset(),
     writes=frozenset({"tool_executions"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -117,6 +118,7 @@ GET_TOOL_EXECUTION_QUERY: Final = support.Query(
     source="db/queries/tools.sql",
     reads=frozenset({"tool_executions"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -185,6 +187,7 @@ TRANSITION_TOOL_EXECUTION_QUERY: Final = support.Query(
     source="db/queries/tools.sql",
     reads=frozenset({"tool_executions"}),
     writes=frozenset({"tool_executions"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -265,6 +268,7 @@ RECORD_TOOL_EXECUTION_COST_QUERY: Final = support.Query(
     source="db/queries/tools.sql",
     reads=frozenset({"tool_executions"}),
     writes=frozenset({"tool_executions"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -329,6 +333,7 @@ LIST_PENDING_TOOL_EXECUTIONS_QUERY: Final = support.Query(
     source="db/queries/tools.sql",
     reads=frozenset({"tool_executions"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -396,6 +401,7 @@ TOOL_USAGE_STATS_QUERY: Final = support.Query(
     source="db/queries/tools.sql",
     reads=frozenset({"chats", "tool_executions"}),
     writes=frozenset(),
+    calls=frozenset({"avg", "count", "sum"}),
     read_only=True,
     columns=(
         "tool_name",
@@ -482,6 +488,7 @@ TOOL_STATS_BY_NAME_QUERY: Final = support.Query(
     source="db/queries/tools.sql",
     reads=frozenset({"tool_executions"}),
     writes=frozenset(),
+    calls=frozenset({"avg", "count", "sum"}),
     read_only=True,
     columns=(
         "calls",

@@ -41,6 +41,7 @@ RECORD_CONTEXT_OPTIMIZATION_QUERY: Final = support.Query(
     source="db/queries/uploads.sql",
     reads=frozenset(),
     writes=frozenset({"context_optimizations"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -137,6 +138,7 @@ LIST_CONTEXT_OPTIMIZATIONS_QUERY: Final = support.Query(
     source="db/queries/uploads.sql",
     reads=frozenset({"context_optimizations"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -210,6 +212,7 @@ CREATE_FILE_UPLOAD_QUERY: Final = support.Query(
     source="db/queries/uploads.sql",
     reads=frozenset(),
     writes=frozenset({"file_uploads"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -332,6 +335,7 @@ LIST_UPLOADS_BY_USER_QUERY: Final = support.Query(
     source="db/queries/uploads.sql",
     reads=frozenset({"file_uploads"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -397,6 +401,7 @@ UPDATE_FILE_UPLOAD_METADATA_QUERY: Final = support.Query(
     source="db/queries/uploads.sql",
     reads=frozenset({"file_uploads"}),
     writes=frozenset({"file_uploads"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -447,6 +452,7 @@ DELETE_FILE_UPLOAD_QUERY: Final = support.Query(
     source="db/queries/uploads.sql",
     reads=frozenset({"file_uploads"}),
     writes=frozenset({"file_uploads"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",

@@ -32,6 +32,7 @@ CREATE_USER_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset(),
     writes=frozenset({"users"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -108,6 +109,7 @@ GET_USER_BY_ID_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset({"user_profiles"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -155,6 +157,7 @@ GET_USER_BY_IDS_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset({"user_profiles"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -207,6 +210,7 @@ GET_USER_BY_EMAIL_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset({"user_profiles"}),
     writes=frozenset(),
+    calls=frozenset({"lower"}),
     read_only=True,
     columns=(
         "id",
@@ -255,6 +259,7 @@ GET_USER_CREDENTIALS_BY_EMAIL_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset({"users"}),
     writes=frozenset(),
+    calls=frozenset({"lower"}),
     read_only=True,
     columns=("id", "status", "password_hash"),
     parameters=(support.Parameter("email", "str", optional=False),),
@@ -301,6 +306,7 @@ UPDATE_USER_PASSWORD_HASH_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset({"users"}),
     writes=frozenset({"users"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(
@@ -344,6 +350,7 @@ UPDATE_USER_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset({"users"}),
     writes=frozenset({"users"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -420,6 +427,7 @@ UPDATE_USER_EMAIL_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset({"users"}),
     writes=frozenset({"users"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -488,6 +496,7 @@ DELETE_USER_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset({"users"}),
     writes=frozenset({"users"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
@@ -524,6 +533,7 @@ LIST_USERS_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset({"user_profiles"}),
     writes=frozenset(),
+    calls=frozenset(),
     read_only=True,
     columns=(
         "id",
@@ -720,6 +730,7 @@ EXPORT_USER_DATA_QUERY: Final = support.Query(
         }
     ),
     writes=frozenset(),
+    calls=frozenset({"jsonb_agg", "jsonb_build_object", "to_jsonb"}),
     read_only=True,
     columns=("export",),
     parameters=(support.Parameter("id", "uuid.UUID", optional=False),),
@@ -754,6 +765,7 @@ CREATE_GUEST_USER_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset(),
     writes=frozenset({"users"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -816,6 +828,7 @@ UPGRADE_GUEST_USER_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset({"users"}),
     writes=frozenset({"users"}),
+    calls=frozenset(),
     read_only=False,
     columns=(
         "id",
@@ -901,6 +914,7 @@ DELETE_STALE_GUESTS_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset({"chats", "users"}),
     writes=frozenset({"users"}),
+    calls=frozenset(),
     read_only=False,
     columns=(),
     parameters=(
@@ -950,6 +964,7 @@ GET_USER_WITH_CHAT_COUNT_QUERY: Final = support.Query(
     source="db/queries/users.sql",
     reads=frozenset({"chats", "user_profiles"}),
     writes=frozenset(),
+    calls=frozenset({"count"}),
     read_only=True,
     columns=(
         "id",

@@ -41,7 +41,7 @@ def _generate(args: argparse.Namespace) -> schema_docs.Output:
     with migrations.scratch_database(target.url, prefix="chatdb_docs") as url:
         migrations.apply_roles(url)
         migrations.run_dbmate(url, ["migrate"], capture=True)
-        output: schema_docs.Output = docs.generate(url, queries_dir=args.queries)
+        output: schema_docs.Output = docs.generate(url)
         return output
 
 
@@ -108,19 +108,12 @@ def cmd_docs(args: argparse.Namespace) -> int:
     metavar="DIR",
     help="Output directory (default: docs/schema).",
 )
-@click.option(
-    "--queries",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    metavar="DIR",
-    help="The named queries to map onto tables (default: db/queries).",
-)
-def docs(check: bool, out: Path | None, queries: Path | None) -> int:
+def docs(check: bool, out: Path | None) -> int:
     """Generate the schema reference (docs/schema).
 
     Read from a freshly migrated throwaway database.
     """
-    return run(cmd_docs, check=check, out=out, queries=queries)
+    return run(cmd_docs, check=check, out=out)
 
 
 COMMANDS = [docs]

@@ -3,11 +3,12 @@
 `generate(url)` reads a migrated database and returns every file of the reference as text:
 README.md (overview, domains, Mermaid ER diagrams), one page per table, view and materialized
 view, functions.md (every function and procedure), and Graphviz SVG diagrams (`er.svg` and `er-<domain>.svg`) when `dot` is installed.
-The output depends only on the migrations, the named queries and Graphviz's version: no
+The output depends only on the migrations, the generated query metadata and Graphviz's version: no
 timestamps, oids or server versions, every list sorted, so PostgreSQL 15 and 16 produce the
 same bytes and `--check` can compare them with the committed files.
 
-This is CLI-level tooling: it uses the runtime's connection helpers, never generated code.
+This is CLI-level tooling: it uses the runtime's connection helpers, and reads what each named
+query touches from the metadata its generated function carries.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from chatdb_tools.schema_docs import graphviz, markdown
 from chatdb_tools.schema_docs.catalog import Catalog, missing_comments, read_catalog
 from chatdb_tools.schema_docs.domains import read_domains
 from chatdb_tools.schema_docs.model import SchemaModel, build_model, page_name, slug
-from chatdb_tools.schema_docs.queries import read_queries
+from chatdb_tools.schema_docs.queries import NamedQuery, generated_queries
 
 __all__ = [
     "Catalog",
@@ -48,19 +49,15 @@ def default_out_dir() -> Path:
     return project.work_dir() / "docs" / "schema"
 
 
-def default_queries_dir() -> Path:
-    return project.work_dir() / "db" / "queries"
-
-
 def load_model(
-    url: str, *, migrations_dir: Path | None = None, queries_dir: Path | None = None
+    url: str, *, migrations_dir: Path | None = None, queries: list[NamedQuery] | None = None
 ) -> SchemaModel:
-    """Read the catalog of the migrated database at `url`, the domains and the queries."""
+    """Read the catalog of the migrated database at `url` and the domains; `queries` defaults
+    to the metadata of every generated function (`generated_queries`)."""
     migrations_dir = migrations_dir or migrations.migrations_dir()
-    queries_dir = queries_dir or default_queries_dir()
     domains = read_domains(migrations_dir)
-    root = project.work_dir()
-    queries = read_queries(queries_dir, root if queries_dir.is_relative_to(root) else None)
+    if queries is None:
+        queries = generated_queries()
     with migrations.connect(url) as conn:
         catalog = read_catalog(conn, declared=domains.declared)
     return build_model(catalog, domains, queries)
@@ -105,11 +102,11 @@ def generate(
     url: str,
     *,
     migrations_dir: Path | None = None,
-    queries_dir: Path | None = None,
+    queries: list[NamedQuery] | None = None,
     svg: bool = True,
 ) -> Output:
     """The reference for the migrated database at `url`."""
-    model = load_model(url, migrations_dir=migrations_dir, queries_dir=queries_dir)
+    model = load_model(url, migrations_dir=migrations_dir, queries=queries)
     return render(model, svg=svg)
 
 

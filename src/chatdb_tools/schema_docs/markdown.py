@@ -138,10 +138,13 @@ def readme(model: SchemaModel, *, svg_names: dict[str, str]) -> str:
         "every foreign-key column is `NOT NULL`, else zero or one (`|o`); the referencing side "
         "is zero or one (`o|`) when its foreign-key columns are unique, else zero or more "
         "(`o{`). In the SVGs, dashed arrows lead from a relation to the views derived from it.",
-        "- **Named queries** are found by parsing each `-- name:` block with PostgreSQL's own "
-        "parser (pglast): the target of `INSERT`, `UPDATE`, `DELETE` or `MERGE` (also inside a "
-        "`WITH`) is written, `REFRESH MATERIALIZED VIEW` writes the view, every other relation "
-        "is read. Use through a view (its dependencies in `pg_rewrite`) or a called function "
+        "- **Named queries** are listed from the metadata each generated function carries "
+        "(`fn.query`: name, command, file, relations read and written, functions called), "
+        "which the sqlc plugin reads with PostgreSQL's own parser (pglast): the target of "
+        "`INSERT`, `UPDATE`, `DELETE`, `MERGE` (also inside a `WITH`), `TRUNCATE` or "
+        "`REFRESH MATERIALIZED VIEW` is written, every other relation is read, and so is the "
+        "target of an `UPDATE` or `DELETE` (its rows are read to find those to change). "
+        "Use through a view (its dependencies in `pg_rewrite`) or a called function "
         "(its SQL or PL/pgSQL body, parsed the same way) is listed as *indirect, via* that "
         "view or function. Not followed: SQL a function builds at run time (`EXECUTE`, noted on "
         "the function), and the triggers a write fires (listed on the table's page).",

@@ -1,30 +1,30 @@
-"""Which named queries read or write each table, from the SQL of db/queries/*.sql.
+"""Which named queries and functions read or write each table.
 
-sqlc's request carries no list of the tables a query touches, so it is derived here: each
-`-- name: X :cmd` block has its sqlc macros replaced by plain parameters (`sqlc.arg(x)`,
-`sqlc.narg(x)`, `sqlc.slice(x)` and `@x` become `$n`; `sqlc.embed(t)` becomes `t.*`) and is
-then parsed with pglast, PostgreSQL's own parser. Every RangeVar is a relation the query uses:
-the target of INSERT, UPDATE, DELETE, MERGE (also inside a CTE) is written, any other is read.
-Names that a WITH clause of the query defines are CTEs, not tables; REFRESH MATERIALIZED VIEW
-writes the view. Every function call is recorded too (`calls`), so the model can follow a
-query into the functions it calls (see `body_usage`, which reads SQL and PL/pgSQL function
-bodies the same way) and into the views it reads.
+A named query's name, command, source file, the relations it reads and writes and the
+functions it calls come from the metadata its generated function carries (`fn.query`, a
+`chatdb.queries.support.Query` written by the sqlc plugin from its own pglast parse): the
+docs never re-read db/queries. Function bodies in the catalog are still read here
+(`body_usage`: SQL and PL/pgSQL bodies parsed with pglast; every RangeVar is a relation, the
+target of INSERT, UPDATE, DELETE, MERGE, TRUNCATE or REFRESH is written, any other is read,
+CTE names are not tables), so the model can follow a query into the functions it calls and
+into the views it reads. `replace_macros` serves the write-privilege check, which reads each
+query file for the role it runs as.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pglast import ast, parse_plpgsql, parse_sql
 from pglast.parser import ParseError
 
-from chatdb.errors import ConfigError
+from chatdb.queries.support import Query, query_of
 
-_NAME = re.compile(r"^--\s*name:\s*(\S+)\s+:(\w+)", re.MULTILINE)
 # sqlc.arg(x), sqlc.narg('x'), sqlc.slice(x), sqlc.embed(t); and `@name`, a named parameter
 # (`@>`, `<@`, `@@` and `@ -1` are operators, not parameters).
 _MACRO = re.compile(
@@ -37,10 +37,11 @@ _MACRO = re.compile(
 
 @dataclass(frozen=True)
 class NamedQuery:
+    """A named query as the docs show it, taken from its generated function's metadata."""
+
     name: str
     command: str  # one, many, exec, execrows, ...
     file: str  # relative to the project root, e.g. db/queries/chats.sql
-    line: int
     reads: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     writes: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     # (schema, name) of every function the query calls (builtins included; the model keeps
@@ -146,12 +147,6 @@ class Usage:
 
     def __or__(self, other: Usage) -> Usage:
         return Usage(self.reads | other.reads, self.writes | other.writes, self.calls | other.calls)
-
-
-def tables_used(sql: str) -> tuple[Keys, Keys]:
-    """(reads, writes) of one statement, as (schema, relation) pairs. Raises ParseError."""
-    usage = sql_usage(replace_macros(sql))
-    return usage.reads, usage.writes
 
 
 def sql_usage(sql: str) -> Usage:
@@ -274,48 +269,39 @@ def body_usage(language: str, source: str, definition: str) -> BodyUsage:
     return BodyUsage(usage, dynamic=_is_dynamic(tree), opaque=opaque)
 
 
-def parse_query_file(path: Path, label: str) -> list[NamedQuery]:
-    """The named queries of one sqlc query file; `label` is how the docs name the file."""
-    text = path.read_text(encoding="utf-8")
-    matches = list(_NAME.finditer(text))
-    queries = []
-    for index, match in enumerate(matches):
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        body = text[match.end() : end]
-        line = text.count("\n", 0, match.start()) + 1
-        try:
-            usage = sql_usage(replace_macros(body))
-        except ParseError as exc:
-            raise ConfigError(
-                f"{label}:{line}: query {match.group(1)} does not parse: {exc}",
-                fix="fix the SQL (sqlc generate would reject it too)",
-            ) from exc
-        queries.append(
-            NamedQuery(
-                match.group(1),
-                match.group(2),
-                label,
-                line,
-                usage.reads,
-                usage.writes,
-                usage.calls,
-            )
-        )
-    return queries
+def _key(name: str) -> tuple[str, str]:
+    """A relation or function name as the SQL wrote it, as (schema, name)."""
+    schema, _, bare = name.rpartition(".")
+    return (schema or "public", bare)
 
 
-def read_queries(queries_dir: Path, root: Path | None = None) -> list[NamedQuery]:
-    """Every named query under `queries_dir`, sorted by file and name."""
-    found: list[NamedQuery] = []
-    if not queries_dir.is_dir():
-        return found
-    for path in sorted(queries_dir.rglob("*.sql")):
-        try:
-            label = path.relative_to(root).as_posix() if root else path.name
-        except ValueError:
-            label = path.name
-        found.extend(parse_query_file(path, label))
-    return sorted(found, key=lambda q: (q.file, q.name))
+def from_metadata(query: Query) -> NamedQuery:
+    """The docs' view of one generated function's metadata."""
+    return NamedQuery(
+        query.name,
+        query.command.removeprefix(":"),
+        query.source,
+        frozenset(map(_key, query.reads)),
+        frozenset(map(_key, query.writes)),
+        frozenset(map(_key, query.calls)),
+    )
+
+
+def generated_queries(package: str = "chatdb.queries") -> list[NamedQuery]:
+    """Every named query of the generated `package` (its async twins included once), from the
+    metadata each generated function carries, sorted by file and name."""
+    found: dict[tuple[str, str], NamedQuery] = {}
+    root = importlib.import_module(package)
+    modules = [root] + [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(root.__path__, f"{package}.")
+    ]
+    for module in modules:
+        for value in vars(module).values():
+            query = query_of(value) if callable(value) else None
+            if query is not None:
+                found[(query.source, query.name)] = from_metadata(query)
+    return sorted(found.values(), key=lambda q: (q.file, q.name))
 
 
 def usage_by_table(
